@@ -1,0 +1,93 @@
+# Kequn: `make` lists the targets. Everything a user runs goes through here.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+.SECONDARY:
+MAKEFLAGS += --no-builtin-rules
+
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.kequn-setup
+KQ := $(BIN)/python -m kequn.cli
+
+DEMO_DIR := data/demo
+DEMO_N ?= 20000
+SEED ?= 7
+DATA ?= $(DEMO_DIR)
+CONFIG ?= config/default.yaml
+PROCESSED ?= data/processed
+REPORTS ?= reports
+RUN ?= $(notdir $(abspath $(DATA)))-$(shell date +%Y%m%d)
+P := $(PROCESSED)/$(RUN)
+R := $(REPORTS)/$(RUN)
+
+LIB := $(shell find lib/kequn -name '*.py' -o -name '*.yaml' 2>/dev/null)
+DATA_DEP := $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp,$(shell find $(DATA) -maxdepth 1 -type f 2>/dev/null))
+STAGES := 01_profiling
+EXECUTED := $(STAGES:%=$(R)/%.ipynb)
+
+## help: list the targets
+help:
+	@echo "Kequn (客群) — customer segmentation workbench"
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
+	@echo "  variables: DATA=folder CONFIG=config/x.yaml RUN=name DEMO_N=$(DEMO_N) SEED=$(SEED)"
+
+## setup: .venv with the pinned requirements, kequn (editable) and the Jupyter kernel 'kequn'
+setup: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored" >&2)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "is ignored" >&2)
+	$(BIN)/python -m ipykernel install --sys-prefix --name kequn --display-name "Python (kequn)" > /dev/null
+	touch $@
+
+## data: generate the demo company into data/demo (DEMO_N customers, SEED)
+data: $(DEMO_DIR)/.stamp
+$(DEMO_DIR)/.stamp: $(STAMP) lib/kequn/synth.py lib/kequn/personas.py lib/kequn/synth_text.py
+	$(BIN)/python -m kequn.synth --out $(DEMO_DIR) --customers $(DEMO_N) --seed $(SEED)
+	touch $@
+
+## report: run every stage on DATA with CONFIG and write reports/<run>/ (moves reports/latest)
+report: $(R)/index.html
+	@echo "report: $(R)/index.html (latest -> $(RUN))"
+
+$(P)/params.yaml: $(CONFIG) $(STAMP)
+	$(KQ) params --config $(CONFIG) --data $(DATA) --processed $(P) --run $(RUN) --out $@
+
+$(P)/quality.json: $(P)/params.yaml $(DATA_DEP) $(LIB)
+	$(KQ) intake --params $<
+
+$(R)/01_profiling.ipynb: notebooks/01_profiling.ipynb $(P)/quality.json $(LIB)
+	$(KQ) stage $< $@ --params $(P)/params.yaml
+
+$(R)/.rendered: $(EXECUTED)
+	$(KQ) render $?
+	touch $@
+
+$(R)/index.html: $(R)/.rendered
+	$(KQ) publish --reports $(REPORTS) --run $(RUN) --processed $(P)
+
+## test: set up and run every test (unit, bad input, notebooks, end to end)
+test: $(STAMP) $(DEMO_DIR)/.stamp
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
+	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) notebooks/01_profiling.ipynb
+
+## lab: JupyterLab on the kequn kernel
+lab: $(STAMP) $(DEMO_DIR)/.stamp
+	$(BIN)/jupyter lab --notebook-dir=.
+
+## bench: time and peak memory per stage on 20k, 200k and 1M generated customers
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+## clean: remove processed data, reports and the demo data (never data/raw)
+clean:
+	rm -rf $(PROCESSED) $(REPORTS) $(DEMO_DIR)
+
+## distclean: clean, and remove the virtual environment
+distclean: clean
+	rm -rf $(VENV)
+
+.PHONY: help setup data report test lab bench clean distclean

@@ -1,0 +1,112 @@
+"""Command line used by the Makefile: ``python -m kequn.cli <command>``.
+
+- ``params``: write a run's papermill parameters (YAML) from the config file.
+- ``intake``: run intake; user mistakes print a clear message and exit 2, no traceback.
+- ``stage``: execute a stage notebook with papermill on the ``kequn`` kernel, atomically.
+- ``render``: turn executed notebooks into stakeholder HTML (no code) in one nbconvert pass.
+- ``publish``: write the run's index page, move ``reports/latest``, list all runs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from .problems import InputError
+
+KERNEL = "kequn"
+
+
+def _params(a) -> int:
+    from .config import load_config, stage_params
+    cfg = load_config(a.config)
+    p = stage_params(cfg, a.data, a.processed, a.run)
+    from .io import write_text_atomic
+    write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)
+    return 0
+
+
+def _intake(a) -> int:
+    from .stage_profiling import intake_from_params
+    p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
+    q = intake_from_params(**p)
+    cleaned = sum(c["rows"] for c in q["cleaning"] if c["rule"] != "pii_columns_dropped")
+    print(f"intake: {', '.join(f'{k} {v:,}' for k, v in q['rows_clean'].items())} rows kept; "
+          f"{len(q['cleaning'])} cleaning rules touched {cleaned:,} rows; as of {q['as_of']}")
+    return 0
+
+
+def _stage(a) -> int:
+    import papermill as pm
+    params = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
+    out = Path(a.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.ipynb")
+    try:
+        pm.execute_notebook(a.notebook, str(tmp), parameters=params, kernel_name=KERNEL,
+                            progress_bar=False, cwd=str(Path(a.notebook).resolve().parent))
+        os.replace(tmp, out)
+    except pm.PapermillExecutionError as e:
+        failed = out.with_name(out.stem + ".failed.ipynb")
+        if tmp.exists():
+            os.replace(tmp, failed)
+        print(f"stage {Path(a.notebook).name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+              f"  the executed notebook is kept for debugging: {failed}", file=sys.stderr)
+        return 1
+    finally:
+        tmp.unlink(missing_ok=True)
+    return 0
+
+
+def _render(a) -> int:
+    from .publish import render_html
+    for nb in a.notebooks:
+        render_html(Path(nb))
+    return 0
+
+
+def _publish(a) -> int:
+    from .publish import publish_run
+    publish_run(Path(a.reports), a.run, Path(a.processed))
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="kequn")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("params")
+    p.add_argument("--config", default="config/default.yaml")
+    p.add_argument("--data", required=True)
+    p.add_argument("--processed", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=_params)
+    p = sub.add_parser("intake")
+    p.add_argument("--params", required=True)
+    p.set_defaults(fn=_intake)
+    p = sub.add_parser("stage")
+    p.add_argument("notebook")
+    p.add_argument("output")
+    p.add_argument("--params", required=True)
+    p.set_defaults(fn=_stage)
+    p = sub.add_parser("render")
+    p.add_argument("notebooks", nargs="+")
+    p.set_defaults(fn=_render)
+    p = sub.add_parser("publish")
+    p.add_argument("--reports", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--processed", required=True)
+    p.set_defaults(fn=_publish)
+    a = ap.parse_args(argv)
+    try:
+        return a.fn(a)
+    except InputError as e:
+        print(f"kequn {a.cmd}: {e.render()}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Run configuration: defaults, the user's YAML, and paths resolved from the project root.
+
+papermill runs a notebook in the caller's folder and nbval in the notebook's, so relative
+paths in parameters are always resolved against the project root, never the working
+directory.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import yaml
+
+from .problems import InputError, Problem
+
+DEFAULTS = {
+    "lang": "zh",
+    "seed": 7,
+    "as_of": None,
+    "column_map": None,
+    "intake": {"invalid_rows": "error"},
+    "privacy": {"salt": None, "salt_file": "data/.salt"},
+    "profiling": {"age_edges": [18, 25, 35, 45, 55, 65], "income_edges": [5000, 10000, 20000, 50000],
+                  "top_n": 12},
+}
+
+
+def project_root() -> Path:
+    env = os.environ.get("KEQUN_ROOT")
+    return Path(env) if env else Path(__file__).resolve().parents[2]
+
+
+def resolve(path: str | Path | None) -> Path | None:
+    if path is None or path == "":
+        return None
+    p = Path(path)
+    return p if p.is_absolute() else project_root() / p
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in (over or {}).items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_config(path: str | Path | None) -> dict:
+    """Defaults overlaid with the YAML at ``path``; unknown keys and bad values are errors."""
+    cfg = copy.deepcopy(DEFAULTS)
+    if path:
+        p = resolve(path)
+        if not p.exists():
+            raise InputError([Problem(str(path), "config file not found", "pass CONFIG=config/your.yaml")])
+        try:
+            user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise InputError([Problem(p.name, f"is not valid YAML ({str(e).splitlines()[0]})",
+                                      "check indentation and quoting")]) from None
+        unknown = sorted(set(user) - set(DEFAULTS))
+        if unknown:
+            raise InputError([Problem(p.name, f"unknown setting(s): {', '.join(unknown)}",
+                                      f"use only: {', '.join(DEFAULTS)}")])
+        cfg = _merge(cfg, user)
+    if cfg["lang"] not in ("zh", "en"):
+        raise InputError([Problem(str(path), f"lang is '{cfg['lang']}'", "set lang: zh or lang: en")])
+    return cfg
+
+
+def stage_params(cfg: dict, data_dir: str, processed_dir: str, run: str) -> dict:
+    """The parameters papermill injects into every stage notebook (YAML keeps their types)."""
+    return {"data_dir": str(data_dir), "processed_dir": str(processed_dir), "run": run, **cfg,
+            "as_of": str(cfg["as_of"]) if cfg["as_of"] else None}

@@ -1,0 +1,163 @@
+"""The customer feature table: the one place that aggregates transactions (DuckDB).
+
+``build_features(clean_dir, as_of)`` reads the clean Parquet tables straight from disk
+(DuckDB scans them without loading them into pandas) and returns one row per customer:
+
+============================  ==================================================================
+customer_id                   pseudonymous key
+age, gender, income, ...      customer attributes as cleaned by intake (psy_* included)
+tenure_days                   as_of − signup date (or first order when signup is unknown)
+orders                        distinct orders with a positive amount (frequency)
+revenue                       gross amount of positive orders, CNY
+returns, return_amount        number and amount (positive CNY) of returns
+monetary                      revenue − return_amount (net spend)
+avg_order_value               revenue / orders
+first_order, last_order       dates of first and last positive order
+recency_days                  as_of − last order date (NaN: never bought)
+active_days                   last − first order date
+discount_share, coupon_share  share of orders bought on discount / with a coupon
+margin                        revenue − cost of positive orders (when cost is present)
+cat_<category>                share of revenue per category (top ``top_n``, rest 'other')
+chan_<channel>                share of orders per order channel
+ev_<event_type>               events per type; evch_<channel>: events per channel
+feedback, complaints          feedback items, complaints
+============================  ==================================================================
+
+The aggregation is SQL so a larger engine can replace DuckDB here without touching the
+stages; column names are stable slugs of the values, with the original value kept in
+``FEATURE_LABELS`` (attribute ``attrs['labels']`` of the returned frame).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+_SLUG = re.compile(r"[^\w]+")  # keeps CJK: cat_食品生鲜 reads better than cat_v2
+
+
+def _slug(prefix: str, value: str, used: set) -> str:
+    base = _SLUG.sub("_", str(value)).strip("_").lower()
+    if not base:
+        base = "v"
+    name = f"{prefix}_{base}"
+    i = 2
+    while name in used:  # Chinese values all slug to 'v': number them instead
+        name = f"{prefix}_{base}{i}"
+        i += 1
+    used.add(name)
+    return name
+
+
+def _q(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _pivot(con, table: str, col: str, prefix: str, measure: str, denom: str | None, where: str, top_n: int,
+           labels: dict) -> str:
+    """SQL select list for a share (or count) per value of ``col``, top_n values + 'other'."""
+    vals = [r[0] for r in con.execute(
+        f"SELECT {col} FROM {table} WHERE {col} IS NOT NULL AND {where} GROUP BY 1 "
+        f"ORDER BY count(*) DESC, 1 LIMIT {top_n}").fetchall()]
+    used: set = set()
+    parts = []
+    for v in vals:
+        name = _slug(prefix, v, used)
+        labels[name] = v
+        expr = f"sum(CASE WHEN {col} = {_q(v)} AND {where} THEN {measure} ELSE 0 END)"
+        parts.append(f'{expr} / nullif({denom}, 0) AS "{name}"' if denom else f'{expr} AS "{name}"')
+    return ", ".join(parts)
+
+
+def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2) -> pd.DataFrame:
+    """One row per customer (see module docstring); ``as_of`` is the run's as-of date."""
+    clean = Path(clean_dir)
+    con = duckdb.connect(config={"threads": threads})
+    for name in ("customers", "orders", "events", "feedback"):
+        p = clean / f"{name}.parquet"
+        if p.exists():
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_q(p)})")
+    have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    ocols = {r[0] for r in con.execute("DESCRIBE orders").fetchall()}
+    as_of_sql = f"DATE {_q(pd.Timestamp(as_of).date())}"
+    labels: dict = {}
+    pos = "amount > 0"
+    opt = []
+    if "discount" in ocols:
+        opt.append(f"avg(CASE WHEN {pos} THEN (coalesce(discount, 0) > 0)::INT END) AS discount_share")
+    if "coupon_used" in ocols:
+        opt.append(f"avg(CASE WHEN {pos} THEN coalesce(coupon_used, false)::INT END) AS coupon_share")
+    if "cost" in ocols:
+        opt.append(f"sum(CASE WHEN {pos} THEN amount - coalesce(cost, 0) ELSE 0 END) AS margin")
+    if "category" in ocols:
+        opt.append(_pivot(con, "orders", "category", "cat", "amount", f"sum(CASE WHEN {pos} THEN amount ELSE 0 END)",
+                          pos, top_n, labels))
+    if "channel" in ocols:
+        opt.append(_pivot(con, "orders", "channel", "chan", "1", f"count(DISTINCT CASE WHEN {pos} THEN order_id END)",
+                          pos, top_n, labels))
+    opt = [o for o in opt if o]
+    order_sql = f"""
+        SELECT customer_id,
+          count(DISTINCT CASE WHEN {pos} THEN order_id END) AS orders,
+          coalesce(sum(CASE WHEN {pos} THEN amount END), 0) AS revenue,
+          count(DISTINCT CASE WHEN amount < 0 THEN order_id END) AS returns,
+          coalesce(-sum(CASE WHEN amount < 0 THEN amount END), 0) AS return_amount,
+          min(CASE WHEN {pos} THEN order_date END) AS first_order,
+          max(CASE WHEN {pos} THEN order_date END) AS last_order
+          {"," if opt else ""} {", ".join(opt)}
+        FROM orders GROUP BY customer_id"""
+    ev_sql = ""
+    if "events" in have:
+        ev_list = [_pivot(con, "events", "event_type", "ev", "1", None, "true", 20, labels)]
+        ecols = {r[0] for r in con.execute("DESCRIBE events").fetchall()}
+        if "channel" in ecols:
+            ev_list.append(_pivot(con, "events", "channel", "evch", "1", None, "true", 10, labels))
+        ev_list = [e for e in ev_list if e]
+        if ev_list:
+            ev_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS events, {', '.join(ev_list)} FROM events GROUP BY 1) e USING (customer_id)"
+    fb_sql = ""
+    if "feedback" in have:
+        fcols = {r[0] for r in con.execute("DESCRIBE feedback").fetchall()}
+        complaints = "count(*) FILTER (WHERE kind = 'complaint')" if "kind" in fcols else "NULL::BIGINT"
+        fb_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS feedback, {complaints} AS complaints FROM feedback GROUP BY 1) f USING (customer_id)"
+    ccols = [r[0] for r in con.execute("DESCRIBE customers").fetchall()]
+    cust_cols = ", ".join(f"c.{c}" for c in ccols if c != "customer_id")
+    age_expr = f", year({as_of_sql}) - c.birth_year AS age" if "birth_year" in ccols else ""
+    signup = "c.signup_date" if "signup_date" in ccols else "NULL::TIMESTAMP"
+    sql = f"""
+        SELECT c.customer_id {"," if cust_cols else ""} {cust_cols} {age_expr},
+          date_diff('day', coalesce({signup}, o.first_order)::DATE, {as_of_sql}) AS tenure_days,
+          coalesce(o.orders, 0) AS orders, coalesce(o.revenue, 0) AS revenue,
+          coalesce(o.returns, 0) AS returns, coalesce(o.return_amount, 0) AS return_amount,
+          coalesce(o.revenue, 0) - coalesce(o.return_amount, 0) AS monetary,
+          o.revenue / nullif(o.orders, 0) AS avg_order_value,
+          o.first_order::DATE AS first_order, o.last_order::DATE AS last_order,
+          date_diff('day', o.last_order::DATE, {as_of_sql}) AS recency_days,
+          date_diff('day', o.first_order::DATE, o.last_order::DATE) AS active_days
+          {"".join(", o." + c for c in _aliases(opt))}
+          {", e.* EXCLUDE (customer_id)" if ev_sql else ""}
+          {", coalesce(f.feedback, 0) AS feedback, coalesce(f.complaints, 0) AS complaints" if fb_sql else ""}
+        FROM customers c
+        LEFT JOIN ({order_sql}) o USING (customer_id)
+        {ev_sql} {fb_sql}
+        ORDER BY c.customer_id"""
+    df = con.execute(sql).df()
+    con.close()
+    for c in df.columns:
+        if c.startswith(("ev_", "evch_")) or c == "events":
+            df[c] = df[c].fillna(0).astype("int64")
+    for c in ("first_order", "last_order"):
+        df[c] = pd.to_datetime(df[c])
+    df.attrs["labels"] = labels
+    return df
+
+
+def _aliases(select_parts: list[str]) -> list[str]:
+    return [f'"{m}"' for part in select_parts for m in re.findall(r' AS "?(\w+)"?', part)]
+
+
+def feature_labels(features: pd.DataFrame) -> dict:
+    """Column → original value (category, channel, event type) for display."""
+    return dict(features.attrs.get("labels", {}))

@@ -1,0 +1,165 @@
+"""Reading users' files and writing artifacts atomically.
+
+Reading: CSV (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GBK/GB18030; detected), Parquet and
+Excel. CSV and Excel come as text columns so that intake, not the reader, decides types;
+Parquet keeps its own types. Errors the
+user can act on (empty file, unknown encoding, unreadable format) become ``InputError``.
+
+Writing: every artifact goes to a temporary file in the target folder and is renamed into
+place, so a failed run never leaves half a table or half a report.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import InputError, Problem
+
+SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
+# GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def detect_encoding(raw: bytes) -> str:
+    """The encoding that decodes ``raw`` without error, trying UTF-8 before GB18030.
+
+    UTF-8 is tried first because valid UTF-8 Chinese text is almost never valid GB18030 of
+    the same length by accident, while the reverse happens often.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for enc in _ENCODINGS:
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeDecodeError("unknown", raw[:1], 0, 1, "not UTF-8 or GB18030")
+
+
+def _bad_byte_row(raw: bytes) -> tuple[int, str]:
+    """1-based line number and a snippet of the first line that is not valid UTF-8."""
+    for i, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return i, line[:60].decode("utf-8", "replace")
+    return 0, ""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read one table as all-text columns (missing cells are NA); raise ``InputError``."""
+    p = Path(path)
+    name = p.name
+    if not p.exists():
+        raise InputError([Problem(str(p), "file not found", "check the DATA folder and the file name")])
+    suffix = "".join(p.suffixes[-2:]) if name.endswith(".csv.gz") else p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            df = pd.read_parquet(p)  # keeps its types: dates stay dates, numbers numbers
+        elif suffix in (".xlsx", ".xls"):
+            df = pd.read_excel(p, dtype=str)
+        else:
+            raw = p.read_bytes()
+            if suffix == ".csv.gz":
+                import gzip
+                raw = gzip.decompress(raw)
+            if not raw.strip():
+                raise InputError([Problem(name, "the file is empty", "export the table again with its header row")])
+            try:
+                enc = detect_encoding(raw)
+            except UnicodeDecodeError:
+                row, snippet = _bad_byte_row(raw)
+                raise InputError([Problem(
+                    name, "the text is neither UTF-8 nor GBK/GB18030", rows=[row] if row else [],
+                    values=[snippet] if snippet else [], count=1,
+                    fix="save the file as 'CSV UTF-8' (Excel: Save As > CSV UTF-8) or GBK")]) from None
+            text = raw.decode(enc)
+            sep = "\t" if suffix == ".tsv" or (text[:2000].count("\t") > text[:2000].count(",")) else ","
+            df = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False,
+                             na_values=[""], skipinitialspace=True)
+    except InputError:
+        raise
+    except (pd.errors.ParserError, ValueError, OSError) as e:
+        raise InputError([Problem(name, f"could not be read as a table ({str(e).splitlines()[0]})",
+                                  "check that the file is a CSV, Parquet or Excel export")]) from None
+    if df.shape[1] == 0 or (df.shape[0] == 0 and df.shape[1] <= 1):
+        raise InputError([Problem(name, "the file has no columns", "export the table again with its header row")])
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    for c in df.columns:
+        if df[c].dtype == object or str(df[c].dtype) == "string":
+            df[c] = df[c].astype("string").str.strip().replace("", pd.NA)
+    return df
+
+
+def find_table(folder: str | Path, name: str, file_name: str | None = None) -> Path | None:
+    """The file holding table ``name`` in ``folder`` (``name.csv``, ``name.parquet``, …)."""
+    folder = Path(folder)
+    if file_name:
+        return folder / file_name
+    for suf in SUFFIXES:
+        p = folder / f"{name}{suf}"
+        if p.exists():
+            return p
+    return None
+
+
+def _tmp_beside(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def write_table_atomic(df: pd.DataFrame, path: str | Path, encoding: str = "utf-8") -> Path:
+    """Write ``df`` by its suffix (.parquet, .csv, .xlsx) via a temp file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_beside(path)
+    try:
+        if path.suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        elif path.suffix == ".xlsx":
+            df.to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            df.to_csv(tmp, index=False, encoding=encoding)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_text_atomic(text: str, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_beside(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+@contextmanager
+def atomic_dir(path: str | Path):
+    """Build a folder under a temporary name; it replaces ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield tmp
+        old = None
+        if path.exists():
+            old = path.with_name(f".{path.name}.old.{uuid.uuid4().hex[:8]}")
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,198 @@
+"""Stage 01 computations: the data-quality scorecard and the customer portrait.
+
+Every function takes the feature table (``kequn.features``) or ``quality.json`` and returns
+a small DataFrame whose columns are already labelled in the report language, so a notebook
+cell is one call and one table or chart.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .i18n import t
+
+AGE_EDGES = [18, 25, 35, 45, 55, 65]
+INCOME_EDGES = [5000, 10000, 20000, 50000]
+TIER_ORDER = ["一线", "新一线", "二线", "三线", "四线", "五线"]
+ORDER_EDGES = [1, 2, 4, 7, 13]
+RECENCY_EDGES = [30, 90, 180, 365, 730]
+
+
+def _band_labels(edges: list[float], unit: str = "", lang: str = "zh") -> list[str]:
+    """Readable labels for half-open bands [e_i, e_{i+1}), with open ends."""
+    fmt = (lambda v: f"{v / 1000:g}k") if max(edges) >= 1000 else (lambda v: f"{v:g}")
+    labels = [f"<{fmt(edges[0])}{unit}"]
+    labels += [f"{fmt(a)}–{fmt(b - 1 if max(edges) < 1000 else b)}{unit}" for a, b in zip(edges[:-1], edges[1:])]
+    labels.append(f"{fmt(edges[-1])}+{unit}")
+    return labels
+
+
+def cut(values: pd.Series, edges: list[float], lang: str = "zh", unit: str = "") -> pd.Series:
+    """Ordered bands of ``values`` at ``edges`` (left-closed); missing → 'Unknown'."""
+    bins = [-np.inf] + list(edges) + [np.inf]
+    labels = _band_labels(edges, unit, lang)
+    out = pd.cut(values, bins=bins, labels=labels, right=False)
+    missing = t("missing", lang)
+    return out.cat.add_categories([missing]).fillna(missing)
+
+
+def add_bands(features: pd.DataFrame, lang: str = "zh", age_edges=None, income_edges=None) -> pd.DataFrame:
+    """The feature table plus standard bands: age_band, income_band, city_tier (ordered),
+    orders_band and recency_band."""
+    f = features.copy()
+    f["age_band"] = cut(f["age"], age_edges or AGE_EDGES, lang) if "age" in f else t("missing", lang)
+    f["income_band"] = cut(f["income"], income_edges or INCOME_EDGES, lang) if "income" in f else t("missing", lang)
+    if "city_tier" in f:
+        cats = [t(x, lang) for x in TIER_ORDER] + [t("missing", lang)]
+        f["city_tier"] = pd.Categorical(f["city_tier"].map(lambda v: t(v, lang) if pd.notna(v) else t("missing", lang)),
+                                        categories=cats, ordered=True)
+    never = t("never", lang)
+    ob = cut(f["orders"].where(f["orders"] > 0), ORDER_EDGES, lang)
+    f["orders_band"] = ob.cat.rename_categories({t("missing", lang): never})
+    rb = cut(f["recency_days"], RECENCY_EDGES, lang, unit="d" if lang == "en" else "天")
+    f["recency_band"] = rb.cat.rename_categories({t("missing", lang): never})
+    if "gender" in f:
+        f["gender"] = f["gender"].map(lambda v: t(v, lang) if pd.notna(v) else t("missing", lang))
+    return f
+
+
+def scorecard(quality: dict, lang: str = "zh") -> pd.DataFrame:
+    """Per table: rows read and kept, completeness and validity (means over its columns),
+    latest record and how far it lies before the as-of date."""
+    rows = []
+    for table, n_clean in quality["rows_clean"].items():
+        comp = [v for v in quality["completeness"].get(table, {}).values() if v is not None]
+        val = [v for v in quality["validity"].get(table, {}).values() if v is not None]
+        tl = quality["timeliness"].get(table, {})
+        rows.append({
+            t("table", lang): t(f"t.{table}", lang),
+            t("rows_raw", lang): quality["rows_raw"].get(table, n_clean),
+            t("rows_clean", lang): n_clean,
+            t("completeness", lang): float(np.mean(comp)) if comp else np.nan,
+            t("validity", lang): float(np.mean(val)) if val else np.nan,
+            t("latest", lang): tl.get("latest", ""),
+            t("days_before_as_of", lang): tl.get("days_before_as_of", np.nan),
+        })
+    return pd.DataFrame(rows)
+
+
+def cleaning_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
+    """What cleaning changed: table, rule in words, rows affected, detail."""
+    rows = []
+    for c in quality["cleaning"]:
+        detail = c.get("column") or ", ".join(c.get("columns", [])) or c.get("after") or c.get("above") or ""
+        rows.append({t("table", lang): t(f"t.{c['table']}", lang), t("rule", lang): t(c["rule"], lang),
+                     t("column", lang): detail, t("rows", lang): c["rows"]})
+    return pd.DataFrame(rows)
+
+
+def warnings_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
+    rows = [{t("files", lang): w["file"], t("column", lang): w.get("column") or "",
+             t("rows", lang): w.get("count", 0), t("issue", lang): w["message"],
+             t("examples", lang): ", ".join(f"row {r}: {v}" for r, v in zip(w.get("rows", []), w.get("values", [])))}
+            for w in quality.get("warnings", [])]
+    return pd.DataFrame(rows)
+
+
+def headline(features: pd.DataFrame, quality: dict) -> dict:
+    """Key figures of the base (language-neutral keys; also written to profiling.json)."""
+    f = features
+    buyers = f["orders"] > 0
+    net = f["monetary"].clip(lower=0).sort_values(ascending=False).to_numpy()
+    top = int(np.ceil(0.2 * len(net)))
+    total = net.sum()
+    orders = int(f["orders"].sum())
+    return {
+        "customers": int(len(f)),
+        "buyers": int(buyers.sum()),
+        "active_90d": int((f["recency_days"] <= 90).sum()),
+        "orders": orders,
+        "revenue": round(float(f["monetary"].sum()), 2),
+        "aov": round(float(f["revenue"].sum() / orders), 2) if orders else None,
+        "top20_share": round(float(net[:top].sum() / total), 4) if total > 0 else None,
+        "return_rate": round(float(f["returns"].sum() / orders), 4) if orders else None,
+        "median_tenure": float(f["tenure_days"].median()),
+        "as_of": quality["as_of"],
+    }
+
+
+def headline_table(h: dict, lang: str = "zh") -> pd.DataFrame:
+    from .i18n import fmt_int, fmt_money, fmt_pct
+    show = {
+        "customers": fmt_int, "buyers": fmt_int, "active_90d": fmt_int, "orders": fmt_int,
+        "revenue": fmt_money, "aov": lambda v, lg: f"{v:,.1f}", "top20_share": fmt_pct,
+        "return_rate": fmt_pct, "median_tenure": fmt_int,
+    }
+    rows = [{t("figure", lang): t(f"h.{k}", lang), t("value", lang): fn(h[k], lang)}
+            for k, fn in show.items() if h.get(k) is not None]
+    return pd.DataFrame(rows)
+
+
+def distribution(bands: pd.DataFrame, col: str, lang: str = "zh", top: int | None = None) -> pd.DataFrame:
+    """Customers, share, revenue share, spend and orders per value of ``col``."""
+    f = bands
+    key = f[col]
+    if not isinstance(key.dtype, pd.CategoricalDtype):
+        key = key.map(lambda v: t(v, lang) if pd.notna(v) else t("missing", lang))
+    g = f.groupby(key, observed=True, sort=isinstance(key.dtype, pd.CategoricalDtype))
+    out = pd.DataFrame({
+        t("customers", lang): g.size(),
+        t("avg_monetary", lang): g["monetary"].mean(),
+        t("avg_orders", lang): g["orders"].mean(),
+        t("revenue_share", lang): g["monetary"].sum() / f["monetary"].sum(),
+    })
+    out.insert(1, t("share", lang), out[t("customers", lang)] / len(f))
+    if not isinstance(key.dtype, pd.CategoricalDtype):
+        out = out.sort_values(t("customers", lang), ascending=False)
+    if top:
+        out = out.head(top)
+    out.index.name = t(col, lang)
+    return out.reset_index()
+
+
+def spend_crosstab(bands: pd.DataFrame, rows: str, cols: str, lang: str = "zh") -> pd.DataFrame:
+    """Mean net spend per customer for each (rows band, cols band) cell."""
+    tab = bands.pivot_table(index=rows, columns=cols, values="monetary", aggfunc="mean", observed=True)
+    tab.index.name = t(rows, lang)
+    tab.columns.name = t(cols, lang)
+    return tab
+
+
+def psychographics(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    cols = [c for c in features.columns if c.startswith("psy_")]
+    out = pd.DataFrame({t("figure", lang): [t(c, lang) for c in cols],
+                        t("mean", lang): [features[c].mean() for c in cols]})
+    return out
+
+
+def mix(features: pd.DataFrame, prefix: str, labels: dict, lang: str = "zh") -> pd.DataFrame:
+    """Share of orders (chan_) or revenue (cat_) per value, over the whole base."""
+    cols = [c for c in features.columns if c.startswith(prefix + "_")]
+    weight = features["orders"] if prefix == "chan" else features["revenue"]
+    total = weight.sum()
+    share = [(features[c].fillna(0) * weight).sum() / total if total else np.nan for c in cols]
+    name = "channel" if prefix == "chan" else "category"
+    out = pd.DataFrame({t(name, lang): [t(labels.get(c, c), lang) for c in cols],
+                        t("order_share" if prefix == "chan" else "revenue_share", lang): share})
+    return out.sort_values(out.columns[1], ascending=False, ignore_index=True)
+
+
+def online_behaviour(features: pd.DataFrame, labels: dict, lang: str = "zh") -> pd.DataFrame:
+    """Per event type: events per customer and share of customers with at least one."""
+    cols = [c for c in features.columns if c.startswith("ev_")]
+    out = pd.DataFrame({
+        t("event_type", lang): [t(labels.get(c, c), lang) for c in cols],
+        t("events_per_customer", lang): [features[c].mean() for c in cols],
+        t("customers_with", lang): [(features[c] > 0).mean() for c in cols],
+    })
+    return out.sort_values(out.columns[1], ascending=False, ignore_index=True)
+
+
+def interactions(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    rows = []
+    for col, key in (("events", "interaction.events"), ("feedback", "interaction.feedback"),
+                     ("complaints", "interaction.complaints"), ("returns", "interaction.returns")):
+        if col in features:
+            rows.append({t("figure", lang): t(key, lang), t("share", lang): float((features[col] > 0).mean()),
+                         t("customers", lang): int((features[col] > 0).sum())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,117 @@
+"""Stakeholder HTML: executed notebooks rendered without code, the run's index page, the
+``reports/latest`` pointer and the list of runs.
+
+``latest`` is a relative symlink replaced atomically (a new link renamed over the old one),
+and only ``publish_run`` moves it, which the Makefile calls after every stage succeeded.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from pathlib import Path
+
+from .i18n import fmt_int, fmt_money, fmt_pct, t
+from .io import write_text_atomic
+
+CSS = """
+<style>
+body { max-width: 1100px; margin: 0 auto; padding: 0 12px;
+  font-family: -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; }
+.kq-table { overflow-x: auto; max-height: 520px; overflow-y: auto; margin: 6px 0 14px; }
+.kq-table table, table.kq-facts { border-collapse: collapse; font-size: 13px; }
+.kq-table th, .kq-table td, .kq-facts th, .kq-facts td { padding: 4px 10px; border-bottom: 1px solid #e3e3e3; text-align: right; }
+.kq-table th:first-child, .kq-table td:first-child, .kq-facts th { text-align: left; }
+.kq-table thead th { position: sticky; top: 0; background: #f6f8f9; }
+img { max-width: 100%; height: auto; }
+.jp-OutputArea-output pre { white-space: pre-wrap; }
+@media (max-width: 600px) { body { padding: 0 4px; } .kq-table table { font-size: 12px; } }
+</style>
+"""
+
+
+def render_html(executed: Path) -> Path:
+    """HTML beside the executed notebook: outputs and report text only, no code, no
+    analyst-only cells (tag ``analyst``), images embedded."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_cell_tags = {"analyst", "parameters", "injected-parameters"}
+    c.TagRemovePreprocessor.enabled = True
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    exporter = HTMLExporter(config=c, template_name="lab")
+    nb = nbformat.read(executed, as_version=4)
+    body, _ = exporter.from_notebook_node(nb)
+    title = _first_heading(nb) or executed.stem
+    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
+    body = body.replace("</head>", CSS + "</head>", 1)
+    out = executed.with_suffix(".html")
+    write_text_atomic(body, out)
+    return out
+
+
+def _first_heading(nb) -> str | None:
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            md = o.get("data", {}).get("text/markdown")
+            if md and md.lstrip().startswith("#"):
+                return md.lstrip("# ").splitlines()[0]
+    return None
+
+
+def _page(title: str, body: str, lang: str) -> str:
+    return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+            f"{CSS}<style>.card{{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:10px 0}}"
+            f"</style></head><body>{body}</body></html>")
+
+
+def _runs(reports: Path) -> list[Path]:
+    return sorted((p for p in reports.iterdir() if p.is_dir() and not p.is_symlink() and (p / "index.html").exists()),
+                  key=lambda p: p.name)
+
+
+def publish_run(reports: Path, run: str, processed: Path) -> Path:
+    """Write ``reports/<run>/index.html``, point ``reports/latest`` at it, list the runs."""
+    rdir = reports / run
+    params = json.loads((processed / "profiling.json").read_text(encoding="utf-8")) if (processed / "profiling.json").exists() else {}
+    lang = params.get("lang", "zh")
+    h = params.get("headline", {})
+    stages = sorted(p for p in rdir.glob("[0-9][0-9]_*.html"))
+    title = f"{t('index.title', lang)} · {run}"
+    items = "".join(f'<li><a href="{p.name}">{html.escape(_stage_title(p))}</a></li>' for p in stages)
+    figures = ""
+    if h:
+        rows = [("h.customers", fmt_int(h["customers"], lang)), ("h.active_90d", fmt_int(h["active_90d"], lang)),
+                ("h.revenue", fmt_money(h["revenue"], lang))]
+        if h.get("top20_share") is not None:
+            rows.append(("h.top20_share", fmt_pct(h["top20_share"], lang)))
+        figures = "<table class='kq-facts'>" + "".join(
+            f"<tr><th>{t(k, lang)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+    prev = [p for p in _runs(reports) if p.name < run and p.name.split("-")[0] == run.split("-")[0]]
+    prev_txt = (f"{t('index.previous', lang)}: <a href='../{prev[-1].name}/index.html'>{prev[-1].name}</a>"
+                if prev else t("index.previous_none", lang))
+    body = (f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"
+            f"<div class='card'>{figures}</div><p>{prev_txt}</p>"
+            f"<h2>{t('index.stages', lang)}</h2><ul>{items}</ul>")
+    write_text_atomic(_page(title, body, lang), rdir / "index.html")
+    tmp = reports / f".latest.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(run, tmp)
+    os.replace(tmp, reports / "latest")
+    runs = _runs(reports)
+    lis = "".join(f'<li><a href="{p.name}/index.html">{p.name}</a></li>' for p in reversed(runs))
+    body = f"<h1>{t('index.runs', lang)}</h1><ul>{lis or t('index.none', lang)}</ul>"
+    write_text_atomic(_page(t("index.runs", lang), body, lang), reports / "index.html")
+    return rdir / "index.html"
+
+
+def _stage_title(p: Path) -> str:
+    m = re.search(r"<title>(.*?)</title>", p.read_text(encoding="utf-8", errors="replace")[:20000], re.S)
+    return html.unescape(m.group(1)) if m else p.stem

@@ -1,0 +1,57 @@
+"""Display helpers for notebooks: headings from the catalogue and readable tables.
+
+Stakeholder HTML hides code, so every heading a reader sees is printed by a cell from the
+message catalogue (in the run's language), and tables are formatted here once: shares as
+percentages, money with separators, long tables scrollable.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from .i18n import t
+
+_SHARE_WORDS = ("share", "占比", "completeness", "validity", "完整性", "有效性", "rate", "率")
+
+
+def heading(key: str, lang: str, level: int = 2) -> None:
+    display(Markdown(f"{'#' * level} {t(key, lang)}"))
+
+
+def text(key: str, lang: str) -> None:
+    display(Markdown(t(key, lang)))
+
+
+def _format(df: pd.DataFrame) -> dict:
+    fmt = {}
+    for c in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        name = str(c).lower()
+        if any(w in name for w in _SHARE_WORDS):
+            fmt[c] = "{:.1%}"
+        elif pd.api.types.is_integer_dtype(df[c]):
+            fmt[c] = "{:,}"
+        else:
+            fmt[c] = "{:,.1f}"
+    return fmt
+
+
+def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False) -> None:
+    """Show ``df`` formatted (shares as %, numbers with separators), at most ``max_rows``."""
+    if df is None or df.empty:
+        display(Markdown("—"))
+        return
+    shown = df.head(max_rows)
+    sty = shown.style.format(_format(shown), na_rep="—")
+    if not index:
+        sty = sty.hide(axis="index")
+    display(HTML(f'<div class="kq-table">{sty.to_html()}</div>'))
+
+
+def facts(pairs: dict) -> None:
+    """A two-column list of label → value (inputs, parameters)."""
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in pairs.items())
+    display(HTML(f'<table class="kq-facts">{rows}</table>'))

@@ -1,0 +1,52 @@
+"""Stage 01 glue: intake (reused when up to date) and the feature table, from parameters.
+
+Called by ``notebooks/01_profiling.ipynb`` and by ``kequn intake``; keeps the notebook to
+one call per step.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .config import resolve
+from .features import build_features
+from .intake import load_clean, run_intake
+from .io import write_table_atomic, write_text_atomic
+
+
+def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None, **_) -> dict:
+    """Run intake for a stage's parameters; returns quality.json's content."""
+    intake = intake or {}
+    privacy = privacy or {}
+    res = run_intake(resolve(data_dir), resolve(processed_dir), column_map=resolve(column_map), as_of=as_of,
+                     invalid_rows=intake.get("invalid_rows", "error"), salt=privacy.get("salt"),
+                     salt_file=resolve(privacy.get("salt_file") or "data/.salt"))
+    return res.quality
+
+
+def load_or_run_intake(data_dir, processed_dir, **params) -> dict:
+    """quality.json of this run, running intake first if it has not run yet (in JupyterLab)."""
+    q = resolve(processed_dir) / "quality.json"
+    if q.exists() and (q.parent / "clean" / "orders.parquet").exists():
+        return json.loads(q.read_text(encoding="utf-8"))
+    return intake_from_params(data_dir, processed_dir, **params)
+
+
+def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFrame:
+    """Build the feature table from the run's clean tables and write features.parquet."""
+    out = resolve(processed_dir)
+    f = build_features(out / "clean", quality["as_of"], top_n=top_n)
+    write_table_atomic(f, out / "features.parquet")
+    write_text_atomic(json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), out / "feature_labels.json")
+    return f
+
+
+def save_figures(processed_dir, name: str, figures: dict) -> Path:
+    return write_text_atomic(json.dumps(figures, ensure_ascii=False, indent=1, default=str),
+                             resolve(processed_dir) / f"{name}.json")
+
+
+def load_clean_tables(processed_dir) -> dict:
+    return load_clean(resolve(processed_dir))

@@ -1,0 +1,92 @@
+"""`make report` as a user runs it, on a small demo export: artifacts, HTML, privacy,
+determinism, incremental reruns, and a bad export rejected cleanly."""
+import os
+import re
+import subprocess
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+CODE_MARKERS = re.compile(r'class="[^"]*jp-InputArea-editor|class="highlight hl-ipython3"')
+
+
+def make(tmp, data, run, *extra):
+    cfg = tmp / "config.yaml"
+    if not cfg.exists():
+        cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
+    args = ["make", "--no-print-directory", "report", f"DATA={data}", f"RUN={run}", f"CONFIG={cfg}",
+            f"PROCESSED={tmp}/processed", f"REPORTS={tmp}/reports", *extra]
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "MAKEFLAGS": ""})
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory, messy_dir):
+    tmp = tmp_path_factory.mktemp("e2e")
+    first = make(tmp, messy_dir, "messy-1")
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
+    return tmp, first
+
+
+def test_reports_and_artifacts_exist_without_code(e2e):
+    tmp, _ = e2e
+    rep = tmp / "reports"
+    assert os.readlink(rep / "latest") == "messy-1"
+    for name in ("index.html", "01_profiling.html", "01_profiling.ipynb"):
+        assert (rep / "latest" / name).exists(), name
+    html = (rep / "latest" / "01_profiling.html").read_text(encoding="utf-8")
+    assert not CODE_MARKERS.search(html)
+    assert "Data-quality scorecard" in html and "<img" in html
+    assert "Exact duplicate rows dropped" in html  # cleaning of the messy export is shown
+    assert (rep / "index.html").read_text(encoding="utf-8").count("messy-1") >= 1
+    proc = tmp / "processed" / "messy-1"
+    for name in ("features.parquet", "quality.json", "profiling.json", "clean/orders.parquet"):
+        assert (proc / name).exists(), name
+
+
+def test_no_pii_in_any_artifact_or_report(e2e, demo):
+    tmp, _ = e2e
+    c = demo.customers
+    needles = [v.encode() for v in pd.concat([c["phone"], c["email"], c["name"]]).unique()]
+    for p in list((tmp / "processed").rglob("*")) + list((tmp / "reports").rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            hits = [n for n in needles if n in data]
+            assert not hits, (p, hits[:3])
+
+
+def test_rerun_with_nothing_changed_does_nothing(e2e, messy_dir):
+    tmp, _ = e2e
+    q = subprocess.run(["make", "--question", f"{tmp}/reports/messy-1/index.html", f"DATA={messy_dir}", "RUN=messy-1",
+                        f"CONFIG={tmp}/config.yaml", f"PROCESSED={tmp}/processed", f"REPORTS={tmp}/reports"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert q.returncode == 0, q.stdout + q.stderr
+
+
+def test_same_inputs_same_artifacts(e2e, messy_dir):
+    tmp, _ = e2e
+    second = make(tmp, messy_dir, "messy-2")
+    assert second.returncode == 0, second.stderr[-2000:]
+    a, b = tmp / "processed" / "messy-1", tmp / "processed" / "messy-2"
+    for p in sorted(a.rglob("*")):
+        if p.is_file() and p.name != "params.yaml":
+            other = b / p.relative_to(a)
+            if p.name == "profiling.json":
+                assert p.read_text().replace("messy-1", "messy-2") == other.read_text()
+            else:
+                assert p.read_bytes() == other.read_bytes(), p.name
+    index = (tmp / "reports" / "messy-2" / "index.html").read_text(encoding="utf-8")
+    assert "messy-1" in index  # the previous run is linked
+
+
+def test_bad_export_is_rejected_with_a_message_not_a_traceback(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "orders.csv").write_text("order_id,customer_id,amount\n1,C1,10\n")
+    r = make(tmp_path, raw, "bad")
+    assert r.returncode != 0
+    assert "required column 'order_date' is missing" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "reports" / "latest").exists()
+    assert not (tmp_path / "processed" / "bad" / "clean").exists()

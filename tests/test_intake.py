@@ -1,0 +1,170 @@
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import SALT, TEST_DATA, tree_digest
+from kequn.intake import run_intake
+from kequn.problems import InputError
+
+
+def rules(quality, table):
+    return {c["rule"]: c["rows"] for c in quality["cleaning"] if c["table"] == table}
+
+
+def test_clean_demo_passes_through_unchanged_in_size(demo_dir, demo, tmp_path):
+    r = run_intake(demo_dir, tmp_path, salt=SALT)
+    q = r.quality
+    assert q["rows_clean"]["customers"] == len(demo.customers)
+    assert q["rows_clean"]["orders"] == len(demo.orders)
+    assert q["as_of"] == "2026-06-30"
+    assert rules(q, "orders")["returns_kept"] == int((demo.orders["amount"] < 0).sum())
+    assert {"name", "phone", "email"}.isdisjoint(r.tables["customers"].columns)
+    assert r.tables["orders"]["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all()
+    assert (tmp_path / "clean" / "orders.parquet").exists() and (tmp_path / "quality.json").exists()
+
+
+def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, tmp_path):
+    before = tree_digest(messy_dir)
+    r = run_intake(messy_dir, tmp_path, salt=SALT)
+    faults = json.loads((messy_dir / "_truth" / "messy_faults.json").read_text())
+    q = r.quality
+    c, o = rules(q, "customers"), rules(q, "orders")
+    assert c["duplicate_rows_dropped"] == faults["customers_duplicate_rows"]
+    assert o["duplicate_rows_dropped"] == faults["orders_duplicate_rows"]
+    assert o["future_dated_rows_dropped"] == faults["orders_future_dates"]
+    assert o["orphan_rows_dropped"] == faults["orders_orphans"]
+    assert q["rows_clean"]["orders"] == faults["orders_valid_rows"]
+    birth = [w for w in q["warnings"] if w["column"] == "birth_year"][0]
+    assert birth["count"] == faults["customers_birth_year_implausible"] and birth["values"][0] == "1890"
+    cust = r.tables["customers"]
+    # Chinese headers mapped, GBK decoded, 男/女 normalised, 未知 and blanks are missing
+    assert cust["gender"].isna().sum() == faults["customers_gender_unknown"]
+    assert set(cust["gender"].dropna()) == {"F", "M"}
+    assert cust["income"].isna().sum() == faults["customers_income_missing"]
+    # all four date formats and ¥-formatted amounts parsed: nothing invalid in orders
+    assert q["validity"]["orders"]["order_date"] == 1.0 and q["validity"]["orders"]["amount"] == 1.0
+    assert r.tables["kano"]["functional"].isin(["喜欢", "理应如此", "无所谓", "能忍受", "不喜欢"]).all()
+    assert tree_digest(messy_dir) == before  # raw files never touched
+
+
+def test_messy_and_clean_exports_give_the_same_clean_orders(demo_dir, messy_dir, tmp_path):
+    a = run_intake(demo_dir, None, salt=SALT).tables["orders"]
+    b = run_intake(messy_dir, None, salt=SALT).tables["orders"]
+    key = ["order_id"]
+    a = a.sort_values(key, ignore_index=True)
+    b = b.sort_values(key, ignore_index=True)
+    # the messy export lost its orphans and future-dated rows; all else parses identically
+    merged = a.merge(b, on="order_id", suffixes=("", "_m"))
+    assert len(merged) == len(b)
+    assert (merged["order_date"] == merged["order_date_m"]).all()
+    assert (merged["amount"].round(2) == merged["amount_m"].round(2)).all()
+
+
+def _write(folder, name, text, encoding="utf-8"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding=encoding)
+
+
+CUSTOMERS = "customer_id,signup_date,gender\nC1,2024-01-01,F\nC2,2024-02-01,M\n"
+
+
+def test_missing_required_column_names_file_column_and_fix(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,amount\n1,C1,10\n")
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as e:
+        run_intake(raw, out, salt=SALT)
+    msg = str(e.value)
+    assert "orders.csv" in msg and "'order_date' is missing" in msg and "column map" in msg
+    assert not out.exists()  # nothing half-written
+
+
+def test_several_problems_reported_together_with_rows(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n"
+                              "2,C1,yesterday,12\n3,C2,2024-03-02,ten\n4,C2,2024-03-03,5\n")
+    _write(raw, "events.csv", "customer_id,event_type\nC1,like\n")
+    with pytest.raises(InputError) as e:
+        run_intake(raw, tmp_path / "out", salt=SALT)
+    probs = e.value.problems
+    assert len(probs) == 3
+    by_col = {p.column: p for p in probs}
+    assert by_col["order_date"].rows == [3] and by_col["order_date"].values == ["yesterday"]
+    assert by_col["amount"].rows == [4] and by_col["amount"].values == ["ten"]
+    assert by_col["ts"].file == "events.csv"
+    assert "invalid_rows: drop" in by_col["amount"].fix
+
+
+def test_drop_policy_leaves_bad_rows_out_and_counts_them(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C1,yesterday,12\n")
+    r = run_intake(raw, None, salt=SALT, invalid_rows="drop")
+    assert len(r.tables["orders"]) == 1
+    assert rules(r.quality, "orders")["invalid_required_rows_dropped"] == 1
+
+
+def test_empty_and_header_only_files_and_missing_orders(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", "")
+    with pytest.raises(InputError) as e:
+        run_intake(raw, None, salt=SALT)
+    msg = str(e.value)
+    assert "customers.csv: the file is empty" in msg and "the orders table is missing" in msg
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n")
+    with pytest.raises(InputError, match="has a header but no rows"):
+        run_intake(raw, None, salt=SALT)
+
+
+def test_extreme_and_implausible_values_are_handled(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", "customer_id,income,birth_year\nC1,9999999,1890\nC2,8000,1990\n")
+    rows = "".join(f"{i},C2,2024-03-01,{10 + i % 7}\n" for i in range(200))
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n" + rows + "999,C1,2024-03-02,5000000\n")
+    r = run_intake(raw, None, salt=SALT)
+    c = r.tables["customers"].set_index(r.tables["customers"].index)
+    assert c["income"].isna().sum() == 1 and c["birth_year"].isna().sum() == 1
+    assert rules(r.quality, "orders")["extreme_amounts_flagged"] == 1
+
+
+def test_user_column_map_and_its_errors(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "clients.csv", "Kunde,Anmeldung\nC1,2024-01-01\n")
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n")
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text("files: {customers: clients.csv}\ncustomers: {customer_id: Kunde, signup_date: Anmeldung}\n")
+    r = run_intake(raw, None, column_map=cmap, salt=SALT)
+    assert r.tables["customers"]["signup_date"].iloc[0] == pd.Timestamp("2024-01-01")
+    cmap.write_text("customers: {kunde_id: Kunde}\n")
+    with pytest.raises(InputError, match="unknown column 'kunde_id'"):
+        run_intake(raw, None, column_map=cmap, salt=SALT)
+
+
+def test_two_headers_meaning_the_same_column(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "orders.csv", "order_id,订单号,customer_id,order_date,amount\n1,1,C1,2024-03-01,10\n")
+    with pytest.raises(InputError, match="both mean 'order_id'"):
+        run_intake(raw, None, salt=SALT)
+
+
+def test_online_retail_through_a_column_map(tmp_path):
+    from kequn.config import project_root
+    lines = pd.read_csv(TEST_DATA / "online_retail_ii_head30k.csv.gz", dtype=str)
+    raw = lines.drop_duplicates()
+    r = run_intake(TEST_DATA, tmp_path, column_map=project_root() / "config/columns/online_retail_ii.yaml", salt=SALT)
+    q = r.quality
+    o = rules(q, "orders")
+    assert o["anonymous_orders_dropped"] == raw["Customer ID"].isna().sum()
+    assert o["duplicate_rows_dropped"] == lines.duplicated().sum() > 0
+    with_id = dedup = raw[raw["Customer ID"].notna()]
+    cancelled = dedup["Invoice"].str.startswith("C") & (dedup["Quantity"].astype(float) < 0)
+    assert o["returns_kept"] >= cancelled.sum() > 0
+    assert rules(q, "customers")["customers_derived_from_orders"] == with_id["Customer ID"].nunique()
+    amount = r.tables["orders"]["amount"].sum()
+    expect = (dedup["Quantity"].astype(float) * dedup["Price"].astype(float)).sum()
+    assert amount == pytest.approx(expect)
+    assert q["as_of"] == str(pd.to_datetime(raw["InvoiceDate"]).max().date())

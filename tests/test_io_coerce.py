@@ -1,0 +1,75 @@
+import pandas as pd
+import pytest
+
+from kequn import coerce
+from kequn.io import read_table, write_table_atomic
+from kequn.problems import InputError
+
+FRAME = pd.DataFrame({"客户编号": ["C1", "C2"], "城市": ["北京", "深圳"], "金额": ["1,234.50", "88"]})
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_reads_chinese_csv_in_every_export_encoding(tmp_path, encoding):
+    p = tmp_path / "t.csv"
+    FRAME.to_csv(p, index=False, encoding=encoding)
+    df = read_table(p)
+    assert list(df.columns) == ["客户编号", "城市", "金额"]
+    assert df["城市"].tolist() == ["北京", "深圳"]
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "xlsx"])
+def test_reads_parquet_and_excel(tmp_path, suffix):
+    p = write_table_atomic(FRAME, tmp_path / f"t.{suffix}")
+    assert read_table(p)["城市"].tolist() == ["北京", "深圳"]
+
+
+def test_empty_file_is_a_clear_error(tmp_path):
+    p = tmp_path / "orders.csv"
+    p.write_bytes(b"")
+    with pytest.raises(InputError) as e:
+        read_table(p)
+    assert "orders.csv: the file is empty" in str(e.value)
+
+
+def test_undecodable_bytes_name_the_row_and_the_fix(tmp_path):
+    p = tmp_path / "orders.csv"
+    p.write_bytes("order_id,amount\n1,2\n".encode() + b"\x81\xff\xfe,3\n")
+    with pytest.raises(InputError) as e:
+        read_table(p)
+    msg = str(e.value)
+    assert "neither UTF-8 nor GBK" in msg and "row 3" in msg and "CSV UTF-8" in msg
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    class Boom(pd.DataFrame):
+        def to_csv(self, *a, **k):
+            raise OSError("disk full")
+    with pytest.raises(OSError):
+        write_table_atomic(Boom({"a": [1]}), tmp_path / "x.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dates_in_mixed_export_formats():
+    s = pd.Series(["2024-03-05", "2024/3/5", "2024.03.05", "20240305", "2024年3月5日",
+                   "2024-03-05 14:30:00", "", "未知", "05/03/2024", "not a date"], dtype="string")
+    v, bad = coerce.parse_dates(s)
+    assert (v.iloc[:6].dt.normalize() == pd.Timestamp("2024-03-05")).all()
+    assert v.iloc[5] == pd.Timestamp("2024-03-05 14:30")
+    assert v.iloc[6:].isna().all()
+    assert bad.tolist() == [False] * 8 + [True, True]
+
+
+def test_numbers_with_currency_separators_and_percent():
+    s = pd.Series(["¥1,234.50", "￥88元", "15%", "-3.5", "abc", None], dtype="string")
+    v, bad = coerce.parse_numbers(s)
+    assert v.iloc[:4].tolist() == [1234.5, 88.0, 0.15, -3.5]
+    assert bad.tolist() == [False, False, False, False, True, False]
+
+
+def test_booleans_enums_and_float_keys():
+    v, bad = coerce.parse_bool(pd.Series(["是", "否", "1", "0", "yes", "maybe"], dtype="string"))
+    assert v.tolist()[:5] == [True, False, True, False, True] and bad.tolist()[-1]
+    g, bad = coerce.parse_enum(pd.Series(["女", "Male", "未知", "x"], dtype="string"), {"女": "F", "male": "M"})
+    assert g.tolist()[:2] == ["F", "M"] and pd.isna(g.iloc[2]) and bad.tolist() == [False, False, False, True]
+    k, _ = coerce.parse_id(pd.Series([13085.0, 12346.0, None]))
+    assert k.tolist()[:2] == ["13085", "12346"] and pd.isna(k.iloc[2])

@@ -1,0 +1,39 @@
+import pandas as pd
+import pytest
+
+from kequn import i18n, profiling as pf
+
+
+def test_bands_have_the_stated_edges():
+    s = pd.Series([17, 18, 24, 25, 64, 65, None])
+    b = pf.cut(s, pf.AGE_EDGES, "en")
+    assert b.tolist() == ["<18", "18–24", "18–24", "25–34", "55–64", "65+", "Unknown"]
+    inc = pf.cut(pd.Series([4999, 5000, 50000]), pf.INCOME_EDGES, "zh")
+    assert inc.tolist() == ["<5k", "5k–10k", "50k+"]
+
+
+def test_headline_concentration_known_answer():
+    f = pd.DataFrame({"orders": [1] * 10, "monetary": [100.0, 100] + [10.0] * 8, "revenue": [100.0, 100] + [10.0] * 8,
+                      "returns": [0] * 9 + [1], "recency_days": [10] * 5 + [200] * 5, "tenure_days": [100] * 10})
+    h = pf.headline(f, {"as_of": "2024-12-31"})
+    assert h["top20_share"] == pytest.approx(200 / 280, abs=1e-4)
+    assert h["active_90d"] == 5 and h["return_rate"] == 0.1 and h["aov"] == 28.0
+
+
+def test_every_catalogue_entry_has_both_languages_and_unknown_passes_through():
+    assert all(len(v) == 2 and all(v) for v in i18n.CATALOGUE.values())
+    assert i18n.t("sec.quality", "en") == "Data-quality scorecard"
+    assert i18n.t("某个值", "en") == "某个值"
+    with pytest.raises(ValueError):
+        i18n.t("x", "fr")
+
+
+def test_cleaning_rules_all_have_labels():
+    from kequn import intake
+    import inspect
+    import re
+    src = inspect.getsource(intake)
+    used = set(re.findall(r'log\.clean\([^,]+, f?"([a-z_{}]+)"', src))
+    used = {u.replace("{col}", c) for u in used for c in ("first_response_at", "resolved_at")}
+    missing = [u for u in used if u not in i18n.CATALOGUE]
+    assert not missing
