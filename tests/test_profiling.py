@@ -37,3 +37,12 @@ def test_cleaning_rules_all_have_labels():
     used = {u.replace("{col}", c) for u in used for c in ("first_response_at", "resolved_at")}
     missing = [u for u in used if u not in i18n.CATALOGUE]
     assert not missing
+
+
+def test_catalogue_has_no_key_defined_twice():
+    import ast
+    import inspect
+    tree = ast.parse(inspect.getsource(i18n))
+    cat = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "CATALOGUE")
+    keys = [k.value for k in cat.value.keys]
+    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})

@@ -38,7 +38,7 @@ def cut(values: pd.Series, edges: list[float], lang: str = "zh", unit: str = "")
 
 def add_bands(features: pd.DataFrame, lang: str = "zh", age_edges=None, income_edges=None) -> pd.DataFrame:
     """The feature table plus standard bands: age_band, income_band, city_tier (ordered),
-    orders_band and recency_band."""
+    orders_band, recency_band and family size (6+ grouped)."""
     f = features.copy()
     f["age_band"] = cut(f["age"], age_edges or AGE_EDGES, lang) if "age" in f else t("missing", lang)
     f["income_band"] = cut(f["income"], income_edges or INCOME_EDGES, lang) if "income" in f else t("missing", lang)
@@ -51,6 +51,11 @@ def add_bands(features: pd.DataFrame, lang: str = "zh", age_edges=None, income_e
     f["orders_band"] = ob.cat.rename_categories({t("missing", lang): never})
     rb = cut(f["recency_days"], RECENCY_EDGES, lang, unit="d" if lang == "en" else "天")
     f["recency_band"] = rb.cat.rename_categories({t("missing", lang): never})
+    if "family_size" in f:
+        size = f["family_size"].clip(upper=6)
+        cats = ["1", "2", "3", "4", "5", "6+", t("missing", lang)]
+        lab = size.map(lambda v: t("missing", lang) if pd.isna(v) else ("6+" if v >= 6 else str(int(v))))
+        f["family_size"] = pd.Categorical(lab, categories=cats, ordered=True)
     if "gender" in f:
         f["gender"] = f["gender"].map(lambda v: t(v, lang) if pd.notna(v) else t("missing", lang))
     return f
@@ -141,11 +146,12 @@ def distribution(bands: pd.DataFrame, col: str, lang: str = "zh", top: int | Non
         t("avg_orders", lang): g["orders"].mean(),
         t("revenue_share", lang): g["monetary"].sum() / f["monetary"].sum(),
     })
-    out.insert(1, t("share", lang), out[t("customers", lang)] / len(f))
+    out.insert(1, t("share_of_customers", lang), out[t("customers", lang)] / len(f))
     if not isinstance(key.dtype, pd.CategoricalDtype):
         out = out.sort_values(t("customers", lang), ascending=False)
     if top:
         out = out.head(top)
+    out.index = out.index.astype(str)  # plain labels: charts show only the bands that occur
     out.index.name = t(col, lang)
     return out.reset_index()
 
@@ -193,6 +199,6 @@ def interactions(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     for col, key in (("events", "interaction.events"), ("feedback", "interaction.feedback"),
                      ("complaints", "interaction.complaints"), ("returns", "interaction.returns")):
         if col in features:
-            rows.append({t("figure", lang): t(key, lang), t("share", lang): float((features[col] > 0).mean()),
+            rows.append({t("figure", lang): t(key, lang), t("share_of_customers", lang): float((features[col] > 0).mean()),
                          t("customers", lang): int((features[col] > 0).sum())})
     return pd.DataFrame(rows)
