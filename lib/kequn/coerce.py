@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# Arrow-backed strings: .str methods run in C++ (pyarrow compute), ~5-10x faster than object.
+STR = pd.StringDtype("pyarrow")
+
 MISSING_TOKENS = {"未知", "不详", "无", "空", "unknown", "n/a", "na", "nan", "null", "none", "-", "--", "?"}
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
@@ -19,7 +22,7 @@ def blank_to_na(s: pd.Series) -> pd.Series:
     """Text with missing-value tokens ("未知", "N/A", …) replaced by NA."""
     if not (s.dtype == object or str(s.dtype).startswith("string")):
         return s
-    s = s.astype("string")
+    s = s.astype(STR)
     low = s.str.strip().str.lower()
     return s.mask(low.isin(MISSING_TOKENS) | (low == ""))
 
@@ -32,19 +35,33 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out.astype("datetime64[ns]"), pd.Series(False, index=s.index)
     s = blank_to_na(s)
     present = s.notna()
-    norm = (s.str.replace("年", "-", regex=False).str.replace("月", "-", regex=False)
-             .str.replace("日", " ", regex=False).str.replace(r"[/.](?=\d)", "-", regex=True)
-             .str.strip())
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = present.copy()
-    for fmt in _DATE_FORMATS:
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(norm[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        out.loc[ok[ok].index] = parsed[ok]
-        todo.loc[ok[ok].index] = False
+    # Fast path: most exports are ISO already; only what fails is normalised and retried.
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        if todo.any():
+            _try_format(s, fmt, out, todo)
+    if todo.any():
+        rest = s[todo]
+        norm = (rest.str.replace("年", "-", regex=False).str.replace("月", "-", regex=False)
+                .str.replace("日", " ", regex=False).str.replace("/", "-", regex=False)
+                .str.replace(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", r"\1-\2-\3", regex=True)
+                .str.strip())
+        norm = norm.reindex(s.index)
+        for fmt in _DATE_FORMATS:
+            if not todo.any():
+                break
+            _try_format(norm, fmt, out, todo)
     return out, present & out.isna()
+
+
+def _try_format(text: pd.Series, fmt: str, out: pd.Series, todo: pd.Series) -> None:
+    """Parse the still-unparsed cells of ``text`` with ``fmt``; fill ``out``, clear ``todo``."""
+    parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    ok = parsed.notna()
+    idx = ok[ok].index
+    out.loc[idx] = parsed[ok]
+    todo.loc[idx] = False
 
 
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -66,7 +83,7 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     falsy = {"0", "0.0", "false", "f", "no", "n", "否", "无", "未用"}
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
         return s.astype("boolean"), pd.Series(False, index=s.index)
-    s = s.astype("string")
+    s = s.astype(STR)
     low = s.str.lower().str.strip()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[low.isin(truthy).fillna(False)] = True
@@ -76,13 +93,13 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_enum(s: pd.Series, values: dict) -> tuple[pd.Series, pd.Series]:
     s = blank_to_na(s)
-    key = s.astype("string").str.lower().str.strip()
-    out = key.map(values).astype("string")
+    key = s.astype(STR).str.lower().str.strip()
+    out = key.map(values).astype(STR)
     return out, s.notna() & out.isna()
 
 
 def parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    s = blank_to_na(s.astype("string"))
+    s = blank_to_na(s.astype(STR))
     return s, pd.Series(False, index=s.index)
 
 
@@ -90,7 +107,7 @@ def parse_id(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Keys as text; a float-looking key (12345.0, from a spreadsheet) loses its '.0'."""
     if pd.api.types.is_float_dtype(s):
         s = s.astype("Int64")
-    s = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    s = s.astype(STR).str.strip().str.replace(r"\.0$", "", regex=True)
     s = s.mask(s == "")
     return s, pd.Series(False, index=s.index)
 

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from . import coerce, privacy, schema
+from .coerce import STR
 from .io import atomic_dir, find_table, read_table, write_table_atomic, write_text_atomic
 from .problems import InputError, Problem
 
@@ -235,7 +236,7 @@ def _clean(tables: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tupl
     if "customers" not in t:
         o = t["orders"]
         first = o.groupby("customer_id", sort=True)["order_date"].min()
-        t["customers"] = pd.DataFrame({"_row": 0, "customer_id": first.index.astype("string"),
+        t["customers"] = pd.DataFrame({"_row": 0, "customer_id": first.index.astype(STR),
                                        "signup_date": first.to_numpy()})
         if "region" in o:
             t["customers"]["region"] = o.groupby("customer_id", sort=True)["region"].first().to_numpy()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .coerce import STR
+
 from .problems import InputError, Problem
 
 SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
@@ -83,8 +85,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
                     fix="save the file as 'CSV UTF-8' (Excel: Save As > CSV UTF-8) or GBK")]) from None
             text = raw.decode(enc)
             sep = "\t" if suffix == ".tsv" or (text[:2000].count("\t") > text[:2000].count(",")) else ","
-            df = pd.read_csv(io.StringIO(text), dtype=str, sep=sep, keep_default_na=False,
-                             na_values=[""], skipinitialspace=True)
+            df = pd.read_csv(io.BytesIO(text.encode("utf-8")), dtype=STR, sep=sep, keep_default_na=False,
+                             na_values=[""], engine="pyarrow" if sep == "," else "c")
     except InputError:
         raise
     except (pd.errors.ParserError, ValueError, OSError) as e:
@@ -95,7 +97,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     for c in df.columns:
         if df[c].dtype == object or str(df[c].dtype) == "string":
-            df[c] = df[c].astype("string").str.strip().replace("", pd.NA)
+            df[c] = df[c].astype(STR).str.strip().replace("", pd.NA)
     return df
 
 

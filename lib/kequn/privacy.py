@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .coerce import STR
+
 _PHONE = r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _ID_CARD = r"(?<!\d)\d{17}[\dXx](?!\d)"
@@ -38,8 +40,8 @@ def load_salt(salt: str | None = None, salt_file: str | Path | None = None) -> s
 
 def pseudonymize(ids: pd.Series, salt: str) -> pd.Series:
     """Stable pseudonyms 'K' + 16 hex digits; missing stays missing."""
-    s = ids.astype("string")
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    s = ids.astype(STR)
+    out = pd.Series(pd.NA, index=s.index, dtype=STR)
     ok = s.notna()
     if ok.any():
         h = pd.util.hash_pandas_object(s[ok].astype(object), index=False, hash_key=salt,
@@ -50,9 +52,9 @@ def pseudonymize(ids: pd.Series, salt: str) -> pd.Series:
 
 def scrub_text(s: pd.Series) -> tuple[pd.Series, int]:
     """Text with phones, e-mails and ID numbers masked; returns also how many texts changed."""
-    s = s.astype("string")
+    s = s.astype(object)  # Python's re: the patterns need look-behind, which RE2 (Arrow) lacks
     out = (s.str.replace(_EMAIL, "[email]", regex=True)
              .str.replace(_ID_CARD, "[id]", regex=True)
              .str.replace(_PHONE, "[phone]", regex=True))
     changed = int((out.fillna("") != s.fillna("")).sum())
-    return out, changed
+    return out.astype(STR), changed
