@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 STEPS = {
@@ -19,7 +17,6 @@ STEPS = {
     "features": ("import json; from kequn.features import build_features; "
                  "q = json.load(open('{d}/proc/quality.json')); build_features('{d}/proc/clean', q['as_of'])"),
 }
-
 
 
 def main() -> int:
