@@ -49,6 +49,10 @@ $(DEMO_DIR)/.stamp: $(STAMP) lib/kequn/synth.py lib/kequn/personas.py lib/kequn/
 	$(BIN)/python -m kequn.synth --out $(DEMO_DIR) --customers $(DEMO_N) --seed $(SEED)
 	touch $@
 
+## data-messy: a demo export with the faults real exports have, in data/demo-messy
+data-messy: $(STAMP)
+	$(BIN)/python -m kequn.synth --out data/demo-messy --customers $(DEMO_N) --seed $(SEED) --messy
+
 ## report: run every stage on DATA with CONFIG and write reports/<run>/ (moves reports/latest)
 report: $(R)/index.html
 	@echo "report: $(R)/index.html (latest -> $(RUN))"
@@ -84,10 +88,10 @@ bench: $(STAMP)
 
 ## clean: remove processed data, reports and the demo data (never data/raw)
 clean:
-	rm -rf $(PROCESSED) $(REPORTS) $(DEMO_DIR)
+	rm -rf $(PROCESSED) $(REPORTS) $(DEMO_DIR) data/demo-messy
 
 ## distclean: clean, and remove the virtual environment
 distclean: clean
 	rm -rf $(VENV)
 
-.PHONY: help setup data report test lab bench clean distclean
+.PHONY: help setup data data-messy report test lab bench clean distclean

@@ -90,3 +90,15 @@ def test_bad_export_is_rejected_with_a_message_not_a_traceback(tmp_path):
     assert "required column 'order_date' is missing" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "reports" / "latest").exists()
     assert not (tmp_path / "processed" / "bad" / "clean").exists()
+
+
+def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_path):
+    """Online Retail II has orders only: no demographics, events or feedback."""
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("lang: zh\nprivacy: {salt: e2e}\ncolumn_map: config/columns/online_retail_ii.yaml\n")
+    r = make(tmp_path, ROOT / "tests" / "data", "retail")
+    assert r.returncode == 0, r.stderr[-3000:]
+    html = (tmp_path / "reports" / "retail" / "01_profiling.html").read_text(encoding="utf-8")
+    assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
+    assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货（保留）" in html
+    assert not CODE_MARKERS.search(html)

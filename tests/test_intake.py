@@ -168,3 +168,20 @@ def test_online_retail_through_a_column_map(tmp_path):
     expect = (dedup["Quantity"].astype(float) * dedup["Price"].astype(float)).sum()
     assert amount == pytest.approx(expect)
     assert q["as_of"] == str(pd.to_datetime(raw["InvoiceDate"]).max().date())
+
+
+def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
+    import os
+    from kequn.stage_profiling import load_or_run_intake
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n")
+    out = tmp_path / "proc"
+    kw = dict(privacy={"salt": SALT})
+    assert load_or_run_intake(raw, out, **kw)["rows_clean"]["orders"] == 1
+    (out / "quality.json").write_text(json.dumps({"marker": True, "rows_clean": {"orders": 1}}))
+    assert load_or_run_intake(raw, out, **kw).get("marker")  # unchanged inputs: reused
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C2,2024-03-02,5\n")
+    os.utime(raw / "orders.csv", ns=(1, 10**18))
+    q = load_or_run_intake(raw, out, **kw)
+    assert "marker" not in q and q["rows_clean"]["orders"] == 2

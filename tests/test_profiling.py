@@ -46,3 +46,16 @@ def test_catalogue_has_no_key_defined_twice():
     cat = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "CATALOGUE")
     keys = [k.value for k in cat.value.keys]
     assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
+
+
+def test_config_rejects_unknown_settings_and_languages(tmp_path):
+    from kequn.config import load_config
+    from kequn.problems import InputError
+    p = tmp_path / "c.yaml"
+    p.write_text("lang: fr\n")
+    with pytest.raises(InputError, match="set lang: zh or lang: en"):
+        load_config(p)
+    p.write_text("langauge: en\n")
+    with pytest.raises(InputError, match="unknown setting"):
+        load_config(p)
+    assert load_config(None)["lang"] == "zh"

@@ -125,6 +125,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "resolved_at_before_creation_set_missing": ("早于创建时间的解决时间已置空", "Resolution before creation set missing"),
     "contact_details_masked_in_text": ("文本中的联系方式已遮盖", "Contact details masked in texts"),
     "pii_columns_dropped": ("个人身份信息字段已删除（姓名、电话、邮箱等）", "Personal data columns dropped (name, phone, email…)"),
+    "not_in_data": ("此数据中没有这一项，已跳过。", "not in this data; skipped."),
     "no_cleaning": ("没有需要清洗的数据。", "Nothing needed cleaning."),
     "no_warnings": ("没有发现数据问题。", "No data issues found."),
     # tables

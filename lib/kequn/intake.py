@@ -316,11 +316,18 @@ def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files
     }
 
 
-def _fingerprint(paths: list[Path], settings: dict) -> str:
-    h = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
-    for p in paths:
-        st = p.stat()
-        h.update(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
+def input_fingerprint(data_dir: str | Path, column_map=None, as_of=None, invalid_rows="error") -> str:
+    """A digest of what intake would read (file names, sizes, modification times) and of
+    its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale."""
+    data_dir = Path(data_dir)
+    files = sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(".")) if data_dir.is_dir() else []
+    if column_map:
+        files.append(Path(column_map))
+    h = hashlib.sha256(json.dumps([str(as_of), invalid_rows], default=str).encode())
+    for p in files:
+        if p.exists():
+            st = p.stat()
+            h.update(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
     return h.hexdigest()[:16]
 
 
@@ -393,6 +400,7 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
             for name, df in tables.items():
                 write_table_atomic(df, tmp / f"{name}.parquet")
         write_text_atomic(json.dumps(quality, ensure_ascii=False, indent=1, default=str), out / "quality.json")
+        write_text_atomic(input_fingerprint(data_dir, column_map, as_of, invalid_rows), out / "intake.stamp")
     return IntakeResult(tables, quality, out)
 
 

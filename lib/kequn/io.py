@@ -65,7 +65,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
     suffix = "".join(p.suffixes[-2:]) if name.endswith(".csv.gz") else p.suffix.lower()
     try:
         if suffix == ".parquet":
-            df = pd.read_parquet(p)  # keeps its types: dates stay dates, numbers numbers
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+            # Keeps its types (dates stay dates); text goes straight to Arrow-backed strings,
+            # never through millions of Python objects.
+            df = pq.read_table(p).to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
         elif suffix in (".xlsx", ".xls"):
             df = pd.read_excel(p, dtype=str)
         else:

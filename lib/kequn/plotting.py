@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib import font_manager
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
+_STATE = {"lang": "zh"}
 PALETTE = "crest"
 DPI = 90
 
@@ -21,8 +22,9 @@ def cjk_font_path() -> str:
     return str(resources.files("mplfonts").joinpath("fonts", FONT_FILE))
 
 
-def setup() -> str:
-    """Register the CJK font and set the house style; returns the font family name."""
+def setup(lang: str = "zh") -> str:
+    """Register the CJK font and set the house style (notes in ``lang``); returns the font family."""
+    _STATE["lang"] = lang
     path = cjk_font_path()
     font_manager.fontManager.addfont(path)
     family = font_manager.FontProperties(fname=path).get_name()
@@ -32,9 +34,27 @@ def setup() -> str:
     return family
 
 
+def absent(data, title: str) -> bool:
+    """True, after saying so in the report, when ``data`` holds nothing to draw: an
+    optional input the export does not have is reported, not a crash."""
+    from IPython.display import Markdown, display
+
+    from .i18n import t
+    empty = data is None or len(data) == 0
+    if not empty and hasattr(data, "columns") and len(data.columns):
+        first = data.iloc[:, 0].astype(str)
+        values = data.select_dtypes("number")
+        empty = values.size == 0 or values.isna().all().all() or first.eq(t("missing", _STATE["lang"])).all()
+    if empty:
+        display(Markdown(f"*{title}: {t('not_in_data', _STATE['lang'])}*"))
+    return empty
+
+
 def bar(df, x: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = False, horizontal: bool = False,
         ax=None):
     """A labelled bar chart of ``df[y]`` by ``df[x]`` (values printed on the bars)."""
+    if ax is None and absent(df, title):
+        return None
     if ax is None:
         _, ax = plt.subplots(figsize=(8, max(3, 0.35 * len(df))) if horizontal else (8, 3.8))
     if horizontal:
@@ -59,6 +79,9 @@ def bar(df, x: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = Fa
 
 def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=None):
     """An annotated heat map of a cross-tab (rows × columns)."""
+    if table is None or table.size <= 1 or table.isna().all().all():
+        absent(None, title)
+        return None
     if ax is None:
         _, ax = plt.subplots(figsize=(min(12, 1.2 * table.shape[1] + 3), 0.45 * table.shape[0] + 1.8))
     sns.heatmap(table, annot=True, fmt=fmt, cmap=PALETTE, cbar=False, ax=ax, annot_kws={"fontsize": 8})
@@ -71,15 +94,17 @@ def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=N
     return ax
 
 
-def profile(dist, title: str, ylabel_share: str, ylabel_value: str, value_col: int = 3):
+def profile(dist, title: str, ylabel_share: str, ylabel_value: str, value_col: int = 3, value_pct: bool = False):
     """Two panels for a banded distribution: share of customers, and a value per band
     (by default net spend per customer); ``dist`` is ``profiling.distribution``'s table."""
+    if absent(dist, title):
+        return None
     label, share, value = dist.columns[0], dist.columns[2], dist.columns[value_col]
     n = len(dist)
     horizontal = n > 7 or dist[label].astype(str).str.len().max() > 6
     fig, axes = plt.subplots(1, 2, figsize=(11, max(3.2, 0.32 * n + 1.2)) if horizontal else (11, 3.6))
     bar(dist, label, share, ylabel_share, label, ylabel_share, pct=True, horizontal=horizontal, ax=axes[0])
-    bar(dist, label, value, ylabel_value, label, ylabel_value, horizontal=horizontal, ax=axes[1])
+    bar(dist, label, value, ylabel_value, label, ylabel_value, pct=value_pct, horizontal=horizontal, ax=axes[1])
     if horizontal:
         axes[1].set_ylabel("")
     fig.suptitle(title, fontweight="bold")

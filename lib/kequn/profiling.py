@@ -136,6 +136,8 @@ def headline_table(h: dict, lang: str = "zh") -> pd.DataFrame:
 def distribution(bands: pd.DataFrame, col: str, lang: str = "zh", top: int | None = None) -> pd.DataFrame:
     """Customers, share, revenue share, spend and orders per value of ``col``."""
     f = bands
+    if col not in f:
+        return pd.DataFrame()
     key = f[col]
     if not isinstance(key.dtype, pd.CategoricalDtype):
         key = key.map(lambda v: t(v, lang) if pd.notna(v) else t("missing", lang))
@@ -157,7 +159,10 @@ def distribution(bands: pd.DataFrame, col: str, lang: str = "zh", top: int | Non
 
 
 def spend_crosstab(bands: pd.DataFrame, rows: str, cols: str, lang: str = "zh") -> pd.DataFrame:
-    """Mean net spend per customer for each (rows band, cols band) cell."""
+    """Mean net spend per customer for each (rows band, cols band) cell (empty when the
+    export lacks either attribute)."""
+    if rows not in bands or cols not in bands:
+        return pd.DataFrame()
     tab = bands.pivot_table(index=rows, columns=cols, values="monetary", aggfunc="mean", observed=True)
     tab.index.name = t(rows, lang)
     tab.columns.name = t(cols, lang)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .config import resolve
 from .features import build_features
-from .intake import load_clean, run_intake
+from .intake import input_fingerprint, load_clean, run_intake
 from .io import write_table_atomic, write_text_atomic
 
 
@@ -26,12 +26,15 @@ def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, int
     return res.quality
 
 
-def load_or_run_intake(data_dir, processed_dir, **params) -> dict:
-    """quality.json of this run, running intake first if it has not run yet (in JupyterLab)."""
-    q = resolve(processed_dir) / "quality.json"
-    if q.exists() and (q.parent / "clean" / "orders.parquet").exists():
-        return json.loads(q.read_text(encoding="utf-8"))
-    return intake_from_params(data_dir, processed_dir, **params)
+def load_or_run_intake(data_dir, processed_dir, column_map=None, as_of=None, intake=None, **params) -> dict:
+    """quality.json of this run; intake runs first when it has not run yet or its inputs or
+    settings changed since (an analyst re-running the notebook in JupyterLab)."""
+    out = resolve(processed_dir)
+    stamp = out / "intake.stamp"
+    now = input_fingerprint(resolve(data_dir), resolve(column_map), as_of, (intake or {}).get("invalid_rows", "error"))
+    if stamp.exists() and stamp.read_text().strip() == now and (out / "quality.json").exists():
+        return json.loads((out / "quality.json").read_text(encoding="utf-8"))
+    return intake_from_params(data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake, **params)
 
 
 def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFrame:

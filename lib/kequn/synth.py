@@ -114,7 +114,7 @@ def _customers(n: int, rng) -> tuple[pd.DataFrame, np.ndarray]:
                           np.array(["@qq.com", "@163.com", "@126.com", "@gmail.com"])[rng.integers(4, size=n)])
     customers = pd.DataFrame({
         "customer_id": ids,
-        "signup_date": signup.strftime("%Y-%m-%d"),
+        "signup_date": signup,
         "gender": np.where(female, "F", "M"),
         "birth_year": birth_year,
         "income": income,
@@ -207,7 +207,7 @@ def _orders(customers, persona, signup_day, rng):
     orders = orders.sort_values(["day", "cust_idx", "is_return"], kind="stable", ignore_index=True)
     orders.insert(0, "order_id", np.char.add("O", np.char.zfill(np.arange(1, len(orders) + 1).astype(str), 9)))
     orders.insert(1, "customer_id", customers["customer_id"].to_numpy()[orders["cust_idx"]])
-    orders.insert(2, "order_date", (START + pd.to_timedelta(orders["day"], unit="D")).dt.strftime("%Y-%m-%d"))
+    orders.insert(2, "order_date", START + pd.to_timedelta(orders["day"], unit="D"))
     orders = orders.drop(columns=["cust_idx", "day", "is_return"])
     truth = pd.DataFrame({
         "customer_id": customers["customer_id"], "persona": np.array(list(P.PERSONAS))[persona],
@@ -227,7 +227,7 @@ def _events(customers, persona, signup_day, active_end, rng) -> pd.DataFrame:
     frames = []
     for j, etype in enumerate(P.EVENT_TYPES):
         rate = np.array([p["events"][j] for p in P.PERSONAS.values()])[persona]
-        cnt = rng.poisson(rate * years * engagement * 0.5)
+        cnt = rng.poisson(rate * years * engagement * 0.25)
         c = np.repeat(np.arange(n), cnt)
         t = begin[c] + rng.random(c.size) * (active_end[c] - begin[c])
         chans, probs = zip(*P.EVENT_CHANNELS[etype])
@@ -236,7 +236,7 @@ def _events(customers, persona, signup_day, active_end, rng) -> pd.DataFrame:
     ev = pd.concat(frames, ignore_index=True).sort_values(["t", "c"], kind="stable", ignore_index=True)
     ts = START + pd.to_timedelta(np.round(ev["t"].to_numpy() * 86400), unit="s")
     return pd.DataFrame({"customer_id": customers["customer_id"].to_numpy()[ev["c"]],
-                         "ts": ts.strftime("%Y-%m-%d %H:%M:%S"),
+                         "ts": ts,
                          "event_type": ev["event_type"], "channel": ev["channel"]})
 
 
@@ -281,16 +281,15 @@ def _feedback(customers, persona, signup_day, active_end, rng):
     reopened = resolved & (rng.random(k) < 0.07)
     first_resp = created + pd.to_timedelta(np.round(first_resp_h * 3600), unit="s")
     resolved_at = created + pd.to_timedelta(np.round(resolve_h * 3600), unit="s")
-    fmt = "%Y-%m-%d %H:%M:%S"
     order = np.argsort(t, kind="stable")
     fb = pd.DataFrame({
         "feedback_id": None,
         "customer_id": customers["customer_id"].to_numpy()[c],
-        "created_at": created.strftime(fmt),
+        "created_at": created,
         "channel": np.array(P.FEEDBACK_CHANNELS, dtype=object)[rng.integers(len(P.FEEDBACK_CHANNELS), size=k)],
         "kind": kind_name, "text": text, "rating": rating, "nps": nps,
-        "first_response_at": np.where(needs_handling, first_resp.strftime(fmt), None),
-        "resolved_at": np.where(resolved, resolved_at.strftime(fmt), None),
+        "first_response_at": first_resp.where(needs_handling),
+        "resolved_at": resolved_at.where(resolved),
         "status": np.where(~needs_handling, "closed", np.where(reopened, "reopened",
                                                                np.where(resolved, "resolved", "open"))),
     }).iloc[order].reset_index(drop=True)
@@ -392,6 +391,7 @@ def _make_messy(demo: Demo, rng) -> tuple[dict[str, pd.DataFrame], dict]:
     orders["amount"] = amt
     fut = rng.choice(k, max(1, k // 1000), replace=False)
     orders.loc[fut, "order_date"] = (d.iloc[fut] + pd.DateOffset(years=36)).dt.strftime("%Y-%m-%d").to_numpy()
+    orders["order_date"] = orders["order_date"].astype(object)
     faults["orders_future_dates"] = int(fut.size)
     orph = rng.choice(np.setdiff1d(np.arange(k), fut), max(1, k // 200), replace=False)
     orders.loc[orph, "customer_id"] = np.char.add("X", np.char.zfill(np.arange(orph.size).astype(str), 7))
