@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from . import coerce, privacy, schema
@@ -142,14 +144,14 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
     out = pd.DataFrame({"_row": rows})
     drop = pd.Series(False, index=df.index)
     validity = {}
-    for name in df.columns:
+    for name in list(df.columns):
         if name == "_row":
             continue
         col = cols.get(name) or schema.Column(name, "number", lo=None, hi=None)  # psy_* scales
         if col.kind == "pii":
-            out[name] = df[name]
+            out[name] = df.pop(name)
             continue
-        raw = df[name]
+        raw = df.pop(name)  # consumed column by column, so a table is not held twice
         values, bad = coerce.parse(raw, col.kind, col.values)
         out_of_range = pd.Series(False, index=df.index)
         if col.lo is not None:
@@ -187,7 +189,7 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
             values = values.mask(mask)
         out[name] = values
     log.validity[table] = validity
-    return out.loc[~drop]
+    return _keep(out, ~drop.to_numpy())
 
 
 def _expect(col: schema.Column) -> str:
@@ -210,87 +212,128 @@ def _first_valid_date(tables: dict, as_of) -> pd.Timestamp:
     return d.max().normalize()
 
 
-def _clean(tables: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tuple[dict, pd.Timestamp]:
-    t = tables
-    if "customers" in t:
-        c = t["customers"]
-        dup = c.duplicated("customer_id")
-        log.clean("customers", "repeated_customer_keys_first_kept", int(dup.sum()))
-        c = c.loc[~dup]
-        if "birth_year" not in c and "age" in c:
-            c["birth_year"] = np.nan  # derived below once as_of is known
-        t["customers"] = c
-    o = t["orders"].copy()
-    if "amount" not in o or o["amount"].isna().all():
-        if {"quantity", "unit_price"} <= set(o.columns):
-            o["amount"] = o["quantity"] * o["unit_price"]
-            log.clean("orders", "amount_from_quantity_times_price", int(o["amount"].notna().sum()))
-    t["orders"] = o
+def _keep(df: pd.DataFrame, keep) -> pd.DataFrame:
+    """Rows where ``keep`` is true, without a copy when nothing is dropped (large tables)."""
+    keep = np.asarray(keep, dtype=bool)
+    return df if keep.all() else df.loc[keep]
+
+
+def _key_positions(ids: pd.Series, known: pa.Array) -> np.ndarray:
+    """Position of each key in ``known`` (-1 when absent), looked up in Arrow's C++ hash
+    table: pandas' isin on Arrow strings builds a Python object per known key."""
+    pos = pc.index_in(pa.array(ids.astype(STR)), value_set=known)
+    return np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _clean(t: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tuple[dict, pd.Timestamp]:
+    """Apply the cleaning rules in order (module docstring); every change is counted."""
+    _derive_amount(t, log)
     as_of = _first_valid_date(t, as_of)
+    _drop_future(t, log, as_of)
+    _settle_customers(t, log, as_of)
+    _link_and_pseudonymise(t, log, salt)
+    _count_order_facts(t, log)
+    if "feedback" in t:
+        _fix_feedback(t, log)
+    for name, df in t.items():
+        pii = [col.name for col in schema.CONTRACT[name] if col.kind == "pii" and col.name in df]
+        if pii:
+            log.clean(name, "pii_columns_dropped", len(df), columns=pii)
+        t[name] = df.drop(columns=pii + ["_row"]).reset_index(drop=True)
+    return t, as_of
+
+
+def _derive_amount(t, log):
+    o = t["orders"]
+    if ("amount" not in o or o["amount"].isna().all()) and {"quantity", "unit_price"} <= set(o.columns):
+        o = o.copy()
+        o["amount"] = o["quantity"] * o["unit_price"]
+        log.clean("orders", "amount_from_quantity_times_price", int(o["amount"].notna().sum()))
+        t["orders"] = o
+
+
+def _drop_future(t, log, as_of):
     end = as_of + pd.Timedelta(days=1)
     for name, col in schema.EVENT_DATE.items():
         if name in t:
-            fut = t[name][col] >= end
+            fut = (t[name][col] >= end).to_numpy()
             log.clean(name, "future_dated_rows_dropped", int(fut.sum()), after=str(as_of.date()))
-            t[name] = t[name].loc[~fut]
+            t[name] = _keep(t[name], ~fut)
+
+
+def _settle_customers(t, log, as_of):
+    """One row per customer: derived from orders when the export has no customer table,
+    first row kept for repeated keys, birth year from age, no signup after as_of."""
     if "customers" not in t:
         o = t["orders"]
-        first = o.groupby("customer_id", sort=True)["order_date"].min()
-        t["customers"] = pd.DataFrame({"_row": 0, "customer_id": first.index.astype(STR),
-                                       "signup_date": first.to_numpy()})
+        g = o.groupby("customer_id", sort=True)
+        first = g["order_date"].min()
+        c = pd.DataFrame({"_row": 0, "customer_id": first.index.astype(STR), "signup_date": first.to_numpy()})
         if "region" in o:
-            t["customers"]["region"] = o.groupby("customer_id", sort=True)["region"].first().to_numpy()
-        log.clean("customers", "customers_derived_from_orders", len(first))
-    c = t["customers"]
+            c["region"] = g["region"].first().to_numpy()
+        log.clean("customers", "customers_derived_from_orders", len(c))
+    else:
+        c = t["customers"]
+        dup = c["customer_id"].duplicated().to_numpy()
+        log.clean("customers", "repeated_customer_keys_first_kept", int(dup.sum()))
+        c = _keep(c, ~dup).copy()
     if "age" in c:
         by = c["birth_year"] if "birth_year" in c else pd.Series(np.nan, index=c.index)
         c["birth_year"] = by.fillna(as_of.year - c["age"])
         c = c.drop(columns="age")
     if "signup_date" in c:
-        late = c["signup_date"] >= end
+        late = c["signup_date"] >= as_of + pd.Timedelta(days=1)
         log.clean("customers", "future_signup_set_missing", int(late.sum()))
         c["signup_date"] = c["signup_date"].mask(late)
     t["customers"] = c
-    known = pd.Index(c["customer_id"])
-    for name in ("orders", "events", "feedback"):
-        if name in t:
-            orphan = ~t[name]["customer_id"].isin(known)
-            log.clean(name, "orphan_rows_dropped", int(orphan.sum()))
-            t[name] = t[name].loc[~orphan]
-    if "kano" in t and "customer_id" in t["kano"]:
-        k = t["kano"]
-        unknown = k["customer_id"].notna() & ~k["customer_id"].isin(known)
-        log.clean("kano", "unknown_customer_unlinked", int(unknown.sum()))
-        k["customer_id"] = k["customer_id"].mask(unknown)
-    o = t["orders"]
-    log.clean("orders", "returns_kept", int((o["amount"] < 0).sum()))
-    log.clean("orders", "zero_amount_orders", int((o["amount"] == 0).sum()))
-    pos = o["amount"][o["amount"] > 0]
-    if len(pos) > 100:
-        cap = pos.quantile(0.99) * 100  # p99 is robust to the few outliers it should catch
-        log.clean("orders", "extreme_amounts_flagged", int((o["amount"].abs() > cap).sum()), above=round(float(cap), 2))
-    if "feedback" in t:
-        f = t["feedback"]
-        for col in ("first_response_at", "resolved_at"):
-            if col in f:
-                before = f[col] < f["created_at"]
-                log.clean("feedback", f"{col}_before_creation_set_missing", int(before.sum()))
-                f[col] = f[col].mask(before)
-        if "text" in f:
-            f["text"], n = privacy.scrub_text(f["text"])
-            log.clean("feedback", "contact_details_masked_in_text", n)
-    # Privacy last: drop PII, pseudonymise keys everywhere with the same salt.
-    for name, df in t.items():
-        pii = [col.name for col in schema.CONTRACT[name] if col.kind == "pii" and col.name in df]
-        if pii:
-            log.clean(name, "pii_columns_dropped", len(df), columns=pii)
-        df = df.drop(columns=pii + ["_row"])
-        if "customer_id" in df:
-            df["customer_id"] = privacy.pseudonymize(df["customer_id"], salt)
+
+
+def _link_and_pseudonymise(t, log, salt):
+    """Drop rows of unknown customers (orphans) and replace every customer key by its
+    pseudonym, computed once per customer."""
+    c = t["customers"]
+    known = pa.array(c["customer_id"].astype(STR))
+    names = privacy.pseudonymize(c["customer_id"], salt).to_numpy(dtype=object)
+    c["customer_id"] = pd.array(names, dtype=STR)
+    for name in ("orders", "events", "feedback", "kano"):
+        if name not in t or "customer_id" not in t[name]:
+            continue
+        df = t[name]
+        pos = _key_positions(df["customer_id"], known)
+        if name == "kano":  # survey answers stay; their link to an unknown customer goes
+            unknown = df["customer_id"].notna().to_numpy() & (pos < 0)
+            log.clean(name, "unknown_customer_unlinked", int(unknown.sum()))
+        else:
+            log.clean(name, "orphan_rows_dropped", int((pos < 0).sum()))
+            df, pos = _keep(df, pos >= 0), pos[pos >= 0]
+        df = df.copy()
+        df["customer_id"] = pd.array(np.where(pos >= 0, names[np.maximum(pos, 0)], None), dtype=STR)
         if name == "kano":
             df["respondent_id"] = privacy.pseudonymize(df["respondent_id"], salt)
-        t[name] = df.reset_index(drop=True)
-    return t, as_of
+        t[name] = df
+
+
+def _count_order_facts(t, log):
+    amount = t["orders"]["amount"]
+    log.clean("orders", "returns_kept", int((amount < 0).sum()))
+    log.clean("orders", "zero_amount_orders", int((amount == 0).sum()))
+    pos = amount[amount > 0]
+    if len(pos) > 100:
+        cap = pos.quantile(0.99) * 100  # p99 is robust to the few outliers it should catch
+        log.clean("orders", "extreme_amounts_flagged", int((amount.abs() > cap).sum()), above=round(float(cap), 2))
+
+
+def _fix_feedback(t, log):
+    f = t["feedback"].copy()
+    for col in ("first_response_at", "resolved_at"):
+        if col in f:
+            before = f[col] < f["created_at"]
+            log.clean("feedback", f"{col}_before_creation_set_missing", int(before.sum()))
+            f[col] = f[col].mask(before)
+    if "text" in f:
+        f["text"], n = privacy.scrub_text(f["text"])
+        log.clean("feedback", "contact_details_masked_in_text", n)
+    t["feedback"] = f
 
 
 def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files: dict, ignored: dict) -> dict:
@@ -368,6 +411,8 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         dup = raw.duplicated().to_numpy()
         log.clean(table, "duplicate_rows_dropped", int(dup.sum()))
         df, ign, probs = map_columns(raw, table, cmap, path.name)
+        columns_found = list(raw.columns[:12])
+        del raw  # large exports: hold one copy of a table at a time
         ignored[table] = ign
         log.problems.extend(probs)
         missing = [c.name for c in schema.CONTRACT[table] if c.required and c.name not in df.columns]
@@ -375,13 +420,14 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
             missing.remove("amount")
         for col in missing:
             log.problems.append(Problem(
-                path.name, f"required column '{col}' is missing (found: {', '.join(map(str, raw.columns[:12]))})",
+                path.name, f"required column '{col}' is missing (found: {', '.join(map(str, columns_found))})",
                 column=col, fix=f"rename the header to '{col}' or map it in a column map "
                                 f"({table}: {{{col}: <your header>}}) passed as column_map"))
         if missing or probs:
             continue
         df.insert(0, "_row", np.arange(2, len(df) + 2))
-        parsed[table] = _parse_table(df.loc[~dup], table, path.name, log, invalid_rows)
+        parsed[table] = _parse_table(_keep(df, ~dup), table, path.name, log, invalid_rows)
+        del df
     if log.problems:
         raise InputError(log.problems)
     key = salt if salt else None

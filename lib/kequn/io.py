@@ -99,9 +99,11 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if df.shape[1] == 0 or (df.shape[0] == 0 and df.shape[1] <= 1):
         raise InputError([Problem(name, "the file has no columns", "export the table again with its header row")])
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    for c in df.columns:
-        if df[c].dtype == object or str(df[c].dtype) == "string":
-            df[c] = df[c].astype(STR).str.strip().replace("", pd.NA)
+    if suffix != ".parquet":  # typed Parquet text is taken as written
+        for c in df.columns:
+            if df[c].dtype == object or str(df[c].dtype) == "string":
+                s = df[c].astype(STR).str.strip()
+                df[c] = s.mask(s == "")
     return df
 
 
