@@ -1,7 +1,12 @@
 """make bench: wall time and peak memory of each step on generated companies of several sizes.
 
-Each (size, step) runs in a fresh subprocess so peak RSS belongs to that step alone.
+Steps: generate the demo company; intake (read, validate, clean, pseudonymise, write);
+features in DuckDB, and the same RFM core in pandas as the baseline it replaces; the whole
+profiling stage as `make report` runs it (intake reused, notebook, HTML, index).
+Each step runs in its own process so its peak RSS is its own.
+
 Usage: python bench/bench.py [--sizes 20000 200000 1000000] [--out bench/out]
+Writes bench/out/bench.json beside the printed table.
 """
 from __future__ import annotations
 
@@ -11,43 +16,56 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 STEPS = {
     "generate": "from kequn import synth; synth.write(synth.generate({n}, 7), '{d}/raw', fmt='{fmt}')",
     "intake": "from kequn.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
-    "features": ("import json; from kequn.features import build_features; "
-                 "q = json.load(open('{d}/proc/quality.json')); build_features('{d}/proc/clean', q['as_of'])"),
+    "features (duckdb)": ("import json; from kequn.features import build_features; "
+                          "q = json.load(open('{d}/proc/quality.json')); build_features('{d}/proc/clean', q['as_of'])"),
+    "rfm (pandas baseline)": (
+        "import pandas as pd; o = pd.read_parquet('{d}/proc/clean/orders.parquet'); p = o[o.amount > 0]; "
+        "g = p.groupby('customer_id'); pd.DataFrame({{'orders': g.order_id.nunique(), 'revenue': g.amount.sum(), "
+        "'last': g.order_date.max(), 'first': g.order_date.min()}}).join(o.groupby('customer_id').amount.sum())"),
+    "stage 01 (make report)": None,
 }
+# Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
+WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); r = subprocess.run({cmd!r}); "
+           "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
+           "sys.exit(r.returncode)")
+
+
+def command(step: str, n: int, d: Path) -> list[str]:
+    if STEPS[step] is None:
+        return ["make", "--no-print-directory", "-s", "-C", str(ROOT), "report", f"DATA={d}/raw", f"RUN=bench-{n}",
+                f"PROCESSED={d}/processed", f"REPORTS={d}/reports"]
+    return [sys.executable, "-c", STEPS[step].format(n=n, d=d, fmt="csv" if n <= 200_000 else "parquet")]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
-    ap.add_argument("--out", default="bench/out")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     a = ap.parse_args()
     rows = []
-    print(f"{'customers':>10} {'step':>9} {'rows':>12} {'seconds':>8} {'peak MiB':>9}")
+    print(f"{'customers':>10} {'step':>24} {'orders':>11} {'events':>11} {'seconds':>8} {'peak MiB':>9}")
     for n in a.sizes:
-        d = Path(a.out) / str(n)
+        d = Path(a.out).resolve() / str(n)
         d.mkdir(parents=True, exist_ok=True)
-        fmt = "csv" if n <= 200_000 else "parquet"
-        for step, tmpl in STEPS.items():
-            # ru_maxrss of children is a running maximum: measure each step in its own wrapper
-            code = tmpl.format(n=n, d=d, fmt=fmt)
-            wrapper = (f"import resource, subprocess, sys, time; t=time.perf_counter(); "
-                       f"r=subprocess.run([sys.executable, '-c', {code!r}]); "
-                       f"print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024); "
-                       f"sys.exit(r.returncode)")
-            p = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True)
+        for step in STEPS:
+            p = subprocess.run([sys.executable, "-c", WRAPPER.format(cmd=command(step, n, d))],
+                               capture_output=True, text=True)
             if p.returncode:
-                print(p.stderr[-3000:])
+                print(p.stdout[-2000:], p.stderr[-3000:])
                 return 1
             wall, peak = map(float, p.stdout.split()[-2:])
-            nrows = ""
-            if step == "intake":
-                q = json.loads((d / "proc" / "quality.json").read_text())
-                nrows = f"{q['rows_clean']['orders']:,} ord"
-            rows.append({"customers": n, "step": step, "seconds": round(wall, 1), "peak_mib": round(peak)})
-            print(f"{n:>10,} {step:>9} {nrows:>12} {wall:>8.1f} {peak:>9.0f}", flush=True)
+            q = d / "proc" / "quality.json"
+            counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
+            row = {"customers": n, "step": step, "orders": counts.get("orders"), "events": counts.get("events"),
+                   "seconds": round(wall, 1), "peak_mib": round(peak)}
+            rows.append(row)
+            print(f"{n:>10,} {step:>24} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
+                  flush=True)
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
     return 0
 
