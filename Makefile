@@ -76,7 +76,7 @@ $(R)/index.html: $(R)/.rendered
 ## test: set up and run every test (unit, bad input, notebooks, end to end)
 test: $(STAMP) $(DEMO_DIR)/.stamp
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
-	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) notebooks/01_profiling.ipynb
+	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 
 ## lab: JupyterLab on the kequn kernel
 lab: $(STAMP) $(DEMO_DIR)/.stamp

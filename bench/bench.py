@@ -5,7 +5,7 @@ features in DuckDB, and the same RFM core in pandas as the baseline it replaces;
 profiling stage as `make report` runs it (intake reused, notebook, HTML, index).
 Each step runs in its own process so its peak RSS is its own.
 
-Usage: python bench/bench.py [--sizes 20000 200000 1000000] [--out bench/out]
+Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
 Writes bench/out/bench.json beside the printed table.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = {
-    "generate": "from kequn import synth; synth.write(synth.generate({n}, 7), '{d}/raw', fmt='{fmt}')",
+    "generate": "from kequn import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
     "intake": "from kequn.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
     "features (duckdb)": ("import json; from kequn.features import build_features; "
                           "q = json.load(open('{d}/proc/quality.json')); build_features('{d}/proc/clean', q['as_of'])"),
@@ -35,25 +35,28 @@ WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); r =
            "sys.exit(r.returncode)")
 
 
-def command(step: str, n: int, d: Path) -> list[str]:
+def command(step: str, n: int, k: float, d: Path) -> list[str]:
     if STEPS[step] is None:
-        return ["make", "--no-print-directory", "-s", "-C", str(ROOT), "report", f"DATA={d}/raw", f"RUN=bench-{n}",
+        return ["make", "--no-print-directory", "-s", "-C", str(ROOT), "report", f"DATA={d}/raw", f"RUN=bench-{d.name}",
                 f"PROCESSED={d}/processed", f"REPORTS={d}/reports"]
-    return [sys.executable, "-c", STEPS[step].format(n=n, d=d, fmt="csv" if n <= 200_000 else "parquet")]
+    return [sys.executable, "-c", STEPS[step].format(n=n, k=k, d=d, fmt="csv" if n <= 200_000 else "parquet")]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20_000, 200_000, 1_000_000])
+    ap.add_argument("--sizes", nargs="+", default=["20000", "200000", "1000000", "1000000x4"],
+                    help="customers, optionally xK for K times the purchase rate (1000000x4: ~30M orders)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     a = ap.parse_args()
     rows = []
     print(f"{'customers':>10} {'step':>24} {'orders':>11} {'events':>11} {'seconds':>8} {'peak MiB':>9}")
-    for n in a.sizes:
-        d = Path(a.out).resolve() / str(n)
+    for size in a.sizes:
+        n, _, k = size.partition("x")
+        n, k = int(n), float(k or 1)
+        d = Path(a.out).resolve() / size
         d.mkdir(parents=True, exist_ok=True)
         for step in STEPS:
-            p = subprocess.run([sys.executable, "-c", WRAPPER.format(cmd=command(step, n, d))],
+            p = subprocess.run([sys.executable, "-c", WRAPPER.format(cmd=command(step, n, k, d))],
                                capture_output=True, text=True)
             if p.returncode:
                 print(p.stdout[-2000:], p.stderr[-3000:])
@@ -61,10 +64,10 @@ def main() -> int:
             wall, peak = map(float, p.stdout.split()[-2:])
             q = d / "proc" / "quality.json"
             counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
-            row = {"customers": n, "step": step, "orders": counts.get("orders"), "events": counts.get("events"),
+            row = {"customers": n, "intensity": k, "step": step, "orders": counts.get("orders"), "events": counts.get("events"),
                    "seconds": round(wall, 1), "peak_mib": round(peak)}
             rows.append(row)
-            print(f"{n:>10,} {step:>24} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
+            print(f"{size:>10} {step:>24} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
                   flush=True)
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
     return 0

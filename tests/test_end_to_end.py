@@ -100,5 +100,5 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert r.returncode == 0, r.stderr[-3000:]
     html = (tmp_path / "reports" / "retail" / "01_profiling.html").read_text(encoding="utf-8")
     assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
-    assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货（保留）" in html
+    assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
     assert not CODE_MARKERS.search(html)

@@ -56,3 +56,13 @@ def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
     net = o.groupby("customer_id")["amount"].sum().reindex(f.index).fillna(0)
     assert (f["monetary"] - net).abs().max() < 1e-6
     assert len(f) == len(r.tables["customers"])
+
+
+def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
+    from kequn.features import load_features
+    from kequn.stage_profiling import features_for_run
+    run = tiny.parent
+    f = features_for_run(run, {"as_of": "2024-12-31"})
+    back = load_features(run)
+    pd.testing.assert_frame_equal(f.reset_index(drop=True), back.reset_index(drop=True), check_dtype=False)
+    assert back.attrs["labels"]["chan_门店"] == "门店"

@@ -25,7 +25,7 @@ feedback, complaints          feedback items, complaints
 
 The aggregation is SQL so a larger engine can replace DuckDB here without touching the
 stages; column names are stable slugs of the values, with the original value kept in
-``FEATURE_LABELS`` (attribute ``attrs['labels']`` of the returned frame).
+``attrs['labels']`` of the returned frame (and ``feature_labels.json`` of a run).
 """
 from __future__ import annotations
 
@@ -158,6 +158,11 @@ def _aliases(select_parts: list[str]) -> list[str]:
     return [f'"{m}"' for part in select_parts for m in re.findall(r' AS "?(\w+)"?', part)]
 
 
-def feature_labels(features: pd.DataFrame) -> dict:
-    """Column → original value (category, channel, event type) for display."""
-    return dict(features.attrs.get("labels", {}))
+def load_features(processed_dir: str | Path) -> pd.DataFrame:
+    """The feature table a run wrote, with its display labels in ``attrs['labels']``."""
+    import json
+    folder = Path(processed_dir)
+    f = pd.read_parquet(folder / "features.parquet")
+    labels = folder / "feature_labels.json"
+    f.attrs["labels"] = json.loads(labels.read_text(encoding="utf-8")) if labels.exists() else {}
+    return f

@@ -201,7 +201,7 @@ def _expect(col: schema.Column) -> str:
     return f"expected {what}"
 
 
-def _first_valid_date(tables: dict, as_of) -> pd.Timestamp:
+def _as_of_date(tables: dict, as_of) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of).normalize()
     today = pd.Timestamp(dt.date.today())
@@ -228,7 +228,7 @@ def _key_positions(ids: pd.Series, known: pa.Array) -> np.ndarray:
 def _clean(t: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tuple[dict, pd.Timestamp]:
     """Apply the cleaning rules in order (module docstring); every change is counted."""
     _derive_amount(t, log)
-    as_of = _first_valid_date(t, as_of)
+    as_of = _as_of_date(t, as_of)
     _drop_future(t, log, as_of)
     _settle_customers(t, log, as_of)
     _link_and_pseudonymise(t, log, salt)
@@ -430,9 +430,7 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         del df
     if log.problems:
         raise InputError(log.problems)
-    key = salt if salt else None
-    salt_value = privacy.load_salt(key, salt_file)
-    tables, as_of_ts = _clean(parsed, log, as_of, salt_value)
+    tables, as_of_ts = _clean(parsed, log, as_of, privacy.load_salt(salt or None, salt_file))
     empty = [n for n in ("orders", "customers") if tables[n].empty]
     if empty:
         raise InputError([Problem(files.get(n, n), "no usable rows are left after cleaning",

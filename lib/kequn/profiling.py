@@ -199,6 +199,21 @@ def online_behaviour(features: pd.DataFrame, labels: dict, lang: str = "zh") -> 
     return out.sort_values(out.columns[1], ascending=False, ignore_index=True)
 
 
+def digital_channels(features: pd.DataFrame, labels: dict, lang: str = "zh") -> pd.DataFrame:
+    """Per behaviour channel (web, social, mobile, …): events per customer, share of
+    customers active there, and their net spend against those who are not."""
+    cols = [c for c in features.columns if c.startswith("evch_")]
+    rows = []
+    for c in cols:
+        active = features[c] > 0
+        rows.append({t("channel", lang): t(labels.get(c, c), lang),
+                     t("events_per_customer", lang): features[c].mean(),
+                     t("customers_with", lang): active.mean(),
+                     t("avg_monetary_active", lang): features.loc[active, "monetary"].mean(),
+                     t("avg_monetary_inactive", lang): features.loc[~active, "monetary"].mean()})
+    return pd.DataFrame(rows)
+
+
 def interactions(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     rows = []
     for col, key in (("events", "interaction.events"), ("feedback", "interaction.feedback"),

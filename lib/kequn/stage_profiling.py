@@ -12,7 +12,7 @@ import pandas as pd
 
 from .config import resolve
 from .features import build_features
-from .intake import input_fingerprint, load_clean, run_intake
+from .intake import input_fingerprint, run_intake
 from .io import write_table_atomic, write_text_atomic
 
 
@@ -49,7 +49,3 @@ def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFr
 def save_figures(processed_dir, name: str, figures: dict) -> Path:
     return write_text_atomic(json.dumps(figures, ensure_ascii=False, indent=1, default=str),
                              resolve(processed_dir) / f"{name}.json")
-
-
-def load_clean_tables(processed_dir) -> dict:
-    return load_clean(resolve(processed_dir))

@@ -129,11 +129,11 @@ def _customers(n: int, rng) -> tuple[pd.DataFrame, np.ndarray]:
     return customers, persona, signup_day
 
 
-def _orders(customers, persona, signup_day, rng):
+def _orders(customers, persona, signup_day, rng, intensity: float = 1.0):
     """Buy-till-you-die purchases; returns orders and per-customer truth."""
     n = len(customers)
-    lam = _by_persona(rng, persona, lambda p, m, r: r.gamma(p["rate_shape"], p["rate"] / p["rate_shape"], m))
-    drop = _by_persona(rng, persona, lambda p, m, r: r.beta(p["drop"][0], p["drop"][1], m))
+    lam = intensity * _by_persona(rng, persona, lambda p, m, r: r.gamma(p["rate_shape"], p["rate"] / p["rate_shape"], m))
+    drop = _by_persona(rng, persona, lambda p, m, r: r.beta(p["drop"][0], p["drop"][1] * intensity, m))
     nu = _by_persona(rng, persona, lambda p, m, r: r.gamma(4.0, p["spend"] / 4.0, m))
     never = _by_persona(rng, persona, lambda p, m, r: r.random(m) < p["never"])
     end_day = _days(END) + 1
@@ -342,13 +342,17 @@ def _kano(customers, persona, rng, noise=0.2):
     return kano, truth
 
 
-def generate(n_customers: int = 20_000, seed: int = 7) -> Demo:
-    """Generate the demo company: same ``seed`` and size give identical tables."""
+def generate(n_customers: int = 20_000, seed: int = 7, intensity: float = 1.0) -> Demo:
+    """Generate the demo company: same ``seed`` and size give identical tables.
+
+    ``intensity`` multiplies every purchase rate (and lowers dropout to match), for load
+    tests with many orders per customer; the demo keeps 1 (about 8 orders per customer).
+    """
     if n_customers < 50:
         raise ValueError("n_customers must be at least 50 so every persona is present")
     rng = np.random.default_rng(seed)
     customers, persona, signup_day = _customers(n_customers, rng)
-    orders, truth_c, active_end = _orders(customers, persona, signup_day, rng)
+    orders, truth_c, active_end = _orders(customers, persona, signup_day, rng, intensity)
     events = _events(customers, persona, signup_day, active_end, rng)
     feedback, truth_f = _feedback(customers, persona, signup_day, active_end, rng)
     kano, truth_k = _kano(customers, persona, rng)
@@ -458,8 +462,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--messy", action="store_true", help="inject real-export faults")
     ap.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ap.add_argument("--intensity", type=float, default=1.0, help="purchase-rate multiplier for load tests")
     a = ap.parse_args(argv)
-    demo = generate(a.customers, a.seed)
+    demo = generate(a.customers, a.seed, a.intensity)
     out = write(demo, a.out, messy=a.messy, fmt=a.format, seed=a.seed)
     print(f"demo data: {len(demo.customers):,} customers, {len(demo.orders):,} orders, "
           f"{len(demo.events):,} events, {len(demo.feedback):,} feedback, "
