@@ -185,3 +185,13 @@ def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
     os.utime(raw / "orders.csv", ns=(1, 10**18))
     q = load_or_run_intake(raw, out, **kw)
     assert "marker" not in q and q["rows_clean"]["orders"] == 2
+
+
+def test_duplicate_rows_match_pandas_including_missing_values():
+    from kequn.intake import _duplicate_rows
+    df = pd.DataFrame({"a": ["x", "x", "y", None, None, "x"], "b": [1.0, 1.0, 2.0, None, None, 2.0],
+                       "c": pd.array(["p", "p", "p", "q", "q", "p"], dtype="string[pyarrow]")})
+    assert _duplicate_rows(df).tolist() == [False, True, False, False, True, False]
+    assert _duplicate_rows(df).tolist() == df.duplicated().tolist()
+    unique = pd.DataFrame({"k": ["1", "2", "3"], "v": [1, 1, 1]})
+    assert not _duplicate_rows(unique).any()

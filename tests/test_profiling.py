@@ -59,3 +59,17 @@ def test_config_rejects_unknown_settings_and_languages(tmp_path):
     with pytest.raises(InputError, match="unknown setting"):
         load_config(p)
     assert load_config(None)["lang"] == "zh"
+
+
+def test_config_file_problems_are_input_errors(tmp_path):
+    from kequn.config import load_config
+    from kequn.problems import InputError
+    with pytest.raises(InputError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+    p = tmp_path / "bad.yaml"
+    p.write_text("lang: [zh\n")
+    with pytest.raises(InputError, match="not valid YAML"):
+        load_config(p)
+    p.write_text("- zh\n- en\n")
+    with pytest.raises(InputError, match="should hold"):
+        load_config(p)

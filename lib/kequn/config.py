@@ -10,8 +10,7 @@ import copy
 import os
 from pathlib import Path
 
-import yaml
-
+from .io import read_yaml
 from .problems import InputError, Problem
 
 DEFAULTS = {
@@ -50,13 +49,7 @@ def load_config(path: str | Path | None) -> dict:
     cfg = copy.deepcopy(DEFAULTS)
     if path:
         p = resolve(path)
-        if not p.exists():
-            raise InputError([Problem(str(path), "config file not found", "pass CONFIG=config/your.yaml")])
-        try:
-            user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise InputError([Problem(p.name, f"is not valid YAML ({str(e).splitlines()[0]})",
-                                      "check indentation and quoting")]) from None
+        user = read_yaml(p, "config file", "pass CONFIG=config/your.yaml")
         unknown = sorted(set(user) - set(DEFAULTS))
         if unknown:
             raise InputError([Problem(p.name, f"unknown setting(s): {', '.join(unknown)}",

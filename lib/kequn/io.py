@@ -119,6 +119,23 @@ def find_table(folder: str | Path, name: str, file_name: str | None = None) -> P
     return None
 
 
+def read_yaml(path: Path, what: str, fix: str) -> dict:
+    """A user's YAML file (config, column map) as a dict; a missing file or bad YAML is an
+    ``InputError`` that says which file and what to do."""
+    import yaml
+    if not path.exists():
+        raise InputError([Problem(str(path), f"{what} not found", fix)])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise InputError([Problem(path.name, f"is not valid YAML ({str(e).splitlines()[0]})",
+                                  "check indentation and quoting")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(path.name, f"should hold 'name: value' settings, not a {type(data).__name__}",
+                                  "see config/default.yaml for the layout")])
+    return data
+
+
 def _tmp_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
 
