@@ -102,3 +102,10 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
     assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
     assert not CODE_MARKERS.search(html)
+
+
+def test_make_alone_lists_the_targets():
+    r = subprocess.run(["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    for target in ("setup", "data", "report", "test", "lab", "bench", "clean"):
+        assert f"make {target}:" in r.stdout, target
