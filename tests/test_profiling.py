@@ -73,3 +73,30 @@ def test_config_file_problems_are_input_errors(tmp_path):
     p.write_text("- zh\n- en\n")
     with pytest.raises(InputError, match="should hold"):
         load_config(p)
+
+
+def test_portrait_recovers_the_planted_personas(demo_dir, demo, tmp_path):
+    """The generator plants rich professionals in tier-1 cities and bargain hunters who buy on
+    discount; the profile tables must show both."""
+    from conftest import SALT
+    from kequn.features import build_features
+    from kequn import privacy
+    from kequn.intake import run_intake
+    r = run_intake(demo_dir, tmp_path, salt=SALT)
+    f = build_features(tmp_path / "clean", r.quality["as_of"])
+    bands = pf.add_bands(f, "en")
+    tier = pf.distribution(bands, "city_tier", "en").set_index("City tier")
+    spend = tier["Net spend per customer (CNY)"]
+    assert spend["Tier 1"] > spend["Tier 3"] > spend["Tier 5"]
+    inc = pf.distribution(bands, "income_band", "en").set_index("Monthly income (CNY)")["Net spend per customer (CNY)"]
+    assert inc["50k+"] > 2 * inc["<5k"]
+    ages = pf.distribution(bands, "age_band", "en").set_index("Age group")["Share of customers"]
+    assert ages["25–34"] + ages["35–44"] > 0.45  # trend-seekers, families and professionals
+    psy = pf.psychographics(f, "en").set_index("Figure")["Mean"]
+    assert 1 <= psy.min() and psy.max() <= 7
+    # discount share is highest among the planted bargain hunters
+    truth = demo.truth_customers.assign(
+        customer_id=lambda d: privacy.pseudonymize(d["customer_id"], privacy.load_salt(SALT)))
+    m = f.merge(truth[["customer_id", "persona"]], on="customer_id")
+    by = m[m["orders"] >= 3].groupby("persona")["discount_share"].mean()
+    assert by.idxmax() == "bargain"

@@ -175,9 +175,11 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
         elif n_bad:
             mask = bad | out_of_range
             r, v = _examples(mask, rows, raw)
-            log.warnings.append(Problem(file, f"{n_bad:,} values could not be read or are implausible "
-                                              f"({_expect(col)}); they were set missing",
-                                        column=name, rows=r, values=v, count=n_bad).to_dict())
+            log.warnings.append({**Problem(file, f"{n_bad:,} values could not be read or are implausible "
+                                                 f"({_expect(col)}); they were set missing",
+                                           column=name, rows=r, values=v, count=n_bad).to_dict(),
+                                 "rule": "invalid_values_set_missing", "kind": col.kind,
+                                 "lo": col.lo, "hi": col.hi})
             log.clean(table, "invalid_values_set_missing", n_bad, column=name)
             values = values.mask(mask)
         out[name] = _compact(values) if col.kind in ("text", "enum") else values

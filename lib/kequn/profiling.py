@@ -92,10 +92,19 @@ def cleaning_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
 
 
 def warnings_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
-    rows = [{t("files", lang): w["file"], t("column", lang): w.get("column") or "",
-             t("rows", lang): w.get("count", 0), t("issue", lang): w["message"],
-             t("examples", lang): ", ".join(f"row {r}: {v}" for r, v in zip(w.get("rows", []), w.get("values", [])))}
-            for w in quality.get("warnings", [])]
+    """Values intake could not use: file, column, how many, what was expected, examples
+    with their row numbers in the user's file."""
+    rows = []
+    for w in quality.get("warnings", []):
+        expected = t(f"expect.{w.get('kind')}", lang)
+        if w.get("lo") is not None and w.get("hi") is not None:
+            expected += f" [{w['lo']:g}, {w['hi']:g}]"
+        rows.append({t("files", lang): w["file"], t("column", lang): w.get("column") or "",
+                     t("rows", lang): w.get("count", 0),
+                     t("issue", lang): t(w.get("rule", ""), lang) if w.get("rule") else w["message"],
+                     t("expected", lang): expected,
+                     t("examples", lang): ", ".join(f"{t('row', lang)} {r}: {v}"
+                                                    for r, v in zip(w.get("rows", []), w.get("values", [])))})
     return pd.DataFrame(rows)
 
 

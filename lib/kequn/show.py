@@ -46,6 +46,9 @@ def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False) -> None:
         return
     shown = df.head(max_rows)
     sty = shown.style.format(_format(shown), na_rep="—")
+    text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
+    if text_cols:  # numbers align right, words left
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
     if not index:
         sty = sty.hide(axis="index")
     display(HTML(f'<div class="kq-table">{sty.to_html()}</div>'))
