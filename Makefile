@@ -55,6 +55,7 @@ data-messy: $(STAMP)
 
 ## report: run every stage on DATA with CONFIG and write reports/<run>/ (moves reports/latest)
 report: $(R)/index.html
+	@$(KQ) latest --reports $(REPORTS) --run $(RUN)
 	@echo "report: $(R)/index.html (latest -> $(RUN))"
 
 $(P)/params.yaml: $(CONFIG) $(STAMP)

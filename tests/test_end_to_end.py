@@ -79,6 +79,9 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
                 assert p.read_bytes() == other.read_bytes(), p.name
     index = (tmp / "reports" / "messy-2" / "index.html").read_text(encoding="utf-8")
     assert "messy-1" in index  # the previous run is linked
+    assert os.readlink(tmp / "reports" / "latest") == "messy-2"
+    back = make(tmp, messy_dir, "messy-1")  # nothing to redo, but latest follows the request
+    assert back.returncode == 0 and os.readlink(tmp / "reports" / "latest") == "messy-1"
 
 
 def test_bad_export_is_rejected_with_a_message_not_a_traceback(tmp_path):

@@ -5,6 +5,7 @@
 - ``stage``: execute a stage notebook with papermill on the ``kequn`` kernel, atomically.
 - ``render``: turn executed notebooks into stakeholder HTML (no code) in one nbconvert pass.
 - ``publish``: write the run's index page, move ``reports/latest``, list all runs.
+- ``latest``: point ``reports/latest`` at a finished run (``make report`` with nothing to redo).
 """
 from __future__ import annotations
 
@@ -74,6 +75,12 @@ def _publish(a) -> int:
     return 0
 
 
+def _latest(a) -> int:
+    from .publish import point_latest
+    point_latest(Path(a.reports), a.run)
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="kequn")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -100,6 +107,10 @@ def main(argv=None) -> int:
     p.add_argument("--run", required=True)
     p.add_argument("--processed", required=True)
     p.set_defaults(fn=_publish)
+    p = sub.add_parser("latest")
+    p.add_argument("--reports", required=True)
+    p.add_argument("--run", required=True)
+    p.set_defaults(fn=_latest)
     a = ap.parse_args(argv)
     try:
         return a.fn(a)

@@ -101,6 +101,18 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
             f"<div class='card'>{figures}</div><p>{prev_txt}</p>"
             f"<h2>{t('index.stages', lang)}</h2><ul>{items}</ul>")
     write_text_atomic(_page(title, body, lang), rdir / "index.html")
+    point_latest(reports, run, lang)
+    return rdir / "index.html"
+
+
+def point_latest(reports: Path, run: str, lang: str | None = None) -> None:
+    """Point ``reports/latest`` at a finished run (atomic symlink swap) and list the runs,
+    in the run's language unless ``lang`` is given."""
+    index = reports / run / "index.html"
+    if not index.exists():
+        raise FileNotFoundError(f"{reports / run} has no index.html: the run did not finish")
+    if lang is None:
+        lang = "en" if '<html lang="en"' in index.read_text(encoding="utf-8")[:300] else "zh"
     tmp = reports / f".latest.{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
@@ -110,7 +122,6 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
     lis = "".join(f'<li><a href="{p.name}/index.html">{p.name}</a></li>' for p in reversed(runs))
     body = f"<h1>{t('index.runs', lang)}</h1><ul>{lis or t('index.none', lang)}</ul>"
     write_text_atomic(_page(t("index.runs", lang), body, lang), reports / "index.html")
-    return rdir / "index.html"
 
 
 def _stage_title(p: Path) -> str:
