@@ -107,8 +107,14 @@ def parse_id(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Keys as text; a float-looking key (12345.0, from a spreadsheet) loses its '.0'."""
     if pd.api.types.is_float_dtype(s):
         s = s.astype("Int64")
-    s = s.astype(STR).str.strip().str.replace(r"\.0$", "", regex=True)
-    s = s.mask(s == "")
+    s = s.astype(STR)
+    # Each rewrite copies tens of millions of keys, so only when some key needs it.
+    if s.str.contains(r"^\s|\s$", regex=True).any():
+        s = s.str.strip()
+    if s.str.endswith(".0").any():
+        s = s.str.replace(r"\.0$", "", regex=True)
+    if (s == "").any():
+        s = s.mask(s == "")
     return s, pd.Series(False, index=s.index)
 
 
