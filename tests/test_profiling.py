@@ -100,3 +100,10 @@ def test_portrait_recovers_the_planted_personas(demo_dir, demo, tmp_path):
     m = f.merge(truth[["customer_id", "persona"]], on="customer_id")
     by = m[m["orders"] >= 3].groupby("persona")["discount_share"].mean()
     assert by.idxmax() == "bargain"
+
+
+def test_spend_crosstab_blanks_cells_too_small_to_trust():
+    b = pd.DataFrame({"a": ["x"] * 40 + ["y"] * 5, "c": ["p"] * 45, "monetary": [10.0] * 40 + [99.0] * 5})
+    tab = pf.spend_crosstab(b, "a", "c", "en", min_n=30)
+    assert tab.loc["x", "p"] == 10.0 and pd.isna(tab.loc["y", "p"])
+    assert pf.spend_crosstab(b, "a", "missing_col", "en").empty

@@ -167,12 +167,14 @@ def distribution(bands: pd.DataFrame, col: str, lang: str = "zh", top: int | Non
     return out.reset_index()
 
 
-def spend_crosstab(bands: pd.DataFrame, rows: str, cols: str, lang: str = "zh") -> pd.DataFrame:
-    """Mean net spend per customer for each (rows band, cols band) cell (empty when the
-    export lacks either attribute)."""
+def spend_crosstab(bands: pd.DataFrame, rows: str, cols: str, lang: str = "zh", min_n: int = 30) -> pd.DataFrame:
+    """Mean net spend per customer for each (rows band, cols band) cell; cells with fewer
+    than ``min_n`` customers are left blank, since their mean says little. Empty when the
+    export lacks either attribute."""
     if rows not in bands or cols not in bands:
         return pd.DataFrame()
-    tab = bands.pivot_table(index=rows, columns=cols, values="monetary", aggfunc="mean", observed=True)
+    g = bands.groupby([rows, cols], observed=True)["monetary"]
+    tab = g.mean().where(g.size() >= min_n).unstack(cols)
     tab.index.name = t(rows, lang)
     tab.columns.name = t(cols, lang)
     return tab
