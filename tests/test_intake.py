@@ -195,3 +195,31 @@ def test_duplicate_rows_match_pandas_including_missing_values():
     assert _duplicate_rows(df).tolist() == df.duplicated().tolist()
     unique = pd.DataFrame({"k": ["1", "2", "3"], "v": [1, 1, 1]})
     assert not _duplicate_rows(unique).any()
+
+
+def test_problems_read_the_same_in_chinese_and_english(tmp_path):
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,amount\n1,C1,ten\n")
+    with pytest.raises(InputError) as e:
+        run_intake(raw, None, salt=SALT)
+    zh, en = e.value.render("zh"), e.value.render("en")
+    assert "输入数据有 1 个问题，未写入任何文件。" in zh and "缺少必填字段“order_date”" in zh and "修改:" in zh
+    assert "1 problem in the input data; nothing was written." in en and "'order_date' is missing" in en
+
+
+def test_cli_reports_bad_input_in_the_run_language_without_traceback(tmp_path):
+    import subprocess
+    import sys
+    import yaml
+    raw = tmp_path / "raw"
+    _write(raw, "customers.csv", CUSTOMERS)
+    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,昨天,10\n")
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"data_dir": str(raw), "processed_dir": str(tmp_path / "out"), "lang": "zh",
+                                      "privacy": {"salt": SALT}}, allow_unicode=True), encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "kequn.cli", "intake", "--params", str(params)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "orders.csv，字段“order_date”，第 2 行: 值无法识别（应为日期，如 2024-03-05）" in r.stderr
+    assert "'昨天'" in r.stderr and not (tmp_path / "out").exists()

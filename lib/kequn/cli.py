@@ -33,6 +33,7 @@ def _params(a) -> int:
 def _intake(a) -> int:
     from .stage_profiling import intake_from_params
     p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
+    a.lang = p.get("lang", "en")  # problems are told in the run's report language
     q = intake_from_params(**p)
     cleaned = sum(c["rows"] for c in q["cleaning"] if c["rule"] != "pii_columns_dropped")
     print(f"intake: {', '.join(f'{k} {v:,}' for k, v in q['rows_clean'].items())} rows kept; "
@@ -115,7 +116,7 @@ def main(argv=None) -> int:
     try:
         return a.fn(a)
     except InputError as e:
-        print(f"kequn {a.cmd}: {e.render()}", file=sys.stderr)
+        print(f"kequn {a.cmd}: {e.render(getattr(a, 'lang', 'en'))}", file=sys.stderr)
         return 2
 
 

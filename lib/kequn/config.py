@@ -49,14 +49,13 @@ def load_config(path: str | Path | None) -> dict:
     cfg = copy.deepcopy(DEFAULTS)
     if path:
         p = resolve(path)
-        user = read_yaml(p, "config file", "pass CONFIG=config/your.yaml")
+        user = read_yaml(p, ("配置文件", "config file"), ("用 CONFIG=config/你的配置.yaml 指定", "pass CONFIG=config/your.yaml"))
         unknown = sorted(set(user) - set(DEFAULTS))
         if unknown:
-            raise InputError([Problem(p.name, f"unknown setting(s): {', '.join(unknown)}",
-                                      f"use only: {', '.join(DEFAULTS)}")])
+            raise InputError([Problem.of("unknown_settings", p.name, names=", ".join(unknown), allowed=", ".join(DEFAULTS))])
         cfg = _merge(cfg, user)
     if cfg["lang"] not in ("zh", "en"):
-        raise InputError([Problem(str(path), f"lang is '{cfg['lang']}'", "set lang: zh or lang: en")])
+        raise InputError([Problem.of("bad_lang", str(path), value=cfg["lang"])])
     return cfg
 
 

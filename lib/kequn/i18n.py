@@ -55,7 +55,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "expect.number": ("数字", "a number"),
     "expect.int": ("整数", "a whole number"),
     "expect.bool": ("是/否、1/0", "yes/no, 1/0"),
-    "expect.enum": ("列出的取值之一", "one of the listed values"),
+    "expect.enum": ("以下取值之一", "one of"),
     "expect.text": ("文本", "text"),
     "expect.id": ("编号", "a key"),
     "customers": ("客户数", "Customers"),
@@ -140,6 +140,57 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "not_in_data": ("此数据中没有这一项，已跳过。", "not in this data; skipped."),
     "no_cleaning": ("没有需要清洗的数据。", "Nothing needed cleaning."),
     "no_warnings": ("没有发现数据问题。", "No data issues found."),
+    # input problems (kequn.problems): message err.<key> and fix fix.<key>, str.format templates
+    "err.file_not_found": ("找不到文件", "file not found"),
+    "fix.file_not_found": ("检查 DATA 目录和文件名", "check the DATA folder and the file name"),
+    "err.empty_file": ("文件是空的", "the file is empty"),
+    "fix.empty_file": ("重新导出该表，包含表头行", "export the table again with its header row"),
+    "err.no_columns": ("文件没有任何列", "the file has no columns"),
+    "fix.no_columns": ("重新导出该表，包含表头行", "export the table again with its header row"),
+    "err.bad_encoding": ("文本既不是 UTF-8 也不是 GBK/GB18030 编码", "the text is neither UTF-8 nor GBK/GB18030"),
+    "fix.bad_encoding": ("另存为“CSV UTF-8”（Excel：另存为 > CSV UTF-8）或 GBK",
+                         "save the file as 'CSV UTF-8' (Excel: Save As > CSV UTF-8) or GBK"),
+    "err.unreadable": ("无法作为表格读取（{detail}）", "could not be read as a table ({detail})"),
+    "fix.unreadable": ("确认文件是 CSV、Parquet 或 Excel 导出", "check that the file is a CSV, Parquet or Excel export"),
+    "err.folder_not_found": ("找不到目录", "folder not found"),
+    "fix.folder_not_found": ("用 DATA=导出文件所在目录 指定数据", "pass DATA=path/to/export-folder"),
+    "err.table_missing": ("缺少 {table} 表", "the {table} table is missing"),
+    "fix.table_missing": ("把 {table}.csv（或 .parquet/.xlsx）放进该目录，或在字段映射的 files: 下写明文件名",
+                          "put {table}.csv (or .parquet/.xlsx) in the folder, or name its file under 'files:' in the column map"),
+    "err.header_only": ("只有表头，没有数据行", "has a header but no rows"),
+    "fix.header_only": ("重新导出包含数据的表", "export the table again with its data"),
+    "err.missing_column": ("缺少必填字段“{col}”（现有表头：{found}）", "required column '{col}' is missing (found: {found})"),
+    "fix.missing_column": ("把表头改为“{col}”，或在字段映射（column_map）中写明 {table}: {{{col}: 你的表头}}",
+                           "rename the header to '{col}' or map it in a column map ({table}: {{{col}: <your header>}}) "
+                           "passed as column_map"),
+    "err.duplicate_header": ("表头“{first}”和“{second}”都对应字段“{target}”", "headers '{first}' and '{second}' both mean '{target}'"),
+    "fix.duplicate_header": ("删除其中一列，或在字段映射中明确指定一列", "remove one of them or map one explicitly in the column map"),
+    "err.value_unreadable": ("值无法识别（应为{expect}）", "the value cannot be read (expected {expect})"),
+    "err.value_empty": ("必填值为空（应为{expect}）", "the value is empty (expected {expect})"),
+    "fix.value_unreadable": ("更正这些行，或在配置中设置 intake.invalid_rows: drop 跳过它们",
+                             "correct these rows, or set intake.invalid_rows: drop to leave them out"),
+    "fix.value_empty": ("更正这些行，或在配置中设置 intake.invalid_rows: drop 跳过它们",
+                        "correct these rows, or set intake.invalid_rows: drop to leave them out"),
+    "err.values_set_missing": ("{n:,} 个值无法识别或不合理（应为{expect}），已置空",
+                               "{n:,} values could not be read or are implausible (expected {expect}); they were set missing"),
+    "err.no_usable_rows": ("清洗后没有可用的行", "no usable rows are left after cleaning"),
+    "fix.no_usable_rows": ("查看清洗计数，检查 as_of 日期和客户编号", "see the cleaning counts above; check the as_of date and customer keys"),
+    "err.invalid_rows_setting": ("intake.invalid_rows 的值“{value}”无效", "intake.invalid_rows is '{value}'"),
+    "fix.invalid_rows_setting": ("使用 error 或 drop", "use 'error' or 'drop'"),
+    "err.yaml_not_found": ("找不到{what_zh}", "{what_en} not found"),
+    "fix.yaml_not_found": ("{fix_zh}", "{fix_en}"),
+    "err.yaml_invalid": ("不是有效的 YAML（{detail}）", "is not valid YAML ({detail})"),
+    "fix.yaml_invalid": ("检查缩进和引号", "check indentation and quoting"),
+    "err.yaml_not_settings": ("应为“名称: 值”形式的设置，而不是 {kind}", "should hold 'name: value' settings, not a {kind}"),
+    "fix.yaml_not_settings": ("参照 config/default.yaml 的格式", "see config/default.yaml for the layout"),
+    "err.unknown_settings": ("未知的设置项：{names}", "unknown setting(s): {names}"),
+    "fix.unknown_settings": ("只可使用：{allowed}", "use only: {allowed}"),
+    "err.bad_lang": ("lang 的值“{value}”无效", "lang is '{value}'"),
+    "fix.bad_lang": ("设置 lang: zh 或 lang: en", "set lang: zh or lang: en"),
+    "err.unknown_table": ("未知的数据表“{table}”", "unknown table '{table}'"),
+    "fix.unknown_table": ("可用的数据表：{allowed}", "use one of {allowed}"),
+    "err.unknown_column": ("数据表“{table}”没有字段“{col}”", "unknown column '{col}' for table '{table}'"),
+    "fix.unknown_column": ("可用的字段：{allowed}", "use one of {allowed}"),
     # tables
     "t.customers": ("客户", "customers"), "t.orders": ("订单", "orders"), "t.events": ("行为", "events"),
     "t.feedback": ("反馈", "feedback"), "t.kano": ("Kano 问卷", "Kano survey"),
@@ -173,6 +224,16 @@ def t(key, lang: str = "zh") -> str:
     if pair is None:
         return str(key)
     return pair[0] if lang == "zh" else pair[1]
+
+
+def expectation(kind: str, lo=None, hi=None, lang: str = "zh", values=None) -> str:
+    """What a column of this contract kind should hold, with its range or values if any."""
+    text = t(f"expect.{kind}", lang)
+    if values:
+        text += ("：" if lang == "zh" else ": ") + ", ".join(values)
+    if lo is not None and hi is not None:
+        text += f" [{lo:g}, {hi:g}]" if lang == "zh" else f" between {lo:g} and {hi:g}"
+    return text
 
 
 def fmt_int(x, lang: str = "zh") -> str:

@@ -72,19 +72,18 @@ def load_column_map(path: str | Path | None) -> dict:
         base["files"] = {}
         return base
     p = Path(path)
-    user = read_yaml(p, "column map", "set column_map to an existing YAML file")
+    user = read_yaml(p, ("字段映射文件", "column map"), ("把 column_map 设为已有的 YAML 文件", "set column_map to an existing YAML file"))
     problems = []
     for table, cols in user.items():
         if table == "files":
             continue
         if table not in schema.CONTRACT:
-            problems.append(Problem(p.name, f"unknown table '{table}'", f"use one of {', '.join(schema.TABLES)}"))
+            problems.append(Problem.of("unknown_table", p.name, table=table, allowed=", ".join(schema.TABLES)))
             continue
         known = schema.columns(table)
         for col, headers in (cols or {}).items():
             if col not in known and not col.startswith(schema.PSY_PREFIX):
-                problems.append(Problem(p.name, f"unknown column '{col}' for table '{table}'",
-                                        f"use one of {', '.join(known)}"))
+                problems.append(Problem.of("unknown_column", p.name, table=table, col=col, allowed=", ".join(known)))
                 continue
             headers = [headers] if isinstance(headers, str) else list(headers)
             base.setdefault(table, {})[col] = headers + list(base.get(table, {}).get(col, []))
@@ -115,8 +114,7 @@ def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str) -> tuple[pd
             ignored.append(h)
             continue
         if target in taken:
-            problems.append(Problem(file, f"headers '{taken[target]}' and '{h}' both mean '{target}'",
-                                    "remove one of them or map one explicitly in the column map"))
+            problems.append(Problem.of("duplicate_header", file, first=taken[target], second=h, target=target))
             continue
         taken[target] = h
         rename[h] = target
@@ -160,7 +158,7 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
                 log.clean(table, "anonymous_orders_dropped", int(missing.sum()))
                 drop |= missing
                 missing = pd.Series(False, index=df.index)
-            for what, mask in (("cannot be read", bad | out_of_range), ("is empty", missing)):
+            for key, mask in (("value_unreadable", bad | out_of_range), ("value_empty", missing)):
                 if not mask.any():
                     continue
                 if invalid_rows == "drop":
@@ -168,16 +166,13 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
                     drop |= mask
                 else:
                     r, v = _examples(mask, rows, raw)
-                    log.problems.append(Problem(
-                        file, f"the value {what} ({_expect(col)})", column=name, rows=r, values=v,
-                        count=int(mask.sum()),
-                        fix=f"correct these rows, or set intake.invalid_rows: drop to leave them out"))
+                    log.problems.append(Problem.of(key, file, column=name, rows=r, values=v, count=int(mask.sum()),
+                                                   **_expect(col)))
         elif n_bad:
             mask = bad | out_of_range
             r, v = _examples(mask, rows, raw)
-            log.warnings.append({**Problem(file, f"{n_bad:,} values could not be read or are implausible "
-                                                 f"({_expect(col)}); they were set missing",
-                                           column=name, rows=r, values=v, count=n_bad).to_dict(),
+            log.warnings.append({**Problem.of("values_set_missing", file, column=name, rows=r, values=v,
+                                              count=n_bad, n=n_bad, **_expect(col)).to_dict(),
                                  "rule": "invalid_values_set_missing", "kind": col.kind,
                                  "lo": col.lo, "hi": col.hi})
             log.clean(table, "invalid_values_set_missing", n_bad, column=name)
@@ -195,13 +190,10 @@ def _compact(values: pd.Series) -> pd.Series:
     return values
 
 
-def _expect(col: schema.Column) -> str:
-    what = {"date": "a date such as 2024-03-05", "datetime": "a date and time such as 2024-03-05 14:30",
-            "number": "a number", "int": "a whole number", "bool": "yes/no, 1/0 or 是/否",
-            "id": "a key", "text": "text"}.get(col.kind, "one of: " + ", ".join(sorted(set(col.values.values()))))
-    if col.lo is not None or col.hi is not None:
-        what += f" between {col.lo:g} and {col.hi:g}" if col.lo is not None and col.hi is not None else ""
-    return f"expected {what}"
+def _expect(col: schema.Column) -> dict:
+    """Problem arguments that describe what a column should hold (rendered per language)."""
+    return {"expect_kind": col.kind, "lo": col.lo, "hi": col.hi,
+            "expect_values": sorted(set(col.values.values())) if col.values else None}
 
 
 def _as_of_date(tables: dict, as_of) -> pd.Timestamp:
@@ -410,9 +402,9 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
     ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``."""
     data_dir = Path(data_dir)
     if invalid_rows not in ("error", "drop"):
-        raise InputError([Problem("config", f"intake.invalid_rows is '{invalid_rows}'", "use 'error' or 'drop'")])
+        raise InputError([Problem.of("invalid_rows_setting", "config", value=invalid_rows)])
     if not data_dir.is_dir():
-        raise InputError([Problem(str(data_dir), "folder not found", "pass DATA=path/to/export-folder")])
+        raise InputError([Problem.of("folder_not_found", str(data_dir))])
     cmap = load_column_map(column_map)
     log = _Log()
     parsed, raw_rows, files, ignored = {}, {}, {}, {}
@@ -420,10 +412,8 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         path = find_table(data_dir, table, cmap["files"].get(table))
         if path is None or not path.exists():
             if table in schema.REQUIRED_TABLES or cmap["files"].get(table):
-                log.problems.append(Problem(str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
-                                            f"the {table} table is missing",
-                                            f"put {table}.csv (or .parquet/.xlsx) in the folder, "
-                                            f"or name its file under 'files:' in the column map"))
+                log.problems.append(Problem.of("table_missing", str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
+                                               table=table))
             continue
         try:
             raw = read_table(path)
@@ -433,7 +423,7 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         files[table] = path.name
         raw_rows[table] = int(len(raw))
         if raw.empty:
-            log.problems.append(Problem(path.name, "has a header but no rows", "export the table again with its data"))
+            log.problems.append(Problem.of("header_only", path.name))
             continue
         # Exact duplicates are judged on the whole raw row: columns Kequn ignores (a product
         # code on an invoice line) still tell two lines apart.
@@ -448,10 +438,8 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         if table == "orders" and "amount" in missing and {"quantity", "unit_price"} <= set(df.columns):
             missing.remove("amount")
         for col in missing:
-            log.problems.append(Problem(
-                path.name, f"required column '{col}' is missing (found: {', '.join(map(str, columns_found))})",
-                column=col, fix=f"rename the header to '{col}' or map it in a column map "
-                                f"({table}: {{{col}: <your header>}}) passed as column_map"))
+            log.problems.append(Problem.of("missing_column", path.name, column=col, col=col, table=table,
+                                           found=", ".join(map(str, columns_found))))
         if missing or probs:
             continue
         df.insert(0, "_row", np.arange(2, len(df) + 2))
@@ -462,9 +450,7 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
     tables, as_of_ts = _clean(parsed, log, as_of, privacy.load_salt(salt or None, salt_file))
     empty = [n for n in ("orders", "customers") if tables[n].empty]
     if empty:
-        raise InputError([Problem(files.get(n, n), "no usable rows are left after cleaning",
-                                  "see the cleaning counts above; check the as_of date and customer keys")
-                          for n in empty])
+        raise InputError([Problem.of("no_usable_rows", files.get(n, n)) for n in empty])
     quality = _quality(tables, raw_rows, log, as_of_ts, files, ignored)
     out = None
     if out_dir is not None:

@@ -61,7 +61,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     name = p.name
     if not p.exists():
-        raise InputError([Problem(str(p), "file not found", "check the DATA folder and the file name")])
+        raise InputError([Problem.of("file_not_found", str(p))])
     suffix = "".join(p.suffixes[-2:]) if name.endswith(".csv.gz") else p.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -74,15 +74,13 @@ def read_table(path: str | Path) -> pd.DataFrame:
                 import gzip
                 raw = gzip.decompress(raw)
             if not raw.strip():
-                raise InputError([Problem(name, "the file is empty", "export the table again with its header row")])
+                raise InputError([Problem.of("empty_file", name)])
             try:
                 enc = detect_encoding(raw)
             except UnicodeDecodeError:
                 row, snippet = _bad_byte_row(raw)
-                raise InputError([Problem(
-                    name, "the text is neither UTF-8 nor GBK/GB18030", rows=[row] if row else [],
-                    values=[snippet] if snippet else [], count=1,
-                    fix="save the file as 'CSV UTF-8' (Excel: Save As > CSV UTF-8) or GBK")]) from None
+                raise InputError([Problem.of("bad_encoding", name, rows=[row] if row else [],
+                                             values=[snippet] if snippet else [], count=1)]) from None
             text = raw.decode(enc)
             sep = "\t" if suffix == ".tsv" or (text[:2000].count("\t") > text[:2000].count(",")) else ","
             df = pd.read_csv(io.BytesIO(text.encode("utf-8")), dtype=STR, sep=sep, keep_default_na=False,
@@ -90,10 +88,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     except InputError:
         raise
     except (pd.errors.ParserError, ValueError, OSError) as e:
-        raise InputError([Problem(name, f"could not be read as a table ({str(e).splitlines()[0]})",
-                                  "check that the file is a CSV, Parquet or Excel export")]) from None
+        raise InputError([Problem.of("unreadable", name, detail=str(e).splitlines()[0])]) from None
     if df.shape[1] == 0 or (df.shape[0] == 0 and df.shape[1] <= 1):
-        raise InputError([Problem(name, "the file has no columns", "export the table again with its header row")])
+        raise InputError([Problem.of("no_columns", name)])
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     if suffix != ".parquet":  # typed Parquet text is taken as written
         for c in df.columns:
@@ -138,20 +135,19 @@ def find_table(folder: str | Path, name: str, file_name: str | None = None) -> P
     return None
 
 
-def read_yaml(path: Path, what: str, fix: str) -> dict:
+def read_yaml(path: Path, what: tuple[str, str], fix: tuple[str, str]) -> dict:
     """A user's YAML file (config, column map) as a dict; a missing file or bad YAML is an
-    ``InputError`` that says which file and what to do."""
+    ``InputError`` that says which file and what to do (``what``, ``fix``: zh and en)."""
     import yaml
     if not path.exists():
-        raise InputError([Problem(str(path), f"{what} not found", fix)])
+        raise InputError([Problem.of("yaml_not_found", str(path), what_zh=what[0], what_en=what[1],
+                                     fix_zh=fix[0], fix_en=fix[1])])
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
-        raise InputError([Problem(path.name, f"is not valid YAML ({str(e).splitlines()[0]})",
-                                  "check indentation and quoting")]) from None
+        raise InputError([Problem.of("yaml_invalid", path.name, detail=str(e).splitlines()[0])]) from None
     if not isinstance(data, dict):
-        raise InputError([Problem(path.name, f"should hold 'name: value' settings, not a {type(data).__name__}",
-                                  "see config/default.yaml for the layout")])
+        raise InputError([Problem.of("yaml_not_settings", path.name, kind=type(data).__name__)])
     return data
 
 

@@ -1,8 +1,10 @@
-"""Problems with a user's input, collected and reported together.
+"""Problems with a user's input, collected and reported together, in Chinese or English.
 
 A ``Problem`` names the file, the row(s), the column, the value, what was expected and how
 to fix it. ``InputError`` carries all problems of one intake, so a user fixes them in one
-round instead of one per run. ``Problem.render`` gives the one-paragraph message a user reads.
+round instead of one per run. Problems are made with ``Problem.of(key, file, **args)``: the
+message and the fix are templates ``err.<key>`` / ``fix.<key>`` of the message catalogue
+(``kequn.i18n``), so ``render('zh')`` and ``render('en')`` say the same thing.
 """
 from __future__ import annotations
 
@@ -18,20 +20,46 @@ class Problem:
     rows: list[int] = field(default_factory=list)  # 1-based data rows as in the file (header = row 1)
     values: list[str] = field(default_factory=list)
     count: int = 0  # how many rows are affected in all (rows/values hold examples)
+    key: str = ""  # catalogue template of message and fix
+    args: dict = field(default_factory=dict)
 
-    def render(self) -> str:
+    @classmethod
+    def of(cls, key: str, file: str, column: str | None = None, rows=(), values=(), count: int = 0,
+           **args) -> "Problem":
+        p = cls(str(file), "", "", column, [int(r) for r in rows], [str(v) for v in values], int(count), key, args)
+        p.message, p.fix = p.texts("en")
+        return p
+
+    def texts(self, lang: str) -> tuple[str, str]:
+        """Message and fix in ``lang``."""
+        if not self.key:
+            return self.message, self.fix
+        from .i18n import expectation, t
+        args = dict(self.args)
+        if "expect_kind" in args:
+            args["expect"] = expectation(args.pop("expect_kind"), args.pop("lo", None), args.pop("hi", None), lang,
+                                         args.pop("expect_values", None))
+        return t(f"err.{self.key}", lang).format(**args), t(f"fix.{self.key}", lang).format(**args)
+
+    def render(self, lang: str = "en") -> str:
+        message, fix = self.texts(lang)
+        zh = lang == "zh"
         where = self.file
         if self.column:
-            where += f", column '{self.column}'"
+            where += f"，字段“{self.column}”" if zh else f", column '{self.column}'"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:5])
-            more = f" (and {self.count - len(self.rows[:5]):,} more)" if self.count > 5 else ""
-            where += f", row{'s' if len(self.rows) > 1 else ''} {shown}{more}"
-        text = f"{where}: {self.message}"
+            extra = self.count - len(self.rows[:5])
+            if zh:
+                where += f"，第 {shown} 行" + (f"（另有 {extra:,} 行）" if extra > 0 else "")
+            else:
+                more = f" (and {extra:,} more)" if extra > 0 else ""
+                where += f", row{'s' if len(self.rows) > 1 else ''} {shown}{more}"
+        text = f"{where}: {message}"
         if self.values:
-            text += " — e.g. " + ", ".join(repr(v) for v in self.values[:3])
-        if self.fix:
-            text += f"\n    fix: {self.fix}"
+            text += ("——例如 " if zh else " — e.g. ") + ", ".join(repr(v) for v in self.values[:3])
+        if fix:
+            text += f"\n    {'修改' if zh else 'fix'}: {fix}"
         return text
 
     def to_dict(self) -> dict:
@@ -45,7 +73,8 @@ class InputError(Exception):
         self.problems = problems
         super().__init__(self.render())
 
-    def render(self) -> str:
+    def render(self, lang: str = "en") -> str:
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written."
-        return head + "\n" + "\n".join(f"  - {p.render()}" for p in self.problems)
+        head = (f"输入数据有 {n} 个问题，未写入任何文件。" if lang == "zh"
+                else f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written.")
+        return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
