@@ -107,3 +107,16 @@ def test_spend_crosstab_blanks_cells_too_small_to_trust():
     tab = pf.spend_crosstab(b, "a", "c", "en", min_n=30)
     assert tab.loc["x", "p"] == 10.0 and pd.isna(tab.loc["y", "p"])
     assert pf.spend_crosstab(b, "a", "missing_col", "en").empty
+
+
+def test_psychographic_spread_rows_sum_to_one():
+    f = pd.DataFrame({"psy_quality_focus": [1, 7, 7, 4], "psy_brand_loyalty": [2, 2, 3, None]})
+    tab = pf.psychographic_spread(f, "en")
+    assert list(tab.index) == ["Quality focus", "Brand loyalty"]
+    assert tab.sum(axis=1).round(6).eq(1).all() and tab.loc["Quality focus", "7"] == 0.5
+    assert pf.psychographic_spread(pd.DataFrame({"x": [1]}), "en").empty
+
+
+def test_single_value_bands_read_as_one_number():
+    b = pf.cut(pd.Series([1, 2, 3, 13]), pf.ORDER_EDGES, "en")
+    assert b.tolist() == ["1", "2–3", "2–3", "13+"]

@@ -64,6 +64,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "avg_monetary": ("人均净消费（元）", "Net spend per customer (CNY)"),
     "avg_orders": ("人均订单数", "Orders per customer"),
     "mean": ("均值", "Mean"),
+    "score": ("得分", "Score"),
+    "psy_spread": ("各得分的客户占比", "Share of customers at each score"),
     "value": ("数值", "Value"),
     "figure": ("指标", "Figure"),
     "parameter": ("参数", "Parameter"),

@@ -22,7 +22,9 @@ def _band_labels(edges: list[float], unit: str = "", lang: str = "zh") -> list[s
     """Readable labels for half-open bands [e_i, e_{i+1}), with open ends."""
     fmt = (lambda v: f"{v / 1000:g}k") if max(edges) >= 1000 else (lambda v: f"{v:g}")
     labels = [f"<{fmt(edges[0])}{unit}"]
-    labels += [f"{fmt(a)}–{fmt(b - 1 if max(edges) < 1000 else b)}{unit}" for a, b in zip(edges[:-1], edges[1:])]
+    for a, b in zip(edges[:-1], edges[1:]):
+        hi = b - 1 if max(edges) < 1000 else b  # whole numbers: 2–3 means 2 or 3
+        labels.append(f"{fmt(a)}{unit}" if hi == a else f"{fmt(a)}–{fmt(hi)}{unit}")
     labels.append(f"{fmt(edges[-1])}+{unit}")
     return labels
 
@@ -185,6 +187,19 @@ def psychographics(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out = pd.DataFrame({t("figure", lang): [t(c, lang) for c in cols],
                         t("mean", lang): [features[c].mean() for c in cols]})
     return out
+
+
+def psychographic_spread(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Share of customers at each score of each survey scale (rows: scales, columns:
+    scores), so a reader sees agreement and polarisation, not only the mean."""
+    cols = [c for c in features.columns if c.startswith("psy_")]
+    if not cols:
+        return pd.DataFrame()
+    rows = {t(c, lang): features[c].round().value_counts(normalize=True).sort_index() for c in cols}
+    tab = pd.DataFrame(rows).T.fillna(0.0)
+    tab.columns = [f"{v:g}" for v in tab.columns]
+    tab.columns.name = t("score", lang)
+    return tab
 
 
 def mix(features: pd.DataFrame, prefix: str, labels: dict, lang: str = "zh") -> pd.DataFrame:
