@@ -65,7 +65,7 @@ $(P)/quality.json: $(P)/params.yaml $(DATA_DEP) $(LIB)
 	$(KQ) intake --params $<
 
 $(R)/01_profiling.ipynb: notebooks/01_profiling.ipynb $(P)/quality.json $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml
+	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
 $(R)/.rendered: $(EXECUTED)
 	$(KQ) render $?
