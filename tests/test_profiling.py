@@ -120,3 +120,17 @@ def test_psychographic_spread_rows_sum_to_one():
 def test_single_value_bands_read_as_one_number():
     b = pf.cut(pd.Series([1, 2, 3, 13]), pf.ORDER_EDGES, "en")
     assert b.tolist() == ["1", "2–3", "2–3", "13+"]
+
+
+def test_config_settings_of_the_wrong_type_are_named(tmp_path):
+    from kequn.config import load_config
+    from kequn.problems import InputError
+    p = tmp_path / "c.yaml"
+    p.write_text('profiling: {top_n: "abc", age_edges: [18, "x"]}\nseed: 3.5\nintake: drop\n')
+    with pytest.raises(InputError) as e:
+        load_config(p)
+    msg = str(e.value)
+    for name in ("profiling.top_n", "profiling.age_edges", "seed", "intake"):
+        assert f"setting '{name}'" in msg, name
+    p.write_text("profiling: {top_n: 5}\nas_of: 2026-01-31\n")
+    assert load_config(p)["profiling"]["top_n"] == 5

@@ -44,6 +44,35 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+_KIND_NAMES = {int: ("整数", "whole number"), float: ("数字", "number"), str: ("文本", "text"),
+               bool: ("true/false", "true/false"), list: ("数字列表", "list of numbers")}
+
+
+def _wrong_types(default: dict, given: dict, prefix: str = "") -> list[tuple[str, tuple[str, str]]]:
+    """Settings whose value is not of the default's type (numbers may be int or float)."""
+    out = []
+    for k, d in default.items():
+        v = given.get(k)
+        name = prefix + k
+        if isinstance(d, dict):
+            if not isinstance(v, dict):
+                out.append((name, ("“名称: 值”形式的设置组", "mapping (name: value lines)")))
+            else:
+                out += _wrong_types(d, v, name + ".")
+        elif d is not None and v is not None:
+            if isinstance(d, float):
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+            elif isinstance(d, int) and not isinstance(d, bool):
+                ok = isinstance(v, int) and not isinstance(v, bool)
+            elif isinstance(d, list):
+                ok = isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+            else:
+                ok = isinstance(v, type(d))
+            if not ok:
+                out.append((name, _KIND_NAMES.get(type(d), (type(d).__name__,) * 2)))
+    return out
+
+
 def load_config(path: str | Path | None) -> dict:
     """Defaults overlaid with the YAML at ``path``; unknown keys and bad values are errors."""
     cfg = copy.deepcopy(DEFAULTS)
@@ -54,6 +83,9 @@ def load_config(path: str | Path | None) -> dict:
         if unknown:
             raise InputError([Problem.of("unknown_settings", p.name, names=", ".join(unknown), allowed=", ".join(DEFAULTS))])
         cfg = _merge(cfg, user)
+        wrong = _wrong_types(DEFAULTS, cfg)
+        if wrong:
+            raise InputError([Problem.of("setting_type", p.name, name=n, kind_zh=k[0], kind_en=k[1]) for n, k in wrong])
     if cfg["lang"] not in ("zh", "en"):
         raise InputError([Problem.of("bad_lang", str(path), value=cfg["lang"])])
     return cfg

@@ -187,6 +187,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.yaml_not_settings": ("参照 config/default.yaml 的格式", "see config/default.yaml for the layout"),
     "err.unknown_settings": ("未知的设置项：{names}", "unknown setting(s): {names}"),
     "fix.unknown_settings": ("只可使用：{allowed}", "use only: {allowed}"),
+    "err.setting_type": ("设置“{name}”的类型不对：应为{kind_zh}", "setting '{name}' should be a {kind_en}"),
+    "fix.setting_type": ("参照 config/default.yaml 中该项的写法", "see how config/default.yaml writes it"),
     "err.bad_lang": ("lang 的值“{value}”无效", "lang is '{value}'"),
     "fix.bad_lang": ("设置 lang: zh 或 lang: en", "set lang: zh or lang: en"),
     "err.unknown_table": ("未知的数据表“{table}”", "unknown table '{table}'"),
