@@ -95,12 +95,10 @@ def _customers(n: int, rng) -> tuple[pd.DataFrame, np.ndarray]:
         pick = rng.integers(len(options), size=idx.size)
         city[idx] = np.array([c for c, _ in options], dtype=object)[pick]
         prov[idx] = np.array([p for _, p in options], dtype=object)[pick]
-    psy = _by_persona(rng, persona, lambda p, m, r: np.zeros(m))  # shape holder
     psy_cols = {}
     for j, scale in enumerate(P.PSY_SCALES):
         v = _by_persona(rng, persona, lambda p, m, r, j=j: r.normal(p["psy"][j], 0.9, m))
         psy_cols[scale] = np.clip(np.round(v), 1, 7).astype(int)
-    del psy
     # Signed up from a year before the window until a month before its end.
     signup_day = rng.uniform(-365, _days(END) - 30, n)
     signup = START + pd.to_timedelta(np.floor(signup_day), unit="D")
