@@ -35,3 +35,9 @@ def test_no_planted_pii_in_any_clean_table(messy_dir, demo, tmp_path):
         for col in df.columns:
             values = set(df[col].dropna().astype(str))
             assert not (values & needles), (p.name, col)
+
+
+def test_keys_differing_only_in_case_or_space_stay_distinct():
+    salt = privacy.load_salt("s")
+    out = privacy.pseudonymize(pd.Series(["C1", "c1", "C1 "]), salt)
+    assert out.nunique() == 3

@@ -136,7 +136,7 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
           o.first_order::DATE AS first_order, o.last_order::DATE AS last_order,
           date_diff('day', o.last_order::DATE, {as_of_sql}) AS recency_days,
           date_diff('day', o.first_order::DATE, o.last_order::DATE) AS active_days
-          {"".join(", o." + c for c in _aliases(opt))}
+          {", o.* EXCLUDE (customer_id, orders, revenue, returns, return_amount, first_order, last_order)" if opt else ""}
           {", e.* EXCLUDE (customer_id)" if ev_sql else ""}
           {", coalesce(f.feedback, 0) AS feedback, coalesce(f.complaints, 0) AS complaints" if fb_sql else ""}
         FROM customers c
@@ -152,10 +152,6 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         df[c] = pd.to_datetime(df[c])
     df.attrs["labels"] = labels
     return df
-
-
-def _aliases(select_parts: list[str]) -> list[str]:
-    return [f'"{m}"' for part in select_parts for m in re.findall(r' AS "?(\w+)"?', part)]
 
 
 def load_features(processed_dir: str | Path) -> pd.DataFrame:
