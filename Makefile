@@ -25,7 +25,7 @@ R := $(REPORTS)/$(RUN)
 
 LIB := $(shell find lib/kequn -name '*.py' -o -name '*.yaml' 2>/dev/null)
 DATA_DEP := $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp,$(shell find $(DATA) -maxdepth 1 -type f 2>/dev/null))
-STAGES := 01_profiling
+STAGES := 01_profiling 02_clustering
 EXECUTED := $(STAGES:%=$(R)/%.ipynb)
 
 ## help: list the targets
@@ -65,6 +65,9 @@ $(P)/quality.json: $(P)/params.yaml $(DATA_DEP) $(LIB)
 	$(KQ) intake --params $<
 
 $(R)/01_profiling.ipynb: notebooks/01_profiling.ipynb $(P)/quality.json $(LIB)
+	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
+
+$(R)/02_clustering.ipynb: notebooks/02_clustering.ipynb $(R)/01_profiling.ipynb $(LIB)
 	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
 $(R)/.rendered: $(EXECUTED)

@@ -1,5 +1,6 @@
 """`make report` as a user runs it, on a small demo export: artifacts, HTML, privacy,
 determinism, incremental reruns, and a bad export rejected cleanly."""
+import json
 import os
 import re
 import subprocess
@@ -34,16 +35,24 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     tmp, _ = e2e
     rep = tmp / "reports"
     assert os.readlink(rep / "latest") == "messy-1"
-    for name in ("index.html", "01_profiling.html", "01_profiling.ipynb"):
+    for name in ("index.html", "01_profiling.html", "01_profiling.ipynb", "02_clustering.html"):
         assert (rep / "latest" / name).exists(), name
+    seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
+    assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
+    assert "This is the first segmentation of this data set" in seg_html
     html = (rep / "latest" / "01_profiling.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(html)
     assert "Data-quality scorecard" in html and "<img" in html
     assert "Exact duplicate rows dropped" in html  # cleaning of the messy export is shown
     assert (rep / "index.html").read_text(encoding="utf-8").count("messy-1") >= 1
     proc = tmp / "processed" / "messy-1"
-    for name in ("features.parquet", "quality.json", "profiling.json", "clean/orders.parquet"):
+    for name in ("features.parquet", "quality.json", "profiling.json", "clean/orders.parquet", "clustering.json"):
         assert (proc / name).exists(), name
+    seg = pd.read_parquet(proc / "segments.parquet")
+    feats = pd.read_parquet(proc / "features.parquet")
+    assert list(seg.columns) == ["customer_id", "segment", "segment_name", "strength", "outlier_score", "method"]
+    assert seg["customer_id"].tolist() == feats["customer_id"].tolist() and seg["segment"].min() >= 1
+    assert seg["strength"].between(0, 1).all() and seg["segment_name"].notna().all()
 
 
 def test_no_pii_in_any_artifact_or_report(e2e, demo):
@@ -75,8 +84,15 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
             other = b / p.relative_to(a)
             if p.name == "profiling.json":
                 assert p.read_text().replace("messy-1", "messy-2") == other.read_text()
+            elif p.name == "clustering.json":  # the second run also reports drift against the first
+                one, two = json.loads(p.read_text()), json.loads(other.read_text())
+                assert two["drift"]["changed_share"] == 0 and two["drift"]["customers_both"] == sum(one["sizes"].values())
+                for key in ("k", "sizes", "names", "separation", "stability"):
+                    assert one[key] == two[key], key
             else:
                 assert p.read_bytes() == other.read_bytes(), p.name
+    assert "Customers in both this run and the previous one (messy-1)" in (
+        tmp / "reports" / "messy-2" / "02_clustering.html").read_text(encoding="utf-8")
     index = (tmp / "reports" / "messy-2" / "index.html").read_text(encoding="utf-8")
     assert "messy-1" in index  # the previous run is linked
     assert os.readlink(tmp / "reports" / "latest") == "messy-2"
@@ -103,6 +119,8 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert r.returncode == 0, r.stderr[-3000:]
     html = (tmp_path / "reports" / "retail" / "01_profiling.html").read_text(encoding="utf-8")
     assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
+    seg_html = (tmp_path / "reports" / "retail" / "02_clustering.html").read_text(encoding="utf-8")
+    assert "数据中没有这组特征" in seg_html  # demographic, psychographic ... sets are said to be absent
     assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
     assert not CODE_MARKERS.search(html)
 

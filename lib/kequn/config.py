@@ -22,6 +22,13 @@ DEFAULTS = {
     "privacy": {"salt": None, "salt_file": "data/.salt"},
     "profiling": {"age_edges": [18, 25, 35, 45, 55, 65], "income_edges": [5000, 10000, 20000, 50000],
                   "top_n": 12},
+    "clustering": {
+        "method": "kmeans", "feature_sets": ["demographic", "geographic", "psychographic", "behaviour", "channel",
+                                             "category", "online", "service"],
+        "weights": {}, "k": None, "k_range": [3, 10], "criterion": "prediction_strength", "k_tolerance": 0.1,
+        "min_share": 0.03, "sample_size": 20000, "min_cluster_size": None, "bootstrap": 20,
+        "rules": {}, "attractiveness": {"size": 1.0, "value": 1.0, "growth": 1.0, "reach": 1.0},
+    },
 }
 
 
@@ -45,7 +52,8 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 _KIND_NAMES = {int: ("整数", "whole number"), float: ("数字", "number"), str: ("文本", "text"),
-               bool: ("true/false", "true/false"), list: ("数字列表", "list of numbers")}
+               bool: ("true/false", "true/false"), list: ("数字列表", "list of numbers"),
+               "names": ("名称列表", "list of names")}
 
 
 def _wrong_types(default: dict, given: dict, prefix: str = "") -> list[tuple[str, tuple[str, str]]]:
@@ -64,12 +72,15 @@ def _wrong_types(default: dict, given: dict, prefix: str = "") -> list[tuple[str
                 ok = isinstance(v, (int, float)) and not isinstance(v, bool)
             elif isinstance(d, int) and not isinstance(d, bool):
                 ok = isinstance(v, int) and not isinstance(v, bool)
+            elif isinstance(d, list) and d and isinstance(d[0], str):
+                ok = isinstance(v, list) and all(isinstance(x, str) for x in v)
             elif isinstance(d, list):
                 ok = isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
             else:
                 ok = isinstance(v, type(d))
             if not ok:
-                out.append((name, _KIND_NAMES.get(type(d), (type(d).__name__,) * 2)))
+                kind = "names" if isinstance(d, list) and d and isinstance(d[0], str) else type(d)
+                out.append((name, _KIND_NAMES.get(kind, (type(d).__name__,) * 2)))
     return out
 
 

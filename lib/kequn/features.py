@@ -15,6 +15,8 @@ avg_order_value               revenue / orders
 first_order, last_order       dates of first and last positive order
 recency_days                  as_of − last order date (NaN: never bought)
 active_days                   last − first order date
+revenue_last_6m               gross amount of positive orders in the 182 days up to as_of
+revenue_prior_6m              the same for the 182 days before those (growth = last / prior − 1)
 discount_share, coupon_share  share of orders bought on discount / with a coupon
 margin                        revenue − cost of positive orders (when cost is present)
 cat_<category>                share of revenue per category (top ``top_n``, rest 'other')
@@ -105,7 +107,10 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
           count(DISTINCT CASE WHEN amount < 0 THEN order_id END) AS returns,
           coalesce(-sum(CASE WHEN amount < 0 THEN amount END), 0) AS return_amount,
           min(CASE WHEN {pos} THEN order_date END) AS first_order,
-          max(CASE WHEN {pos} THEN order_date END) AS last_order
+          max(CASE WHEN {pos} THEN order_date END) AS last_order,
+          coalesce(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 182 THEN amount END), 0) AS revenue_last_6m,
+          coalesce(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 364
+                            AND order_date::DATE <= {as_of_sql} - 182 THEN amount END), 0) AS revenue_prior_6m
           {"," if opt else ""} {", ".join(opt)}
         FROM orders GROUP BY customer_id"""
     ev_sql = ""
@@ -135,8 +140,9 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
           o.revenue / nullif(o.orders, 0) AS avg_order_value,
           o.first_order::DATE AS first_order, o.last_order::DATE AS last_order,
           date_diff('day', o.last_order::DATE, {as_of_sql}) AS recency_days,
-          date_diff('day', o.first_order::DATE, o.last_order::DATE) AS active_days
-          {", o.* EXCLUDE (customer_id, orders, revenue, returns, return_amount, first_order, last_order)" if opt else ""}
+          date_diff('day', o.first_order::DATE, o.last_order::DATE) AS active_days,
+          coalesce(o.revenue_last_6m, 0) AS revenue_last_6m, coalesce(o.revenue_prior_6m, 0) AS revenue_prior_6m
+          {", o.* EXCLUDE (customer_id, orders, revenue, returns, return_amount, first_order, last_order, revenue_last_6m, revenue_prior_6m)" if opt else ""}
           {", e.* EXCLUDE (customer_id)" if ev_sql else ""}
           {", coalesce(f.feedback, 0) AS feedback, coalesce(f.complaints, 0) AS complaints" if fb_sql else ""}
         FROM customers c

@@ -217,6 +217,148 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "自由职业": ("自由职业", "Freelancer"), "退休": ("退休", "Retired"),
     "高中及以下": ("高中及以下", "High school or less"), "大专": ("大专", "College"),
     "本科": ("本科", "Bachelor"), "硕士及以上": ("硕士及以上", "Master or above"),
+    # stage 02: clustering
+    "clustering.title": ("客户分群", "Customer segments"),
+    "clustering.intro": ("本报告把客户分成可以区别对待的群体，并按分群的三条原则检验：可操作性（每群足够大）、"
+                         "可区分性（群与群差别明显）和可持续性（重抽样和跨期稳定）。",
+                         "This report splits customers into groups that can be treated differently, and checks the "
+                         "three principles of segmentation: actionable (each group large enough), distinguishable "
+                         "(groups clearly differ) and sustainable (stable under resampling and over time)."),
+    "sec.prep": ("分群用的特征及处理", "Features used and how they were prepared"),
+    "sec.prep_note": ("偏态的数值取对数，极端值截断到 0.5%–99.5% 分位，缺失值用中位数，再标准化；订单少的客户的品类/渠道占比向整体收缩，"
+                      "行为和反馈按每年次数计。每组特征的总权重如下表（组内平分）。",
+                      "Skewed numbers are log-scaled, extremes clipped to the 0.5–99.5% quantiles, missing values set "
+                      "to the median, then standardised; category and channel shares of customers with few orders are "
+                      "shrunk toward the base mix, and events and feedback are counted per year. Each feature set has "
+                      "the total weight shown (shared by its columns)."),
+    "sec.dropped": ("未使用的特征", "Features not used"),
+    "sec.k": ("分几群：选择依据", "How many segments: the criteria"),
+    "sec.methods": ("三种算法的比较", "Three algorithms compared"),
+    "sec.methods_note": ("在同一样本上运行 KMeans、高斯混合和 HDBSCAN；“与所选方案一致度”为调整兰德指数（1 = 完全相同）。",
+                         "KMeans, a Gaussian mixture and HDBSCAN on the same sample; agreement with the chosen "
+                         "segmentation is the adjusted Rand index (1 = identical)."),
+    "sec.segments": ("客户群及画像", "The segments and their portraits"),
+    "sec.sizes": ("各群规模与价值（可操作性）", "Size and value per segment (actionable)"),
+    "sec.distinct": ("各群的区分特征（可区分性）", "What sets each segment apart (distinguishable)"),
+    "sec.distinct_note": ("标准化差异 d = (本群均值 − 其他客户均值) / 全体标准差；|d| ≥ 0.5 为明显差异。",
+                          "Standardised difference d = (segment mean − mean of everyone else) / sd of all; |d| ≥ 0.5 is "
+                          "a clear difference."),
+    "sec.separation": ("分离度指标", "Separation figures"),
+    "sec.profile": ("各群与全体对比", "Segments against the whole base"),
+    "sec.map": ("客户群分布图（主成分）", "Segment map (principal components)"),
+    "sec.stability": ("稳定性（可持续性）", "Stability (sustainable)"),
+    "sec.stability_note": ("对样本重抽样 {b} 次并重新分群，每群取与新分群的最大 Jaccard 相似度的平均值（Hennig 2007）："
+                           "≥ 0.75 稳定，0.6–0.75 存疑，< 0.6 正在瓦解。",
+                           "The sample is resampled {b} times and segmented again; per segment the mean of its best "
+                           "Jaccard similarity with the new segments (Hennig 2007): ≥ 0.75 stable, 0.6–0.75 doubtful, "
+                           "< 0.6 dissolving."),
+    "sec.drift": ("与上次运行相比", "Since the previous run"),
+    "sec.attract": ("目标客群吸引力排名", "Segment attractiveness ranking"),
+    "sec.attract_note": ("规模、价值（人均净消费）、增长（近 6 个月收入比前 6 个月）和可触达性（有线上行为的客户占比）"
+                         "各自在群间缩放到 0–1 后加权平均；权重：{w}。",
+                         "Size, value (net spend per customer), growth (revenue of the last 6 months over the 6 "
+                         "before) and reach (share with online activity), each scaled 0–1 across segments, weighted: {w}."),
+    "sec.rules": ("规则分群与数据分群对比", "Rule-based segments against data-driven ones"),
+    "sec.rules_none": ("配置中没有定义规则分群（clustering.rules）。", "No rule-based segments are defined (clustering.rules)."),
+    "sec.rules_note": ("每行是一个规则群，各列为其客户落在各数据分群中的占比；两种划分的调整兰德指数为 {ari}。",
+                       "Each row is a rule segment; columns give the share of its customers in each data-driven "
+                       "segment. Adjusted Rand index of the two partitions: {ari}."),
+    "seg.sample_note": ("在 {n} 名客户的分层样本上拟合，其余 {m} 名按模型归入最近的群。",
+                        "Fitted on a stratified sample of {n} customers; the other {m} were assigned by the model."),
+    "seg.sample_all": ("在全部 {n} 名客户上拟合。", "Fitted on all {n} customers."),
+    "seg.sample_agree": ("样本拟合与全量拟合的一致度（调整兰德指数）：{ari}。", "Agreement of the sample fit with a fit on everyone (adjusted Rand index): {ari}."),
+    "seg.merged": ("{n} 个客户群小于最小占比 {share}，已并入最近的群。", "{n} segment(s) below the minimum share of {share} were merged into the nearest one."),
+    "seg.merged_none": ("所有客户群都不小于最小占比 {share}。", "Every segment holds at least the minimum share of {share}."),
+    "seg.drift_none": ("这是该数据集第一次分群，没有上一次运行可比较。", "This is the first segmentation of this data set: there is no previous run to compare with."),
+    "seg.drift_figures": ("与上次运行（{run}）共有客户 {both}，其中 {changed} 换了群；新客户 {new}，流失客户 {gone}。",
+                          "Customers in both this run and the previous one ({run}): {both}; {changed} of them changed "
+                          "segment; {new} are new and {gone} are gone."),
+    "seg.segment": ("客户群", "Segment"), "seg.segments": ("群数", "Segments"), "seg.method": ("算法", "Algorithm"),
+    "seg.set": ("特征组", "Feature set"), "seg.feature": ("特征", "Feature"), "seg.transform": ("处理", "Preparation"),
+    "seg.missing_share": ("缺失占比", "Missing share"), "seg.weight": ("权重", "Weight"), "seg.reason": ("原因", "Reason"),
+    "seg.unassigned_share": ("未归类占比", "Unassigned share"), "seg.ari_vs_chosen": ("与所选方案一致度", "Agreement with chosen"),
+    "seg.seconds": ("耗时（秒）", "Seconds"), "seg.strength": ("平均隶属度", "Mean membership"),
+    "seg.segment_mean": ("本群", "Segment"), "seg.base_mean": ("全体", "All customers"), "seg.std_diff": ("标准化差异 d", "Std. difference d"),
+    "seg.direction": ("方向", "Direction"), "seg.higher": ("偏高", "higher"), "seg.lower": ("偏低", "lower"),
+    "seg.jaccard": ("平均 Jaccard", "Mean Jaccard"), "seg.jaccard_min": ("最低 Jaccard", "Lowest Jaccard"), "seg.verdict": ("判断", "Verdict"),
+    "seg.name": ("名称", "Name"), "seg.portrait_col": ("画像", "Portrait"), "seg.portrait": ("{share} 的客户（{n} 人）。{facts}。人均净消费 {spend} 元（全体 {base_spend} 元）。",
+                                            "{share} of customers ({n}). {facts}. Net spend per customer {spend} CNY (all: {base_spend})."),
+    "seg.fact": ("{phrase}（{label} {seg}，全体 {base}）", "{phrase} ({label} {seg} vs {base})"),
+    "seg.average": ("接近平均", "close to average"), "seg.all": ("全体", "All"),
+    "seg.unassigned": ("未归类", "Unassigned"),
+    "seg.unassigned_portrait": ("{share} 的客户（{n} 人）不在任何密集区域内，HDBSCAN 不强行归类。",
+                                "{share} of customers ({n}) lie in no dense region; HDBSCAN does not force them into a segment."),
+    "seg.median_income": ("月收入中位数（元）", "Median monthly income (CNY)"), "seg.median_recency": ("距上次购买中位数（天）", "Median days since last order"),
+    "seg.complaints_per_100": ("每百人投诉数", "Complaints per 100 customers"), "seg.top_category": ("最主要品类", "Top category"),
+    "seg.top_channel": ("最主要渠道", "Top channel"), "seg.other": ("其他", "Other"), "seg.rule": ("规则群", "Rule segment"),
+    "seg.value": ("人均净消费（元）", "Net spend per customer (CNY)"), "seg.growth": ("收入增长", "Revenue growth"),
+    "seg.reach": ("可触达（线上活跃）", "Reach (online active)"), "seg.score": ("吸引力得分", "Attractiveness score"),
+    "seg.rank": ("排名", "Rank"), "seg.matched": ("对应上次的群", "Matched previous segment"),
+    "seg.share_now": ("本次占比", "Share now"), "seg.share_before": ("上次占比", "Share before"), "seg.stayed": ("留在原群占比", "Share who stayed"),
+    "seg.k_axis": ("群数 k", "Number of segments k"), "seg.pc": ("主成分 {i}（解释 {v} 的方差）", "Component {i} ({v} of variance)"),
+    "verdict.stable": ("稳定", "stable"), "verdict.doubtful": ("存疑", "doubtful"), "verdict.dissolving": ("正在瓦解", "dissolving"),
+    "method.kmeans": ("KMeans", "KMeans"), "method.gmm": ("高斯混合", "Gaussian mixture"), "method.hdbscan": ("HDBSCAN（密度）", "HDBSCAN (density)"),
+    "crit.silhouette": ("轮廓系数（越高越好）", "Silhouette (higher is better)"),
+    "crit.calinski_harabasz": ("Calinski–Harabasz（越高越好）", "Calinski–Harabasz (higher is better)"),
+    "crit.davies_bouldin": ("Davies–Bouldin（越低越好）", "Davies–Bouldin (lower is better)"),
+    "crit.bic": ("BIC，高斯混合（越低越好）", "BIC, Gaussian mixture (lower is better)"),
+    "k.reason.given": ("按配置使用 k = {k}。", "k = {k} as set in the configuration."),
+    "k.reason.tolerance": ("k = {k}：在 {lo}–{hi} 中，{criterion} 与最优值相差不超过 {tol} 的最大 k。这类指标通常偏好最少的群，"
+                           "而分群是为了区别对待，分离程度相近时取更细的划分。",
+                           "k = {k}: the largest k in {lo}–{hi} whose {criterion} is within {tol} of the best. These "
+                           "scores usually favour the fewest groups; segments are for acting on, so among partitions "
+                           "that separate about equally well the finer one is taken."),
+    "crit.prediction_strength": ("预测强度（≥ 0.8 可复现）", "Prediction strength (≥ 0.8 reproducible)"),
+    "k.reason.ps": ("k = {k}：在 {lo}–{hi} 中预测强度不低于 0.8 的最大 k（Tibshirani & Walther 2005）：把样本分成两半各自分群，"
+                    "用一半的群心去划分另一半，各群的客户仍被分在一起的比例。达到 0.8 说明这些群在新数据上能重现。",
+                    "k = {k}: the largest k in {lo}–{hi} with a prediction strength of at least 0.8 (Tibshirani & "
+                    "Walther 2005): the sample is split in halves and each is segmented; prediction strength is the "
+                    "share of customers a segment keeps together when the other half's centres assign them. At 0.8 "
+                    "the segments reappear in new data."),
+    "k.reason.ps_none": ("k = {k}：没有 k 的预测强度达到 0.8，取最高者；这些群在新数据上未必能重现。",
+                         "k = {k}: no k reaches a prediction strength of 0.8; the highest is taken, and these segments "
+                         "may not reappear in new data."),
+    "k.reason.bic": ("k = {k}：在 {lo}–{hi} 中 BIC 最低。", "k = {k}: the lowest BIC in {lo}–{hi}."),
+    "k.reason.bic_edge": ("k = {k}：BIC 在所试的最大 k 处仍在下降，可考虑放宽 k_range。",
+                          "k = {k}: BIC still falls at the largest k tried; consider widening k_range."),
+    "k.reason.none": ("k = {k}：没有可用的指标，取最小值。", "k = {k}: no criterion could be computed; the smallest k is used."),
+    "k.reason.hdbscan": ("HDBSCAN 自行决定群数；最小群规模 {mcs}（样本的最小占比）。",
+                         "HDBSCAN finds the number of segments itself; minimum cluster size {mcs} (the minimum share of the sample)."),
+    "set.demographic": ("人口特征", "Demographic"), "set.geographic": ("地域", "Geographic"), "set.psychographic": ("心理特征", "Psychographic"),
+    "set.behaviour": ("消费行为（RFM）", "Behaviour (RFM)"), "set.channel": ("渠道偏好", "Channel mix"),
+    "set.category": ("品类偏好", "Category mix"), "set.online": ("线上行为", "Online behaviour"), "set.service": ("服务互动", "Service contacts"),
+    "tr.log1p": ("取对数", "log"), "tr.clip": ("截断极端值", "clip extremes"), "tr.standardise": ("标准化", "standardise"),
+    "tr.median": ("{n} 个缺失值用中位数", "median for {n} missing"),
+    "drop.all_missing": ("全部缺失", "all values missing"), "drop.constant": ("所有客户取值相同", "the same for every customer"),
+    "drop.set_absent": ("数据中没有这组特征", "this data has none of these features"),
+    "f.age": ("年龄", "Age"), "f.income": ("月收入", "Monthly income"), "f.family_size": ("家庭人数", "Family size"),
+    "f.female": ("女性占比", "Share of women"), "f.education_level": ("学历等级", "Education level"),
+    "f.city_tier_rank": ("城市等级（1 = 一线）", "City tier (1 = top)"), "f.recency_days": ("距上次购买天数", "Days since last order"),
+    "f.orders": ("订单数", "Orders"), "f.monetary": ("净消费（元）", "Net spend (CNY)"), "f.avg_order_value": ("客单价（元）", "Order value (CNY)"),
+    "f.tenure_days": ("在网天数", "Tenure (days)"), "f.discount_share": ("折扣订单占比", "Share of orders on discount"),
+    "f.coupon_share": ("用券订单占比", "Share of orders with a coupon"), "f.return_rate": ("退货率", "Return rate"),
+    "f.feedback": ("每年反馈次数", "Feedback per year"), "f.complaints": ("每年投诉次数", "Complaints per year"),
+    "f.cat": ("{value}消费占比", "{value} share of spend"), "f.chan": ("{value}订单占比", "{value} share of orders"),
+    "f.ev": ("每年{value}次数", "{value} per year"),
+    "err.unknown_feature_set": ("未知的特征组：{names}", "unknown feature set(s): {names}"),
+    "fix.unknown_feature_set": ("可用的特征组：{allowed}", "use some of: {allowed}"),
+    "err.no_customers_to_cluster": ("特征表中没有客户", "the feature table holds no customers"),
+    "fix.no_customers_to_cluster": ("先运行画像阶段（make report），检查客户表", "run the profiling stage first (make report) and check the customer table"),
+    "err.no_usable_features": ("所选特征组（{sets}）中没有可用的特征：全部缺失或所有客户取值相同",
+                               "the chosen feature sets ({sets}) hold no usable feature: all are missing or the same for every customer"),
+    "fix.no_usable_features": ("在 clustering.feature_sets 中加入数据里有的特征组", "add feature sets the data has to clustering.feature_sets"),
+    "err.unknown_method": ("未知的分群算法“{value}”", "unknown clustering method '{value}'"),
+    "fix.unknown_method": ("可用：{allowed}", "use one of {allowed}"),
+    "err.unknown_criterion": ("未知的选择指标“{value}”", "unknown criterion '{value}'"),
+    "fix.unknown_criterion": ("可用：{allowed}", "use one of {allowed}"),
+    "err.too_few_customers": ("只有 {n} 名客户，不足以分成 {k} 群（每群至少需要 5 名）",
+                              "only {n} customer(s): too few for {k} segments (at least 5 per segment)"),
+    "fix.too_few_customers": ("减小 clustering.k 或 k_range，或使用更多客户的数据", "lower clustering.k or k_range, or use data with more customers"),
+    "err.bad_rule": ("规则分群“{name}”的表达式“{expr}”无法计算（{detail}）", "rule segment '{name}': the expression '{expr}' cannot be evaluated ({detail})"),
+    "fix.bad_rule": ("用特征表的列名写表达式，如 monetary >= 3000 and recency_days <= 90；可用列：{allowed}",
+                     "write it over the feature table's columns, e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}"),
+    "err.bad_setting": ("设置“{name}”的值 {value} 不在允许范围 {rule} 内", "setting '{name}' is {value}, outside {rule}"),
+    "fix.bad_setting": ("参照 config/default.yaml 中该项的说明", "see the comment on it in config/default.yaml"),
 }
 
 

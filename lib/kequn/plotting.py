@@ -110,3 +110,54 @@ def profile(dist, title: str, ylabel_share: str, ylabel_value: str, value_col: i
     fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+def criteria(scan, chosen, titles: dict, xlabel: str):
+    """One small panel per criterion of a k scan (``clustering.scan_k``), the chosen k marked."""
+    cols = [c for c in titles if c in scan and scan[c].notna().any()]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.1 * len(cols), 3.2), squeeze=False)
+    for ax, c in zip(axes[0], cols):
+        ax.plot(scan["k"], scan[c], marker="o", color=sns.color_palette(PALETTE)[4])
+        if chosen is not None:
+            ax.axvline(chosen, color="#c0392b", linestyle="--", linewidth=1)
+        ax.set_title(titles[c], fontsize=9)
+        ax.set_xlabel(xlabel)
+        ax.set_xticks(list(scan["k"]))
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False) if c != "bic" else None
+    fig.tight_layout()
+    return fig
+
+
+def segment_map(points, names: dict, title: str, xlabel: str, ylabel: str):
+    """Scatter of customers on two components, coloured by segment, names at the centres."""
+    fig, ax = plt.subplots(figsize=(9, 6))
+    segs = sorted(points["segment"].unique())
+    pal = sns.color_palette("tab10", n_colors=max(len(segs), 3))
+    for i, s in enumerate(segs):
+        p = points[points["segment"] == s]
+        grey = s == 0
+        ax.scatter(p["x"], p["y"], s=5, alpha=0.25 if grey else 0.45, color="#bbbbbb" if grey else pal[i % len(pal)],
+                   label=f"{s} · {names.get(s, s)}", rasterized=True)
+        if not grey:
+            ax.annotate(str(s), (p["x"].median(), p["y"].median()), fontsize=12, fontweight="bold",
+                        ha="center", va="center", bbox=dict(boxstyle="circle", fc="white", alpha=0.8))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, markerscale=3, frameon=False)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def bars_with_lines(df, x: str, y: str, title: str, xlabel: str, ylabel: str, lines: dict | None = None,
+                    pct: bool = False):
+    """A horizontal bar chart with labelled reference lines (e.g. stability thresholds)."""
+    ax = bar(df, x, y, title, xlabel, ylabel, pct=pct, horizontal=True)
+    if ax is None:
+        return None
+    for label, v in (lines or {}).items():
+        ax.axvline(v, color="#c0392b", linestyle="--", linewidth=1)
+        ax.text(v, 0.01, f" {label}", color="#c0392b", fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
+    plt.tight_layout()
+    return ax

@@ -24,6 +24,11 @@ def text(key: str, lang: str) -> None:
     display(Markdown(t(key, lang)))
 
 
+def markdown(s: str) -> None:
+    """A sentence composed in lib (already in the report's language)."""
+    display(Markdown(s))
+
+
 def _format(df: pd.DataFrame) -> dict:
     fmt = {}
     for c in df.columns:
@@ -34,6 +39,8 @@ def _format(df: pd.DataFrame) -> dict:
             fmt[c] = "{:.1%}"
         elif pd.api.types.is_integer_dtype(df[c]):
             fmt[c] = "{:,}"
+        elif df[c].abs().max() < 10:  # scores and coefficients (Jaccard, d, means of 1–7 scales)
+            fmt[c] = "{:,.2f}"
         else:
             fmt[c] = "{:,.1f}"
     return fmt

@@ -1,0 +1,221 @@
+"""Stage 02 glue: the steps of ``notebooks/02_clustering.ipynb`` as one call each, and the
+tables they show, in the report's language.
+
+Writes ``segments.parquet`` (customer_id, segment, segment_name, strength, outlier_score,
+method) and ``clustering.json`` (figures for the summary stage) into the run's folder.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import clustering as cl
+from .config import resolve
+from .i18n import fmt_pct, t
+from .io import write_table_atomic, write_text_atomic
+from .problems import InputError, Problem
+from .segment_profile import feature_label
+from .segment_quality import DISSOLVING, STABLE
+
+
+def settings_check(c: dict) -> None:
+    """Values of the clustering settings that no run can use, named before any work."""
+    problems = []
+    if c["method"] not in cl.METHODS:
+        problems.append(Problem.of("unknown_method", "config", value=c["method"], allowed=", ".join(cl.METHODS)))
+    if c["criterion"] not in cl.CRITERIA:
+        problems.append(Problem.of("unknown_criterion", "config", value=c["criterion"], allowed=", ".join(cl.CRITERIA)))
+    lo, hi = (c["k_range"] + [None, None])[:2]
+    if lo is None or hi is None or not (2 <= lo <= hi <= 30):
+        problems.append(Problem.of("bad_setting", "config", name="clustering.k_range", value=c["k_range"],
+                                   rule="[2 ≤ min ≤ max ≤ 30]"))
+    if c.get("k") is not None and not (2 <= c["k"] <= 30):
+        problems.append(Problem.of("bad_setting", "config", name="clustering.k", value=c["k"], rule="2–30"))
+    if not (0 <= c["min_share"] < 0.5):
+        problems.append(Problem.of("bad_setting", "config", name="clustering.min_share", value=c["min_share"], rule="0–0.5"))
+    if c["sample_size"] < 100:
+        problems.append(Problem.of("bad_setting", "config", name="clustering.sample_size", value=c["sample_size"], rule="≥ 100"))
+    if problems:
+        raise InputError(problems)
+
+
+def prep_table(prep, lang: str, labels: dict) -> pd.DataFrame:
+    """What was done to each clustering column: set, feature, transform, missing, weight."""
+    s = prep.steps
+    return pd.DataFrame({t("seg.set", lang): s["set"].map(lambda x: t(f"set.{x}", lang)),
+                         t("seg.feature", lang): [feature_label(c, lang, labels) for c in s["column"]],
+                         t("seg.transform", lang): s["transform"].map(lambda x: _transform_words(x, lang)),
+                         t("seg.missing_share", lang): s["missing_share"],
+                         t("seg.weight", lang): s["weight"].round(3)})
+
+
+def _transform_words(x: str, lang: str) -> str:
+    parts = []
+    for p in x.split(" → "):
+        if p.startswith("median for "):
+            parts.append(t("tr.median", lang).format(n=p.split()[2]))
+        else:
+            parts.append(t(f"tr.{p}", lang))
+    return " → ".join(parts)
+
+
+def dropped_table(prep, lang: str, labels: dict) -> pd.DataFrame:
+    d = prep.dropped
+    if d.empty and not prep.skipped_sets:
+        return pd.DataFrame()
+    rows = [{t("seg.feature", lang): feature_label(r.column, lang, labels), t("seg.set", lang): t(f"set.{r.set}", lang),
+             t("seg.reason", lang): t(f"drop.{r.reason}", lang)} for r in d.itertuples()]
+    rows += [{t("seg.feature", lang): "—", t("seg.set", lang): t(f"set.{s}", lang),
+              t("seg.reason", lang): t("drop.set_absent", lang)} for s in prep.skipped_sets]
+    return pd.DataFrame(rows)
+
+
+def k_choice(scan: pd.DataFrame, c: dict, method: str) -> tuple[int | None, str]:
+    """The k to use and a sentence saying why (given in the config, or by the criterion)."""
+    if method == "hdbscan":
+        return None, "k.reason.hdbscan"
+    if c.get("k"):
+        return int(c["k"]), "k.reason.given"
+    k, reason = cl.choose_k(scan, c["criterion"], c["k_tolerance"])
+    return k, reason
+
+
+def k_sentence(k, reason: str, c: dict, lang: str, min_cluster_size=None) -> str:
+    return t(reason, lang).format(k=k, criterion=t(f"crit.{c['criterion']}", lang),
+                                  tol=fmt_pct(c["k_tolerance"], lang, 0), lo=c["k_range"][0], hi=c["k_range"][1],
+                                  mcs=min_cluster_size)
+
+
+def compare_methods(X: np.ndarray, sample: np.ndarray, k: int, seed: int, c: dict, primary: cl.Segmentation,
+                    lang: str) -> pd.DataFrame:
+    """All three algorithms on the same sample: segments, unassigned share, separation and
+    agreement (ARI) with the chosen method's segments."""
+    rows = []
+    Xs = X[sample]
+    ref = primary.labels[sample]
+    for m in cl.METHODS:
+        t0 = time.perf_counter()
+        seg = primary if m == primary.method and len(sample) == len(X) else cl.fit_segments(
+            Xs, m, k, seed, min_share=c["min_share"], min_cluster_size=c.get("min_cluster_size"))
+        lab = seg.labels if len(seg.labels) == len(sample) else seg.labels[sample]
+        sep = cl.separation(Xs, lab, seed)
+        rows.append({t("seg.method", lang): t(f"method.{m}", lang), t("seg.segments", lang): seg.k,
+                     t("seg.unassigned_share", lang): float((lab == cl.UNASSIGNED).mean()),
+                     t("crit.silhouette", lang): sep["silhouette"], t("crit.davies_bouldin", lang): sep["davies_bouldin"],
+                     t("seg.ari_vs_chosen", lang): cl.agreement(ref, lab), t("seg.seconds", lang): time.perf_counter() - t0})
+    return pd.DataFrame(rows)
+
+
+def sample_agreement(X: np.ndarray, seg: cl.Segmentation, k, seed: int, c: dict, max_full: int) -> float | None:
+    """ARI between the sample-fitted assignment and a fit on everyone, when the base is
+    larger than the sample and a full fit is affordable (≤ ``max_full`` customers)."""
+    if len(seg.sample) == len(X) or len(X) > max_full:
+        return None
+    full = cl.fit_segments(X, seg.method, k, seed, min_share=c["min_share"], min_cluster_size=c.get("min_cluster_size"))
+    return cl.agreement(seg.labels, full.labels)
+
+
+def distinct_words(dist: pd.DataFrame, names: pd.DataFrame, lang: str, labels: dict, top: int = 5) -> pd.DataFrame:
+    """Per segment its most distinguishing features in words: feature, segment vs base, d."""
+    from .segment_profile import NOTICEABLE, _value
+    seg_names = names.set_index("segment")["segment_name"]
+    d = dist[dist["std_diff"].abs() >= NOTICEABLE].groupby("segment").head(top)
+    return pd.DataFrame({
+        t("seg.segment", lang): [f"{s} · {seg_names.get(s, '')}" for s in d["segment"]],
+        t("seg.feature", lang): [feature_label(c, lang, labels) for c in d["column"]],
+        t("seg.segment_mean", lang): [_value(c, v, lang) for c, v in zip(d["column"], d["segment_mean"])],
+        t("seg.base_mean", lang): [_value(c, v, lang) for c, v in zip(d["column"], d["base_mean"])],
+        t("seg.std_diff", lang): d["std_diff"].round(2).to_numpy(),
+        t("seg.direction", lang): [t("seg.higher" if v > 0 else "seg.lower", lang) for v in d["std_diff"]]})
+
+
+def sizes_table(labels: np.ndarray, names: pd.DataFrame, features: pd.DataFrame, strength: np.ndarray, lang: str
+                ) -> pd.DataFrame:
+    """Per segment: customers, share, revenue share, mean membership strength."""
+    m = features["monetary"].clip(lower=0).to_numpy() if "monetary" in features else np.zeros(len(labels))
+    rows = []
+    for r in names.itertuples():
+        sel = labels == r.segment
+        rows.append({t("seg.segment", lang): f"{r.segment} · {r.segment_name}", t("customers", lang): int(sel.sum()),
+                     t("share_of_customers", lang): float(sel.mean()),
+                     t("revenue_share", lang): float(m[sel].sum() / m.sum()) if m.sum() > 0 else np.nan,
+                     t("seg.strength", lang): float(strength[sel].mean()) if sel.any() else np.nan})
+    return pd.DataFrame(rows)
+
+
+def stability_table(stab: pd.DataFrame, names: pd.DataFrame, lang: str) -> pd.DataFrame:
+    seg_names = names.set_index("segment")["segment_name"]
+    return pd.DataFrame({t("seg.segment", lang): [f"{s} · {seg_names.get(s, '')}" for s in stab["segment"]],
+                         t("seg.jaccard", lang): stab["jaccard"].round(2), t("seg.jaccard_min", lang): stab["jaccard_min"].round(2),
+                         t("seg.verdict", lang): stab["verdict"].map(lambda v: t(f"verdict.{v}", lang))})
+
+
+def segments_frame(features: pd.DataFrame, seg: cl.Segmentation, names: pd.DataFrame) -> pd.DataFrame:
+    """The segments table: customer_id, segment (0 = unassigned), segment_name, strength
+    (membership 0–1), outlier_score (HDBSCAN only, else missing), method."""
+    nm = names.set_index("segment")["segment_name"]
+    return pd.DataFrame({"customer_id": features["customer_id"].to_numpy(), "segment": seg.labels.astype("int32"),
+                         "segment_name": pd.Categorical(pd.Series(seg.labels).map(nm)),
+                         "strength": seg.strength, "outlier_score": seg.outlier, "method": seg.method})
+
+
+def write_segments(processed_dir, segments: pd.DataFrame) -> Path:
+    return write_table_atomic(segments, resolve(processed_dir) / "segments.parquet")
+
+
+def drift_table(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({t("seg.segment", lang): [f"{s} · {n}" for s, n in zip(moves["segment"], moves["segment_name"])],
+                         t("seg.matched", lang): moves["matched_previous"], t("seg.share_now", lang): moves["share_now"],
+                         t("seg.share_before", lang): moves["share_before"], t("seg.stayed", lang): moves["stayed"]})
+
+
+def attract_note(weights: dict, lang: str) -> str:
+    names = {"size": "share_of_customers", "value": "seg.value", "growth": "seg.growth", "reach": "seg.reach"}
+    return t("sec.attract_note", lang).format(w=", ".join(f"{t(names.get(k, k), lang)} {v:g}" for k, v in weights.items()))
+
+
+def attract_table(a: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({t("seg.rank", lang): a["rank"], t("seg.segment", lang): [f"{s} · {n}" for s, n in zip(a["segment"], a["segment_name"])],
+                         t("customers", lang): a["customers"], t("share_of_customers", lang): a["share"],
+                         t("seg.value", lang): a["value"], t("seg.growth", lang): a["growth"].map(
+                             lambda v: "—" if pd.isna(v) else f"{v:+.1%}"),
+                         t("seg.reach", lang): a["reach"].map(lambda v: fmt_pct(v, lang, 0)),
+                         t("seg.score", lang): a["score"].round(2)})
+
+
+def summary(run: str, lang: str, seg: cl.Segmentation, k, reason: str, sep: dict, stab: pd.DataFrame,
+            attract: pd.DataFrame, names: pd.DataFrame, moved: dict, agree) -> dict:
+    """Figures of this stage for the summary stage and the nbval check (clustering.json)."""
+    sizes = pd.Series(seg.labels).value_counts().sort_index()
+    return {"run": run, "lang": lang, "method": seg.method, "k": seg.k, "k_reason": reason,
+            "sizes": {int(s): int(n) for s, n in sizes.items()},
+            "names": names.set_index("segment")["segment_name"].to_dict(),
+            "separation": sep, "stability": stab.set_index("segment")["jaccard"].round(3).to_dict(),
+            "stable_segments": int((stab["verdict"] == "stable").sum()),
+            "attractiveness_rank": attract[["segment", "rank"]].set_index("segment")["rank"].to_dict() if len(attract) else {},
+            "drift": moved, "sample_agreement": agree}
+
+
+def save_summary(processed_dir, figures: dict) -> Path:
+    return write_text_atomic(json.dumps(figures, ensure_ascii=False, indent=1, default=float),
+                             resolve(processed_dir) / "clustering.json")
+
+
+def run_features(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None,
+                 profiling=None, **_) -> tuple[pd.DataFrame, dict]:
+    """The run's feature table and quality figures; built first (intake, features) when an
+    analyst opens this notebook before stage 01 has run for ``processed_dir``."""
+    from .features import load_features
+    from .stage_profiling import features_for_run, load_or_run_intake
+    quality = load_or_run_intake(data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake,
+                                 privacy=privacy)
+    out = resolve(processed_dir)
+    stamp = out / "intake.stamp"
+    feats = out / "features.parquet"
+    if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
+        features_for_run(processed_dir, quality, top_n=(profiling or {}).get("top_n", 12))
+    return load_features(out), quality
