@@ -3,6 +3,8 @@
 Steps: generate the demo company; intake (read, validate, clean, pseudonymise, write);
 features in DuckDB, and the same RFM core in pandas as the baseline it replaces; the whole
 profiling stage as `make report` runs it (intake reused, notebook, HTML, index).
+Clustering (stage 02) per algorithm: preparation, fit on a 20,000-customer sample, assignment
+of everyone, segment names; and the stability check; then stages 01 and 02 end to end.
 Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
@@ -22,12 +24,17 @@ STEPS = {
     "generate": "from kequn import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
     "intake": "from kequn.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
     "features (duckdb)": ("import json; from kequn.features import build_features; "
-                          "q = json.load(open('{d}/proc/quality.json')); build_features('{d}/proc/clean', q['as_of'])"),
+                          "q = json.load(open('{d}/proc/quality.json')); "
+                          "build_features('{d}/proc/clean', q['as_of']).to_parquet('{d}/proc/features.parquet')"),
     "rfm (pandas baseline)": (
         "import pandas as pd; o = pd.read_parquet('{d}/proc/clean/orders.parquet'); p = o[o.amount > 0]; "
         "g = p.groupby('customer_id'); pd.DataFrame({{'orders': g.order_id.nunique(), 'revenue': g.amount.sum(), "
         "'last': g.order_date.max(), 'first': g.order_date.min()}}).join(o.groupby('customer_id').amount.sum())"),
-    "stage 01 (make report)": None,
+    "02 kmeans: prepare, k scan, fit, assign": "kmeans",
+    "02 gmm: prepare, fit, assign": "gmm",
+    "02 hdbscan: prepare, fit, assign": "hdbscan",
+    "02 stability (20 refits)": "stability",
+    "stages 01+02 (make report)": None,
 }
 # Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
 WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); r = subprocess.run({cmd!r}); "
@@ -39,6 +46,8 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
     if STEPS[step] is None:
         return ["make", "--no-print-directory", "-s", "-C", str(ROOT), "report", f"DATA={d}/raw", f"RUN=bench-{d.name}",
                 f"PROCESSED={d}/processed", f"REPORTS={d}/reports"]
+    if step.startswith("02 "):
+        return [sys.executable, str(ROOT / "bench" / "clustering_step.py"), STEPS[step], str(d)]
     return [sys.executable, "-c", STEPS[step].format(n=n, k=k, d=d, fmt="csv" if n <= 200_000 else "parquet")]
 
 
@@ -49,7 +58,7 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
     a = ap.parse_args()
     rows = []
-    print(f"{'customers':>10} {'step':>24} {'orders':>11} {'events':>11} {'seconds':>8} {'peak MiB':>9}")
+    print(f"{'customers':>10} {'step':>40} {'orders':>11} {'events':>11} {'seconds':>8} {'peak MiB':>9}")
     for size in a.sizes:
         n, _, k = size.partition("x")
         n, k = int(n), float(k or 1)
@@ -67,7 +76,7 @@ def main() -> int:
             row = {"customers": n, "intensity": k, "step": step, "orders": counts.get("orders"), "events": counts.get("events"),
                    "seconds": round(wall, 1), "peak_mib": round(peak)}
             rows.append(row)
-            print(f"{size:>10} {step:>24} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
+            print(f"{size:>10} {step:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
                   flush=True)
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
     return 0
