@@ -16,7 +16,7 @@ from kequn.segment_quality import stability
 method, run = sys.argv[1], sys.argv[2]
 f = pd.read_parquet(f"{run}/proc/features.parquet")
 p = prepare(f)
-sample = cl.stratified_sample(f, 20_000, 7)
+sample = cl.stratified_sample(f, 20_000, 7, p.X)
 if method == "stability":
     seg = cl.fit_segments(p.X[sample], "kmeans", 7, 7)
     stability(p.X[sample], seg.labels, "kmeans", 7, 7, B=20)

@@ -107,7 +107,7 @@ def test_kmeans_and_gmm_recover_the_planted_personas(demo_base):
 
 def test_k_is_chosen_near_the_planted_seven(demo_base):
     f, persona, p = demo_base
-    sample = cl.stratified_sample(f, 8000, 7)
+    sample = cl.stratified_sample(f, 8000, 7, p.X)
     scan = cl.scan_k(p.X[sample], range(3, 11), 7)
     k, reason = cl.choose_k(scan, "prediction_strength")
     assert 6 <= k <= 8 and reason == "k.reason.ps"  # 7 here; 5-8 across seeds (see the note)
@@ -118,7 +118,7 @@ def test_k_is_chosen_near_the_planted_seven(demo_base):
 
 def test_hdbscan_finds_pure_dense_cores_and_leaves_the_rest_unassigned(demo_base):
     f, persona, p = demo_base
-    sample = cl.stratified_sample(f, 10000, 7)
+    sample = cl.stratified_sample(f, 10000, 7, p.X)
     h = cl.fit_segments(p.X, "hdbscan", None, 7, sample=sample)
     assigned = h.labels != cl.UNASSIGNED
     assert h.k >= 2 and 0.05 < (~assigned).mean() < 0.8
@@ -131,18 +131,36 @@ def test_hdbscan_finds_pure_dense_cores_and_leaves_the_rest_unassigned(demo_base
 def test_sample_fit_agrees_with_a_full_fit_and_is_deterministic(demo_base):
     f, persona, p = demo_base
     full = cl.fit_segments(p.X, "kmeans", 7, 7)
-    sample = cl.stratified_sample(f, 5000, 7)
+    sample = cl.stratified_sample(f, 5000, 7, p.X)
     part = cl.fit_segments(p.X, "kmeans", 7, 7, sample=sample)
     assert len(sample) == pytest.approx(5000, abs=5) and cl.agreement(full.labels, part.labels) >= 0.9
-    again = cl.fit_segments(p.X, "kmeans", 7, 7, sample=cl.stratified_sample(f, 5000, 7))
+    again = cl.fit_segments(p.X, "kmeans", 7, 7, sample=cl.stratified_sample(f, 5000, 7, p.X))
     assert np.array_equal(part.labels, again.labels) and np.array_equal(part.strength, again.strength)
     sizes = np.bincount(part.labels)[1:]
     assert (np.diff(sizes) <= 0).all()  # numbered by size
 
 
+def test_segments_do_not_depend_on_row_order_or_pseudonyms(demo_base):
+    """Another salt gives other pseudonyms and so another row order: same segments."""
+    f, persona, p = demo_base
+    perm = np.random.default_rng(5).permutation(len(f))
+    g = f.iloc[perm].reset_index(drop=True)
+    g["customer_id"] = [f"X{i:06d}" for i in range(len(g))]
+    q = prepare(g)
+    sa, sb = cl.stratified_sample(f, 5000, 7, p.X), cl.stratified_sample(g, 5000, 7, q.X)
+    assert sorted(perm.argsort()[sa]) == sorted(sb)  # the same customers sampled
+    ka = cl.choose_k(cl.scan_k(p.X[sa], range(5, 9), 7), "prediction_strength")
+    kb = cl.choose_k(cl.scan_k(q.X[sb], range(5, 9), 7), "prediction_strength")
+    assert ka == kb
+    a = cl.fit_segments(p.X, "kmeans", 7, 7, sample=sa)
+    b = cl.fit_segments(q.X, "kmeans", 7, 7, sample=sb)
+    assert np.array_equal(np.bincount(a.labels), np.bincount(b.labels))
+    assert cl.agreement(a.labels[perm], b.labels) > 0.999
+
+
 def test_stability_separates_real_structure_from_noise(demo_base):
     f, persona, p = demo_base
-    sample = cl.stratified_sample(f, 3000, 7)
+    sample = cl.stratified_sample(f, 3000, 7, p.X)
     seg = cl.fit_segments(p.X[sample], "kmeans", 7, 7)
     st = stability(p.X[sample], seg.labels, "kmeans", 7, 7, B=8)
     assert st["jaccard"].between(0, 1).all() and (st["verdict"] == "stable").sum() >= 5

@@ -62,23 +62,39 @@ class Segmentation:
     merged: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def stratified_sample(features: pd.DataFrame, n: int, seed: int) -> np.ndarray:
-    """Sorted row positions of a sample of ``n`` customers, proportional within strata of
-    net-spend quintile × bought/never, so small value strata are not lost by chance."""
+def row_keys(X: np.ndarray, seed: int) -> np.ndarray:
+    """A pseudo-random key per row computed from the row's values and the seed.
+
+    Customers are stored in pseudonym order, and pseudonyms change with the salt; ordering
+    and sampling by these keys instead of by position makes every fit depend on the data and
+    the seed only (the same export gives the same segments whatever the salt)."""
+    # rounded: the same customer's values may differ in the last bit when the base's means are
+    # summed in another order
+    return pd.util.hash_pandas_object(pd.DataFrame(np.round(X, 4)), index=False,
+                                      hash_key=f"kequn{seed:011d}"[:16]).to_numpy()
+
+
+def stratified_sample(features: pd.DataFrame, n: int, seed: int, X: np.ndarray) -> np.ndarray:
+    """Row positions of a sample of ``n`` customers (all when ``n`` ≥ the base), taken in
+    proportion within strata of net-spend quintile × bought/never so small value strata are
+    not lost by chance; chosen and ordered by ``row_keys`` (see there why)."""
     total = len(features)
+    keys = row_keys(X, seed)
     if n >= total:
-        return np.arange(total)
-    m = pd.to_numeric(features.get("monetary", pd.Series(0, index=features.index)), errors="coerce").fillna(0)
+        return np.argsort(keys, kind="stable")
+    m = pd.to_numeric(features["monetary"], errors="coerce").fillna(0).to_numpy() if "monetary" in features \
+        else np.zeros(total)
+    strata = np.zeros(total, dtype="int64")
     bought = m > 0
-    q = pd.Series(0, index=features.index)
     if bought.sum() >= 5:
-        q[bought] = pd.qcut(m[bought].rank(method="first"), 5, labels=False) + 1
-    rng = np.random.default_rng(seed)
+        strata[bought] = pd.qcut(pd.Series(m[bought]).rank(method="first"), 5, labels=False).to_numpy() + 1
     pos = []
-    for _, idx in pd.Series(np.arange(total)).groupby(q.to_numpy()):
+    for s in np.unique(strata):
+        idx = np.flatnonzero(strata == s)
         take = int(round(n * len(idx) / total))
-        pos.append(rng.choice(idx.to_numpy(), size=min(take, len(idx)), replace=False))
-    return np.sort(np.concatenate(pos))
+        pos.append(idx[np.argsort(keys[idx], kind="stable")[:take]])
+    pos = np.concatenate(pos)
+    return pos[np.argsort(keys[pos], kind="stable")]
 
 
 def _check(X: np.ndarray, k: int | None, method: str) -> None:
@@ -236,7 +252,7 @@ def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: n
     """Fit ``method`` on ``X[sample]`` (all rows when ``sample`` is None), assign all rows,
     merge segments under ``min_share``, number them by size."""
     _check(X, k if method != "hdbscan" else None, method)
-    sample = np.arange(len(X)) if sample is None else sample
+    sample = np.argsort(row_keys(X, seed), kind="stable") if sample is None else sample
     Xs = X[sample]
     outlier = np.full(len(X), np.nan)
     pca = None
@@ -258,8 +274,9 @@ def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: n
         mcs = int(min_cluster_size or max(25, round(len(Xs) * min_share)))
         model = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=10, prediction_data=True,
                                 cluster_selection_method="leaf", core_dist_n_jobs=2).fit(Zs)
-        if len(sample) == len(X):
-            labels, strength, outlier = model.labels_, model.probabilities_, model.outlier_scores_
+        if len(sample) == len(X):  # fitted on everyone (in key order): put results back in row order
+            labels, strength = np.empty(len(X), dtype="int64"), np.empty(len(X))
+            labels[sample], strength[sample], outlier[sample] = model.labels_, model.probabilities_, model.outlier_scores_
         else:
             def assign(a):
                 z = pca.transform(a)
@@ -286,10 +303,8 @@ def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     ok = labels != UNASSIGNED
     if len(np.unique(labels[ok])) < 2:
         return {"silhouette": float("nan"), "calinski_harabasz": float("nan"), "davies_bouldin": float("nan")}
-    rng = np.random.default_rng(seed)
     idx = np.flatnonzero(ok)
-    if len(idx) > 50_000:
-        idx = np.sort(rng.choice(idx, 50_000, replace=False))
+    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][:50_000]  # order-free, as everywhere
     return {"silhouette": _silhouette(X[idx], labels[idx], seed),
             "calinski_harabasz": float(calinski_harabasz_score(X[idx], labels[idx])),
             "davies_bouldin": float(davies_bouldin_score(X[idx], labels[idx]))}

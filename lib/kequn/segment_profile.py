@@ -242,8 +242,8 @@ def attractiveness(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFra
 def segment_map(X: np.ndarray, labels: np.ndarray, seed: int, n: int = 4000) -> tuple[pd.DataFrame, list]:
     """A 2-D map of the segments: the first two principal components of up to ``n``
     customers (columns x, y, segment) and the share of variance each axis explains."""
-    rng = np.random.default_rng(seed)
-    idx = np.arange(len(X)) if len(X) <= n else np.sort(rng.choice(len(X), n, replace=False))
+    from .clustering import row_keys
+    idx = np.argsort(row_keys(X, seed), kind="stable")[:n]
     pca = PCA(n_components=2, random_state=seed).fit(X)
     xy = pca.transform(X[idx])
     return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "segment": labels[idx]}), list(pca.explained_variance_ratio_)

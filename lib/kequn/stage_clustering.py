@@ -99,9 +99,12 @@ def compare_methods(X: np.ndarray, sample: np.ndarray, k: int, seed: int, c: dic
     ref = primary.labels[sample]
     for m in cl.METHODS:
         t0 = time.perf_counter()
-        seg = primary if m == primary.method and len(sample) == len(X) else cl.fit_segments(
-            Xs, m, k, seed, min_share=c["min_share"], min_cluster_size=c.get("min_cluster_size"))
-        lab = seg.labels if len(seg.labels) == len(sample) else seg.labels[sample]
+        if m == primary.method and len(sample) == len(X):  # already fitted on exactly these customers
+            seg, lab = primary, ref
+        else:
+            seg = cl.fit_segments(Xs, m, k, seed, sample=np.arange(len(Xs)), min_share=c["min_share"],
+                                  min_cluster_size=c.get("min_cluster_size"))
+            lab = seg.labels
         sep = cl.separation(Xs, lab, seed)
         rows.append({t("seg.method", lang): t(f"method.{m}", lang), t("seg.segments", lang): seg.k,
                      t("seg.unassigned_share", lang): float((lab == cl.UNASSIGNED).mean()),
