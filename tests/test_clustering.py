@@ -13,7 +13,7 @@ from kequn.features import build_features
 from kequn.intake import run_intake
 from kequn.problems import InputError
 from kequn.segment_prep import prepare
-from kequn.segment_quality import drift, stability
+from kequn.segment_quality import drift, previous_segments, stability
 from kequn.segment_rules import compare, rule_segments
 
 
@@ -220,6 +220,18 @@ def test_rule_segments_first_match_wins_and_bad_rules_are_named():
         rule_segments(f, {"big": "spend > 3"}, "en")
     msg = e.value.render("en")
     assert "rule segment 'big'" in msg and "spend" in msg and "monetary" in msg
+
+
+def test_previous_run_is_found_from_a_relative_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEQUN_ROOT", str(tmp_path))
+    for run in ("shop-20260101", "shop-20260201", "other-20260115"):
+        (tmp_path / "data" / "processed" / run).mkdir(parents=True)
+        pd.DataFrame({"customer_id": ["a"], "segment": [1], "segment_name": [run]}).to_parquet(
+            tmp_path / "data" / "processed" / run / "segments.parquet")
+    monkeypatch.chdir(tmp_path / "data")  # papermill runs notebooks in notebooks/, not the root
+    name, prev = previous_segments("data/processed/shop-20260301", "shop-20260301")
+    assert name == "shop-20260201" and prev["segment_name"].iloc[0] == "shop-20260201"
+    assert previous_segments("data/processed/shop-20260101", "shop-20260101") == (None, None)
 
 
 def test_drift_counts_customers_who_changed_segment():

@@ -115,8 +115,12 @@ def profile(dist, title: str, ylabel_share: str, ylabel_value: str, value_col: i
 def criteria(scan, chosen, titles: dict, xlabel: str):
     """One small panel per criterion of a k scan (``clustering.scan_k``), the chosen k marked."""
     cols = [c for c in titles if c in scan and scan[c].notna().any()]
-    fig, axes = plt.subplots(1, len(cols), figsize=(3.1 * len(cols), 3.2), squeeze=False)
-    for ax, c in zip(axes[0], cols):
+    ncol = min(3, len(cols))  # two rows of three stay legible at phone width
+    nrow = -(-len(cols) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 3.0 * nrow), squeeze=False)
+    for ax in axes.flat[len(cols):]:
+        ax.set_visible(False)
+    for ax, c in zip(axes.flat, cols):
         ax.plot(scan["k"], scan[c], marker="o", color=sns.color_palette(PALETTE)[4])
         if chosen is not None:
             ax.axvline(chosen, color="#c0392b", linestyle="--", linewidth=1)
@@ -158,6 +162,7 @@ def bars_with_lines(df, x: str, y: str, title: str, xlabel: str, ylabel: str, li
         return None
     for label, v in (lines or {}).items():
         ax.axvline(v, color="#c0392b", linestyle="--", linewidth=1)
-        ax.text(v, 0.01, f" {label}", color="#c0392b", fontsize=8, va="bottom", transform=ax.get_xaxis_transform())
+        ax.text(v, 1.0, label, color="#c0392b", fontsize=8, ha="center", va="bottom", transform=ax.get_xaxis_transform())
+    ax.set_title(title, pad=16)
     plt.tight_layout()
     return ax

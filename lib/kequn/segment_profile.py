@@ -143,6 +143,8 @@ def name_segments(dist: pd.DataFrame, sizes: pd.Series, spend: pd.Series, lang: 
             t("seg.fact", lang).format(phrase=p, label=feature_label(c, lang, labels), seg=_value(c, sm, lang),
                                        base=_value(c, bm, lang))
             for c, _, sm, bm, p in traits[:4])
+        if lang == "en" and facts:
+            facts = facts[0].upper() + facts[1:]
         portrait = t("seg.portrait", lang).format(
             share=fmt_pct(sizes.get(s, 0) / total, lang), n=fmt_int(sizes.get(s, 0), lang), facts=facts or "—",
             spend=fmt_money(spend.get(s, np.nan), lang), base_spend=fmt_money(spend.get("all", np.nan), lang))

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from .clustering import UNASSIGNED, fit_segments
+from .config import resolve
 
 STABLE, DISSOLVING = 0.75, 0.6
 
@@ -76,7 +77,7 @@ def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, seed: int,
 def previous_segments(processed_dir: str | Path, run: str) -> tuple[str | None, pd.DataFrame | None]:
     """The latest earlier run of the same data set (runs are named <data>-<yyyymmdd>) that
     wrote segments.parquet, and its segments; (None, None) when there is none."""
-    here = Path(processed_dir)
+    here = resolve(processed_dir)  # relative to the project root, not to the notebook's folder
     dataset = run.rsplit("-", 1)[0]
     if not here.parent.exists():
         return None, None
