@@ -86,3 +86,27 @@ def test_data_that_cannot_identify_a_model_is_rejected_with_the_reason():
         clv.fit_pareto_nbd([], [], [])
     with pytest.raises(clv.FitError, match="at least two repeat buyers"):
         clv.fit_gamma_gamma([0, 3], [0, 10.0])
+
+
+def test_expected_purchases_match_the_papers_worked_example(cdnow):
+    """FHL 2005: x = 2, t_x = 30.43, T = 38.86 expects 1.226 purchases in the next 39 weeks."""
+    p = list(clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params.values())
+    assert round(clv.bgnbd_expected_purchases(p, 39, [2], [30.43], [38.86])[0], 3) == 1.226
+    heavy = clv.bgnbd_expected_purchases(p, 39, [300, 10_000], [38.86, 38.86], [38.86, 38.86])
+    assert np.isfinite(heavy).all() and heavy[1] > heavy[0] > 100  # finite where the textbook form overflows
+    grow = clv.bgnbd_expected_purchases(p, [1, 10, 50], [2, 2, 2], [30.43] * 3, [38.86] * 3)
+    assert (np.diff(grow) > 0).all()
+
+
+def test_discounted_value_known_answers(cdnow):
+    g = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+    bg = list(clv.fit_bgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params.values())
+    gg = list(clv.fit_gamma_gamma(g["x"], g["zbar"]).params.values())
+    x, tx, T, m = g["x"], g["t_x"], g["T"], g["zbar"]
+    flat = clv.discounted_value(bg, gg, x, tx, T, m, horizon=52, step=4.33, discount_rate=0.0)
+    expect = clv.expected_spend(gg, x, m) * clv.bgnbd_expected_purchases(bg, 52, x, tx, T)
+    assert np.allclose(flat, expect)  # no discounting: purchases over the horizon × spend
+    disc = clv.discounted_value(bg, gg, x, tx, T, m, horizon=52, step=4.33, discount_rate=0.01, margin=0.3)
+    assert (disc < 0.3 * flat + 1e-9).all() and (disc > 0.3 * flat * 1.01 ** -13 - 1e-9).all()
+    with pytest.raises(ValueError, match="horizon and its step must be positive"):
+        clv.discounted_value(bg, gg, x, tx, T, m, horizon=0, step=4.33, discount_rate=0.01)

@@ -1,0 +1,63 @@
+"""kequn.value: RFM scores and the eight-class model, value tiers and strategies,
+concentration figures — known answers on hand-made bases."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kequn import value
+
+
+def base(rec, orders, money, margin=None):
+    f = pd.DataFrame({"customer_id": [f"K{i}" for i in range(len(rec))], "recency_days": pd.array(rec, "Int64"),
+                      "orders": orders, "monetary": money})
+    if margin is not None:
+        f["margin"] = margin
+    return f
+
+
+def test_rfm_scores_rank_buyers_and_ties_share_a_score():
+    f = base([5, 50, 100, 200, 400, None], [10, 1, 1, 3, 2, 0], [900.0, 10, 20, 300, 40, 0])
+    s = value.rfm_scores(f, bins=5).set_index("customer_id")
+    assert "K5" not in s.index  # never bought: not scored
+    assert s.loc["K0", ["R", "F", "M"]].tolist() == [5, 5, 5] and s.loc["K0", "rfm"] == "555"
+    assert s.loc["K4", "R"] == 1 and s.loc["K1", "M"] == 1
+    assert s.loc["K1", "F"] == s.loc["K2", "F"]  # one order each: same F
+    fixed = value.rfm_scores(f, edges={"R": [30, 90, 180, 365]}).set_index("customer_id")
+    assert fixed["R"].to_dict() == {"K0": 5, "K1": 4, "K2": 3, "K3": 2, "K4": 1}
+    shuffled = value.rfm_scores(f.iloc[::-1]).set_index("customer_id").loc[s.index]
+    assert shuffled[["R", "F", "M"]].equals(s[["R", "F", "M"]])
+
+
+def test_eight_class_model_known_answers():
+    # cuts (means of buyers): recency 100, orders 5, monetary 500
+    f = base([10, 10, 190, 190, 10, 10, 190, 190], [9, 1, 9, 1, 9, 1, 9, 1], [900.0, 900, 900, 900, 100, 100, 100, 100])
+    c = value.rfm_eight_classes(f)
+    assert c.attrs["cuts"] == {"recency_days": 100.0, "orders": 5.0, "monetary": 500.0}
+    assert c["rfm_class"].tolist() == ["important_value", "important_develop", "important_keep", "important_winback",
+                                       "general_value", "general_develop", "general_keep", "general_winback"]
+    with pytest.raises(ValueError, match="'mean' or 'median'"):
+        value.rfm_eight_classes(f, cut="mode")
+
+
+def test_value_tiers_follow_the_pyramid_and_negative_margin_is_indifferent():
+    money = np.arange(1, 101, dtype=float)
+    t = value.value_tiers(base([1] * 100, [1] * 100, money))
+    assert t.attrs["basis"] == "monetary"
+    assert t.groupby("tier").size().to_dict() == {"key": 1, "important": 4, "ordinary": 15, "small": 80}
+    assert t.loc[t["value"] == 100, "strategy"].item() == "yielding"
+    margin = money - 50
+    m = value.value_tiers(base([1] * 100, [1] * 100, money, margin=margin))
+    assert m.attrs["basis"] == "margin" and (m.loc[m["value"] < 0, "strategy"] == "indifferent").all()
+    assert (m.loc[m["value"] < 0, "strategy"]).size == 49
+
+
+def test_concentration_known_answers():
+    _, eq = value.concentration([5, 5, 5, 5, 5])
+    assert eq["gini"] == pytest.approx(0) and eq["top20_share"] == pytest.approx(0.2)
+    _, one = value.concentration([0] * 9 + [1])
+    assert one["gini"] == pytest.approx(0.9) and one["top20_share"] == 1.0
+    curve, f = value.concentration([1, 2, 3, 4])
+    assert f["gini"] == pytest.approx(0.25)  # Σ|xi − xj| / (2 n² mean) = 20 / 80
+    assert curve["value_share"].iloc[0] == 0 and curve["value_share"].iloc[-1] == pytest.approx(1)
+    with pytest.raises(ValueError, match="no positive value"):
+        value.concentration([0, -3])
