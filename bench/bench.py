@@ -34,6 +34,7 @@ STEPS = {
     "02 gmm: prepare, fit, assign": "gmm",
     "02 hdbscan: prepare, fit, assign": "hdbscan",
     "02 stability (20 refits)": "stability",
+    "03 btyd summary, BG/NBD, Gamma-Gamma, CLV": "clv",
     "stages 01+02 (make report)": None,
 }
 # Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
@@ -48,6 +49,8 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
                 f"PROCESSED={d}/processed", f"REPORTS={d}/reports"]
     if step.startswith("02 "):
         return [sys.executable, str(ROOT / "bench" / "clustering_step.py"), STEPS[step], str(d)]
+    if step.startswith("03 "):
+        return [sys.executable, str(ROOT / "bench" / "clv_step.py"), str(d)]
     return [sys.executable, "-c", STEPS[step].format(n=n, k=k, d=d, fmt="csv" if n <= 200_000 else "parquet")]
 
 

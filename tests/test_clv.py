@@ -110,3 +110,29 @@ def test_discounted_value_known_answers(cdnow):
     assert (disc < 0.3 * flat + 1e-9).all() and (disc > 0.3 * flat * 1.01 ** -13 - 1e-9).all()
     with pytest.raises(ValueError, match="horizon and its step must be positive"):
         clv.discounted_value(bg, gg, x, tx, T, m, horizon=0, step=4.33, discount_rate=0.01)
+
+
+def test_analytic_gradient_matches_finite_differences(cdnow):
+    from scipy.optimize import approx_fprime
+    x, tx, T = (cdnow[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    w = np.ones(len(x))
+    for p in ([0.243, 4.414, 0.793, 2.426], [1.5, 20.0, 3.0, 0.7]):
+        analytic = clv.bgnbd_gradient(np.array(p), x, tx, T, w)
+        numeric = approx_fprime(np.log(p), lambda lp: clv.bgnbd_loglik(np.exp(lp), x, tx, T).sum(), 1e-7)
+        assert np.allclose(analytic, numeric, rtol=1e-4, atol=1e-3), (analytic, numeric)
+
+
+def test_btyd_summary_from_orders_known_answer(tmp_path):
+    from kequn.features import btyd_summary
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    pd.DataFrame({"order_id": list("abcdefg"), "customer_id": ["A", "A", "A", "A", "B", "B", "C"],
+                  "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-12",
+                                                "2024-01-08", "2024-03-04", "2024-02-26"]),
+                  "amount": [10.0, 5.0, 20.0, 40.0, 7.0, 9.0, -3.0]}).to_parquet(clean / "orders.parquet")
+    s = btyd_summary(clean, "2024-03-04", calibration_end="2024-02-26").set_index("customer_id")
+    # A: days 01-01 (15), 01-15 (20), 02-12 (40): x = 2, t_x = 6 weeks, T = 8 weeks, m = 30
+    assert s.loc["A", ["x", "t_x", "T", "m"]].tolist() == [2, 6.0, 8.0, 30.0]
+    # B: one day in calibration, one in the holdout; C only returned goods: not a buyer
+    assert s.loc["B", ["x", "x_holdout", "m_holdout"]].tolist() == [0, 1, 9.0] and np.isnan(s.loc["B", "m"])
+    assert "C" not in s.index

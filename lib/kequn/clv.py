@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 _BOUNDS = (-12.0, 12.0)  # log-parameters: e^-12 … e^12 covers every plausible model
 
@@ -63,8 +63,8 @@ def _check_rft(x, t_x, T) -> None:
         raise FitError("no customer bought again: repeat behaviour cannot be estimated")
 
 
-def _optimise(nll, start: np.ndarray, names: list[str], model: str, n: int) -> Fit:
-    res = minimize(nll, start, method="L-BFGS-B", bounds=[_BOUNDS] * len(start),
+def _optimise(nll, start: np.ndarray, names: list[str], model: str, n: int, jac: bool = False) -> Fit:
+    res = minimize(nll, start, method="L-BFGS-B", jac=jac, bounds=[_BOUNDS] * len(start),
                    options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
     if not res.success or not np.isfinite(res.fun):
         raise FitError(f"{model} did not converge: {res.message}")
@@ -88,6 +88,27 @@ def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
     return base + np.logaddexp(alive, dead)
 
 
+def bgnbd_gradient(params, x, t_x, T, w) -> np.ndarray:
+    """Gradient of the weighted total log-likelihood with respect to log(r, α, a, b).
+
+    Analytic: one likelihood-sized pass instead of the five a numerical gradient costs,
+    which is what keeps a million customers' fit in seconds."""
+    r, alpha, a, b = params
+    rx = r + x
+    B = -rx * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        C = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - rx * np.log(alpha + t_x), -np.inf)
+    wc = expit(C - B)  # share of the likelihood from "dropped out after the last purchase"
+    wb = 1 - wc
+    g_r = digamma(rx) - digamma(r) + np.log(alpha) - wb * np.log(alpha + T) - wc * np.log(alpha + t_x)
+    g_alpha = r / alpha - wb * rx / (alpha + T) - wc * rx / (alpha + t_x)
+    g_a = digamma(a + b) - digamma(a + b + x) + wc / a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g_b = (digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
+               - np.where(x > 0, wc / np.maximum(b + x - 1, 1e-300), 0.0))
+    return np.array([w @ g_r, w @ g_alpha, w @ g_a, w @ g_b]) * np.asarray(params)
+
+
 def fit_bgnbd(x, t_x, T) -> Fit:
     """Maximum-likelihood BG/NBD on per-customer (x, t_x, T)."""
     _check_rft(x, t_x, T)
@@ -95,9 +116,10 @@ def fit_bgnbd(x, t_x, T) -> Fit:
     scale = float(np.mean(T))  # α is on the time scale of T
 
     def nll(lp):
-        return -float(np.dot(w, bgnbd_loglik(np.exp(lp), ux, ut, uT)))
+        p = np.exp(lp)
+        return -float(np.dot(w, bgnbd_loglik(p, ux, ut, uT))), -bgnbd_gradient(p, ux, ut, uT, w)
     start = np.log([1.0, scale, 1.0, 1.0])
-    return _optimise(nll, start, ["r", "alpha", "a", "b"], "BG/NBD", int(w.sum()))
+    return _optimise(nll, start, ["r", "alpha", "a", "b"], "BG/NBD", int(w.sum()), jac=True)
 
 
 def bgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -169,11 +191,20 @@ def fit_gamma_gamma(x, m) -> Fit:
     if keep.sum() < 2:
         raise FitError("Gamma-Gamma needs at least two repeat buyers with a positive mean spend")
     (ux, um), w = _collapse(x[keep], m[keep])
+    lx, lm = np.log(ux), np.log(um)
 
-    def nll(lp):
-        return -float(np.dot(w, gamma_gamma_loglik(np.exp(lp), ux, um)))
+    def nll(lp):  # analytic gradient, as for BG/NBD
+        p, q, g = np.exp(lp)
+        px = p * ux
+        lg = np.log(g + um * ux)
+        ll = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + (px - 1) * lm + px * lx - (px + q) * lg
+        d_pq = digamma(px + q)
+        grad = np.array([w @ (ux * (d_pq - digamma(px) + lm + lx - lg)) * p,
+                         w @ (d_pq - digamma(q) + np.log(g) - lg) * q,
+                         w @ (q / g - (px + q) / (g + um * ux)) * g])
+        return -float(w @ ll), -grad
     start = np.log([1.0, 1.0, float(np.mean(um))])
-    return _optimise(nll, start, ["p", "q", "gamma"], "Gamma-Gamma", int(w.sum()))
+    return _optimise(nll, start, ["p", "q", "gamma"], "Gamma-Gamma", int(w.sum()), jac=True)
 
 
 def expected_spend(params, x, m) -> np.ndarray:

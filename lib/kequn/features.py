@@ -168,3 +168,50 @@ def load_features(processed_dir: str | Path) -> pd.DataFrame:
     labels = folder / "feature_labels.json"
     f.attrs["labels"] = json.loads(labels.read_text(encoding="utf-8")) if labels.exists() else {}
     return f
+
+
+def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: float = 7.0,
+                 threads: int = 2) -> pd.DataFrame:
+    """Per buyer, the inputs of the buy-till-you-die models (``kequn.clv``), from orders:
+
+    ======================  ==============================================================
+    customer_id             pseudonymous key
+    x                       repeat purchases: distinct purchase days after the first, up to
+                            the calibration end (several orders on one day count once, as in
+                            the BTYD literature)
+    t_x                     time from the first to the last purchase day, in ``unit_days``
+    T                       time from the first purchase day to the calibration end
+    m                       mean value of the repeat purchase days (NaN when x = 0)
+    x_holdout, m_holdout    purchase days and their total value after the calibration end,
+                            up to as_of (only when ``calibration_end`` is before as_of)
+    ======================  ==============================================================
+
+    ``calibration_end`` defaults to as_of (no holdout). Customers whose first purchase is
+    after the calibration end are left out (they have no calibration history)."""
+    clean = Path(clean_dir)
+    as_of = pd.Timestamp(as_of).normalize()
+    cal = pd.Timestamp(calibration_end).normalize() if calibration_end is not None else as_of
+    con = duckdb.connect(config={"threads": threads})
+    con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet({_q(clean / 'orders.parquet')})")
+    holdout = cal < as_of
+    sql = f"""
+        WITH days AS (
+            SELECT customer_id, order_date::DATE AS d, sum(amount) AS v
+            FROM orders WHERE amount > 0 AND order_date::DATE <= DATE {_q(as_of.date())}
+            GROUP BY 1, 2),
+        cal AS (
+            SELECT customer_id, min(d) AS first_d, max(d) AS last_d, count(*) - 1 AS x,
+                   sum(v) AS total, arg_min(v, d) AS first_v
+            FROM days WHERE d <= DATE {_q(cal.date())} GROUP BY 1)
+        SELECT c.customer_id, c.x::BIGINT AS x,
+               date_diff('day', c.first_d, c.last_d) / {unit_days} AS t_x,
+               date_diff('day', c.first_d, DATE {_q(cal.date())}) / {unit_days} AS "T",
+               CASE WHEN c.x > 0 THEN (c.total - c.first_v) / c.x END AS m
+               {", coalesce(h.n, 0)::BIGINT AS x_holdout, coalesce(h.v, 0) AS m_holdout" if holdout else ""}
+        FROM cal c
+        {f"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > DATE {_q(cal.date())} GROUP BY 1) h USING (customer_id)" if holdout else ""}
+        WHERE date_diff('day', c.first_d, DATE {_q(cal.date())}) > 0
+        ORDER BY c.customer_id"""
+    df = con.execute(sql).df()
+    con.close()
+    return df
