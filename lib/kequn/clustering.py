@@ -74,6 +74,11 @@ def row_keys(X: np.ndarray, seed: int) -> np.ndarray:
                                       hash_key=f"kequn{seed:011d}"[:16]).to_numpy()
 
 
+def segment_label(segment, name) -> str:
+    """How every table and chart names a segment: number and name."""
+    return f"{segment} · {name}"
+
+
 def stratified_sample(features: pd.DataFrame, n: int, seed: int, X: np.ndarray) -> np.ndarray:
     """Row positions of a sample of ``n`` customers (all when ``n`` ≥ the base), taken in
     proportion within strata of net-spend quintile × bought/never so small value strata are

@@ -141,7 +141,7 @@ def segment_map(points, names: dict, title: str, xlabel: str, ylabel: str):
         p = points[points["segment"] == s]
         grey = s == 0
         ax.scatter(p["x"], p["y"], s=5, alpha=0.25 if grey else 0.45, color="#bbbbbb" if grey else pal[i % len(pal)],
-                   label=f"{s} · {names.get(s, s)}", rasterized=True)
+                   label=f"{s} · {names.get(s, s)}", rasterized=True)  # as clustering.segment_label
         if not grey:
             ax.annotate(str(s), (p["x"].median(), p["y"].median()), fontsize=12, fontweight="bold",
                         ha="center", va="center", bbox=dict(boxstyle="circle", fc="white", alpha=0.8))

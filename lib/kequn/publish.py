@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from .i18n import fmt_int, fmt_money, fmt_pct, t
+from .runs import earlier_runs
 from .io import write_text_atomic
 
 CSS = """
@@ -93,8 +94,7 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
             rows.append(("h.top20_share", fmt_pct(h["top20_share"], lang)))
         figures = "<table class='kq-facts'>" + "".join(
             f"<tr><th>{t(k, lang)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-    dataset = run.rsplit("-", 1)[0]  # runs are named <data folder>-<yyyymmdd>
-    prev = [p for p in _runs(reports) if p.name < run and p.name.rsplit("-", 1)[0] == dataset]
+    prev = earlier_runs(reports, run, "index.html")
     prev_txt = (f"{t('index.previous', lang)}: <a href='../{prev[-1].name}/index.html'>{prev[-1].name}</a>"
                 if prev else t("index.previous_none", lang))
     body = (f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from .clustering import UNASSIGNED
+from .clustering import UNASSIGNED, segment_label
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 
 NOTICEABLE = 0.3
@@ -109,7 +109,8 @@ def _num(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else (f"{v:,.1f}" if abs(v) >= 1 else f"{v:.2f}")
 
 
-def _value(col: str, v: float, lang: str) -> str:
+def format_value(col: str, v: float, lang: str) -> str:
+    """A feature value in its unit: shares as %, other numbers rounded to their size."""
     if col in ("female", "discount_share", "coupon_share", "return_rate") or col.startswith(("cat_", "chan_", "occupation=")):
         return fmt_pct(v, lang, 0)
     return _num(v)
@@ -140,8 +141,8 @@ def name_segments(dist: pd.DataFrame, sizes: pd.Series, spend: pd.Series, lang: 
         used.add(name)
         sep = "；" if lang == "zh" else "; "
         facts = sep.join(
-            t("seg.fact", lang).format(phrase=p, label=feature_label(c, lang, labels), seg=_value(c, sm, lang),
-                                       base=_value(c, bm, lang))
+            t("seg.fact", lang).format(phrase=p, label=feature_label(c, lang, labels), seg=format_value(c, sm, lang),
+                                       base=format_value(c, bm, lang))
             for c, _, sm, bm, p in traits[:4])
         if lang == "en" and facts:
             facts = facts[0].upper() + facts[1:]
@@ -169,7 +170,7 @@ def profile_table(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFram
     """Key measures (rows) per segment and for the whole base (columns, named by segment)."""
     fl = feature_labels or {}
     cols = {}
-    groups = [(f"{r.segment} · {r.segment_name}", labels == r.segment) for r in names.itertuples()]
+    groups = [(segment_label(r.segment, r.segment_name), labels == r.segment) for r in names.itertuples()]
     groups.append((t("seg.all", lang), np.ones(len(labels), bool)))
     n = len(labels)
     for title, m in groups:

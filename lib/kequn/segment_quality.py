@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from .clustering import UNASSIGNED, fit_segments
+from .clustering import UNASSIGNED, fit_segments, segment_label
 from .config import resolve
+from .runs import earlier_runs
 
 STABLE, DISSOLVING = 0.75, 0.6
 
@@ -78,12 +79,7 @@ def previous_segments(processed_dir: str | Path, run: str) -> tuple[str | None, 
     """The latest earlier run of the same data set (runs are named <data>-<yyyymmdd>) that
     wrote segments.parquet, and its segments; (None, None) when there is none."""
     here = resolve(processed_dir)  # relative to the project root, not to the notebook's folder
-    dataset = run.rsplit("-", 1)[0]
-    if not here.parent.exists():
-        return None, None
-    earlier = sorted(p for p in here.parent.iterdir()
-                     if p.is_dir() and p.name < run and p.name.rsplit("-", 1)[0] == dataset
-                     and (p / "segments.parquet").exists() and p.resolve() != here.resolve())
+    earlier = [p for p in earlier_runs(here.parent, run, "segments.parquet") if p.resolve() != here.resolve()]
     if not earlier:
         return None, None
     return earlier[-1].name, pd.read_parquet(earlier[-1] / "segments.parquet")
@@ -116,7 +112,7 @@ def drift(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[dict, pd.DataF
         p = match.get(s)
         n_s = int((both["segment"] == s).sum())
         rows.append({"segment": int(s), "segment_name": name,
-                     "matched_previous": None if p is None else f"{int(p)} · {prev_names.get(p, '')}",
+                     "matched_previous": None if p is None else segment_label(int(p), prev_names.get(p, "")),
                      "share_now": float(share_now.get(s, 0.0)),
                      "share_before": float(share_before.get(p, np.nan)) if p is not None else np.nan,
                      "stayed": float(ct.loc[s, p] / n_s) if p is not None and n_s else np.nan})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .clustering import agreement
+from .clustering import agreement, segment_label
 from .i18n import t
 from .problems import InputError, Problem
 
@@ -45,7 +45,7 @@ def compare(rule_labels: pd.Series, segments: np.ndarray, names: pd.DataFrame, l
     """Cross-table of rule segments (rows) × data-driven segments (columns, share of the
     rule segment's customers) and the adjusted Rand index of the two partitions."""
     seg_names = names.set_index("segment")["segment_name"]
-    cols = pd.Series(segments).map(lambda s: f"{s} · {seg_names.get(s, s)}")
+    cols = pd.Series(segments).map(lambda s: segment_label(s, seg_names.get(s, s)))
     ct = pd.crosstab(rule_labels.to_numpy(), cols.to_numpy(), normalize="index").map(lambda v: f"{v:.0%}")
     counts = rule_labels.value_counts()
     ct.insert(0, t("customers", lang), counts.reindex(ct.index).astype(int))

@@ -6,7 +6,6 @@ method) and ``clustering.json`` (figures for the summary stage) into the run's f
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -16,10 +15,9 @@ import pandas as pd
 from . import clustering as cl
 from .config import resolve
 from .i18n import fmt_pct, t
-from .io import write_table_atomic, write_text_atomic
+from .io import write_table_atomic
 from .problems import InputError, Problem
-from .segment_profile import feature_label
-from .segment_quality import DISSOLVING, STABLE
+from .segment_profile import NOTICEABLE, feature_label, format_value
 
 
 def settings_check(c: dict) -> None:
@@ -124,14 +122,13 @@ def sample_agreement(X: np.ndarray, seg: cl.Segmentation, k, seed: int, c: dict,
 
 def distinct_words(dist: pd.DataFrame, names: pd.DataFrame, lang: str, labels: dict, top: int = 5) -> pd.DataFrame:
     """Per segment its most distinguishing features in words: feature, segment vs base, d."""
-    from .segment_profile import NOTICEABLE, _value
     seg_names = names.set_index("segment")["segment_name"]
     d = dist[dist["std_diff"].abs() >= NOTICEABLE].groupby("segment").head(top)
     return pd.DataFrame({
-        t("seg.segment", lang): [f"{s} · {seg_names.get(s, '')}" for s in d["segment"]],
+        t("seg.segment", lang): [cl.segment_label(s, seg_names.get(s, "")) for s in d["segment"]],
         t("seg.feature", lang): [feature_label(c, lang, labels) for c in d["column"]],
-        t("seg.segment_mean", lang): [_value(c, v, lang) for c, v in zip(d["column"], d["segment_mean"])],
-        t("seg.base_mean", lang): [_value(c, v, lang) for c, v in zip(d["column"], d["base_mean"])],
+        t("seg.segment_mean", lang): [format_value(c, v, lang) for c, v in zip(d["column"], d["segment_mean"])],
+        t("seg.base_mean", lang): [format_value(c, v, lang) for c, v in zip(d["column"], d["base_mean"])],
         t("seg.std_diff", lang): d["std_diff"].round(2).to_numpy(),
         t("seg.direction", lang): [t("seg.higher" if v > 0 else "seg.lower", lang) for v in d["std_diff"]]})
 
@@ -143,7 +140,7 @@ def sizes_table(labels: np.ndarray, names: pd.DataFrame, features: pd.DataFrame,
     rows = []
     for r in names.itertuples():
         sel = labels == r.segment
-        rows.append({t("seg.segment", lang): f"{r.segment} · {r.segment_name}", t("customers", lang): int(sel.sum()),
+        rows.append({t("seg.segment", lang): cl.segment_label(r.segment, r.segment_name), t("customers", lang): int(sel.sum()),
                      t("share_of_customers", lang): float(sel.mean()),
                      t("revenue_share", lang): float(m[sel].sum() / m.sum()) if m.sum() > 0 else np.nan,
                      t("seg.strength", lang): float(strength[sel].mean()) if sel.any() else np.nan})
@@ -152,7 +149,7 @@ def sizes_table(labels: np.ndarray, names: pd.DataFrame, features: pd.DataFrame,
 
 def stability_table(stab: pd.DataFrame, names: pd.DataFrame, lang: str) -> pd.DataFrame:
     seg_names = names.set_index("segment")["segment_name"]
-    return pd.DataFrame({t("seg.segment", lang): [f"{s} · {seg_names.get(s, '')}" for s in stab["segment"]],
+    return pd.DataFrame({t("seg.segment", lang): [cl.segment_label(s, seg_names.get(s, "")) for s in stab["segment"]],
                          t("seg.jaccard", lang): stab["jaccard"].round(2), t("seg.jaccard_min", lang): stab["jaccard_min"].round(2),
                          t("seg.verdict", lang): stab["verdict"].map(lambda v: t(f"verdict.{v}", lang))})
 
@@ -171,7 +168,7 @@ def write_segments(processed_dir, segments: pd.DataFrame) -> Path:
 
 
 def drift_table(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({t("seg.segment", lang): [f"{s} · {n}" for s, n in zip(moves["segment"], moves["segment_name"])],
+    return pd.DataFrame({t("seg.segment", lang): [cl.segment_label(s, n) for s, n in zip(moves["segment"], moves["segment_name"])],
                          t("seg.matched", lang): moves["matched_previous"], t("seg.share_now", lang): moves["share_now"],
                          t("seg.share_before", lang): moves["share_before"], t("seg.stayed", lang): moves["stayed"]})
 
@@ -182,7 +179,7 @@ def attract_note(weights: dict, lang: str) -> str:
 
 
 def attract_table(a: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({t("seg.rank", lang): a["rank"], t("seg.segment", lang): [f"{s} · {n}" for s, n in zip(a["segment"], a["segment_name"])],
+    return pd.DataFrame({t("seg.rank", lang): a["rank"], t("seg.segment", lang): [cl.segment_label(s, n) for s, n in zip(a["segment"], a["segment_name"])],
                          t("customers", lang): a["customers"], t("share_of_customers", lang): a["share"],
                          t("seg.value", lang): a["value"], t("seg.growth", lang): a["growth"].map(
                              lambda v: "—" if pd.isna(v) else f"{v:+.1%}"),
@@ -204,8 +201,8 @@ def summary(run: str, lang: str, seg: cl.Segmentation, k, reason: str, sep: dict
 
 
 def save_summary(processed_dir, figures: dict) -> Path:
-    return write_text_atomic(json.dumps(figures, ensure_ascii=False, indent=1, default=float),
-                             resolve(processed_dir) / "clustering.json")
+    from .stage_profiling import save_figures
+    return save_figures(processed_dir, "clustering", figures)
 
 
 def run_features(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None,
