@@ -4,7 +4,9 @@ Steps: generate the demo company; intake (read, validate, clean, pseudonymise, w
 features in DuckDB, and the same RFM core in pandas as the baseline it replaces; the whole
 profiling stage as `make report` runs it (intake reused, notebook, HTML, index).
 Clustering (stage 02) per algorithm: preparation, fit on a 20,000-customer sample, assignment
-of everyone, segment names; and the stability check; then stages 01 and 02 end to end.
+of everyone, segment names; and the stability check; stage 03's BTYD summary, fits and CLV;
+then stages 01 and 02 end to end. Last, our BG/NBD + Gamma-Gamma against lifetimes' on the
+CDNOW master (bench/vs_lifetimes.py; lifetimes only in bench/.venv-lifetimes).
 Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
@@ -81,8 +83,38 @@ def main() -> int:
             rows.append(row)
             print(f"{size:>10} {step:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
                   flush=True)
+    rows.append(vs_lifetimes(Path(a.out)))
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
     return 0
+
+
+def vs_lifetimes(out: Path) -> dict:
+    """Our BG/NBD + Gamma-Gamma fit against lifetimes' on the CDNOW master (23,570 customers),
+    same summary, best of 3 each; lifetimes in its own venv, pinned to versions it runs on."""
+    venv = ROOT / "bench" / ".venv-lifetimes"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "lifetimes==0.11.3", "pandas<2.2", "numpy<2"], check=True)
+    summary = out / "cdnow_master_summary.csv"
+    script = str(ROOT / "bench" / "vs_lifetimes.py")
+    theirs = json.loads(subprocess.run([str(py), script, "lifetimes", str(summary)], check=True, capture_output=True,
+                                       text=True).stdout)
+    ours = json.loads(subprocess.run([sys.executable, script, "kequn", str(summary)], check=True, capture_output=True,
+                                     text=True).stdout)
+    theirs["gamma_gamma"]["gamma"] = theirs["gamma_gamma"].pop("v")  # lifetimes calls γ "v"
+    worst = max(abs(ours[m][k] / theirs[m][k] - 1) for m in ("bgnbd", "gamma_gamma") for k in ours[m])
+    agree = all(f"{ours[m][k]:.4g}" == f"{theirs[m][k]:.4g}" for m in ("bgnbd", "gamma_gamma") for k in ours[m])
+    speedup = theirs["seconds"] / ours["seconds"]
+    print(f"\nCDNOW master, {ours['customers']:,} customers, BG/NBD + Gamma-Gamma fit: Kequn {ours['seconds']:.3f} s, "
+          f"lifetimes {theirs['seconds']:.3f} s ({speedup:.0f}x); parameters agree to 4 significant figures: {agree} "
+          f"(largest relative difference {worst:.1e})")
+    for m in ("bgnbd", "gamma_gamma"):
+        print("  " + m + ": " + ", ".join(f"{k} {ours[m][k]:.5g} / {theirs[m][k]:.5g}" for k in ours[m]))
+    return {"step": "BG/NBD + Gamma-Gamma vs lifetimes (CDNOW master)", "customers": ours["customers"],
+            "kequn_seconds": ours["seconds"], "lifetimes_seconds": theirs["seconds"], "speedup": speedup,
+            "agree_4_significant": agree, "largest_relative_difference": worst, "kequn": ours, "lifetimes": theirs}
 
 
 if __name__ == "__main__":
