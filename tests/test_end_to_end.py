@@ -35,8 +35,15 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     tmp, _ = e2e
     rep = tmp / "reports"
     assert os.readlink(rep / "latest") == "messy-1"
-    for name in ("index.html", "01_profiling.html", "01_profiling.ipynb", "02_clustering.html"):
+    for name in ("index.html", "01_profiling.html", "01_profiling.ipynb", "02_clustering.html", "03_value.html"):
         assert (rep / "latest" / name).exists(), name
+    val_html = (rep / "latest" / "03_value.html").read_text(encoding="utf-8")
+    assert not CODE_MARKERS.search(val_html) and val_html.count("<img") >= 6
+    for text in ("The eight RFM classes", "Value tiers: the customer pyramid", "Model parameters",
+                 "Does the model predict? The holdout check", "Against the demo data's planted truth",
+                 "Customer lifecycle", "Value and lifecycle by segment",
+                 "This is the first value analysis of this data set"):
+        assert text in val_html, text
     seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
     assert "This is the first segmentation of this data set" in seg_html
@@ -53,6 +60,16 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     assert list(seg.columns) == ["customer_id", "segment", "segment_name", "strength", "outlier_score", "method"]
     assert seg["customer_id"].tolist() == feats["customer_id"].tolist() and seg["segment"].min() >= 1
     assert seg["strength"].between(0, 1).all() and seg["segment_name"].notna().all()
+    val = pd.read_parquet(proc / "value.parquet")
+    assert val["customer_id"].tolist() == feats["customer_id"].tolist()
+    for col in ("R", "F", "M", "rfm_segment", "rfm_class", "tier", "strategy", "p_alive", "churn_risk", "clv", "stage",
+                "segment", "segment_name"):
+        assert col in val, col
+    buyers = val["orders"] > 0
+    assert val.loc[buyers, "clv"].notna().all() and (val.loc[buyers, "clv"] >= 0).all()
+    assert val.loc[~buyers, "stage"].eq("potential").all() and val["churn_risk"].dropna().between(0, 1).all()
+    figures = json.loads((proc / "value.json").read_text())
+    assert figures["bgnbd"] and figures["holdout"]["customers"] > 0 and figures["truth"]["churn_auc"] > 0.85
 
 
 def test_no_pii_in_any_artifact_or_report(e2e, demo):
@@ -84,6 +101,12 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
             other = b / p.relative_to(a)
             if p.name == "profiling.json":
                 assert p.read_text().replace("messy-1", "messy-2") == other.read_text()
+            elif p.name == "value.json":  # … and migration against the first
+                one, two = json.loads(p.read_text()), json.loads(other.read_text())
+                assert two["migration"] == {"run": "messy-1", "customers_both": one["customers"], "tier_down": 0,
+                                            "lapsed": 0}
+                for key in ("tiers", "stages", "bgnbd", "gamma_gamma", "clv_total", "holdout"):
+                    assert one[key] == two[key], key
             elif p.name == "clustering.json":  # the second run also reports drift against the first
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())
                 assert two["drift"]["changed_share"] == 0 and two["drift"]["customers_both"] == sum(one["sizes"].values())
@@ -93,6 +116,7 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
                 assert p.read_bytes() == other.read_bytes(), p.name
     assert "Customers in both this run and the previous one (messy-1)" in (
         tmp / "reports" / "messy-2" / "02_clustering.html").read_text(encoding="utf-8")
+    assert "Against the previous run messy-1" in (tmp / "reports" / "messy-2" / "03_value.html").read_text(encoding="utf-8")
     index = (tmp / "reports" / "messy-2" / "index.html").read_text(encoding="utf-8")
     assert "messy-1" in index  # the previous run is linked
     assert os.readlink(tmp / "reports" / "latest") == "messy-2"
@@ -122,7 +146,40 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     seg_html = (tmp_path / "reports" / "retail" / "02_clustering.html").read_text(encoding="utf-8")
     assert "数据中没有这组特征" in seg_html  # demographic, psychographic ... sets are said to be absent
     assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
+    val_html = (tmp_path / "reports" / "retail" / "03_value.html").read_text(encoding="utf-8")
+    assert "八类 RFM 客户" in val_html and "模型检验：留出期预测" in val_html and "BG/NBD（购买次数与流失）" in val_html
     assert not CODE_MARKERS.search(html)
+
+
+def test_value_stage_on_purchases_all_on_one_day_says_why_instead_of_nan(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = [f"O{i},C{i % 40},2024-05-01,{10 + i}" for i in range(80)]
+    (raw / "orders.csv").write_text("order_id,customer_id,order_date,amount\n" + "\n".join(rows) + "\n")
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
+    kq = [str(ROOT / ".venv" / "bin" / "python"), "-m", "kequn.cli"]
+    params = tmp_path / "p" / "params.yaml"
+    assert subprocess.run(kq + ["params", "--config", str(cfg), "--data", str(raw), "--processed", str(tmp_path / "p"),
+                                "--run", "oneday", "--out", str(params)], cwd=ROOT).returncode == 0
+    r = subprocess.run(kq + ["stage", "notebooks/03_value.ipynb", str(tmp_path / "03.ipynb"), "--params", str(params)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = (tmp_path / "03.ipynb").read_text(encoding="utf-8")
+    assert "not fitted: no buyers observed long enough" in out
+    assert "No holdout check: the history is too short" in out
+    assert "CLV figures below are missing" in out
+    val = pd.read_parquet(tmp_path / "p" / "value.parquet")
+    assert len(val) == 40 and val["clv"].isna().all() and val["stage"].eq("new").all() and val["tier"].notna().all()
+
+
+def test_bad_value_setting_stops_before_any_work(tmp_path):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("lang: en\nprivacy: {salt: e2e}\nvalue: {horizon_months: 0}\n")
+    r = make(tmp_path, ROOT / "tests" / "data", "badset")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "setting 'value.horizon_months' is 0, outside > 0" in r.stderr
+    assert not (tmp_path / "processed" / "badset" / "clean").exists()
 
 
 def test_make_alone_lists_the_targets():

@@ -29,7 +29,13 @@ _BOUNDS = (-12.0, 12.0)  # log-parameters: e^-12 … e^12 covers every plausible
 
 
 class FitError(ValueError):
-    """The data cannot identify the model, or the optimiser did not converge (reason inside)."""
+    """The data cannot identify the model, or the optimiser did not converge (reason inside;
+    ``code`` names the reason for a translated message: no_customers, bad_values, no_repeat,
+    not_converged, at_bound, too_few_spend, infinite_mean)."""
+
+    def __init__(self, message: str, code: str = "not_converged"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -54,24 +60,24 @@ def _collapse(*cols, weights=None) -> tuple[list[np.ndarray], np.ndarray]:
 def _check_rft(x, t_x, T) -> None:
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     if len(x) == 0:
-        raise FitError("no customers to fit")
+        raise FitError("no customers to fit", "no_customers")
     if not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()):
-        raise FitError("frequency, recency and T must all be numbers")
+        raise FitError("frequency, recency and T must all be numbers", "bad_values")
     if (x < 0).any() or (t_x < 0).any() or (T <= 0).any() or (t_x > T + 1e-9).any():
-        raise FitError("need x ≥ 0, 0 ≤ t_x ≤ T and T > 0 for every customer")
+        raise FitError("need x ≥ 0, 0 ≤ t_x ≤ T and T > 0 for every customer", "bad_values")
     if (x > 0).sum() == 0:
-        raise FitError("no customer bought again: repeat behaviour cannot be estimated")
+        raise FitError("no customer bought again: repeat behaviour cannot be estimated", "no_repeat")
 
 
 def _optimise(nll, start: np.ndarray, names: list[str], model: str, n: int, jac: bool = False) -> Fit:
     res = minimize(nll, start, method="L-BFGS-B", jac=jac, bounds=[_BOUNDS] * len(start),
                    options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
     if not res.success or not np.isfinite(res.fun):
-        raise FitError(f"{model} did not converge: {res.message}")
+        raise FitError(f"{model} did not converge: {res.message}", "not_converged")
     at_bound = np.isclose(res.x, _BOUNDS[0]) | np.isclose(res.x, _BOUNDS[1])
     if at_bound.any():
         raise FitError(f"{model}: {', '.join(np.array(names)[at_bound])} ran to its limit; the data cannot "
-                       "identify the model (too few repeat buyers, or all bought at once)")
+                       "identify the model (too few repeat buyers, or all bought at once)", "at_bound")
     return Fit(model, dict(zip(names, np.exp(res.x))), float(-res.fun), n, bool(res.success))
 
 
@@ -215,7 +221,7 @@ def fit_gamma_gamma(x, m) -> Fit:
     x, m = np.asarray(x, dtype="float64"), np.asarray(m, dtype="float64")
     keep = (x > 0) & np.isfinite(m) & (m > 0)
     if keep.sum() < 2:
-        raise FitError("Gamma-Gamma needs at least two repeat buyers with a positive mean spend")
+        raise FitError("Gamma-Gamma needs at least two repeat buyers with a positive mean spend", "too_few_spend")
     (cx, um), w = _collapse(x[keep], m[keep])
     ux, xi = np.unique(cx, return_inverse=True)  # x-only terms once per distinct x, as in _bgnbd_terms
     xr, lm = ux[xi], np.log(um)
@@ -234,7 +240,11 @@ def fit_gamma_gamma(x, m) -> Fit:
                          (q / g * wsum - (w * (px + q)) @ (1 / (g + um * xr))) * g])
         return -float(w @ ll), -grad
     start = np.log([1.0, 1.0, float(np.mean(um))])
-    return _optimise(nll, start, ["p", "q", "gamma"], "Gamma-Gamma", int(w.sum()), jac=True)
+    fit = _optimise(nll, start, ["p", "q", "gamma"], "Gamma-Gamma", int(w.sum()), jac=True)
+    if fit.params["q"] <= 1:
+        raise FitError(f"Gamma-Gamma: q = {fit.params['q']:.3g} ≤ 1 means an infinite average spend; "
+                       "a few extreme amounts dominate", "infinite_mean")
+    return fit
 
 
 def expected_spend(params, x, m) -> np.ndarray:
@@ -279,8 +289,7 @@ def discounted_value(bg_params, gg_params, x, t_x, T, m, horizon: float, step: f
     edges = np.arange(0.0, horizon + 1e-9, step)
     if edges[-1] < horizon - 1e-9:
         edges = np.append(edges, horizon)
-    codes, pairs = pd.MultiIndex.from_arrays([x, T]).factorize()
-    px, pT = pairs.get_level_values(0).to_numpy(), pairs.get_level_values(1).to_numpy()
+    codes, px, pT = _pairs(x, T)
     disc = (1 + discount_rate) ** -np.arange(1, len(edges))
     factor = np.zeros(len(px))
     prev = np.zeros(len(px))
@@ -289,3 +298,30 @@ def discounted_value(bg_params, gg_params, x, t_x, T, m, horizon: float, step: f
         factor += d * (cur - prev)
         prev = cur
     return expected_spend(gg_params, x, m) * margin * factor[codes] * bgnbd_p_alive(bg_params, x, t_x, T)
+
+
+def _pairs(x, T):
+    """Distinct (x, T) pairs and each customer's index into them."""
+    codes, pairs = pd.MultiIndex.from_arrays([np.asarray(x, dtype="float64"), np.asarray(T, dtype="float64")]).factorize()
+    return codes, pairs.get_level_values(0).to_numpy(), pairs.get_level_values(1).to_numpy()
+
+
+def expected_total_purchases(params, ts, x, t_x, T) -> np.ndarray:
+    """Sum over customers of E[purchases in (T, T+t]] for each t in ``ts``: the model's
+    cumulative curve for a holdout period (the tracking plot of the BTYD literature)."""
+    x, t_x, T = (np.atleast_1d(np.asarray(v, dtype="float64")) for v in (x, t_x, T))
+    codes, px, pT = _pairs(x, T)
+    alive = np.bincount(codes, weights=bgnbd_p_alive(params, x, t_x, T), minlength=len(px))
+    return np.array([float(alive @ _purchase_factor(params, float(t), px, pT)) if t > 0 else 0.0 for t in ts])
+
+
+def p_no_purchase(params, t, x, t_x, T) -> np.ndarray:
+    """P(no purchase in (T, T+t] | x, t_x, T) under BG/NBD: the customer has dropped out, or
+    is active and the posterior Poisson rate, Gamma(r+x, α+T), yields no event in t:
+    (1 − P(alive)) + P(alive)·((α+T)/(α+T+t))^(r+x). Kequn's churn risk; unlike 1 − P(alive)
+    it is informative for one-time buyers too (a long silence lowers their posterior rate)."""
+    r, alpha, a, b = params
+    x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
+    pa = bgnbd_p_alive(params, x, t_x, T)
+    quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+    return 1 - pa + pa * quiet

@@ -29,6 +29,12 @@ DEFAULTS = {
         "min_share": 0.03, "sample_size": 20000, "min_cluster_size": None, "bootstrap": 20,
         "rules": {}, "attractiveness": {"size": 1.0, "value": 1.0, "growth": 1.0, "reach": 1.0},
     },
+    "value": {
+        "rfm_bins": 5, "rfm_edges": {}, "rfm_cut": "mean", "tier_shares": [0.01, 0.05, 0.20],
+        "horizon_months": 12, "annual_discount_rate": 0.10, "margin": None, "holdout_weeks": 26,
+        "lifecycle": {"new_days": 90, "sleeping_after": 2.0, "churned_after": 4.0, "min_rhythm_days": 30,
+                      "churn_p_alive": 0.2, "risk_days": 90},
+    },
 }
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import duckdb
 import pandas as pd
 
@@ -196,7 +197,7 @@ def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: 
     holdout = cal < as_of
     sql = f"""
         WITH days AS (
-            SELECT customer_id, order_date::DATE AS d, sum(amount) AS v
+            SELECT customer_id, order_date::DATE AS d, sum(amount::DECIMAL(18, 2)) AS v  -- exact: same sums on any thread count
             FROM orders WHERE amount > 0 AND order_date::DATE <= DATE {_q(as_of.date())}
             GROUP BY 1, 2),
         cal AS (
@@ -206,8 +207,8 @@ def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: 
         SELECT c.customer_id, c.x::BIGINT AS x,
                date_diff('day', c.first_d, c.last_d) / {unit_days} AS t_x,
                date_diff('day', c.first_d, DATE {_q(cal.date())}) / {unit_days} AS "T",
-               CASE WHEN c.x > 0 THEN (c.total - c.first_v) / c.x END AS m
-               {", coalesce(h.n, 0)::BIGINT AS x_holdout, coalesce(h.v, 0) AS m_holdout" if holdout else ""}
+               CASE WHEN c.x > 0 THEN (c.total - c.first_v)::DOUBLE / c.x END AS m
+               {", coalesce(h.n, 0)::BIGINT AS x_holdout, coalesce(h.v, 0)::DOUBLE AS m_holdout" if holdout else ""}
         FROM cal c
         {f"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > DATE {_q(cal.date())} GROUP BY 1) h USING (customer_id)" if holdout else ""}
         WHERE date_diff('day', c.first_d, DATE {_q(cal.date())}) > 0
@@ -215,3 +216,26 @@ def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: 
     df = con.execute(sql).df()
     con.close()
     return df
+
+
+def holdout_weekly(clean_dir: str | Path, as_of, calibration_end, unit_days: float = 7.0, threads: int = 2) -> pd.DataFrame:
+    """Purchase days in the holdout, (calibration_end, as_of], per period of ``unit_days``,
+    by the customers ``btyd_summary`` keeps (first purchase before the calibration end):
+    columns period (1 = the first period after the calibration end), purchases. Periods
+    without purchases are present with 0, so the cumulative sum is the tracking curve."""
+    clean = Path(clean_dir)
+    as_of = pd.Timestamp(as_of).normalize()
+    cal = pd.Timestamp(calibration_end).normalize()
+    con = duckdb.connect(config={"threads": threads})
+    con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet({_q(clean / 'orders.parquet')})")
+    df = con.execute(f"""
+        WITH days AS (
+            SELECT DISTINCT customer_id, order_date::DATE AS d FROM orders
+            WHERE amount > 0 AND order_date::DATE <= DATE {_q(as_of.date())}),
+        kept AS (SELECT customer_id FROM days GROUP BY 1 HAVING min(d) < DATE {_q(cal.date())})
+        SELECT ceil(date_diff('day', DATE {_q(cal.date())}, d) / {unit_days})::BIGINT AS period, count(*) AS purchases
+        FROM days JOIN kept USING (customer_id) WHERE d > DATE {_q(cal.date())} GROUP BY 1 ORDER BY 1""").df()
+    con.close()
+    n = int(np.ceil((as_of - cal).days / unit_days))
+    return (pd.DataFrame({"period": np.arange(1, n + 1)}).merge(df, on="period", how="left")
+            .fillna({"purchases": 0}).astype({"purchases": "int64"}))

@@ -359,6 +359,171 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "write it over the feature table's columns, e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}"),
     "err.bad_setting": ("设置“{name}”的值 {value} 不在允许范围 {rule} 内", "setting '{name}' is {value}, outside {rule}"),
     "fix.bad_setting": ("参照 config/default.yaml 中该项的说明", "see the comment on it in config/default.yaml"),
+    # stage 03: value
+    "value.title": ("客户价值与生命周期", "Customer value and lifecycle"),
+    "value.intro": ("本报告回答每位客户现在值多少、将来值多少、处在生命周期的哪个阶段：RFM 评分和八类 RFM 模型、"
+                    "价值分层（客户金字塔）与应对策略、收入集中度，用 BG/NBD 与 Gamma-Gamma 模型估计的客户终身价值（CLV）"
+                    "及其留出期检验，以及生命周期阶段和流失风险。",
+                    "This report answers what each customer is worth now and later, and where they are in their "
+                    "lifecycle: RFM scores and the eight-class RFM model, value tiers (the customer pyramid) with a "
+                    "response strategy, revenue concentration, customer lifetime value (CLV) from the BG/NBD and "
+                    "Gamma-Gamma models with a holdout check, and lifecycle stages with churn risk."),
+    "vsec.rfm": ("RFM：最近一次购买、购买频次、消费金额", "RFM: recency, frequency, monetary value"),
+    "vsec.rfm_note": ("每位购买过的客户在 R、F、M 上按分位数各得 1–{bins} 分（{bins} 为最好）。下表是常用的 R×F 命名分群，"
+                      "规则列出每群的 R、F 分数范围。",
+                      "Every buyer gets a score of 1–{bins} on R, F and M by quantile ({bins} = best). The table "
+                      "shows the widely used named segments of the R × F grid; the rule column gives each one's R "
+                      "and F scores."),
+    "vsec.eight": ("八类 RFM 客户", "The eight RFM classes"),
+    "v.cuts": ("“高”与“低”以购买客户的{rule}为界：最近一次购买 {r} 天、订单 {f} 笔、净消费 {m} 元。",
+               "“High” and “low” are split at the buyers' {rule}: {r} days since the last order, {f} orders, "
+               "{m} net spend."),
+    "v.cut_mean": ("平均值", "mean"), "v.cut_median": ("中位数", "median"),
+    "vsec.tiers": ("价值分层：客户金字塔", "Value tiers: the customer pyramid"),
+    "vsec.tiers_note": ("按{basis}从高到低排序分层；下图比较各层的客户占比和价值占比。",
+                        "Customers ranked by {basis}, highest first; the chart sets each tier's share of customers "
+                        "against its share of value."),
+    "v.basis_margin": ("毛利（收入减成本）", "margin (revenue − cost)"), "v.basis_monetary": ("净消费", "net spend"),
+    "vsec.strategy": ("各层的应对策略", "Response strategy per tier"),
+    "vsec.concentration": ("收入集中度", "Revenue concentration"),
+    "v.conc_facts": ("前 20% 的客户贡献 {top} 的{basis}；基尼系数 {gini}（0 = 人人相同，1 = 全部来自一人）。",
+                     "The top 20% of customers bring {top} of {basis}; Gini coefficient {gini} (0 = everyone equal, "
+                     "1 = all from one customer)."),
+    "v.lorenz": ("洛伦兹曲线", "Lorenz curve"), "v.cum_customers": ("客户累计占比（从价值最低者起）", "Cumulative share of customers (lowest value first)"),
+    "v.cum_value": ("价值累计占比", "Cumulative share of value"), "v.equality": ("完全平均", "Perfect equality"),
+    "vsec.clv": ("客户终身价值（CLV）", "Customer lifetime value (CLV)"),
+    "vsec.clv_note": ("BG/NBD 模型由每位客户的购买次数、购买时间跨度和观察期估计其今后的购买次数与仍活跃的概率（P(alive)），"
+                      "Gamma-Gamma 模型估计每次购买的金额；二者相乘并按年折现率 {rate} 逐月折现，得到未来 {months} 个月的 CLV。"
+                      "{margin}同一天的多笔订单算一次购买。",
+                      "BG/NBD estimates from each customer's number of repeat purchase days, their span and the time "
+                      "observed how many purchases will follow and the probability the customer is still active "
+                      "(P(alive)); Gamma-Gamma estimates the value per purchase. Their product, discounted monthly at "
+                      "{rate} a year, is the CLV over the next {months} months. {margin}Several orders on one day "
+                      "count as one purchase."),
+    "v.margin_cost": ("CLV 按毛利计：毛利率 {rate}（数据中的成本）。", "CLV is in margin: {rate} of spend (from the cost in the data). "),
+    "v.margin_setting": ("CLV 按设置的毛利率 {rate} 计。", "CLV is in margin at the configured {rate} of spend. "),
+    "v.margin_revenue": ("数据中没有成本，CLV 按收入计（设置 value.margin 可改为毛利）。",
+                         "The data has no cost, so CLV is in revenue (set value.margin for margin). "),
+    "vsec.fits": ("模型参数", "Model parameters"),
+    "v.model": ("模型", "Model"), "v.parameter": ("参数", "Parameter"), "v.estimate": ("估计值", "Estimate"),
+    "model.bgnbd": ("BG/NBD（购买次数与流失）", "BG/NBD (purchases and dropout)"),
+    "model.gamma_gamma": ("Gamma-Gamma（每次购买金额）", "Gamma-Gamma (value per purchase)"),
+    "v.loglik": ("对数似然", "log-likelihood"), "v.histories": ("位客户", "customers"),
+    "fiterr.no_customers": ("未估计：没有观察期足够长的购买客户", "not fitted: no buyers observed long enough"),
+    "fiterr.bad_values": ("未估计：购买历史中有无法使用的数值", "not fitted: the purchase histories hold unusable values"),
+    "fiterr.no_repeat": ("未估计：没有客户重复购买，无法估计复购行为", "not fitted: no customer bought again, so repeat behaviour cannot be estimated"),
+    "fiterr.not_converged": ("未估计：优化没有收敛", "not fitted: the optimiser did not converge"),
+    "fiterr.at_bound": ("未估计：数据不足以识别模型（重复购买的客户太少，或都在同一时间购买）",
+                        "not fitted: the data cannot identify the model (too few repeat buyers, or all bought at once)"),
+    "fiterr.too_few_spend": ("未估计：少于两位客户有金额为正的重复购买", "not fitted: fewer than two repeat buyers with a positive spend"),
+    "fiterr.infinite_mean": ("未估计：少数极端金额使平均金额无法估计", "not fitted: a few extreme amounts make the average spend undefined"),
+    "v.clv_missing": ("下列 CLV 数字缺失，原因见上表。RFM、价值分层和生命周期规则不受影响。",
+                      "CLV figures below are missing for the reason in the table above; RFM, value tiers and the "
+                      "lifecycle rules are not affected."),
+    "v.clv_facts_mean": ("平均 CLV", "Mean CLV"), "v.clv_facts_total": ("全部客户 CLV 合计", "Total CLV of all customers"),
+    "v.clv_facts_top": ("CLV 前 10% 客户的占比", "Share of CLV from the top 10%"),
+    "v.clv_axis": ("CLV（元，对数刻度；不足 1 元的计为 1 元）", "CLV (CNY, log scale; below 1 counted as 1)"), "v.clv_hist": ("CLV 分布", "Distribution of CLV"),
+    "v.customers_axis": ("客户数", "Customers"),
+    "vsec.holdout": ("模型检验：留出期预测", "Does the model predict? The holdout check"),
+    "vsec.holdout_note": ("用 {cal} 之前的购买拟合模型，预测其后 {weeks} 周（到 {as_of}）每位客户的购买次数，再与实际对比。"
+                          "对照：按过去的购买速度线性外推。",
+                          "The models are fitted on purchases up to {cal} and predict each customer's purchases in the "
+                          "{weeks} weeks that followed (to {as_of}); predictions are then compared with what happened. "
+                          "Baseline: each customer's past rate carried forward."),
+    "vsec.holdout_none": ("没有留出期检验：{reason}", "No holdout check: {reason}"),
+    "v.holdout_off": ("value.holdout_weeks 为 0。", "value.holdout_weeks is 0."),
+    "v.holdout_short": ("历史太短，留出 {weeks} 周后剩下的观察期不足 {weeks} 周。", "the history is too short: holding out {weeks} weeks leaves less than {weeks} weeks to fit on."),
+    "v.by_freq": ("留出期人均购买：按拟合期重复购买次数", "Holdout purchases per customer by repeat purchases before"),
+    "v.by_freq_x": ("拟合期重复购买次数（{top} = {top} 次及以上）", "Repeat purchases in the fitting period ({top} = {top} or more)"),
+    "v.per_customer": ("人均购买次数", "Purchases per customer"),
+    "v.actual": ("实际", "Actual"), "v.predicted": ("模型预测", "Predicted"),
+    "v.tracking": ("留出期累计购买次数", "Cumulative purchases in the holdout"),
+    "v.week": ("留出期第几周", "Week of the holdout"), "v.cum_purchases": ("累计购买次数", "Cumulative purchases"),
+    "v.err.total": ("留出期购买总数：实际 / 预测（误差）", "Holdout purchases: actual / predicted (error)"),
+    "v.err.value": ("留出期消费总额：实际 / 预测（误差）", "Holdout spend: actual / predicted (error)"),
+    "v.err.mae": ("每位客户的平均绝对误差：模型 / 对照", "Mean absolute error per customer: model / baseline"),
+    "v.err.rmse": ("均方根误差", "Root mean squared error"), "v.err.corr": ("预测与实际的相关系数", "Correlation of predicted and actual"),
+    "v.err.churn": ("流失风险区分留出期未购买客户的 AUC（Brier 分数）", "AUC of churn risk for customers who did not buy in the holdout (Brier score)"),
+    "v.err.quiet": ("留出期未购买的客户：实际 / 预测", "Customers with no holdout purchase: actual / predicted"),
+    "vsec.truth": ("与演示数据的真实状态对照", "Against the demo data's planted truth"),
+    "vsec.truth_note": ("演示数据记录了每位客户在截止日是否仍活跃。下图把重复购买客户按 P(alive) 十等分，比较平均 P(alive) 与真实活跃比例"
+                        "（只买过一次的客户不在图中：BG/NBD 假定客户只在重复购买之后才会流失，他们的 P(alive) 按假定为 1，其流失由流失风险反映）。",
+                        "The demo data records whether each customer was still active at the end. The chart splits "
+                        "repeat buyers into ten bands of P(alive) and compares the mean P(alive) with the share truly "
+                        "active. One-time buyers are not in it: BG/NBD lets customers drop out only after a repeat "
+                        "purchase, so their P(alive) is 1 by assumption; churn risk covers them."),
+    "v.truth_facts": ("流失风险区分真实流失客户的 AUC {churn_auc}（全部 {n} 位购买客户）；P(alive) 区分真实活跃客户的 AUC {p_alive_auc}，"
+                      "平均 P(alive) {mean}，真实活跃比例 {share}（{rep} 位重复购买客户）。",
+                      "AUC of churn risk for the truly churned: {churn_auc} (all {n} buyers); AUC of P(alive) for the "
+                      "truly active: {p_alive_auc}, mean P(alive) {mean} against {share} truly active ({rep} repeat buyers)."),
+    "v.truth_chart": ("P(alive) 校准", "Calibration of P(alive)"), "v.p_alive_band": ("P(alive) 平均值（十等分）", "Mean P(alive) (deciles)"),
+    "v.alive_share": ("真实活跃比例", "Share truly active"),
+    "vsec.lifecycle": ("客户生命周期", "Customer lifecycle"),
+    "v.stage_rules": ("规则：从未购买为潜在客户；首次购买在 {new_days} 天内为新客户；其余按“沉默期 ÷ 购买节奏”判断——"
+                      "节奏是该客户自己相邻两次购买的平均间隔（只买过一次的用全体的中位间隔，且不短于 {min_rhythm_days} 天），"
+                      "不超过 {sleeping_after} 个节奏为活跃，不超过 {churned_after} 个为沉睡，更长为流失；"
+                      "重复购买客户的 P(alive) 低于 {churn_p_alive} 也算流失。流失风险 = 今后 {risk_days} 天不再购买的概率（BG/NBD）。",
+                      "Rules: never bought = potential; first purchase within {new_days} days = new; the others by "
+                      "silence ÷ rhythm, the rhythm being the customer's own mean gap between purchases (for one-time "
+                      "buyers the base's median gap; never below {min_rhythm_days} days): up to {sleeping_after} "
+                      "rhythms = active, up to {churned_after} = sleeping, longer = churned; a repeat buyer whose "
+                      "P(alive) is below {churn_p_alive} is churned too. Churn risk = the probability of no purchase "
+                      "in the next {risk_days} days (BG/NBD)."),
+    "v.stage": ("阶段", "Stage"), "v.silence": ("沉默期 ÷ 节奏", "Silence ÷ rhythm"),
+    "v.p_alive": ("P(alive)", "P(alive)"), "v.churn_risk": ("流失风险", "Churn risk"),
+    "v.stage_chart": ("生命周期阶段", "Lifecycle stages"),
+    "stage.potential": ("潜在客户", "Potential"), "stage.new": ("新客户", "New"), "stage.active": ("活跃", "Active"),
+    "stage.sleeping": ("沉睡", "Sleeping"), "stage.churned": ("流失", "Churned"),
+    "vsec.by_segment": ("各客户群的价值与生命周期", "Value and lifecycle by segment"),
+    "vsec.by_segment_none": ("还没有分群结果（分群阶段未运行），按价值层展示。", "No segments yet (stage 02 has not run); shown by value tier."),
+    "v.clv_mean": ("平均 CLV", "Mean CLV"), "v.clv_share": ("CLV 占比", "Share of CLV"),
+    "vsec.migration": ("与上次运行相比的迁移", "Migration since the previous run"),
+    "v.migration_none": ("这是该数据集的第一次价值分析，没有可比较的上次运行。", "This is the first value analysis of this data set; there is no previous run to compare with."),
+    "v.migration_facts": ("与上次运行 {run} 相比：两次都在的客户 {both} 位，其中 {down} 位从大客户/重要客户降到普通/小客户，{lapsed} 位从新客户/活跃变为沉睡/流失。",
+                          "Against the previous run {run}: {both} customers in both, of whom {down} fell from the key or "
+                          "important tier to ordinary or small, and {lapsed} went from new or active to sleeping or churned."),
+    "v.migration_stage": ("生命周期阶段迁移（行 = 上次，列 = 本次）", "Lifecycle migration (rows = before, columns = now)"),
+    "v.migration_tier": ("价值层迁移（行 = 上次，列 = 本次）", "Tier migration (rows = before, columns = now)"),
+    "v.before": ("上次", "Before"), "v.now": ("本次", "Now"),
+    "v.recency": ("距上次购买天数", "Days since last order"), "v.class": ("类别", "Class"), "v.action": ("建议", "Suggested action"),
+    "v.rfm_segment": ("RFM 分群", "RFM segment"), "v.rule": ("规则", "Rule"),
+    "v.tier": ("价值层", "Tier"), "v.tier_rule": ("排名区间", "Rank band"), "v.value_share": ("价值占比", "Share of value"),
+    "v.mean_value": ("人均价值（元）", "Mean value (CNY)"), "v.strategy": ("应对策略", "Response strategy"),
+    "v.negative_note": ("；其中 {n} 位毛利为负，适用冷漠型", "; {n} with negative margin: indifferent"),
+    "v.for": ("适用客户", "For"), "v.what": ("做法", "What it means"),
+    "v.measure": ("指标", "Measure"), "v.share": ("占比", "Share"), "v.segment": ("客户群", "Segment"),
+    "tier.key": ("大客户", "Key"), "tier.important": ("重要客户", "Important"), "tier.ordinary": ("普通客户", "Ordinary"),
+    "tier.small": ("小客户", "Small"),
+    "strategy.yielding": ("屈从型", "Yielding"), "strategy.caring": ("关怀型", "Caring"),
+    "strategy.adaptive": ("适应型", "Adaptive"), "strategy.indifferent": ("冷漠型", "Indifferent"),
+    "strategy_for.yielding": ("大客户：贡献最多、最不能失去", "Key customers: the largest contribution, the least to lose"),
+    "strategy_for.caring": ("重要客户：价值高、有成长空间", "Important customers: high value with room to grow"),
+    "strategy_for.adaptive": ("普通客户和小客户", "Ordinary and small customers"),
+    "strategy_for.indifferent": ("毛利为负、服务成本高于贡献的客户", "Customers whose margin is negative: they cost more than they bring"),
+    "strategy_what.yielding": ("按客户要求定制，专属客户经理，优先响应", "Meet their terms: customised offers, a dedicated account manager, priority response"),
+    "strategy_what.caring": ("主动关怀和回访，会员权益，交叉销售", "Proactive care and follow-up, loyalty benefits, cross-selling"),
+    "strategy_what.adaptive": ("标准化、低成本的服务，自助渠道，批量营销", "Standard, low-cost service, self-service channels, mass campaigns"),
+    "strategy_what.indifferent": ("不主动投入，减少优惠，必要时调整价格或服务条件", "No proactive spend, fewer discounts, adjust prices or terms where needed"),
+    "rfm_class.important_value": ("重要价值客户", "Important value"), "rfm_class.important_develop": ("重要发展客户", "Important to develop"),
+    "rfm_class.important_keep": ("重要保持客户", "Important to keep"), "rfm_class.important_winback": ("重要挽留客户", "Important to win back"),
+    "rfm_class.general_value": ("一般价值客户", "General value"), "rfm_class.general_develop": ("一般发展客户", "General to develop"),
+    "rfm_class.general_keep": ("一般保持客户", "General to keep"), "rfm_class.general_winback": ("一般挽留客户", "General to win back"),
+    "rfm_action.important_value": ("近期、常买、花得多：重点维护，提供专属服务", "Recent, frequent, high spend: look after them, exclusive service"),
+    "rfm_action.important_develop": ("近期、花得多但不常买：提高购买频次", "Recent and high spend but infrequent: raise purchase frequency"),
+    "rfm_action.important_keep": ("常买、花得多但近期没来：主动联系，防止流失", "Frequent, high spend, but not lately: reach out before they leave"),
+    "rfm_action.important_winback": ("花得多但久未购买且不常买：重点挽回", "High spend but long gone and infrequent: win them back"),
+    "rfm_action.general_value": ("近期、常买但花得少：提高客单价", "Recent and frequent but low spend: raise order value"),
+    "rfm_action.general_develop": ("近期来过但不常买、花得少：新客培养", "Recent but infrequent, low spend: nurture as new customers"),
+    "rfm_action.general_keep": ("常买但花得少、近期没来：低成本唤醒", "Frequent, low spend, not lately: low-cost reactivation"),
+    "rfm_action.general_winback": ("久未购买、不常买、花得少：低成本触达或放弃", "Long gone, infrequent, low spend: low-cost reach or let go"),
+    "rfm_segment.champions": ("冠军客户", "Champions"), "rfm_segment.loyal": ("忠诚客户", "Loyal"),
+    "rfm_segment.potential_loyalists": ("潜在忠诚客户", "Potential loyalists"), "rfm_segment.new_customers": ("新客户", "New customers"),
+    "rfm_segment.promising": ("有潜力", "Promising"), "rfm_segment.need_attention": ("需要关注", "Need attention"),
+    "rfm_segment.about_to_sleep": ("即将沉睡", "About to sleep"), "rfm_segment.cant_lose": ("不能失去", "Can't lose them"),
+    "rfm_segment.at_risk": ("有流失风险", "At risk"), "rfm_segment.hibernating": ("休眠", "Hibernating"),
+    "v.buyers": ("购买过的客户", "Customers who bought"), "v.horizon": ("CLV 期限", "CLV horizon"),
+    "v.months": ("{n} 个月", "{n} months"), "v.discount": ("年折现率", "Annual discount rate"),
+    "v.no_buyers": ("数据中没有购买过的客户：RFM、价值分层和 CLV 无从计算。", "No customer in this data has bought anything: RFM, value tiers and CLV cannot be computed."),
 }
 
 

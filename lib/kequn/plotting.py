@@ -166,3 +166,72 @@ def bars_with_lines(df, x: str, y: str, title: str, xlabel: str, ylabel: str, li
     ax.set_title(title, pad=16)
     plt.tight_layout()
     return ax
+
+
+def lines(df, x: str, ys: dict, title: str, xlabel: str, ylabel: str, diagonal: str | None = None,
+          pct: bool = False, markers: bool = True, integer_x: bool = False):
+    """Lines of ``df[col]`` against ``df[x]``, one per ``ys`` item (legend label → column);
+    ``diagonal`` draws and labels the y = x line (Lorenz curves, calibration plots)."""
+    if absent(df, title):
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    pal = sns.color_palette("deep")
+    for i, (label, col) in enumerate(ys.items()):
+        ax.plot(df[x], df[col], marker="o" if markers else None, markersize=4, label=label, color=pal[i % len(pal)])
+    if diagonal:
+        lo, hi = 0, max(float(df[x].max()), max(float(df[c].max()) for c in ys.values()))
+        ax.plot([lo, hi], [lo, hi], linestyle="--", color="#888888", linewidth=1, label=diagonal)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if pct:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    if integer_x:
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.legend(frameon=False)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(df, x: str, hue: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = True):
+    """Horizontal bars of ``df[y]`` per ``df[x]``, one colour per ``df[hue]`` (values printed)."""
+    if absent(df, title):
+        return None
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.6 * df[x].nunique() + 1.2)))
+    sns.barplot(data=df, y=x, x=y, hue=hue, ax=ax, orient="h", palette=[sns.color_palette(PALETTE)[1],
+                                                                          sns.color_palette(PALETTE)[4]])
+    fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
+    for cont in ax.containers:
+        ax.bar_label(cont, labels=[fmt(v) for v in cont.datavalues], fontsize=8, padding=2)
+    if pct:
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(ylabel)
+    ax.set_ylabel(xlabel)
+    ax.legend(title=None, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def histogram(values, title: str, xlabel: str, ylabel: str, log: bool = True, bins: int = 40):
+    """Distribution of positive ``values`` (log-spaced bins and axis when ``log``)."""
+    import numpy as np
+    v = np.asarray(values, dtype="float64")
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if absent(v, title):
+        return None
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    edges = np.geomspace(v.min(), v.max(), bins + 1) if log and v.max() > v.min() else bins
+    ax.hist(v, bins=edges, color=sns.color_palette(PALETTE)[3])
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:g}"))
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 
 def dataset_of(run: str) -> str:
     return run.rsplit("-", 1)[0]
@@ -16,3 +18,24 @@ def earlier_runs(parent: Path, run: str, marker: str) -> list[Path]:
     return sorted(p for p in parent.iterdir()
                   if p.is_dir() and not p.is_symlink() and p.name < run
                   and dataset_of(p.name) == dataset_of(run) and (p / marker).exists())
+
+
+def previous_table(processed_dir, run: str, name: str):
+    """(run name, table) of the latest earlier run of the same data set that wrote ``name``
+    (e.g. segments.parquet), or (None, None) when there is none."""
+    from .config import resolve
+    here = resolve(processed_dir)  # relative to the project root, not to the notebook's folder
+    earlier = [p for p in earlier_runs(here.parent, run, name) if p.resolve() != here.resolve()]
+    if not earlier:
+        return None, None
+    return earlier[-1].name, pd.read_parquet(earlier[-1] / name)
+
+
+def migration(previous, current, column: str, order) -> pd.DataFrame:
+    """Customers in both runs, cross-tabulated: rows = ``column`` in the previous run, columns
+    = in this one, every category of ``order`` present (zeros included), counts."""
+    both = previous[["customer_id", column]].merge(current[["customer_id", column]], on="customer_id",
+                                                   suffixes=("_before", "_now"))
+    cat = pd.CategoricalDtype(list(order))
+    return pd.crosstab(both[f"{column}_before"].astype(str).astype(cat), both[f"{column}_now"].astype(str).astype(cat),
+                       dropna=False)

@@ -20,8 +20,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from .clustering import UNASSIGNED, fit_segments, segment_label
-from .config import resolve
-from .runs import earlier_runs
+from .runs import previous_table
 
 STABLE, DISSOLVING = 0.75, 0.6
 
@@ -78,11 +77,7 @@ def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, seed: int,
 def previous_segments(processed_dir: str | Path, run: str) -> tuple[str | None, pd.DataFrame | None]:
     """The latest earlier run of the same data set (runs are named <data>-<yyyymmdd>) that
     wrote segments.parquet, and its segments; (None, None) when there is none."""
-    here = resolve(processed_dir)  # relative to the project root, not to the notebook's folder
-    earlier = [p for p in earlier_runs(here.parent, run, "segments.parquet") if p.resolve() != here.resolve()]
-    if not earlier:
-        return None, None
-    return earlier[-1].name, pd.read_parquet(earlier[-1] / "segments.parquet")
+    return previous_table(processed_dir, run, "segments.parquet")
 
 
 def drift(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[dict, pd.DataFrame]:

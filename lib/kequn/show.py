@@ -29,13 +29,13 @@ def markdown(s: str) -> None:
     display(Markdown(s))
 
 
-def _format(df: pd.DataFrame) -> dict:
+def _format(df: pd.DataFrame, pct=()) -> dict:
     fmt = {}
     for c in df.columns:
         if not pd.api.types.is_numeric_dtype(df[c]):
             continue
         name = str(c).lower()
-        if any(w in name for w in _SHARE_WORDS):
+        if c in pct or any(w in name for w in _SHARE_WORDS):
             fmt[c] = "{:.1%}"
         elif pd.api.types.is_integer_dtype(df[c]):
             fmt[c] = "{:,}"
@@ -46,16 +46,19 @@ def _format(df: pd.DataFrame) -> dict:
     return fmt
 
 
-def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False) -> None:
-    """Show ``df`` formatted (shares as %, numbers with separators), at most ``max_rows``."""
+def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False, pct=()) -> None:
+    """Show ``df`` formatted (shares — columns named so, or listed in ``pct`` — as %, numbers
+    with separators), at most ``max_rows``."""
     if df is None or df.empty:
         display(Markdown("—"))
         return
     shown = df.head(max_rows)
-    sty = shown.style.format(_format(shown), na_rep="—")
+    sty = shown.style.format(_format(shown, pct), na_rep="—")
     text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
     if text_cols:  # numbers align right, words left
         sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+        sty = sty.set_table_styles([{"selector": f"th.col_heading.col{shown.columns.get_loc(c)}", "props": "text-align: left"}
+                                    for c in text_cols], overwrite=False)
     if not index:
         sty = sty.hide(axis="index")
     display(HTML(f'<div class="kq-table">{sty.to_html()}</div>'))

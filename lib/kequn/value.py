@@ -98,3 +98,22 @@ def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
     gini = float(1 - 2 * np.trapezoid(cum, dx=1 / n))  # exact for the piecewise-linear curve
     top = v[::-1][: max(1, int(round(0.2 * n)))].sum() / v.sum()
     return curve, {"gini": gini, "top20_share": float(top)}
+
+
+# The widely used R × F grid of named RFM segments (scores 1–5; M follows F closely and is
+# left to the eight-class model): each (R, F) cell belongs to exactly one name.
+RF_GRID = (
+    ("champions", (5,), (4, 5)), ("loyal", (3, 4), (4, 5)), ("potential_loyalists", (4, 5), (2, 3)),
+    ("new_customers", (5,), (1,)), ("promising", (4,), (1,)), ("need_attention", (3,), (3,)),
+    ("about_to_sleep", (3,), (1, 2)), ("cant_lose", (1, 2), (5,)), ("at_risk", (1, 2), (3, 4)),
+    ("hibernating", (1, 2), (1, 2)),
+)
+
+
+def rfm_named(scores: pd.DataFrame) -> pd.Series:
+    """Named RFM segment per row of ``rfm_scores(bins=5)`` (champions, loyal, … hibernating)
+    from its R and F scores by ``RF_GRID``."""
+    name = pd.Series(pd.NA, index=scores.index, dtype="object")
+    for key, rs, fs in RF_GRID:
+        name[scores["R"].isin(rs) & scores["F"].isin(fs)] = key
+    return name

@@ -1,0 +1,108 @@
+"""Does the lifetime model predict? A calibration/holdout check by date, as in the BTYD
+literature: fit on purchases up to a calibration end, predict the holdout that followed,
+compare with what customers actually did.
+
+- ``by_frequency``: mean holdout purchases, actual vs predicted, per calibration frequency
+  (0, 1, … ``top``+), the conditional-expectations plot of Fader, Hardie & Lee (2005);
+- ``tracking``: cumulative holdout purchases per period, actual vs predicted;
+- ``errors``: per-customer MAE / RMSE / correlation against a naive "same rate as before"
+  forecast, total purchases and value, and churn risk (P(no purchase)) as a classifier
+  (AUC, Brier score);
+- ``against_truth``: on generated data, P(alive) against the planted alive/dead state.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from . import clv
+
+
+@dataclass
+class Holdout:
+    """The calibration summary (with predictions), its fits and the holdout length (time units)."""
+    cal: pd.DataFrame
+    bg: clv.Fit
+    gg: clv.Fit | None
+    length: float
+
+
+def fit_calibration(cal: pd.DataFrame, length: float) -> Holdout:
+    """Fit BG/NBD (and Gamma-Gamma when possible) on ``cal`` (``features.btyd_summary`` with a
+    calibration end) and add predicted, naive, p_none (P(no purchase)) and, with spend,
+    value_predicted columns for the holdout of ``length`` time units."""
+    bg = clv.fit_bgnbd(cal["x"], cal["t_x"], cal["T"])
+    p = list(bg.params.values())
+    out = cal.copy()
+    out["predicted"] = clv.bgnbd_expected_purchases(p, length, out["x"], out["t_x"], out["T"])
+    out["naive"] = out["x"] / out["T"] * length
+    out["p_none"] = clv.p_no_purchase(p, length, out["x"], out["t_x"], out["T"])
+    try:
+        gg = clv.fit_gamma_gamma(out["x"], out["m"])
+        out["value_predicted"] = out["predicted"] * clv.expected_spend(list(gg.params.values()), out["x"], out["m"])
+    except clv.FitError:
+        gg = None
+    return Holdout(out, bg, gg, length)
+
+
+def by_frequency(h: Holdout, top: int = 7) -> pd.DataFrame:
+    """Columns x (calibration repeat purchases; ``top`` stands for top and more), customers,
+    actual, predicted (mean holdout purchases per customer)."""
+    c = h.cal
+    bucket = np.minimum(c["x"], top)
+    g = c.groupby(bucket).agg(customers=("x", "size"), actual=("x_holdout", "mean"), predicted=("predicted", "mean"))
+    return g.rename_axis("x").reset_index()
+
+
+def tracking(h: Holdout, weekly: pd.DataFrame) -> pd.DataFrame:
+    """Columns period, actual, predicted: cumulative holdout purchases of all calibration
+    customers after each period (``weekly`` from ``features.holdout_weekly``)."""
+    c = h.cal
+    p = list(h.bg.params.values())
+    pred = clv.expected_total_purchases(p, weekly["period"].to_numpy(dtype="float64"), c["x"], c["t_x"], c["T"])
+    return pd.DataFrame({"period": weekly["period"], "actual": weekly["purchases"].cumsum(), "predicted": pred})
+
+
+def errors(h: Holdout) -> dict:
+    """Error figures of the holdout forecast (see the module docstring)."""
+    c = h.cal
+    a, pr, nv = (c[k].to_numpy(dtype="float64") for k in ("x_holdout", "predicted", "naive"))
+    none = a == 0
+    out = {"customers": int(len(c)), "actual_total": float(a.sum()), "predicted_total": float(pr.sum()),
+           "total_error": float(pr.sum() / a.sum() - 1) if a.sum() > 0 else float("nan"),
+           "mae": float(np.abs(pr - a).mean()), "rmse": float(np.sqrt(((pr - a) ** 2).mean())),
+           "naive_mae": float(np.abs(nv - a).mean()),
+           "correlation": float(np.corrcoef(pr, a)[0, 1]) if a.std() > 0 and pr.std() > 0 else float("nan"),
+           "churn_auc": float(roc_auc_score(none, c["p_none"])) if 0 < none.sum() < len(none) else float("nan"),
+           "churn_brier": float(brier_score_loss(none, c["p_none"])), "quiet_share": float(none.mean()),
+           "quiet_predicted": float(c["p_none"].mean())}
+    if "value_predicted" in c and "m_holdout" in c:
+        v = c["m_holdout"].to_numpy(dtype="float64")
+        out["value_actual"] = float(v.sum())
+        out["value_predicted"] = float(c["value_predicted"].sum())
+        out["value_error"] = float(out["value_predicted"] / v.sum() - 1) if v.sum() > 0 else float("nan")
+    return out
+
+
+def against_truth(life: pd.DataFrame, alive: pd.Series, bins: int = 10) -> tuple[dict, pd.DataFrame]:
+    """The lifetime figures against the planted truth (``alive`` indexed by customer_id).
+
+    ``life``: customer_id, x, p_alive, churn_risk per buyer. Figures: AUC of churn risk for
+    the truly inactive (all buyers), AUC of P(alive) for the truly active among repeat buyers,
+    mean P(alive) vs the share truly active (repeat buyers), and per P(alive) decile of repeat
+    buyers the share truly active. One-time buyers are left out of the P(alive) figures: BG/NBD
+    lets customers drop out only after a repeat purchase, so their P(alive) is 1 by assumption."""
+    df = life.set_index("customer_id")[["x", "p_alive", "churn_risk"]].join(alive.rename("alive").astype(float),
+                                                                              how="inner").dropna()
+    rep = df[df["x"] > 0]
+    auc = lambda y, s: float(roc_auc_score(y, s)) if y.nunique() == 2 else float("nan")  # noqa: E731
+    figs = {"customers": int(len(df)), "repeat_buyers": int(len(rep)),
+            "churn_auc": auc(1 - df["alive"], df["churn_risk"]), "p_alive_auc": auc(rep["alive"], rep["p_alive"]),
+            "mean_p_alive": float(rep["p_alive"].mean()), "share_alive": float(rep["alive"].mean())}
+    band = pd.qcut(rep["p_alive"].rank(method="first"), min(bins, len(rep)), labels=False)
+    cal = rep.groupby(band).agg(p_alive=("p_alive", "mean"), alive=("alive", "mean"),
+                                customers=("p_alive", "size")).reset_index(drop=True)
+    return figs, cal
