@@ -203,3 +203,19 @@ def test_bad_value_settings_are_named(change, name):
     with pytest.raises(InputError) as e:
         stage_value.settings_check(v)
     assert f"'{name}'" in str(e.value)
+
+
+def test_one_customer_and_zero_or_negative_amounts_do_not_make_nan_tables():
+    f = pd.DataFrame({"customer_id": ["A", "B", "C"], "orders": [3, 1, 0], "recency_days": pd.array([10, 30, None], "Int64"),
+                      "active_days": [200, 0, None], "monetary": [120.0, -40.0, 0.0], "revenue": [120.0, 0.0, 0.0],
+                      "margin": [30.0, -45.0, 0.0]})
+    b = pd.DataFrame({"customer_id": ["A"], "x": [2], "t_x": [200 / 7], "T": [210 / 7], "m": [50.0]})
+    models = stage_value.fit_models(b)  # one buyer's history cannot identify either model
+    assert models.bg is None and models.gg is None and set(models.errors) == {"bgnbd", "gamma_gamma"}
+    v = DEFAULTS["value"]
+    vt = stage_value.value_frame(f, stage_value.lifetime(b, models, v, 1.0), lifecycle.stages(f, b, None, v["lifecycle"]), v)
+    assert vt.set_index("customer_id")["strategy"].to_dict() == {"A": "yielding", "B": "indifferent", "C": "adaptive"}
+    assert vt["stage"].tolist() == ["active", "new", "potential"]
+    tiers = stage_value.tier_table(vt, v["tier_shares"], "en")
+    assert tiers.notna().all().all() and "with negative margin" in " ".join(tiers.iloc[:, -1])
+    assert stage_value.stage_table(vt, "en").iloc[:, 1].sum() == 3

@@ -72,12 +72,13 @@ def rfm_eight_classes(features: pd.DataFrame, cut: str = "mean") -> pd.DataFrame
 
 def value_tiers(features: pd.DataFrame, shares=(0.01, 0.05, 0.20)) -> pd.DataFrame:
     """Columns customer_id, value (margin when the data has it, else net spend), tier (key,
-    important, ordinary, small; by cumulative share of customers ranked by value), strategy
+    important, ordinary, small; by rank: the top ⌈shares[0]·n⌉ customers, up to ⌈shares[1]·n⌉, …), strategy
     (yielding 屈从型, caring 关怀型, adaptive 适应型; indifferent 冷漠型 when value < 0)."""
     basis = "margin" if "margin" in features and features["margin"].notna().any() else "monetary"
     v = pd.to_numeric(features[basis], errors="coerce").fillna(0.0)
-    pct = v.rank(method="average", ascending=False, pct=True)
-    tier = np.select([pct <= shares[0], pct <= shares[1], pct <= shares[2]], list(TIERS[:3]), TIERS[3])
+    pos = v.rank(method="min", ascending=False)  # 1 = most valuable; ties share a tier
+    cut = [np.ceil(sh * len(v)) for sh in shares]  # ceil: a small base still has its top customer
+    tier = np.select([pos <= cut[0], pos <= cut[1], pos <= cut[2]], list(TIERS[:3]), TIERS[3])
     strategy = np.where(v < 0, STRATEGY["negative"], pd.Series(tier).map(STRATEGY).to_numpy())
     out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(), "value": v.to_numpy(),
                         "tier": tier, "strategy": strategy})
