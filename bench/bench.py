@@ -83,6 +83,9 @@ def main() -> int:
             rows.append(row)
             print(f"{size:>10} {step:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
                   flush=True)
+            if step.startswith("03 ") and p.stderr.strip():  # the step's own split of its time
+                print(p.stderr.strip().splitlines()[-1], flush=True)
+                row["detail"] = p.stderr.strip().splitlines()[-1].strip()
     rows.append(vs_lifetimes(Path(a.out)))
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
     return 0

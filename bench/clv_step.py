@@ -1,14 +1,23 @@
 """CLV step for make bench: python bench/clv_step.py RUN_DIR — BTYD summary from the clean
-orders (DuckDB), BG/NBD and Gamma-Gamma fits, 12-month discounted value for every buyer."""
+orders (DuckDB), BG/NBD and Gamma-Gamma fits, then per buyer P(alive), churn risk, expected
+purchases and 12-month discounted CLV, as stage 03 computes them. Prints the split."""
 import json
 import sys
+import time
 
-from kequn import clv
+from kequn import stage_value
+from kequn.config import DEFAULTS
 from kequn.features import btyd_summary
 
 run = sys.argv[1]
 q = json.load(open(f"{run}/proc/quality.json"))
+t0 = time.perf_counter()
 s = btyd_summary(f"{run}/proc/clean", q["as_of"])
-bg = list(clv.fit_bgnbd(s["x"], s["t_x"], s["T"]).params.values())
-gg = list(clv.fit_gamma_gamma(s["x"], s["m"]).params.values())
-clv.discounted_value(bg, gg, s["x"], s["t_x"], s["T"], s["m"], horizon=52, step=4.33, discount_rate=0.01)
+t1 = time.perf_counter()
+models = stage_value.fit_models(s)
+t2 = time.perf_counter()
+life = stage_value.lifetime(s, models, DEFAULTS["value"], 1.0)
+t3 = time.perf_counter()
+assert not models.errors and life["clv"].notna().all()
+print(f"  {len(s):,} buyers: summary {t1 - t0:.1f} s, fits {t2 - t1:.1f} s, P(alive)/churn/CLV {t3 - t2:.1f} s; "
+      f"fit + CLV {t3 - t1:.1f} s", file=sys.stderr)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .keyed import take
+
 STAGES = ("potential", "new", "active", "sleeping", "churned")
 DEFAULTS = {"new_days": 90, "sleeping_after": 2.0, "churned_after": 4.0, "min_rhythm_days": 30,
             "churn_p_alive": 0.2, "risk_days": 90}
@@ -33,17 +35,17 @@ def stages(features: pd.DataFrame, btyd: pd.DataFrame, p_alive: pd.Series | None
     f = features[["customer_id", "orders", "recency_days"]].copy()
     first_ago = pd.to_numeric(features["recency_days"], errors="coerce") + pd.to_numeric(
         features.get("active_days", 0), errors="coerce").fillna(0)
-    b = btyd.set_index("customer_id")
-    x = f["customer_id"].map(b["x"]).to_numpy(dtype="float64")
-    span = f["customer_id"].map(b["t_x"]).to_numpy(dtype="float64") * unit_days
+    hist = take(f["customer_id"], btyd, ["x", "t_x"])
+    x = hist["x"].to_numpy(dtype="float64", na_value=np.nan)
+    span = hist["t_x"].to_numpy(dtype="float64", na_value=np.nan) * unit_days
     own = np.where(x > 0, span / np.where(x > 0, x, 1), np.nan)
     typical = float(np.nanmedian(own)) if np.isfinite(own).any() else float(r["min_rhythm_days"])
     rhythm = np.maximum(np.where(np.isfinite(own), own, typical), r["min_rhythm_days"])
     rec = pd.to_numeric(f["recency_days"], errors="coerce").to_numpy(dtype="float64")
     silence = rec / rhythm
     buyer = (f["orders"].to_numpy() > 0) & np.isfinite(rec)
-    pa = (f["customer_id"].map(p_alive).to_numpy(dtype="float64") if p_alive is not None
-          else np.full(len(f), np.nan))
+    pa = (take(f["customer_id"], p_alive.rename_axis("customer_id").rename("p").reset_index(), ["p"])["p"].to_numpy(dtype="float64", na_value=np.nan)
+          if p_alive is not None else np.full(len(f), np.nan))
     dead = (x > 0) & (pa < r["churn_p_alive"])
     stage = np.select(
         [~buyer, first_ago.to_numpy() <= r["new_days"], dead | (silence > r["churned_after"]),

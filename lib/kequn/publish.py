@@ -27,7 +27,7 @@ body { max-width: 1100px; margin: 0 auto; padding: 0 12px;
 .kq-table thead th { position: sticky; top: 0; background: #f6f8f9; }
 img { max-width: 100%; height: auto; }
 .jp-OutputArea-output pre { white-space: pre-wrap; }
-@media (max-width: 600px) { body { padding: 0 4px; } .kq-table table { font-size: 12px; } }
+@media (max-width: 600px) { body { padding: 0 4px; } .kq-table table { font-size: 12px; } .kq-table th, .kq-table td { min-width: 4.5em; } }
 </style>
 """
 

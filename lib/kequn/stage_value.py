@@ -17,6 +17,7 @@ from .clustering import segment_label
 from .config import resolve
 from .i18n import fmt_money, fmt_pct, t
 from .io import write_table_atomic
+from .keyed import take
 from .problems import InputError, Problem
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
@@ -112,23 +113,23 @@ def value_frame(features: pd.DataFrame, life: pd.DataFrame, stages: pd.DataFrame
     R, F, M, rfm, rfm_segment, rfm_class, value, tier, strategy, p_alive, churn_risk,
     expected_purchases, expected_spend, clv, stage, rhythm_days, silence, segment,
     segment_name (the last two when stage 02 ran)."""
-    base = features[["customer_id", "orders", "recency_days", "monetary"]].copy()
+    out = features[["customer_id", "orders", "recency_days", "monetary"]].reset_index(drop=True)
+    ids = out["customer_id"]
     scores = value.rfm_scores(features, v["rfm_bins"], v["rfm_edges"] or None)
     if v["rfm_bins"] == 5:
         scores["rfm_segment"] = value.rfm_named(scores)
     eight = value.rfm_eight_classes(features, v["rfm_cut"])
     tiers = value.value_tiers(features, tuple(v["tier_shares"]))
-    out = (base.merge(scores[["customer_id", "R", "F", "M", "rfm"] + (["rfm_segment"] if "rfm_segment" in scores else [])],
-                      on="customer_id", how="left")
-           .merge(eight[["customer_id", "rfm_class"]], on="customer_id", how="left")
-           .merge(tiers, on="customer_id", how="left")
-           .merge(life[["customer_id", "p_alive", "churn_risk", "expected_purchases", "expected_spend", "clv"]],
-                  on="customer_id", how="left")
-           .merge(stages, on="customer_id", how="left"))
-    out.attrs = {"cuts": eight.attrs["cuts"], "basis": tiers.attrs["basis"]}
+    parts = [(scores, ["R", "F", "M", "rfm"] + (["rfm_segment"] if "rfm_segment" in scores else [])),
+             (eight, ["rfm_class"]), (tiers, ["value", "tier", "strategy"]),
+             (life, ["p_alive", "churn_risk", "expected_purchases", "expected_spend", "clv"]),
+             (stages, ["stage", "rhythm_days", "silence"])]
     if segments is not None:
-        out = out.merge(segments[["customer_id", "segment", "segment_name"]], on="customer_id", how="left")
-        out.attrs = {"cuts": eight.attrs["cuts"], "basis": tiers.attrs["basis"]}
+        parts.append((segments, ["segment", "segment_name"]))
+    for frame, cols in parts:  # aligned by position, not merged: a million-row merge copies everything
+        for c, col in take(ids, frame, cols).items():
+            out[c] = col
+    out.attrs = {"cuts": eight.attrs["cuts"], "basis": tiers.attrs["basis"]}
     return out
 
 

@@ -46,7 +46,9 @@ def rfm_scores(features: pd.DataFrame, bins: int = 5, edges: dict | None = None)
             b[key] = (len(e) + 1 - idx if not better else idx + 1).astype("int64")
         else:
             b[key] = _score(b[col], bins, better)
-    b["rfm"] = b["R"].astype(str) + b["F"].astype(str) + b["M"].astype(str)
+    n = max(bins, *(len(e) + 1 for e in edges.values())) if edges else bins
+    codes = np.array([f"{r}{f}{m}" for r in range(1, n + 1) for f in range(1, n + 1) for m in range(1, n + 1)], dtype=object)
+    b["rfm"] = codes[((b["R"] - 1) * n + (b["F"] - 1)) * n + (b["M"] - 1)]  # a lookup, not a million string joins
     b["rfm_sum"] = b["R"] + b["F"] + b["M"]
     return b.reset_index(drop=True)
 
