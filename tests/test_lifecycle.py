@@ -219,3 +219,11 @@ def test_one_customer_and_zero_or_negative_amounts_do_not_make_nan_tables():
     tiers = stage_value.tier_table(vt, v["tier_shares"], "en")
     assert tiers.notna().all().all() and "with negative margin" in " ".join(tiers.iloc[:, -1])
     assert stage_value.stage_table(vt, "en").iloc[:, 1].sum() == 3
+
+
+def test_spend_independence_check_matches_the_cdnow_figure():
+    from conftest import TEST_DATA
+    g = pd.read_csv(TEST_DATA / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
+    r = stage_value.spend_independence(pd.DataFrame({"x": g["x"], "m": g["zbar"]}))
+    assert round(r, 2) == 0.11  # Fader & Hardie (2013), "The Gamma-Gamma model of monetary value", p. 4
+    assert stage_value.spend_independence(pd.DataFrame({"x": [0, 1], "m": [np.nan, 5.0]})) is None

@@ -523,6 +523,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rfm_segment.at_risk": ("有流失风险", "At risk"), "rfm_segment.hibernating": ("休眠", "Hibernating"),
     "v.buyers": ("购买过的客户", "Customers who bought"), "v.horizon": ("CLV 期限", "CLV horizon"),
     "v.months": ("{n} 个月", "{n} months"), "v.discount": ("年折现率", "Annual discount rate"),
+    "v.independence": ("Gamma-Gamma 假定每次金额与购买次数无关：重复购买客户中二者的相关系数为 {r}（{verdict}）。",
+                       "Gamma-Gamma assumes the value per purchase does not depend on how often a customer buys: "
+                       "among repeat buyers their correlation is {r} ({verdict})."),
+    "v.indep_ok": ("接近 0，假定成立", "close to 0: the assumption holds"),
+    "v.indep_weak": ("不可忽略，CLV 的金额部分需谨慎看待", "not negligible: read the spend part of CLV with care"),
     "v.no_buyers": ("数据中没有购买过的客户：RFM、价值分层和 CLV 无从计算。", "No customer in this data has bought anything: RFM, value tiers and CLV cannot be computed."),
 }
 
