@@ -528,6 +528,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "among repeat buyers their correlation is {r} ({verdict})."),
     "v.indep_ok": ("接近 0，假定成立", "close to 0: the assumption holds"),
     "v.indep_weak": ("不可忽略，CLV 的金额部分需谨慎看待", "not negligible: read the spend part of CLV with care"),
+    "err.kano_unknown_answer": ("Kano 答案无法识别", "Kano answers that are not one of the five answers"),
+    "fix.kano_unknown_answer": ("每个答案用 1–5 或下列说法之一：{known}", "give each answer as 1–5 or one of: {known}"),
+    "err.kano_no_pairs": ("找不到成对的 functional / dysfunctional 列（前几列：{columns}）",
+                          "no pairs of functional / dysfunctional columns (first columns: {columns})"),
+    "fix.kano_no_pairs": ("宽表的列名应为 <功能>_functional、<功能>_dysfunctional（可选 <功能>_importance）",
+                          "name wide columns <feature>_functional, <feature>_dysfunctional (optionally <feature>_importance)"),
     "v.no_buyers": ("数据中没有购买过的客户：RFM、价值分层和 CLV 无从计算。", "No customer in this data has bought anything: RFM, value tiers and CLV cannot be computed."),
 }
 

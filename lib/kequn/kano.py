@@ -1,0 +1,200 @@
+"""Kano analysis: answers to categories, categories per feature, coefficients and tests.
+
+Each respondent answers two questions per feature: functional ("if the product has it") and
+dysfunctional ("if it does not"), each with one of five answers — like, must-be (expect it),
+neutral, live-with, dislike — given as codes 1–5 or as words in English or Chinese. The pair
+is looked up in an evaluation table: the standard one (Berger et al. 1993) or Pouliot's
+modified one (ibid., p. 33), where must-be/must-be and live-with/live-with are questionable
+(Q) too. Categories: A attractive (意外需求), O one-dimensional (期望需求), M must-be (基本需求),
+I indifferent, R reverse, Q questionable.
+
+Per feature (``evaluate``): counts and shares, the category by three rules — the mode; the
+mode with Matzler's M > O > A > I priority among categories within ``margin`` of the top;
+the "O+A+M vs I+R+Q" rule — total strength, category strength (Lee & Newcomb 1997), Better
+= (A+O)/(A+O+M+I), Worse = −(O+M)/(A+O+M+I) (Berger et al.), a χ² test of M/O/A/I against
+equal shares and Fong's (1996) test of the two largest categories. ``continuous`` gives
+DuMouchel's functional/dysfunctional scores; self-stated importance is averaged when given.
+No maintained Python library implements these tables and rules, hence this module.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chisquare
+
+from .problems import InputError, Problem
+
+CATEGORIES = ("M", "O", "A", "I", "R", "Q")
+ANSWERS = ("like", "must_be", "neutral", "live_with", "dislike")  # codes 1..5
+RULES = ("mode", "mode_mom", "aom")
+TABLES = {  # rows: functional answer 1..5, columns: dysfunctional answer 1..5
+    "standard": ("QAAAO", "RIIIM", "RIIIM", "RIIIM", "RRRRQ"),
+    "modified": ("QAAAO", "RQIIM", "RIIIM", "RIIQM", "RRRRQ"),
+}
+# DuMouchel's asymmetric scale (Berger et al. 1993): functional and dysfunctional points per answer.
+FUNCTIONAL_POINTS = np.array([4.0, 2.0, 0.0, -1.0, -2.0])
+DYSFUNCTIONAL_POINTS = np.array([-2.0, -1.0, 0.0, 2.0, 4.0])
+
+_WORDS = {
+    1: ["like", "i like it", "i like it that way", "i like", "i would like it", "i would like it that way",
+        "i enjoy it", "i enjoy it that way", "this would be very helpful to me", "delighted", "satisfied", "喜欢", "我喜欢", "很喜欢", "非常喜欢", "满意", "很满意", "非常满意", "我很喜欢"],
+    2: ["must be", "must-be", "mustbe", "expect", "expected", "i expect it", "i expect it that way",
+        "i expect it to be that way", "it must be that way", "i must be that way", "it must be", "must be that way",
+        "it should be that way", "it is a basic necessity or i expect it that way", "it is a basic necessity",
+        "this is a basic requirement for me", "理应如此", "理所当然", "应该如此", "应该这样", "必须这样", "必须如此", "必备", "期望如此", "本应如此"],
+    3: ["neutral", "i am neutral", "i'm neutral", "i don't care", "i do not care", "indifferent", "no feeling",
+        "don't care", "this would not affect me", "无所谓", "都可以", "没感觉", "中立", "一般", "无所谓的"],
+    4: ["live with", "live-with", "i can live with it", "i can live with it that way", "i can tolerate it",
+        "i can tolerate it that way", "tolerate", "i tolerate it", "i dislike it, but i can live with it that way",
+        "i dislike it but i can live with it", "this would be a minor inconvenience", "能忍受", "可以忍受", "勉强接受", "能接受", "可以接受", "忍受"],
+    5: ["dislike", "i dislike it", "i dislike it that way", "i don't like it", "i do not like it", "i don't like it that way",
+        "i do not like it that way", "i dislike it, and i can't accept it", "i dislike it and i can't accept it",
+        "this would be a major problem for me", "不喜欢", "很不喜欢", "非常不喜欢", "讨厌", "不满意", "很不满意", "我不喜欢"],
+}
+SHOWN = {1: ("I like it", "喜欢"), 2: ("I expect it", "理应如此"), 3: ("I am neutral", "无所谓"),
+         4: ("I can live with it", "能忍受"), 5: ("I dislike it", "不喜欢")}  # in messages: the known words
+_LOOKUP = {w: code for code, words in _WORDS.items() for w in words}
+_LOOKUP.update({str(c): c for c in range(1, 6)})
+_LOOKUP.update({f"{c}.0": c for c in range(1, 6)})
+
+
+def _normalise(s: pd.Series) -> pd.Series:
+    s = s.astype("string").str.strip().str.lower()
+    s = s.str.replace("’", "'", regex=False).str.replace(r"[\s_]+", " ", regex=True)
+    return s.str.replace(r"^[\d]\s*[-.、:：)）]\s*(?=\D)", "", regex=True).str.strip(" .。!！,，")
+
+
+def answer_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes 1–5 (0 = missing) of answers given as codes or words; and the unknown words
+    (index → value) for the caller to report."""
+    norm = _normalise(values)
+    codes = norm.map(_LOOKUP)
+    unknown = norm.notna() & (norm != "") & codes.isna()
+    return codes.fillna(0).astype("int64").to_numpy(), values[unknown]
+
+
+def parse(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> pd.DataFrame:
+    """``kano`` (respondent_id, feature, functional, dysfunctional[, importance, customer_id])
+    with f, d (codes 1–5) and category; rows with a missing answer are dropped and counted in
+    ``attrs['missing']``. Unknown answer words are an ``InputError`` naming them and their rows
+    (row numbers as in the file: header = row 1)."""
+    if table not in TABLES:
+        raise InputError([Problem.of("bad_setting", "config", name="needs.kano_table", value=table,
+                                     rule=" / ".join(TABLES))])
+    problems = []
+    out = kano.copy()
+    for col, short in (("functional", "f"), ("dysfunctional", "d")):
+        codes, unknown = answer_codes(out[col])
+        out[short] = codes
+        if len(unknown):
+            vals = unknown.astype(str).value_counts().index.tolist()
+            rows = (unknown.index.to_numpy()[:5] + 2).tolist() if isinstance(kano.index, pd.RangeIndex) else []
+            problems.append(Problem.of("kano_unknown_answer", file, column=col, rows=rows, values=vals[:5],
+                                       count=len(unknown), known="; ".join(f"{c} = {en} / {zh}" for c, (en, zh) in SHOWN.items())))
+    if problems:
+        raise InputError(problems)
+    answered = (out["f"] > 0) & (out["d"] > 0)
+    missing = int((~answered).sum())
+    out = out[answered].copy()
+    grid = np.array([list(r) for r in TABLES[table]])
+    out["category"] = grid[out["f"].to_numpy() - 1, out["d"].to_numpy() - 1]
+    if "importance" in out:
+        out["importance"] = importance_values(out["importance"])
+    out.attrs["missing"] = missing
+    return out
+
+
+def importance_values(values: pd.Series) -> pd.Series:
+    """Self-stated importance as numbers: "9 - Extremely important" → 9, "4" → 4, else missing."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    lead = values.astype("string").str.extract(r"^\s*(\d+(?:\.\d+)?)", expand=False)
+    return pd.to_numeric(lead, errors="coerce").astype("float64")
+
+
+def from_wide(df: pd.DataFrame, id_col: str | None = None) -> pd.DataFrame:
+    """One row per respondent and feature from a wide survey export whose columns are
+    <feature>functional, <feature>dysfunctional and optionally <feature>importance (any
+    order, any separator: "F1_functional", "F4_dysfunctional" …)."""
+    pat = re.compile(r"^(?P<feature>.+?)[\s_\-.]*(?P<kind>dysfunctional|functional|importance)$", re.I)
+    found: dict[str, dict[str, str]] = {}
+    for c in df.columns:
+        m = pat.match(str(c))
+        if m:
+            found.setdefault(m["feature"], {})[m["kind"].lower()] = c
+    features = [f for f, k in found.items() if {"functional", "dysfunctional"} <= set(k)]
+    if not features:
+        raise InputError([Problem.of("kano_no_pairs", "kano", columns=", ".join(map(str, df.columns[:8])))])
+    rid = df[id_col] if id_col else pd.Series(np.arange(1, len(df) + 1).astype(str), index=df.index)
+    parts = []
+    for f in features:
+        k = found[f]
+        parts.append(pd.DataFrame({"respondent_id": rid.to_numpy(), "feature": f,
+                                   "functional": df[k["functional"]].to_numpy(), "dysfunctional": df[k["dysfunctional"]].to_numpy(),
+                                   "importance": df[k["importance"]].to_numpy() if "importance" in k else np.nan}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def tally(answers: pd.DataFrame, by=("feature",)) -> pd.DataFrame:
+    """Counts of each category per ``by`` group: columns ``by`` + M, O, A, I, R, Q, total."""
+    by = list(by)
+    c = answers.groupby(by + ["category"], observed=True).size().unstack("category", fill_value=0)
+    c = c.reindex(columns=list(CATEGORIES), fill_value=0)
+    c["total"] = c.sum(axis=1)
+    return c.reset_index()
+
+
+def _pick(shares: pd.DataFrame, order) -> pd.Series:
+    """The first of ``order`` with the largest share per row (ties by the order)."""
+    return shares[list(order)].idxmax(axis=1)
+
+
+def evaluate(counts: pd.DataFrame, margin: float = 0.05, min_n: int = 30) -> pd.DataFrame:
+    """Per row of ``tally``: shares, category by each rule (cat_mode, cat_mom, cat_aom),
+    total_strength, category_strength, better, worse, chi2, chi2_p, fong_diff, fong_limit,
+    fong_significant, and weak (fewer than ``min_n`` answers, or all in one category)."""
+    out = counts.copy()
+    n = out["total"].astype("float64")
+    shares = out[list(CATEGORIES)].div(n.where(n > 0), axis=0)
+    for c in CATEGORIES:
+        out[f"share_{c}"] = shares[c]
+    out["cat_mode"] = _pick(shares, CATEGORIES)
+    top = shares.max(axis=1)
+    # Matzler et al. (1996): among M, O, A, I within `margin` of the top share, M > O > A > I
+    near = shares[["M", "O", "A", "I"]].ge(top - margin - 1e-12, axis=0)
+    mom = near.idxmax(axis=1).where(near.any(axis=1), out["cat_mode"])
+    out["cat_mom"] = np.where(out["cat_mode"].isin(["R", "Q"]), out["cat_mode"], mom)
+    oam = out[["O", "A", "M"]].sum(axis=1)
+    irq = out[["I", "R", "Q"]].sum(axis=1)
+    out["cat_aom"] = np.where(oam > irq, _pick(out, ("M", "O", "A")), _pick(out, ("I", "R", "Q")))
+    ordered = np.sort(shares.to_numpy(), axis=1)
+    out["total_strength"] = shares[["M", "O", "A"]].sum(axis=1)
+    out["category_strength"] = ordered[:, -1] - ordered[:, -2]
+    base = out[["A", "O", "M", "I"]].sum(axis=1).astype("float64").where(lambda s: s > 0)
+    out["better"] = (out["A"] + out["O"]) / base
+    out["worse"] = -(out["O"] + out["M"]) / base
+    moai = out[["M", "O", "A", "I"]].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi = chisquare(moai, axis=1)
+    out["chi2"], out["chi2_p"] = chi.statistic, chi.pvalue
+    no_q = np.sort(out[["M", "O", "A", "I", "R"]].to_numpy(dtype="float64"), axis=1)
+    m1, m2 = no_q[:, -1], no_q[:, -2]
+    out["fong_diff"] = m1 - m2
+    out["fong_limit"] = 1.65 * np.sqrt((m1 + m2) * (2 * n - m1 - m2) / (2 * n))
+    out["fong_significant"] = out["fong_diff"] >= out["fong_limit"]
+    out["weak"] = (n < min_n) | (ordered[:, -2] == 0)
+    return out
+
+
+def continuous(answers: pd.DataFrame, by=("feature",)) -> pd.DataFrame:
+    """DuMouchel's scores per ``by`` group: functional and dysfunctional means (and their
+    standard deviations) on the asymmetric scale; importance mean when answered."""
+    a = answers.assign(fx=FUNCTIONAL_POINTS[answers["f"].to_numpy() - 1],
+                       dx=DYSFUNCTIONAL_POINTS[answers["d"].to_numpy() - 1])
+    agg = {"functional": ("fx", "mean"), "functional_sd": ("fx", "std"),
+           "dysfunctional": ("dx", "mean"), "dysfunctional_sd": ("dx", "std")}
+    if "importance" in a and a["importance"].notna().any():
+        agg["importance"] = ("importance", "mean")
+    return a.groupby(list(by), observed=True).agg(**agg).reset_index()
