@@ -44,7 +44,8 @@ def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, tmp_p
     assert cust["income"].isna().sum() == faults["customers_income_missing"]
     # all four date formats and ¥-formatted amounts parsed: nothing invalid in orders
     assert q["validity"]["orders"]["order_date"] == 1.0 and q["validity"]["orders"]["amount"] == 1.0
-    assert r.tables["kano"]["functional"].isin(["喜欢", "理应如此", "无所谓", "能忍受", "不喜欢"]).all()
+    # GBK Kano words (喜欢 … 不喜欢) read as the five canonical answers
+    assert r.tables["kano"]["functional"].isin(["like", "must_be", "neutral", "live_with", "dislike"]).all()
     assert tree_digest(messy_dir) == before  # raw files never touched
 
 
@@ -223,3 +224,17 @@ def test_cli_reports_bad_input_in_the_run_language_without_traceback(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "orders.csv，字段“order_date”，第 2 行: 值无法识别（应为日期，如 2024-03-05）" in r.stderr
     assert "'昨天'" in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_unknown_kano_answers_are_rejected_with_the_files_rows(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "orders.csv").write_text("order_id,customer_id,order_date,amount\nO1,C1,2024-01-01,10\n")
+    (raw / "kano.csv").write_text("respondent_id,feature,functional,dysfunctional\nR1,配送,喜欢,不喜欢\n"
+                                  "R2,配送,超喜欢,不喜欢\nR3,配送,I like it,maybe\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        run_intake(raw, tmp_path / "out", salt="k")
+    text = str(e.value)
+    assert "kano.csv, column 'functional', row 3" in text and "'超喜欢'" in text
+    assert "kano.csv, column 'dysfunctional', row 4" in text and "'maybe'" in text
+    assert "a Kano answer: 1–5" in text and not (tmp_path / "out" / "clean").exists()

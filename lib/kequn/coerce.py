@@ -98,6 +98,17 @@ def parse_enum(s: pd.Series, values: dict) -> tuple[pd.Series, pd.Series]:
     return out, s.notna() & out.isna()
 
 
+def parse_kano_answer(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Kano answers given as 1–5 or words (en/zh) as their canonical names (like, must_be,
+    neutral, live_with, dislike); unknown words are bad."""
+    from .kano import ANSWERS, answer_codes
+    s = blank_to_na(s)
+    codes, _ = answer_codes(s)
+    names = np.array((None,) + ANSWERS, dtype=object)
+    out = pd.Series(names[codes], index=s.index, dtype=STR)
+    return out, s.notna() & out.isna()
+
+
 def parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = blank_to_na(s.astype(STR))
     return s, pd.Series(False, index=s.index)
@@ -133,6 +144,8 @@ def parse(s: pd.Series, kind: str, values: dict | None = None) -> tuple[pd.Serie
         return parse_bool(s)
     if kind == "enum":
         return parse_enum(s, values or {})
+    if kind == "kano_answer":
+        return parse_kano_answer(s)
     if kind == "id":
         return parse_id(s)
     return parse_text(s)

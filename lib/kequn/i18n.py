@@ -57,6 +57,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "expect.bool": ("是/否、1/0", "yes/no, 1/0"),
     "expect.enum": ("以下取值之一", "one of"),
     "expect.text": ("文本", "text"),
+    "expect.kano_answer": ("Kano 答案：1–5，或 喜欢 / 理应如此 / 无所谓 / 能忍受 / 不喜欢", "a Kano answer: 1–5, or I like it / I expect it / I am neutral / I can live with it / I dislike it"),
     "expect.id": ("编号", "a key"),
     "customers": ("客户数", "Customers"),
     "share_of_customers": ("客户占比", "Share of customers"),

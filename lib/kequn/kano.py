@@ -198,3 +198,37 @@ def continuous(answers: pd.DataFrame, by=("feature",)) -> pd.DataFrame:
     if "importance" in a and a["importance"].notna().any():
         agg["importance"] = ("importance", "mean")
     return a.groupby(list(by), observed=True).agg(**agg).reset_index()
+
+
+def key_needs(ev: pd.DataFrame, cont: pd.DataFrame | None, rule: str = "cat_mom", scale_max: float | None = None
+              ) -> pd.DataFrame:
+    """The prioritised needs (重点需求): features whose category by ``rule`` is M, O or A, in
+    that order (a missing must-be loses customers, a one-dimensional need moves satisfaction
+    both ways, an attractive one only delights); within a category by impact = Better + |Worse|,
+    times mean importance ÷ ``scale_max`` when importance was asked. Columns feature, category,
+    frequency (share of answers in that category), importance, better, worse, impact,
+    priority (1 = first)."""
+    d = ev[ev[rule].isin(["M", "O", "A"])].copy()
+    d["category"] = d[rule]
+    d["frequency"] = [row[f"share_{c}"] for c, (_, row) in zip(d["category"], d.iterrows())]
+    d["impact"] = d["better"] + d["worse"].abs()
+    d["importance"] = np.nan
+    if cont is not None and "importance" in cont:
+        imp = cont.set_index("feature")["importance"]
+        d["importance"] = d["feature"].map(imp)
+        top = scale_max or float(np.ceil(imp.max()))
+        d["impact"] = d["impact"] * d["importance"].fillna(top / 2) / top
+    d["rank_cat"] = d["category"].map({"M": 0, "O": 1, "A": 2})
+    d = d.sort_values(["rank_cat", "impact"], ascending=[True, False])
+    d["priority"] = np.arange(1, len(d) + 1)
+    return d[["feature", "category", "frequency", "importance", "better", "worse", "impact", "priority"]].reset_index(drop=True)
+
+
+def disagreement(ev_by: pd.DataFrame, group: str, rule: str = "cat_mom", min_n: int = 30) -> pd.DataFrame:
+    """Features whose category differs between groups (segments, tiers), counting only groups
+    with at least ``min_n`` answers: feature × group table of categories (weak cells
+    missing), features with one category across groups dropped."""
+    ok = ev_by[ev_by["total"] >= min_n]
+    wide = ok.pivot(index="feature", columns=group, values=rule)
+    differs = wide.nunique(axis=1) > 1
+    return wide[differs]

@@ -235,3 +235,29 @@ def histogram(values, title: str, xlabel: str, ylabel: str, log: bool = True, bi
     sns.despine(ax=ax)
     fig.tight_layout()
     return fig
+
+
+def better_worse(df, label: str, title: str, xlabel: str, ylabel: str, quadrants: dict, size: str | None = None):
+    """Kano's Better–Worse map: |Worse| across, Better up, quadrants at 0.5 named by
+    ``quadrants`` (keys A, O, M, I), one labelled point per feature (sized by ``size``)."""
+    if absent(df, title):
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    x, y = df["worse"].abs(), df["better"]
+    s = 60 + 240 * (df[size] - df[size].min()) / max(float(df[size].max() - df[size].min()), 1e-9) if size else 80
+    ax.scatter(x, y, s=s, color=sns.color_palette(PALETTE)[4], alpha=0.8, zorder=3)
+    for xi, yi, name in zip(x, y, df[label]):
+        ax.annotate(str(name), (xi, yi), xytext=(5, 4), textcoords="offset points", fontsize=9)
+    ax.axvline(0.5, color="#888888", linewidth=1, linestyle="--")
+    ax.axhline(0.5, color="#888888", linewidth=1, linestyle="--")
+    for key, (qx, qy) in {"A": (0.02, 0.97), "O": (0.98, 0.97), "I": (0.02, 0.03), "M": (0.98, 0.03)}.items():
+        ax.text(qx, qy, quadrants[key], transform=ax.transAxes, ha="left" if qx < 0.5 else "right",
+                va="top" if qy > 0.5 else "bottom", fontsize=10, color="#c0392b", fontweight="bold")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig

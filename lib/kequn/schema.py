@@ -84,8 +84,8 @@ CONTRACT: dict[str, list[Column]] = {
     ],
     "kano": [
         Column("respondent_id", "id", True), Column("customer_id", "id"),
-        Column("feature", "text", True), Column("functional", "text", True),
-        Column("dysfunctional", "text", True), Column("importance", "number", lo=1, hi=5),
+        Column("feature", "text", True), Column("functional", "kano_answer", True),
+        Column("dysfunctional", "kano_answer", True), Column("importance", "number", lo=1, hi=5),
     ],
 }
 PSY_PREFIX = "psy_"  # customers: any number of psy_* survey scales are kept as numbers

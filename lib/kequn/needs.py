@@ -1,0 +1,88 @@
+"""Needs-based groups (客户需求分群): a score per need for every buyer, from stated rules.
+
+Each need is the mean percentile (among buyers, 0–1) of the signals the data has for it —
+behaviour the customer showed, and survey scales they stated:
+
+- price-seeking (价格敏感型): share of orders on discount, share with a coupon, stated price
+  sensitivity;
+- service-seeking (服务导向型): feedback and complaints per year, share of orders in assisted
+  channels (``service_channels``: store, phone), stated service expectation;
+- quality-seeking (品质导向型): order value, number of categories bought, stated quality focus.
+
+A customer's group is the need with the highest score when it is at least ``min_score`` and
+leads the next by ``min_gap``; otherwise "balanced" (no dominant need). Percentiles, not raw
+values, so that one extreme order or a skewed scale does not decide; the signals behind each
+score are returned so every label can be explained.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NEEDS = ("price", "service", "quality")
+DEFAULTS = {"min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"]}
+
+
+def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, pd.Series]]:
+    """The columns behind each need (name → values per customer); absent columns are skipped."""
+    f = features
+    years = (pd.to_numeric(f.get("tenure_days"), errors="coerce") / 365.25).clip(lower=0.25) if "tenure_days" in f else 1.0
+    out: dict[str, dict[str, pd.Series]] = {n: {} for n in NEEDS}
+    for col in ("discount_share", "coupon_share", "psy_price_sensitivity"):
+        if col in f:
+            out["price"][col] = f[col]
+    for col in ("feedback", "complaints"):
+        if col in f:
+            out["service"][col] = f[col] / years
+    chans = [c for c in f.columns if c.startswith("chan_") and c[5:].lower() in {s.lower() for s in service_channels}]
+    if chans:
+        out["service"]["assisted_channel_share"] = f[chans].sum(axis=1)
+    if "psy_service_expectation" in f:
+        out["service"]["psy_service_expectation"] = f["psy_service_expectation"]
+    if "avg_order_value" in f:
+        out["quality"]["avg_order_value"] = f["avg_order_value"]
+    cats = [c for c in f.columns if c.startswith("cat_")]
+    if cats:
+        out["quality"]["categories_bought"] = (f[cats] > 0).sum(axis=1).where(f[cats].notna().any(axis=1))
+    if "psy_quality_focus" in f:
+        out["quality"]["psy_quality_focus"] = f["psy_quality_focus"]
+    return out
+
+
+def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
+    """Columns customer_id, score_price, score_service, score_quality (0–1, missing for
+    customers who never bought), needs_group (price / service / quality / balanced; missing for
+    non-buyers), reason (the group's strongest signal and its percentile). ``attrs['signals']``
+    lists the signals used per need."""
+    s = {**DEFAULTS, **(settings or {})}
+    buyer = (features["orders"] > 0).to_numpy() if "orders" in features else np.ones(len(features), bool)
+    sig = signals(features, s["service_channels"])
+    out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy()})
+    pct: dict[str, pd.DataFrame] = {}
+    for need, cols in sig.items():
+        if not cols:
+            out[f"score_{need}"] = np.nan
+            continue
+        ranks = pd.DataFrame({c: pd.to_numeric(v, errors="coerce").where(buyer).rank(pct=True) for c, v in cols.items()})
+        pct[need] = ranks.reset_index(drop=True)
+        out[f"score_{need}"] = ranks.mean(axis=1, skipna=True).to_numpy()
+    scores = out[[f"score_{n}" for n in NEEDS]].to_numpy()
+    filled = np.where(np.isnan(scores), -1.0, scores)
+    order = np.argsort(-filled, axis=1)
+    best, second = np.take_along_axis(filled, order[:, :1], 1)[:, 0], np.take_along_axis(filled, order[:, 1:2], 1)[:, 0]
+    dominant = (best >= s["min_score"]) & (best - np.maximum(second, 0) >= s["min_gap"])
+    group = np.where(dominant, np.array(NEEDS)[order[:, 0]], "balanced")
+    out["needs_group"] = pd.Series(np.where(buyer, group, None), dtype="object")
+    reason = np.full(len(out), None, dtype=object)
+    for i, need in enumerate(NEEDS):
+        if need not in pct:
+            continue
+        sel = np.flatnonzero(buyer & dominant & (order[:, 0] == i))
+        if len(sel):
+            top = pct[need].iloc[sel]
+            col = top.idxmax(axis=1)
+            val = top.max(axis=1)
+            reason[sel] = [f"{c} P{round(100 * v)}" for c, v in zip(col, val)]
+    out["reason"] = reason
+    out.attrs["signals"] = {n: list(c) for n, c in sig.items()}
+    return out
