@@ -44,6 +44,12 @@ def test_reports_and_artifacts_exist_without_code(e2e):
                  "Customer lifecycle", "Value and lifecycle by segment",
                  "This is the first value analysis of this data set"):
         assert text in val_html, text
+    needs_html = (rep / "latest" / "04_needs.html").read_text(encoding="utf-8")
+    assert not CODE_MARKERS.search(needs_html) and needs_html.count("<img") >= 3
+    for text in ("Kano categories", "Better–Worse", "Key needs", "Kano categories by segment",
+                 "Kano categories by value tier", "Needs groups: price, service, quality",
+                 "Against the demo data's planted personas"):
+        assert text in needs_html, text
     seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
     assert "This is the first segmentation of this data set" in seg_html
@@ -68,6 +74,11 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     buyers = val["orders"] > 0
     assert val.loc[buyers, "clv"].notna().all() and (val.loc[buyers, "clv"] >= 0).all()
     assert val.loc[~buyers, "stage"].eq("potential").all() and val["churn_risk"].dropna().between(0, 1).all()
+    nd = pd.read_parquet(proc / "needs.parquet")
+    assert list(nd.columns) == ["customer_id", "score_price", "score_service", "score_quality", "needs_group", "reason"]
+    assert nd["customer_id"].tolist() == feats["customer_id"].tolist()
+    nj = json.loads((proc / "needs.json").read_text())
+    assert len(nj["categories"]) == 8 and set(nj["categories"].values()) <= set("MOAIRQ")
     figures = json.loads((proc / "value.json").read_text())
     assert figures["bgnbd"] and figures["holdout"]["customers"] > 0 and figures["truth"]["churn_auc"] > 0.85
 

@@ -35,6 +35,10 @@ DEFAULTS = {
         "lifecycle": {"new_days": 90, "sleeping_after": 2.0, "churned_after": 4.0, "min_rhythm_days": 30,
                       "churn_p_alive": 0.2, "risk_days": 90},
     },
+    "needs": {
+        "kano_table": "standard", "kano_rule": "mom", "kano_margin": 0.05, "kano_min_n": 30,
+        "min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"],
+    },
 }
 
 

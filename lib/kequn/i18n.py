@@ -536,6 +536,84 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.kano_no_pairs": ("宽表的列名应为 <功能>_functional、<功能>_dysfunctional（可选 <功能>_importance）",
                           "name wide columns <feature>_functional, <feature>_dysfunctional (optionally <feature>_importance)"),
     "v.no_buyers": ("数据中没有购买过的客户：RFM、价值分层和 CLV 无从计算。", "No customer in this data has bought anything: RFM, value tiers and CLV cannot be computed."),
+    # stage 04: needs
+    "needs.title": ("客户需求", "Customer needs"),
+    "needs.intro": ("本报告回答客户需要什么：用 Kano 模型把各项功能分为基本需求（M）、期望需求（O）、意外需求（A）、无差异（I）、"
+                    "反向（R）和可疑（Q），按客户群和价值层比较，列出重点需求；再按行为和问卷为每位客户打出价格、服务、品质三种需求的得分并分组。",
+                    "This report answers what customers need: the Kano model sorts each feature into must-be (M), "
+                    "one-dimensional (O), attractive (A), indifferent (I), reverse (R) and questionable (Q), compares "
+                    "segments and value tiers and lists the key needs; then every customer gets a price, service and "
+                    "quality need score from behaviour and survey answers, and a needs group."),
+    "nsec.kano": ("Kano 分类", "Kano categories"),
+    "nsec.kano_none": ("此数据没有 Kano 问卷（kano 表），跳过 Kano 分析。", "This data has no Kano survey (kano table); the Kano analysis is skipped."),
+    "nsec.kano_note": ("评价表：{table}；每项功能的类别按{rule}确定（带 * 的回答少于 {min_n} 个或全部相同，仅供参考）。"
+                       "Better = (A+O)/(A+O+M+I)，Worse = −(O+M)/(A+O+M+I)；Fong 检验比较最多的两个类别是否显著不同。",
+                       "Evaluation table: {table}; each feature's category by {rule} (* = fewer than {min_n} answers or all "
+                       "alike: indicative only). Better = (A+O)/(A+O+M+I), Worse = −(O+M)/(A+O+M+I); Fong's test says "
+                       "whether the two largest categories differ significantly."),
+    "k.table.standard": ("标准表（Berger 等，1993）", "standard (Berger et al. 1993)"),
+    "k.table.modified": ("修正表（Pouliot：理应如此/理应如此、能忍受/能忍受记为 Q）", "modified (Pouliot: expect/expect and live-with/live-with are Q)"),
+    "k.rule.mode": ("最多的类别", "the most frequent category"),
+    "k.rule.mom": ("最多的类别，与最多者相差不到 {margin} 的类别按 M > O > A > I 取舍", "the most frequent category, with categories within {margin} of it decided by M > O > A > I"),
+    "k.rule.aom": ("若 O+A+M 多于 I+R+Q 取 M、O、A 中最多者，否则取 I、R、Q 中最多者", "the largest of M, O, A if O+A+M exceeds I+R+Q, else the largest of I, R, Q"),
+    "k.feature": ("功能", "Feature"), "k.answers": ("回答数", "Answers"), "k.category": ("类别", "Category"),
+    "k.mode": ("众数类别", "Mode"), "k.total_strength": ("总强度", "Total strength"),
+    "k.category_strength": ("类别强度", "Category strength"), "k.fong": ("Fong 检验", "Fong test"),
+    "k.sig": ("显著", "significant"), "k.ns": ("不显著", "not significant"),
+    "kano.M": ("基本需求（M）", "Must-be (M)"), "kano.O": ("期望需求（O）", "One-dimensional (O)"),
+    "kano.A": ("意外需求（A）", "Attractive (A)"), "kano.I": ("无差异（I）", "Indifferent (I)"),
+    "kano.R": ("反向（R）", "Reverse (R)"), "kano.Q": ("可疑（Q）", "Questionable (Q)"),
+    "kano.short.M": ("M 基本", "M"), "kano.short.O": ("O 期望", "O"), "kano.short.A": ("A 意外", "A"),
+    "kano.short.I": ("I 无差异", "I"), "kano.short.R": ("R 反向", "R"), "kano.short.Q": ("Q 可疑", "Q"),
+    "k.bw_title": ("Better–Worse 图", "Better–Worse map"), "k.bw_x": ("|Worse|：没有它时的不满", "|Worse|: dissatisfaction without it"),
+    "k.bw_y": ("Better：有它时的满意", "Better: satisfaction with it"),
+    "k.q.A": ("意外需求", "Attractive"), "k.q.O": ("期望需求", "One-dimensional"), "k.q.M": ("基本需求", "Must-be"),
+    "k.q.I": ("无差异", "Indifferent"),
+    "nsec.continuous": ("连续得分（DuMouchel）", "Continuous scores (DuMouchel)"),
+    "nsec.continuous_note": ("答案按非对称量表计分（正向：喜欢 4、理应如此 2、无所谓 0、能忍受 −1、不喜欢 −2；反向相反），"
+                             "取每项功能的平均值；自评重要性为平均值。",
+                             "Answers scored on the asymmetric scale (functional: like 4, expect 2, neutral 0, live with −1, "
+                             "dislike −2; dysfunctional the mirror), averaged per feature; self-stated importance averaged."),
+    "k.functional": ("正向得分", "Functional score"), "k.dysfunctional": ("反向得分", "Dysfunctional score"),
+    "k.importance": ("重要性", "Importance"),
+    "nsec.key_needs": ("重点需求", "Key needs"),
+    "nsec.key_needs_note": ("规则：只列基本、期望、意外需求；先基本需求（缺了会流失客户），再期望需求（满意随之升降），再意外需求（有了才惊喜）；"
+                            "同类按影响 = Better + |Worse| 排序{imp}。",
+                            "Rule: must-be, one-dimensional and attractive features only; must-be first (missing it loses "
+                            "customers), then one-dimensional (satisfaction moves with it), then attractive (delights when "
+                            "present); within a category by impact = Better + |Worse|{imp}."),
+    "k.imp_note": ("，乘以平均重要性 ÷ 量表最大值", ", times mean importance ÷ the scale's maximum"),
+    "k.priority": ("优先级", "Priority"), "k.frequency": ("该类别占比", "Share in category"), "k.impact": ("影响", "Impact"),
+    "nsec.by_segment": ("各客户群的 Kano 类别", "Kano categories by segment"),
+    "nsec.by_tier": ("各价值层的 Kano 类别", "Kano categories by value tier"),
+    "nsec.disagree": ("类别不一致的功能", "Features where groups disagree"),
+    "nsec.disagree_none": ("各组对每项功能的类别一致（只比较回答不少于 {n} 个的组）。", "Groups agree on every feature (groups with at least {n} answers)."),
+    "nsec.by_group_none": ("没有可用的分组（{what}阶段尚未运行，或问卷未关联客户）。", "No groups to compare ({what} stage has not run, or the survey is not linked to customers)."),
+    "n.what.segment": ("分群", "segmentation"), "n.what.tier": ("价值", "value"),
+    "nsec.groups": ("需求分群：价格、服务、品质", "Needs groups: price, service, quality"),
+    "nsec.groups_note": ("每种需求的得分 = 下列信号在购买客户中的百分位的平均（0–1）；得分最高的需求达到 {min_score} 且领先第二名 {gap} 时归入该组，"
+                         "否则为“均衡”。",
+                         "Each need's score is the mean percentile among buyers (0–1) of the signals below; a customer "
+                         "joins the group of their highest need when it reaches {min_score} and leads the next by {gap}, "
+                         "otherwise “balanced”."),
+    "n.need": ("需求", "Need"), "n.signals": ("信号", "Signals"), "n.group": ("需求组", "Needs group"),
+    "n.score_price": ("价格得分", "Price score"), "n.score_service": ("服务得分", "Service score"),
+    "n.score_quality": ("品质得分", "Quality score"),
+    "need.price": ("价格敏感型", "Price-seeking"), "need.service": ("服务导向型", "Service-seeking"),
+    "need.quality": ("品质导向型", "Quality-seeking"), "need.balanced": ("均衡型", "Balanced"),
+    "n.groups_chart": ("需求组", "Needs groups"), "nsec.groups_by_segment": ("各客户群的需求组构成", "Needs groups within each segment"),
+    "nsec.needs_truth": ("与演示数据的真实画像对照", "Against the demo data's planted personas"),
+    "n.truth_note": ("演示数据中，“精打细算”画像应为价格型，“品质”画像为品质型，“服务”画像为服务型。下表是各画像被分入各组的比例。",
+                     "In the demo data the bargain persona should be price-seeking, premium quality-seeking and service "
+                     "service-seeking. The table gives the share of each persona in each group."),
+    "n.persona": ("画像（真实）", "Persona (planted)"),
+    "k.respondents": ("受访者", "Respondents"), "k.features": ("功能数", "Features"),
+    "k.missing": ("缺少答案而未计入", "Left out for a missing answer"),
+    "persona.bargain": ("精打细算", "Bargain hunters"), "persona.premium": ("品质", "Premium"),
+    "persona.trendy": ("潮流", "Trendy"), "persona.family": ("家庭", "Family"), "persona.silver": ("银发", "Silver"),
+    "persona.service": ("服务", "Service"), "persona.oneoff": ("一次性", "One-off"),
+    "f.assisted_channel_share": ("人工渠道订单占比", "Share of orders in assisted channels"),
+    "f.categories_bought": ("购买过的品类数", "Categories bought"),
 }
 
 

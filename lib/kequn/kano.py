@@ -85,6 +85,7 @@ def parse(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> pd
                                      rule=" / ".join(TABLES))])
     problems = []
     out = kano.copy()
+    out["feature"] = out["feature"].astype(str)  # a categorical from intake would leak into every mapped column
     for col, short in (("functional", "f"), ("dysfunctional", "d")):
         codes, unknown = answer_codes(out[col])
         out[short] = codes

@@ -1,0 +1,190 @@
+"""Stage 04 glue: the steps of ``notebooks/04_needs.ipynb`` as one call each, and the tables
+they show, in the report's language.
+
+Writes ``needs.parquet`` (customer_id, score_price, score_service, score_quality,
+needs_group, reason) and ``needs.json`` (figures for the summary stage) into the run's folder.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import kano, needs
+from .clustering import segment_label
+from .config import resolve
+from .i18n import t
+from .io import write_table_atomic
+from .problems import InputError, Problem
+
+TIER_ORDER = ("key", "important", "ordinary", "small")
+RULE_COLUMN = {"mode": "cat_mode", "mom": "cat_mom", "aom": "cat_aom"}
+
+
+def settings_check(n: dict) -> None:
+    rules = [("needs.kano_table", n["kano_table"], n["kano_table"] in kano.TABLES, " / ".join(kano.TABLES)),
+             ("needs.kano_rule", n["kano_rule"], n["kano_rule"] in RULE_COLUMN, " / ".join(RULE_COLUMN)),
+             ("needs.kano_margin", n["kano_margin"], 0 <= n["kano_margin"] < 0.5, "0–0.5"),
+             ("needs.kano_min_n", n["kano_min_n"], n["kano_min_n"] >= 1, "≥ 1"),
+             ("needs.min_score", n["min_score"], 0 <= n["min_score"] <= 1, "0–1"),
+             ("needs.min_gap", n["min_gap"], 0 <= n["min_gap"] < 1, "0–1")]
+    problems = [Problem.of("bad_setting", "config", name=k, value=v, rule=r) for k, v, ok, r in rules if not ok]
+    if problems:
+        raise InputError(problems)
+
+
+def load_answers(processed_dir, n: dict) -> pd.DataFrame | None:
+    """The run's Kano answers with their category (``kano.parse``), joined to the customer's
+    segment and value tier when those stages ran; None when the export has no Kano survey."""
+    folder = resolve(processed_dir)
+    p = folder / "clean" / "kano.parquet"
+    if not p.exists():
+        return None
+    a = kano.parse(pd.read_parquet(p), file="kano", table=n["kano_table"])
+    missing = a.attrs["missing"]
+    for name, cols in (("segments.parquet", ["segment", "segment_name"]), ("value.parquet", ["tier"])):
+        q = folder / name
+        if q.exists() and "customer_id" in a:
+            a = a.merge(pd.read_parquet(q, columns=["customer_id"] + cols), on="customer_id", how="left")
+    a.attrs["missing"] = missing
+    return a
+
+
+def category_table(ev: pd.DataFrame, rule: str, lang: str) -> pd.DataFrame:
+    """Per feature: answers, shares of M O A I R Q, category by the chosen rule (and the
+    mode), strengths, Better, Worse and Fong's verdict."""
+    col = RULE_COLUMN[rule]
+    out = pd.DataFrame({t("k.feature", lang): ev["feature"], t("k.answers", lang): ev["total"]})
+    for c in kano.CATEGORIES:
+        out[t(f"kano.short.{c}", lang)] = ev[f"share_{c}"]
+    out[t("k.category", lang)] = [t(f"kano.{c}", lang) + (" *" if w else "") for c, w in zip(ev[col], ev["weak"])]
+    out[t("k.mode", lang)] = ev["cat_mode"].map(lambda c: t(f"kano.short.{c}", lang))
+    out[t("k.total_strength", lang)] = ev["total_strength"]
+    out[t("k.category_strength", lang)] = ev["category_strength"]
+    out["Better"] = ev["better"].round(3)
+    out["Worse"] = ev["worse"].round(3)
+    out[t("k.fong", lang)] = ev["fong_significant"].map(lambda s: t("k.sig" if s else "k.ns", lang))
+    return out
+
+
+def share_columns(lang: str) -> list[str]:
+    return [t(f"kano.short.{c}", lang) for c in kano.CATEGORIES] + [t("k.total_strength", lang), t("k.category_strength", lang)]
+
+
+def key_needs_table(kn: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({t("k.priority", lang): kn["priority"], t("k.feature", lang): kn["feature"],
+                         t("k.category", lang): kn["category"].map(lambda c: t(f"kano.{c}", lang)),
+                         t("k.frequency", lang): kn["frequency"], t("k.importance", lang): kn["importance"],
+                         "Better": kn["better"].round(3), "Worse": kn["worse"].round(3),
+                         t("k.impact", lang): kn["impact"].round(3)})
+
+
+def by_group(a: pd.DataFrame, group: str, n: dict, lang: str):
+    """(categories per feature × group in words, features where groups disagree in words,
+    the evaluation) for ``group`` (segment or tier); (None, None, None) when absent."""
+    if group not in a or a[group].isna().all():
+        return None, None, None
+    col = RULE_COLUMN[n["kano_rule"]]
+    ev = kano.evaluate(kano.tally(a.dropna(subset=[group]), by=(group, "feature")), n["kano_margin"], n["kano_min_n"])
+    names = _group_names(a, group, lang)
+    wide = ev.pivot(index="feature", columns=group, values=col)
+    weak = ev.pivot(index="feature", columns=group, values="weak")
+    order = [g for g in TIER_ORDER if g in wide.columns] if group == "tier" else sorted(wide.columns)
+    wide, weak = wide[order], weak[order]
+    words = wide.apply(lambda s: s.map(lambda c: t(f"kano.short.{c}", lang))).where(~weak.astype(bool), "—")
+    words.columns = [names.get(g, g) for g in words.columns]
+    dis = kano.disagreement(ev, group, col, n["kano_min_n"])
+    dis = dis[[g for g in order if g in dis.columns]]
+    dis_words = dis.apply(lambda s: s.map(lambda c: t(f"kano.short.{c}", lang) if isinstance(c, str) else "—"))
+    dis_words.columns = [names.get(g, g) for g in dis_words.columns]
+    return (words.rename_axis(t("k.feature", lang)).reset_index(), dis_words.rename_axis(t("k.feature", lang)).reset_index(),
+            ev)
+
+
+def _group_names(a: pd.DataFrame, group: str, lang: str) -> dict:
+    if group == "segment":
+        pairs = a[["segment", "segment_name"]].dropna().drop_duplicates("segment")
+        return {s: segment_label(int(s), n) for s, n in zip(pairs["segment"], pairs["segment_name"])}
+    return {g: t(f"tier.{g}", lang) for g in a[group].dropna().unique()}
+
+
+def needs_table(scores: pd.DataFrame, segments: pd.DataFrame | None, lang: str) -> pd.DataFrame:
+    """Per needs group: customers, share, mean score per need."""
+    s = scores[scores["needs_group"].notna()]
+    rows = []
+    for g in needs.NEEDS + ("balanced",):
+        sel = s[s["needs_group"] == g]
+        row = {t("n.group", lang): t(f"need.{g}", lang), t("customers", lang): len(sel),
+               t("share_of_customers", lang): len(sel) / len(s) if len(s) else np.nan}
+        for need in needs.NEEDS:
+            row[t(f"n.score_{need}", lang)] = sel[f"score_{need}"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def needs_by_segment(scores: pd.DataFrame, segments: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Share of each needs group within each segment."""
+    m = scores.merge(segments[["customer_id", "segment", "segment_name"]], on="customer_id")
+    m = m[m["needs_group"].notna()]
+    tab = pd.crosstab([m["segment"], m["segment_name"]], m["needs_group"], normalize="index")
+    tab = tab.reindex(columns=list(needs.NEEDS) + ["balanced"], fill_value=0.0)
+    tab.index = [segment_label(int(s), n) for s, n in tab.index]
+    tab.columns = [t(f"need.{c}", lang) for c in tab.columns]
+    return tab
+
+
+def signals_table(attrs: dict, lang: str, labels: dict) -> pd.DataFrame:
+    """Which signals make each need's score (the explainable rule behind the groups)."""
+    from .segment_profile import feature_label
+    sep = "、" if lang == "zh" else ", "
+    return pd.DataFrame({t("n.need", lang): [t(f"need.{k}", lang) for k in attrs],
+                         t("n.signals", lang): [sep.join(feature_label(c, lang, labels) for c in v) or "—"
+                                               for v in attrs.values()]})
+
+
+def write_needs(processed_dir, scores: pd.DataFrame):
+    return write_table_atomic(scores, resolve(processed_dir) / "needs.parquet")
+
+
+def save_summary(processed_dir, figures: dict):
+    from .stage_profiling import save_figures
+    return save_figures(processed_dir, "needs", figures)
+
+
+def continuous_table(cont: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = pd.DataFrame({t("k.feature", lang): cont["feature"], t("k.functional", lang): cont["functional"].round(2),
+                        t("k.dysfunctional", lang): cont["dysfunctional"].round(2)})
+    if "importance" in cont:
+        out[t("k.importance", lang)] = cont["importance"].round(2)
+    return out
+
+
+def load_segments(processed_dir) -> pd.DataFrame | None:
+    p = resolve(processed_dir) / "segments.parquet"
+    return pd.read_parquet(p) if p.exists() else None
+
+
+def needs_truth(data_dir, privacy: dict, scores: pd.DataFrame, lang: str) -> pd.DataFrame | None:
+    """On generated data: share of each planted persona in each needs group (None for real data)."""
+    from .privacy import load_salt, pseudonymize
+    p = resolve(data_dir) / "_truth" / "customers.parquet"
+    if not p.exists():
+        return None
+    truth = pd.read_parquet(p, columns=["customer_id", "persona"])
+    salt = load_salt((privacy or {}).get("salt"), resolve((privacy or {}).get("salt_file") or "data/.salt"))
+    persona = pd.Series(truth["persona"].to_numpy(), index=pseudonymize(truth["customer_id"], salt).to_numpy())
+    s = scores[scores["needs_group"].notna()]
+    tab = pd.crosstab(s["customer_id"].map(persona), s["needs_group"], normalize="index")
+    tab = tab.reindex(columns=list(needs.NEEDS) + ["balanced"], fill_value=0.0)
+    tab.index = [t(f"persona.{p}", lang) for p in tab.index]
+    tab.columns = [t(f"need.{c}", lang) for c in tab.columns]
+    return tab.rename_axis(t("n.persona", lang))
+
+
+def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, disagree: dict) -> dict:
+    """Figures of this stage for the summary stage and the nbval check (needs.json)."""
+    out = {"run": run, "lang": lang, "groups": scores["needs_group"].value_counts().to_dict(), "disagree": disagree}
+    if ev is not None:
+        out["categories"] = ev.set_index("feature")[rule_col].to_dict()
+        out["better_worse"] = ev.set_index("feature")[["better", "worse"]].round(4).to_dict("index")
+        out["key_needs"] = key["feature"].tolist() if key is not None else []
+    return out
