@@ -37,7 +37,9 @@ STEPS = {
     "02 hdbscan: prepare, fit, assign": "hdbscan",
     "02 stability (20 refits)": "stability",
     "03 btyd summary, BG/NBD, Gamma-Gamma, CLV": "clv",
-    "stages 01+02 (make report)": None,
+    "04 kano: 1M answer pairs": "kano",
+    "04 propensity: splits, fits, scores, lists": "propensity",
+    "all stages (make report)": None,
 }
 # Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
 WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); r = subprocess.run({cmd!r}); "
@@ -53,6 +55,8 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
         return [sys.executable, str(ROOT / "bench" / "clustering_step.py"), STEPS[step], str(d)]
     if step.startswith("03 "):
         return [sys.executable, str(ROOT / "bench" / "clv_step.py"), str(d)]
+    if step.startswith("04 "):
+        return [sys.executable, str(ROOT / "bench" / "needs_step.py"), STEPS[step], str(d)]
     return [sys.executable, "-c", STEPS[step].format(n=n, k=k, d=d, fmt="csv" if n <= 200_000 else "parquet")]
 
 
@@ -83,7 +87,7 @@ def main() -> int:
             rows.append(row)
             print(f"{size:>10} {step:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
                   flush=True)
-            if step.startswith("03 ") and p.stderr.strip():  # the step's own split of its time
+            if step.startswith(("03 ", "04 ")) and p.stderr.strip():  # the step's own split of its time
                 print(p.stderr.strip().splitlines()[-1], flush=True)
                 row["detail"] = p.stderr.strip().splitlines()[-1].strip()
     rows.append(vs_lifetimes(Path(a.out)))

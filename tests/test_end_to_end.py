@@ -48,8 +48,12 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     assert not CODE_MARKERS.search(needs_html) and needs_html.count("<img") >= 3
     for text in ("Kano categories", "Better–Worse", "Key needs", "Kano categories by segment",
                  "Kano categories by value tier", "Needs groups: price, service, quality",
-                 "Against the demo data's planted personas"):
+                 "Against the demo data's planted personas", "Purchase propensity and target lists", "Target lists"):
         assert text in needs_html, text
+    targets = pd.read_csv(rep / "latest" / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
+    assert list(targets.columns) == ["customer_id", "category", "segment", "segment_name", "score", "rank", "reasons"]
+    assert targets["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all() and targets["score"].between(0, 1).all()
+    assert 'href="actions/propensity_targets.csv"' in (rep / "latest" / "index.html").read_text(encoding="utf-8")
     seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
     assert "This is the first segmentation of this data set" in seg_html

@@ -38,6 +38,7 @@ DEFAULTS = {
     "needs": {
         "kano_table": "standard", "kano_rule": "mom", "kano_margin": 0.05, "kano_min_n": 30,
         "min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"],
+        "horizon_days": 90, "top_categories": 8, "target_share": 0.1,
     },
 }
 

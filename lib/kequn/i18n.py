@@ -614,6 +614,40 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "persona.service": ("服务", "Service"), "persona.oneoff": ("一次性", "One-off"),
     "f.assisted_channel_share": ("人工渠道订单占比", "Share of orders in assisted channels"),
     "f.categories_bought": ("购买过的品类数", "Categories bought"),
+    "index.actions": ("行动名单（CSV）", "Action lists (CSV)"),
+    "action.propensity_targets": ("各品类目标客户名单", "Target customers per category"),
+    "p.r.orders+": ("订单多", "many orders"), "p.r.orders-": ("订单少", "few orders"),
+    "p.r.spend+": ("消费高", "high spend"), "p.r.spend-": ("消费低", "low spend"),
+    "p.r.recency-": ("最近刚买过", "bought recently"), "p.r.recency+": ("很久没买", "long since the last order"),
+    "p.r.tenure+": ("老客户", "long-standing customer"), "p.r.tenure-": ("新客户", "new customer"),
+    "p.r.orders_recent+": ("近 90 天订单多", "many orders in the last 90 days"),
+    "p.r.orders_recent-": ("近 90 天订单少", "few orders in the last 90 days"),
+    "p.r.n+": ("常买{cat}", "often buys {cat}"), "p.r.n-": ("很少买{cat}", "rarely buys {cat}"),
+    "p.r.rec_self-": ("最近买过{cat}", "bought {cat} recently"), "p.r.rec_self+": ("很久没买{cat}", "long since buying {cat}"),
+    "p.r.share_self+": ("{cat}占其订单多", "{cat} is a large share of their orders"),
+    "p.r.share_self-": ("{cat}占其订单少", "{cat} is a small share of their orders"),
+    "nsec.propensity": ("购买可能性评分与目标客户名单", "Purchase propensity and target lists"),
+    "nsec.propensity_note": ("每个品类一个逻辑回归模型：用 {train} 当天已知的购买记录（最近一次购买、频次、金额、近 90 天订单、各品类订单与距上次购买天数）"
+                             "预测其后 {h} 天是否购买该品类；在从未参与训练的下一期（{evalc} 之后 {h} 天）检验；最后用最近一期重新拟合，为 {as_of} 之后 {h} 天打分。",
+                             "One logistic regression per category: what was known on {train} (recency, frequency, spend, "
+                             "orders in the last 90 days, orders and days since the last order per category) predicts a "
+                             "purchase in the category in the following {h} days; it is judged on the next period, which "
+                             "training never saw ({h} days after {evalc}); refitted on that latest period, it scores the "
+                             "{h} days after {as_of}."),
+    "p.category": ("品类", "Category"), "p.base_rate": ("实际购买率", "Base rate"), "p.auc": ("AUC", "AUC"),
+    "p.lift": ("前 10% 提升度", "Lift, top 10%"), "p.brier": ("Brier 分数", "Brier score"),
+    "p.cal_title": ("校准：预测概率与实际购买率（检验期，全部品类）", "Calibration: predicted vs observed (test period, all categories)"),
+    "p.cal_x": ("平均预测概率（十等分）", "Mean predicted probability (deciles)"), "p.cal_y": ("实际购买率", "Observed purchase rate"),
+    "p.observed": ("实际", "Observed"),
+    "nsec.targets": ("目标客户名单", "Target lists"),
+    "p.targets_note": ("每个品类得分最高的 {share} 客户写入 {file}（假名编号、品类、客户群、得分、排名、理由）。下表为各品类名单按客户群的人数，以及第一个品类的前 10 名。",
+                       "The top {share} of customers per category are written to {file} (pseudonymous id, category, "
+                       "segment, score, rank, reasons). Below: list sizes per category and segment, and the top 10 of "
+                       "the first category."),
+    "p.score": ("得分", "Score"), "p.rank": ("排名", "Rank"), "p.reasons": ("理由", "Reasons"),
+    "p.customer": ("客户（假名）", "Customer (pseudonym)"),
+    "p.skipped": ("这些品类在某一期没有购买者或全部购买，未建模：{cats}", "Not modelled (no buyer, or everyone bought, in a period): {cats}"),
+    "p.none": ("订单没有品类字段，或历史短于两个预测期（2 × {h} 天），不做购买可能性评分。", "Orders have no category, or the history is shorter than two periods (2 × {h} days): no propensity scores."),
 }
 
 

@@ -10,6 +10,7 @@ import html
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 from .i18n import fmt_int, fmt_money, fmt_pct, t
@@ -97,9 +98,19 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
     prev = earlier_runs(reports, run, "index.html")
     prev_txt = (f"{t('index.previous', lang)}: <a href='../{prev[-1].name}/index.html'>{prev[-1].name}</a>"
                 if prev else t("index.previous_none", lang))
+    actions = ""
+    lists = sorted((processed / "actions").glob("*.csv")) if (processed / "actions").exists() else []
+    for src in lists:  # action lists (pseudonymous ids only) travel with the reports
+        dst = rdir / "actions" / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+    if lists:
+        actions = (f"<h2>{t('index.actions', lang)}</h2><ul>"
+                   + "".join(f'<li><a href="actions/{p.name}">{t(f"action.{p.stem}", lang)}</a> ({p.name})</li>' for p in lists)
+                   + "</ul>")
     body = (f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"
             f"<div class='card'>{figures}</div><p>{prev_txt}</p>"
-            f"<h2>{t('index.stages', lang)}</h2><ul>{items}</ul>")
+            f"<h2>{t('index.stages', lang)}</h2><ul>{items}</ul>{actions}")
     write_text_atomic(_page(title, body, lang), rdir / "index.html")
     point_latest(reports, run, lang)
     return rdir / "index.html"

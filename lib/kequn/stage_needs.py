@@ -26,7 +26,10 @@ def settings_check(n: dict) -> None:
              ("needs.kano_margin", n["kano_margin"], 0 <= n["kano_margin"] < 0.5, "0–0.5"),
              ("needs.kano_min_n", n["kano_min_n"], n["kano_min_n"] >= 1, "≥ 1"),
              ("needs.min_score", n["min_score"], 0 <= n["min_score"] <= 1, "0–1"),
-             ("needs.min_gap", n["min_gap"], 0 <= n["min_gap"] < 1, "0–1")]
+             ("needs.min_gap", n["min_gap"], 0 <= n["min_gap"] < 1, "0–1"),
+             ("needs.horizon_days", n["horizon_days"], n["horizon_days"] >= 7, "≥ 7"),
+             ("needs.top_categories", n["top_categories"], 1 <= n["top_categories"] <= 30, "1–30"),
+             ("needs.target_share", n["target_share"], 0 < n["target_share"] <= 1, "0–1")]
     problems = [Problem.of("bad_setting", "config", name=k, value=v, rule=r) for k, v, ok, r in rules if not ok]
     if problems:
         raise InputError(problems)
@@ -180,11 +183,111 @@ def needs_truth(data_dir, privacy: dict, scores: pd.DataFrame, lang: str) -> pd.
     return tab.rename_axis(t("n.persona", lang))
 
 
-def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, disagree: dict) -> dict:
+def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, disagree: dict, prop: dict | None = None
+            ) -> dict:
     """Figures of this stage for the summary stage and the nbval check (needs.json)."""
     out = {"run": run, "lang": lang, "groups": scores["needs_group"].value_counts().to_dict(), "disagree": disagree}
     if ev is not None:
         out["categories"] = ev.set_index("feature")[rule_col].to_dict()
         out["better_worse"] = ev.set_index("feature")[["better", "worse"]].round(4).to_dict("index")
         out["key_needs"] = key["feature"].tolist() if key is not None else []
+    if prop and not prop["none"]:
+        out["propensity"] = prop["figures"].set_index("category")[["auc", "lift_top10", "base_rate"]].round(4).to_dict("index")
     return out
+
+
+# --- purchase propensity -------------------------------------------------------------------------
+
+def propensity_run(processed_dir, quality: dict, n: dict, seed: int) -> dict:
+    """Train / evaluate / score the per-category models on the three time splits (see
+    ``kequn.propensity``). Returns cuts, evaluation figures and calibration (per category),
+    the final models, the scoring snapshot and the categories skipped; {"none": True} when
+    orders have no category or the history is shorter than two horizons."""
+    import pyarrow.parquet as pq
+
+    from . import propensity as pr
+    clean = resolve(processed_dir) / "clean"
+    h = int(n["horizon_days"])
+    as_of = pd.Timestamp(quality["as_of"]).normalize()
+    cut_train, cut_eval = as_of - pd.Timedelta(days=2 * h), as_of - pd.Timedelta(days=h)
+    has_cat = "category" in pq.read_schema(clean / "orders.parquet").names
+    cats = pr.categories(clean, n["top_categories"]) if has_cat else []
+    if not cats:
+        return {"none": True}
+    train = pr.snapshot(clean, cut_train, cats, h)
+    if len(train) < 50:
+        return {"none": True}
+    test = pr.snapshot(clean, cut_eval, cats, h)
+    now = pr.snapshot(clean, as_of, cats, h, labels=False)
+    figs, cals, final, skipped = [], [], [], []
+    for i, c in enumerate(cats):
+        m = pr.fit(train, i, seed)
+        m_final = pr.fit(test, i, seed)
+        if m is None or m_final is None:
+            skipped.append(c)
+            continue
+        f, cal = pr.evaluate(m, test)
+        figs.append(f)
+        cals.append(cal.assign(category=c))
+        final.append(m_final)
+    return {"none": False, "cuts": (cut_train.date(), cut_eval.date(), as_of.date()), "categories": cats,
+            "figures": pd.DataFrame(figs), "calibration": pd.concat(cals, ignore_index=True) if cals else pd.DataFrame(),
+            "models": final, "now": now, "skipped": skipped}
+
+
+def propensity_table(figs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({t("p.category", lang): figs["category"].map(lambda c: t(c, lang)),
+                         t("customers", lang): figs["customers"], t("p.base_rate", lang): figs["base_rate"],
+                         t("p.auc", lang): figs["auc"].round(3), t("p.lift", lang): figs["lift_top10"].round(2),
+                         t("p.brier", lang): figs["brier"].round(4)})
+
+
+def pooled_calibration(cal: pd.DataFrame) -> pd.DataFrame:
+    """Calibration bands of all categories pooled into ten bands of predicted probability."""
+    band = pd.qcut(cal["predicted"].rank(method="first"), 10, labels=False)
+    return cal.groupby(band).apply(lambda g: pd.Series({
+        "predicted": np.average(g["predicted"], weights=g["customers"]),
+        "observed": np.average(g["observed"], weights=g["customers"])}), include_groups=False).reset_index(drop=True)
+
+
+def targets(run: dict, n: dict, segments: pd.DataFrame | None, lang: str) -> pd.DataFrame:
+    """The target lists in the report's language: customer_id, category, segment, score,
+    rank, reasons (words)."""
+    from . import propensity as pr
+    tl = pr.target_list(run["models"], run["now"], n["target_share"])
+    if tl.empty:
+        return tl
+    cols = ["reason_1", "reason_2", "reason_3"]
+    pairs = tl[["category"] + cols].melt(id_vars="category").dropna().drop_duplicates(["category", "value"])
+    said = {(c, r): pr.reason_words(r, run["categories"], c, lang) for c, r in zip(pairs["category"], pairs["value"])}
+    parts = [pd.Series([said.get((c, r)) for c, r in zip(tl["category"], tl[col])], index=tl.index) for col in cols]
+    words = parts[0].fillna("")
+    for p in parts[1:]:  # one translation per distinct (category, reason), joined column-wise
+        words = words.str.cat(p, sep=" / ", na_rep="").str.replace(r"( / )+$", "", regex=True)
+    out = pd.DataFrame({"customer_id": tl["customer_id"], "category": tl["category"].map(lambda c: t(c, lang)),
+                        "score": tl["score"].round(4), "rank": tl["rank"], "reasons": words})
+    if segments is not None:
+        seg = segments.set_index("customer_id")
+        out.insert(2, "segment", out["customer_id"].map(seg["segment"]).astype("Int64"))
+        out.insert(3, "segment_name", out["customer_id"].map(seg["segment_name"]).astype("object"))
+    return out
+
+
+def write_targets(processed_dir, table: pd.DataFrame):
+    """actions/propensity_targets.csv (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
+    return write_table_atomic(table, resolve(processed_dir) / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
+
+
+def targets_by_segment(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    if "segment" not in table:
+        return table.groupby("category").size().rename(t("customers", lang)).reset_index()
+    lab = [segment_label(int(s), nm) if pd.notna(s) else "—" for s, nm in zip(table["segment"], table["segment_name"])]
+    tab = pd.crosstab(table["category"], pd.Series(lab, index=table.index, name=t("seg.segment", lang)))
+    return tab.rename_axis(t("p.category", lang)).reset_index()
+
+
+def top_targets(table: pd.DataFrame, lang: str, n: int = 10) -> pd.DataFrame:
+    first = table[table["category"] == table["category"].iloc[0]].head(n)
+    return pd.DataFrame({t("p.rank", lang): first["rank"], t("p.customer", lang): first["customer_id"],
+                         t("p.category", lang): first["category"], t("p.score", lang): first["score"].round(3),
+                         t("p.reasons", lang): first["reasons"]})
