@@ -46,9 +46,10 @@ def test_reports_and_artifacts_exist_without_code(e2e):
         assert text in val_html, text
     needs_html = (rep / "latest" / "04_needs.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(needs_html) and needs_html.count("<img") >= 3
-    for text in ("Kano categories", "Better–Worse", "Key needs", "Kano categories by segment",
+    for text in ("Kano categories", "Better = (A+O)/(A+O+M+I)", "Key needs", "Kano categories by segment",
                  "Kano categories by value tier", "Needs groups: price, service, quality",
-                 "Against the demo data's planted personas", "Purchase propensity and target lists", "Target lists"):
+                 "Against the demo data's planted personas", "Purchase propensity and target lists", "Target lists",
+                 "Demand trends and forecast"):
         assert text in needs_html, text
     targets = pd.read_csv(rep / "latest" / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
     assert list(targets.columns) == ["customer_id", "category", "segment", "segment_name", "score", "rank", "reasons"]
@@ -114,7 +115,7 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
     for p in sorted(a.rglob("*")):
         if p.is_file() and p.name != "params.yaml":
             other = b / p.relative_to(a)
-            if p.name == "profiling.json":
+            if p.name in ("profiling.json", "needs.json"):
                 assert p.read_text().replace("messy-1", "messy-2") == other.read_text()
             elif p.name == "value.json":  # … and migration against the first
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())

@@ -103,3 +103,17 @@ def test_planted_categories_are_recovered_per_persona(demo):
     solid = m[m["total"] >= 20]
     assert len(solid) >= 0.8 * len(m)
     assert (solid["cat_mode"] == solid["planted"]).mean() >= 0.95
+
+
+def test_weak_surveys_are_flagged_not_crashed():
+    one = kano.parse(pd.DataFrame({"respondent_id": ["r"], "feature": ["x"], "functional": ["喜欢"],
+                                   "dysfunctional": ["不喜欢"]}))
+    ev = kano.evaluate(kano.tally(one)).iloc[0]
+    assert ev["cat_mode"] == "O" and bool(ev["weak"]) and ev["better"] == 1.0
+    same = kano.parse(pd.DataFrame({"respondent_id": [str(i) for i in range(50)], "feature": "x",
+                                    "functional": "I like it", "dysfunctional": "I am neutral"}))
+    ev = kano.evaluate(kano.tally(same)).iloc[0]
+    assert ev["cat_mode"] == "A" and bool(ev["weak"])  # everyone alike: 50 answers, still flagged
+    gaps = kano.parse(pd.DataFrame({"respondent_id": ["1", "2", "3"], "feature": "x",
+                                    "functional": ["喜欢", None, ""], "dysfunctional": ["不喜欢", "不喜欢", "无所谓"]}))
+    assert len(gaps) == 1 and gaps.attrs["missing"] == 2

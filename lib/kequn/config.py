@@ -39,6 +39,7 @@ DEFAULTS = {
         "kano_table": "standard", "kano_rule": "mom", "kano_margin": 0.05, "kano_min_n": 30,
         "min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"],
         "horizon_days": 90, "top_categories": 8, "target_share": 0.1,
+        "trend_measure": "revenue", "trend_window": 12, "trend_alpha": 0.05, "forecast_months": 3, "backtest_origins": 6,
     },
 }
 

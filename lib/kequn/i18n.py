@@ -648,6 +648,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "p.customer": ("客户（假名）", "Customer (pseudonym)"),
     "p.skipped": ("这些品类在某一期没有购买者或全部购买，未建模：{cats}", "Not modelled (no buyer, or everyone bought, in a period): {cats}"),
     "p.none": ("订单没有品类字段，或历史短于两个预测期（2 × {h} 天），不做购买可能性评分。", "Orders have no category, or the history is shorter than two periods (2 × {h} days): no propensity scores."),
+    "nsec.trends": ("需求趋势与预测", "Demand trends and forecast"),
+    "tr.note": ("按月{measure}（只用完整月份，最后一个完整月为 {last}）。趋势：最近 {window} 个月的 Mann–Kendall 检验，p < {alpha} 时为增长或下降，"
+                "否则为平稳；斜率为 Theil–Sen 每月变化占平均水平的比例。预测：指数平滑（阻尼趋势，满两年时加年度季节），80% 预测区间；"
+                "回测：最近 {origins} 个月逐月只用此前数据预测下月，与“下月 = 本月（有季节时为去年同月）”的朴素预测比较。",
+                "Monthly {measure} (complete months only; the last is {last}). Trend: Mann–Kendall test over the "
+                "last {window} months, growing or declining when p < {alpha}, else stable; slope = Theil–Sen change "
+                "per month as a share of the mean level. Forecast: exponential smoothing (damped trend, yearly "
+                "season once two years are known) with an 80% prediction interval. Backtest: each of the last "
+                "{origins} months forecast from the months before it only, against the naive forecast (next month = "
+                "this month, or the same month last year when seasonal)."),
+    "tr.measure.revenue": ("净收入", "net revenue"), "tr.measure.orders": ("订单数", "orders"), "tr.measure.buyers": ("购买客户数", "buyers"),
+    "tr.last": ("最近一月", "Last month"), "tr.direction": ("趋势", "Trend"), "tr.slope": ("每月变化", "Change per month"),
+    "tr.p": ("p 值", "p-value"), "tr.next": ("下月预测", "Next month"), "tr.interval": ("80% 区间", "80% interval"),
+    "tr.mape": ("回测误差（MAPE）", "Backtest MAPE"), "tr.naive_mape": ("朴素预测误差", "Naive MAPE"),
+    "tr.coverage": ("区间覆盖率", "Interval coverage"),
+    "tr.dir.growing": ("增长", "growing"), "tr.dir.declining": ("下降", "declining"), "tr.dir.stable": ("平稳", "stable"),
+    "tr.dir.too_short": ("数据太短", "too short"),
+    "tr.chart": ("各品类月度需求与预测", "Monthly demand and forecast per category"),
+    "tr.history": ("实际", "Actual"), "tr.forecast": ("预测", "Forecast"), "tr.band": ("80% 区间", "80% interval"),
+    "tr.worse_than_naive": ("回测中模型不如朴素预测的品类：{cats}——这些品类的预测仅供参考。", "Categories where the model did worse than the naive forecast in the backtest: {cats} — treat their forecasts with care."),
+    "tr.by_segment": ("各客户群 × 品类的显著趋势（每月变化占比；空白 = 平稳）", "Significant trends by segment × category (change per month; blank = stable)"),
+    "tr.by_segment_none": ("各客户群 × 品类的需求都没有显著趋势。", "No segment × category series has a significant trend."),
+    "tr.none": ("订单没有品类字段或完整月份少于 8 个，不做趋势预测。", "Orders have no category or fewer than 8 complete months: no trends or forecasts."),
 }
 
 

@@ -261,3 +261,30 @@ def better_worse(df, label: str, title: str, xlabel: str, ylabel: str, quadrants
     sns.despine(ax=ax)
     fig.tight_layout()
     return fig
+
+
+def forecast_panels(history: dict, forecasts: dict, title: str, ylabel: str, labels: dict, ncol: int = 2):
+    """One small panel per series: monthly history (``history[name]`` = Series indexed by
+    month) and the forecast mean with its interval band (``forecasts[name]`` = frame with
+    month, mean, lower, upper); ``labels`` names the lines (history, forecast, interval)."""
+    names = [k for k in history if forecasts.get(k) is not None]
+    if not names:
+        return None
+    nrow = -(-len(names) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.0 * nrow), squeeze=False, sharex=True)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    pal = sns.color_palette("deep")
+    for ax, name in zip(axes.flat, names):
+        h, f = history[name], forecasts[name]
+        ax.plot(h.index, h.to_numpy(), color=pal[0], label=labels["history"])
+        ax.plot(f["month"], f["mean"], color=pal[1], marker="o", markersize=3, label=labels["forecast"])
+        ax.fill_between(f["month"], f["lower"], f["upper"], color=pal[1], alpha=0.2, label=labels["interval"])
+        ax.set_title(name, fontsize=10)
+        ax.set_ylabel(ylabel)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.tick_params(axis="x", rotation=30, labelsize=8)
+    axes.flat[0].legend(frameon=False, fontsize=8)
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig

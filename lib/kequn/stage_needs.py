@@ -29,7 +29,13 @@ def settings_check(n: dict) -> None:
              ("needs.min_gap", n["min_gap"], 0 <= n["min_gap"] < 1, "0–1"),
              ("needs.horizon_days", n["horizon_days"], n["horizon_days"] >= 7, "≥ 7"),
              ("needs.top_categories", n["top_categories"], 1 <= n["top_categories"] <= 30, "1–30"),
-             ("needs.target_share", n["target_share"], 0 < n["target_share"] <= 1, "0–1")]
+             ("needs.target_share", n["target_share"], 0 < n["target_share"] <= 1, "0–1"),
+             ("needs.trend_measure", n["trend_measure"], n["trend_measure"] in ("revenue", "orders", "buyers"),
+              "revenue / orders / buyers"),
+             ("needs.trend_window", n["trend_window"], 6 <= n["trend_window"] <= 60, "6–60"),
+             ("needs.trend_alpha", n["trend_alpha"], 0 < n["trend_alpha"] < 0.5, "0–0.5"),
+             ("needs.forecast_months", n["forecast_months"], 1 <= n["forecast_months"] <= 12, "1–12"),
+             ("needs.backtest_origins", n["backtest_origins"], 1 <= n["backtest_origins"] <= 24, "1–24")]
     problems = [Problem.of("bad_setting", "config", name=k, value=v, rule=r) for k, v, ok, r in rules if not ok]
     if problems:
         raise InputError(problems)
@@ -183,8 +189,8 @@ def needs_truth(data_dir, privacy: dict, scores: pd.DataFrame, lang: str) -> pd.
     return tab.rename_axis(t("n.persona", lang))
 
 
-def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, disagree: dict, prop: dict | None = None
-            ) -> dict:
+def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, disagree: dict, prop: dict | None = None,
+            trend_run: dict | None = None) -> dict:
     """Figures of this stage for the summary stage and the nbval check (needs.json)."""
     out = {"run": run, "lang": lang, "groups": scores["needs_group"].value_counts().to_dict(), "disagree": disagree}
     if ev is not None:
@@ -193,6 +199,9 @@ def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, d
         out["key_needs"] = key["feature"].tolist() if key is not None else []
     if prop and not prop["none"]:
         out["propensity"] = prop["figures"].set_index("category")[["auc", "lift_top10", "base_rate"]].round(4).to_dict("index")
+    if trend_run and not trend_run["none"]:
+        cols = [c for c in ("direction", "slope_share", "next", "bt_mape", "bt_naive_mape") if c in trend_run["table"]]
+        out["trends"] = trend_run["table"].set_index("category")[cols].round(4).to_dict("index")
     return out
 
 
@@ -291,3 +300,70 @@ def top_targets(table: pd.DataFrame, lang: str, n: int = 10) -> pd.DataFrame:
     return pd.DataFrame({t("p.rank", lang): first["rank"], t("p.customer", lang): first["customer_id"],
                          t("p.category", lang): first["category"], t("p.score", lang): first["score"].round(3),
                          t("p.reasons", lang): first["reasons"]})
+
+
+# --- demand trends ------------------------------------------------------------------------------
+
+def trends_run(processed_dir, quality: dict, n: dict, segments: pd.DataFrame | None) -> dict:
+    """Per category (and, with segments, per segment × category) the monthly demand, its trend,
+    the forecast with interval and the backtest (see ``kequn.trends``); {"none": True} when
+    orders have no category or fewer than 8 complete months."""
+    from . import trends as tr
+    clean = resolve(processed_dir) / "clean"
+    import pyarrow.parquet as pq
+    if "category" not in pq.read_schema(clean / "orders.parquet").names:
+        return {"none": True}
+    m = tr.monthly(clean, quality["as_of"], "category")
+    if m.empty or m["month"].nunique() < 8:
+        return {"none": True}
+    measure = n["trend_measure"]
+    rows, history, forecasts = [], {}, {}
+    top = m.groupby("category")[measure].sum().sort_values(ascending=False).index
+    for c in top:
+        g = m[m["category"] == c].set_index("month")[measure]
+        trd = tr.trend(g.to_numpy(), n["trend_window"], n["trend_alpha"])
+        fc = tr.forecast(g.to_numpy(), n["forecast_months"])
+        bt = tr.backtest(g.to_numpy(), n["backtest_origins"])
+        if fc is not None:
+            fc["month"] = pd.date_range(g.index.max() + pd.offsets.MonthBegin(1), periods=len(fc), freq="MS")
+        history[c], forecasts[c] = g, fc
+        rows.append({"category": c, "last": float(g.iloc[-1]), **trd,
+                     "next": float(fc["mean"].iloc[0]) if fc is not None else np.nan,
+                     "next_lower": float(fc["lower"].iloc[0]) if fc is not None else np.nan,
+                     "next_upper": float(fc["upper"].iloc[0]) if fc is not None else np.nan,
+                     **({f"bt_{k}": v for k, v in bt.items()} if bt else {})})
+    out = {"none": False, "table": pd.DataFrame(rows), "history": history, "forecasts": forecasts,
+           "last_month": m["month"].max().date(), "months": int(m["month"].nunique())}
+    if segments is not None:
+        ms = tr.monthly(clean, quality["as_of"], "category", segments=segments)
+        seg_rows = []
+        for (c, s), g in ms.groupby(["category", "segment"]):
+            seg_rows.append({"category": c, "segment": s, **tr.trend(g[measure].to_numpy(), n["trend_window"], n["trend_alpha"])})
+        out["by_segment"] = pd.DataFrame(seg_rows)
+    return out
+
+
+def trends_table(tt: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = pd.DataFrame({t("p.category", lang): tt["category"].map(lambda c: t(c, lang)),
+                        t("tr.last", lang): tt["last"], t("tr.direction", lang): tt["direction"].map(lambda d: t(f"tr.dir.{d}", lang)),
+                        t("tr.slope", lang): tt["slope_share"].map(lambda v: f"{v:+.1%}"),
+                        t("tr.p", lang): tt["p"].round(3),
+                        t("tr.next", lang): tt["next"],
+                        t("tr.interval", lang): [f"{lo:,.0f} – {hi:,.0f}" if pd.notna(lo) else "—"
+                                                 for lo, hi in zip(tt["next_lower"], tt["next_upper"])]})
+    if "bt_mape" in tt:
+        out[t("tr.mape", lang)] = tt["bt_mape"].map(lambda v: f"{v:.1%}" if pd.notna(v) else "—")
+        out[t("tr.naive_mape", lang)] = tt["bt_naive_mape"].map(lambda v: f"{v:.1%}" if pd.notna(v) else "—")
+        out[t("tr.coverage", lang)] = tt["bt_coverage"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "—")
+    return out
+
+
+def segment_trends(by_seg: pd.DataFrame, segments: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Segment × category: monthly slope as a share of the level, where the trend is significant
+    (stable cells missing), for the heat map."""
+    names = segments.drop_duplicates("segment").set_index("segment")["segment_name"]
+    sig = by_seg.assign(v=np.where(by_seg["direction"].isin(["growing", "declining"]), by_seg["slope_share"], np.nan))
+    tab = sig.pivot(index="segment", columns="category", values="v")  # long segment names read best down the side
+    tab.index = [segment_label(int(s), names.get(s, "")) for s in tab.index]
+    tab.columns = [t(c, lang) for c in tab.columns]
+    return tab

@@ -1,0 +1,54 @@
+"""kequn.trends: planted growth, decline and flat series told apart; forecasts backtested on
+a planted seasonal series and on real weekly sales (Online Retail II); complete months only."""
+import numpy as np
+import pandas as pd
+
+from conftest import TEST_DATA
+from kequn import trends
+
+
+def test_trend_direction_of_planted_series():
+    rng = np.random.default_rng(3)
+    x = np.arange(12)
+    assert trends.trend(100 + 5 * x + rng.normal(0, 4, 12))["direction"] == "growing"
+    assert trends.trend(100 - 5 * x + rng.normal(0, 4, 12))["direction"] == "declining"
+    flat = trends.trend(100 + rng.normal(0, 4, 12))
+    assert flat["direction"] == "stable" and flat["p"] > 0.05
+    r = trends.trend(100 + 5 * x + 0.0)
+    assert r["slope"] == 5.0 and abs(r["slope_share"] - 5 / 127.5) < 1e-9
+    assert trends.trend([1, 2, 3])["direction"] == "too_short"
+
+
+def test_forecast_beats_naive_on_a_planted_seasonal_series():
+    rng = np.random.default_rng(5)
+    t = np.arange(48)
+    y = 1000 + 8 * t + 150 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 25, 48)
+    b = trends.backtest(y, origins=12)
+    assert b["mape"] < b["naive_mape"] and b["mape"] < 0.05 and b["coverage"] >= 0.6
+    f = trends.forecast(y, 3)
+    assert (f["lower"] <= f["mean"]).all() and (f["mean"] <= f["upper"]).all()
+    truth = 1000 + 8 * np.arange(48, 51) + 150 * np.sin(2 * np.pi * np.arange(48, 51) / 12)
+    assert np.all(np.abs(f["mean"] - truth) / truth < 0.05)
+
+
+def test_backtest_on_online_retail_weekly_sales():
+    w = pd.read_csv(TEST_DATA / "online_retail_weekly" / "weekly.csv")
+    y = w["revenue"].to_numpy()[1:-1]  # first and last weeks are partial
+    b = trends.backtest(y, origins=12, season=52)
+    assert b["origins"] == 12 and 0 < b["mape"] < 0.35 and 0 < b["naive_mape"] < 0.35
+    assert b["coverage"] >= 0.5
+    assert trends.trend(y, window=26)["direction"] == "growing"  # the autumn ramp of a gift retailer
+
+
+def test_monthly_keeps_complete_months_and_fills_gaps(tmp_path):
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    pd.DataFrame({"customer_id": ["A", "B", "A", "B"], "category": ["x", "x", "x", "y"],
+                  "order_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-02", "2024-04-10"]),
+                  "amount": [10.0, 5.0, 7.0, 3.0]}).to_parquet(clean / "orders.parquet")
+    m = trends.monthly(clean, "2024-04-15")  # April is not complete
+    x = m[m["category"] == "x"]
+    assert x["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert x["revenue"].tolist() == [15.0, 0.0, 7.0] and x["buyers"].tolist() == [2, 0, 1]
+    assert "y" not in set(m["category"])  # only an April order
+    assert trends.monthly(clean, "2024-04-30")["month"].max() == pd.Timestamp("2024-04-01")
