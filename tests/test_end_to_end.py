@@ -164,6 +164,8 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
     val_html = (tmp_path / "reports" / "retail" / "03_value.html").read_text(encoding="utf-8")
     assert "八类 RFM 客户" in val_html and "模型检验：留出期预测" in val_html and "BG/NBD（购买次数与流失）" in val_html
+    needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
+    assert "此数据没有 Kano 问卷" in needs_html and "不做购买可能性评分" in needs_html and "不做趋势预测" in needs_html
     assert not CODE_MARKERS.search(html)
 
 
