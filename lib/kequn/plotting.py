@@ -9,6 +9,7 @@ from importlib import resources
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import seaborn as sns
 from matplotlib import font_manager
 
@@ -77,14 +78,21 @@ def bar(df, x: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = Fa
     return ax
 
 
-def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=None):
-    """An annotated heat map of a cross-tab (rows × columns)."""
+def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=None, diverging: bool = False):
+    """An annotated heat map of a cross-tab (rows × columns); ``diverging`` for signed values
+    (red below zero, blue above, white at zero)."""
     if table is None or table.size <= 1 or table.isna().all().all():
         absent(None, title)
         return None
     if ax is None:
         _, ax = plt.subplots(figsize=(min(12, 1.2 * table.shape[1] + 3), 0.45 * table.shape[0] + 1.8))
-    sns.heatmap(table, annot=True, fmt=fmt, cmap=PALETTE, cbar=False, ax=ax, annot_kws={"fontsize": 8})
+    if diverging:
+        lim = float(np.nanmax(np.abs(table.to_numpy(dtype="float64")))) or 1.0
+        sns.heatmap(table, annot=True, fmt=fmt, cmap="RdBu", center=0, vmin=-lim, vmax=lim, cbar=False, ax=ax,
+                    annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="#eeeeee")
+        ax.grid(False)
+    else:
+        sns.heatmap(table, annot=True, fmt=fmt, cmap=PALETTE, cbar=False, ax=ax, annot_kws={"fontsize": 8})
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -218,7 +226,6 @@ def grouped_bars(df, x: str, hue: str, y: str, title: str, xlabel: str, ylabel: 
 
 def histogram(values, title: str, xlabel: str, ylabel: str, log: bool = True, bins: int = 40):
     """Distribution of positive ``values`` (log-spaced bins and axis when ``log``)."""
-    import numpy as np
     v = np.asarray(values, dtype="float64")
     v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
     if absent(v, title):
