@@ -1,0 +1,62 @@
+"""Feedback text before any model: which language each text is in, and what of it is signal.
+
+``language`` routes by script, not by a statistical detector: a short Chinese text has no
+Hangul, so it can never be called Korean (the usual fault of n-gram detectors on five-character
+reviews). Han characters count as words, Latin letters as a fifth of a word (an English word is
+about five letters); a text is zh or en when one script holds at least ``share`` of the words,
+mixed when both are present, other for Korean, Japanese kana, emoji or digits only, empty
+when nothing is left.
+
+``clean`` removes HTML tags and entities, URLs, e-mail addresses and platform boilerplate
+("系统默认好评", "此用户没有填写评价" …) and collapses whitespace; emoji stay, they carry sentiment.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pandas as pd
+
+LANGS = ("zh", "en", "mixed", "other", "empty")
+BOILERPLATE = (
+    "此用户没有填写评价", "此用户未填写评价内容", "此用户未填写评价", "该用户觉得商品较好，默认给出好评",
+    "该用户觉得商品非常好，给出好评", "系统默认好评", "评价方未及时做出评价，系统默认好评", "默认好评",
+    "用户未及时评价，系统默认好评", "the user did not leave a review", "no review text",
+)
+_TAG = re.compile(r"<[^>]{1,200}>")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_MAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_SPACE = re.compile(r"\s+")
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_HANGUL = r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"
+_KANA = r"[\u3040-\u30ff]"
+_LATIN = r"[A-Za-z]"
+
+
+def clean(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(cleaned texts, boilerplate flag): tags, entities, URLs and e-mail addresses removed,
+    whitespace collapsed; texts that are only platform boilerplate become empty and flagged."""
+    s = texts.astype("string").fillna("")
+    s = s.map(html.unescape, na_action="ignore") if s.str.contains("&", regex=False).any() else s
+    s = s.str.replace(_TAG, " ", regex=True).str.replace(_URL, " ", regex=True).str.replace(_MAIL, " ", regex=True)
+    s = s.str.replace(_SPACE, " ", regex=True).str.strip()
+    bare = s.str.lower().str.strip(" 。.!！~～")
+    boiler = bare.isin([b.lower().strip("。.!！") for b in BOILERPLATE])
+    return s.mask(boiler, ""), boiler
+
+
+def language(texts: pd.Series, share: float = 0.8) -> pd.Series:
+    """zh / en / mixed / other / empty per text (see the module docstring)."""
+    s = texts.astype("string").fillna("")
+    han = s.str.count(_HAN).to_numpy(dtype="float64")
+    latin = s.str.count(_LATIN).to_numpy(dtype="float64") / 5.0
+    foreign = (s.str.count(_HANGUL) + s.str.count(_KANA)).to_numpy(dtype="float64")
+    words = han + latin
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zh_share = np.where(words > 0, han / words, 0.0)
+    blank = (s.str.strip().str.len() == 0).to_numpy()
+    out = np.select(
+        [blank, (words + foreign) == 0, foreign > han, zh_share >= share, (1 - zh_share) >= share],
+        ["empty", "other", "other", "zh", "en"], "mixed")  # emoji or digits only: other, not empty
+    return pd.Series(out, index=texts.index, dtype="object")
