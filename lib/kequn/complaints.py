@@ -1,0 +1,62 @@
+"""Complaint handling by the three standards of the seeds: timeliness, comprehensiveness and
+effectiveness.
+
+- ``timeliness``: hours to first response and to resolution (median, 90th percentile), share
+  within the SLA, and the backlog (still open at the as-of date, and how old). Records whose
+  response or resolution comes before their creation are counted and left out, not averaged in.
+- ``effectiveness``: resolution rate, reopen rate, and satisfaction after resolution (top-box
+  share of the ratings of resolved complaints).
+- ``coverage``: per group (segment, channel …), the share of customers who gave any feedback
+  and who complained; groups with customers but almost no voice (below ``silent_share``) are
+  named "silent" — the comprehensiveness standard asks that no group go unheard.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DONE = ("resolved", "closed")
+
+
+def _hours(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (pd.to_datetime(b) - pd.to_datetime(a)).dt.total_seconds() / 3600
+
+
+def timeliness(c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sla_h: float = 72) -> dict:
+    """Figures over complaints ``c`` (created_at, first_response_at, resolved_at, status)."""
+    resp, res = _hours(c["created_at"], c["first_response_at"]), _hours(c["created_at"], c["resolved_at"])
+    bad = (resp < 0) | (res < 0)
+    resp, res = resp.mask(bad), res.mask(bad)
+    open_ = ~c["status"].astype("string").isin(DONE).fillna(False) & c["resolved_at"].isna()
+    age = (pd.Timestamp(as_of) - pd.to_datetime(c["created_at"])).dt.total_seconds() / 3600
+    return {"complaints": int(len(c)), "time_travel": int(bad.sum()),
+            "response_median_h": float(resp.median()), "response_p90_h": float(resp.quantile(0.9)),
+            "response_within_sla": float((resp <= response_sla_h).sum() / resp.notna().sum()) if resp.notna().any() else np.nan,
+            "resolution_median_h": float(res.median()), "resolution_p90_h": float(res.quantile(0.9)),
+            "resolution_within_sla": float((res <= resolution_sla_h).sum() / res.notna().sum()) if res.notna().any() else np.nan,
+            "backlog": int(open_.sum()), "backlog_over_sla": int((open_ & (age > resolution_sla_h)).sum())}
+
+
+def effectiveness(c: pd.DataFrame, top=(4, 5)) -> dict:
+    """Resolution rate, reopen rate and the top-box share of ratings after resolution."""
+    status = c["status"].astype("string")
+    resolved = status.isin(DONE).fillna(False)
+    rated = c.loc[resolved & c["rating"].notna(), "rating"] if "rating" in c else pd.Series(dtype=float)
+    return {"resolution_rate": float(resolved.mean()) if len(c) else np.nan,
+            "reopen_rate": float((status == "reopened").mean()) if len(c) else np.nan,
+            "satisfied_after": float(rated.isin(top).mean()) if len(rated) else np.nan, "rated_after": int(len(rated))}
+
+
+def coverage(customers: pd.DataFrame, feedback: pd.DataFrame, group: str, silent_share: float = 0.02) -> pd.DataFrame:
+    """Per ``group`` of ``customers`` (customer_id, group): customers, share who gave feedback,
+    share who complained, silent (feedback share below ``silent_share``)."""
+    fb = feedback.dropna(subset=["customer_id"])
+    voiced = set(fb["customer_id"])
+    complained = set(fb.loc[fb["kind"].astype("string") == "complaint", "customer_id"])
+    c = customers[["customer_id", group]].dropna()
+    out = c.groupby(group, observed=True).agg(
+        customers=("customer_id", "size"),
+        feedback_share=("customer_id", lambda s: s.isin(voiced).mean()),
+        complaint_share=("customer_id", lambda s: s.isin(complained).mean())).reset_index()
+    out["silent"] = out["feedback_share"] < silent_share
+    return out
