@@ -55,6 +55,13 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     assert list(targets.columns) == ["customer_id", "category", "segment", "segment_name", "score", "rank", "reasons"]
     assert targets["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all() and targets["score"].between(0, 1).all()
     assert 'href="actions/propensity_targets.csv"' in (rep / "latest" / "index.html").read_text(encoding="utf-8")
+    fb_html = (rep / "latest" / "05_feedback.html").read_text(encoding="utf-8")
+    assert not CODE_MARKERS.search(fb_html) and fb_html.count("<img") >= 1
+    for text in ("Texts: language and cleaning", "Sentiment", "Topics", "NPS and satisfaction", "Complaint handling",
+                 "Comprehensiveness: who has a voice", "What moves NPS", "Alerts: valuable customers to follow up now"):
+        assert text in fb_html, text
+    alerts = pd.read_csv(rep / "latest" / "actions" / "feedback_alerts.csv", encoding="utf-8-sig")
+    assert len(alerts) > 0 and alerts["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all()
     seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
     assert "This is the first segmentation of this data set" in seg_html
@@ -82,6 +89,9 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     nd = pd.read_parquet(proc / "needs.parquet")
     assert list(nd.columns) == ["customer_id", "score_price", "score_service", "score_quality", "needs_group", "reason"]
     assert nd["customer_id"].tolist() == feats["customer_id"].tolist()
+    scored = pd.read_parquet(proc / "feedback_scored.parquet")
+    assert {"feedback_id", "language", "sentiment", "topic"} <= set(scored.columns)
+    assert scored["sentiment"].dropna().isin(["positive", "neutral", "negative"]).all()
     nj = json.loads((proc / "needs.json").read_text())
     assert len(nj["categories"]) == 8 and set(nj["categories"].values()) <= set("MOAIRQ")
     figures = json.loads((proc / "value.json").read_text())
@@ -115,7 +125,7 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
     for p in sorted(a.rglob("*")):
         if p.is_file() and p.name != "params.yaml":
             other = b / p.relative_to(a)
-            if p.name in ("profiling.json", "needs.json"):
+            if p.name in ("profiling.json", "needs.json", "feedback.json"):
                 assert p.read_text().replace("messy-1", "messy-2") == other.read_text()
             elif p.name == "value.json":  # … and migration against the first
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())
@@ -166,6 +176,7 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert "八类 RFM 客户" in val_html and "模型检验：留出期预测" in val_html and "BG/NBD（购买次数与流失）" in val_html
     needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
     assert "此数据没有 Kano 问卷" in needs_html and "不做购买可能性评分" in needs_html and "不做趋势预测" in needs_html
+    assert "此数据没有反馈表" in (tmp_path / "reports" / "retail" / "05_feedback.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(html)
 
 

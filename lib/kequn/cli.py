@@ -25,10 +25,11 @@ def _params(a) -> int:
     from .config import load_config, stage_params
     cfg = load_config(a.config)
     a.lang = cfg["lang"]
-    from . import stage_clustering, stage_needs, stage_value  # every stage's settings checked before any work
+    from . import stage_clustering, stage_feedback, stage_needs, stage_value  # every stage's settings, before any work
     stage_clustering.settings_check(cfg["clustering"])
     stage_value.settings_check(cfg["value"])
     stage_needs.settings_check(cfg["needs"])
+    stage_feedback.settings_check(cfg["feedback"])
     p = stage_params(cfg, a.data, a.processed, a.run)
     from .io import write_text_atomic
     write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)

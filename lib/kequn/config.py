@@ -41,6 +41,10 @@ DEFAULTS = {
         "horizon_days": 90, "top_categories": 8, "target_share": 0.1,
         "trend_measure": "revenue", "trend_window": 12, "trend_alpha": 0.05, "forecast_months": 3, "backtest_origins": 6,
     },
+    "feedback": {
+        "response_sla_hours": 24, "resolution_sla_hours": 72, "max_half_width": 10.0, "min_answers": 30,
+        "topics": 8, "alert_days": 90,
+    },
 }
 
 

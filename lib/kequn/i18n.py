@@ -671,6 +671,85 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "tr.by_segment": ("各客户群 × 品类的显著趋势（每月变化占比；空白 = 平稳）", "Significant trends by segment × category (change per month; blank = stable)"),
     "tr.by_segment_none": ("各客户群 × 品类的需求都没有显著趋势。", "No segment × category series has a significant trend."),
     "tr.none": ("订单没有品类字段或完整月份少于 8 个，不做趋势预测。", "Orders have no category or fewer than 8 complete months: no trends or forecasts."),
+    # stage 05: feedback
+    "feedback.title": ("客户反馈", "Customer feedback"),
+    "feedback.intro": ("本报告回答客户感受如何：反馈文本的语言、情感和话题，NPS 与满意度（带置信区间）按客户群、价值层、渠道和月份比较，"
+                       "投诉处理的及时性、全面性和有效性，哪些话题最影响 NPS，以及需要马上跟进的高价值客户名单。",
+                       "This report answers how customers feel: language, sentiment and topics of the feedback texts; NPS "
+                       "and satisfaction with confidence intervals by segment, value tier, channel and month; complaint "
+                       "handling by timeliness, comprehensiveness and effectiveness; which topics move NPS most; and the "
+                       "valuable customers to follow up now."),
+    "fsec.none": ("此数据没有反馈表（feedback），跳过反馈分析。", "This data has no feedback table; the feedback analysis is skipped."),
+    "fsec.texts": ("文本：语言与清洗", "Texts: language and cleaning"),
+    "f.text_facts": ("共 {n} 条反馈，其中 {boiler} 条是平台默认文字（如“系统默认好评”），{empty} 条没有文字；语言按文字判断（不会把短中文判成韩文）。",
+                     "{n} feedback records, of which {boiler} are platform boilerplate (such as “default positive review”) "
+                     "and {empty} have no text; language is told by script (short Chinese is never taken for Korean)."),
+    "f.language": ("语言", "Language"), "f.texts": ("文本数", "Texts"), "share_of_texts": ("文本占比", "Share of texts"),
+    "lang.zh": ("中文", "Chinese"), "lang.en": ("英文", "English"), "lang.mixed": ("中英混合", "Mixed"),
+    "lang.other": ("其他（韩、日文或仅表情）", "Other (Korean, Japanese, emoji only)"), "lang.empty": ("无文字", "No text"),
+    "fsec.sentiment": ("情感", "Sentiment"),
+    "f.sent_note": ("模型：字符 n-gram TF-IDF + 逻辑回归，用本数据的评分作弱标签训练（4–5 分为正面，1–2 分为负面，3 分不用；{n} 条），"
+                    "判定阈值由交叉验证选出（{th}）；与阈值相差不到 {band} 的记为中性。五折交叉验证：准确率 {acc}，AUC {auc}。",
+                    "Model: character n-gram TF-IDF + logistic regression trained on this data's own ratings as weak "
+                    "labels (4–5 positive, 1–2 negative, 3 left out; {n} texts), decision threshold chosen by "
+                    "cross-validation ({th}); within {band} of it counts as neutral. Five-fold cross-validation: accuracy "
+                    "{acc}, AUC {auc}."),
+    "f.sent_none": ("反馈没有足够的评分作弱标签（至少 200 条，正负都有），本次不做情感分析。",
+                    "The feedback lacks ratings to learn from (at least 200, both sides): no sentiment this time."),
+    "f.sentiment": ("情感", "Sentiment"), "sent.positive": ("正面", "Positive"), "sent.neutral": ("中性", "Neutral"),
+    "sent.negative": ("负面", "Negative"), "f.sent_chart": ("各客户群的情感构成", "Sentiment by segment"),
+    "f.truth_sent": ("与演示数据的真实情感对照（不含中性）：准确率 {acc}（{n} 条）。", "Against the demo data's planted sentiment (neutral left out): accuracy {acc} ({n} texts)."),
+    "fsec.topics": ("话题", "Topics"),
+    "f.topics_note": ("中文用 jieba 分词，按词性保留名词、动词、形容词并去掉停用词和“请问、建议、谢谢”等反馈用语；英文去掉常用停用词；"
+                      "NMF 分出 {k} 个话题，以前三个关键词命名。没有明确话题的文本不归类。",
+                      "Chinese is segmented with jieba, keeping nouns, verbs and adjectives and dropping stopwords and the "
+                      "words of the feedback act (asking, suggesting, thanking); English drops common stopwords; NMF finds "
+                      "{k} topics, each named by its three strongest terms. Texts without a clear topic stay unassigned."),
+    "f.topic": ("话题", "Topic"), "f.negative_share": ("负面占比", "Negative share"), "f.complaint_count": ("投诉数", "Complaints"),
+    "f.unassigned": ("有明确话题的文本占 {share}。", "{share} of texts have a clear topic."),
+    "fsec.satisfaction": ("NPS 与满意度", "NPS and satisfaction"),
+    "f.sat_note": ("NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比；满意度 = 4–5 分评分占比；括号内为 95% 置信区间。"
+                   "回答少于 {n} 个或区间宽于 ±{w} 点的数字不显示。",
+                   "NPS = share of promoters (9–10) − share of detractors (0–6); CSAT = share of ratings 4–5; 95% "
+                   "confidence interval in brackets. Figures from fewer than {n} answers or with an interval wider "
+                   "than ±{w} points are not shown."),
+    "f.overall": ("整体", "Overall"), "f.nps": ("NPS（95% 区间）", "NPS (95% interval)"), "f.nps_n": ("NPS 回答数", "NPS answers"),
+    "f.csat": ("满意度（95% 区间）", "CSAT (95% interval)"), "f.csat_n": ("评分数", "Ratings"),
+    "f.too_few": ("回答太少（n = {n}）", "too few answers (n = {n})"),
+    "f.by.segment": ("客户群", "Segment"), "f.by.tier": ("价值层", "Tier"), "f.by.channel": ("渠道", "Channel"),
+    "f.by.month": ("月份", "Month"), "f.by.all": ("范围", "Scope"),
+    "fsec.complaints": ("投诉处理", "Complaint handling"),
+    "f.c_note": ("三个标准：及时性（响应和解决时间对比 SLA：响应 {r} 小时、解决 {s} 小时）、全面性（各客户群是否都有反馈渠道发声）、有效性（解决率、重开率、解决后的满意度）。",
+                 "Three standards: timeliness (response and resolution times against the SLA: response {r} h, "
+                 "resolution {s} h), comprehensiveness (does every segment have a voice), effectiveness (resolution "
+                 "rate, reopen rate, satisfaction after resolution)."),
+    "f.c.count": ("投诉数", "Complaints"), "f.c.response": ("首次响应时间：中位数 / 90% 分位", "First response: median / 90th percentile"),
+    "f.c.response_sla": ("{h} 小时内响应的占比", "Responded within {h} h"),
+    "f.c.resolution": ("解决时间：中位数 / 90% 分位", "Resolution: median / 90th percentile"),
+    "f.c.resolution_sla": ("{h} 小时内解决的占比", "Resolved within {h} h"),
+    "f.c.backlog": ("未结投诉", "Open complaints"), "f.c.over_sla": ("件超过 SLA", "over the SLA"),
+    "f.c.resolution_rate": ("解决率", "Resolution rate"), "f.c.reopen": ("重开率", "Reopen rate"),
+    "f.c.satisfied_after": ("解决后满意（4–5 分）", "Satisfied after resolution (4–5)"),
+    "f.c.time_travel": ("时间错误的记录（响应或解决早于创建，已排除）", "Records with impossible times (response or resolution before creation; left out)"),
+    "fsec.coverage": ("全面性：各客户群的发声情况", "Comprehensiveness: who has a voice"),
+    "f.feedback_share": ("有反馈的客户占比", "Customers with feedback"), "f.complaint_share": ("有投诉的客户占比", "Customers who complained"),
+    "f.silent": ("沉默", "Silent"), "f.silent_yes": ("沉默群体", "silent"),
+    "fsec.drivers": ("影响 NPS 的话题", "What moves NPS"),
+    "f.drivers_note": ("模型：NPS 打分（0–10）对各话题的指示变量做最小二乘回归（无话题的文本为基准，稳健标准误）；效应为提到该话题时 NPS 打分的平均差异。",
+                       "Model: ordinary least squares of the NPS answer (0–10) on one indicator per topic (texts without a "
+                       "topic are the base, robust standard errors); the effect is the mean difference in the NPS answer "
+                       "when the topic is mentioned."),
+    "f.effect": ("效应（NPS 分）", "Effect (NPS points)"), "f.ci": ("95% 区间", "95% interval"),
+    "f.drivers_none": ("带 NPS 打分且有话题的反馈太少，不做驱动分析。", "Too little feedback with an NPS answer and a topic for a driver analysis."),
+    "fsec.alerts": ("预警：需要马上跟进的高价值客户", "Alerts: valuable customers to follow up now"),
+    "f.alerts_note": ("大客户、重要客户或 CLV 前 10% 的客户中，近 {d} 天有负面反馈或投诉尚未解决的，共 {n} 位，按 CLV 排序写入 {file}。",
+                      "Key or important customers, or the top 10% by CLV, with negative feedback in the last {d} days "
+                      "or a complaint still open: {n} customers, most valuable first, in {file}."),
+    "f.alerts_none": ("目前没有需要预警的高价值客户（或价值阶段尚未运行）。", "No valuable customer needs an alert now (or the value stage has not run)."),
+    "f.a.negative": ("近期负面反馈", "recent negative feedback"), "f.a.unresolved": ("投诉未解决", "complaint still open"),
+    "f.a.both": ("负面反馈且投诉未解决", "negative feedback and complaint open"),
+    "f.clv": ("CLV（元）", "CLV (CNY)"), "f.reason": ("原因", "Reason"), "f.last_feedback": ("最近反馈时间", "Last feedback"), "f.feedback_id": ("反馈编号", "Feedback id"),
+    "action.feedback_alerts": ("反馈预警客户名单", "Feedback alerts"),
 }
 
 

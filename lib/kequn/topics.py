@@ -27,6 +27,10 @@ ZH_STOP = set("""的 了 是 我 你 他 她 它 们 这 那 有 在 也 都 就
 # has them, so they would name topics after the kind of message instead of its subject.
 ZH_STOP |= set("""请问 建议 希望 谢谢 感谢 总体 整体 总的来说 购买 下单 不会 改进 满意 失望 喜欢 推荐 体验 不错 一般 麻烦 能否 是否
 可不可以 有没有 怎么办 多久 一下子 继续 支持 期待 好评 差评 评价 本次 这次 每次 一次 总是 还会 以后 之后""".split())
+EN_STOP = set(ENGLISH_STOP_WORDS) | {  # the feedback act again, in English
+    "thanks", "thank", "please", "honestly", "really", "just", "would", "could", "like", "get", "got", "also", "still",
+    "much", "very", "one", "time", "bit", "bought", "buy", "order", "ordered", "overall", "item", "items", "product",
+    "products", "i'm", "it's", "don't", "didn't", "can't", "won't", "i've", "will", "good", "bad", "great"}
 _EN = re.compile(r"[A-Za-z][A-Za-z']+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -44,7 +48,7 @@ def tokens(text: str) -> list[str]:
     """Content words of one text (see the module docstring)."""
     if not text:
         return []
-    out = [w.lower() for w in _EN.findall(text) if w.lower() not in ENGLISH_STOP_WORDS and len(w) > 1]
+    out = [w.lower() for w in _EN.findall(text) if w.lower() not in EN_STOP and len(w) > 1]
     if _HAN.search(text):
         jieba, tags = _jieba()
         for w in jieba.lcut(text, HMM=False):

@@ -1,0 +1,272 @@
+"""Stage 05 glue: the steps of ``notebooks/05_feedback.ipynb`` as one call each, and the
+tables they show, in the report's language.
+
+Writes ``feedback_scored.parquet`` (feedback_id, customer_id, language, sentiment score and
+label, topic) and ``feedback.json`` into the run's folder, and ``actions/feedback_alerts.csv``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import complaints, satisfaction, sentiment, text, topics
+from .clustering import segment_label
+from .config import resolve
+from .i18n import t
+from .io import write_table_atomic
+from .problems import InputError, Problem
+
+TIER_ORDER = ("key", "important", "ordinary", "small")
+NEUTRAL_BAND = 0.15  # |P(positive) − threshold| below this is "neutral"
+
+
+def settings_check(f: dict) -> None:
+    rules = [("feedback.response_sla_hours", f["response_sla_hours"], f["response_sla_hours"] > 0, "> 0"),
+             ("feedback.resolution_sla_hours", f["resolution_sla_hours"], f["resolution_sla_hours"] > 0, "> 0"),
+             ("feedback.max_half_width", f["max_half_width"], 0 < f["max_half_width"] <= 50, "0–50"),
+             ("feedback.min_answers", f["min_answers"], f["min_answers"] >= 1, "≥ 1"),
+             ("feedback.topics", f["topics"], 2 <= f["topics"] <= 30, "2–30"),
+             ("feedback.alert_days", f["alert_days"], f["alert_days"] >= 1, "≥ 1")]
+    problems = [Problem.of("bad_setting", "config", name=k, value=v, rule=r) for k, v, ok, r in rules if not ok]
+    if problems:
+        raise InputError(problems)
+
+
+def load(processed_dir) -> pd.DataFrame | None:
+    """The run's feedback with the customer's segment, tier and CLV when those stages ran;
+    None when the export has no feedback."""
+    folder = resolve(processed_dir)
+    p = folder / "clean" / "feedback.parquet"
+    if not p.exists():
+        return None
+    fb = pd.read_parquet(p)
+    for name, cols in (("segments.parquet", ["segment", "segment_name"]), ("value.parquet", ["tier", "clv"])):
+        q = folder / name
+        if q.exists():
+            fb = fb.merge(pd.read_parquet(q, columns=["customer_id"] + cols), on="customer_id", how="left")
+    return fb
+
+
+def prepare_text(fb: pd.DataFrame) -> pd.DataFrame:
+    """Adds clean_text, boilerplate and language columns."""
+    out = fb.copy()
+    out["clean_text"], out["boilerplate"] = text.clean(out["text"]) if "text" in out else (pd.Series("", index=out.index),
+                                                                                           pd.Series(False, index=out.index))
+    out["language"] = text.language(out["clean_text"])
+    return out
+
+
+def language_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
+    counts = fb["language"].value_counts().reindex(list(text.LANGS), fill_value=0)
+    return pd.DataFrame({t("f.language", lang): [t(f"lang.{k}", lang) for k in counts.index],
+                         t("f.texts", lang): counts.to_numpy(), t("share_of_texts", lang): counts.to_numpy() / max(len(fb), 1)})
+
+
+def sentiment_run(fb: pd.DataFrame, seed: int, min_labelled: int = 200) -> dict:
+    """Sentiment from the user's own ratings as weak labels (4–5 positive, 1–2 negative, 3 left
+    out) when at least ``min_labelled`` texts carry one and both sides occur; every text is then
+    scored. Returns the model's cross-validated figures, scores and labels, or {"none": reason}."""
+    has_text = fb["clean_text"].str.len() > 0
+    if "rating" not in fb or not has_text.any():
+        return {"none": "no_ratings"}
+    r = fb["rating"]
+    lab = np.where(r >= 4, 1, np.where(r <= 2, 0, -1))
+    use = has_text.to_numpy() & (lab >= 0) & r.notna().to_numpy()
+    if use.sum() < min_labelled or len(np.unique(lab[use])) < 2:
+        return {"none": "no_ratings"}
+    texts = fb.loc[use, "clean_text"].astype(str)
+    figs = sentiment.evaluate(texts, lab[use], folds=5, seed=seed)
+    model = sentiment.fit(texts, lab[use], folds=5, seed=seed)
+    score = np.full(len(fb), np.nan)
+    score[has_text.to_numpy()] = model.score(fb.loc[has_text, "clean_text"].astype(str))
+    label = np.where(np.isnan(score), None, np.where(score >= model.threshold + NEUTRAL_BAND, "positive",
+                                                    np.where(score <= model.threshold - NEUTRAL_BAND, "negative", "neutral")))
+    return {"none": None, "figures": figs, "labelled": int(use.sum()), "threshold": model.threshold,
+            "score": score, "label": label}
+
+
+def topics_run(fb: pd.DataFrame, k: int, seed: int, min_texts: int = 200) -> dict:
+    """Topics per language with enough texts (zh, en); topic labels "zh:3" style per text."""
+    topic = pd.Series(None, index=fb.index, dtype="object")
+    tables = {}
+    for lg in ("zh", "en"):
+        sel = fb["language"] == lg
+        if sel.sum() < min_texts:
+            continue
+        a, table = topics.fit_topics(fb.loc[sel, "clean_text"], k=k, seed=seed)
+        names = table.set_index("topic")["name"]
+        topic[sel] = a["topic"].map(lambda i: names.get(i) if i >= 0 else None)
+        tables[lg] = table
+    return {"topic": topic, "tables": tables}
+
+
+def topic_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per topic: texts, share, negative share, complaints, mean rating."""
+    d = fb[fb["topic"].notna()]
+    g = d.groupby("topic")
+    out = pd.DataFrame({t("f.topic", lang): g.size().index, t("f.texts", lang): g.size().to_numpy(),
+                        t("share_of_texts", lang): g.size().to_numpy() / max(len(fb), 1)})
+    if "sentiment" in d:
+        out[t("f.negative_share", lang)] = g["sentiment"].apply(lambda s: (s == "negative").mean()).to_numpy()
+    out[t("f.complaint_count", lang)] = g["kind"].apply(lambda s: (s.astype("string") == "complaint").sum()).to_numpy()
+    return out.sort_values(t("f.texts", lang), ascending=False).reset_index(drop=True)
+
+
+def satisfaction_table(fb: pd.DataFrame, group: str, f: dict, lang: str, label=None) -> pd.DataFrame:
+    """NPS and CSAT per group with 95% intervals; figures from too few answers shown as "n < …"."""
+    if group not in fb or fb[group].isna().all():
+        return pd.DataFrame()
+    g = satisfaction.by_group(fb, group, f["max_half_width"], f["min_answers"])
+    if group == "tier":  # the pyramid's order, not the alphabet's
+        g = g.set_index("tier").reindex([x for x in TIER_ORDER if x in set(g["tier"])]).reset_index()
+    name = label or (lambda v: str(v))
+    rows = []
+    for r in g.itertuples():
+        row = {t(f"f.by.{group}", lang): name(getattr(r, group))}
+        for kind in ("nps", "csat"):
+            if f"{kind}_n" not in g:
+                continue
+            n, v, lo, hi, shown = (getattr(r, f"{kind}_n"), getattr(r, kind), getattr(r, f"{kind}_low"),
+                                   getattr(r, f"{kind}_high"), getattr(r, f"{kind}_shown"))
+            fmt = (lambda x: f"{x:+.0f}") if kind == "nps" else (lambda x: f"{100 * x:.0f}%")
+            row[t(f"f.{kind}", lang)] = f"{fmt(v)} ({fmt(lo)} – {fmt(hi)})" if shown else t("f.too_few", lang).format(n=n)
+            row[t(f"f.{kind}_n", lang)] = n
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def drivers(fb: pd.DataFrame) -> pd.DataFrame:
+    """Which topics move NPS: ordinary least squares of the NPS answer on one indicator per topic
+    (texts without a topic are the base), robust (HC1) standard errors. Columns topic, effect
+    (NPS points on the 0–10 scale), low, high (95%), p, texts."""
+    import statsmodels.api as sm
+    d = fb[fb["nps"].notna()]
+    if len(d) < 50 or d["topic"].notna().sum() < 20:
+        return pd.DataFrame()
+    X = pd.get_dummies(d["topic"], dtype=float)
+    X = X.loc[:, X.sum() >= 10]
+    if X.empty:
+        return pd.DataFrame()
+    res = sm.OLS(d["nps"].astype(float), sm.add_constant(X)).fit(cov_type="HC1")
+    ci = res.conf_int()
+    rows = [{"topic": c, "effect": res.params[c], "low": ci.loc[c, 0], "high": ci.loc[c, 1], "p": res.pvalues[c],
+             "texts": int(X[c].sum())} for c in X.columns]
+    return pd.DataFrame(rows).sort_values("effect").reset_index(drop=True)
+
+
+def drivers_table(dr: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({t("f.topic", lang): dr["topic"], t("f.effect", lang): dr["effect"].round(2),
+                         t("f.ci", lang): [f"{a:+.2f} – {b:+.2f}" for a, b in zip(dr["low"], dr["high"])],
+                         t("tr.p", lang): dr["p"].round(4), t("f.texts", lang): dr["texts"]})
+
+
+def complaint_facts(fb: pd.DataFrame, as_of, f: dict, lang: str) -> tuple[dict, dict, dict]:
+    c = fb[fb["kind"].astype("string") == "complaint"]
+    tm = complaints.timeliness(c, as_of, f["response_sla_hours"], f["resolution_sla_hours"])
+    ef = complaints.effectiveness(c)
+    facts = {t("f.c.count", lang): f"{tm['complaints']:,}",
+             t("f.c.response", lang): f"{tm['response_median_h']:.1f} h / {tm['response_p90_h']:.1f} h",
+             t("f.c.response_sla", lang).format(h=f["response_sla_hours"]): f"{100 * tm['response_within_sla']:.1f}%",
+             t("f.c.resolution", lang): f"{tm['resolution_median_h']:.1f} h / {tm['resolution_p90_h']:.1f} h",
+             t("f.c.resolution_sla", lang).format(h=f["resolution_sla_hours"]): f"{100 * tm['resolution_within_sla']:.1f}%",
+             t("f.c.backlog", lang): f"{tm['backlog']:,} ({tm['backlog_over_sla']:,} {t('f.c.over_sla', lang)})",
+             t("f.c.resolution_rate", lang): f"{100 * ef['resolution_rate']:.1f}%",
+             t("f.c.reopen", lang): f"{100 * ef['reopen_rate']:.1f}%",
+             t("f.c.satisfied_after", lang): (f"{100 * ef['satisfied_after']:.1f}% (n = {ef['rated_after']:,})"
+                                              if ef["rated_after"] else "—"),
+             t("f.c.time_travel", lang): f"{tm['time_travel']:,}"}
+    return facts, tm, ef
+
+
+def coverage_table(processed_dir, fb: pd.DataFrame, group: str, lang: str) -> pd.DataFrame:
+    folder = resolve(processed_dir)
+    src = {"segment": "segments.parquet", "tier": "value.parquet"}[group]
+    if not (folder / src).exists():
+        return pd.DataFrame()
+    cust = pd.read_parquet(folder / src, columns=["customer_id", group] + (["segment_name"] if group == "segment" else []))
+    cov = complaints.coverage(cust, fb, group)
+    if group == "tier":
+        cov = cov.set_index("tier").reindex([x for x in TIER_ORDER if x in set(cov["tier"])]).reset_index()
+    names = (cust.drop_duplicates("segment").set_index("segment")["segment_name"] if group == "segment" else None)
+    label = [segment_label(int(g), names.get(g, "")) if group == "segment" else t(f"tier.{g}", lang) for g in cov[group]]
+    return pd.DataFrame({t(f"f.by.{group}", lang): label, t("customers", lang): cov["customers"],
+                         t("f.feedback_share", lang): cov["feedback_share"], t("f.complaint_share", lang): cov["complaint_share"],
+                         t("f.silent", lang): cov["silent"].map(lambda s: t("f.silent_yes", lang) if s else "")})
+
+
+def alerts(fb: pd.DataFrame, as_of, days: int, lang: str) -> pd.DataFrame:
+    """Valuable customers (key or important tier, or the top decile of CLV) with negative
+    feedback in the last ``days`` days or a complaint still open: customer_id, tier, clv,
+    segment, reason, last_feedback, feedback_id — most valuable first."""
+    if "tier" not in fb:
+        return pd.DataFrame()
+    recent = pd.to_datetime(fb["created_at"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=days)
+    negative = recent & (fb.get("sentiment", pd.Series(None, index=fb.index)) == "negative")
+    unresolved = (fb["kind"].astype("string") == "complaint") & ~fb["status"].astype("string").isin(complaints.DONE).fillna(False)
+    clv_cut = fb["clv"].quantile(0.9) if "clv" in fb and fb["clv"].notna().any() else np.inf
+    valuable = fb["tier"].isin(["key", "important"]) | (fb.get("clv", pd.Series(np.nan, index=fb.index)) >= clv_cut)
+    hit = fb[valuable & (negative | unresolved) & fb["customer_id"].notna()].copy()
+    if hit.empty:
+        return pd.DataFrame()
+    hit["reason"] = np.where(unresolved[hit.index] & negative[hit.index], t("f.a.both", lang),
+                             np.where(unresolved[hit.index], t("f.a.unresolved", lang), t("f.a.negative", lang)))
+    hit = hit.sort_values("created_at").groupby("customer_id").tail(1)
+    cols = ["customer_id", "tier", "clv", "segment", "segment_name", "reason", "created_at", "feedback_id"]
+    out = hit[[c for c in cols if c in hit]].rename(columns={"created_at": "last_feedback"})
+    out["tier"] = out["tier"].map(lambda v: t(f"tier.{v}", lang) if isinstance(v, str) else v)
+    return out.sort_values("clv", ascending=False).reset_index(drop=True)
+
+
+def write_outputs(processed_dir, fb: pd.DataFrame, alert_table: pd.DataFrame):
+    folder = resolve(processed_dir)
+    cols = [c for c in ("feedback_id", "customer_id", "language", "boilerplate", "sentiment_score", "sentiment", "topic") if c in fb]
+    write_table_atomic(fb[cols], folder / "feedback_scored.parquet")
+    if len(alert_table):
+        write_table_atomic(alert_table, folder / "actions" / "feedback_alerts.csv", encoding="utf-8-sig")
+
+
+def save_summary(processed_dir, figures: dict):
+    from .stage_profiling import save_figures
+    return save_figures(processed_dir, "feedback", figures)
+
+
+def sentiment_truth(data_dir, fb: pd.DataFrame) -> dict | None:
+    """On generated data: accuracy of the sentiment labels against the planted ones (neutral
+    left out on both sides); None for real data."""
+    p = resolve(data_dir) / "_truth" / "feedback.parquet"
+    if not p.exists() or "sentiment" not in fb:
+        return None
+    truth = pd.read_parquet(p, columns=["feedback_id", "sentiment"]).rename(columns={"sentiment": "planted"})
+    m = fb[["feedback_id", "sentiment"]].merge(truth, on="feedback_id")
+    m = m[m["planted"].isin(["positive", "negative"]) & m["sentiment"].isin(["positive", "negative"])]
+    return {"n": int(len(m)), "accuracy": float((m["sentiment"] == m["planted"]).mean())} if len(m) else None
+
+
+def sentiment_by_segment(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
+    d = fb[fb["sentiment"].notna() & fb["segment"].notna()]
+    names = d.drop_duplicates("segment").set_index("segment")["segment_name"]
+    tab = pd.crosstab(d["segment"], d["sentiment"], normalize="index").reindex(columns=["positive", "neutral", "negative"],
+                                                                               fill_value=0.0)
+    tab.index = [segment_label(int(s), names.get(s, "")) for s in tab.index]
+    tab.columns = [t(f"sent.{c}", lang) for c in tab.columns]
+    return tab
+
+
+def summary(fb: pd.DataFrame, sent: dict, timeliness: dict, effectiveness: dict, alert_table: pd.DataFrame) -> dict:
+    """Figures of this stage for the summary stage and the nbval check (feedback.json)."""
+    n = satisfaction.nps(fb["nps"]) if "nps" in fb else {"nps": None}
+    c = satisfaction.csat(fb["rating"]) if "rating" in fb else {"csat": None}
+    return {"languages": fb["language"].value_counts().to_dict(),
+            "nps": None if n["nps"] is None or pd.isna(n["nps"]) else round(float(n["nps"]), 1),
+            "csat": None if c["csat"] is None or pd.isna(c["csat"]) else round(float(c["csat"]), 4),
+            "sentiment": None if sent.get("none") else {k: round(v, 4) for k, v in sent["figures"].items()},
+            "complaints": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in {**timeliness, **effectiveness}.items()},
+            "alerts": int(len(alert_table))}
+
+
+def alerts_view(alert_table: pd.DataFrame, lang: str, n: int = 10) -> pd.DataFrame:
+    """The first ``n`` alerts with headers in the report's language (the CSV keeps plain names)."""
+    heads = {"customer_id": "p.customer", "tier": "v.tier", "clv": "f.clv", "segment_name": "v.segment",
+             "reason": "f.reason", "last_feedback": "f.last_feedback", "feedback_id": "f.feedback_id"}
+    view = alert_table.drop(columns=[c for c in ("segment",) if c in alert_table]).head(n)
+    return view.rename(columns={c: t(k, lang) for c, k in heads.items()})
