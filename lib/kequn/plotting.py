@@ -176,6 +176,16 @@ def bars_with_lines(df, x: str, y: str, title: str, xlabel: str, ylabel: str, li
     return ax
 
 
+def _finish(fig, ax, title: str, xlabel: str, ylabel: str):
+    """Title, axis names, the house despine and layout: the last lines of every single-axis chart."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    return fig
+
+
 def lines(df, x: str, ys: dict, title: str, xlabel: str, ylabel: str, diagonal: str | None = None,
           pct: bool = False, markers: bool = True, integer_x: bool = False):
     """Lines of ``df[col]`` against ``df[x]``, one per ``ys`` item (legend label → column);
@@ -236,12 +246,7 @@ def histogram(values, title: str, xlabel: str, ylabel: str, log: bool = True, bi
     if log:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:g}"))
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, title, xlabel, ylabel)
 
 
 def better_worse(df, label: str, title: str, xlabel: str, ylabel: str, quadrants: dict, size: str | None = None):
@@ -262,12 +267,7 @@ def better_worse(df, label: str, title: str, xlabel: str, ylabel: str, quadrants
                 va="top" if qy > 0.5 else "bottom", fontsize=10, color="#c0392b", fontweight="bold")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, title, xlabel, ylabel)
 
 
 def forecast_panels(history: dict, forecasts: dict, title: str, ylabel: str, labels: dict, ncol: int = 2):

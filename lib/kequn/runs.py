@@ -39,3 +39,16 @@ def migration(previous, current, column: str, order) -> pd.DataFrame:
     cat = pd.CategoricalDtype(list(order))
     return pd.crosstab(both[f"{column}_before"].astype(str).astype(cat), both[f"{column}_now"].astype(str).astype(cat),
                        dropna=False)
+
+
+def planted(data_dir, privacy: dict | None, column: str):
+    """On generated data, the planted ``column`` of ``_truth/customers.parquet`` indexed by the
+    run's pseudonyms (so a stage can compare its results with the truth); None for real data."""
+    from .config import resolve
+    from .privacy import load_salt, pseudonymize
+    p = resolve(data_dir) / "_truth" / "customers.parquet"
+    if not p.exists():
+        return None
+    truth = pd.read_parquet(p, columns=["customer_id", column])
+    salt = load_salt((privacy or {}).get("salt"), resolve((privacy or {}).get("salt_file") or "data/.salt"))
+    return pd.Series(truth[column].to_numpy(), index=pseudonymize(truth["customer_id"], salt).to_numpy(), name=column)

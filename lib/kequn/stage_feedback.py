@@ -15,8 +15,8 @@ from .config import resolve
 from .i18n import t
 from .io import write_table_atomic
 from .problems import InputError, Problem
+from .value import TIERS
 
-TIER_ORDER = ("key", "important", "ordinary", "small")
 NEUTRAL_BAND = 0.15  # |P(positive) − threshold| below this is "neutral"
 
 
@@ -118,7 +118,7 @@ def satisfaction_table(fb: pd.DataFrame, group: str, f: dict, lang: str, label=N
         return pd.DataFrame()
     g = satisfaction.by_group(fb, group, f["max_half_width"], f["min_answers"])
     if group == "tier":  # the pyramid's order, not the alphabet's
-        g = g.set_index("tier").reindex([x for x in TIER_ORDER if x in set(g["tier"])]).reset_index()
+        g = g.set_index("tier").reindex([x for x in TIERS if x in set(g["tier"])]).reset_index()
     name = label or (lambda v: str(v))
     rows = []
     for r in g.itertuples():
@@ -186,7 +186,7 @@ def coverage_table(processed_dir, fb: pd.DataFrame, group: str, lang: str) -> pd
     cust = pd.read_parquet(folder / src, columns=["customer_id", group] + (["segment_name"] if group == "segment" else []))
     cov = complaints.coverage(cust, fb, group)
     if group == "tier":
-        cov = cov.set_index("tier").reindex([x for x in TIER_ORDER if x in set(cov["tier"])]).reset_index()
+        cov = cov.set_index("tier").reindex([x for x in TIERS if x in set(cov["tier"])]).reset_index()
     names = (cust.drop_duplicates("segment").set_index("segment")["segment_name"] if group == "segment" else None)
     label = [segment_label(int(g), names.get(g, "")) if group == "segment" else t(f"tier.{g}", lang) for g in cov[group]]
     return pd.DataFrame({t(f"f.by.{group}", lang): label, t("customers", lang): cov["customers"],

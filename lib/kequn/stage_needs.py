@@ -10,13 +10,15 @@ import numpy as np
 import pandas as pd
 
 from . import kano, needs
+from .stage_value import load_segments as _load_segments
+from .value import TIERS
 from .clustering import segment_label
 from .config import resolve
 from .i18n import t
 from .io import write_table_atomic
 from .problems import InputError, Problem
 
-TIER_ORDER = ("key", "important", "ordinary", "small")
+load_segments = _load_segments  # one reader of segments.parquet, re-exported for the notebook
 RULE_COLUMN = {"mode": "cat_mode", "mom": "cat_mom", "aom": "cat_aom"}
 
 
@@ -97,7 +99,7 @@ def by_group(a: pd.DataFrame, group: str, n: dict, lang: str):
     names = _group_names(a, group, lang)
     wide = ev.pivot(index="feature", columns=group, values=col)
     weak = ev.pivot(index="feature", columns=group, values="weak")
-    order = [g for g in TIER_ORDER if g in wide.columns] if group == "tier" else sorted(wide.columns)
+    order = [g for g in TIERS if g in wide.columns] if group == "tier" else sorted(wide.columns)
     wide, weak = wide[order], weak[order]
     words = wide.apply(lambda s: s.map(lambda c: t(f"kano.short.{c}", lang))).where(~weak.astype(bool), "—")
     words.columns = [names.get(g, g) for g in words.columns]
@@ -167,20 +169,12 @@ def continuous_table(cont: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def load_segments(processed_dir) -> pd.DataFrame | None:
-    p = resolve(processed_dir) / "segments.parquet"
-    return pd.read_parquet(p) if p.exists() else None
-
-
 def needs_truth(data_dir, privacy: dict, scores: pd.DataFrame, lang: str) -> pd.DataFrame | None:
     """On generated data: share of each planted persona in each needs group (None for real data)."""
-    from .privacy import load_salt, pseudonymize
-    p = resolve(data_dir) / "_truth" / "customers.parquet"
-    if not p.exists():
+    from .runs import planted
+    persona = planted(data_dir, privacy, "persona")
+    if persona is None:
         return None
-    truth = pd.read_parquet(p, columns=["customer_id", "persona"])
-    salt = load_salt((privacy or {}).get("salt"), resolve((privacy or {}).get("salt_file") or "data/.salt"))
-    persona = pd.Series(truth["persona"].to_numpy(), index=pseudonymize(truth["customer_id"], salt).to_numpy())
     s = scores[scores["needs_group"].notna()]
     tab = pd.crosstab(s["customer_id"].map(persona), s["needs_group"], normalize="index")
     tab = tab.reindex(columns=list(needs.NEEDS) + ["balanced"], fill_value=0.0)

@@ -352,14 +352,11 @@ def truth_check(data_dir, privacy: dict, life: pd.DataFrame):
     """On generated data (``_truth/customers.parquet`` beside the export), P(alive) against the
     planted alive/dead state: (figures, calibration table), or (None, None) for real data."""
     from .clv_holdout import against_truth
-    from .privacy import load_salt, pseudonymize
-    p = resolve(data_dir) / "_truth" / "customers.parquet"
-    if not p.exists() or life["p_alive"].isna().all():
+    from .runs import planted
+    alive = planted(data_dir, privacy, "alive_at_end")
+    if alive is None or life["p_alive"].isna().all():
         return None, None
-    truth = pd.read_parquet(p, columns=["customer_id", "alive_at_end"])
-    salt = load_salt((privacy or {}).get("salt"), resolve((privacy or {}).get("salt_file") or "data/.salt"))
-    truth.index = pseudonymize(truth["customer_id"], salt).to_numpy()
-    return against_truth(life, truth["alive_at_end"])
+    return against_truth(life, alive)
 
 
 def clv_facts(vt: pd.DataFrame, lang: str) -> dict:
