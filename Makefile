@@ -34,13 +34,14 @@ help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 	@echo "  variables: DATA=folder CONFIG=config/x.yaml RUN=name DEMO_N=$(DEMO_N) SEED=$(SEED)"
 
-## setup: .venv with the pinned requirements, kequn (editable) and the Jupyter kernel 'kequn'
+## setup: .venv with the pinned requirements, kequn (editable), the Jupyter kernel 'kequn', the default sentiment model
 setup: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored" >&2)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "is ignored" >&2)
 	$(BIN)/python -m ipykernel install --sys-prefix --name kequn --display-name "Python (kequn)" > /dev/null
+	$(BIN)/python -m kequn.sentiment > /dev/null  # trains the shipped sentiment model once (~20 s), cached in $(VENV)
 	touch $@
 
 ## data: generate the demo company into data/demo (DEMO_N customers, SEED)

@@ -5,8 +5,9 @@ features in DuckDB, and the same RFM core in pandas as the baseline it replaces;
 profiling stage as `make report` runs it (intake reused, notebook, HTML, index).
 Clustering (stage 02) per algorithm: preparation, fit on a 20,000-customer sample, assignment
 of everyone, segment names; and the stability check; stage 03's BTYD summary, fits and CLV;
-then stages 01 and 02 end to end. Last, our BG/NBD + Gamma-Gamma against lifetimes' on the
-CDNOW master (bench/vs_lifetimes.py; lifetimes only in bench/.venv-lifetimes).
+stage 05's sentiment and topics on a million texts; then all stages end to end. Last, our BG/NBD + Gamma-Gamma against lifetimes' on the
+CDNOW master (bench/vs_lifetimes.py; lifetimes only in bench/.venv-lifetimes), and sentiment
+on the public labelled sets (bench/sentiment_public.py → bench/out/sentiment.json).
 Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
@@ -39,6 +40,7 @@ STEPS = {
     "03 btyd summary, BG/NBD, Gamma-Gamma, CLV": "clv",
     "04 kano: 1M answer pairs": "kano",
     "04 propensity: splits, fits, scores, lists": "propensity",
+    "05 sentiment + topics: 1M texts": "feedback",
     "all stages (make report)": None,
 }
 # Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
@@ -57,6 +59,8 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
         return [sys.executable, str(ROOT / "bench" / "clv_step.py"), str(d)]
     if step.startswith("04 "):
         return [sys.executable, str(ROOT / "bench" / "needs_step.py"), STEPS[step], str(d)]
+    if step.startswith("05 "):  # a fixed million texts, whatever the company's size
+        return [sys.executable, str(ROOT / "bench" / "feedback_step.py"), str(d)]
     return [sys.executable, "-c", STEPS[step].format(n=n, k=k, d=d, fmt="csv" if n <= 200_000 else "parquet")]
 
 
@@ -87,11 +91,13 @@ def main() -> int:
             rows.append(row)
             print(f"{size:>10} {step:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
                   flush=True)
-            if step.startswith(("03 ", "04 ")) and p.stderr.strip():  # the step's own split of its time
+            if step.startswith(("03 ", "04 ", "05 ")) and p.stderr.strip():  # the step's own split of its time
                 print(p.stderr.strip().splitlines()[-1], flush=True)
                 row["detail"] = p.stderr.strip().splitlines()[-1].strip()
     rows.append(vs_lifetimes(Path(a.out)))
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
+    subprocess.run([sys.executable, str(ROOT / "bench" / "sentiment_public.py"), str(Path(a.out, "sentiment.json"))],
+                   check=True)
     return 0
 
 

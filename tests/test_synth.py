@@ -41,8 +41,16 @@ def test_orders_follow_the_planted_buying_process(demo):
 def test_feedback_and_kano_truth_line_up(demo):
     fb = demo.feedback.merge(demo.truth_feedback, on="feedback_id")
     assert len(fb) == len(demo.feedback)
-    assert fb.loc[fb["sentiment"] == "positive", "rating"].min() >= 4
-    assert fb.loc[fb["sentiment"] == "negative", "rating"].max() <= 2
+    # review ratings follow the text's sentiment, with the disagreement real exports have
+    rev = fb[fb["kind"] == "review"]
+    agree = np.where(rev["sentiment"] == "positive", rev["rating"] >= 4, rev["rating"] <= 2)
+    assert 0.90 < agree.mean() < 0.96
+    # a complaint's rating judges its handling: only resolved ones carry one
+    c = fb[fb["kind"] == "complaint"]
+    assert c.loc[c["status"] != "resolved", "rating"].isna().all() and c["rating"].notna().mean() > 0.5
+    # a quarter of the verdicts open with a clause of the other sentiment
+    verdict = fb[fb["sentiment"].isin(["positive", "negative"])]
+    assert 0.2 < verdict["text"].str.contains("但是|不过|可是|然而|, but |, however |, yet ").mean() < 0.3
     assert (fb["language"] == "en").mean() > 0.02
     assert fb["text"].str.len().min() > 3
     assert set(demo.truth_kano["category"]) <= {"M", "O", "A", "I", "R"}

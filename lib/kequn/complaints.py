@@ -22,8 +22,17 @@ def _hours(a: pd.Series, b: pd.Series) -> pd.Series:
     return (pd.to_datetime(b) - pd.to_datetime(a)).dt.total_seconds() / 3600
 
 
+def _with_optional(c: pd.DataFrame) -> pd.DataFrame:
+    """``c`` with the handling columns an export may lack added as all-missing."""
+    add = {k: pd.Series(pd.NaT if k.endswith("_at") else pd.NA, index=c.index, dtype="datetime64[ns]" if k.endswith("_at")
+                        else "string") for k in ("first_response_at", "resolved_at", "status") if k not in c}
+    return c.assign(**add) if add else c
+
+
 def timeliness(c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sla_h: float = 72) -> dict:
-    """Figures over complaints ``c`` (created_at, first_response_at, resolved_at, status)."""
+    """Figures over complaints ``c`` (created_at; first_response_at, resolved_at and status
+    when the export has them: a missing column counts as never answered / never resolved)."""
+    c = _with_optional(c)
     resp, res = _hours(c["created_at"], c["first_response_at"]), _hours(c["created_at"], c["resolved_at"])
     bad = (resp < 0) | (res < 0)
     resp, res = resp.mask(bad), res.mask(bad)
@@ -37,13 +46,15 @@ def timeliness(c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sl
             "backlog": int(open_.sum()), "backlog_over_sla": int((open_ & (age > resolution_sla_h)).sum())}
 
 
-def effectiveness(c: pd.DataFrame, top=(4, 5)) -> dict:
-    """Resolution rate, reopen rate and the top-box share of ratings after resolution."""
-    status = c["status"].astype("string")
+def effectiveness(c: pd.DataFrame, top=(4, 5), rating: str = "rating") -> dict:
+    """Resolution rate, reopen rate and the top-box share of the ``rating`` column on resolved
+    complaints (the customer's verdict on the handling)."""
+    status = _with_optional(c)["status"].astype("string")
     resolved = status.isin(DONE).fillna(False)
-    rated = c.loc[resolved & c["rating"].notna(), "rating"] if "rating" in c else pd.Series(dtype=float)
-    return {"resolution_rate": float(resolved.mean()) if len(c) else np.nan,
-            "reopen_rate": float((status == "reopened").mean()) if len(c) else np.nan,
+    rated = c.loc[resolved & c[rating].notna(), rating] if rating in c else pd.Series(dtype=float)
+    known = len(c) and status.notna().any()  # without any status there is no rate to tell
+    return {"resolution_rate": float(resolved.mean()) if known else np.nan,
+            "reopen_rate": float((status == "reopened").fillna(False).mean()) if known else np.nan,
             "satisfied_after": float(rated.isin(top).mean()) if len(rated) else np.nan, "rated_after": int(len(rated))}
 
 

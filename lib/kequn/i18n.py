@@ -681,21 +681,49 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "valuable customers to follow up now."),
     "fsec.none": ("此数据没有反馈表（feedback），跳过反馈分析。", "This data has no feedback table; the feedback analysis is skipped."),
     "fsec.texts": ("文本：语言与清洗", "Texts: language and cleaning"),
-    "f.text_facts": ("共 {n} 条反馈，其中 {boiler} 条是平台默认文字（如“系统默认好评”），{empty} 条没有文字；语言按文字判断（不会把短中文判成韩文）。",
-                     "{n} feedback records, of which {boiler} are platform boilerplate (such as “default positive review”) "
-                     "and {empty} have no text; language is told by script (short Chinese is never taken for Korean)."),
+    "f.text_facts": ("共 {n} 条反馈，其中 {boiler} 条是平台默认文字（如“系统默认好评”），{empty} 条没有文字，{cut} 条超过 {max} 字"
+                     "（模型只读前 {max} 字）；语言按文字判断（不会把短中文判成韩文）。",
+                     "{n} feedback records, of which {boiler} are platform boilerplate (such as “default positive review”), "
+                     "{empty} have no text and {cut} run over {max} characters (the models read the first {max}); language "
+                     "is told by script (short Chinese is never taken for Korean)."),
     "f.language": ("语言", "Language"), "f.texts": ("文本数", "Texts"), "share_of_texts": ("文本占比", "Share of texts"),
     "lang.zh": ("中文", "Chinese"), "lang.en": ("英文", "English"), "lang.mixed": ("中英混合", "Mixed"),
     "lang.other": ("其他（韩、日文或仅表情）", "Other (Korean, Japanese, emoji only)"), "lang.empty": ("无文字", "No text"),
     "fsec.sentiment": ("情感", "Sentiment"),
-    "f.sent_note": ("模型：字符 n-gram TF-IDF + 逻辑回归，用本数据的评分作弱标签训练（4–5 分为正面，1–2 分为负面，3 分不用；{n} 条），"
+    "f.sent_note": ("模型：字符 n-gram TF-IDF + 逻辑回归，用本数据的评分作弱标签训练（4–5 分为正面，1–2 分为负面，3 分不用；投诉的评分评的是处理，也不用；{n} 条），"
                     "判定阈值由交叉验证选出（{th}）；与阈值相差不到 {band} 的记为中性。五折交叉验证：准确率 {acc}，AUC {auc}。",
                     "Model: character n-gram TF-IDF + logistic regression trained on this data's own ratings as weak "
-                    "labels (4–5 positive, 1–2 negative, 3 left out; {n} texts), decision threshold chosen by "
+                    "labels (4–5 positive, 1–2 negative, 3 left out, and so are complaints' ratings, which judge the handling; {n} texts), decision threshold chosen by "
                     "cross-validation ({th}); within {band} of it counts as neutral. Five-fold cross-validation: accuracy "
                     "{acc}, AUC {auc}."),
-    "f.sent_none": ("反馈没有足够的评分作弱标签（至少 200 条，正负都有），本次不做情感分析。",
-                    "The feedback lacks ratings to learn from (at least 200, both sides): no sentiment this time."),
+    "ch.app": ("App", "App"), "ch.hotline": ("客服热线", "Hotline"), "ch.wechat": ("微信", "WeChat"),
+    "ch.store": ("门店", "Store"), "ch.web": ("官网", "Website"), "ch.email": ("邮件", "E-mail"),
+    "ch.phone": ("电话", "Phone"), "ch.sms": ("短信", "SMS"), "ch.survey": ("问卷", "Survey"),
+    "ch.miniprogram": ("小程序", "Mini program"), "ch.review": ("商品评价", "Product review"),
+    "f.topic_by_segment": ("各客户群在谈什么（有主题的文本中各主题占比）", "What each segment talks about (share of its texts with a topic)"),
+    "f.topic_by_month": ("各主题的月度占比（近 12 个月）", "Topic shares by month (last 12 months)"),
+    "f.month": ("月份", "Month"),
+    "f.topic_trend_note": ("最近 {m} 个月与之前 {m} 个月相比，各主题在全部文本中的占比；“上升”指占比增加且双比例检验 p < 0.05。",
+                           "Each topic's share of all texts in the last {m} months against the {m} months before; "
+                           "“rising” means the share grew with p < 0.05 (two-proportion test)."),
+    "f.recent_share": ("最近占比", "Recent share"), "f.before_share": ("之前占比", "Share before"),
+    "f.change_pts": ("变化（百分点）", "Change (points)"), "f.rising": ("上升", "Rising"), "f.rising_yes": ("↑ 上升", "↑ rising"),
+    "f.sent_none": ("清洗后没有剩下任何文字，本次不做情感分析。", "No text is left after cleaning: no sentiment this time."),
+    "f.sent_default_check": ("Kequn 自带的通用模型在这些有评分的文本上：准确率 {acc}，AUC {auc}（本数据自己训练的模型更贴合业务用语）。",
+                             "Kequn's shipped general model on the same rated texts: accuracy {acc}, AUC {auc} (the model "
+                             "trained on this data knows its own wording better)."),
+    "f.sent_default": ("反馈没有足够的评分作弱标签（至少 200 条，正负都有），情感由 Kequn 自带的通用模型给出：字符 n-gram TF-IDF + "
+                       "逻辑回归，用 {n} 条公开的中英文评论训练（外卖、电商、产品和影评），离线运行。在没参与训练的公开评论上："
+                       "外卖 {zh1}、电商 {zh2}、英文餐厅点评 {en}。与阈值（{th}）相差不到 {band} 的记为中性。行业用语不同时会变差，"
+                       "请先抽样核对再据此行动。",
+                       "The feedback lacks ratings to learn from (at least 200, both sides), so sentiment comes from the "
+                       "general model shipped with Kequn: character n-gram TF-IDF + logistic regression trained on {n} "
+                       "public Chinese and English reviews (food delivery, e-commerce, products, films), run offline. On "
+                       "public reviews it never saw: food delivery {zh1}, e-commerce {zh2}, English restaurant reviews {en}. "
+                       "Within {band} of the threshold ({th}) counts as neutral. Other trades' wording lowers this: check "
+                       "a sample by eye before acting on it."),
+    "f.sent_default_rated": ("在本数据中带评分的 {n} 条文本上：准确率 {acc}，AUC {auc}。",
+                             "On this data's {n} rated texts: accuracy {acc}, AUC {auc}."),
     "f.sentiment": ("情感", "Sentiment"), "sent.positive": ("正面", "Positive"), "sent.neutral": ("中性", "Neutral"),
     "sent.negative": ("负面", "Negative"), "f.sent_chart": ("各客户群的情感构成", "Sentiment by segment"),
     "f.truth_sent": ("与演示数据的真实情感对照（不含中性）：准确率 {acc}（{n} 条）。", "Against the demo data's planted sentiment (neutral left out): accuracy {acc} ({n} texts)."),
@@ -786,3 +814,8 @@ def fmt_money(x, lang: str = "zh") -> str:
 
 def fmt_pct(x, lang: str = "zh", digits: int = 1) -> str:
     return f"{100 * x:.{digits}f}%"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value as a report reads it: three decimals, "< 0.001" below that, "—" when missing."""
+    return "—" if p is None or p != p else ("< 0.001" if p < 0.001 else f"{p:.3f}")

@@ -96,7 +96,10 @@ def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=N
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.tick_params(axis="x", rotation=0)
+    crowded = sum(len(str(c)) for c in table.columns) > 90  # column labels would run into each other
+    ax.tick_params(axis="x", rotation=30 if crowded else 0)
+    if crowded:
+        plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0)
     plt.tight_layout()
     return ax

@@ -12,7 +12,7 @@ import pandas as pd
 from . import complaints, satisfaction, sentiment, text, topics
 from .clustering import segment_label
 from .config import resolve
-from .i18n import t
+from .i18n import fmt_int, fmt_p, fmt_pct, t
 from .io import write_table_atomic
 from .problems import InputError, Problem
 from .value import TIERS
@@ -34,12 +34,18 @@ def settings_check(f: dict) -> None:
 
 def load(processed_dir) -> pd.DataFrame | None:
     """The run's feedback with the customer's segment, tier and CLV when those stages ran;
-    None when the export has no feedback."""
+    None when the export has no feedback. A complaint's rating moves to ``handling_rating``."""
     folder = resolve(processed_dir)
     p = folder / "clean" / "feedback.parquet"
     if not p.exists():
         return None
     fb = pd.read_parquet(p)
+    if "rating" in fb and "kind" in fb:
+        # a complaint's rating judges its handling, not the product: kept apart for the
+        # effectiveness figures, out of CSAT and out of the sentiment labels
+        complaint = (fb["kind"].astype("string") == "complaint").fillna(False).to_numpy()
+        fb["handling_rating"] = fb["rating"].where(complaint)
+        fb["rating"] = fb["rating"].mask(complaint)
     for name, cols in (("segments.parquet", ["segment", "segment_name"]), ("value.parquet", ["tier", "clv"])):
         q = folder / name
         if q.exists():
@@ -48,10 +54,14 @@ def load(processed_dir) -> pd.DataFrame | None:
 
 
 def prepare_text(fb: pd.DataFrame) -> pd.DataFrame:
-    """Adds clean_text, boilerplate and language columns."""
+    """Adds clean_text (cut to ``text.MAX_CHARS``), boilerplate, cut, language and month
+    (YYYY-MM of created_at) columns."""
     out = fb.copy()
-    out["clean_text"], out["boilerplate"] = text.clean(out["text"]) if "text" in out else (pd.Series("", index=out.index),
-                                                                                           pd.Series(False, index=out.index))
+    if "created_at" in out:
+        out["month"] = pd.to_datetime(out["created_at"]).dt.strftime("%Y-%m")
+    none = (pd.Series("", index=out.index), pd.Series(False, index=out.index))
+    out["clean_text"], out["boilerplate"] = text.clean(out["text"]) if "text" in out else none
+    out["clean_text"], out["cut"] = text.cut(out["clean_text"])
     out["language"] = text.language(out["clean_text"])
     return out
 
@@ -62,27 +72,67 @@ def language_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
                          t("f.texts", lang): counts.to_numpy(), t("share_of_texts", lang): counts.to_numpy() / max(len(fb), 1)})
 
 
-def sentiment_run(fb: pd.DataFrame, seed: int, min_labelled: int = 200) -> dict:
-    """Sentiment from the user's own ratings as weak labels (4–5 positive, 1–2 negative, 3 left
-    out) when at least ``min_labelled`` texts carry one and both sides occur; every text is then
-    scored. Returns the model's cross-validated figures, scores and labels, or {"none": reason}."""
-    has_text = fb["clean_text"].str.len() > 0
-    if "rating" not in fb or not has_text.any():
-        return {"none": "no_ratings"}
-    r = fb["rating"]
+def _labels(score: np.ndarray, threshold: float) -> np.ndarray:
+    return np.where(np.isnan(score), None, np.where(score >= threshold + NEUTRAL_BAND, "positive",
+                                                   np.where(score <= threshold - NEUTRAL_BAND, "negative", "neutral")))
+
+
+def sentiment_run(fb: pd.DataFrame, seed: int, min_labelled: int = 200, max_train: int = 20_000) -> dict:
+    """Sentiment score and label for every text.
+
+    When at least ``min_labelled`` texts carry a rating and both sides occur, the model is
+    trained on the user's own ratings as weak labels (4–5 positive, 1–2 negative, 3 left out):
+    ``source`` "ratings", with its cross-validated ``figures`` and the shipped model's
+    ``default_figures`` on the same labelled texts (how far a general model would have gone).
+    Otherwise the shipped model scores them (``source`` "default"; ``figures`` against the
+    few ratings there are, when there are some of both sides). {"none": "no_text"} when no
+    text is left after cleaning. At most ``max_train`` rated texts (a random sample) train and
+    cross-validate the model: accuracy has long levelled off there, and six fits on a million
+    texts would take the better part of an hour on two cores."""
+    has_text = (fb["clean_text"].str.len() > 0).to_numpy()
+    if not has_text.any():
+        return {"none": "no_text"}
+    texts = fb.loc[has_text, "clean_text"].astype(str)
+    r = fb["rating"] if "rating" in fb else pd.Series(np.nan, index=fb.index)
     lab = np.where(r >= 4, 1, np.where(r <= 2, 0, -1))
-    use = has_text.to_numpy() & (lab >= 0) & r.notna().to_numpy()
-    if use.sum() < min_labelled or len(np.unique(lab[use])) < 2:
-        return {"none": "no_ratings"}
-    texts = fb.loc[use, "clean_text"].astype(str)
-    figs = sentiment.evaluate(texts, lab[use], folds=5, seed=seed)
-    model = sentiment.fit(texts, lab[use], folds=5, seed=seed)
+    use = has_text & (lab >= 0) & r.notna().to_numpy()
+    both = len(np.unique(lab[use])) == 2
+    default = sentiment.default_model()
     score = np.full(len(fb), np.nan)
-    score[has_text.to_numpy()] = model.score(fb.loc[has_text, "clean_text"].astype(str))
-    label = np.where(np.isnan(score), None, np.where(score >= model.threshold + NEUTRAL_BAND, "positive",
-                                                    np.where(score <= model.threshold - NEUTRAL_BAND, "negative", "neutral")))
-    return {"none": None, "figures": figs, "labelled": int(use.sum()), "threshold": model.threshold,
-            "score": score, "label": label}
+    if use.sum() > max_train:
+        keep = np.random.default_rng(seed).choice(np.flatnonzero(use), max_train, replace=False)
+        use = np.zeros(len(fb), dtype=bool)
+        use[keep] = True
+    if use.sum() >= min_labelled and both:
+        labelled = fb.loc[use, "clean_text"].astype(str)
+        model = sentiment.fit(labelled, lab[use], folds=5, seed=seed)
+        out = {"source": "ratings", "figures": model.figures,
+               "default_figures": sentiment.transfer(default, labelled, lab[use])}
+    else:
+        model = default
+        out = {"source": "default", "figures": (sentiment.transfer(default, fb.loc[use, "clean_text"].astype(str), lab[use])
+                                                if use.sum() >= 20 and both else None)}
+    score[has_text] = model.score(texts)
+    return {"none": None, **out, "labelled": int(use.sum()), "threshold": model.threshold, "score": score,
+            "label": _labels(score, model.threshold)}
+
+
+def sentiment_note(sent: dict, lang: str) -> str:
+    """What the sentiment figures rest on, in the report's language."""
+    def acc_auc(f):
+        return {"acc": fmt_pct(f["accuracy"] if "accuracy_calibrated" not in f else f["accuracy_calibrated"], lang),
+                "auc": f"{f['auc']:.3f}"}
+    if sent["source"] == "ratings":
+        note = t("f.sent_note", lang).format(n=fmt_int(sent["labelled"], lang), th=f"{sent['threshold']:.2f}",
+                                             band=NEUTRAL_BAND, **acc_auc(sent["figures"]))
+        return note + " " + t("f.sent_default_check", lang).format(**acc_auc(sent["default_figures"]))
+    h = sentiment.DEFAULT_HELD_OUT
+    note = t("f.sent_default", lang).format(n=fmt_int(sentiment.CORPUS_TEXTS, lang), zh1=fmt_pct(h["waimai"], lang),
+                                            zh2=fmt_pct(h["online_shopping"], lang), en=fmt_pct(h["yelp"], lang),
+                                            th=f"{sent['threshold']:.2f}", band=NEUTRAL_BAND)
+    if sent["figures"]:
+        note += " " + t("f.sent_default_rated", lang).format(n=fmt_int(sent["labelled"], lang), **acc_auc(sent["figures"]))
+    return note
 
 
 def topics_run(fb: pd.DataFrame, k: int, seed: int, min_texts: int = 200) -> dict:
@@ -110,6 +160,68 @@ def topic_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
         out[t("f.negative_share", lang)] = g["sentiment"].apply(lambda s: (s == "negative").mean()).to_numpy()
     out[t("f.complaint_count", lang)] = g["kind"].apply(lambda s: (s.astype("string") == "complaint").sum()).to_numpy()
     return out.sort_values(t("f.texts", lang), ascending=False).reset_index(drop=True)
+
+
+def channel_name(value, lang: str) -> str:
+    """Common channel codes (app, hotline, wechat …) in the report's language; others as written."""
+    key = f"ch.{str(value).strip().lower()}"
+    name = t(key, lang)
+    return str(value) if name == key else name
+
+
+def topic_mix(fb: pd.DataFrame, by: str, lang: str, last: int = 12, top: int = 10) -> pd.DataFrame:
+    """Share of each of the ``top`` largest topics among a group's texts with a topic: per
+    segment (``by`` "segment"; segments as rows, topics as columns, rows summing to 1 over all
+    topics) or per month (``by`` "month", the last ``last`` months; topics as rows, months as
+    columns). Empty when there are no topics or no such column."""
+    if "topic" not in fb or by not in fb or fb["topic"].isna().all():
+        return pd.DataFrame()
+    d = fb[fb["topic"].notna() & fb[by].notna()]
+    keep = d["topic"].value_counts().index[:top]
+    if by == "month":
+        return pd.crosstab(d["topic"], d["month"], normalize="columns").iloc[:, -last:].loc[keep]
+    tab = pd.crosstab(d[by], d["topic"], normalize="index")[keep]
+    names = d.drop_duplicates("segment").set_index("segment")["segment_name"] if "segment_name" in d else {}
+    tab.index = [segment_label(int(c), names.get(c, "")) for c in tab.index]
+    return tab
+
+
+def topic_trend(fb: pd.DataFrame, months: int = 3, alpha: float = 0.05) -> pd.DataFrame:
+    """Topics rising or falling: each topic's share of the texts in the last ``months`` months
+    against the ``months`` before (columns topic, recent, before, change in points, p of a
+    two-proportion z-test, rising = grew with p < alpha), largest change first."""
+    from statsmodels.stats.proportion import proportions_ztest
+    if "topic" not in fb or fb["topic"].isna().all():
+        return pd.DataFrame()
+    month = pd.to_datetime(fb["created_at"]).dt.to_period("M")
+    end = month.max()
+    recent = (month > end - months).to_numpy()
+    before = ((month <= end - months) & (month > end - 2 * months)).to_numpy()
+    if recent.sum() < 30 or before.sum() < 30:
+        return pd.DataFrame()
+    rows = []
+    for topic in sorted(fb["topic"].dropna().unique()):
+        hit = (fb["topic"] == topic).to_numpy()
+        a, b = int((hit & recent).sum()), int((hit & before).sum())
+        p = float(proportions_ztest([a, b], [int(recent.sum()), int(before.sum())])[1]) if a + b else 1.0
+        rows.append({"topic": topic, "recent": a / recent.sum(), "before": b / before.sum(), "p": p})
+    out = pd.DataFrame(rows)
+    out["change"] = 100 * (out["recent"] - out["before"])
+    out["rising"] = (out["change"] > 0) & (out["p"] < alpha)
+    return out.sort_values("change", ascending=False).reset_index(drop=True)
+
+
+def topic_trend_view(tr: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` topics that moved most (either way), largest rise first."""
+    return tr.loc[tr["change"].abs().nlargest(n).index].sort_values("change", ascending=False)
+
+
+def topic_trend_table(tr: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({t("f.topic", lang): tr["topic"], t("f.recent_share", lang): tr["recent"],
+                         t("f.before_share", lang): tr["before"],
+                         t("f.change_pts", lang): [f"{c:+.1f}" if abs(c) >= 0.05 else "0.0" for c in tr["change"]],
+                         t("tr.p", lang): tr["p"].map(fmt_p),
+                         t("f.rising", lang): tr["rising"].map(lambda r: t("f.rising_yes", lang) if r else "")})
 
 
 def satisfaction_table(fb: pd.DataFrame, group: str, f: dict, lang: str, label=None) -> pd.DataFrame:
@@ -157,25 +269,43 @@ def drivers(fb: pd.DataFrame) -> pd.DataFrame:
 def drivers_table(dr: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({t("f.topic", lang): dr["topic"], t("f.effect", lang): dr["effect"].round(2),
                          t("f.ci", lang): [f"{a:+.2f} – {b:+.2f}" for a, b in zip(dr["low"], dr["high"])],
-                         t("tr.p", lang): dr["p"].round(4), t("f.texts", lang): dr["texts"]})
+                         t("tr.p", lang): dr["p"].map(fmt_p), t("f.texts", lang): dr["texts"]})
 
 
-def complaint_facts(fb: pd.DataFrame, as_of, f: dict, lang: str) -> tuple[dict, dict, dict]:
-    c = fb[fb["kind"].astype("string") == "complaint"]
+def complaint_facts(fb: pd.DataFrame, as_of, f: dict, lang: str, quality: dict | None = None) -> tuple[dict, dict, dict]:
+    """The three standards' figures as report facts (label → text), and the raw figures of
+    timeliness and effectiveness. A figure that cannot be computed (no complaint answered yet,
+    no handling column in the export) reads "—". Answers and resolutions dated before their
+    complaint count among the impossible timestamps whether intake (``quality``) or this
+    step found them."""
+    kind = fb["kind"].astype("string") if "kind" in fb else pd.Series(pd.NA, index=fb.index, dtype="string")
+    c = fb[(kind == "complaint").fillna(False)]
     tm = complaints.timeliness(c, as_of, f["response_sla_hours"], f["resolution_sla_hours"])
-    ef = complaints.effectiveness(c)
+    ef = complaints.effectiveness(c, rating="handling_rating" if "handling_rating" in c else "rating")
+
+    def h(a, b):
+        return "—" if pd.isna(tm[a]) else f"{tm[a]:.1f} h / {tm[b]:.1f} h"
+
+    def pct(x):
+        return "—" if pd.isna(x) else f"{100 * x:.1f}%"
+
     facts = {t("f.c.count", lang): f"{tm['complaints']:,}",
-             t("f.c.response", lang): f"{tm['response_median_h']:.1f} h / {tm['response_p90_h']:.1f} h",
-             t("f.c.response_sla", lang).format(h=f["response_sla_hours"]): f"{100 * tm['response_within_sla']:.1f}%",
-             t("f.c.resolution", lang): f"{tm['resolution_median_h']:.1f} h / {tm['resolution_p90_h']:.1f} h",
-             t("f.c.resolution_sla", lang).format(h=f["resolution_sla_hours"]): f"{100 * tm['resolution_within_sla']:.1f}%",
+             t("f.c.response", lang): h("response_median_h", "response_p90_h"),
+             t("f.c.response_sla", lang).format(h=f["response_sla_hours"]): pct(tm["response_within_sla"]),
+             t("f.c.resolution", lang): h("resolution_median_h", "resolution_p90_h"),
+             t("f.c.resolution_sla", lang).format(h=f["resolution_sla_hours"]): pct(tm["resolution_within_sla"]),
              t("f.c.backlog", lang): f"{tm['backlog']:,} ({tm['backlog_over_sla']:,} {t('f.c.over_sla', lang)})",
-             t("f.c.resolution_rate", lang): f"{100 * ef['resolution_rate']:.1f}%",
-             t("f.c.reopen", lang): f"{100 * ef['reopen_rate']:.1f}%",
-             t("f.c.satisfied_after", lang): (f"{100 * ef['satisfied_after']:.1f}% (n = {ef['rated_after']:,})"
+             t("f.c.resolution_rate", lang): pct(ef["resolution_rate"]),
+             t("f.c.reopen", lang): pct(ef["reopen_rate"]),
+             t("f.c.satisfied_after", lang): (f"{pct(ef['satisfied_after'])} (n = {ef['rated_after']:,})"
                                               if ef["rated_after"] else "—"),
-             t("f.c.time_travel", lang): f"{tm['time_travel']:,}"}
+             t("f.c.time_travel", lang): f"{tm['time_travel'] + _fixed_at_intake(quality):,}"}
     return facts, tm, ef
+
+
+def _fixed_at_intake(quality: dict | None) -> int:
+    rules = ("first_response_at_before_creation_set_missing", "resolved_at_before_creation_set_missing")
+    return sum(c["rows"] for c in (quality or {}).get("cleaning", []) if c["table"] == "feedback" and c["rule"] in rules)
 
 
 def coverage_table(processed_dir, fb: pd.DataFrame, group: str, lang: str) -> pd.DataFrame:
@@ -259,7 +389,8 @@ def summary(fb: pd.DataFrame, sent: dict, timeliness: dict, effectiveness: dict,
     return {"languages": fb["language"].value_counts().to_dict(),
             "nps": None if n["nps"] is None or pd.isna(n["nps"]) else round(float(n["nps"]), 1),
             "csat": None if c["csat"] is None or pd.isna(c["csat"]) else round(float(c["csat"]), 4),
-            "sentiment": None if sent.get("none") else {k: round(v, 4) for k, v in sent["figures"].items()},
+            "sentiment": None if sent.get("none") else {"source": sent["source"], **{k: round(v, 4) for k, v in
+                                                                                  (sent["figures"] or {}).items()}},
             "complaints": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in {**timeliness, **effectiveness}.items()},
             "alerts": int(len(alert_table))}
 

@@ -14,7 +14,7 @@ from .stage_value import load_segments as _load_segments
 from .value import TIERS
 from .clustering import segment_label
 from .config import resolve
-from .i18n import t
+from .i18n import fmt_p, t
 from .io import write_table_atomic
 from .problems import InputError, Problem
 
@@ -341,7 +341,7 @@ def trends_table(tt: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = pd.DataFrame({t("p.category", lang): tt["category"].map(lambda c: t(c, lang)),
                         t("tr.last", lang): tt["last"], t("tr.direction", lang): tt["direction"].map(lambda d: t(f"tr.dir.{d}", lang)),
                         t("tr.slope", lang): tt["slope_share"].map(lambda v: f"{v:+.1%}"),
-                        t("tr.p", lang): tt["p"].round(3),
+                        t("tr.p", lang): tt["p"].map(fmt_p),
                         t("tr.next", lang): tt["next"],
                         t("tr.interval", lang): [f"{lo:,.0f} – {hi:,.0f}" if pd.notna(lo) else "—"
                                                  for lo, hi in zip(tt["next_lower"], tt["next_upper"])]})

@@ -261,7 +261,8 @@ def _feedback(customers, persona, signup_day, active_end, rng):
         default=np.where(u < 0.85, "neutral", "negative")).astype(object)
     lang = np.where(rng.random(k) < eng, "en", "zh").astype(object)
     topic_name = np.array(P.TOPICS, dtype=object)[topic]
-    text = compose(lang, sentiment, topic_name, rng)
+    extra = rng.spawn(1)[0]  # draws added later take their own stream: the rest of the demo stays as it was
+    text = compose(lang, sentiment, topic_name, rng, contrast=0.25, extra=extra)
     t = begin[c] + rng.random(k) * (active_end[c] - begin[c])
     created = START + pd.to_timedelta(np.round(t * 86400), unit="s")
     rating = np.select([sentiment == "positive", sentiment == "negative"],
@@ -270,6 +271,9 @@ def _feedback(customers, persona, signup_day, active_end, rng):
     nps = np.select([sentiment == "positive", sentiment == "negative"],
                     [rng.choice([8, 9, 10], k, p=[0.2, 0.35, 0.45]), rng.integers(0, 7, k)],
                     default=rng.choice([6, 7, 8], k)).astype(float)
+    noisy = (kind_name == "review") & (extra.random(k) < 0.07)  # ratings that disagree with their text, as in real exports
+    rating[noisy] = np.where(sentiment[noisy] == "positive", extra.choice([1, 2, 3], int(noisy.sum())),
+                             extra.choice([3, 4, 5], int(noisy.sum())))
     rating[kind_name == "inquiry"] = np.nan
     nps[rng.random(k) < 0.4] = np.nan  # NPS is asked of part of the feedback only
     needs_handling = np.isin(kind_name, ["complaint", "inquiry"])
@@ -277,6 +281,12 @@ def _feedback(customers, persona, signup_day, active_end, rng):
     resolve_h = first_resp_h + rng.gamma(1.2, 40, k)
     resolved = needs_handling & (rng.random(k) < 0.88)
     reopened = resolved & (rng.random(k) < 0.07)
+    # On a complaint the rating is the customer's verdict on its handling, asked once it is
+    # resolved: mostly good when resolved within three days, mostly poor after; none while open.
+    fast = resolve_h <= 72
+    handled = np.where(extra.random(k) < np.where(fast, 0.75, 0.35), extra.choice([4, 5], k), extra.choice([1, 2, 3], k))
+    is_complaint = kind_name == "complaint"
+    rating[is_complaint] = np.where((resolved & ~reopened)[is_complaint], handled[is_complaint], np.nan)
     first_resp = created + pd.to_timedelta(np.round(first_resp_h * 3600), unit="s")
     resolved_at = created + pd.to_timedelta(np.round(resolve_h * 3600), unit="s")
     order = np.argsort(t, kind="stable")

@@ -1,7 +1,10 @@
 """Feedback sentences for the demo generator, by topic, sentiment and language.
 
 Each text is opener + phrase + closer, so the same topic reads differently from row to row
-while its true topic and sentiment stay known (they are written to the ground truth).
+while its true topic and sentiment stay known (they are written to the ground truth). Part of
+the positive and negative texts open with a clause of the other sentiment about another topic
+("物流很快，但是质量很差"): the last clause carries the verdict, as in real reviews, and a model
+that only counts sentiment words gets them wrong.
 """
 from __future__ import annotations
 
@@ -85,13 +88,28 @@ CLOSERS = {
 }
 
 
+BUT = {"zh": ["，但是", "，不过", "，可是", "；然而"], "en": [", but ", ", however ", ", yet "]}
+OTHER = {"positive": "negative", "negative": "positive"}
+
+
+def _contrast(lang: str, sent: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n opening clauses of the other sentiment on random topics, each ending in a "but"."""
+    pool = [p for phrases in PHRASES[(lang, OTHER[sent])].values() for p in phrases]
+    head = np.array(pool, dtype=object)[rng.integers(len(pool), size=n)]
+    but = np.array(BUT[lang], dtype=object)[rng.integers(len(BUT[lang]), size=n)]
+    return head + but
+
+
 def compose(lang: np.ndarray, sentiment: np.ndarray, topic: np.ndarray,
-            rng: np.random.Generator) -> np.ndarray:
-    """Texts for arrays of (language, sentiment, topic), one per row.
+            rng: np.random.Generator, contrast: float = 0.0, extra: np.random.Generator | None = None) -> np.ndarray:
+    """Texts for arrays of (language, sentiment, topic), one per row; a ``contrast`` share of
+    the positive and negative ones open with a clause of the other sentiment (drawn from
+    ``extra``, so the other draws of ``rng`` stay as they were).
 
     Loops over the few (language, sentiment, topic) cells, not over rows, so a million texts
     cost a few vectorised string joins.
     """
+    extra = extra if extra is not None else rng
     out = np.empty(len(lang), dtype=object)
     for (lg, sent), by_topic in PHRASES.items():
         for tp, phrases in by_topic.items():
@@ -102,5 +120,11 @@ def compose(lang: np.ndarray, sentiment: np.ndarray, topic: np.ndarray,
             ph = np.array(phrases, dtype=object)[rng.integers(len(phrases), size=idx.size)]
             cl_list = CLOSERS[(lg, sent)]
             cl = np.array(cl_list, dtype=object)[rng.integers(len(cl_list), size=idx.size)]
-            out[idx] = op + ph + cl
+            text = op + ph + cl
+            if contrast > 0 and sent in OTHER:
+                mix = extra.random(idx.size) < contrast
+                if mix.any():
+                    main = ph[mix] if lg == "zh" else np.array([p[0].lower() + p[1:] for p in ph[mix]], dtype=object)
+                    text[mix] = _contrast(lg, sent, int(mix.sum()), extra) + main + cl[mix]
+            out[idx] = text
     return out

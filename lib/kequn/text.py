@@ -9,6 +9,10 @@ when nothing is left.
 
 ``clean`` removes HTML tags and entities, URLs, e-mail addresses and platform boilerplate
 ("系统默认好评", "此用户没有填写评价" …) and collapses whitespace; emoji stay, they carry sentiment.
+
+``cut`` shortens texts over ``MAX_CHARS``: a pasted log or a whole chat transcript in one
+feedback cell would otherwise cost the models as much as thousands of reviews, and its verdict
+is near its start. The cut texts are counted and the report says so.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 LANGS = ("zh", "en", "mixed", "other", "empty")
+MAX_CHARS = 2000
 BOILERPLATE = (
     "此用户没有填写评价", "此用户未填写评价内容", "此用户未填写评价", "该用户觉得商品较好，默认给出好评",
     "该用户觉得商品非常好，给出好评", "系统默认好评", "评价方未及时做出评价，系统默认好评", "默认好评",
@@ -32,6 +37,7 @@ _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 _HANGUL = r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]"
 _KANA = r"[\u3040-\u30ff]"
 _LATIN = r"[A-Za-z]"
+_FOREIGN = _HANGUL[:-1] + _KANA[1:]  # Hangul and kana in one character class
 
 
 def clean(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -39,7 +45,10 @@ def clean(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
     whitespace collapsed; texts that are only platform boilerplate become empty and flagged."""
     s = texts.astype("string").fillna("")
     s = s.map(html.unescape, na_action="ignore") if s.str.contains("&", regex=False).any() else s
-    s = s.str.replace(_TAG, " ", regex=True).str.replace(_URL, " ", regex=True).str.replace(_MAIL, " ", regex=True)
+    for pattern, hint in ((_TAG, "<"), (_URL, "http|www"), (_MAIL, "@")):  # the regex only where it can match
+        has = s.str.contains(hint, case=False, regex="|" in hint)
+        if has.any():
+            s = s.mask(has, s[has].str.replace(pattern, " ", regex=True))
     s = s.str.replace(_SPACE, " ", regex=True).str.strip()
     bare = s.str.lower().str.strip(" 。.!！~～")
     boiler = bare.isin([b.lower().strip("。.!！") for b in BOILERPLATE])
@@ -51,7 +60,7 @@ def language(texts: pd.Series, share: float = 0.8) -> pd.Series:
     s = texts.astype("string").fillna("")
     han = s.str.count(_HAN).to_numpy(dtype="float64")
     latin = s.str.count(_LATIN).to_numpy(dtype="float64") / 5.0
-    foreign = (s.str.count(_HANGUL) + s.str.count(_KANA)).to_numpy(dtype="float64")
+    foreign = s.str.count(_FOREIGN).to_numpy(dtype="float64")
     words = han + latin
     with np.errstate(invalid="ignore", divide="ignore"):
         zh_share = np.where(words > 0, han / words, 0.0)
@@ -60,3 +69,10 @@ def language(texts: pd.Series, share: float = 0.8) -> pd.Series:
         [blank, (words + foreign) == 0, foreign > han, zh_share >= share, (1 - zh_share) >= share],
         ["empty", "other", "other", "zh", "en"], "mixed")  # emoji or digits only: other, not empty
     return pd.Series(out, index=texts.index, dtype="object")
+
+
+def cut(texts: pd.Series, max_chars: int = MAX_CHARS) -> tuple[pd.Series, pd.Series]:
+    """(texts cut to their first ``max_chars`` characters, flag of the texts that were cut)."""
+    s = texts.astype("string").fillna("")
+    long = s.str.len() > max_chars
+    return (s.where(~long, s.str.slice(0, max_chars)) if long.any() else s), long

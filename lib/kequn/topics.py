@@ -17,6 +17,8 @@ import pandas as pd
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from .parallel import map_chunks
+
 KEEP_POS = ("n", "nr", "ns", "nt", "nz", "nl", "ng", "v", "vn", "vd", "a", "an", "ad", "eng")
 ZH_STOP = set("""的 了 是 我 你 他 她 它 们 这 那 有 在 也 都 就 和 与 及 或 但 而 很 太 非常 比较 还 又 再 不 没 没有 会 能 要 想
 把 被 给 让 对 从 到 为 以 之 其 中 上 下 里 后 前 时 时候 一个 一下 一次 一点 一些 这个 那个 这样 那样 什么 怎么 为什么
@@ -57,16 +59,38 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def _tokens_of(texts) -> list[list[str]]:
+    return [tokens(t) for t in texts]
+
+
+def tokenize(texts: pd.Series) -> list[list[str]]:
+    """Content words of every text: each distinct text segmented once (feedback repeats itself:
+    "好评", "物流很快"), on all cores for large inputs."""
+    codes, uniq = pd.factorize(texts.fillna("").astype(str))
+    done = [toks for part in map_chunks(_tokens_of, list(uniq)) for toks in part]
+    return [done[i] for i in codes]
+
+
+def _given(tokens: list[str]) -> list[str]:
+    return tokens
+
+
 def fit_topics(texts: pd.Series, k: int = 8, seed: int = 7, top_terms: int = 3, min_df: int = 5,
-               min_weight: float = 0.01):
+               min_weight: float = 0.01, fit_on: int = 200_000):
     """(assignments, topics): per text its topic (0…k−1, −1 = none) and weight; per topic its
-    name (top terms joined by "·"), terms and size. Texts with no content word get −1."""
-    vec = TfidfVectorizer(tokenizer=tokens, lowercase=False, token_pattern=None, min_df=min_df, max_df=0.5,
-                          sublinear_tf=True)
-    X = vec.fit_transform(texts.fillna("").astype(str))
+    name (top terms joined by "·"), terms and size. Texts with no content word get −1. NMF
+    learns the topics from at most ``fit_on`` texts (a random sample; topics of a large base are
+    stable long before that) and then weighs every text against them."""
+    vec = TfidfVectorizer(analyzer=_given, min_df=min_df, max_df=0.5, sublinear_tf=True)
+    X = vec.fit_transform(tokenize(texts))
     k = max(1, min(k, X.shape[1] - 1, X.shape[0] - 1))
     nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
-    W = nmf.fit_transform(X)
+    if X.shape[0] > fit_on:
+        rows = np.random.default_rng(seed).choice(X.shape[0], fit_on, replace=False)
+        nmf.fit(X[np.sort(rows)])
+        W = nmf.transform(X)
+    else:
+        W = nmf.fit_transform(X)
     terms = np.array(vec.get_feature_names_out())
     best = W.argmax(axis=1)
     weight = W.max(axis=1)
