@@ -25,7 +25,7 @@ R := $(REPORTS)/$(RUN)
 
 LIB := $(shell find lib/kequn -name '*.py' -o -name '*.yaml' 2>/dev/null)
 DATA_DEP := $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp,$(shell find $(DATA) -maxdepth 1 -type f 2>/dev/null))
-STAGES := 01_profiling 02_clustering 03_value 04_needs 05_feedback
+STAGES := 01_profiling 02_clustering 03_value 04_needs 05_feedback 06_summary
 EXECUTED := $(STAGES:%=$(R)/%.ipynb)
 
 ## help: list the targets
@@ -78,6 +78,9 @@ $(R)/04_needs.ipynb: notebooks/04_needs.ipynb $(R)/03_value.ipynb $(LIB)
 	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
 $(R)/05_feedback.ipynb: notebooks/05_feedback.ipynb $(R)/04_needs.ipynb $(LIB)
+	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
+
+$(R)/06_summary.ipynb: notebooks/06_summary.ipynb $(R)/05_feedback.ipynb $(LIB)
 	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
 $(R)/.rendered: $(EXECUTED)

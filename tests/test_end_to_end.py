@@ -62,6 +62,15 @@ def test_reports_and_artifacts_exist_without_code(e2e):
         assert text in fb_html, text
     alerts = pd.read_csv(rep / "latest" / "actions" / "feedback_alerts.csv", encoding="utf-8-sig")
     assert len(alerts) > 0 and alerts["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all()
+    sum_html = (rep / "latest" / "06_summary.html").read_text(encoding="utf-8")
+    assert not CODE_MARKERS.search(sum_html)
+    for text in ("Customer analysis overview", "Key figures", "Choosing target segments: attractiveness",
+                 "Segments and their service plans", "Value-tier response", "Customised service", "Flexible service",
+                 "Interactive service", "Since the previous run"):
+        assert text in sum_html, text
+    index = (rep / "latest" / "index.html").read_text(encoding="utf-8")
+    for anchor in ("id='headline'", "id='cards'", "id='segment-1'", "id='stages'", "06_summary.html"):
+        assert anchor in index, anchor
     seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
     assert "This is the first segmentation of this data set" in seg_html
@@ -133,6 +142,10 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
                                             "lapsed": 0}
                 for key in ("tiers", "stages", "bgnbd", "gamma_gamma", "clv_total", "holdout"):
                     assert one[key] == two[key], key
+            elif p.name == "summary.json":  # the same cards; the headline now compares with the first run
+                one, two = json.loads(p.read_text()), json.loads(other.read_text())
+                assert one["previous"] is None and two["previous"] == "messy-1" and one["cards_html"] == two["cards_html"]
+                assert "Change since messy-1" in two["headline_html"] and "first run" in one["headline_html"]
             elif p.name == "clustering.json":  # the second run also reports drift against the first
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())
                 assert two["drift"]["changed_share"] == 0 and two["drift"]["customers_both"] == sum(one["sizes"].values())
@@ -177,6 +190,8 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
     assert "此数据没有 Kano 问卷" in needs_html and "不做购买可能性评分" in needs_html and "不做趋势预测" in needs_html
     assert "此数据没有反馈表" in (tmp_path / "reports" / "retail" / "05_feedback.html").read_text(encoding="utf-8")
+    index = (tmp_path / "reports" / "retail" / "index.html").read_text(encoding="utf-8")
+    assert "id='segment-1'" in index and "价值层应对" in index and "<th>互动式服务</th>" not in index  # no feedback, no such plan
     assert not CODE_MARKERS.search(html)
 
 

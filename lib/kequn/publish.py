@@ -33,6 +33,13 @@ img { max-width: 100%; height: auto; }
 """
 
 
+CARD_CSS = (".card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:10px 0}"
+            ".card h3{margin:4px 0 6px} table.kq-facts.plan th{white-space:nowrap;vertical-align:top;text-align:left}"
+            "table.kq-facts.plan td{text-align:left;vertical-align:top} table.kq-facts.plan td.why{color:#555;font-size:12px;"
+            "max-width:18em} @media (max-width:600px){table.kq-facts.plan td.why{display:block;max-width:none;border:0;"
+            "padding-top:0}}")
+
+
 def render_html(executed: Path) -> Path:
     """HTML beside the executed notebook: outputs and report text only, no code, no
     analyst-only cells (tag ``analyst``), images embedded."""
@@ -51,7 +58,7 @@ def render_html(executed: Path) -> Path:
     body, _ = exporter.from_notebook_node(nb)
     title = _first_heading(nb) or executed.stem
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
-    body = body.replace("</head>", CSS + "</head>", 1)
+    body = body.replace("</head>", CSS + f"<style>{CARD_CSS}</style></head>", 1)
     out = executed.with_suffix(".html")
     write_text_atomic(body, out)
     return out
@@ -69,8 +76,7 @@ def _first_heading(nb) -> str | None:
 def _page(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
-            f"{CSS}<style>.card{{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:10px 0}}"
-            f"</style></head><body>{body}</body></html>")
+            f"{CSS}<style>{CARD_CSS}</style></head><body>{body}</body></html>")
 
 
 def _runs(reports: Path) -> list[Path]:
@@ -108,9 +114,16 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
         actions = (f"<h2>{t('index.actions', lang)}</h2><ul>"
                    + "".join(f'<li><a href="actions/{p.name}">{t(f"action.{p.stem}", lang)}</a> ({p.name})</li>' for p in lists)
                    + "</ul>")
+    summary = json.loads((processed / "summary.json").read_text(encoding="utf-8")) if (processed / "summary.json").exists() else {}
+    if summary:  # stage 06 ran: its headline (with changes) and segment cards lead the page
+        figures = summary["headline_html"]
+        cards = (f"<h2 id='cards-title'>{t('sum.cards', lang)}</h2><p>{t('sum.cards_note', lang)}</p>"
+                 f"<div id='cards'>{summary['cards_html']}</div>")
+    else:
+        figures, cards = f"<div class='card' id='headline'>{figures}</div>", ""
     body = (f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"
-            f"<div class='card'>{figures}</div><p>{prev_txt}</p>"
-            f"<h2>{t('index.stages', lang)}</h2><ul>{items}</ul>{actions}")
+            f"{figures}<p>{prev_txt}</p>"
+            f"<h2>{t('index.stages', lang)}</h2><ul id='stages'>{items}</ul>{actions}{cards}")
     write_text_atomic(_page(title, body, lang), rdir / "index.html")
     point_latest(reports, run, lang)
     return rdir / "index.html"

@@ -68,3 +68,8 @@ def facts(pairs: dict) -> None:
     """A two-column list of label → value (inputs, parameters)."""
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in pairs.items())
     display(HTML(f'<table class="kq-facts">{rows}</table>'))
+
+
+def html_block(fragment: str) -> None:
+    """An HTML fragment composed (and escaped) in lib, such as the summary's segment cards."""
+    display(HTML(fragment))

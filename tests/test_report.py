@@ -1,0 +1,106 @@
+"""kequn.report (stage 06): headline figures with their change since the previous run, the
+segment cards' figures and service plans on a hand-made run folder with known answers, what
+changed between two runs, and cards that survive missing stages."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kequn import report
+
+
+def _run(folder, customers=8, top20=0.6, sla=0.7):
+    folder.mkdir(parents=True)
+    (folder / "clean").mkdir()
+    ids = [f"K{i}" for i in range(8)]
+    pd.DataFrame({"customer_id": ids, "segment": [1, 1, 1, 1, 2, 2, 2, 2],
+                  "segment_name": ["价格敏感"] * 4 + ["<b>高端</b>"] * 4}).to_parquet(folder / "segments.parquet")
+    pd.DataFrame({"customer_id": ids, "monetary": [100.0, 100, 100, 100, 1000, 500, 250, 150],
+                  "clv": [10.0, 20, 30, 40, 400, 300, 200, 100],
+                  "tier": ["small", "small", "ordinary", "small", "key", "important", "ordinary", "small"],
+                  "strategy": ["adaptive"] * 4 + ["yielding", "caring", "adaptive", "adaptive"],
+                  "stage": ["sleeping", "churned", "active", "new", "active", "active", "active", "sleeping"],
+                  "churn_risk": [0.8, 0.9, 0.2, 0.3, 0.1, 0.1, 0.2, 0.6]}).to_parquet(folder / "value.parquet")
+    pd.DataFrame({"customer_id": ids, "needs_group": ["price", "price", "price", "balanced",
+                                                      "quality", "quality", "service", "quality"]}).to_parquet(folder / "needs.parquet")
+    pd.DataFrame({"feedback_id": ["F1", "F2", "F3", "F4", "F5"], "customer_id": ["K0", "K1", "K2", "K4", "K5"],
+                  "nps": [10, 9, 3, 10, np.nan]}).to_parquet(folder / "clean" / "feedback.parquet")
+    pd.DataFrame({"feedback_id": ["F1", "F2", "F3", "F4", "F5"],
+                  "sentiment": ["negative", "negative", "positive", "positive", "positive"],
+                  "topic": ["退款", "退款", "物流", None, "物流"]}).to_parquet(folder / "feedback_scored.parquet")
+    (folder / "profiling.json").write_text(json.dumps({"headline": {"customers": customers, "active_90d": 5,
+                                                                    "revenue": 2300.0, "top20_share": top20}}))
+    (folder / "value.json").write_text(json.dumps({"clv_mean": 137.5}))
+    (folder / "feedback.json").write_text(json.dumps({"nps": 40.0, "complaints": {"resolution_within_sla": sla}}))
+    (folder / "clustering.json").write_text(json.dumps({"attractiveness_rank": {"1": 2, "2": 1}}))
+    return folder
+
+
+def test_cards_hold_the_known_figures(tmp_path):
+    c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
+    assert c.loc[1, "customers"] == 4 and c.loc[1, "share"] == 0.5
+    assert c.loc[2, "revenue_share"] == pytest.approx(1900 / 2300)
+    assert c.loc[2, "high_value_share"] == 0.5 and c.loc[2, "high_value_revenue_share"] == pytest.approx(1500 / 1900)
+    assert (c.loc[2, "n_yielding"], c.loc[2, "n_caring"], c.loc[2, "n_adaptive"]) == (1, 1, 2)
+    assert c.loc[1, "stage_sleeping"] + c.loc[1, "stage_churned"] == 0.5 and c.loc[1, "stage_new"] == 0.25
+    assert (c.loc[1, "need"], c.loc[1, "need_share"]) == ("price", 0.75) and c.loc[2, "need"] == "quality"
+    assert c.loc[1, "nps"] == pytest.approx(100 * (2 - 1) / 3) and c.loc[1, "nps_n"] == 3
+    assert c.loc[1, "negative_share"] == pytest.approx(2 / 3) and c.loc[1, "topics"] == ["退款"]
+    assert c.loc[2, "clv_mean"] == 250 and c.loc[2, "rank"] == 1
+
+
+def test_service_plan_follows_the_figures(tmp_path):
+    c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
+    one = dict((k, (what, why)) for k, what, why in report.plan(c.loc[1], "en"))
+    assert set(one) == {"plan.response", "plan.custom", "plan.flexible", "plan.interactive"}
+    assert "come-back" in one["plan.flexible"][0] and "50.0%" in one["plan.flexible"][1]  # half sleeping or lapsed
+    assert "退款" in one["plan.interactive"][0]  # unhappy: fix the commonest complaint first
+    assert one["plan.custom"][0].startswith("Member prices") and "75.0%" in one["plan.custom"][1]
+    two = dict((k, (what, why)) for k, what, why in report.plan(c.loc[2], "zh"))
+    assert "屈从型" in two["plan.response"][0] and "大客户 1 位" in two["plan.response"][0]
+    assert "邀请评价" in two["plan.interactive"][0]  # content: engage, not fix
+    html = report.cards_html(c.reset_index(), "zh")
+    assert html.index("segment-2") < html.index("segment-1")  # most attractive first
+    assert "&lt;b&gt;高端&lt;/b&gt;" in html and "<b>高端" not in html
+
+
+def test_headline_changes_against_the_previous_run_of_the_same_data(tmp_path):
+    _run(tmp_path / "demo-20260101", customers=8, top20=0.6, sla=0.7)
+    _run(tmp_path / "other-20260102", customers=99)
+    now = _run(tmp_path / "demo-20260201", customers=10, top20=0.65, sla=0.5)
+    table, previous = report.headline(now, "demo-20260201")
+    assert previous == "demo-20260101"  # not the other data set's run
+    h = table.set_index("key")
+    assert h.loc["customers", "change"] == 2 and h.loc["top20_share", "change"] == pytest.approx(5.0)
+    assert h.loc["sla_share", "change"] == pytest.approx(-20.0)
+    html = report.headline_html(table, previous, "en")
+    assert "+2" in html and "+5.0 points" in html and "demo-20260101" in html
+    first, none = report.headline(tmp_path / "demo-20260101", "demo-20260101")
+    assert none is None and first["change"].isna().all()
+    assert "first run" in report.headline_html(first, none, "en")
+
+
+def test_changes_between_runs_name_segments_and_slipping_customers(tmp_path):
+    _run(tmp_path / "demo-20260101")
+    now = _run(tmp_path / "demo-20260201")
+    v = pd.read_parquet(now / "value.parquet")
+    v.loc[4, "tier"], v.loc[5, "stage"] = "ordinary", "churned"  # the key customer drops, the important one lapses
+    v.to_parquet(now / "value.parquet")
+    ch = report.changes(now, "demo-20260201", "en")
+    assert ch["previous"] == "demo-20260101" and ch["slipped"] == 2
+    assert ch["tiers"].loc["Key", "Ordinary"] == 1 and ch["tiers"].to_numpy().sum() == 8
+    assert ch["sizes"].set_index("segment_name").loc["价格敏感", "before"] == 4
+    assert report.changes(tmp_path / "demo-20260101", "demo-20260101", "en") == {"previous": None}
+
+
+def test_cards_without_the_later_stages(tmp_path):
+    folder = tmp_path / "demo-20260101"
+    _run(folder)
+    for name in ("value.parquet", "needs.parquet", "feedback_scored.parquet", "clean/feedback.parquet"):
+        (folder / name).unlink()
+    c = report.segment_cards(folder)
+    assert list(c["customers"]) == [4, 4] and "clv_mean" not in c
+    assert report.plan(c.iloc[0], "zh") == [] and "segment-1" in report.cards_html(c, "zh")
+    (folder / "segments.parquet").unlink()
+    assert report.segment_cards(folder).empty and "02" in report.cards_html(pd.DataFrame(), "zh")
