@@ -90,10 +90,16 @@ $(R)/.rendered: $(EXECUTED)
 $(R)/index.html: $(R)/.rendered
 	$(KQ) publish --reports $(REPORTS) --run $(RUN) --processed $(P)
 
-## test: set up and run every test (unit, bad input, notebooks, end to end)
-test: $(STAMP) $(DEMO_DIR)/.stamp
+## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser)
+test: $(STAMP) $(DEMO_DIR)/.stamp browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
+
+## browser: Debian's chromium for the browser test (installed with apt when missing)
+browser:
+	@command -v chromium > /dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
 
 ## lab: JupyterLab on the kequn kernel
 lab: $(STAMP) $(DEMO_DIR)/.stamp
@@ -111,4 +117,4 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-.PHONY: help setup data data-messy report test lab bench clean distclean
+.PHONY: help setup data data-messy report test browser lab bench clean distclean

@@ -3,6 +3,7 @@ determinism, incremental reruns, and a bad export rejected cleanly."""
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pandas as pd
@@ -231,3 +232,47 @@ def test_make_alone_lists_the_targets():
     assert r.returncode == 0
     for target in ("setup", "data", "report", "test", "lab", "bench", "clean"):
         assert f"make {target}:" in r.stdout, target
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+# The sections a reader must find on each page, by their element ids (nbconvert makes a
+# heading's id from its text, spaces as "-").
+SECTION_IDS = {
+    "index.html": ["headline", "stages", "cards", "segment-1"],
+    "01_profiling.html": ["Data-quality-scorecard"],
+    "03_value.html": ["Value-tiers:-the-customer-pyramid", "Customer-lifecycle"],
+    "05_feedback.html": ["Sentiment", "Complaint-handling"],
+    "06_summary.html": ["Key-figures", "headline", "Segments-and-their-service-plans", "segment-1"],
+}
+
+
+def test_every_report_opens_in_a_real_browser_without_errors(e2e):
+    """Headless Chromium (Debian's package; `make test` installs it) opens every page of the
+    run from disk with the network shut: no console message, nothing fetched from the web, the
+    key sections present; screenshots at desktop and phone width go to reports/_browser_test/."""
+    tmp, _ = e2e
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make browser` installs it (make test does)"
+    run = tmp / "reports" / "latest"
+    shots = ROOT / "reports" / "_browser_test"
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = sorted(run.glob("*.html"))
+    assert len(pages) == 7, [p.name for p in pages]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"""<(script|img|link)[^>]+(src|href)=["']https?://""", text), page.name
+        assert page.stat().st_size < 5 * 1024 * 1024, page.name  # under 5 MB each
+        profile = tmp / f"chromium-{page.stem}"
+        r = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+                            "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "</body>" in r.stdout, (page.name, r.stderr[-1000:])
+        console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
+        assert not console, (page.name, console)
+        for anchor in SECTION_IDS.get(page.name, []):
+            assert f'id="{anchor}"' in r.stdout or f"id='{anchor}'" in r.stdout, (page.name, anchor)
+        for width, height, tag in ((1280, 2400, "desktop"), (390, 2400, "phone")):
+            out = shots / f"{page.stem}-{tag}.png"
+            subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+                            f"--screenshot={out}", page.as_uri()], capture_output=True, timeout=120)
+            assert out.exists() and out.stat().st_size > 10_000, out

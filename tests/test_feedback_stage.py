@@ -149,6 +149,8 @@ def test_bad_feedback_export_is_counted_and_handled_not_a_crash(tmp_path):
     cleaning = {(c["table"], c["rule"]): c["rows"] for c in r.quality["cleaning"]}
     assert cleaning[("feedback", "orphan_rows_dropped")] == 1
     assert cleaning[("feedback", "invalid_values_set_missing")] == 1  # the rating of 9
+    shown = sf.intake_table(r.quality, "en")  # the report lists what intake did to the file
+    assert len(shown) >= 3 and shown["Rows"].sum() >= 3 and set(shown["Table"]) == {"feedback"}
     fb = sf.prepare_text(sf.load(out))
     assert len(fb) == 5 and fb["rating"].isna().sum() == 2  # F4's 9 and F5, a complaint
     assert fb["cut"].sum() == 1 and fb["clean_text"].str.len().max() == 2000

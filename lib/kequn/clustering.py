@@ -33,6 +33,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 
+from .parallel import on_cores
 from .problems import InputError, Problem
 
 METHODS = ("kmeans", "gmm", "hdbscan")
@@ -158,16 +159,17 @@ def scan_k(X: np.ndarray, ks, seed: int, gmm_covariance: str = "tied") -> pd.Dat
     ks = [int(k) for k in ks if 2 <= int(k) < len(X)]
     if not ks:
         raise InputError([Problem.of("too_few_customers", "features.parquet", n=len(X), k=2)])
-    rows = []
-    for k in ks:
-        lab = _kmeans(k, seed).fit_predict(X) + 1  # 1-based: 0 means unassigned in this module
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            g = _gmm(k, seed, gmm_covariance, n_init=1).fit(X)
-        rows.append({"k": k, "prediction_strength": prediction_strength(X, k, seed), "silhouette": _silhouette(X, lab, seed),
-                     "calinski_harabasz": float(calinski_harabasz_score(X, lab)),
-                     "davies_bouldin": float(davies_bouldin_score(X, lab)), "bic": float(g.bic(X))})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(on_cores(_scan_one, [(X, k, seed, gmm_covariance) for k in ks]))
+
+
+def _scan_one(X: np.ndarray, k: int, seed: int, gmm_covariance: str) -> dict:
+    lab = _kmeans(k, seed).fit_predict(X) + 1  # 1-based: 0 means unassigned in this module
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = _gmm(k, seed, gmm_covariance, n_init=1).fit(X)
+    return {"k": k, "prediction_strength": prediction_strength(X, k, seed), "silhouette": _silhouette(X, lab, seed),
+            "calinski_harabasz": float(calinski_harabasz_score(X, lab)),
+            "davies_bouldin": float(davies_bouldin_score(X, lab)), "bic": float(g.bic(X))}
 
 
 def choose_k(scan: pd.DataFrame, criterion: str, tolerance: float = 0.1) -> tuple[int, str]:

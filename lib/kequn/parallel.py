@@ -23,3 +23,20 @@ def map_chunks(fn, items, min_items: int = 50_000, n_jobs: int | None = None) ->
     bounds = np.linspace(0, len(items), n_jobs + 1).astype(int)
     parts = [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     return Parallel(n_jobs=n_jobs, backend="loky")(delayed(fn)(p) for p in parts)
+
+
+def _one_thread(fn, args):
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):  # the cores are shared out between processes, not threads
+        return fn(*args)
+
+
+def on_cores(fn, calls: list[tuple], min_calls: int = 2) -> list:
+    """``fn(*args)`` for each tuple of ``calls``, one process per core, each single-threaded,
+    results in order. For many small independent fits (a k scan, bootstrap refits), where the
+    libraries' own threads gain little on small data and processes gain nearly one per core."""
+    n = min(cores(), len(calls))
+    if n < 2 or len(calls) < min_calls:
+        return [fn(*a) for a in calls]
+    from joblib import Parallel, delayed
+    return Parallel(n_jobs=n, backend="loky")(delayed(_one_thread)(fn, a) for a in calls)

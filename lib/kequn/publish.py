@@ -36,13 +36,14 @@ img { max-width: 100%; height: auto; }
 CARD_CSS = (".card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:10px 0}"
             ".card h3{margin:4px 0 6px} table.kq-facts.plan th{white-space:nowrap;vertical-align:top;text-align:left}"
             "table.kq-facts.plan td{text-align:left;vertical-align:top} table.kq-facts.plan td.why{color:#555;font-size:12px;"
-            "max-width:18em} @media (max-width:600px){table.kq-facts.plan td.why{display:block;max-width:none;border:0;"
-            "padding-top:0}}")
+            "max-width:18em} @media (max-width:600px){table.kq-facts.plan th, table.kq-facts.plan td, table.kq-facts.plan td.why{display:block;"
+            "max-width:none;border:0;padding:2px 4px} table.kq-facts.plan tr{display:block;border-bottom:1px solid #e3e3e3;"
+            "padding:4px 0}}")
 
 
 def render_html(executed: Path) -> Path:
     """HTML beside the executed notebook: outputs and report text only, no code, no
-    analyst-only cells (tag ``analyst``), images embedded."""
+    analyst-only cells (tag ``analyst``), images embedded, nothing loaded from the network."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -53,7 +54,8 @@ def render_html(executed: Path) -> Path:
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
     c.HTMLExporter.exclude_output_prompt = True
-    exporter = HTMLExporter(config=c, template_name="lab")
+    exporter = HTMLExporter(config=c, template_name="kequn",  # lab without scripts from the network
+                            extra_template_basedirs=[str(Path(__file__).parent / "templates")])
     nb = nbformat.read(executed, as_version=4)
     body, _ = exporter.from_notebook_node(nb)
     title = _first_heading(nb) or executed.stem

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from .parallel import on_cores
 from .clustering import UNASSIGNED, fit_segments, segment_label
 from .runs import previous_table
 
@@ -42,6 +43,13 @@ def _best_jaccard(orig: np.ndarray, boot: np.ndarray) -> dict[int, float]:
     return out
 
 
+def _refit(Xs, Ls, method, k, seed, draw, args) -> dict[int, float]:
+    """One bootstrap refit: the best Jaccard of each original segment on the drawn rows."""
+    uniq = np.unique(draw)
+    seg = fit_segments(Xs, method, k, seed, sample=draw, min_share=0.0, **args)
+    return _best_jaccard(Ls[uniq], seg.labels[uniq])
+
+
 def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, seed: int, B: int = 20,
               max_n: int = 5000, min_cluster_size: int | None = None, **fit_args) -> pd.DataFrame:
     """Hennig's cluster-wise stability of ``labels`` (the segmentation of the rows of ``X``):
@@ -52,19 +60,20 @@ def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, seed: int,
     idx = np.arange(len(X)) if len(X) <= max_n else np.sort(rng.choice(len(X), max_n, replace=False))
     Xs, Ls = X[idx], labels[idx]
     scores: dict[int, list] = {int(s): [] for s in np.unique(Ls) if s != UNASSIGNED}
-    for b in range(B):
+    calls = []
+    for b in range(B):  # the draws come from one generator in order, so they do not depend on the cores
         if method == "hdbscan":
             draw = np.sort(rng.choice(len(Xs), int(0.8 * len(Xs)), replace=False))
         else:
             draw = rng.integers(0, len(Xs), len(Xs))
-        uniq = np.unique(draw)
         args = dict(fit_args)
         if method == "hdbscan" and min_cluster_size:
             args["min_cluster_size"] = max(5, round(min_cluster_size * len(draw) / len(X)))
         if method == "kmeans":
             args.setdefault("n_init", 4)  # 20 refits × 10 inits would dominate the stage's time
-        seg = fit_segments(Xs, method, k, seed + 1 + b, sample=draw, min_share=0.0, **args)
-        for s, j in _best_jaccard(Ls[uniq], seg.labels[uniq]).items():
+        calls.append((Xs, Ls, method, k, seed + 1 + b, draw, args))
+    for result in on_cores(_refit, calls):
+        for s, j in result.items():
             scores.setdefault(s, []).append(j)
     rows = []
     for s, js in sorted(scores.items()):

@@ -66,6 +66,28 @@ def prepare_text(fb: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def intake_table(quality: dict, lang: str) -> pd.DataFrame:
+    """What intake did to the feedback file (orphans dropped, ratings out of range set missing,
+    answers dated before their complaint, contact details masked …), rows affected."""
+    from .profiling import cleaning_table
+    return cleaning_table({"cleaning": [c for c in quality.get("cleaning", []) if c["table"] == "feedback" and c["rows"]]},
+                          lang)
+
+
+def keyword_table(fb: pd.DataFrame, lang: str, top: int = 15, sample: int = 20_000, seed: int = 7) -> pd.DataFrame:
+    """The commonest content words per language (zh, en), with the share of that language's
+    texts that use them; estimated on a random ``sample`` of texts when there are more."""
+    rows = []
+    for lg in ("zh", "en"):
+        texts = fb.loc[fb["language"] == lg, "clean_text"]
+        if texts.empty:
+            continue
+        kw = topics.keywords(texts.sample(min(len(texts), sample), random_state=seed), top=top)
+        rows.append(pd.DataFrame({t("f.language", lang): t(f"lang.{lg}", lang), t("f.keyword", lang): kw["word"],
+                                  t("share_of_texts", lang): kw["share"]}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
 def language_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
     counts = fb["language"].value_counts().reindex(list(text.LANGS), fill_value=0)
     return pd.DataFrame({t("f.language", lang): [t(f"lang.{k}", lang) for k in counts.index],
