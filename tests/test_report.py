@@ -104,3 +104,19 @@ def test_cards_without_the_later_stages(tmp_path):
     assert report.plan(c.iloc[0], "zh") == [] and "segment-1" in report.cards_html(c, "zh")
     (folder / "segments.parquet").unlink()
     assert report.segment_cards(folder).empty and "02" in report.cards_html(pd.DataFrame(), "zh")
+
+
+def test_rising_complaint_topics_from_the_feedback(tmp_path):
+    folder = _run(tmp_path / "demo-20260101")
+    rng = np.random.default_rng(5)
+    n = 3000
+    month = rng.integers(1, 13, n)
+    topic = np.where(rng.random(n) < np.where(month >= 10, 0.4, 0.1), "退款慢", rng.choice(["物流", "包装"], n))
+    created = pd.to_datetime(pd.DataFrame({"year": 2025, "month": month, "day": 3}))
+    ids = [f"F{i}" for i in range(n)]
+    pd.DataFrame({"feedback_id": ids, "customer_id": "K0", "created_at": created, "kind": "complaint",
+                  "nps": np.nan}).to_parquet(folder / "clean" / "feedback.parquet")
+    pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": topic}).to_parquet(folder / "feedback_scored.parquet")
+    assert report.rising_topics(folder) == ["退款慢"]
+    (folder / "feedback_scored.parquet").unlink()
+    assert report.rising_topics(folder) == []

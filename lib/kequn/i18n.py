@@ -80,6 +80,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sum.tiers": ("价值层迁移（行：上次，列：本次）", "Value-tier migration (rows: before, columns: now)"),
     "sum.slipped": ("上次是大客户或重要客户、本次已沉睡、流失或降为普通／小客户的：{n} 位。",
                     "Key or important last time and now sleeping, lapsed or down to ordinary / small: {n} customers."),
+    "sum.rising": ("近 3 个月比之前 3 个月明显增多的抱怨话题：{topics}。", "Complaint topics rising in the last 3 months against the 3 before: {topics}."),
+    "sum.rising_none": ("近 3 个月没有明显增多的抱怨话题。", "No complaint topic rose significantly in the last 3 months."),
     "sum.tier_chart": ("价值层迁移", "Value-tier migration"),
     "index.title": ("客群分析报告", "Customer analysis report"),
     "index.stages": ("各阶段报告", "Stage reports"),

@@ -282,3 +282,20 @@ def changes(processed_dir, run: str, lang: str) -> dict:
         slipped = both["tier_before"].isin(["key", "important"]) & (newly_lapsing | both["tier"].isin(["ordinary", "small"]))
         out.update(previous=out["previous"] or prev_run2, tiers=tiers, slipped=int(slipped.sum()))
     return out
+
+
+def rising_topics(processed_dir) -> list[str]:
+    """Topics of negative feedback and complaints whose share rose in the last three months
+    against the three before (stage 05's two-proportion test), largest rise first; [] without
+    feedback topics."""
+    from .stage_feedback import topic_trend
+    folder = resolve(processed_dir)
+    scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
+    fb = _table(folder, "clean/feedback.parquet", ["feedback_id", "created_at", "kind"])
+    if scored is None or fb is None or "topic" not in scored:
+        return []
+    d = fb.merge(scored, on="feedback_id")
+    unhappy = (d["sentiment"] == "negative") | (d["kind"].astype("string") == "complaint").fillna(False) if "kind" in d \
+        else d["sentiment"] == "negative"
+    tr = topic_trend(d[unhappy])
+    return [] if tr.empty else tr.loc[tr["rising"], "topic"].tolist()
