@@ -1,4 +1,4 @@
-"""Build lib/kequn/data/sentiment_corpus.csv.gz, the training texts of the default sentiment model.
+"""Build lib/kequn/data/sentiment_corpus.csv.xz, the training texts of the default sentiment model.
 
 Run from the repository root: ``.venv/bin/python tools/build_sentiment_corpus.py``. Reads the
 public sets in ../shared/data/public (see lib/kequn/data/SOURCE.md for what is taken from each);
@@ -11,7 +11,7 @@ import pandas as pd
 
 PUB = Path("../shared/data/public")
 TEST = Path("tests/data/sentiment")
-OUT = Path("lib/kequn/data/sentiment_corpus.csv.gz")
+OUT = Path("lib/kequn/data/sentiment_corpus.csv.xz")
 SEED = 7
 
 
@@ -38,7 +38,7 @@ def main():
     out["review"] = out["review"].astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
     out = out[out["review"].str.len() > 0].drop_duplicates(["review", "label"])
     out = out[~out.duplicated("review", keep=False)]  # the same text with both labels teaches nothing
-    out.to_csv(OUT, index=False, compression={"method": "gzip", "mtime": 0})
+    out.to_csv(OUT, index=False, compression={"method": "xz", "preset": 9})  # xz: 1.5 MB where gzip took 2.1
     print(out.groupby(["source", "label"]).size().unstack(), f"\n{len(out):,} texts, {OUT.stat().st_size:,} bytes")
 
 

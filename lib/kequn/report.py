@@ -117,9 +117,9 @@ def segment_cards(processed_dir) -> pd.DataFrame:
             out[f"stage_{s}"] = stages[s] if s in stages else 0.0
         out["churn_risk"] = g["churn_risk"].mean()
     if need is not None:
-        mode = d.groupby("segment")["needs_group"].agg(lambda s: s.value_counts().index[0] if s.notna().any() else None)
-        out["need"] = mode
-        out["need_share"] = [float((d.loc[d["segment"] == i, "needs_group"] == m).mean()) for i, m in mode.items()]
+        mix = pd.crosstab(d["segment"], d["needs_group"]).div(out["customers"], axis=0)  # share of all its customers
+        out["need"] = mix.idxmax(axis=1)
+        out["need_share"] = mix.max(axis=1)
     fb = _table(folder, "clean/feedback.parquet", ["feedback_id", "customer_id", "nps"])
     scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
     if fb is not None:

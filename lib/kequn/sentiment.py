@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from .char_ngrams import CharNgramTfidf
 from .parallel import cores, map_chunks
 
-CORPUS = Path(__file__).parent / "data" / "sentiment_corpus.csv.gz"
+CORPUS = Path(__file__).parent / "data" / "sentiment_corpus.csv.xz"
 CORPUS_TEXTS = 35_558
 MODEL_VERSION = 2  # raise when pipeline() changes, so a cached default model is rebuilt
 # The shipped model's accuracy on public reviews left out of its corpus (tests/data/sentiment);
@@ -143,7 +143,7 @@ def _cache_path() -> Path:
 
 def default_model() -> SentimentModel:
     """The model shipped for exports without ratings: trained on the public review sets in
-    ``data/sentiment_corpus.csv.gz`` (Chinese food delivery and e-commerce reviews, English
+    ``data/sentiment_corpus.csv.xz`` (Chinese food delivery and e-commerce reviews, English
     product and film sentences; see data/SOURCE.md), threshold from 3-fold out-of-fold
     predictions. Trained once (about 20 s) and cached in the environment, keyed by the
     corpus, the scikit-learn version and MODEL_VERSION, so nothing is downloaded and nothing stale is loaded."""
