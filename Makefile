@@ -23,10 +23,10 @@ RUN ?= $(notdir $(abspath $(DATA)))-$(shell date +%Y%m%d)
 P := $(PROCESSED)/$(RUN)
 R := $(REPORTS)/$(RUN)
 
-LIB := $(shell find lib/kequn -name '*.py' -o -name '*.yaml' 2>/dev/null)
+LIB := $(shell find lib/kequn -type f -not -path '*/__pycache__/*' 2>/dev/null)
 DATA_DEP := $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp,$(shell find $(DATA) -maxdepth 1 -type f 2>/dev/null))
 STAGES := 01_profiling 02_clustering 03_value 04_needs 05_feedback 06_summary
-EXECUTED := $(STAGES:%=$(R)/%.ipynb)
+NOTEBOOKS := $(STAGES:%=notebooks/%.ipynb)
 
 ## help: list the targets
 help:
@@ -65,30 +65,10 @@ $(P)/params.yaml: $(CONFIG) $(STAMP)
 $(P)/quality.json: $(P)/params.yaml $(DATA_DEP) $(LIB)
 	$(KQ) intake --params $<
 
-$(R)/01_profiling.ipynb: notebooks/01_profiling.ipynb $(P)/quality.json $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
-
-$(R)/02_clustering.ipynb: notebooks/02_clustering.ipynb $(R)/01_profiling.ipynb $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
-
-$(R)/03_value.ipynb: notebooks/03_value.ipynb $(R)/02_clustering.ipynb $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
-
-$(R)/04_needs.ipynb: notebooks/04_needs.ipynb $(R)/03_value.ipynb $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
-
-$(R)/05_feedback.ipynb: notebooks/05_feedback.ipynb $(R)/04_needs.ipynb $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
-
-$(R)/06_summary.ipynb: notebooks/06_summary.ipynb $(R)/05_feedback.ipynb $(LIB)
-	$(KQ) stage $< $@ --params $(P)/params.yaml 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
-
-$(R)/.rendered: $(EXECUTED)
-	$(KQ) render $?
-	touch $@
-
-$(R)/index.html: $(R)/.rendered
-	$(KQ) publish --reports $(REPORTS) --run $(RUN) --processed $(P)
+# All stages in one kernel (kequn.runner): only the stale ones run, in order, each rendered as it finishes.
+$(R)/index.html: $(NOTEBOOKS) $(P)/quality.json $(LIB)
+	$(KQ) run $(NOTEBOOKS) --params $(P)/params.yaml --reports $(REPORTS) --run $(RUN) --processed $(P) \
+	  2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
 ## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser)
 test: $(STAMP) $(DEMO_DIR)/.stamp browser

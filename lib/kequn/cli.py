@@ -2,24 +2,20 @@
 
 - ``params``: write a run's papermill parameters (YAML) from the config file.
 - ``intake``: run intake; user mistakes print a clear message and exit 2, no traceback.
-- ``stage``: execute a stage notebook with papermill on the ``kequn`` kernel, atomically.
-- ``render``: turn executed notebooks into stakeholder HTML (no code) in one nbconvert pass.
+- ``stage``: execute one stage notebook with papermill on the ``kequn`` kernel, atomically.
+- ``run``: execute a run's stale stage notebooks on one kernel, render each, write the index.
 - ``publish``: write the run's index page, move ``reports/latest``, list all runs.
 - ``latest``: point ``reports/latest`` at a finished run (``make report`` with nothing to redo).
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import yaml
 
 from .problems import InputError
-
-KERNEL = "kequn"
-
 
 def _params(a) -> int:
     from .config import load_config, stage_params
@@ -48,31 +44,36 @@ def _intake(a) -> int:
 
 
 def _stage(a) -> int:
-    import papermill as pm
+    from .runner import StageFailed, execute
     params = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
-    out = Path(a.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.ipynb")
     try:
-        pm.execute_notebook(a.notebook, str(tmp), parameters=params, kernel_name=KERNEL,
-                            progress_bar=False, cwd=str(Path(a.notebook).resolve().parent))
-        os.replace(tmp, out)
-    except pm.PapermillExecutionError as e:
-        failed = out.with_name(out.stem + ".failed.ipynb")
-        if tmp.exists():
-            os.replace(tmp, failed)
-        print(f"stage {Path(a.notebook).name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
-              f"  the executed notebook is kept for debugging: {failed}", file=sys.stderr)
+        execute(Path(a.notebook), Path(a.output), params)
+    except StageFailed as e:
+        print(e, file=sys.stderr)
         return 1
-    finally:
-        tmp.unlink(missing_ok=True)
     return 0
 
 
-def _render(a) -> int:
-    from .publish import render_html
-    for nb in a.notebooks:
-        render_html(Path(nb))
+def _run(a) -> int:
+    """The stale stages of a run on one kernel, each rendered as it finishes, then the index."""
+    import time
+    from .publish import publish_run, render_html
+    from .runner import StageFailed, library_mtime, run_stages, stale
+    params_file = Path(a.params)
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    out_dir = Path(a.reports) / a.run
+    quality = Path(a.processed) / "quality.json"
+    inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
+    todo = stale([Path(n) for n in a.notebooks], out_dir, inputs)
+    start = time.monotonic()
+    try:
+        run_stages(todo, out_dir, params, render=render_html,
+                   log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True))
+    except StageFailed as e:
+        print(e, file=sys.stderr)
+        return 1
+    publish_run(Path(a.reports), a.run, Path(a.processed))
+    print(f"  {time.monotonic() - start:5.1f} s  {len(todo)} of {len(a.notebooks)} stages run, reports written")
     return 0
 
 
@@ -106,9 +107,13 @@ def main(argv=None) -> int:
     p.add_argument("output")
     p.add_argument("--params", required=True)
     p.set_defaults(fn=_stage)
-    p = sub.add_parser("render")
+    p = sub.add_parser("run")
     p.add_argument("notebooks", nargs="+")
-    p.set_defaults(fn=_render)
+    p.add_argument("--params", required=True)
+    p.add_argument("--reports", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--processed", required=True)
+    p.set_defaults(fn=_run)
     p = sub.add_parser("publish")
     p.add_argument("--reports", required=True)
     p.add_argument("--run", required=True)

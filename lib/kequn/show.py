@@ -6,6 +6,7 @@ percentages, money with separators, long tables scrollable.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 
 import pandas as pd
@@ -54,6 +55,7 @@ def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False, pct=()) -> 
         return
     shown = df.head(max_rows)
     sty = shown.style.format(_format(shown, pct), na_rep="—")
+    sty = sty.set_uuid(hashlib.sha1(shown.to_csv().encode()).hexdigest()[:8])  # same page for the same data
     text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
     if text_cols:  # numbers align right, words left
         sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})

@@ -108,5 +108,6 @@ def keywords(texts: pd.Series, top: int = 20) -> pd.DataFrame:
     for t in texts.fillna("").astype(str):
         for w in set(tokens(t)):
             counts[w] = counts.get(w, 0) + 1
-    s = pd.Series(counts, dtype="int64").sort_values(ascending=False).head(top)
-    return pd.DataFrame({"word": s.index, "texts": s.to_numpy(), "share": s.to_numpy() / max(len(texts), 1)})
+    kw = pd.DataFrame({"word": list(counts), "texts": np.fromiter(counts.values(), dtype="int64", count=len(counts))})
+    kw = kw.sort_values(["texts", "word"], ascending=[False, True]).head(top)  # ties by word: same order every run
+    return kw.assign(share=kw["texts"] / max(len(texts), 1)).reset_index(drop=True)
