@@ -239,7 +239,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 # The sections a reader must find on each page, by their element ids (nbconvert makes a
 # heading's id from its text, spaces as "-").
 SECTION_IDS = {
-    "index.html": ["headline", "stages", "cards", "segment-1"],
+    "index.html": ["headline", "changes", "stages", "cards", "segment-1", "toc"],
     "01_profiling.html": ["Data-quality-scorecard"],
     "03_value.html": ["Value-tiers:-the-customer-pyramid", "Customer-lifecycle"],
     "05_feedback.html": ["Sentiment", "Complaint-handling"],
@@ -259,6 +259,7 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
     shots.mkdir(parents=True, exist_ok=True)
     pages = sorted(run.glob("*.html"))
     assert len(pages) == 7, [p.name for p in pages]
+    sortable = {}
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"""<(script|img|link)[^>]+(src|href)=["']https?://""", text), page.name
@@ -269,10 +270,12 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
         assert r.returncode == 0 and "</body>" in r.stdout, (page.name, r.stderr[-1000:])
         console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
         assert not console, (page.name, console)
-        for anchor in SECTION_IDS.get(page.name, []):
+        for anchor in SECTION_IDS.get(page.name, []) + ["toc"]:  # every page has a table of contents
             assert f'id="{anchor}"' in r.stdout or f"id='{anchor}'" in r.stdout, (page.name, anchor)
+        sortable[page.name] = r.stdout.count("kq-sortable")  # set by the page's script: it ran
         for width, height, tag in ((1280, 2400, "desktop"), (390, 2400, "phone")):
             out = shots / f"{page.stem}-{tag}.png"
             subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                             f"--screenshot={out}", page.as_uri()], capture_output=True, timeout=120)
             assert out.exists() and out.stat().st_size > 10_000, out
+    assert all(sortable[p] > 0 for p in ("01_profiling.html", "03_value.html", "04_needs.html")), sortable

@@ -58,3 +58,18 @@ def test_bad_needs_settings_are_named(change, name):
     with pytest.raises(InputError) as e:
         stage_needs.settings_check({**DEFAULTS["needs"], **change})
     assert f"'{name}'" in str(e.value)
+
+
+def test_segment_kano_names_its_own_key_needs_and_where_it_departs():
+    """Segment 1 sees 积分 as attractive, the base as indifferent; segment 2 has too few answers."""
+    from kequn.stage_needs import segment_kano
+    rows = [("快递", 1, "M")] * 40 + [("积分", 1, "A")] * 30 + [("积分", 1, "I")] * 10 \
+        + [("快递", 2, "M")] * 5 + [("积分", 2, "I")] * 5 + [("快递", 3, "M")] * 60 + [("积分", 3, "I")] * 90
+    a = pd.DataFrame(rows, columns=["feature", "segment", "category"])
+    ev = kano.evaluate(kano.tally(a), 0.05, 30)
+    ev_seg = kano.evaluate(kano.tally(a, by=("segment", "feature")), 0.05, 30)
+    k = segment_kano(ev_seg, ev, "cat_mom")
+    assert k["1"] == {"answers": 40, "key": [["快递", "M"], ["积分", "A"]], "differs": [["积分", "A", "I"]]}
+    assert k["2"]["key"] == [] and k["2"]["differs"] == []
+    assert k["3"]["key"] == [["快递", "M"]] and k["3"]["differs"] == []
+    assert segment_kano(None, ev, "cat_mom") == {}

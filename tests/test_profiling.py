@@ -94,3 +94,22 @@ def test_psychographic_spread_rows_sum_to_one():
 def test_single_value_bands_read_as_one_number():
     b = pf.cut(pd.Series([1, 2, 3, 13]), pf.ORDER_EDGES, "en")
     assert b.tolist() == ["1", "2–3", "2–3", "13+"]
+
+
+def test_caveats_name_absent_tables_dropped_rows_rules_and_stale_data():
+    q = {"as_of": "2026-06-30", "files": {"customers": "客户.csv", "orders": "订单.csv", "feedback": "fb.csv"},
+         "rows_raw": {"customers": 100, "orders": 1000, "feedback": 50}, "rows_clean": {"customers": 100, "orders": 990, "feedback": 50},
+         "cleaning": [{"table": "orders", "rule": "duplicate_rows_dropped", "rows": 10},
+                      {"table": "orders", "rule": "invalid_values_set_missing", "rows": 3, "column": "amount"},
+                      {"table": "customers", "rule": "pii_columns_dropped", "rows": 100, "columns": ["phone"]}],
+         "timeliness": {"orders": {"latest": "2026-06-29", "days_before_as_of": 1},
+                        "feedback": {"latest": "2026-03-01", "days_before_as_of": 121},
+                        "customers": {"latest": "2025-01-01", "days_before_as_of": 545}}}
+    en = pf.caveats(q, ("customers", "orders", "feedback", "kano"), "en")
+    assert en == ["orders (订单.csv): 1,000 rows read, 990 kept, 10 dropped.",
+                  "orders: Exact duplicate rows dropped: 10.",
+                  f"orders: {i18n.t('invalid_values_set_missing', 'en')} (amount): 3.",
+                  "The latest feedback record is from 2026-03-01, 121 days before the as-of date: recent figures may be low.",
+                  "The export has no Kano survey table: the parts that need it are left out."]
+    assert pf.caveats(q, ("customers",), "zh") == []  # contact columns dropped is policy, sign-ups are not activity
+    assert pf.caveats(q, ("orders",), "zh")[0] == "订单（订单.csv）：读入 1,000 行，保留 990 行，删除 10 行。"

@@ -33,7 +33,11 @@ def _run(folder, customers=8, top20=0.6, sla=0.7):
                                                                     "revenue": 2300.0, "top20_share": top20}}))
     (folder / "value.json").write_text(json.dumps({"clv_mean": 137.5}))
     (folder / "feedback.json").write_text(json.dumps({"nps": 40.0, "complaints": {"resolution_within_sla": sla}}))
-    (folder / "clustering.json").write_text(json.dumps({"attractiveness_rank": {"1": 2, "2": 1}}))
+    (folder / "clustering.json").write_text(json.dumps({"attractiveness_rank": {"1": 2, "2": 1},
+                                                        "portraits": {"1": "爱比价的年轻人", "2": "高收入的品质客"}}))
+    (folder / "needs.json").write_text(json.dumps({"kano_segments": {
+        "1": {"answers": 120, "key": [["快递", "M"], ["积分", "A"]], "differs": [["积分", "A", "I"]]},
+        "2": {"answers": 12, "key": [], "differs": []}}}))
     return folder
 
 
@@ -48,6 +52,22 @@ def test_cards_hold_the_known_figures(tmp_path):
     assert c.loc[1, "nps"] == pytest.approx(100 * (2 - 1) / 3) and c.loc[1, "nps_n"] == 3
     assert c.loc[1, "negative_share"] == pytest.approx(2 / 3) and c.loc[1, "topics"] == ["退款"]
     assert c.loc[2, "clv_mean"] == 250 and c.loc[2, "rank"] == 1
+    assert c.loc[1, ["tier_key", "tier_important", "tier_ordinary", "tier_small"]].tolist() == [0, 0, 0.25, 0.75]
+    assert c.loc[2, "portrait"] == "高收入的品质客" and c.loc[1, "kano"]["key"][0] == ["快递", "M"]
+
+
+def test_card_facts_say_who_value_lifecycle_needs_and_feeling(tmp_path):
+    c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
+    one = dict(report.facts(c.loc[1], "en"))
+    assert "Key 0.0% · Important 0.0% · Ordinary 25.0% · Small 75.0%" in one["card.f.value"]
+    assert one["card.f.lifecycle"].startswith("New 25.0% · Active 25.0% · Sleeping 25.0% · Churned 25.0%")
+    assert "must-be 快递 · attractive 积分" in one["card.f.needs"] and "积分 is attractive (everyone: indifferent)" \
+        in one["card.f.needs"]
+    assert one["card.f.feel"] == "NPS +33 (3 scores); negative feedback 66.7%; commonest complaints: 退款"
+    two = dict(report.facts(c.loc[2], "zh"))
+    assert "本群回答太少" in two["card.f.needs"]  # every Kano cell of the segment was weak
+    html = report.cards_html(c.reset_index(), "zh")
+    assert "<p class='portrait'>高收入的品质客</p>" in html and "<th>生命周期</th>" in html
 
 
 def test_service_plan_follows_the_figures(tmp_path):
@@ -92,6 +112,21 @@ def test_changes_between_runs_name_segments_and_slipping_customers(tmp_path):
     assert ch["tiers"].loc["Key", "Ordinary"] == 1 and ch["tiers"].to_numpy().sum() == 8
     assert ch["sizes"].set_index("segment_name").loc["价格敏感", "before"] == 4
     assert report.changes(tmp_path / "demo-20260101", "demo-20260101", "en") == {"previous": None}
+    html = report.changes_html(ch, {"new": [], "rising": []}, "en")
+    assert "Segments that changed most in size" not in html and "Segment sizes are the same as last run." in html
+    assert "ordinary / small: 2 customers." in html
+
+
+def test_segment_sizes_pair_segments_by_their_customers_not_their_names():
+    ids = [f"K{i}" for i in range(10)]
+    before = pd.DataFrame({"customer_id": ids, "segment": [1] * 6 + [2] * 3 + [3],
+                           "segment_name": ["price seekers"] * 6 + ["premium"] * 3 + ["tiny"]})
+    # the same price seekers under a Chinese name and number 2, premium grew by one, "tiny" dissolved
+    now = pd.DataFrame({"customer_id": ids + ["K10"], "segment": [2] * 6 + [1] * 4 + [1],
+                        "segment_name": ["价格敏感"] * 6 + ["高端"] * 5})
+    sizes = report.segment_sizes(before, now).set_index("segment_name")
+    assert sizes.to_dict("index") == {"价格敏感": {"before": 6, "now": 6}, "高端": {"before": 3, "now": 5},
+                                      "tiny": {"before": 1, "now": 0}}
 
 
 def test_cards_without_the_later_stages(tmp_path):
@@ -117,6 +152,11 @@ def test_rising_complaint_topics_from_the_feedback(tmp_path):
     pd.DataFrame({"feedback_id": ids, "customer_id": "K0", "created_at": created, "kind": "complaint",
                   "nps": np.nan}).to_parquet(folder / "clean" / "feedback.parquet")
     pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": topic}).to_parquet(folder / "feedback_scored.parquet")
-    assert report.rising_topics(folder) == ["退款慢"]
+    assert report.rising_topics(folder) == {"new": [], "rising": ["退款慢"]}
+    newcomer = np.where(month >= 10, np.where(rng.random(n) < 0.2, "漏发", topic), topic)  # never seen before October
+    pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": newcomer}).to_parquet(folder / "feedback_scored.parquet")
+    assert report.rising_topics(folder) == {"new": ["漏发"], "rising": ["退款慢"]}
+    html = report.changes_html(report.changes(folder, "demo-20260101", "en"), report.rising_topics(folder), "en")
+    assert "New complaint topics in the last 3 months (next to absent in the 3 before): 漏发." in html
     (folder / "feedback_scored.parquet").unlink()
-    assert report.rising_topics(folder) == []
+    assert report.rising_topics(folder) == {"new": [], "rising": []}

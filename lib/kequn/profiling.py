@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .i18n import t
+from .i18n import fmt_int, t
 
 AGE_EDGES = [18, 25, 35, 45, 55, 65]
 INCOME_EDGES = [5000, 10000, 20000, 50000]
@@ -91,6 +91,38 @@ def cleaning_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
         rows.append({t("table", lang): t(f"t.{c['table']}", lang), t("rule", lang): t(c["rule"], lang),
                      t("column", lang): detail, t("rows", lang): c["rows"]})
     return pd.DataFrame(rows)
+
+
+STALE_DAYS = 31  # an activity table whose latest record is older than this before the as-of date is flagged
+
+
+def caveats(quality: dict, tables, lang: str = "zh") -> list[str]:
+    """The data-quality caveats a reader of a stage should know before its figures, for the
+    intake ``tables`` that stage uses: tables the export lacks, rows intake dropped, values it
+    changed or set missing (each cleaning rule with its column and rows), activity tables whose
+    latest record lies well before the as-of date. Intake's own bookkeeping (contact columns
+    dropped for privacy) is left out: it is policy, not a caveat."""
+    out = []
+    present = quality.get("files", {})
+    for table in tables:
+        name = t(f"t.{table}", lang)
+        if table not in present:
+            out.append(t("cav.absent", lang).format(table=name))
+            continue
+        raw, clean = quality["rows_raw"].get(table, 0), quality["rows_clean"].get(table, 0)
+        if raw > clean:
+            out.append(t("cav.dropped", lang).format(table=name, file=present[table], raw=fmt_int(raw, lang),
+                                                     clean=fmt_int(clean, lang), n=fmt_int(raw - clean, lang)))
+        for c in quality["cleaning"]:
+            if c["table"] == table and c["rule"] != "pii_columns_dropped" and c["rows"]:
+                col = c.get("column") or ", ".join(c.get("columns", []))
+                out.append(t("cav.rule", lang).format(table=name, rule=t(c["rule"], lang), n=fmt_int(c["rows"], lang),
+                                                      column=f" ({col})" if col else ""))
+        days = quality.get("timeliness", {}).get(table, {}).get("days_before_as_of")
+        if table != "customers" and days is not None and days > STALE_DAYS:
+            out.append(t("cav.stale", lang).format(table=name, days=fmt_int(days, lang),
+                                                   latest=quality["timeliness"][table]["latest"]))
+    return out
 
 
 def warnings_table(quality: dict, lang: str = "zh") -> pd.DataFrame:

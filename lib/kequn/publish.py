@@ -16,6 +16,9 @@ from pathlib import Path
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .runs import earlier_runs
 from .io import write_text_atomic
+from .navigation import with_navigation
+from .profiling import caveats
+from .report import TABLES
 
 CSS = """
 <style>
@@ -27,6 +30,8 @@ body { max-width: 1100px; margin: 0 auto; padding: 0 12px;
 .kq-table th:first-child, .kq-table td:first-child, .kq-facts th { text-align: left; }
 .kq-table thead th { position: sticky; top: 0; background: #f6f8f9; }
 img { max-width: 100%; height: auto; }
+.kq-caveats { border-left: 4px solid #d9a400; background: #fffbea; padding: 6px 12px; margin: 8px 0 14px; font-size: 14px; }
+.kq-caveats ul { margin: 4px 0; padding-left: 1.4em; }
 .jp-OutputArea-output pre { white-space: pre-wrap; }
 @media (max-width: 600px) { body { padding: 0 4px; } .kq-table table { font-size: 12px; } .kq-table th, .kq-table td { min-width: 4.5em; } }
 </style>
@@ -57,10 +62,12 @@ def render_html(executed: Path) -> Path:
     exporter = HTMLExporter(config=c, template_name="kequn",  # lab without scripts from the network
                             extra_template_basedirs=[str(Path(__file__).parent / "templates")])
     nb = nbformat.read(executed, as_version=4)
+    lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang", "zh")
     body, _ = exporter.from_notebook_node(nb)
     title = _first_heading(nb) or executed.stem
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", CSS + f"<style>{CARD_CSS}</style></head>", 1)
+    body = with_navigation(body, lang)
     out = executed.with_suffix(".html")
     write_text_atomic(body, out)
     return out
@@ -79,6 +86,10 @@ def _page(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
             f"{CSS}<style>{CARD_CSS}</style></head><body>{body}</body></html>")
+
+
+def _index_page(title: str, body: str, lang: str) -> str:
+    return with_navigation(_page(title, body, lang), lang)
 
 
 def _runs(reports: Path) -> list[Path]:
@@ -113,20 +124,27 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
     if lists:
-        actions = (f"<h2>{t('index.actions', lang)}</h2><ul>"
+        actions = (f"<h2 id='actions-title'>{t('index.actions', lang)}</h2><ul id='actions'>"
                    + "".join(f'<li><a href="actions/{p.name}">{t(f"action.{p.stem}", lang)}</a> ({p.name})</li>' for p in lists)
                    + "</ul>")
     summary = json.loads((processed / "summary.json").read_text(encoding="utf-8")) if (processed / "summary.json").exists() else {}
     if summary:  # stage 06 ran: its headline (with changes) and segment cards lead the page
         figures = summary["headline_html"]
+        if summary.get("changes_html"):
+            figures += (f"<h2 id='changes-title'>{t('sum.changes', lang)}</h2>{summary['changes_html']}"
+                        f"<p><a href='06_summary.html'>{t('sum.changes_more', lang)}</a></p>")
         cards = (f"<h2 id='cards-title'>{t('sum.cards', lang)}</h2><p>{t('sum.cards_note', lang)}</p>"
                  f"<div id='cards'>{summary['cards_html']}</div>")
     else:
         figures, cards = f"<div class='card' id='headline'>{figures}</div>", ""
+    quality = json.loads((processed / "quality.json").read_text(encoding="utf-8")) if (processed / "quality.json").exists() else {}
+    notes = caveats(quality, TABLES, lang) if quality else []
+    notes_html = (f"<details id='caveats' class='kq-caveats'><summary>{t('cav.count', lang).format(n=len(notes))}</summary><ul>"
+                  + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul></details>") if notes else ""
     body = (f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"
-            f"{figures}<p>{prev_txt}</p>"
-            f"<h2>{t('index.stages', lang)}</h2><ul id='stages'>{items}</ul>{actions}{cards}")
-    write_text_atomic(_page(title, body, lang), rdir / "index.html")
+            f"{figures}{notes_html}<p>{prev_txt}</p>"
+            f"<h2 id='stages-title'>{t('index.stages', lang)}</h2><ul id='stages'>{items}</ul>{actions}{cards}")
+    write_text_atomic(_index_page(title, body, lang), rdir / "index.html")
     point_latest(reports, run, lang)
     return rdir / "index.html"
 

@@ -21,6 +21,7 @@ from .config import resolve
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .io import write_text_atomic
 from .runs import earlier_runs
+from .value import TIERS
 
 # headline key → (file, path inside it, kind)
 HEADLINE = {
@@ -32,6 +33,25 @@ HEADLINE = {
     "nps": ("feedback.json", ("nps",), "nps"),
     "sla_share": ("feedback.json", ("complaints", "resolution_within_sla"), "pct"),
 }
+
+
+# stage → the file it writes (its having run) and the catalogue key of its title
+STAGE_FILES = (("profiling", "profiling.json"), ("clustering", "clustering.json"), ("value", "value.json"),
+               ("needs", "needs.json"), ("feedback", "feedback.json"))
+TABLES = ("customers", "orders", "events", "feedback", "kano")
+
+
+def run_inputs(processed_dir, run: str, lang: str) -> tuple[dict, dict]:
+    """(facts, quality): what this summary stands on — the run, its as-of date, the previous
+    run it is compared with, which stages ran — and intake's quality figures for the caveats."""
+    folder = resolve(processed_dir)
+    quality = _read_json(folder, "quality.json")
+    earlier = [p for p in earlier_runs(folder.parent, run, "profiling.json") if p.resolve() != folder.resolve()]
+    ran = [t(f"{stage}.title", lang) for stage, f in STAGE_FILES if (folder / f).exists()]
+    facts = {t("run", lang): run, t("as_of", lang): quality.get("as_of", "—"),
+             t("index.previous", lang): earlier[-1].name if earlier else "—",
+             t("sum.stages_ran", lang): ("、" if lang == "zh" else ", ").join(ran) or "—"}
+    return facts, quality
 
 
 def _read_json(folder: Path, name: str) -> dict:
@@ -80,12 +100,14 @@ def _table(folder: Path, name: str, cols: list[str]) -> pd.DataFrame | None:
 
 def segment_cards(processed_dir) -> pd.DataFrame:
     """One row per segment: segment, segment_name, customers, share, revenue_share, clv_mean,
-    high_value_share (key + important tier) and high_value_revenue_share, n_<strategy> (customers
+    high_value_share (key + important tier) and high_value_revenue_share, tier_<tier> (share of its
+    customers per value tier), n_<strategy> (customers
     per value-tier response: yielding, caring, adaptive, indifferent), stage shares (stage_new,
     stage_active, stage_sleeping, stage_churned), churn_risk, need (most common needs group)
     and need_share, nps and nps_n, negative_share (of its feedback), topics (the two commonest
-    topics of its negative feedback), rank (attractiveness, from stage 02). Columns of stages
-    that did not run are missing."""
+    topics of its negative feedback), rank (attractiveness) and portrait (one line, both from
+    stage 02), kano (stage 04's Kano view of the segment, see ``stage_needs.segment_kano``).
+    Columns of stages that did not run are missing."""
     folder = resolve(processed_dir)
     seg = _table(folder, "segments.parquet", ["customer_id", "segment", "segment_name"])
     if seg is None or seg.empty:
@@ -109,6 +131,9 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         high = d["tier"].isin(["key", "important"])
         out["high_value_revenue_share"] = money[high].groupby(d["segment"][high]).sum().reindex(out.index, fill_value=0.0) \
             / money.groupby(d["segment"]).sum().replace(0, np.nan)
+        tiers = pd.crosstab(d["segment"], d["tier"], normalize="index")
+        for x in TIERS:
+            out[f"tier_{x}"] = tiers[x] if x in tiers else 0.0
         counts = pd.crosstab(d["segment"], d["strategy"])
         for s in STRATEGIES:
             out[f"n_{s}"] = counts[s] if s in counts else 0
@@ -134,8 +159,13 @@ def segment_cards(processed_dir) -> pd.DataFrame:
             out["negative_share"] = rated.groupby("segment")["sentiment"].apply(lambda s: (s == "negative").mean())
             neg = f[(f["sentiment"] == "negative") & f["topic"].notna()]
             out["topics"] = neg.groupby("segment")["topic"].agg(lambda s: list(s.value_counts().index[:2]))
-    rank = _read_json(folder, "clustering.json").get("attractiveness_rank", {})
+    clustering = _read_json(folder, "clustering.json")
+    rank, portraits = clustering.get("attractiveness_rank", {}), clustering.get("portraits", {})
     out["rank"] = [rank.get(str(i)) for i in out.index]
+    out["portrait"] = [portraits.get(str(i)) for i in out.index]
+    kano_seg = _read_json(folder, "needs.json").get("kano_segments")
+    if kano_seg:
+        out["kano"] = [kano_seg.get(str(i)) for i in out.index]
     return out.reset_index()
 
 
@@ -176,16 +206,54 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def portrait(card: pd.Series, lang: str) -> str:
-    """One line: size, revenue, value and need in words."""
-    parts = [t("card.size", lang).format(share=fmt_pct(card["share"], lang), n=fmt_int(card["customers"], lang))]
+def _join(parts: list[str], lang: str) -> str:
+    return ("；" if lang == "zh" else "; ").join(p for p in parts if p)
+
+
+def _mix(card: pd.Series, prefix: str, keys, label: str, lang: str) -> str:
+    """'Key 12% · Important 20% · …' for the shares ``<prefix><key>`` of one card."""
+    return " · ".join(f"{t(f'{label}.{k}', lang)} {fmt_pct(card[f'{prefix}{k}'], lang)}" for k in keys
+                      if f"{prefix}{k}" in card and pd.notna(card[f"{prefix}{k}"]))
+
+
+def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """What a card says about its segment, as (row label key, text): size; value (revenue
+    share, CLV, tier mix); lifecycle mix and churn risk; needs (needs group, the segment's own
+    Kano key needs and where it departs from the whole base); feeling (NPS, share of negative
+    feedback, commonest complaint topics). Rows of stages that did not run are left out."""
+    rows = [("card.f.size", t("card.size", lang).format(share=fmt_pct(card["share"], lang), n=fmt_int(card["customers"], lang)))]
     if "revenue_share" in card:
-        parts.append(t("card.revenue", lang).format(share=fmt_pct(card["revenue_share"], lang)))
-    if pd.notna(card.get("clv_mean")):
-        parts.append(t("card.clv", lang).format(clv=fmt_money(card["clv_mean"], lang)))
+        clv = t("card.clv", lang).format(clv=fmt_money(card["clv_mean"], lang)) if pd.notna(card.get("clv_mean")) else ""
+        rows.append(("card.f.value", _join([t("card.revenue", lang).format(share=fmt_pct(card["revenue_share"], lang)), clv,
+                                            _mix(card, "tier_", TIERS, "tier", lang)], lang)))
+    if "stage_active" in card:
+        risk = t("card.risk", lang).format(risk=fmt_pct(card["churn_risk"], lang)) if pd.notna(card.get("churn_risk")) else ""
+        rows.append(("card.f.lifecycle", _join([_mix(card, "stage_", ("new", "active", "sleeping", "churned"), "stage", lang),
+                                                risk], lang)))
+    needs = []
     if isinstance(card.get("need"), str):
-        parts.append(t("card.need", lang).format(need=t(f"need.{card['need']}", lang)))
-    return ("；" if lang == "zh" else "; ").join(parts)
+        needs.append(t("plan.why.need", lang).format(share=fmt_pct(card["need_share"], lang), need=t(f"need.{card['need']}", lang)))
+    k = card.get("kano")
+    if isinstance(k, dict) and k.get("key"):
+        needs.append(t("card.kano", lang).format(n=fmt_int(k["answers"], lang), key=" · ".join(
+            f"{t(f'kano.word.{c}', lang)} {f}" for f, c in k["key"])))
+        if k.get("differs"):
+            needs.append(t("card.kano_differs", lang).format(items=", ".join(
+                t("card.kano_diff", lang).format(feature=f, seg=t(f"kano.word.{c}", lang), all=t(f"kano.word.{a}", lang))
+                for f, c, a in k["differs"][:2])))
+    elif isinstance(k, dict):
+        needs.append(t("card.kano_few", lang))
+    if needs:
+        rows.append(("card.f.needs", _join(needs, lang)))
+    if "nps" in card:
+        nps = "—" if pd.isna(card.get("nps")) else f"{card['nps']:+.0f}"
+        feel = [t("card.nps", lang).format(nps=nps, n=fmt_int(card.get("nps_n", 0), lang))]
+        if pd.notna(card.get("negative_share")):
+            feel.append(t("card.negative", lang).format(share=fmt_pct(card["negative_share"], lang)))
+        if isinstance(card.get("topics"), list) and card["topics"]:
+            feel.append(t("card.topics", lang).format(topics="、".join(card["topics"]) if lang == "zh" else ", ".join(card["topics"])))
+        rows.append(("card.f.feel", _join(feel, lang)))
+    return rows
 
 
 def cards_html(cards: pd.DataFrame, lang: str) -> str:
@@ -197,10 +265,14 @@ def cards_html(cards: pd.DataFrame, lang: str) -> str:
     for _, c in order.iterrows():
         rows = "".join(f"<tr><th>{html.escape(t(k, lang))}</th><td>{html.escape(what).replace(chr(10), '<br>')}</td>"
                        f"<td class='why'>{html.escape(why)}</td></tr>" for k, what, why in plan(c, lang))
+        who = f"<p class='portrait'>{html.escape(c['portrait'])}</p>" if isinstance(c.get("portrait"), str) else ""
+        about = "".join(f"<tr><th>{html.escape(t(k, lang))}</th><td>{html.escape(v)}</td></tr>" for k, v in facts(c, lang)
+                        if not (who and k == "card.f.size"))  # stage 02's portrait opens with the size
         rank = "" if pd.isna(c.get("rank")) else f" · {t('card.rank', lang).format(rank=int(c['rank']))}"
         blocks.append(f"<div class='card' id='segment-{int(c['segment'])}'><h3>{int(c['segment'])} · "
-                      f"{html.escape(str(c['segment_name']))}{rank}</h3><p>{html.escape(portrait(c, lang))}</p>"
-                      f"<table class='kq-facts plan'>{rows}</table></div>")
+                      f"{html.escape(str(c['segment_name']))}{rank}</h3>{who}"
+                      f"<table class='kq-facts plan'>{about}</table>"
+                      f"<h4>{t('card.plan', lang)}</h4><table class='kq-facts plan'>{rows}</table></div>")
     return "".join(blocks)
 
 
@@ -227,11 +299,11 @@ def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
 
 
 def save_summary(processed_dir, run: str, lang: str, table: pd.DataFrame, previous: str | None,
-                 cards: pd.DataFrame) -> dict:
-    """Write the headline and the cards as HTML fragments into ``summary.json`` (the index page
-    embeds them) with the figures a check needs."""
+                 cards: pd.DataFrame, changes: str = "") -> dict:
+    """Write the headline, what changed (``changes_html``) and the cards as HTML fragments into
+    ``summary.json`` (the index page embeds them) with the figures a check needs."""
     summary = {"run": run, "lang": lang, "previous": previous, "headline_html": headline_html(table, previous, lang),
-               "cards_html": cards_html(cards, lang), "segments": int(len(cards))}
+               "changes_html": changes, "cards_html": cards_html(cards, lang), "segments": int(len(cards))}
     write_text_atomic(json.dumps(summary, ensure_ascii=False, indent=1), resolve(processed_dir) / "summary.json")
     return summary
 
@@ -252,23 +324,43 @@ def attractiveness_table(cards: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def segment_sizes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """Segment sizes in the previous run and this one: columns segment_name, before, now.
+
+    Segment numbers and even names are not kept from run to run (a name follows the traits that
+    stand out, and the previous run may have been in the other language), so a previous segment
+    is paired with the current one that holds most of its customers, when each is the other's
+    best match; a segment without a partner shows 0 on the other side (new or dissolved)."""
+    b, n = before[before["segment"] >= 0], now[now["segment"] >= 0]
+    both = b[["customer_id", "segment"]].merge(n[["customer_id", "segment"]], on="customer_id", suffixes=("_b", "_n"))
+    overlap = pd.crosstab(both["segment_b"], both["segment_n"])
+    pairs = {}
+    if not overlap.empty:
+        best_n, best_b = overlap.idxmax(axis=1), overlap.idxmax(axis=0)
+        pairs = {sb: sn for sb, sn in best_n.items() if best_b.get(sn) == sb}
+    size_b, size_n = b["segment"].value_counts(), n["segment"].value_counts()
+    name_b = b.drop_duplicates("segment").set_index("segment")["segment_name"].astype(str)
+    name_n = n.drop_duplicates("segment").set_index("segment")["segment_name"].astype(str)
+    partner = {sn: sb for sb, sn in pairs.items()}
+    rows = [{"segment_name": name_n[s], "before": int(size_b.get(partner[s], 0)) if s in partner else 0, "now": int(size_n[s])}
+            for s in size_n.index]
+    rows += [{"segment_name": name_b[s], "before": int(size_b[s]), "now": 0} for s in size_b.index if s not in pairs]
+    return pd.DataFrame(rows, columns=["segment_name", "before", "now"]).sort_values(
+        ["now", "before"], ascending=False).reset_index(drop=True)
+
+
 def changes(processed_dir, run: str, lang: str) -> dict:
     """What changed since the previous run of the same data set: ``previous`` (its name or
     None), ``sizes`` (segment_name, customers before and now), ``tiers`` (tier migration
     counts, rows before, columns now), ``slipped`` (customers key or important before who have
     since become sleeping or churned, or dropped to ordinary or small)."""
     from .runs import migration, previous_table
-    from .value import TIERS
     folder = resolve(processed_dir)
     out = {"previous": None}
     prev_run, prev_seg = previous_table(folder, run, "segments.parquet")
     if prev_seg is not None and (folder / "segments.parquet").exists():
-        now = pd.read_parquet(folder / "segments.parquet", columns=["segment", "segment_name"])
-        # segment numbers are not kept from run to run; the names (what sets a segment apart) are
-        a = prev_seg["segment_name"].astype(str).value_counts().rename("before")
-        b = now["segment_name"].astype(str).value_counts().rename("now")
-        sizes = pd.concat([a, b], axis=1).fillna(0).astype(int).rename_axis("segment_name").reset_index()
-        out.update(previous=prev_run, sizes=sizes.sort_values("now", ascending=False).reset_index(drop=True))
+        now = pd.read_parquet(folder / "segments.parquet", columns=["customer_id", "segment", "segment_name"])
+        out.update(previous=prev_run, sizes=segment_sizes(prev_seg, now))
     prev_run2, prev_val = previous_table(folder, run, "value.parquet")
     if prev_val is not None and (folder / "value.parquet").exists():
         now = pd.read_parquet(folder / "value.parquet", columns=["customer_id", "tier", "stage"])
@@ -284,18 +376,42 @@ def changes(processed_dir, run: str, lang: str) -> dict:
     return out
 
 
-def rising_topics(processed_dir) -> list[str]:
+def rising_topics(processed_dir) -> dict:
     """Topics of negative feedback and complaints whose share rose in the last three months
-    against the three before (stage 05's two-proportion test), largest rise first; [] without
-    feedback topics."""
+    against the three before (stage 05's two-proportion test), largest rise first: ``new``
+    (next to absent before) and ``rising`` (the others); empty lists without feedback topics."""
     from .stage_feedback import topic_trend
     folder = resolve(processed_dir)
     scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
     fb = _table(folder, "clean/feedback.parquet", ["feedback_id", "created_at", "kind"])
     if scored is None or fb is None or "topic" not in scored:
-        return []
+        return {"new": [], "rising": []}
     d = fb.merge(scored, on="feedback_id")
     unhappy = (d["sentiment"] == "negative") | (d["kind"].astype("string") == "complaint").fillna(False) if "kind" in d \
         else d["sentiment"] == "negative"
     tr = topic_trend(d[unhappy])
-    return [] if tr.empty else tr.loc[tr["rising"], "topic"].tolist()
+    if tr.empty:
+        return {"new": [], "rising": []}
+    return {"new": tr.loc[tr["new"], "topic"].tolist(), "rising": tr.loc[tr["rising"] & ~tr["new"], "topic"].tolist()}
+
+
+def changes_html(ch: dict, topics: dict, lang: str, top: int = 3) -> str:
+    """What changed since the previous run, in a few sentences for the index page (id
+    ``changes``): the segments that grew or shrank most, customers who slipped from high value,
+    new and rising complaint topics (those compare months within this run, so the first run has
+    them too; the headline says when there is no previous run)."""
+    items = []
+    if "sizes" in ch:
+        sz = ch["sizes"].assign(delta=lambda d: d["now"] - d["before"])
+        moved = sz.loc[sz["delta"].abs().nlargest(top).index]
+        moved = moved[moved["delta"] != 0]
+        items.append(t("sum.size_moves", lang).format(moves=", ".join(
+            f"{m.segment_name} {m.delta:+,}" for m in moved.itertuples())) if len(moved) else t("sum.size_same", lang))
+    if "slipped" in ch:
+        items.append(t("sum.slipped", lang).format(n=fmt_int(ch["slipped"], lang)))
+    sep = "、" if lang == "zh" else ", "
+    if topics.get("new"):
+        items.append(t("sum.new_topics", lang).format(topics=sep.join(topics["new"])))
+    items.append(t("sum.rising", lang).format(topics=sep.join(topics["rising"])) if topics.get("rising")
+                 else t("sum.rising_none", lang))
+    return "<div id='changes'><ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul></div>"

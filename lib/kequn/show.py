@@ -75,3 +75,10 @@ def facts(pairs: dict) -> None:
 def html_block(fragment: str) -> None:
     """An HTML fragment composed (and escaped) in lib, such as the summary's segment cards."""
     display(HTML(fragment))
+
+
+def caveats(items: list[str], lang: str) -> None:
+    """The report's data-quality caveats, up front under the inputs (id ``caveats``)."""
+    body = ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>") if items \
+        else f"<p>{html.escape(t('cav.none', lang))}</p>"
+    display(HTML(f'<div id="caveats" class="kq-caveats"><strong>{html.escape(t("cav.title", lang))}</strong>{body}</div>'))

@@ -194,6 +194,7 @@ def summary(run: str, lang: str, seg: cl.Segmentation, k, reason: str, sep: dict
     return {"run": run, "lang": lang, "method": seg.method, "k": seg.k, "k_reason": reason,
             "sizes": {int(s): int(n) for s, n in sizes.items()},
             "names": names.set_index("segment")["segment_name"].to_dict(),
+            "portraits": names.set_index("segment")["portrait"].to_dict(),
             "separation": sep, "stability": stab.set_index("segment")["jaccard"].round(3).to_dict(),
             "stable_segments": int((stab["verdict"] == "stable").sum()),
             "attractiveness_rank": attract[["segment", "rank"]].set_index("segment")["rank"].to_dict() if len(attract) else {},

@@ -208,10 +208,14 @@ def topic_mix(fb: pd.DataFrame, by: str, lang: str, last: int = 12, top: int = 1
     return tab
 
 
+NEW_BELOW = 0.005  # a rising topic that held under 0.5% of the texts before is called new
+
+
 def topic_trend(fb: pd.DataFrame, months: int = 3, alpha: float = 0.05) -> pd.DataFrame:
     """Topics rising or falling: each topic's share of the texts in the last ``months`` months
     against the ``months`` before (columns topic, recent, before, change in points, p of a
-    two-proportion z-test, rising = grew with p < alpha), largest change first."""
+    two-proportion z-test, rising = grew with p < alpha, new = rising from under ``NEW_BELOW``
+    of the texts), largest change first."""
     from statsmodels.stats.proportion import proportions_ztest
     if "topic" not in fb or fb["topic"].isna().all():
         return pd.DataFrame()
@@ -230,6 +234,7 @@ def topic_trend(fb: pd.DataFrame, months: int = 3, alpha: float = 0.05) -> pd.Da
     out = pd.DataFrame(rows)
     out["change"] = 100 * (out["recent"] - out["before"])
     out["rising"] = (out["change"] > 0) & (out["p"] < alpha)
+    out["new"] = out["rising"] & (out["before"] < NEW_BELOW)
     return out.sort_values("change", ascending=False).reset_index(drop=True)
 
 
@@ -243,7 +248,8 @@ def topic_trend_table(tr: pd.DataFrame, lang: str) -> pd.DataFrame:
                          t("f.before_share", lang): tr["before"],
                          t("f.change_pts", lang): [f"{c:+.1f}" if abs(c) >= 0.05 else "0.0" for c in tr["change"]],
                          t("tr.p", lang): tr["p"].map(fmt_p),
-                         t("f.rising", lang): tr["rising"].map(lambda r: t("f.rising_yes", lang) if r else "")})
+                         t("f.rising", lang): [t("f.new_yes", lang) if n else (t("f.rising_yes", lang) if r else "")
+                                               for r, n in zip(tr["rising"], tr["new"])]})
 
 
 def satisfaction_table(fb: pd.DataFrame, group: str, f: dict, lang: str, label=None) -> pd.DataFrame:

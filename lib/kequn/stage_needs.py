@@ -183,10 +183,33 @@ def needs_truth(data_dir, privacy: dict, scores: pd.DataFrame, lang: str) -> pd.
     return tab.rename_axis(t("n.persona", lang))
 
 
+def segment_kano(ev_seg: pd.DataFrame | None, ev: pd.DataFrame | None, rule_col: str, min_n: int = 30,
+                 top: int = 3) -> dict:
+    """Per segment (key: its number as text) the Kano view a segment card shows: ``answers``
+    (its median answers per feature), ``key`` (its first ``top`` key needs as [feature,
+    category], must-be first, as ``kano.key_needs`` orders them) and ``differs`` ([feature,
+    its category, everyone's category] where its category is not the whole base's), counting
+    only features the segment answered at least ``min_n`` times (empty lists when none);
+    {} without a survey or segments."""
+    if ev_seg is None or ev is None:
+        return {}
+    overall = ev.set_index("feature")[rule_col]
+    out = {}
+    for s, g in ev_seg.groupby("segment"):
+        ok = g[g["total"] >= min_n]
+        kn = kano.key_needs(ok, None, rule_col).head(top)
+        differs = [[f, c, overall.get(f)] for f, c in zip(ok["feature"], ok[rule_col])
+                   if overall.get(f) is not None and c != overall.get(f)]
+        out[str(int(s))] = {"answers": int(g["total"].median()), "key": kn[["feature", "category"]].values.tolist(),
+                            "differs": differs}
+    return out
+
+
 def summary(run: str, lang: str, ev, key, rule_col: str, scores: pd.DataFrame, disagree: dict, prop: dict | None = None,
-            trend_run: dict | None = None) -> dict:
+            trend_run: dict | None = None, kano_segments: dict | None = None) -> dict:
     """Figures of this stage for the summary stage and the nbval check (needs.json)."""
-    out = {"run": run, "lang": lang, "groups": scores["needs_group"].value_counts().to_dict(), "disagree": disagree}
+    out = {"run": run, "lang": lang, "groups": scores["needs_group"].value_counts().to_dict(), "disagree": disagree,
+           "kano_segments": kano_segments or {}}
     if ev is not None:
         out["categories"] = ev.set_index("feature")[rule_col].to_dict()
         out["better_worse"] = ev.set_index("feature")[["better", "worse"]].round(4).to_dict("index")
