@@ -300,3 +300,18 @@ def test_mall_customers_give_the_known_income_by_spending_groups():
     assert ((g["income"] > 80) & (g["monetary"] < 30)).sum() == 1
     assert ((g["income"] < 35) & (g["monetary"] > 70)).sum() == 1
     assert ((g["income"] < 35) & (g["monetary"] < 30)).sum() == 1
+
+
+def test_method_comparison_fits_the_other_methods_on_cores_and_reuses_the_chosen_one():
+    """Three well-separated blobs: every method finds them (ARI with the chosen KMeans ≈ 1); the
+    chosen method's row is its own fit (agreement exactly 1, its recorded fit time)."""
+    from kequn.stage_clustering import compare_methods
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(c, 0.3, size=(400, 4)) for c in (0, 4, 8)])
+    km = cl.fit_segments(X, "kmeans", 3, 7)
+    c = {"min_share": 0.03, "min_cluster_size": None}
+    tab = compare_methods(X, np.arange(len(X)), 3, 7, c, km, "en").set_index("Algorithm")
+    assert list(tab.index) == ["KMeans", "Gaussian mixture", "HDBSCAN (density)"]
+    ari = tab["Agreement with chosen"]
+    assert ari["KMeans"] == 1.0 and ari["Gaussian mixture"] > 0.99 and ari["HDBSCAN (density)"] > 0.9
+    assert tab.loc["KMeans", "Seconds"] == km.seconds > 0 and (tab["Segments"] == 3).all()

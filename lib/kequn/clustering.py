@@ -23,6 +23,7 @@ DataFrames with documented columns.
 """
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -51,7 +52,8 @@ class Segmentation:
 
     ``labels`` (segment per customer, 1… by size, 0 = unassigned), ``strength`` (0–1),
     ``outlier`` (HDBSCAN GLOSH score, else NaN), ``sample`` (row positions the model was fitted
-    on), ``merged`` (table of tiny segments merged away), ``method``, ``k``, ``model``."""
+    on), ``merged`` (table of tiny segments merged away), ``method``, ``k``, ``model``,
+    ``seconds`` (wall time of fit and assignment)."""
     labels: np.ndarray
     strength: np.ndarray
     outlier: np.ndarray
@@ -61,6 +63,7 @@ class Segmentation:
     model: object = None
     pca: object = None
     merged: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seconds: float = float("nan")  # wall time of the fit and assignment
 
 
 def row_keys(X: np.ndarray, seed: int) -> np.ndarray:
@@ -259,6 +262,7 @@ def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: n
     """Fit ``method`` on ``X[sample]`` (all rows when ``sample`` is None), assign all rows,
     merge segments under ``min_share``, number them by size."""
     _check(X, k if method != "hdbscan" else None, method)
+    t0 = time.perf_counter()
     sample = np.argsort(row_keys(X, seed), kind="stable") if sample is None else sample
     Xs = X[sample]
     outlier = np.full(len(X), np.nan)
@@ -304,7 +308,8 @@ def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: n
     labels, merged = merge_small(X, labels, min_share)
     k = int(len(np.unique(labels[labels != UNASSIGNED])))
     return Segmentation(labels=labels, strength=np.asarray(strength, dtype="float32"), outlier=np.asarray(outlier, dtype="float32"),
-                        sample=sample, method=method, k=k, model=model, pca=pca, merged=merged)
+                        sample=sample, method=method, k=k, model=model, pca=pca, merged=merged,
+                        seconds=time.perf_counter() - t0)
 
 
 def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:

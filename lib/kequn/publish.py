@@ -6,11 +6,13 @@ and only ``publish_run`` moves it, which the Makefile calls after every stage su
 """
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
 import re
 import shutil
+import struct
 from pathlib import Path
 
 from .i18n import fmt_int, fmt_money, fmt_pct, t
@@ -33,7 +35,8 @@ img { max-width: 100%; height: auto; }
 .kq-caveats { border-left: 4px solid #d9a400; background: #fffbea; padding: 6px 12px; margin: 8px 0 14px; font-size: 14px; }
 .kq-caveats ul { margin: 4px 0; padding-left: 1.4em; }
 .jp-OutputArea-output pre { white-space: pre-wrap; }
-@media (max-width: 600px) { body { padding: 0 4px; } .kq-table table { font-size: 12px; } .kq-table th, .kq-table td { min-width: 4.5em; } }
+@media (max-width: 600px) { .jp-RenderedImage { overflow-x: auto; } img.kq-wide { max-width: none; }
+  body { padding: 0 4px; } .kq-table table { font-size: 12px; } .kq-table th, .kq-table td { min-width: 4.5em; } }
 </style>
 """
 
@@ -67,10 +70,25 @@ def render_html(executed: Path) -> Path:
     title = _first_heading(nb) or executed.stem
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", CSS + f"<style>{CARD_CSS}</style></head>", 1)
-    body = with_navigation(body, lang)
+    body = with_navigation(_mark_wide_images(body), lang)
     out = executed.with_suffix(".html")
     write_text_atomic(body, out)
     return out
+
+
+WIDE_PX = 800  # charts at least this wide (multi-panel) keep their size on a phone and scroll sideways
+_PNG = re.compile(r'<img([^>]*?)class="([^"]*)"([^>]*?src="data:image/png;base64,([A-Za-z0-9+/]{32}))')
+
+
+def _mark_wide_images(page: str) -> str:
+    """Class ``kq-wide`` on embedded PNG charts at least ``WIDE_PX`` wide (read from the PNG
+    header), so that on a phone they scroll sideways at full size like wide tables instead of
+    shrinking until their labels cannot be read."""
+    def mark(m):
+        width = struct.unpack(">I", base64.b64decode(m.group(4))[16:20])[0]
+        cls = (m.group(2) + " kq-wide").strip() if width >= WIDE_PX else m.group(2)
+        return f'<img{m.group(1)}class="{cls}"{m.group(3)}'
+    return _PNG.sub(mark, page)
 
 
 def _first_heading(nb) -> str | None:
@@ -115,8 +133,8 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
         figures = "<table class='kq-facts'>" + "".join(
             f"<tr><th>{t(k, lang)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
     prev = earlier_runs(reports, run, "index.html")
-    prev_txt = (f"{t('index.previous', lang)}: <a href='../{prev[-1].name}/index.html'>{prev[-1].name}</a>"
-                if prev else t("index.previous_none", lang))
+    prev_txt = (f"<p>{t('index.previous', lang)}: <a href='../{prev[-1].name}/index.html'>{prev[-1].name}</a></p>"
+                if prev else "" if (processed / "summary.json").exists() else f"<p>{t('index.previous_none', lang)}</p>")
     actions = ""
     lists = sorted((processed / "actions").glob("*.csv")) if (processed / "actions").exists() else []
     for src in lists:  # action lists (pseudonymous ids only) travel with the reports
@@ -128,11 +146,12 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
                    + "".join(f'<li><a href="actions/{p.name}">{t(f"action.{p.stem}", lang)}</a> ({p.name})</li>' for p in lists)
                    + "</ul>")
     summary = json.loads((processed / "summary.json").read_text(encoding="utf-8")) if (processed / "summary.json").exists() else {}
-    if summary:  # stage 06 ran: its headline (with changes) and segment cards lead the page
+    changes = ""
+    if summary:  # stage 06 ran: its headline (with changes), what changed and the segment cards lead the page
         figures = summary["headline_html"]
         if summary.get("changes_html"):
-            figures += (f"<h2 id='changes-title'>{t('sum.changes', lang)}</h2>{summary['changes_html']}"
-                        f"<p><a href='06_summary.html'>{t('sum.changes_more', lang)}</a></p>")
+            changes = (f"<h2 id='changes-title'>{t('sum.changes', lang)}</h2>{summary['changes_html']}"
+                       f"<p><a href='06_summary.html'>{t('sum.changes_more', lang)}</a></p>")
         cards = (f"<h2 id='cards-title'>{t('sum.cards', lang)}</h2><p>{t('sum.cards_note', lang)}</p>"
                  f"<div id='cards'>{summary['cards_html']}</div>")
     else:
@@ -142,7 +161,7 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
     notes_html = (f"<details id='caveats' class='kq-caveats'><summary>{t('cav.count', lang).format(n=len(notes))}</summary><ul>"
                   + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul></details>") if notes else ""
     body = (f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"
-            f"{figures}{notes_html}<p>{prev_txt}</p>"
+            f"{figures}{notes_html}{prev_txt}{changes}"
             f"<h2 id='stages-title'>{t('index.stages', lang)}</h2><ul id='stages'>{items}</ul>{actions}{cards}")
     write_text_atomic(_index_page(title, body, lang), rdir / "index.html")
     point_latest(reports, run, lang)

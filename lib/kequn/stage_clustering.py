@@ -6,7 +6,6 @@ method) and ``clustering.json`` (figures for the summary stage) into the run's f
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from . import clustering as cl
 from .config import resolve
 from .i18n import fmt_pct, t
 from .io import write_table_atomic
+from .parallel import on_cores
 from .problems import InputError, Problem
 from .segment_profile import NOTICEABLE, feature_label, format_value
 
@@ -92,23 +92,28 @@ def compare_methods(X: np.ndarray, sample: np.ndarray, k: int, seed: int, c: dic
                     lang: str) -> pd.DataFrame:
     """All three algorithms on the same sample: segments, unassigned share, separation and
     agreement (ARI) with the chosen method's segments."""
-    rows = []
     Xs = X[sample]
     ref = primary.labels[sample]
+    reuse = len(sample) == len(X)  # the chosen method was fitted on exactly these customers
+    todo = [m for m in cl.METHODS if not (reuse and m == primary.method)]
+    fitted = dict(zip(todo, on_cores(_fit_on_all, [(Xs, m, k, seed, c["min_share"], c.get("min_cluster_size"))
+                                                 for m in todo])))  # the methods are independent: one per core
+    rows = []
     for m in cl.METHODS:
-        t0 = time.perf_counter()
-        if m == primary.method and len(sample) == len(X):  # already fitted on exactly these customers
-            seg, lab = primary, ref
-        else:
-            seg = cl.fit_segments(Xs, m, k, seed, sample=np.arange(len(Xs)), min_share=c["min_share"],
-                                  min_cluster_size=c.get("min_cluster_size"))
-            lab = seg.labels
+        n_seg, lab, seconds = fitted[m] if m in fitted else (primary.k, ref, primary.seconds)
         sep = cl.separation(Xs, lab, seed)
-        rows.append({t("seg.method", lang): t(f"method.{m}", lang), t("seg.segments", lang): seg.k,
+        rows.append({t("seg.method", lang): t(f"method.{m}", lang), t("seg.segments", lang): n_seg,
                      t("seg.unassigned_share", lang): float((lab == cl.UNASSIGNED).mean()),
                      t("crit.silhouette", lang): sep["silhouette"], t("crit.davies_bouldin", lang): sep["davies_bouldin"],
-                     t("seg.ari_vs_chosen", lang): cl.agreement(ref, lab), t("seg.seconds", lang): time.perf_counter() - t0})
+                     t("seg.ari_vs_chosen", lang): cl.agreement(ref, lab), t("seg.seconds", lang): seconds})
     return pd.DataFrame(rows)
+
+
+def _fit_on_all(Xs: np.ndarray, method: str, k, seed: int, min_share: float, min_cluster_size) -> tuple:
+    """(segments, labels, seconds) of one method fitted on all of ``Xs``."""
+    seg = cl.fit_segments(Xs, method, k, seed, sample=np.arange(len(Xs)), min_share=min_share,
+                          min_cluster_size=min_cluster_size)
+    return seg.k, seg.labels, seg.seconds
 
 
 def sample_agreement(X: np.ndarray, seg: cl.Segmentation, k, seed: int, c: dict, max_full: int) -> float | None:
