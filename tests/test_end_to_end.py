@@ -270,7 +270,7 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
         assert r.returncode == 0 and "</body>" in r.stdout, (page.name, r.stderr[-1000:])
         console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
         assert not console, (page.name, console)
-        for anchor in SECTION_IDS.get(page.name, []) + ["toc"]:  # every page has a table of contents
+        for anchor in SECTION_IDS.get(page.name, []) + ["toc", "caveats"]:  # every page: contents, data caveats
             assert f'id="{anchor}"' in r.stdout or f"id='{anchor}'" in r.stdout, (page.name, anchor)
         sortable[page.name] = r.stdout.count("kq-sortable")  # set by the page's script: it ran
         for width, height, tag in ((1280, 2400, "desktop"), (390, 2400, "phone")):

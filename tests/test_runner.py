@@ -58,3 +58,12 @@ def test_stages_share_a_kernel_but_not_variables_and_stop_at_a_failure(tmp_path)
     assert [p.name for p in rendered] == ["01_a.ipynb", "02_b.ipynb"]
     assert (out / "03_c.failed.ipynb").exists() and not (out / "03_c.ipynb").exists()
     assert not (out / "04_d.ipynb").exists() and not list(out.glob(".*tmp*"))
+
+
+def test_a_kernel_that_dies_is_named_not_a_traceback(tmp_path):
+    src = tmp_path / "nb"
+    src.mkdir()
+    dies = _nb(src / "01_dies.ipynb", "import os\nos._exit(9)")
+    with pytest.raises(StageFailed, match="01_dies.ipynb: the Jupyter kernel died"):
+        run_stages([dies], tmp_path / "out", {"x": 1})
+    assert not list((tmp_path / "out").glob("*.ipynb"))

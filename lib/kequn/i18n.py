@@ -114,6 +114,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "index.title": ("客群分析报告", "Customer analysis report"),
     "nav.contents": ("目录", "Contents"), "nav.sort_hint": ("点击排序", "Click to sort"),
     "index.stages": ("各阶段报告", "Stage reports"),
+    "index.changes": ("有什么变化", "What changed"),
     "index.runs": ("历次运行", "All runs"),
     "index.none": ("暂无运行记录。", "No runs yet."),
     "index.previous_none": ("这是该数据集的第一次运行，没有可比较的上一次运行。",

@@ -22,7 +22,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chisquare
 
 from .problems import InputError, Problem
 
@@ -178,6 +177,7 @@ def evaluate(counts: pd.DataFrame, margin: float = 0.05, min_n: int = 30) -> pd.
     out["worse"] = -(out["O"] + out["M"]) / base
     moai = out[["M", "O", "A", "I"]].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
+        from scipy.stats import chisquare  # here, not at import: intake reads answers through this module
         chi = chisquare(moai, axis=1)
     out["chi2"], out["chi2_p"] = chi.statistic, chi.pvalue
     no_q = np.sort(out[["M", "O", "A", "I", "R"]].to_numpy(dtype="float64"), axis=1)

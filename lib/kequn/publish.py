@@ -150,7 +150,7 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
     if summary:  # stage 06 ran: its headline (with changes), what changed and the segment cards lead the page
         figures = summary["headline_html"]
         if summary.get("changes_html"):
-            changes = (f"<h2 id='changes-title'>{t('sum.changes', lang)}</h2>{summary['changes_html']}"
+            changes = (f"<h2 id='changes-title'>{t('index.changes', lang)}</h2>{summary['changes_html']}"
                        f"<p><a href='06_summary.html'>{t('sum.changes_more', lang)}</a></p>")
         cards = (f"<h2 id='cards-title'>{t('sum.cards', lang)}</h2><p>{t('sum.cards_note', lang)}</p>"
                  f"<div id='cards'>{summary['cards_html']}</div>")

@@ -53,6 +53,7 @@ def execute(nb: Path, out: Path, params: dict, km=None) -> None:
     """One notebook through papermill, written atomically to ``out``: on the running kernel
     ``km``, or on a kernel of its own when ``km`` is None."""
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp.ipynb")
     try:
@@ -67,6 +68,9 @@ def execute(nb: Path, out: Path, params: dict, km=None) -> None:
             os.replace(tmp, failed)
         raise StageFailed(f"stage {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                           f"  the executed notebook is kept for debugging: {failed}") from None
+    except DeadKernelError:
+        raise StageFailed(f"stage {nb.name}: the Jupyter kernel died while running it (most often out of "
+                          "memory: try a smaller clustering.sample_size, or a machine with more memory)") from None
     finally:
         tmp.unlink(missing_ok=True)
 
