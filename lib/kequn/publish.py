@@ -30,6 +30,8 @@ body { max-width: 1100px; margin: 0 auto; padding: 0 12px;
 .kq-table table, table.kq-facts { border-collapse: collapse; font-size: 13px; }
 .kq-table th, .kq-table td, .kq-facts th, .kq-facts td { padding: 4px 10px; border-bottom: 1px solid #e3e3e3; text-align: right; }
 .kq-table th:first-child, .kq-table td:first-child, .kq-facts th { text-align: left; }
+.jp-RenderedHTMLCommon table.kq-facts th:first-child, table.kq-facts.inputs td,
+.jp-RenderedHTMLCommon table.kq-facts.inputs td { text-align: left; vertical-align: baseline; }
 .kq-table thead th { position: sticky; top: 0; background: #f6f8f9; }
 img { max-width: 100%; height: auto; }
 .kq-caveats { border-left: 4px solid #d9a400; background: #fffbea; padding: 6px 12px; margin: 8px 0 14px; font-size: 14px; }

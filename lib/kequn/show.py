@@ -69,7 +69,7 @@ def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False, pct=()) -> 
 def facts(pairs: dict) -> None:
     """A two-column list of label → value (inputs, parameters)."""
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in pairs.items())
-    display(HTML(f'<table class="kq-facts">{rows}</table>'))
+    display(HTML(f'<table class="kq-facts inputs">{rows}</table>'))
 
 
 def html_block(fragment: str) -> None:
