@@ -41,12 +41,17 @@ STAGE_FILES = (("profiling", "profiling.json"), ("clustering", "clustering.json"
 TABLES = ("customers", "orders", "events", "feedback", "kano")
 
 
+def _earlier(folder: Path, run: str) -> list[Path]:
+    """Earlier runs of the same data set (oldest first), never this run's own folder."""
+    return [p for p in earlier_runs(folder.parent, run, "profiling.json") if p.resolve() != folder.resolve()]
+
+
 def run_inputs(processed_dir, run: str, lang: str) -> tuple[dict, dict]:
     """(facts, quality): what this summary stands on — the run, its as-of date, the previous
     run it is compared with, which stages ran — and intake's quality figures for the caveats."""
     folder = resolve(processed_dir)
     quality = _read_json(folder, "quality.json")
-    earlier = [p for p in earlier_runs(folder.parent, run, "profiling.json") if p.resolve() != folder.resolve()]
+    earlier = _earlier(folder, run)
     ran = [t(f"{stage}.title", lang) for stage, f in STAGE_FILES if (folder / f).exists()]
     facts = {t("run", lang): run, t("as_of", lang): quality.get("as_of", "—"),
              t("index.previous", lang): earlier[-1].name if earlier else "—",
@@ -78,7 +83,7 @@ def headline(processed_dir, run: str) -> tuple[pd.DataFrame, str | None]:
     missing; without an earlier run of the same data set the previous column is empty."""
     folder = resolve(processed_dir)
     now = _figures(folder)
-    earlier = [p for p in earlier_runs(folder.parent, run, "profiling.json") if p.resolve() != folder.resolve()]
+    earlier = _earlier(folder, run)
     before = _figures(earlier[-1]) if earlier else {}
     rows = []
     for key, (_, _, kind) in HEADLINE.items():
