@@ -19,12 +19,16 @@ DATA ?= $(DEMO_DIR)
 CONFIG ?= config/default.yaml
 PROCESSED ?= data/processed
 REPORTS ?= reports
-RUN ?= $(notdir $(abspath $(DATA)))-$(shell date +%Y%m%d)
-P := $(PROCESSED)/$(RUN)
-R := $(REPORTS)/$(RUN)
-
-LIB := $(shell find lib/kequn -type f -not -path '*/__pycache__/*' 2>/dev/null)
-DATA_DEP := $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp,$(shell find $(DATA) -maxdepth 1 -type f 2>/dev/null))
+RUN ?=
+# Paths and the run name reach kequn.cli through the environment, never through make's word
+# lists: a folder or run name with spaces (or quotes) is passed as it is. kequn.cli decides
+# what is stale (config, column map, data files, library, notebooks), names the run
+# (<data folder>-<yyyymmdd> unless RUN is given) and checks the name.
+export KQ_DATA = $(DATA)
+export KQ_CONFIG = $(CONFIG)
+export KQ_PROCESSED = $(PROCESSED)
+export KQ_REPORTS = $(REPORTS)
+export KQ_RUN = $(RUN)
 STAGES := 01_profiling 02_clustering 03_value 04_needs 05_feedback 06_summary
 NOTEBOOKS := $(STAGES:%=notebooks/%.ipynb)
 
@@ -55,20 +59,12 @@ data-messy: $(STAMP)
 	$(BIN)/python -m kequn.synth --out data/demo-messy --customers $(DEMO_N) --seed $(SEED) --messy
 
 ## report: run every stage on DATA with CONFIG and write reports/<run>/ (moves reports/latest)
-report: $(R)/index.html
-	@$(KQ) latest --reports $(REPORTS) --run $(RUN)
-	@echo "report: $(R)/index.html (latest -> $(RUN))"
-
-$(P)/params.yaml: $(CONFIG) $(STAMP)
-	$(KQ) params --config $(CONFIG) --data $(DATA) --processed $(P) --run $(RUN) --out $@
-
-$(P)/quality.json: $(P)/params.yaml $(DATA_DEP) $(LIB)
-	$(KQ) intake --params $<
-
-# All stages in one kernel (kequn.runner): only the stale ones run, in order, each rendered as it finishes.
-$(R)/index.html: $(NOTEBOOKS) $(P)/quality.json $(LIB)
-	$(KQ) run $(NOTEBOOKS) --params $(P)/params.yaml --reports $(REPORTS) --run $(RUN) --processed $(P) \
-	  2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
+# Intake runs when the config, column map, data files or library changed; then the stale stages
+# on one kernel (kequn.runner), rendered into a staging folder that replaces reports/<run> only
+# when every stage succeeded.
+report: $(STAMP) $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp)
+	$(KQ) report $(NOTEBOOKS) --config="$$KQ_CONFIG" --data="$$KQ_DATA" --run="$$KQ_RUN" \
+	  --processed="$$KQ_PROCESSED" --reports="$$KQ_REPORTS" 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
 ## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser)
 test: $(STAMP) $(DEMO_DIR)/.stamp browser
@@ -91,7 +87,7 @@ bench: $(STAMP)
 
 ## clean: remove processed data, reports and the demo data (never data/raw)
 clean:
-	rm -rf $(PROCESSED) $(REPORTS) $(DEMO_DIR) data/demo-messy
+	rm -rf "$$KQ_PROCESSED" "$$KQ_REPORTS" $(DEMO_DIR) data/demo-messy
 
 ## distclean: clean, and remove the virtual environment
 distclean: clean

@@ -11,12 +11,17 @@ on the public labelled sets (bench/sentiment_public.py → bench/out/sentiment.j
 Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
-Writes bench/out/bench.json beside the printed table.
+                             [--steps intake ...] [--against 2fcece7]
+``--against COMMIT`` runs each step that exists there a second time with the library of that
+commit (a git worktree in bench/out/.baseline-COMMIT), on the same data in the same bench, and
+prints the ratio: machines here vary 2x from day to day, so only ratios compare. Writes
+bench/out/bench.json beside the printed table.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,7 +74,11 @@ def main() -> int:
     ap.add_argument("--sizes", nargs="+", default=["20000", "200000", "1000000", "1000000x4"],
                     help="customers, optionally xK for K times the purchase rate (1000000x4: ~30M orders)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--steps", nargs="+", default=None, help="only these steps (names as printed, or a prefix)")
+    ap.add_argument("--against", default=None, help="a commit to measure side by side (e.g. 2fcece7)")
     a = ap.parse_args()
+    base_lib = baseline(a.against, Path(a.out)) if a.against else None
+    chosen = [s for s in STEPS if a.steps is None or s == "generate" or any(s.startswith(x) for x in a.steps)]
     rows = []
     print(f"{'customers':>10} {'step':>40} {'orders':>11} {'events':>11} {'seconds':>8} {'peak MiB':>9}")
     for size in a.sizes:
@@ -77,30 +86,56 @@ def main() -> int:
         n, k = int(n), float(k or 1)
         d = Path(a.out).resolve() / size
         d.mkdir(parents=True, exist_ok=True)
-        for step in STEPS:
+        runs = [(s, None) for s in chosen]
+        if base_lib:  # the baseline right after ours, on the same files (python -c steps only)
+            runs = [r for s in chosen for r in ([(s, None), (s, base_lib)] if s in BASELINE_STEPS else [(s, None)])]
+        for step, lib in runs:
             if step.startswith("05 ") and size != a.sizes[-1]:  # the same million texts at every size: measure once
                 continue
+            env = dict(os.environ, PYTHONPATH=str(lib)) if lib else None
             p = subprocess.run([sys.executable, "-c", WRAPPER.format(cmd=command(step, n, k, d))],
-                               capture_output=True, text=True)
+                               capture_output=True, text=True, env=env)
             if p.returncode:
                 print(p.stdout[-2000:], p.stderr[-3000:])
                 return 1
             wall, peak = map(float, p.stdout.split()[-2:])
             q = d / "proc" / "quality.json"
             counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
-            row = {"customers": n, "intensity": k, "step": step, "orders": counts.get("orders"), "events": counts.get("events"),
+            label = f"{step} @{a.against}" if lib else step
+            row = {"customers": n, "intensity": k, "step": label, "orders": counts.get("orders"), "events": counts.get("events"),
                    "seconds": round(wall, 1), "peak_mib": round(peak)}
+            if lib:
+                ours = next(r for r in reversed(rows) if r["step"] == step and r["customers"] == n)
+                row["ratio_ours_to_baseline"] = round(ours["seconds"] / max(wall, 1e-9), 2)
             rows.append(row)
-            print(f"{size:>10} {step:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}",
-                  flush=True)
+            ratio = f"  ours/baseline {row['ratio_ours_to_baseline']:.2f}" if lib else ""
+            print(f"{size:>10} {label:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}"
+                  + ratio, flush=True)
             if step.startswith(("03 ", "04 ", "05 ")) and p.stderr.strip():  # the step's own split of its time
                 print(p.stderr.strip().splitlines()[-1], flush=True)
                 row["detail"] = p.stderr.strip().splitlines()[-1].strip()
+    if a.steps is not None:
+        Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
+        return 0
     rows.append(vs_lifetimes(Path(a.out)))
     Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
     subprocess.run([sys.executable, str(ROOT / "bench" / "sentiment_public.py"), str(Path(a.out, "sentiment.json"))],
                    check=True)
     return 0
+
+
+# Steps whose code is a library call that an older commit also has (measured side by side).
+BASELINE_STEPS = ("intake", "features (duckdb)")
+
+
+def baseline(commit: str, out: Path) -> Path:
+    """The ``lib`` folder of ``commit``, checked out once as a git worktree under ``out``."""
+    tree = (out / f".baseline-{commit}").resolve()
+    if not tree.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), commit],
+                       check=True, capture_output=True)
+    return tree / "lib"
 
 
 def vs_lifetimes(out: Path) -> dict:

@@ -10,18 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-
-CODE_MARKERS = re.compile(r'class="[^"]*jp-InputArea-editor|class="highlight hl-ipython3"')
-
-
-def make(tmp, data, run, *extra):
-    cfg = tmp / "config.yaml"
-    if not cfg.exists():
-        cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
-    args = ["make", "--no-print-directory", "report", f"DATA={data}", f"RUN={run}", f"CONFIG={cfg}",
-            f"PROCESSED={tmp}/processed", f"REPORTS={tmp}/reports", *extra]
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "MAKEFLAGS": ""})
+from runs import CODE_MARKERS, make
 
 
 @pytest.fixture(scope="module")
@@ -108,23 +97,91 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     assert figures["bgnbd"] and figures["holdout"]["customers"] > 0 and figures["truth"]["churn_auc"] > 0.85
 
 
+def _one_pattern(words) -> re.Pattern:
+    """One compiled pattern for many literal byte strings, as a trie (a shared prefix is
+    matched once), so a file is read once for all of them instead of once per word."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for b in w:
+            node = node.setdefault(b, {})
+        node[None] = {}
+
+    def rx(node) -> bytes:
+        alts = [re.escape(bytes([b])) + rx(child)
+                for b, child in sorted((k, v) for k, v in node.items() if k is not None)]
+        if not alts:
+            return b""
+        body = b"(?:" + b"|".join(alts) + b")"
+        return body + b"?" if None in node else body
+    return re.compile(rx(trie))
+
+
+def _artifact_hits(tmp, pattern) -> list:
+    """(file, first match) for every artifact of a run under ``tmp`` holding ``pattern``;
+    Parquet is read as its values (its pages are compressed)."""
+    hits = []
+    for p in list((tmp / "processed").rglob("*")) + list((tmp / "reports").rglob("*")):
+        if p.is_file():
+            data = (pd.read_parquet(p).astype(str).to_csv().encode() if p.suffix == ".parquet"
+                    else p.read_bytes())
+            m = pattern.search(data)
+            if m:
+                hits.append((p, m.group()))
+    return hits
+
+
 def test_no_pii_in_any_artifact_or_report(e2e, demo):
     tmp, _ = e2e
     c = demo.customers
     needles = [v.encode() for v in pd.concat([c["phone"], c["email"], c["name"]]).unique()]
-    for p in list((tmp / "processed").rglob("*")) + list((tmp / "reports").rglob("*")):
-        if p.is_file():
-            data = p.read_bytes()
-            hits = [n for n in needles if n in data]
-            assert not hits, (p, hits[:3])
+    hits = _artifact_hits(tmp, _one_pattern(needles))
+    assert not hits, hits[:3]
+
+
+def _id_number(seq: int) -> str:
+    body = f"11010119900307{seq:03d}"
+    w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+
+
+def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp_path, demo_dir):
+    """A phone, an e-mail and an ID number typed into every categorical and free-text column
+    of every table (occupation, city, category, channel, event type, Kano feature …) reach
+    neither the clean tables nor the features, JSON summaries, pages or action lists."""
+    data = tmp_path / "planted"
+    shutil.copytree(demo_dir, data)
+    columns = {"customers": ["occupation", "education", "region", "city"],
+               "orders": ["category", "channel"], "events": ["event_type", "channel"],
+               "feedback": ["channel", "text"], "kano": ["feature"]}
+    planted = []
+    for table, cols in columns.items():
+        df = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
+        for col in cols:
+            j = len(planted) // 3
+            values = [f"139{j:04d}5678", f"planted.{j}@example.com", _id_number(j)]
+            rows = [(7 * j + k) % len(df) for k in range(3)]
+            df.loc[rows, col] = [f"请联系 {v} 谢谢" for v in values] if col == "text" else values
+            planted += values
+        df.to_csv(data / f"{table}.csv", index=False)
+    r = make(tmp_path, data, "planted")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+    hits = _artifact_hits(tmp_path, _one_pattern([v.encode() for v in planted]))
+    assert not hits, hits[:5]
+    q = json.loads((tmp_path / "processed" / "planted" / "quality.json").read_text("utf-8"))
+    masked = {(c["table"], c["column"]) for c in q["cleaning"]
+              if c["rule"] == "contact_details_masked"}
+    assert masked >= {(t, c) for t, cols in columns.items() for c in cols if c != "text"}, masked
 
 
 def test_rerun_with_nothing_changed_does_nothing(e2e, messy_dir):
     tmp, _ = e2e
-    q = subprocess.run(["make", "--question", f"{tmp}/reports/messy-1/index.html", f"DATA={messy_dir}", "RUN=messy-1",
-                        f"CONFIG={tmp}/config.yaml", f"PROCESSED={tmp}/processed", f"REPORTS={tmp}/reports"],
-                       cwd=ROOT, capture_output=True, text=True)
-    assert q.returncode == 0, q.stdout + q.stderr
+    quality = tmp / "processed" / "messy-1" / "quality.json"
+    index = tmp / "reports" / "messy-1" / "index.html"
+    before = quality.stat().st_mtime_ns, index.stat().st_mtime_ns
+    q = make(tmp, messy_dir, "messy-1")
+    assert q.returncode == 0 and "0 of 6 stages run" in q.stdout, q.stdout + q.stderr
+    assert (quality.stat().st_mtime_ns, index.stat().st_mtime_ns) == before  # nothing rewritten
 
 
 def test_same_inputs_same_artifacts(e2e, messy_dir):
@@ -247,6 +304,17 @@ SECTION_IDS = {
 }
 
 
+def open_in_chromium(page, profile) -> tuple[str, list[str]]:
+    """Open ``page`` from disk in headless Chromium with the network shut: (the DOM after its
+    scripts ran, the console lines)."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make browser` installs it (make test does)"
+    r = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+                        "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "</body>" in r.stdout, (page.name, r.stderr[-1000:])
+    return r.stdout, [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
+
+
 def test_every_report_opens_in_a_real_browser_without_errors(e2e):
     """Headless Chromium (Debian's package; `make test` installs it) opens every page of the
     run from disk with the network shut: no console message, nothing fetched from the web, the
@@ -265,14 +333,11 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
         assert not re.search(r"""<(script|img|link)[^>]+(src|href)=["']https?://""", text), page.name
         assert page.stat().st_size < 5 * 1024 * 1024, page.name  # under 5 MB each
         profile = tmp / f"chromium-{page.stem}"
-        r = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                            "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0 and "</body>" in r.stdout, (page.name, r.stderr[-1000:])
-        console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
+        dom, console = open_in_chromium(page, profile)
         assert not console, (page.name, console)
         for anchor in SECTION_IDS.get(page.name, []) + ["toc", "caveats"]:  # every page: contents, data caveats
-            assert f'id="{anchor}"' in r.stdout or f"id='{anchor}'" in r.stdout, (page.name, anchor)
-        sortable[page.name] = r.stdout.count("kq-sortable")  # set by the page's script: it ran
+            assert f'id="{anchor}"' in dom or f"id='{anchor}'" in dom, (page.name, anchor)
+        sortable[page.name] = dom.count("kq-sortable")  # set by the page's script: it ran
         for width, height, tag in ((1280, 2400, "desktop"), (390, 2400, "phone")):
             out = shots / f"{page.stem}-{tag}.png"
             subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",

@@ -24,7 +24,7 @@ def test_clean_demo_passes_through_unchanged_in_size(demo_dir, demo, tmp_path):
     assert (tmp_path / "clean" / "orders.parquet").exists() and (tmp_path / "quality.json").exists()
 
 
-def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, tmp_path):
+def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, demo, tmp_path):
     before = tree_digest(messy_dir)
     r = run_intake(messy_dir, tmp_path, salt=SALT)
     faults = json.loads((messy_dir / "_truth" / "messy_faults.json").read_text())
@@ -33,7 +33,11 @@ def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, tmp_p
     assert c["duplicate_rows_dropped"] == faults["customers_duplicate_rows"]
     assert o["duplicate_rows_dropped"] == faults["orders_duplicate_rows"]
     assert o["future_dated_rows_dropped"] == faults["orders_future_dates"]
-    assert o["orphan_rows_dropped"] == faults["orders_orphans"]
+    assert o["orphan_rows_dropped"] == faults["orders_orphans"] + faults["orders_keys_lost_zeros"]
+    # zero-padded keys kept as written; keys that lost their zeros are said, never merged
+    assert len(r.tables["customers"]) == len(demo.customers)
+    lost = [w for w in q["warnings"] if w.get("rule") == "keys_differ_by_leading_zeros" and w["file"] == "orders"]
+    assert lost and lost[0]["count"] == faults["orders_keys_lost_zeros_distinct"]
     assert q["rows_clean"]["orders"] == faults["orders_valid_rows"]
     birth = [w for w in q["warnings"] if w["column"] == "birth_year"][0]
     assert birth["count"] == faults["customers_birth_year_implausible"] and birth["values"][0] == "1890"
@@ -46,6 +50,17 @@ def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, tmp_p
     assert q["validity"]["orders"]["order_date"] == 1.0 and q["validity"]["orders"]["amount"] == 1.0
     # GBK Kano words (喜欢 … 不喜欢) read as the five canonical answers
     assert r.tables["kano"]["functional"].isin(["like", "must_be", "neutral", "live_with", "dislike"]).all()
+    # placeholder and typo years dropped and counted; each table's style, delimiter, sheet, layout
+    assert o["dates_out_of_range"] == faults["orders_far_dates"]
+    reading, formats = q["reading"], q["date_formats"]
+    assert formats["events"]["ts"] == faults["events_ts_style"]
+    assert reading["events"]["delimiter"] == faults["events_delimiter"]
+    assert formats["feedback"]["created_at"] == faults["feedback_date_style"]
+    assert reading["feedback"]["delimiter"] == faults["feedback_delimiter"]
+    assert reading["kano"] == {"kind": "excel", "sheet": faults["kano_sheet"], "layout": "wide"}
+    assert len(r.tables["kano"]) == faults["kano_pairs"]
+    assert reading["orders"]["repeated_headers"] == {f"{faults['orders_repeated_header']} (2)": "备注"}
+    assert q["validity"]["events"]["ts"] == 1.0 and q["validity"]["feedback"]["created_at"] == 1.0
     assert tree_digest(messy_dir) == before  # raw files never touched
 
 
@@ -238,3 +253,34 @@ def test_unknown_kano_answers_are_rejected_with_the_files_rows(tmp_path):
     assert "kano.csv, column 'functional', row 3" in text and "'超喜欢'" in text
     assert "kano.csv, column 'dysfunctional', row 4" in text and "'maybe'" in text
     assert "a Kano answer: 1–5" in text and not (tmp_path / "out" / "clean").exists()
+
+
+def test_messy_fault_catalogue_each_case_is_reported_or_read_as_its_census_says(messy_dir, tmp_path):
+    """The stopping faults of `--messy` (one small export each): the problem, its lines and
+    count with `invalid_rows: error`, the rows kept with `drop`; the others read as they are."""
+    from kequn.problems import InputError
+    folder = messy_dir / "_faults"
+    census = json.loads((folder / "census.json").read_text(encoding="utf-8"))
+    assert len(census) >= 7
+    for name, want in census.items():
+        if want["stops"]:
+            with pytest.raises(InputError) as e:
+                run_intake(folder / name, salt=SALT)
+            p = [x for x in e.value.problems if x.key == want["key"]]
+            assert len(p) == 1, (name, e.value.render("en"))
+            assert p[0].count == want["count"], name
+            if "lines" in want:
+                assert p[0].rows == want["lines"], name
+            if "column" in want:
+                assert p[0].column == want["column"], name
+            if "kept_with_drop" in want:
+                r = run_intake(folder / name, salt=SALT, invalid_rows="drop")
+                assert len(r.tables["orders"]) == want["kept_with_drop"], name
+        else:
+            r = run_intake(folder / name, salt=SALT)
+            assert len(r.tables["orders"]) == want["rows"], name
+            for k in ("delimiter", "kind"):
+                if k in want:
+                    assert r.quality["reading"]["orders"][k] == want[k], name
+            if "feedback_rows" in want:
+                assert len(r.tables["feedback"]) == want["feedback_rows"], name

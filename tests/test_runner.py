@@ -1,5 +1,6 @@
 """kequn.runner: which stages are stale, and all stages on one kernel without leaking state."""
 import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -67,3 +68,181 @@ def test_a_kernel_that_dies_is_named_not_a_traceback(tmp_path):
     with pytest.raises(StageFailed, match="01_dies.ipynb: the Jupyter kernel died"):
         run_stages([dies], tmp_path / "out", {"x": 1})
     assert not list((tmp_path / "out").glob("*.ipynb"))
+
+
+# --- a run replaces reports/<run> whole, or not at all (kequn.cli run / report) -------------
+
+import signal
+import subprocess
+import sys
+
+import yaml
+
+from conftest import ROOT, tree_digest
+from kequn import cli
+
+
+def _stages(src, fail=None, kill=None):
+    """Four stage notebooks that print their name and the run's ``version``; ``fail`` raises,
+    ``kill`` SIGKILLs the process running the stages (the kernel's parent) mid-stage."""
+    src.mkdir(exist_ok=True)
+    out = []
+    for name in ("01_a", "02_b", "03_c", "04_d"):
+        body = f"print('page {name} version', version)"
+        if name == fail:
+            body = "raise ValueError('planted failure')"
+        if name == kill:
+            body = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+        out.append(_nb(src / f"{name}.ipynb", body, parameters="version = 0\nlang = 'en'"))
+    return out
+
+
+def _run_args(tmp_path, nbs, run="r1"):
+    return ["run", *map(str, nbs), "--params", str(tmp_path / "p" / "params.yaml"), "--reports",
+            str(tmp_path / "reports"), "--run", run, "--processed", str(tmp_path / "p")]
+
+
+def _version(tmp_path, v):
+    (tmp_path / "p").mkdir(exist_ok=True)
+    (tmp_path / "p" / "quality.json").write_text("{}")
+    (tmp_path / "p" / "params.yaml").write_text(yaml.safe_dump({"version": v, "lang": "en"}))
+    t = 5000 + 100 * v  # newer than every page of the previous version: all stages are stale
+    for f in ("params.yaml", "quality.json"):
+        _age(tmp_path / "p" / f, t)
+
+
+def test_a_failed_or_killed_rerun_leaves_the_previous_report_and_latest_intact(tmp_path):
+    reports, src = tmp_path / "reports", tmp_path / "nb"
+    _version(tmp_path, 1)
+    assert cli.main(_run_args(tmp_path, _stages(src))) == 0
+    assert os.readlink(reports / "latest") == "r1"
+    before = tree_digest(reports / "r1")
+    assert {"01_a.html", "04_d.html", "index.html"} <= set(before)
+    assert "page 03_c version 1" in (reports / "r1" / "03_c.html").read_text(encoding="utf-8")
+
+    _version(tmp_path, 2)  # new data: every stage reruns; 01 and 02 succeed, then …
+    assert cli.main(_run_args(tmp_path, _stages(src, fail="03_c"))) == 1  # … 03 fails
+    assert tree_digest(reports / "r1") == before and os.readlink(reports / "latest") == "r1"
+    assert (tmp_path / "p" / "failed" / "03_c.failed.ipynb").exists()
+    assert cli.main(_run_args(tmp_path, _stages(src, fail="04_d"))) == 1  # … or 04 fails
+    assert tree_digest(reports / "r1") == before and os.readlink(reports / "latest") == "r1"
+    killed = subprocess.run([sys.executable, "-m", "kequn.cli",
+                             *_run_args(tmp_path, _stages(src, kill="03_c"))],
+                            cwd=ROOT, timeout=300)
+    assert killed.returncode == -signal.SIGKILL  # the run itself was killed in stage 03
+    assert tree_digest(reports / "r1") == before and os.readlink(reports / "latest") == "r1"
+
+    assert cli.main(_run_args(tmp_path, _stages(src))) == 0  # a good rerun replaces it whole
+    for name in ("01_a", "02_b", "03_c", "04_d"):
+        page = (reports / "r1" / f"{name}.html").read_text(encoding="utf-8")
+        assert f"page {name} version 2" in page
+    assert not [p for p in (reports / ".staging").iterdir()]  # the killed run's staging is gone too
+
+
+def test_unchanged_stages_are_carried_over_into_the_new_report(tmp_path):
+    reports, src = tmp_path / "reports", tmp_path / "nb"
+    _version(tmp_path, 1)
+    nbs = _stages(src)
+    assert cli.main(_run_args(tmp_path, nbs)) == 0
+    first = tree_digest(reports / "r1")
+    import time
+    _age(nbs[3], time.time() + 5)  # the analyst edited stage 04 only
+    assert cli.main(_run_args(tmp_path, nbs)) == 0
+    now = tree_digest(reports / "r1")
+    assert {k: now[k] for k in ("01_a.html", "02_b.html", "03_c.html")} == {
+        k: first[k] for k in ("01_a.html", "02_b.html", "03_c.html")}
+    assert set(now) == set(first) and now["04_d.ipynb"] != first["04_d.ipynb"]
+
+
+def test_execute_uses_a_temp_name_of_its_own(tmp_path, monkeypatch):
+    import papermill as pm
+    from kequn.runner import execute
+    seen = []
+    monkeypatch.setattr(pm, "execute_notebook", lambda src, dst, **kw: seen.append(dst) or
+                        Path(dst).write_text("{}"))
+    nb = _nb(tmp_path / "01.ipynb", "x = 1")
+    execute(nb, tmp_path / "out" / "01.ipynb", {})
+    execute(nb, tmp_path / "out" / "01.ipynb", {})
+    assert len(set(seen)) == 2 and (tmp_path / "out" / "01.ipynb").exists()
+
+
+@pytest.mark.parametrize("run", ["../..", "a/b", "..", "a\\b", ".hidden", "-x", "latest", " x", "a.b",
+                                 ""])
+def test_bad_run_names_are_refused_before_anything_is_written(tmp_path, run):
+    from kequn.config import check_run_name
+    from kequn.problems import InputError
+    with pytest.raises(InputError, match="run name"):
+        check_run_name(run)
+    (tmp_path / "d").mkdir()
+    code = cli.main(["report", "nb.ipynb", "--data", str(tmp_path / "d"), f"--run={run or '/'}",
+                     "--processed", str(tmp_path / "p"), "--reports", str(tmp_path / "r")])
+    assert code == 2 and sorted(os.listdir(tmp_path)) == ["d"]
+
+
+@pytest.mark.parametrize("run", ["demo-20260101", "客群 春季", "my_run-2", "Ünïcode"])
+def test_good_run_names_pass(run):
+    from kequn.config import check_run_name
+    assert check_run_name(run) == run
+
+
+def test_default_run_name_from_a_folder_with_spaces_and_dots():
+    import datetime as dt
+    from kequn.config import check_run_name, default_run
+    run = default_run("/x/my export.v2", dt.date(2026, 1, 2))
+    assert run == "my export-v2-20260102" and check_run_name(run)
+
+
+def test_column_map_files_outside_the_data_folder_are_refused_unread(tmp_path):
+    from kequn.intake import run_intake
+    from kequn.problems import InputError
+    data = tmp_path / "data"
+    data.mkdir()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (data / "orders.csv").write_text("order_id,customer_id,order_date,amount\nO1,C1,2024-01-01,1\n")
+    (data / "link.csv").symlink_to(secret)
+    for target in ("../secret.csv", str(secret), "link.csv"):
+        cmap = tmp_path / "map.yaml"
+        cmap.write_text(yaml.safe_dump({"files": {"customers": target}}))
+        with pytest.raises(InputError) as e:
+            run_intake(data, tmp_path / "out", column_map=cmap, salt="s")
+        text = e.value.render("en") + e.value.render("zh")
+        assert "points outside the data folder" in text and "root:" not in text, target
+        assert not (tmp_path / "out").exists()
+
+
+def test_editing_the_column_map_makes_intake_stale(tmp_path):
+    import shutil
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "online_retail_ii_head30k.csv.gz", data)
+    cmap = tmp_path / "map.yaml"
+    shutil.copy(ROOT / "config" / "columns" / "online_retail_ii.yaml", cmap)
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"lang": "en", "privacy": {"salt": "t"},
+                                   "column_map": str(cmap)}))
+    proc = tmp_path / "p"
+    assert cli.main(["params", "--config", str(cfg), "--data", str(data), "--processed", str(proc),
+                     "--run", "r", "--out", str(proc / "params.yaml")]) == 0
+    params = yaml.safe_load((proc / "params.yaml").read_text())
+    assert cli._intake_stale(proc / "params.yaml", proc, params)  # never ran
+    assert cli.main(["intake", "--params", str(proc / "params.yaml")]) == 0
+    assert not cli._intake_stale(proc / "params.yaml", proc, params)
+    cmap.write_text(cmap.read_text().replace("region: Country", "region: [Country]") + "\n")
+    assert cli._intake_stale(proc / "params.yaml", proc, params)  # the column map changed
+
+
+def test_make_report_takes_folders_and_run_names_with_spaces(tmp_path):
+    data = tmp_path / "my export"
+    data.mkdir()
+    (data / "orders.csv").write_text("order_id,customer_id,amount\n1,C1,10\n")  # no order_date
+    cfg = tmp_path / "my config.yaml"
+    cfg.write_text("lang: en\nprivacy: {salt: t}\n")
+    r = subprocess.run(["make", "--no-print-directory", "report", f"DATA={data}", "RUN=my run",
+                        f"CONFIG={cfg}", f"PROCESSED={tmp_path}/pro cessed",
+                        f"REPORTS={tmp_path}/re ports"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, env={**os.environ, "MAKEFLAGS": ""})
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "required column 'order_date' is missing" in r.stderr, r.stdout + r.stderr
+    assert "No rule to make target" not in r.stderr and "Traceback" not in r.stderr
+    assert (tmp_path / "pro cessed" / "my run" / "params.yaml").exists()

@@ -4,6 +4,9 @@
 - ``intake``: run intake; user mistakes print a clear message and exit 2, no traceback.
 - ``stage``: execute one stage notebook with papermill on the ``kequn`` kernel, atomically.
 - ``run``: execute a run's stale stage notebooks on one kernel, render each, write the index.
+- ``report``: all of a run (what ``make report`` calls): params, intake when its inputs changed
+  (data files, column map, config, library), the stale stages, the index and ``latest``. Paths
+  come as plain arguments, so folders and run names with spaces work; the run name is checked.
 - ``publish``: write the run's index page, move ``reports/latest``, list all runs.
 - ``latest``: point ``reports/latest`` at a finished run (``make report`` with nothing to redo).
 """
@@ -17,16 +20,24 @@ import yaml
 
 from .problems import InputError
 
-def _params(a) -> int:
+def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
+    """A run's parameters from the config, every stage's settings checked unless ``check`` is
+    false (``a.lang`` set)."""
     from .config import load_config, stage_params
-    cfg = load_config(a.config)
+    cfg = load_config(config)
     a.lang = cfg["lang"]
+    if not check:
+        return stage_params(cfg, data, processed, run)
     from . import stage_clustering, stage_feedback, stage_needs, stage_value  # every stage's settings, before any work
     stage_clustering.settings_check(cfg["clustering"])
     stage_value.settings_check(cfg["value"])
     stage_needs.settings_check(cfg["needs"])
     stage_feedback.settings_check(cfg["feedback"])
-    p = stage_params(cfg, a.data, a.processed, a.run)
+    return stage_params(cfg, data, processed, run)
+
+
+def _params(a) -> int:
+    p = _make_params(a, a.config, a.data, a.processed, a.run)
     from .io import write_text_atomic
     write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)
     return 0
@@ -36,11 +47,14 @@ def _intake(a) -> int:
     from .stage_profiling import intake_from_params
     p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
     a.lang = p.get("lang", "en")  # problems are told in the run's report language
-    q = intake_from_params(**p)
+    _print_intake(intake_from_params(**p))
+    return 0
+
+
+def _print_intake(q: dict) -> None:
     cleaned = sum(c["rows"] for c in q["cleaning"] if c["rule"] != "pii_columns_dropped")
     print(f"intake: {', '.join(f'{k} {v:,}' for k, v in q['rows_clean'].items())} rows kept; "
           f"{len(q['cleaning'])} cleaning rules touched {cleaned:,} rows; as of {q['as_of']}")
-    return 0
 
 
 def _stage(a) -> int:
@@ -56,25 +70,80 @@ def _stage(a) -> int:
 
 def _run(a) -> int:
     """The stale stages of a run on one kernel, each rendered as it finishes, then the index."""
+    from .config import check_run_name
+    return _run_stages([Path(n) for n in a.notebooks], Path(a.params), Path(a.reports),
+                       check_run_name(a.run), Path(a.processed))
+
+
+def _run_stages(notebooks: list[Path], params_file: Path, reports: Path, run: str,
+                processed: Path) -> int:
+    """Run the stale stages into a staging folder that replaces ``reports/<run>`` in one rename
+    only when every stage and the index succeeded; a failed or killed run leaves the previous
+    ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over)."""
+    import shutil
     import time
-    from .publish import publish_run, render_html
-    from .runner import StageFailed, library_mtime, run_stages, stale
-    params_file = Path(a.params)
+    from .publish import point_latest, publish_run, render_html
+    from .runner import StageFailed, library_mtime, run_stages, stale, staging_dir
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    out_dir = Path(a.reports) / a.run
-    quality = Path(a.processed) / "quality.json"
+    quality = processed / "quality.json"
     inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
-    todo = stale([Path(n) for n in a.notebooks], out_dir, inputs)
+    todo = stale(notebooks, reports / run, inputs)
+    if not todo and (reports / run / "index.html").exists():
+        point_latest(reports, run)
+        print(f"  0 of {len(notebooks)} stages run: nothing changed")
+        return 0
     start = time.monotonic()
+    stage = staging_dir(reports, run)
     try:
-        run_stages(todo, out_dir, params, render=render_html,
+        run_stages(todo, stage, params, render=render_html, failed_dir=processed / "failed",
                    log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True))
+        publish_run(reports, run, processed, staging=stage)
     except StageFailed as e:
-        print(e, file=sys.stderr)
+        print(f"{e}\n  {reports / run} and latest are unchanged", file=sys.stderr)
         return 1
-    publish_run(Path(a.reports), a.run, Path(a.processed))
-    print(f"  {time.monotonic() - start:5.1f} s  {len(todo)} of {len(a.notebooks)} stages run, reports written")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    print(f"  {time.monotonic() - start:5.1f} s  {len(todo)} of {len(notebooks)} stages run, "
+          "reports written")
     return 0
+
+
+def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
+    """Whether intake must run again: no clean tables yet, the params (config) or the library
+    are newer than them, or a data file or the column map changed (``intake.stamp``)."""
+    from .config import resolve
+    from .intake import input_fingerprint
+    from .runner import library_mtime
+    quality, stamp = processed / "quality.json", processed / "intake.stamp"
+    if not quality.exists() or not stamp.exists():
+        return True
+    if max(params_file.stat().st_mtime, library_mtime()) > quality.stat().st_mtime:
+        return True
+    intake = p.get("intake") or {}
+    now = input_fingerprint(resolve(p["data_dir"]), resolve(p.get("column_map")), p.get("as_of"),
+                            intake.get("invalid_rows", "error"), intake.get("date_format"), p.get("currency"))
+    return stamp.read_text(encoding="utf-8").strip() != now
+
+
+def _report(a) -> int:
+    """A whole run, deciding itself what is stale (``make report`` calls this)."""
+    from .config import check_run_name, default_run
+    from .io import write_text_atomic
+    from .stage_profiling import intake_from_params
+    run = check_run_name(a.run or default_run(a.data))
+    processed = Path(a.processed) / run
+    p = _make_params(a, a.config, a.data, str(processed), run, check=False)
+    params_file = processed / "params.yaml"
+    text = yaml.safe_dump(p, allow_unicode=True, sort_keys=False)
+    if not params_file.exists() or params_file.read_text(encoding="utf-8") != text:
+        _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
+        write_text_atomic(text, params_file)  # rewritten only when changed: its time says so
+    if _intake_stale(params_file, processed, p):
+        _print_intake(intake_from_params(**p))
+    code = _run_stages([Path(n) for n in a.notebooks], params_file, Path(a.reports), run, processed)
+    if code == 0:
+        print(f"report: {Path(a.reports) / run / 'index.html'} (latest -> {run})")
+    return code
 
 
 def _publish(a) -> int:
@@ -114,6 +183,14 @@ def main(argv=None) -> int:
     p.add_argument("--run", required=True)
     p.add_argument("--processed", required=True)
     p.set_defaults(fn=_run)
+    p = sub.add_parser("report")
+    p.add_argument("notebooks", nargs="+")
+    p.add_argument("--config", default="config/default.yaml")
+    p.add_argument("--data", required=True)
+    p.add_argument("--run", default="", help="default: <data folder>-<yyyymmdd>")
+    p.add_argument("--processed", required=True, help="parent folder of the runs' processed data")
+    p.add_argument("--reports", required=True)
+    p.set_defaults(fn=_report)
     p = sub.add_parser("publish")
     p.add_argument("--reports", required=True)
     p.add_argument("--run", required=True)

@@ -31,7 +31,9 @@ def _with_optional(c: pd.DataFrame) -> pd.DataFrame:
 
 def timeliness(c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sla_h: float = 72) -> dict:
     """Figures over complaints ``c`` (created_at; first_response_at, resolved_at and status
-    when the export has them: a missing column counts as never answered / never resolved)."""
+    when the export has them: a missing column counts as never answered / never resolved, and
+    the backlog is None when neither status nor resolved_at is there to tell what is open)."""
+    known = "status" in c or "resolved_at" in c
     c = _with_optional(c)
     resp, res = _hours(c["created_at"], c["first_response_at"]), _hours(c["created_at"], c["resolved_at"])
     bad = (resp < 0) | (res < 0)
@@ -43,7 +45,8 @@ def timeliness(c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sl
             "response_within_sla": float((resp <= response_sla_h).sum() / resp.notna().sum()) if resp.notna().any() else np.nan,
             "resolution_median_h": float(res.median()), "resolution_p90_h": float(res.quantile(0.9)),
             "resolution_within_sla": float((res <= resolution_sla_h).sum() / res.notna().sum()) if res.notna().any() else np.nan,
-            "backlog": int(open_.sum()), "backlog_over_sla": int((open_ & (age > resolution_sla_h)).sum())}
+            "backlog": int(open_.sum()) if known else None,
+            "backlog_over_sla": int((open_ & (age > resolution_sla_h)).sum()) if known else None}
 
 
 def effectiveness(c: pd.DataFrame, top=(4, 5), rating: str = "rating") -> dict:
@@ -60,14 +63,15 @@ def effectiveness(c: pd.DataFrame, top=(4, 5), rating: str = "rating") -> dict:
 
 def coverage(customers: pd.DataFrame, feedback: pd.DataFrame, group: str, silent_share: float = 0.02) -> pd.DataFrame:
     """Per ``group`` of ``customers`` (customer_id, group): customers, share who gave feedback,
-    share who complained, silent (feedback share below ``silent_share``)."""
+    share who complained (when the feedback has a kind column), silent (feedback share below
+    ``silent_share``)."""
     fb = feedback.dropna(subset=["customer_id"])
     voiced = set(fb["customer_id"])
-    complained = set(fb.loc[fb["kind"].astype("string") == "complaint", "customer_id"])
     c = customers[["customer_id", group]].dropna()
-    out = c.groupby(group, observed=True).agg(
-        customers=("customer_id", "size"),
-        feedback_share=("customer_id", lambda s: s.isin(voiced).mean()),
-        complaint_share=("customer_id", lambda s: s.isin(complained).mean())).reset_index()
+    shares = {"feedback_share": ("customer_id", lambda s: s.isin(voiced).mean())}
+    if "kind" in fb:  # without it complaints cannot be told apart: no complaint share
+        complained = set(fb.loc[(fb["kind"].astype("string") == "complaint").fillna(False), "customer_id"])
+        shares["complaint_share"] = ("customer_id", lambda s: s.isin(complained).mean())
+    out = c.groupby(group, observed=True).agg(customers=("customer_id", "size"), **shares).reset_index()
     out["silent"] = out["feedback_share"] < silent_share
     return out

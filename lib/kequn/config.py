@@ -7,7 +7,9 @@ directory.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from .io import read_yaml
@@ -18,7 +20,9 @@ DEFAULTS = {
     "seed": 7,
     "as_of": None,
     "column_map": None,
-    "intake": {"invalid_rows": "error"},
+    "currency": "CNY",          # ISO 4217 code of the export's amounts (a column map's currency: wins)
+    "currency_symbol": None,    # None: the code's usual symbol (kequn.currency)
+    "intake": {"invalid_rows": "error", "date_format": None},
     "privacy": {"salt": None, "salt_file": "data/.salt"},
     "profiling": {"age_edges": [18, 25, 35, 45, 55, 65], "income_edges": [5000, 10000, 20000, 50000],
                   "top_n": 12},
@@ -115,10 +119,60 @@ def load_config(path: str | Path | None) -> dict:
             raise InputError([Problem.of("setting_type", p.name, name=n, kind_zh=k[0], kind_en=k[1]) for n, k in wrong])
     if cfg["lang"] not in ("zh", "en"):
         raise InputError([Problem.of("bad_lang", str(path), value=cfg["lang"])])
+    from .currency import valid_code
+    sym = cfg.get("currency_symbol")
+    if not valid_code(cfg.get("currency")) or not (sym is None or (isinstance(sym, str) and sym.strip())):
+        raise InputError([Problem.of("bad_currency", str(path), value=f"{cfg.get('currency')!r} / {sym!r}")])
+    salt = (cfg.get("privacy") or {}).get("salt")
+    if salt is not None and not str(salt).strip():  # a salt from nothing is public
+        raise InputError([Problem.of("salt_empty", str(path))])
     return cfg
 
 
 def stage_params(cfg: dict, data_dir: str, processed_dir: str, run: str) -> dict:
     """The parameters papermill injects into every stage notebook (YAML keeps their types)."""
+    check_run_name(run)
     return {"data_dir": str(data_dir), "processed_dir": str(processed_dir), "run": run, **cfg,
             "as_of": str(cfg["as_of"]) if cfg["as_of"] else None}
+
+
+# Run names become folder names under reports/ and data/processed/: letters, digits, CJK,
+# "-", "_" and inner spaces; no path separator, no dot (so no ".."), no leading "-".
+_RUN_NAME = re.compile(r"(?![-\s])[\w\- ]{1,100}(?<!\s)")
+RESERVED_RUNS = {"latest"}
+
+
+def check_run_name(run: str) -> str:
+    """``run`` if it is a usable run name, else ``InputError`` (``bad_run_name``)."""
+    if not isinstance(run, str) or not _RUN_NAME.fullmatch(run) or run.lower() in RESERVED_RUNS:
+        raise InputError([Problem.of("bad_run_name", "RUN", name=str(run))])
+    return run
+
+
+def default_run(data_dir: str | Path, today: dt.date | None = None) -> str:
+    """``<data folder>-<yyyymmdd>``, characters a run name may not hold replaced by ``-``."""
+    name = re.sub(r"[^\w\- ]+", "-", Path(os.path.abspath(data_dir)).name).strip(" -") or "data"
+    return f"{name}-{(today or dt.date.today()):%Y%m%d}"
+
+
+def inside(folder: str | Path, name: str | Path, what: str = "files:") -> Path:
+    """``folder / name`` resolved (symlinks followed); ``InputError`` (``path_outside``) when
+    it lies outside ``folder``: a column map or config must not make Kequn read other files."""
+    base = Path(folder).resolve()
+    p = (base / Path(name)).resolve()
+    if not p.is_relative_to(base):
+        raise InputError([Problem.of("path_outside", str(name), what=what, name=str(name))])
+    return p
+
+
+def check_data_files(data_dir: str | Path, files: dict) -> None:
+    """Every file named under a column map's ``files:`` lies inside ``data_dir``; all
+    offending entries are reported together (names only, never the files' content)."""
+    problems = []
+    for table, name in (files or {}).items():
+        try:
+            inside(data_dir, str(name), what=f"files: {table}")
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(problems)

@@ -27,7 +27,10 @@ feedback, complaints          feedback items, complaints
 
 The aggregation is SQL so a larger engine can replace DuckDB here without touching the
 stages; column names are stable slugs of the values, with the original value kept in
-``attrs['labels']`` of the returned frame (and ``feature_labels.json`` of a run).
+``attrs['labels']`` of the returned frame (and ``feature_labels.json`` of a run). No SQL is
+built from data: identifiers are quoted (``_ident``), values are bound as parameters, and
+survey headers outside ``psy_<word>`` (``PSY 价格 敏感度``) get slug names, their header kept
+as label.
 """
 from __future__ import annotations
 
@@ -37,6 +40,13 @@ from pathlib import Path
 import numpy as np
 import duckdb
 import pandas as pd
+
+from .schema import CONTRACT
+
+# An order is a purchase when its amount is not negative: a zero-amount order (a gift, a
+# fully discounted basket) is a purchase occasion that adds nothing to revenue; negative
+# amounts are returns. One rule for features, purchase histories (CLV), propensity, trends.
+PURCHASE = "amount >= 0"
 
 _SLUG = re.compile(r"[^\w]+")  # keeps CJK: cat_食品生鲜 reads better than cat_v2
 
@@ -54,24 +64,79 @@ def _slug(prefix: str, value: str, used: set) -> str:
     return name
 
 
+# Columns build_features can return whatever the data (rule checks before any stage runs), and
+# the prefixes of the families whose names come from the data's values or survey headers.
+STATIC_COLUMNS = tuple(c.name for c in CONTRACT["customers"] if c.kind != "pii") + (
+    "age", "age_band", "tenure_days", "orders", "revenue", "returns", "return_amount", "monetary",
+    "avg_order_value", "first_order", "last_order", "recency_days", "active_days",
+    "revenue_last_6m", "revenue_prior_6m", "discount_share", "coupon_share", "margin", "events",
+    "feedback", "complaints")
+VARIABLE_PREFIXES = ("psy_", "cat_", "chan_", "ev_", "evch_")
+_SAFE_PSY = re.compile(r"psy_\w+")
+
+
 def _q(s: str) -> str:
+    """A SQL string literal (code-made text only: paths, dates); data goes in as parameters."""
     return "'" + str(s).replace("'", "''") + "'"
 
 
+def _ident(name: str) -> str:
+    """A SQL identifier, quoted: ``"`` doubled, so any header is a name and never SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _view(con, name: str, path: Path) -> None:
+    """View ``name`` over a Parquet file (relational API: the path is no SQL text)."""
+    con.read_parquet(str(path)).create_view(name)
+
+
+class _Params:
+    """Values bound to a statement as named parameters ``$v0, $v1, …``."""
+
+    def __init__(self):
+        self.values: dict = {}
+
+    def __call__(self, value) -> str:
+        key = f"v{len(self.values)}"
+        self.values[key] = value
+        return f"${key}"
+
+
 def _pivot(con, table: str, col: str, prefix: str, measure: str, denom: str | None, where: str, top_n: int,
-           labels: dict) -> str:
+           labels: dict, bind: _Params) -> str:
     """SQL select list for a share (or count) per value of ``col``, top_n values + 'other'."""
+    c = _ident(col)
     vals = [r[0] for r in con.execute(
-        f"SELECT {col} FROM {table} WHERE {col} IS NOT NULL AND {where} GROUP BY 1 "
-        f"ORDER BY count(*) DESC, 1 LIMIT {top_n}").fetchall()]
+        f"SELECT {c} FROM {_ident(table)} WHERE {c} IS NOT NULL AND {where} GROUP BY 1 "
+        f"ORDER BY count(*) DESC, 1 LIMIT $n", {"n": int(top_n)}).fetchall()]
     used: set = set()
     parts = []
     for v in vals:
         name = _slug(prefix, v, used)
         labels[name] = v
-        expr = f"sum(CASE WHEN {col} = {_q(v)} AND {where} THEN {measure} ELSE 0 END)"
-        parts.append(f'{expr} / nullif({denom}, 0) AS "{name}"' if denom else f'{expr} AS "{name}"')
+        expr = f"sum(CASE WHEN {c} = {bind(v)} AND {where} THEN {measure} ELSE 0 END)"
+        share = f"{expr} / nullif({denom}, 0)" if denom else expr
+        parts.append(f"{share} AS {_ident(name)}")
     return ", ".join(parts)
+
+
+def _customer_columns(ccols: list[str], labels: dict) -> list[tuple[str, str]]:
+    """(source column, feature name) of the customer attributes: survey scales whose header is
+    not ``psy_<word>`` are renamed to a slug (``psy 价格 敏感度`` → ``psy_价格_敏感度``) and
+    their header kept in ``labels``."""
+    used = set(ccols)
+    out = []
+    for c in ccols:
+        if c == "customer_id":
+            continue
+        if c.startswith("psy") and not _SAFE_PSY.fullmatch(c):
+            used.discard(c)
+            name = _slug("psy", c[3:], used)
+            labels[name] = c
+            out.append((c, name))
+        else:
+            out.append((c, c))
+    return out
 
 
 def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2) -> pd.DataFrame:
@@ -81,12 +146,13 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
     for name in ("customers", "orders", "events", "feedback"):
         p = clean / f"{name}.parquet"
         if p.exists():
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_q(p)})")
+            _view(con, name, p)
     have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     ocols = {r[0] for r in con.execute("DESCRIBE orders").fetchall()}
-    as_of_sql = f"DATE {_q(pd.Timestamp(as_of).date())}"
+    bind = _Params()
+    as_of_sql = f"{bind(pd.Timestamp(as_of).date())}::DATE"
     labels: dict = {}
-    pos = "amount > 0"
+    pos = PURCHASE
     opt = []
     if "discount" in ocols:
         opt.append(f"avg(CASE WHEN {pos} THEN (coalesce(discount, 0) > 0)::INT END) AS discount_share")
@@ -96,10 +162,10 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         opt.append(f"sum(CASE WHEN {pos} THEN amount - coalesce(cost, 0) ELSE 0 END) AS margin")
     if "category" in ocols:
         opt.append(_pivot(con, "orders", "category", "cat", "amount", f"sum(CASE WHEN {pos} THEN amount ELSE 0 END)",
-                          pos, top_n, labels))
+                          pos, top_n, labels, bind))
     if "channel" in ocols:
         opt.append(_pivot(con, "orders", "channel", "chan", "1", f"count(DISTINCT CASE WHEN {pos} THEN order_id END)",
-                          pos, top_n, labels))
+                          pos, top_n, labels, bind))
     opt = [o for o in opt if o]
     order_sql = f"""
         SELECT customer_id,
@@ -116,20 +182,22 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         FROM orders GROUP BY customer_id"""
     ev_sql = ""
     if "events" in have:
-        ev_list = [_pivot(con, "events", "event_type", "ev", "1", None, "true", 20, labels)]
+        ev_list = [_pivot(con, "events", "event_type", "ev", "1", None, "true", 20, labels, bind)]
         ecols = {r[0] for r in con.execute("DESCRIBE events").fetchall()}
         if "channel" in ecols:
-            ev_list.append(_pivot(con, "events", "channel", "evch", "1", None, "true", 10, labels))
+            ev_list.append(_pivot(con, "events", "channel", "evch", "1", None, "true", 10, labels, bind))
         ev_list = [e for e in ev_list if e]
         if ev_list:
             ev_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS events, {', '.join(ev_list)} FROM events GROUP BY 1) e USING (customer_id)"
     fb_sql = ""
     if "feedback" in have:
         fcols = {r[0] for r in con.execute("DESCRIBE feedback").fetchall()}
-        complaints = "count(*) FILTER (WHERE kind = 'complaint')" if "kind" in fcols else "NULL::BIGINT"
-        fb_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS feedback, {complaints} AS complaints FROM feedback GROUP BY 1) f USING (customer_id)"
+        # without a kind column complaints cannot be told apart: no complaints column (not a made-up 0)
+        complaints = ", count(*) FILTER (WHERE kind = 'complaint') AS complaints" if "kind" in fcols else ""
+        fb_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS feedback {complaints} FROM feedback GROUP BY 1) f USING (customer_id)"
     ccols = [r[0] for r in con.execute("DESCRIBE customers").fetchall()]
-    cust_cols = ", ".join(f"c.{c}" for c in ccols if c != "customer_id")
+    cust_cols = ", ".join(f"c.{_ident(c)}" + (f" AS {_ident(n)}" if n != c else "")
+                          for c, n in _customer_columns(ccols, labels))
     age_expr = f", year({as_of_sql}) - c.birth_year AS age" if "birth_year" in ccols else ""
     signup = "c.signup_date" if "signup_date" in ccols else "NULL::TIMESTAMP"
     sql = f"""
@@ -145,12 +213,13 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
           coalesce(o.revenue_last_6m, 0) AS revenue_last_6m, coalesce(o.revenue_prior_6m, 0) AS revenue_prior_6m
           {", o.* EXCLUDE (customer_id, orders, revenue, returns, return_amount, first_order, last_order, revenue_last_6m, revenue_prior_6m)" if opt else ""}
           {", e.* EXCLUDE (customer_id)" if ev_sql else ""}
-          {", coalesce(f.feedback, 0) AS feedback, coalesce(f.complaints, 0) AS complaints" if fb_sql else ""}
+          {", coalesce(f.feedback, 0) AS feedback" if fb_sql else ""}
+          {", coalesce(f.complaints, 0) AS complaints" if fb_sql and complaints else ""}
         FROM customers c
         LEFT JOIN ({order_sql}) o USING (customer_id)
         {ev_sql} {fb_sql}
         ORDER BY c.customer_id"""
-    df = con.execute(sql).df()
+    df = con.execute(sql, bind.values).df()
     con.close()
     for c in df.columns:
         if c.startswith(("ev_", "evch_")) or c == "events":
@@ -193,27 +262,27 @@ def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: 
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize() if calibration_end is not None else as_of
     con = duckdb.connect(config={"threads": threads})
-    con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet({_q(clean / 'orders.parquet')})")
+    _view(con, "orders", clean / "orders.parquet")
     holdout = cal < as_of
     sql = f"""
         WITH days AS (
             SELECT customer_id, order_date::DATE AS d, sum(amount::DECIMAL(18, 2)) AS v  -- exact: same sums on any thread count
-            FROM orders WHERE amount > 0 AND order_date::DATE <= DATE {_q(as_of.date())}
+            FROM orders WHERE {PURCHASE} AND order_date::DATE <= $as_of::DATE
             GROUP BY 1, 2),
         cal AS (
             SELECT customer_id, min(d) AS first_d, max(d) AS last_d, count(*) - 1 AS x,
                    sum(v) AS total, arg_min(v, d) AS first_v
-            FROM days WHERE d <= DATE {_q(cal.date())} GROUP BY 1)
+            FROM days WHERE d <= $cal::DATE GROUP BY 1)
         SELECT c.customer_id, c.x::BIGINT AS x,
                date_diff('day', c.first_d, c.last_d) / {unit_days} AS t_x,
-               date_diff('day', c.first_d, DATE {_q(cal.date())}) / {unit_days} AS "T",
+               date_diff('day', c.first_d, $cal::DATE) / {unit_days} AS "T",
                CASE WHEN c.x > 0 THEN (c.total - c.first_v)::DOUBLE / c.x END AS m
                {", coalesce(h.n, 0)::BIGINT AS x_holdout, coalesce(h.v, 0)::DOUBLE AS m_holdout" if holdout else ""}
         FROM cal c
-        {f"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > DATE {_q(cal.date())} GROUP BY 1) h USING (customer_id)" if holdout else ""}
-        WHERE date_diff('day', c.first_d, DATE {_q(cal.date())}) > 0
+        {f"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > $cal::DATE GROUP BY 1) h USING (customer_id)" if holdout else ""}
+        WHERE date_diff('day', c.first_d, $cal::DATE) > 0
         ORDER BY c.customer_id"""
-    df = con.execute(sql).df()
+    df = con.execute(sql, {"as_of": as_of.date(), "cal": cal.date()}).df()
     con.close()
     return df
 
@@ -227,14 +296,15 @@ def holdout_weekly(clean_dir: str | Path, as_of, calibration_end, unit_days: flo
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize()
     con = duckdb.connect(config={"threads": threads})
-    con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet({_q(clean / 'orders.parquet')})")
+    _view(con, "orders", clean / "orders.parquet")
     df = con.execute(f"""
         WITH days AS (
             SELECT DISTINCT customer_id, order_date::DATE AS d FROM orders
-            WHERE amount > 0 AND order_date::DATE <= DATE {_q(as_of.date())}),
-        kept AS (SELECT customer_id FROM days GROUP BY 1 HAVING min(d) < DATE {_q(cal.date())})
-        SELECT ceil(date_diff('day', DATE {_q(cal.date())}, d) / {unit_days})::BIGINT AS period, count(*) AS purchases
-        FROM days JOIN kept USING (customer_id) WHERE d > DATE {_q(cal.date())} GROUP BY 1 ORDER BY 1""").df()
+            WHERE {PURCHASE} AND order_date::DATE <= $as_of::DATE),
+        kept AS (SELECT customer_id FROM days GROUP BY 1 HAVING min(d) < $cal::DATE)
+        SELECT ceil(date_diff('day', $cal::DATE, d) / {unit_days})::BIGINT AS period, count(*) AS purchases
+        FROM days JOIN kept USING (customer_id) WHERE d > $cal::DATE GROUP BY 1 ORDER BY 1""",
+                     {"as_of": as_of.date(), "cal": cal.date()}).df()
     con.close()
     n = int(np.ceil((as_of - cal).days / unit_days))
     return (pd.DataFrame({"period": np.arange(1, n + 1)}).merge(df, on="period", how="left")

@@ -21,6 +21,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cav.none": ("本报告用到的数据没有需要提示的质量问题（完整评分卡见客户画像报告）。",
                  "No data-quality caveats for the data this report uses (the full scorecard is in the profiling report)."),
     "cav.absent": ("数据中没有{table}表：依赖它的部分不做。", "The export has no {table} table: the parts that need it are left out."),
+    "cav.columns": ("{table}表没有这些可选字段：{cols}。需要它们的分析不做，各节会说明缺了什么。",
+                    "The {table} table lacks the optional columns {cols}: the analyses that need them are left out "
+                    "(each section says which input would enable it)."),
     "cav.dropped": ("{table}（{file}）：读入 {raw} 行，保留 {clean} 行，删除 {n} 行。",
                     "{table} ({file}): {raw} rows read, {clean} kept, {n} dropped."),
     "cav.rule": ("{table}：{rule}{column}，{n} 行。", "{table}: {rule}{column}: {n}."),
@@ -38,13 +41,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sec.channels": ("渠道与线上行为", "Channels and online behaviour"),
     "sec.interactions": ("互动记录", "Interaction history"),
     "sec.features": ("客户特征表", "Customer feature table"),
-    "h.clv_mean": ("平均客户终身价值（元）", "Average CLV (CNY)"), "h.nps": ("NPS", "NPS"),
+    "h.clv_mean": ("平均客户终身价值（{cur}）", "Average CLV ({cur})"), "h.nps": ("NPS", "NPS"),
     "h.sla_share": ("投诉按时解决占比", "Complaints resolved within SLA"),
     "card.now": ("本次", "This run"), "card.change": ("较上次（{run}）", "Change since {run}"),
     "card.points": (" 个百分点", " points"),
     "card.size": ("{n} 位客户（{share}）", "{n} customers ({share})"),
     "card.revenue": ("贡献 {share} 的收入", "{share} of revenue"),
-    "card.clv": ("平均终身价值 {clv} 元", "average CLV {clv} CNY"),
+    "card.clv": ("平均终身价值 {clv} {cur}", "average CLV {clv} {cur}"),
     "card.f.size": ("规模", "Size"), "card.f.value": ("价值", "Value"), "card.f.lifecycle": ("生命周期", "Lifecycle"),
     "card.f.needs": ("需求", "Needs"), "card.f.feel": ("感受", "Feeling"), "card.plan": ("服务方案", "Service plan"),
     "card.risk": ("平均流失风险 {risk}", "mean churn risk {risk}"),
@@ -77,6 +80,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.why.need": ("{share} 的客户属于{need}", "{share} of its customers are {need}"),
     "plan.why.stage": ("沉睡+流失 {lapsing}，新客 {new}，平均流失风险 {risk}", "sleeping + lapsed {lapsing}, new {new}, mean churn risk {risk}"),
     "plan.why.feel": ("负面反馈占 {neg}，NPS {nps}", "negative feedback {neg}, NPS {nps}"),
+    "plan.why.feel_neg": ("负面反馈占 {neg}（反馈中没有 NPS 打分）", "negative feedback {neg} (the feedback has no NPS answers)"),
     "plan.who.yielding": ("大客户", "key customers"), "plan.who.caring": ("重要客户", "important customers"),
     "plan.who.adaptive": ("普通客户和小客户", "ordinary and small customers"),
     "plan.who.indifferent": ("毛利为负的客户", "customers with a negative margin"),
@@ -147,7 +151,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "customers": ("客户数", "Customers"),
     "share_of_customers": ("客户占比", "Share of customers"),
     "revenue_share": ("收入占比", "Revenue share"),
-    "avg_monetary": ("人均净消费（元）", "Net spend per customer (CNY)"),
+    "avg_monetary": ("人均净消费（{cur}）", "Net spend per customer ({cur})"),
     "avg_orders": ("人均订单数", "Orders per customer"),
     "mean": ("均值", "Mean"),
     "score": ("得分", "Score"),
@@ -168,15 +172,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "h.buyers": ("有购买的客户", "Customers who bought"),
     "h.active_90d": ("近 90 天活跃客户", "Active in last 90 days"),
     "h.orders": ("订单数", "Orders"),
-    "h.revenue": ("净收入（元）", "Net revenue (CNY)"),
-    "h.aov": ("客单价（元）", "Average order value (CNY)"),
+    "h.revenue": ("净收入（{cur}）", "Net revenue ({cur})"),
+    "h.aov": ("客单价（{cur}）", "Average order value ({cur})"),
     "h.top20_share": ("前 20% 客户贡献的收入占比", "Revenue share of the top 20% customers"),
     "h.return_rate": ("退货订单占比", "Share of orders returned"),
     "h.median_tenure": ("客户在网时长中位数（天）", "Median tenure (days)"),
     # dimensions
     "age_band": ("年龄段", "Age group"),
     "gender": ("性别", "Gender"),
-    "income_band": ("月收入段（元）", "Monthly income (CNY)"),
+    "income_band": ("月收入段（{cur}）", "Monthly income ({cur})"),
     "occupation": ("职业", "Occupation"),
     "education": ("学历", "Education"),
     "family_size": ("家庭人数", "Family size"),
@@ -192,8 +196,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "order_share": ("订单占比", "Share of orders"),
     "events_per_customer": ("人均行为次数", "Events per customer"),
     "customers_with": ("有该行为的客户占比", "Share of customers with it"),
-    "avg_monetary_active": ("活跃者人均净消费（元）", "Net spend, active (CNY)"),
-    "avg_monetary_inactive": ("未活跃者人均净消费（元）", "Net spend, not active (CNY)"),
+    "avg_monetary_active": ("活跃者人均净消费（{cur}）", "Net spend, active ({cur})"),
+    "avg_monetary_inactive": ("未活跃者人均净消费（{cur}）", "Net spend, not active ({cur})"),
     "psy_price_sensitivity": ("价格敏感度", "Price sensitivity"),
     "psy_quality_focus": ("品质关注度", "Quality focus"),
     "psy_brand_loyalty": ("品牌忠诚度", "Brand loyalty"),
@@ -218,17 +222,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "customers_derived_from_orders": ("客户表由订单推导", "Customer table derived from orders"),
     "amount_from_quantity_times_price": ("金额 = 数量 × 单价", "Amount computed as quantity × unit price"),
     "returns_kept": ("负金额记为退货/取消（保留）", "Negative amounts kept as returns or cancellations"),
-    "zero_amount_orders": ("金额为 0 的订单（保留）", "Zero-amount orders (kept)"),
+    "zero_amount_orders": ("金额为 0 的订单（算作购买，不计收入）", "Zero-amount orders (count as purchases, no revenue)"),
+    "broken_lines_skipped": ("无法拆分的行已略过（intake.invalid_rows: drop）", "Broken lines left out (intake.invalid_rows: drop)"),
+    "dates_out_of_range": ("年份超出合理范围的日期（占位值或笔误，如 1900、2999）", "Dates with an implausible year (placeholders or typos such as 1900, 2999)"),
+    "orders_formed_from_customer_and_day": ("无订单号：同一客户同一天的明细合为一单", "No order id: a customer's lines on one day form one order"),
+    "orders_formed_from_customer_and_time": ("无订单号：同一客户同一时刻的明细合为一单", "No order id: a customer's lines at one timestamp form one order"),
+    "line_attribute_conflicts_most_frequent_kept": ("订单明细上客户属性不一致的客户（取最常见值）",
+                                                    "Customers whose order lines disagree on an attribute (most frequent kept)"),
+    "keys_differ_by_leading_zeros": ("仅前导零不同的客户编号", "Customer keys differing only by leading zeros"),
     "extreme_amounts_flagged": ("极端金额（已标记，保留）", "Extreme amounts flagged (kept)"),
     "first_response_at_before_creation_set_missing": ("早于创建时间的首次响应时间已置空",
                                                       "First response before creation set missing"),
     "resolved_at_before_creation_set_missing": ("早于创建时间的解决时间已置空", "Resolution before creation set missing"),
     "contact_details_masked_in_text": ("文本中的联系方式已遮盖", "Contact details masked in texts"),
+    "contact_details_masked": ("字段中的联系方式或身份证号已遮盖", "Contact details or ID numbers masked in the column"),
     "pii_columns_dropped": ("个人身份信息字段已删除（姓名、电话、邮箱等）", "Personal data columns dropped (name, phone, email…)"),
     "not_in_data": ("此数据中没有这一项，已跳过。", "not in this data; skipped."),
     "no_cleaning": ("没有需要清洗的数据。", "Nothing needed cleaning."),
     "no_warnings": ("没有发现数据问题。", "No data issues found."),
     # input problems (kequn.problems): message err.<key> and fix fix.<key>, str.format templates
+    # kequn.privacy, kequn.config (paths, run names)
+    "err.salt_empty": ("privacy.salt 是空的：空文本推导出的盐是公开的，假名可被任何人还原",
+                       "privacy.salt is empty: a salt derived from nothing is public, and pseudonyms could be "
+                       "reversed by anyone"),
+    "fix.salt_empty": ("删除 privacy.salt 一行（将自动生成随机盐文件），或写一段保密的文本",
+                       "remove the privacy.salt line (a random salt file is then made), or set it to a secret text"),
+    "err.salt_file_empty": ("盐文件是空的", "the salt file is empty"),
+    "fix.salt_file_empty": ("删除这个空文件（下次运行自动生成随机盐），或放回原来的盐文件（保持假名不变）",
+                            "delete the empty file (the next run makes a random salt), or restore the original "
+                            "salt file (to keep pseudonyms stable)"),
+    "err.path_outside": ("{what}“{name}”指向数据目录之外", "{what} '{name}' points outside the data folder"),
+    "fix.path_outside": ("只写数据目录里的文件名（不含 ../ 或绝对路径）；把文件复制进数据目录",
+                         "name a file inside the data folder (no ../, no absolute path); copy the file into the "
+                         "data folder"),
+    "err.bad_run_name": ("运行名“{name}”不可用", "run name '{name}' cannot be used"),
+    "fix.bad_run_name": ("只用字母、数字、汉字、空格、- 和 _（不以 - 或空格开头，不用 / \\ 或 .，不用 latest）",
+                         "use letters, digits, CJK, spaces, - and _ only (not starting with - or a space; no / \\ "
+                         "or .; not 'latest')"),
     "err.file_not_found": ("找不到文件", "file not found"),
     "fix.file_not_found": ("检查 DATA 目录和文件名", "check the DATA folder and the file name"),
     "err.empty_file": ("文件是空的", "the file is empty"),
@@ -239,7 +269,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.bad_encoding": ("另存为“CSV UTF-8”（Excel：另存为 > CSV UTF-8）或 GBK",
                          "save the file as 'CSV UTF-8' (Excel: Save As > CSV UTF-8) or GBK"),
     "err.unreadable": ("无法作为表格读取（{detail}）", "could not be read as a table ({detail})"),
-    "fix.unreadable": ("确认文件是 CSV、Parquet 或 Excel 导出", "check that the file is a CSV, Parquet or Excel export"),
+    "fix.unreadable": ("确认文件是完整的 CSV、Parquet 或 Excel 导出（可用文本编辑器或 Excel 打开检查）",
+                       "check that the file is a complete CSV, Parquet or Excel export (open it in a text editor or Excel)"),
+    "err.broken_lines": ("{n:,} 行无法按表头拆分（应有 {expected} 列，第一处有 {found} 列），这些行已略过",
+                         "{n:,} line(s) do not split into the header's fields (expected {expected}, the first has {found}); they were left out"),
+    "fix.broken_lines": ("修复这些行（常见原因：导出被截断、文本中有未加引号的分隔符），或设置 intake.invalid_rows: drop 略过它们并计数",
+                         "repair these lines (usual causes: a cut-off export, a delimiter inside unquoted text), or set intake.invalid_rows: drop to leave them out, counted"),
+    "err.sheet_not_found": ("工作簿中没有工作表“{sheet}”（现有：{sheets}）", "the workbook has no sheet '{sheet}' (sheets: {sheets})"),
+    "fix.sheet_not_found": ("在字段映射的 sheet: 下写明现有的工作表名", "name an existing sheet under 'sheet:' in the column map"),
+    "err.zip_members": ("压缩包中应只有一个数据文件（现有：{members}）", "the zip archive should hold one data file (it holds: {members})"),
+    "fix.zip_members": ("每个压缩包只放一个表，或解压后放入 DATA 目录", "put one table per archive, or unzip it into the DATA folder"),
+    "err.date_ambiguous": ("每个日期都既可读作“月/日/年”也可读作“日/月/年”（如 3/5 是 3 月 5 日还是 5 月 3 日），无法确定",
+                           "every date fits both month/day/year and day/month/year (is 3/5 the 5th of March or the 3rd of May?)"),
+    "fix.date_ambiguous": ("在字段映射中写明格式，例如 date_format: {{{table}: {{{col}: '%m/%d/%Y'}}}}（月/日/年）或 '%d/%m/%Y'（日/月/年）；或在配置中设置 intake.date_format",
+                           "state the format in the column map, e.g. date_format: {{{table}: {{{col}: '%m/%d/%Y'}}}} (month/day/year) or '%d/%m/%Y' (day/month/year); or set intake.date_format in the config"),
+    "err.date_style_unknown": ("整列都不是可识别的日期写法（共 {n:,} 个值）", "no value of the whole column reads as a date ({n:,} values)"),
+    "fix.date_style_unknown": ("整列是同一种陌生写法时，在字段映射中写明：date_format: {{{table}: {{{col}: '%d.%m.%Y %H:%M'}}}}（按实际写法改）",
+                               "when the whole column is in one unfamiliar style, state it in the column map: date_format: {{{table}: {{{col}: '%d.%m.%Y %H:%M'}}}} (adapt to the values)"),
+    "err.keys_differ_by_zeros": ("{n:,} 个客户编号只在前导零上与客户表不同（如 00123 与 123），未合并，按孤立行处理",
+                                 "{n:,} customer key(s) differ from the customer table only by leading zeros (00123 vs 123); they were not merged and count as orphans"),
+    "fix.keys_differ_by_zeros": ("检查导出：客户编号应在每张表中写法一致（以文本导出，保留前导零）",
+                                 "check the exports: a customer key should be written the same way in every table (exported as text, leading zeros kept)"),
     "err.folder_not_found": ("找不到目录", "folder not found"),
     "fix.folder_not_found": ("用 DATA=导出文件所在目录 指定数据", "pass DATA=path/to/export-folder"),
     "err.table_missing": ("缺少 {table} 表", "the {table} table is missing"),
@@ -262,7 +312,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.values_set_missing": ("{n:,} 个值无法识别或不合理（应为{expect}），已置空",
                                "{n:,} values could not be read or are implausible (expected {expect}); they were set missing"),
     "err.no_usable_rows": ("清洗后没有可用的行", "no usable rows are left after cleaning"),
-    "fix.no_usable_rows": ("查看清洗计数，检查 as_of 日期和客户编号", "see the cleaning counts above; check the as_of date and customer keys"),
+    "fix.no_usable_rows": ("清洗去掉的行：{counts}。检查 as_of 日期（{as_of}）、日期格式和各表的客户编号是否一致",
+                           "rows removed by cleaning: {counts}. Check the as_of date ({as_of}), the date format and that customer keys match between tables"),
     "err.invalid_rows_setting": ("intake.invalid_rows 的值“{value}”无效", "intake.invalid_rows is '{value}'"),
     "fix.invalid_rows_setting": ("使用 error 或 drop", "use 'error' or 'drop'"),
     "err.yaml_not_found": ("找不到{what_zh}", "{what_en} not found"),
@@ -277,6 +328,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.setting_type": ("参照 config/default.yaml 中该项的写法", "see how config/default.yaml writes it"),
     "err.bad_lang": ("lang 的值“{value}”无效", "lang is '{value}'"),
     "fix.bad_lang": ("设置 lang: zh 或 lang: en", "set lang: zh or lang: en"),
+    "err.bad_currency": ("currency / currency_symbol 的值 {value} 无效", "currency / currency_symbol is {value}"),
+    "fix.bad_currency": ("currency 写三个字母的 ISO 4217 货币代码（如 GBP、USD、EUR）；currency_symbol 写符号文字（如 £）或 null",
+                         "set currency to a three-letter ISO 4217 code (such as GBP, USD, EUR) and currency_symbol to "
+                         "a symbol (such as £) or null"),
+    "currency": ("货币", "Currency"),
     "err.unknown_table": ("未知的数据表“{table}”", "unknown table '{table}'"),
     "fix.unknown_table": ("可用的数据表：{allowed}", "use one of {allowed}"),
     "err.unknown_column": ("数据表“{table}”没有字段“{col}”", "unknown column '{col}' for table '{table}'"),
@@ -367,17 +423,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "seg.segment_mean": ("本群", "Segment"), "seg.base_mean": ("全体", "All customers"), "seg.std_diff": ("标准化差异 d", "Std. difference d"),
     "seg.direction": ("方向", "Direction"), "seg.higher": ("偏高", "higher"), "seg.lower": ("偏低", "lower"),
     "seg.jaccard": ("平均 Jaccard", "Mean Jaccard"), "seg.jaccard_min": ("最低 Jaccard", "Lowest Jaccard"), "seg.verdict": ("判断", "Verdict"),
-    "seg.name": ("名称", "Name"), "seg.portrait_col": ("画像", "Portrait"), "seg.portrait": ("{share} 的客户（{n} 人）。{facts}。人均净消费 {spend} 元（全体 {base_spend} 元）。",
-                                            "{share} of customers ({n}). {facts}. Net spend per customer {spend} CNY (all: {base_spend})."),
+    "seg.name": ("名称", "Name"), "seg.portrait_col": ("画像", "Portrait"), "seg.portrait": ("{share} 的客户（{n} 人）。{facts}。人均净消费 {spend} {cur}（全体 {base_spend} {cur}）。",
+                                            "{share} of customers ({n}). {facts}. Net spend per customer {spend} {cur} (all: {base_spend})."),
     "seg.fact": ("{phrase}（{label} {seg}，全体 {base}）", "{phrase} ({label} {seg} vs {base})"),
     "seg.average": ("接近平均", "close to average"), "seg.all": ("全体", "All"),
     "seg.unassigned": ("未归类", "Unassigned"),
     "seg.unassigned_portrait": ("{share} 的客户（{n} 人）不在任何密集区域内，HDBSCAN 不强行归类。",
                                 "{share} of customers ({n}) lie in no dense region; HDBSCAN does not force them into a segment."),
-    "seg.median_income": ("月收入中位数（元）", "Median monthly income (CNY)"), "seg.median_recency": ("距上次购买中位数（天）", "Median days since last order"),
+    "seg.median_income": ("月收入中位数（{cur}）", "Median monthly income ({cur})"), "seg.median_recency": ("距上次购买中位数（天）", "Median days since last order"),
     "seg.complaints_per_100": ("每百人投诉数", "Complaints per 100 customers"), "seg.top_category": ("最主要品类", "Top category"),
     "seg.top_channel": ("最主要渠道", "Top channel"), "seg.other": ("其他", "Other"), "seg.rule": ("规则群", "Rule segment"),
-    "seg.value": ("人均净消费（元）", "Net spend per customer (CNY)"), "seg.growth": ("收入增长", "Revenue growth"),
+    "seg.value": ("人均净消费（{cur}）", "Net spend per customer ({cur})"), "seg.growth": ("收入增长", "Revenue growth"),
     "seg.reach": ("可触达（线上活跃）", "Reach (online active)"), "seg.score": ("吸引力得分", "Attractiveness score"),
     "seg.rank": ("排名", "Rank"), "seg.matched": ("对应上次的群", "Matched previous segment"),
     "seg.share_now": ("本次占比", "Share now"), "seg.share_before": ("上次占比", "Share before"), "seg.stayed": ("留在原群占比", "Share who stayed"),
@@ -420,7 +476,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "f.age": ("年龄", "Age"), "f.income": ("月收入", "Monthly income"), "f.family_size": ("家庭人数", "Family size"),
     "f.female": ("女性占比", "Share of women"), "f.education_level": ("学历等级", "Education level"),
     "f.city_tier_rank": ("城市等级（1 = 一线）", "City tier (1 = top)"), "f.recency_days": ("距上次购买天数", "Days since last order"),
-    "f.orders": ("订单数", "Orders"), "f.monetary": ("净消费（元）", "Net spend (CNY)"), "f.avg_order_value": ("客单价（元）", "Order value (CNY)"),
+    "f.orders": ("订单数", "Orders"), "f.monetary": ("净消费（{cur}）", "Net spend ({cur})"), "f.avg_order_value": ("客单价（{cur}）", "Order value ({cur})"),
     "f.tenure_days": ("在网天数", "Tenure (days)"), "f.discount_share": ("折扣订单占比", "Share of orders on discount"),
     "f.coupon_share": ("用券订单占比", "Share of orders with a coupon"), "f.return_rate": ("退货率", "Return rate"),
     "f.feedback": ("每年反馈次数", "Feedback per year"), "f.complaints": ("每年投诉次数", "Complaints per year"),
@@ -443,6 +499,35 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.bad_rule": ("规则分群“{name}”的表达式“{expr}”无法计算（{detail}）", "rule segment '{name}': the expression '{expr}' cannot be evaluated ({detail})"),
     "fix.bad_rule": ("用特征表的列名写表达式，如 monetary >= 3000 and recency_days <= 90；可用列：{allowed}",
                      "write it over the feature table's columns, e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}"),
+    "err.rule_syntax": ("规则分群“{name}”的表达式“{expr}”在第 {pos} 个字符处无法解析（{what}）",
+                        "rule segment '{name}': the expression '{expr}' cannot be read at character "
+                        "{pos} ({what})"),
+    "err.rule_forbidden": ("规则分群“{name}”的表达式“{expr}”在第 {pos} 个字符处用了规则不允许的"
+                           "写法：{what}",
+                           "rule segment '{name}': the expression '{expr}' uses {what} at character {pos}, "
+                           "which a rule may not"),
+    "err.rule_column": ("规则分群“{name}”的表达式“{expr}”在第 {pos} 个字符处用了特征表中没有的"
+                        "列“{what}”",
+                        "rule segment '{name}': the expression '{expr}' names the column '{what}' at "
+                        "character {pos}, which the feature table does not have"),
+    "fix.rule_syntax": ("规则只能用列名、数字、带引号的文本、比较（< <= > >= == !=）、and / or / not、"
+                     "in [列表]、+ - * / // % ** 和括号，如 monetary >= 3000 and recency_days <= 90；"
+                     "可用列：{allowed}",
+                     "a rule may use column names, numbers, quoted text, comparisons "
+                     "(< <= > >= == !=), and / or / not, in [list], + - * / // % ** and parentheses, "
+                     "e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}"),
+    "fix.rule_forbidden": ("规则只能用列名、数字、带引号的文本、比较（< <= > >= == !=）、and / or / not、"
+                     "in [列表]、+ - * / // % ** 和括号，如 monetary >= 3000 and recency_days <= 90；"
+                     "可用列：{allowed}",
+                     "a rule may use column names, numbers, quoted text, comparisons "
+                     "(< <= > >= == !=), and / or / not, in [list], + - * / // % ** and parentheses, "
+                     "e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}"),
+    "fix.rule_column": ("规则只能用列名、数字、带引号的文本、比较（< <= > >= == !=）、and / or / not、"
+                     "in [列表]、+ - * / // % ** 和括号，如 monetary >= 3000 and recency_days <= 90；"
+                     "可用列：{allowed}",
+                     "a rule may use column names, numbers, quoted text, comparisons "
+                     "(< <= > >= == !=), and / or / not, in [list], + - * / // % ** and parentheses, "
+                     "e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}"),
     "err.bad_setting": ("设置“{name}”的值 {value} 不在允许范围 {rule} 内", "setting '{name}' is {value}, outside {rule}"),
     "fix.bad_setting": ("参照 config/default.yaml 中该项的说明", "see the comment on it in config/default.yaml"),
     # stage 03: value
@@ -461,7 +546,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "shows the widely used named segments of the R × F grid; the rule column gives each one's R "
                       "and F scores."),
     "vsec.eight": ("八类 RFM 客户", "The eight RFM classes"),
-    "v.cuts": ("“高”与“低”以购买客户的{rule}为界：最近一次购买 {r} 天、订单 {f} 笔、净消费 {m} 元。",
+    "v.cuts": ("“高”与“低”以购买客户的{rule}为界：最近一次购买 {r} 天、订单 {f} 笔、净消费 {m} {cur}。",
                "“High” and “low” are split at the buyers' {rule}: {r} days since the last order, {f} orders, "
                "{m} net spend."),
     "v.cut_mean": ("平均值", "mean"), "v.cut_median": ("中位数", "median"),
@@ -508,7 +593,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "lifecycle rules are not affected."),
     "v.clv_facts_mean": ("平均 CLV", "Mean CLV"), "v.clv_facts_total": ("全部客户 CLV 合计", "Total CLV of all customers"),
     "v.clv_facts_top": ("CLV 前 10% 客户的占比", "Share of CLV from the top 10%"),
-    "v.clv_axis": ("CLV（元，对数刻度；不足 1 元的计为 1 元）", "CLV (CNY, log scale; below 1 counted as 1)"), "v.clv_hist": ("CLV 分布", "Distribution of CLV"),
+    "v.clv_axis": ("CLV（{cur}，对数刻度；不足 1 {cur}的计为 1 {cur}）", "CLV ({cur}, log scale; below 1 counted as 1)"), "v.clv_hist": ("CLV 分布", "Distribution of CLV"),
     "v.customers_axis": ("客户数", "Customers"),
     "vsec.holdout": ("模型检验：留出期预测", "Does the model predict? The holdout check"),
     "vsec.holdout_note": ("用 {cal} 之前的购买拟合模型，预测其后 {weeks} 周（到 {as_of}）每位客户的购买次数，再与实际对比。"
@@ -574,7 +659,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "v.recency": ("距上次购买天数", "Days since last order"), "v.class": ("类别", "Class"), "v.action": ("建议", "Suggested action"),
     "v.rfm_segment": ("RFM 分群", "RFM segment"), "v.rule": ("规则", "Rule"),
     "v.tier": ("价值层", "Tier"), "v.tier_rule": ("排名区间", "Rank band"), "v.value_share": ("价值占比", "Share of value"),
-    "v.mean_value": ("人均价值（元）", "Mean value (CNY)"), "v.strategy": ("应对策略", "Response strategy"),
+    "v.mean_value": ("人均价值（{cur}）", "Mean value ({cur})"), "v.strategy": ("应对策略", "Response strategy"),
     "v.negative_note": ("；其中 {n} 位毛利为负，适用冷漠型", "; {n} with negative margin: indifferent"),
     "v.for": ("适用客户", "For"), "v.what": ("做法", "What it means"),
     "v.measure": ("指标", "Measure"), "v.share": ("占比", "Share"), "v.segment": ("客户群", "Segment"),
@@ -667,7 +752,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "Rule: must-be, one-dimensional and attractive features only; must-be first (missing it loses "
                             "customers), then one-dimensional (satisfaction moves with it), then attractive (delights when "
                             "present); within a category by impact = Better + |Worse|{imp}."),
-    "k.imp_note": ("，乘以平均重要性 ÷ 量表最大值", ", times mean importance ÷ the scale's maximum"),
+    "k.imp_note": ("，乘以平均重要性 ÷ 量表最大值 {hi}（重要性量表 {lo}–{hi}，按回答判断）",
+                   ", times mean importance ÷ the scale's maximum {hi} (importance scale {lo}–{hi}, from the answers)"),
     "k.priority": ("优先级", "Priority"), "k.frequency": ("该类别占比", "Share in category"), "k.impact": ("影响", "Impact"),
     "nsec.by_segment": ("各客户群的 Kano 类别", "Kano categories by segment"),
     "nsec.by_tier": ("各价值层的 Kano 类别", "Kano categories by value tier"),
@@ -681,6 +767,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "Each need's score is the mean percentile among buyers (0–1) of the signals below; a customer "
                          "joins the group of their highest need when it reaches {min_score} and leads the next by {gap}, "
                          "otherwise “balanced”."),
+    "n.no_signals": ("{need}：此数据中没有它的信号（需要{inputs}），不计算该需求得分，也没有客户归入这一组。",
+                     "{need}: this data holds none of its signals (they come from {inputs}), so its score is not "
+                     "computed and no customer is put in that group."),
+    "n.inputs.price": ("订单的 discount 或 coupon_used 字段，或客户的 psy_price_sensitivity 问卷分",
+                       "the orders' discount or coupon_used column, or the customers' psy_price_sensitivity score"),
+    "n.inputs.service": ("反馈表、订单的 channel 字段，或客户的 psy_service_expectation 问卷分",
+                         "the feedback table, the orders' channel column, or the customers' psy_service_expectation score"),
+    "n.inputs.quality": ("订单金额、category 字段，或客户的 psy_quality_focus 问卷分",
+                         "order amounts, the orders' category column, or the customers' psy_quality_focus score"),
+    "k.no_importance": ("Kano 表没有重要性字段（importance）：关键需求只按 Better + |Worse| 排序，不乘自评重要性。",
+                        "The Kano table has no importance column: key needs are ranked by Better + |Worse| alone, "
+                        "without self-stated importance."),
+    "k.no_customer_id": ("Kano 表没有客户编号字段（customer_id）：问卷回答无法关联到客户群或价值层，不做分组比较。",
+                         "The Kano table has no customer_id column: the answers cannot be linked to segments or value "
+                         "tiers, so groups are not compared."),
     "n.need": ("需求", "Need"), "n.signals": ("信号", "Signals"), "n.group": ("需求组", "Needs group"),
     "n.score_price": ("价格得分", "Price score"), "n.score_service": ("服务得分", "Service score"),
     "n.score_quality": ("品质得分", "Quality score"),
@@ -766,6 +867,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "valuable customers to follow up now."),
     "fsec.none": ("此数据没有反馈表（feedback），跳过反馈分析。", "This data has no feedback table; the feedback analysis is skipped."),
     "fsec.texts": ("文本：语言与清洗", "Texts: language and cleaning"),
+    "f.no_text": ("反馈表没有文字字段（text）：语言、情感和话题分析不做；导出时带上反馈文字即可。",
+                  "The feedback table has no text column: no language, sentiment or topic analysis; export the "
+                  "feedback with its text to get them."),
+    "f.no_scores": ("反馈表没有 NPS 打分（nps）和评分（rating）字段：不计算 NPS 和满意度。",
+                    "The feedback table has neither an nps nor a rating column: no NPS or satisfaction (CSAT) figures."),
+    "f.no_nps": ("反馈表没有 NPS 打分字段（nps）：只计算满意度。", "The feedback table has no nps column: satisfaction (CSAT) only, no NPS."),
+    "f.no_rating": ("反馈表没有评分字段（rating）：只计算 NPS，不计算满意度。",
+                    "The feedback table has no rating column: NPS only, no satisfaction (CSAT)."),
+    "f.no_channel": ("反馈表没有渠道字段（channel）：不按渠道比较。", "The feedback table has no channel column: no comparison by channel."),
+    "f.no_kind": ("反馈表没有类型字段（kind）：分不出哪些是投诉，投诉处理、投诉占比和未结投诉预警都不做。",
+                  "The feedback table has no kind column, so complaints cannot be told apart: no complaint handling, "
+                  "complaint shares or open-complaint alerts."),
+    "f.no_handling": ("反馈表没有处理记录字段（{cols}）：依赖它们的及时性和有效性数字显示为“—”。",
+                      "The feedback table has no {cols} column: the timeliness and effectiveness figures that need it "
+                      "read “—”."),
+    "f.drivers_no_nps": ("反馈表没有 NPS 打分字段（nps）：不做驱动分析。", "The feedback table has no nps column: no driver analysis."),
     "f.text_facts": ("共 {n} 条反馈，其中 {boiler} 条是平台默认文字（如“系统默认好评”），{empty} 条没有文字，{cut} 条超过 {max} 字"
                      "（模型只读前 {max} 字）；语言按文字判断（不会把短中文判成韩文）。",
                      "{n} feedback records, of which {boiler} are platform boilerplate (such as “default positive review”), "
@@ -865,19 +982,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "f.alerts_none": ("目前没有需要预警的高价值客户（或价值阶段尚未运行）。", "No valuable customer needs an alert now (or the value stage has not run)."),
     "f.a.negative": ("近期负面反馈", "recent negative feedback"), "f.a.unresolved": ("投诉未解决", "complaint still open"),
     "f.a.both": ("负面反馈且投诉未解决", "negative feedback and complaint open"),
-    "f.clv": ("CLV（元）", "CLV (CNY)"), "f.reason": ("原因", "Reason"), "f.last_feedback": ("最近反馈时间", "Last feedback"), "f.feedback_id": ("反馈编号", "Feedback id"),
+    "f.clv": ("CLV（{cur}）", "CLV ({cur})"), "f.reason": ("原因", "Reason"), "f.last_feedback": ("最近反馈时间", "Last feedback"), "f.feedback_id": ("反馈编号", "Feedback id"),
     "action.feedback_alerts": ("反馈预警客户名单", "Feedback alerts"),
 }
 
 
-def t(key, lang: str = "zh") -> str:
-    """Text of ``key`` in ``lang`` (zh or en); unknown keys come back unchanged."""
+def t(key, lang: str = "zh", cur=None) -> str:
+    """Text of ``key`` in ``lang`` (zh or en); unknown keys come back unchanged. ``{cur}`` in
+    an entry is the money unit of ``cur`` (a ``currency.Currency``; default: the run's,
+    ``currency.active()``): 元 / CNY, 英镑 / GBP, …"""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     pair = CATALOGUE.get(str(key))
     if pair is None:
         return str(key)
-    return pair[0] if lang == "zh" else pair[1]
+    text = pair[0] if lang == "zh" else pair[1]
+    if "{cur}" in text:
+        from .currency import unit
+        text = text.replace("{cur}", unit(lang, cur))
+    return text
 
 
 def expectation(kind: str, lo=None, hi=None, lang: str = "zh", values=None) -> str:
@@ -902,6 +1025,9 @@ def fmt_money(x, lang: str = "zh") -> str:
 
 
 def fmt_pct(x, lang: str = "zh", digits: int = 1) -> str:
+    """A share as a percentage; "—" when it is missing (never "nan%" on a page)."""
+    if x is None or x != x:
+        return "—"
     return f"{100 * x:.{digits}f}%"
 
 

@@ -31,9 +31,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import coerce, privacy, schema
+from . import coerce, config, kano_wide, privacy, schema
+from .currency import resolve as resolve_currency
 from .coerce import STR
-from .io import atomic_dir, find_table, read_table, read_yaml, write_table_atomic, write_text_atomic
+from .io import (Export, atomic_dir, broken_lines_problem, find_table, norm_header, read_export, read_yaml,
+                 write_table_atomic, write_text_atomic)
 from .problems import InputError, Problem
 
 MAX_EXAMPLES = 5
@@ -52,30 +54,39 @@ class _Log:
     warnings: list = field(default_factory=list)
     problems: list = field(default_factory=list)
     validity: dict = field(default_factory=dict)
+    date_formats: dict = field(default_factory=dict)
+    reading: dict = field(default_factory=dict)
+    age_bands: dict = field(default_factory=dict)
+    said: set = field(default_factory=set)  # (table, column) already reported as one problem
 
     def clean(self, table, rule, rows, **detail):
         if rows:
             self.cleaning.append({"table": table, "rule": rule, "rows": int(rows), **detail})
 
 
-def _norm(h: str) -> str:
-    return re.sub(r"[\s_\-]+", "", str(h)).lower()
+_norm = norm_header
+# Column map sections besides the tables: where files are, which sheet, date formats, money.
+MAP_SECTIONS = ("files", "sheet", "sheets", "date_format", "currency")
 
 
 def load_column_map(path: str | Path | None) -> dict:
     """The user's column map merged over the built-in aliases.
 
-    Shape: ``{table: {contract_column: header or [headers]}, files: {table: file name}}``.
+    Shape: ``{table: {contract_column: header or [headers]}, files: {table: file name},
+    sheet: {table: sheet name}, date_format: pattern or {table: pattern or {column: pattern}},
+    currency: code}``. Headers the user names are kept apart (``user``) so they win over the
+    built-in aliases: a user's ``quantity: AMOUNT`` beats the alias that reads AMOUNT as amount.
     """
     base = schema.default_column_map()
+    base["user"] = {}
     if not path:
-        base["files"] = {}
+        base["files"], base["sheet"], base["date_format"], base["currency"] = {}, {}, None, None
         return base
     p = Path(path)
     user = read_yaml(p, ("字段映射文件", "column map"), ("把 column_map 设为已有的 YAML 文件", "set column_map to an existing YAML file"))
     problems = []
     for table, cols in user.items():
-        if table == "files":
+        if table in MAP_SECTIONS:
             continue
         if table not in schema.CONTRACT:
             problems.append(Problem.of("unknown_table", p.name, table=table, allowed=", ".join(schema.TABLES)))
@@ -86,17 +97,39 @@ def load_column_map(path: str | Path | None) -> dict:
                 problems.append(Problem.of("unknown_column", p.name, table=table, col=col, allowed=", ".join(known)))
                 continue
             headers = [headers] if isinstance(headers, str) else list(headers)
-            base.setdefault(table, {})[col] = headers + list(base.get(table, {}).get(col, []))
+            base["user"].setdefault(table, {})[col] = [str(h) for h in headers]
     if problems:
         raise InputError(problems)
     base["files"] = user.get("files", {}) or {}
+    base["sheet"] = user.get("sheet", user.get("sheets", {})) or {}
+    base["date_format"] = user.get("date_format")
+    base["currency"] = user.get("currency")
+    from .currency import valid_code
+    if base["currency"] is not None and not valid_code(base["currency"]):
+        raise InputError([Problem.of("bad_currency", p.name, value=repr(base["currency"]))])
     return base
 
 
-def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str) -> tuple[pd.DataFrame, list[str], list[Problem]]:
-    """Rename headers to contract names; returns the frame, ignored headers and problems."""
+def date_format_for(cmap: dict, table: str, column: str, default=None) -> str | None:
+    """The date pattern the column map (else ``default``) gives for one column."""
+    spec = cmap.get("date_format")
+    if isinstance(spec, dict):
+        spec = spec.get(table, spec.get(f"{table}.{column}"))
+        if isinstance(spec, dict):
+            spec = spec.get(column)
+    return str(spec) if spec else default
+
+
+def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str,
+                renamed: dict | None = None) -> tuple[pd.DataFrame, list[str], list[Problem]]:
+    """Rename headers to contract names; returns the frame, ignored headers and problems.
+    ``renamed`` maps a repeated header's new name (``amount (2)``) to the one written."""
+    renamed = renamed or {}
     known = schema.columns(table)
     lookup = {}
+    for col, headers in cmap.get("user", {}).get(table, {}).items():  # the user's map first
+        for h in headers:
+            lookup[_norm(h)] = col
     for col in known:
         for h in [col] + list(cmap.get(table, {}).get(col, [])):
             lookup.setdefault(_norm(h), col)
@@ -107,7 +140,7 @@ def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str) -> tuple[pd
     rename, ignored, problems = {}, [], []
     taken: dict[str, str] = {}
     for h in df.columns:
-        target = lookup.get(_norm(h))
+        target = lookup.get(_norm(renamed.get(h, h)))
         if target is None and table == "customers" and _norm(h).startswith("psy"):
             target = h.lower()
         if target is None:
@@ -123,13 +156,55 @@ def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str) -> tuple[pd
 
 
 def _examples(mask: pd.Series, rows: pd.Series, values: pd.Series) -> tuple[list[int], list[str]]:
-    idx = np.flatnonzero(mask.to_numpy())[:MAX_EXAMPLES]
-    return [int(r) for r in rows.iloc[idx]], [str(v) for v in values.iloc[idx]]
+    """Rows of the first few bad cells and up to ``MAX_EXAMPLES`` distinct bad values."""
+    idx = np.flatnonzero(mask.to_numpy())
+    shown = pd.Series(values.iloc[idx[:10_000]]).astype(str).drop_duplicates().head(MAX_EXAMPLES)
+    return [int(r) for r in rows.iloc[idx[:MAX_EXAMPLES]]], shown.tolist()
 
 
-def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_rows: str) -> pd.DataFrame:
+def _parse_column(raw: pd.Series, col: schema.Column, table: str, file: str, log: _Log, cmap: dict,
+                  date_default: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(values, bad, out_of_range) of one column; date columns state the style they were read
+    in (``log.date_formats``), and a column whose every date fits both month/day and
+    day/month is one problem asking for ``date_format``, not one per row."""
+    none = pd.Series(False, index=raw.index)
+    if col.kind == "age":
+        age, band, bad = coerce.parse_age(raw)
+        if band.notna().any():
+            log.age_bands[table] = band
+        return age, bad, none
+    if col.kind not in ("date", "datetime"):
+        values, bad = coerce.parse(raw, col.kind, col.values)
+        return values, bad, none
+    fmt = date_format_for(cmap, table, col.name, date_default)
+    r = coerce.read_dates(raw, fmt)
+    if r.fmt:
+        log.date_formats.setdefault(table, {})[col.name] = r.fmt
+    present = int(raw.notna().sum())
+    if r.ambiguous:
+        log.problems.append(Problem.of("date_ambiguous", file, column=col.name, values=r.examples,
+                                       count=int(r.invalid.sum()), table=table, col=col.name))
+        log.said.add((table, col.name))  # said once for the column, not per row
+        return r.values, r.invalid, r.out_of_range
+    if present >= 10 and int(r.invalid.sum()) == present and not r.out_of_range.any():
+        _, v = _examples(r.invalid, pd.Series(np.zeros(len(raw), int), index=raw.index), raw)
+        log.problems.append(Problem.of("date_style_unknown", file, column=col.name, values=v,
+                                       count=present, n=present, table=table, col=col.name))
+        log.said.add((table, col.name))
+        return r.values, r.invalid, r.out_of_range
+    if r.out_of_range.any():
+        log.clean(table, "dates_out_of_range", int(r.out_of_range.sum()), column=col.name,
+                  allowed=f"{coerce.MIN_YEAR}–{coerce.MAX_YEAR}",
+                  action="rows dropped" if col.required else "set missing")
+    return r.values, r.invalid, r.out_of_range
+
+
+def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_rows: str,
+                 cmap: dict | None = None, date_default: str | None = None) -> pd.DataFrame:
     """Typed columns; invalid required values are problems (or dropped rows), invalid
-    optional values become missing and are counted."""
+    optional values become missing and are counted; dates out of range are dropped rows
+    (required) or missing values (optional), counted."""
+    cmap = cmap or {}
     cols = schema.columns(table)
     rows = df["_row"]
     out = pd.DataFrame({"_row": rows})
@@ -143,26 +218,31 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
             out[name] = df.pop(name)
             continue
         raw = df.pop(name)  # consumed column by column, so a table is not held twice
-        values, bad = coerce.parse(raw, col.kind, col.values)
+        values, bad, far = _parse_column(raw, col, table, file, log, cmap, date_default)
+        if far.any():
+            if col.required:
+                drop |= far.to_numpy()
+            values = values.mask(far)
         out_of_range = pd.Series(False, index=df.index)
         if col.lo is not None:
             out_of_range |= values.lt(col.lo).fillna(False).astype(bool)
         if col.hi is not None:
             out_of_range |= values.gt(col.hi).fillna(False).astype(bool)
-        present = int(raw.notna().sum())
+        present = int(raw.notna().sum()) - int(far.sum())
         n_bad = int(bad.sum()) + int(out_of_range.sum())
         validity[name] = 1.0 - n_bad / present if present else None
         if col.required:
-            missing = values.isna() & ~bad
+            missing = values.isna() & ~bad & ~far
             if table == "orders" and name == "customer_id":
                 log.clean(table, "anonymous_orders_dropped", int(missing.sum()))
                 drop |= missing
                 missing = pd.Series(False, index=df.index)
             for key, mask in (("value_unreadable", bad | out_of_range), ("value_empty", missing)):
-                if not mask.any():
+                if not mask.any() or ((table, name) in log.said and invalid_rows != "drop"):
                     continue
                 if invalid_rows == "drop":
-                    log.clean(table, "invalid_required_rows_dropped", int(mask.sum()), column=name)
+                    log.clean(table, "invalid_required_rows_dropped", int(mask.sum()), column=name,
+                              examples=privacy.mask_examples(_examples(mask, rows, raw)[1][:3]))
                     drop |= mask
                 else:
                     r, v = _examples(mask, rows, raw)
@@ -178,6 +258,8 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
             log.clean(table, "invalid_values_set_missing", n_bad, column=name)
             values = values.mask(mask)
         out[name] = _compact(values) if col.kind in ("text", "enum") else values
+    if table in log.age_bands:
+        out["age_band"] = _compact(log.age_bands.pop(table))
     log.validity[table] = validity
     return _keep(out, ~drop.to_numpy())
 
@@ -241,6 +323,7 @@ def _key_positions(ids: pd.Series, known: pa.Array) -> np.ndarray:
 
 def _clean(t: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tuple[dict, pd.Timestamp]:
     """Apply the cleaning rules in order (module docstring); every change is counted."""
+    _form_orders(t, log)
     _derive_amount(t, log)
     as_of = _as_of_date(t, as_of)
     _drop_future(t, log, as_of)
@@ -249,6 +332,7 @@ def _clean(t: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tuple[dic
     _count_order_facts(t, log)
     if "feedback" in t:
         _fix_feedback(t, log)
+    privacy.mask_columns(t, log)  # phones, e-mails, IDs typed into any text or category
     for name, df in t.items():
         pii = [col.name for col in schema.CONTRACT[name] if col.kind == "pii" and col.name in df]
         if pii:
@@ -287,8 +371,9 @@ def _settle_customers(t, log, as_of):
         g = o.groupby("customer_id", sort=True)
         first = g["order_date"].min()
         c = pd.DataFrame({"_row": 0, "customer_id": first.index.astype(STR), "signup_date": first.to_numpy()})
-        if "region" in o:
-            c["region"] = g["region"].first().to_numpy()
+        for col in schema.LINE_ATTRIBUTES + ("age_band",):
+            if col in o and o[col].notna().any():
+                c[col] = _most_frequent(o, col, first.index, log)
         log.clean("customers", "customers_derived_from_orders", len(c))
     else:
         c = t["customers"]
@@ -299,6 +384,9 @@ def _settle_customers(t, log, as_of):
         by = c["birth_year"] if "birth_year" in c else pd.Series(np.nan, index=c.index)
         c["birth_year"] = by.fillna(as_of.year - c["age"])
         c = c.drop(columns="age")
+    for col in schema.LINE_ATTRIBUTES + ("age_band",):  # carried on order lines: taken up above
+        if col in t["orders"] and col != "region":
+            t["orders"] = t["orders"].drop(columns=col)
     if "signup_date" in c:
         late = c["signup_date"] >= as_of + pd.Timedelta(days=1)
         log.clean("customers", "future_signup_set_missing", int(late.sum()))
@@ -306,11 +394,60 @@ def _settle_customers(t, log, as_of):
     t["customers"] = c
 
 
+def _most_frequent(o: pd.DataFrame, col: str, keys: pd.Index, log: _Log) -> np.ndarray:
+    """Per customer (in ``keys`` order) the value of ``col`` seen on most of its order lines;
+    customers whose lines disagree are counted (ties go to the value seen first)."""
+    pairs = o[["customer_id", col]].dropna()
+    counts = pairs.groupby(["customer_id", col], observed=True, sort=False).size().reset_index(name="n")
+    counts = counts.sort_values(["customer_id", "n"], ascending=[True, False], kind="stable")
+    conflicts = int(counts.groupby("customer_id", sort=False).size().gt(1).sum())
+    log.clean("customers", "line_attribute_conflicts_most_frequent_kept", conflicts, column=col)
+    top = counts.drop_duplicates("customer_id").set_index("customer_id")[col]
+    return top.reindex(keys).to_numpy()
+
+
+def _keys_differing_by_zeros(orphans: pd.Series, known: pd.Series, table: str, log: _Log) -> None:
+    """Orphan keys that equal a known customer key but for leading zeros (``00123`` here,
+    ``123`` in the customer table): said with a count, never guessed into one customer."""
+    if orphans.empty:
+        return
+    strip = lambda s: pd.Series(s.dropna().unique(), dtype=STR).str.lstrip("0")  # noqa: E731
+    o, k = strip(orphans), strip(known)
+    hit = o.isin(set(k.tolist())) if len(o) < 1_000_000 else o.isin(k)
+    n = int(hit.sum())
+    if n:
+        ex = pd.Series(orphans.dropna().unique(), dtype=STR)[hit.to_numpy()].head(3)
+        log.warnings.append({**Problem.of("keys_differ_by_zeros", table, column="customer_id", count=n, n=n,
+                                          values=[f"{v[:2]}***{v[-1:]}" for v in ex]).to_dict(),
+                             "rule": "keys_differ_by_leading_zeros"})
+
+
+def _form_orders(t, log):
+    """Orders of an item-line export without an order id: a customer's lines at one
+    timestamp (or on one day when the export has no times) are one order."""
+    o = t["orders"]
+    if "order_id" in o:
+        return
+    d = o["order_date"]
+    has_time = bool((d.dropna() != d.dropna().dt.normalize()).any())
+    when = d if has_time else d.dt.normalize()
+    codes, _ = pd.factorize(pd.MultiIndex.from_arrays([o["customer_id"], when]), sort=False)
+    o = o.copy(deep=False)
+    o.insert(0, "order_id", pd.Series(np.char.add("O", codes.astype(str)), index=o.index, dtype=STR))
+    n = int(codes.max() + 1) if len(codes) else 0
+    if has_time:
+        log.clean("orders", "orders_formed_from_customer_and_time", n, lines=len(o))
+    else:
+        log.clean("orders", "orders_formed_from_customer_and_day", n, lines=len(o))
+    t["orders"] = o
+
+
 def _link_and_pseudonymise(t, log, salt):
     """Drop rows of unknown customers (orphans) and replace every customer key by its
     pseudonym, computed once per customer."""
     c = t["customers"]
-    known = pa.array(c["customer_id"].astype(STR))
+    c_keys = c["customer_id"].astype(STR)
+    known = pa.array(c_keys)
     pseudo = privacy.pseudonymize(c["customer_id"], salt)
     names = pa.array(pseudo.to_numpy(dtype=object), type=pa.large_string())
     c["customer_id"] = pseudo
@@ -324,6 +461,7 @@ def _link_and_pseudonymise(t, log, salt):
             log.clean(name, "unknown_customer_unlinked", int(unknown.sum()))
         else:
             log.clean(name, "orphan_rows_dropped", int((pos < 0).sum()))
+            _keys_differing_by_zeros(df["customer_id"][pos < 0], c_keys, name, log)
             df, pos = _keep(df, pos >= 0), pos[pos >= 0]
         df = df.copy(deep=False)
         # Arrow take: no Python string per row (30M orders)
@@ -380,14 +518,15 @@ def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files
     }
 
 
-def input_fingerprint(data_dir: str | Path, column_map=None, as_of=None, invalid_rows="error") -> str:
+def input_fingerprint(data_dir: str | Path, column_map=None, as_of=None, invalid_rows="error", date_format=None,
+                      currency=None) -> str:
     """A digest of what intake would read (file names, sizes, modification times) and of
     its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale."""
     data_dir = Path(data_dir)
     files = sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(".")) if data_dir.is_dir() else []
     if column_map:
         files.append(Path(column_map))
-    h = hashlib.sha256(json.dumps([str(as_of), invalid_rows], default=str).encode())
+    h = hashlib.sha256(json.dumps([str(as_of), invalid_rows, date_format, currency], default=str).encode())
     for p in files:
         if p.exists():
             st = p.stat()
@@ -395,17 +534,52 @@ def input_fingerprint(data_dir: str | Path, column_map=None, as_of=None, invalid
     return h.hexdigest()[:16]
 
 
+def _expected_headers(table: str, cmap: dict) -> set:
+    """Normalised headers that identify ``table`` (to pick its sheet in a workbook)."""
+    out = set()
+    for col in schema.columns(table):
+        out.add(_norm(col))
+        out.update(_norm(h) for h in cmap.get(table, {}).get(col, []))
+        out.update(_norm(h) for h in cmap.get("user", {}).get(table, {}).get(col, []))
+    return out
+
+
+def _read(path: Path, table: str, cmap: dict, log: _Log, invalid_rows: str) -> Export | None:
+    """One export file read; broken lines are problems, or with ``invalid_rows='drop'``
+    left out and counted; what was read (type, delimiter, sheet) goes to ``quality.json``."""
+    try:
+        ex = read_export(path, sheet=cmap.get("sheet", {}).get(table),
+                         expected_headers=_expected_headers(table, cmap))
+    except InputError as e:
+        log.problems.extend(e.problems)
+        return None
+    if ex.broken:
+        if invalid_rows == "drop":
+            log.clean(table, "broken_lines_skipped", len(ex.broken), lines=[b[0] for b in ex.broken[:5]])
+        else:
+            log.problems.append(broken_lines_problem(ex, path.name))
+    log.reading[table] = ex.describe()
+    return ex
+
+
 def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_map: str | Path | None = None,
                as_of=None, invalid_rows: str = "error", salt: str | None = None,
-               salt_file: str | Path | None = None) -> IntakeResult:
+               salt_file: str | Path | None = None, date_format: str | None = None,
+               currency: str | None = None) -> IntakeResult:
     """Read, validate, clean and pseudonymise one export; write ``out_dir/clean`` and
-    ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``."""
+    ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``.
+
+    ``date_format`` is the default pattern for date columns whose style is ambiguous (the
+    column map's ``date_format`` wins); ``currency`` the default currency code (the column
+    map's ``currency`` wins; CNY when neither says).
+    """
     data_dir = Path(data_dir)
     if invalid_rows not in ("error", "drop"):
         raise InputError([Problem.of("invalid_rows_setting", "config", value=invalid_rows)])
     if not data_dir.is_dir():
         raise InputError([Problem.of("folder_not_found", str(data_dir))])
     cmap = load_column_map(column_map)
+    config.check_data_files(data_dir, cmap["files"])  # files: entries stay inside the data folder
     log = _Log()
     parsed, raw_rows, files, ignored = {}, {}, {}, {}
     for table in schema.TABLES:
@@ -415,11 +589,13 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
                 log.problems.append(Problem.of("table_missing", str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
                                                table=table))
             continue
-        try:
-            raw = read_table(path)
-        except InputError as e:
-            log.problems.extend(e.problems)
+        ex = _read(path, table, cmap, log, invalid_rows)
+        if ex is None:
             continue
+        raw, lines = ex.frame, ex.lines
+        if table == "kano" and kano_wide.is_wide(raw.columns):
+            raw, lines = kano_wide.to_long(raw, lines, cmap)
+            log.reading[table]["layout"] = "wide"
         files[table] = path.name
         raw_rows[table] = int(len(raw))
         if raw.empty:
@@ -429,7 +605,7 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         # code on an invoice line) still tell two lines apart.
         dup = _duplicate_rows(raw)
         log.clean(table, "duplicate_rows_dropped", int(dup.sum()))
-        df, ign, probs = map_columns(raw, table, cmap, path.name)
+        df, ign, probs = map_columns(raw, table, cmap, path.name, ex.renamed_headers)
         columns_found = list(raw.columns[:12])
         del raw  # large exports: hold one copy of a table at a time
         ignored[table] = ign
@@ -437,21 +613,32 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         missing = [c.name for c in schema.CONTRACT[table] if c.required and c.name not in df.columns]
         if table == "orders" and "amount" in missing and {"quantity", "unit_price"} <= set(df.columns):
             missing.remove("amount")
+        if table == "orders" and "order_id" in missing and {"customer_id", "order_date"} <= set(df.columns):
+            missing.remove("order_id")  # formed from customer + date (+ time) after parsing
         for col in missing:
             log.problems.append(Problem.of("missing_column", path.name, column=col, col=col, table=table,
                                            found=", ".join(map(str, columns_found))))
         if missing or probs:
             continue
-        df.insert(0, "_row", np.arange(2, len(df) + 2))
-        parsed[table] = _parse_table(_keep(df, ~dup), table, path.name, log, invalid_rows)
+        df.insert(0, "_row", lines)
+        parsed[table] = _parse_table(_keep(df, ~dup), table, path.name, log, invalid_rows, cmap, date_format)
         del df
     if log.problems:
         raise InputError(log.problems)
     tables, as_of_ts = _clean(parsed, log, as_of, privacy.load_salt(salt or None, salt_file))
     empty = [n for n in ("orders", "customers") if tables[n].empty]
     if empty:
-        raise InputError([Problem.of("no_usable_rows", files.get(n, n)) for n in empty])
+        dropped = "; ".join(f"{r['table']} {r['rule']} {r['rows']:,}" for r in log.cleaning
+                            if r["rule"] != "pii_columns_dropped") or "—"
+        raise InputError([Problem.of("no_usable_rows", files.get(n, n), counts=dropped, as_of=str(as_of_ts.date()))
+                          for n in empty])
     quality = _quality(tables, raw_rows, log, as_of_ts, files, ignored)
+    quality["date_formats"] = log.date_formats
+    quality["reading"] = log.reading
+    quality["currency"] = resolve_currency(cmap.get("currency") or currency).as_dict()
+    if "kano" in tables and "importance" in tables["kano"]:
+        scale = coerce.importance_scale(tables["kano"]["importance"])
+        quality["scales"] = {"kano.importance": list(scale) if scale else None}
     out = None
     if out_dir is not None:
         out = Path(out_dir)
@@ -459,7 +646,8 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
             for name, df in tables.items():
                 write_table_atomic(df, tmp / f"{name}.parquet")
         write_text_atomic(json.dumps(quality, ensure_ascii=False, indent=1, default=str), out / "quality.json")
-        write_text_atomic(input_fingerprint(data_dir, column_map, as_of, invalid_rows), out / "intake.stamp")
+        write_text_atomic(input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
+                          out / "intake.stamp")
     return IntakeResult(tables, quality, out)
 
 

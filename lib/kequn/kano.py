@@ -108,33 +108,26 @@ def parse(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> pd
 
 def importance_values(values: pd.Series) -> pd.Series:
     """Self-stated importance as numbers: "9 - Extremely important" → 9, "4" → 4, else missing."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64")
-    lead = values.astype("string").str.extract(r"^\s*(\d+(?:\.\d+)?)", expand=False)
-    return pd.to_numeric(lead, errors="coerce").astype("float64")
+    from .coerce import parse_importance  # one reading of importance, intake's
+
+    return parse_importance(values)[0].astype("float64")
 
 
 def from_wide(df: pd.DataFrame, id_col: str | None = None) -> pd.DataFrame:
     """One row per respondent and feature from a wide survey export whose columns are
     <feature>functional, <feature>dysfunctional and optionally <feature>importance (any
-    order, any separator: "F1_functional", "F4_dysfunctional" …)."""
-    pat = re.compile(r"^(?P<feature>.+?)[\s_\-.]*(?P<kind>dysfunctional|functional|importance)$", re.I)
-    found: dict[str, dict[str, str]] = {}
-    for c in df.columns:
-        m = pat.match(str(c))
-        if m:
-            found.setdefault(m["feature"], {})[m["kind"].lower()] = c
-    features = [f for f, k in found.items() if {"functional", "dysfunctional"} <= set(k)]
-    if not features:
+    order, any separator: "F1_functional", "F4_dysfunctional" …); ``kequn.kano_wide`` does
+    the reshaping (intake uses it too)."""
+    from .kano_wide import pairs, to_long
+
+    if not pairs(df.columns):
         raise InputError([Problem.of("kano_no_pairs", "kano", columns=", ".join(map(str, df.columns[:8])))])
-    rid = df[id_col] if id_col else pd.Series(np.arange(1, len(df) + 1).astype(str), index=df.index)
-    parts = []
-    for f in features:
-        k = found[f]
-        parts.append(pd.DataFrame({"respondent_id": rid.to_numpy(), "feature": f,
-                                   "functional": df[k["functional"]].to_numpy(), "dysfunctional": df[k["dysfunctional"]].to_numpy(),
-                                   "importance": df[k["importance"]].to_numpy() if "importance" in k else np.nan}))
-    return pd.concat(parts, ignore_index=True)
+    keep = [id_col] if id_col else []
+    used = {h for k in pairs(df.columns).values() for h in k.values()}
+    long, _ = to_long(df[keep + [c for c in df.columns if c in used]], np.arange(1, len(df) + 1))
+    rid = long.pop(id_col) if id_col else long.pop("respondent_id")
+    long.insert(0, "respondent_id", rid.to_numpy())
+    return long
 
 
 def tally(answers: pd.DataFrame, by=("feature",)) -> pd.DataFrame:

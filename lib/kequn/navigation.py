@@ -80,7 +80,8 @@ def toc(page: str, lang: str) -> str:
     items = [(hid, text) for hid, text in items if text]
     if len(items) < 3:
         return ""
-    lis = "".join(f'<li><a href="#{hid}">{html.escape(html.unescape(text))}</a></li>' for hid, text in items)
+    lis = "".join(f'<li><a href="#{html.escape(html.unescape(hid))}">'
+                  f'{html.escape(html.unescape(text))}</a></li>' for hid, text in items)
     return f'<nav id="toc" class="kq-toc"><strong>{t("nav.contents", lang)}</strong><ol>{lis}</ol></nav>'
 
 

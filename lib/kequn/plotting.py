@@ -41,13 +41,14 @@ def absent(data, title: str) -> bool:
     from IPython.display import Markdown, display
 
     from .i18n import t
+    from .show import md_escape
     empty = data is None or len(data) == 0
     if not empty and hasattr(data, "columns") and len(data.columns):
         first = data.iloc[:, 0].astype(str)
         values = data.select_dtypes("number")
         empty = values.size == 0 or values.isna().all().all() or first.eq(t("missing", _STATE["lang"])).all()
     if empty:
-        display(Markdown(f"*{title}: {t('not_in_data', _STATE['lang'])}*"))
+        display(Markdown(f"*{md_escape(title)}: {t('not_in_data', _STATE['lang'])}*"))
     return empty
 
 

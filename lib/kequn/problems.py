@@ -26,7 +26,9 @@ class Problem:
     @classmethod
     def of(cls, key: str, file: str, column: str | None = None, rows=(), values=(), count: int = 0,
            **args) -> "Problem":
-        p = cls(str(file), "", "", column, [int(r) for r in rows], [str(v) for v in values], int(count), key, args)
+        from .privacy import mask_examples  # examples of bad values are shown: no personal data
+        p = cls(str(file), "", "", column, [int(r) for r in rows], mask_examples(values), int(count),
+                key, args)
         p.message, p.fix = p.texts("en")
         return p
 
@@ -78,3 +80,23 @@ class InputError(Exception):
         head = (f"输入数据有 {n} 个问题，未写入任何文件。" if lang == "zh"
                 else f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written.")
         return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
+
+
+def tell_in(lang: str) -> None:
+    """Inside a Jupyter kernel (a stage notebook's first cell): an ``InputError`` raised by any
+    later cell shows as its problems in ``lang`` — file, row, fix — instead of a traceback, and
+    ``kequn.runner`` passes that same text on to the user. Outside IPython it does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def told(self, etype, value, tb, tb_offset=None):
+        stb = [value.render(lang)]
+        self._showtraceback(etype, value, stb)  # IPython leaves showing it to the handler
+        return stb
+
+    shell.set_custom_exc((InputError,), told)

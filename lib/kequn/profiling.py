@@ -38,11 +38,25 @@ def cut(values: pd.Series, edges: list[float], lang: str = "zh", unit: str = "")
     return out.cat.add_categories([missing]).fillna(missing)
 
 
+def export_bands(bands: pd.Series, lang: str) -> pd.Categorical:
+    """Age bands as the export wrote them (``<25``, ``25-29`` … ``>65``), ordered by their
+    first number (open lower bands first), missing last."""
+    labels = pd.Series(bands.dropna().astype(str).unique())
+    first = pd.to_numeric(labels.str.extract(r"(\d+)")[0], errors="coerce")
+    lower_open = labels.str.contains(r"^\s*[<＜≤]|以下", regex=True)
+    order = labels.iloc[np.lexsort((first.fillna(999).to_numpy(), ~lower_open.to_numpy()))].tolist()
+    miss = t("missing", lang)
+    return pd.Categorical(bands.astype(object).where(bands.notna(), miss), categories=order + [miss], ordered=True)
+
+
 def add_bands(features: pd.DataFrame, lang: str = "zh", age_edges=None, income_edges=None) -> pd.DataFrame:
     """The feature table plus standard bands: age_band, income_band, city_tier (ordered),
     orders_band, recency_band and family size (6+ grouped)."""
     f = features.copy()
-    f["age_band"] = cut(f["age"], age_edges or AGE_EDGES, lang) if "age" in f else t("missing", lang)
+    if "age_band" in f and f["age_band"].notna().any():  # the export's own bands: never made finer
+        f["age_band"] = export_bands(f["age_band"], lang)
+    else:
+        f["age_band"] = cut(f["age"], age_edges or AGE_EDGES, lang) if "age" in f else t("missing", lang)
     f["income_band"] = cut(f["income"], income_edges or INCOME_EDGES, lang) if "income" in f else t("missing", lang)
     if "city_tier" in f:
         cats = [t(x, lang) for x in TIER_ORDER] + [t("missing", lang)]
@@ -93,13 +107,30 @@ def cleaning_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def missing_optional(quality: dict, table: str) -> list[str]:
+    """The optional contract columns of ``table`` that the export lacks (contact details,
+    which intake drops anyway, and alternatives such as unit_price for amount or age for
+    birth_year left out); [] when the table is absent or intake did not record its columns."""
+    from .schema import CONTRACT
+    have = set(quality.get("completeness", {}).get(table, {}))
+    if not have or table not in CONTRACT:
+        return []
+    skip = set()
+    if table == "orders":  # unit_price is an alternative to amount; customer attributes on order lines
+        skip = {"unit_price"} | {c.name for c in CONTRACT["customers"]}  # only build a missing customer table
+    if table == "customers" and have & {"age", "birth_year"}:
+        skip = {"age", "birth_year"}  # either one gives the age
+    return [c.name for c in CONTRACT[table] if not c.required and c.kind != "pii" and c.name not in have
+            and c.name not in skip]
+
+
 STALE_DAYS = 31  # an activity table whose latest record is older than this before the as-of date is flagged
 
 
 def caveats(quality: dict, tables, lang: str = "zh") -> list[str]:
     """The data-quality caveats a reader of a stage should know before its figures, for the
-    intake ``tables`` that stage uses: tables the export lacks, rows intake dropped, values it
-    changed or set missing (each cleaning rule with its column and rows), activity tables whose
+    intake ``tables`` that stage uses: tables the export lacks, optional columns a table lacks,
+    rows intake dropped, values it changed or set missing (each cleaning rule with its column and rows), activity tables whose
     latest record lies well before the as-of date. Intake's own bookkeeping (contact columns
     dropped for privacy) is left out: it is policy, not a caveat."""
     out = []
@@ -109,6 +140,9 @@ def caveats(quality: dict, tables, lang: str = "zh") -> list[str]:
         if table not in present:
             out.append(t("cav.absent", lang).format(table=name))
             continue
+        gone = missing_optional(quality, table)
+        if gone:
+            out.append(t("cav.columns", lang).format(table=name, cols=", ".join(gone)))
         raw, clean = quality["rows_raw"].get(table, 0), quality["rows_clean"].get(table, 0)
         if raw > clean:
             out.append(t("cav.dropped", lang).format(table=name, file=present[table], raw=fmt_int(raw, lang),
@@ -280,3 +314,40 @@ def interactions(features: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             rows.append({t("figure", lang): t(key, lang), t("share_of_customers", lang): float((features[col] > 0).mean()),
                          t("customers", lang): int((features[col] > 0).sum())})
     return pd.DataFrame(rows)
+
+
+_STYLE_WORDS = {"unix_s": ("Unix 秒", "Unix seconds"), "unix_ms": ("Unix 毫秒", "Unix milliseconds"),
+                "excel_serial": ("Excel 日期序号", "Excel serial days"), "native": ("文件自带的日期类型", "the file's own date type")}
+_ORDER_WORDS = {"%m/%d": ("月/日/年", "month/day/year"), "%d/%m": ("日/月/年", "day/month/year"),
+                "%d.%m": ("日.月.年", "day.month.year"), "%d-%m": ("日-月-年", "day-month-year"),
+                "%m-%d": ("月-日-年", "month-day-year"), "%Y": ("年-月-日", "year-month-day")}
+
+
+def date_style(fmt: str, lang: str) -> str:
+    """A date style in words with its pattern: "month/day/year (%m/%d/%Y)"."""
+    i = 0 if lang == "zh" else 1
+    if fmt in _STYLE_WORDS:
+        return _STYLE_WORDS[fmt][i]
+    for key, words in _ORDER_WORDS.items():
+        if fmt.startswith(key):
+            return f"{words[i]} ({fmt})"
+    return fmt
+
+
+def reading_facts(quality: dict, lang: str) -> dict:
+    """How each file was read, for the inputs block: type, delimiter, sheet, layout and the
+    date style of each date column (decided from the column's values or the column map)."""
+    out = {}
+    formats = quality.get("date_formats") or {}
+    for table, how in (quality.get("reading") or {}).items():
+        bits = [how.get("kind", "")]
+        if how.get("delimiter") and how["delimiter"] != ",":
+            bits.append(("分隔符 " if lang == "zh" else "delimiter ") + repr(how["delimiter"]))
+        if how.get("sheet"):
+            bits.append(("工作表 " if lang == "zh" else "sheet ") + f"“{how['sheet']}”")
+        if how.get("layout") == "wide":
+            bits.append("宽表（每人一行）已转换" if lang == "zh" else "wide layout (one row per respondent), reshaped")
+        for col, fmt in formats.get(table, {}).items():
+            bits.append(f"{col}: {date_style(fmt, lang)}")
+        out[f"{t('t.' + table, lang)} ({quality.get('files', {}).get(table, table)})"] = "; ".join(b for b in bits if b)
+    return out

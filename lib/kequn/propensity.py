@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from .features import _q
+from .features import _view
 
 GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 
@@ -32,9 +34,10 @@ GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 def categories(clean_dir, top_n: int = 8, threads: int = 2) -> list[str]:
     """The ``top_n`` categories with the most orders (the ones worth a target list)."""
     con = duckdb.connect(config={"threads": threads})
-    rows = con.execute(f"""SELECT category FROM read_parquet({_q(str(clean_dir) + '/orders.parquet')})
-                           WHERE amount > 0 AND category IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1
-                           LIMIT {int(top_n)}""").fetchall()
+    _view(con, "orders", Path(clean_dir) / "orders.parquet")
+    rows = con.execute("""SELECT category FROM orders
+                          WHERE amount >= 0 AND category IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1
+                          LIMIT $n""", {"n": int(top_n)}).fetchall()
     con.close()
     return [r[0] for r in rows]
 
@@ -46,17 +49,20 @@ def snapshot(clean_dir, cut, cats: list[str], horizon_days: int, recent_days: in
     with ``labels`` y_k (bought in k within ``horizon_days`` after ``cut``)."""
     cut = pd.Timestamp(cut).normalize()
     end = cut + pd.Timedelta(days=horizon_days)
-    c, e = f"DATE {_q(cut.date())}", f"DATE {_q(end.date())}"
+    c, e = "$cut::DATE", "$end::DATE"
+    params = {"cut": cut.date(), **{f"k{i}": k for i, k in enumerate(cats)}}  # bound, never SQL
     per_cat = []
-    for i, k in enumerate(cats):
-        per_cat.append(f"count(*) FILTER (WHERE category = {_q(k)})::DOUBLE AS n_{i}")
-        per_cat.append(f"date_diff('day', max(d) FILTER (WHERE category = {_q(k)}), {c})::DOUBLE AS rec_{i}")
+    for i in range(len(cats)):
+        per_cat.append(f"count(*) FILTER (WHERE category = $k{i})::DOUBLE AS n_{i}")
+        per_cat.append(f"date_diff('day', max(d) FILTER (WHERE category = $k{i}), {c})::DOUBLE AS rec_{i}")
     lab = ""
     if labels:
-        lab = ", " + ", ".join(f"coalesce(bool_or(category = {_q(k)}), false) AS y_{i}" for i, k in enumerate(cats))
+        params["end"] = end.date()
+        lab = ", " + ", ".join(f"coalesce(bool_or(category = $k{i}), false) AS y_{i}" for i in range(len(cats)))
     con = duckdb.connect(config={"threads": threads})
-    con.execute(f"CREATE VIEW o AS SELECT customer_id, order_date::DATE AS d, category, amount "
-                f"FROM read_parquet({_q(str(clean_dir) + '/orders.parquet')}) WHERE amount > 0")
+    _view(con, "raw_orders", Path(clean_dir) / "orders.parquet")
+    con.execute("CREATE VIEW o AS SELECT customer_id, order_date::DATE AS d, category, amount "
+                "FROM raw_orders WHERE amount >= 0")
     sql = f"""
         WITH past AS (
             SELECT customer_id, count(*)::DOUBLE AS orders, sum(amount)::DOUBLE AS spend,
@@ -68,7 +74,7 @@ def snapshot(clean_dir, cut, cats: list[str], horizon_days: int, recent_days: in
         FROM past
         {f"LEFT JOIN (SELECT customer_id {lab} FROM o WHERE d > {c} AND d <= {e} GROUP BY 1) f USING (customer_id)" if labels else ""}
         ORDER BY customer_id"""
-    df = con.execute(sql).df()
+    df = con.execute(sql, params).df()
     con.close()
     df.attrs["categories"] = list(cats)
     return df

@@ -3,10 +3,15 @@
 
 ``latest`` is a relative symlink replaced atomically (a new link renamed over the old one),
 and only ``publish_run`` moves it, which the Makefile calls after every stage succeeded.
+
+Every page carries a Content-Security-Policy (``with_csp``): its own inline scripts by sha256
+hash, inline styles and ``data:`` images, nothing else and nothing from the network; so even a
+value that slipped past escaping could not run.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import os
@@ -14,7 +19,9 @@ import re
 import shutil
 import struct
 from pathlib import Path
+from urllib.parse import quote
 
+from .currency import for_run
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .runs import earlier_runs
 from .io import write_text_atomic
@@ -72,10 +79,30 @@ def render_html(executed: Path) -> Path:
     title = _first_heading(nb) or executed.stem
     body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
     body = body.replace("</head>", CSS + f"<style>{CARD_CSS}</style></head>", 1)
-    body = with_navigation(_mark_wide_images(body), lang)
+    body = with_csp(with_navigation(_mark_wide_images(body), lang))
     out = executed.with_suffix(".html")
     write_text_atomic(body, out)
     return out
+
+
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+
+
+def csp(page: str) -> str:
+    """The page's Content-Security-Policy: no network, inline styles, ``data:`` images, and
+    only the inline scripts the page holds now (sha256 of each)."""
+    digests = {hashlib.sha256(body.encode("utf-8")).digest()
+               for attrs, body in _SCRIPT.findall(page) if "src=" not in attrs.lower()}
+    scripts = " ".join(sorted(f"'sha256-{base64.b64encode(d).decode()}'" for d in digests)) or "'none'"
+    return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+            f"script-src {scripts}; base-uri 'none'; form-action 'none'")
+
+
+def with_csp(page: str) -> str:
+    """``page`` with its Content-Security-Policy as the first element of ``<head>``; call it
+    last, once every script is in place."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{csp(page)}">'
+    return re.sub(r"<head\b[^>]*>", lambda m: m.group(0) + meta, page, count=1)
 
 
 WIDE_PX = 800  # charts at least this wide (multi-panel) keep their size on a phone and scroll sideways
@@ -102,14 +129,18 @@ def _first_heading(nb) -> str | None:
     return None
 
 
-def _page(title: str, body: str, lang: str) -> str:
+def _html(title: str, body: str, lang: str) -> str:
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
             f"{CSS}<style>{CARD_CSS}</style></head><body>{body}</body></html>")
 
 
+def _page(title: str, body: str, lang: str) -> str:
+    return with_csp(_html(title, body, lang))
+
+
 def _index_page(title: str, body: str, lang: str) -> str:
-    return with_navigation(_page(title, body, lang), lang)
+    return with_csp(with_navigation(_html(title, body, lang), lang))
 
 
 def _runs(reports: Path) -> list[Path]:
@@ -117,15 +148,20 @@ def _runs(reports: Path) -> list[Path]:
                   key=lambda p: p.name)
 
 
-def publish_run(reports: Path, run: str, processed: Path) -> Path:
-    """Write ``reports/<run>/index.html``, point ``reports/latest`` at it, list the runs."""
-    rdir = reports / run
+def publish_run(reports: Path, run: str, processed: Path, staging: Path | None = None) -> Path:
+    """Write ``reports/<run>/index.html``, point ``reports/latest`` at it, list the runs.
+
+    With ``staging`` (a run's pages built apart, ``kequn.runner.staging_dir``) the index is
+    written there and the folder then replaces ``reports/<run>`` in one rename."""
+    rdir = staging or reports / run
     params = json.loads((processed / "profiling.json").read_text(encoding="utf-8")) if (processed / "profiling.json").exists() else {}
     lang = params.get("lang", "zh")
+    quality_path = processed / "quality.json"  # the run's currency: intake's, else stage 01's parameters
+    cur = for_run(params, json.loads(quality_path.read_text(encoding="utf-8")) if quality_path.exists() else None)
     h = params.get("headline", {})
     stages = sorted(p for p in rdir.glob("[0-9][0-9]_*.html"))
     title = f"{t('index.title', lang)} · {run}"
-    items = "".join(f'<li><a href="{p.name}">{html.escape(_stage_title(p))}</a></li>' for p in stages)
+    items = "".join(f'<li><a href="{_href(p.name)}">{html.escape(_stage_title(p))}</a></li>' for p in stages)
     figures = ""
     if h:
         rows = [("h.customers", fmt_int(h["customers"], lang)), ("h.active_90d", fmt_int(h["active_90d"], lang)),
@@ -133,9 +169,10 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
         if h.get("top20_share") is not None:
             rows.append(("h.top20_share", fmt_pct(h["top20_share"], lang)))
         figures = "<table class='kq-facts'>" + "".join(
-            f"<tr><th>{t(k, lang)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+            f"<tr><th>{t(k, lang, cur)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
     prev = earlier_runs(reports, run, "index.html")
-    prev_txt = (f"<p>{t('index.previous', lang)}: <a href='../{prev[-1].name}/index.html'>{prev[-1].name}</a></p>"
+    prev_txt = (f"<p>{t('index.previous', lang)}: <a href='../{_href(prev[-1].name)}/index.html'>"
+                f"{html.escape(prev[-1].name)}</a></p>"
                 if prev else "" if (processed / "summary.json").exists() else f"<p>{t('index.previous_none', lang)}</p>")
     actions = ""
     lists = sorted((processed / "actions").glob("*.csv")) if (processed / "actions").exists() else []
@@ -145,7 +182,9 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
         shutil.copyfile(src, dst)
     if lists:
         actions = (f"<h2 id='actions-title'>{t('index.actions', lang)}</h2><ul id='actions'>"
-                   + "".join(f'<li><a href="actions/{p.name}">{t(f"action.{p.stem}", lang)}</a> ({p.name})</li>' for p in lists)
+                   + "".join(f'<li><a href="actions/{_href(p.name)}">'
+                             f'{html.escape(t(f"action.{p.stem}", lang))}</a> ({html.escape(p.name)})</li>'
+                             for p in lists)
                    + "</ul>")
     summary = json.loads((processed / "summary.json").read_text(encoding="utf-8")) if (processed / "summary.json").exists() else {}
     changes = ""
@@ -166,8 +205,11 @@ def publish_run(reports: Path, run: str, processed: Path) -> Path:
             f"{figures}{notes_html}{prev_txt}{changes}"
             f"<h2 id='stages-title'>{t('index.stages', lang)}</h2><ul id='stages'>{items}</ul>{actions}{cards}")
     write_text_atomic(_index_page(title, body, lang), rdir / "index.html")
+    if staging is not None:
+        from .runner import swap_in
+        swap_in(staging, reports / run)
     point_latest(reports, run, lang)
-    return rdir / "index.html"
+    return reports / run / "index.html"
 
 
 def point_latest(reports: Path, run: str, lang: str | None = None) -> None:
@@ -184,9 +226,15 @@ def point_latest(reports: Path, run: str, lang: str | None = None) -> None:
     os.symlink(run, tmp)
     os.replace(tmp, reports / "latest")
     runs = _runs(reports)
-    lis = "".join(f'<li><a href="{p.name}/index.html">{p.name}</a></li>' for p in reversed(runs))
+    lis = "".join(f'<li><a href="{_href(p.name)}/index.html">{html.escape(p.name)}</a></li>'
+                  for p in reversed(runs))
     body = f"<h1>{t('index.runs', lang)}</h1><ul>{lis or t('index.none', lang)}</ul>"
     write_text_atomic(_page(t("index.runs", lang), body, lang), reports / "index.html")
+
+
+def _href(name: str) -> str:
+    """A file or run name as a relative link: percent-encoded, then HTML-escaped."""
+    return html.escape(quote(name))
 
 
 def _stage_title(p: Path) -> str:

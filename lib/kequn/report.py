@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .config import resolve
+from .currency import for_run
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .io import write_text_atomic
 from .runs import earlier_runs
@@ -72,6 +73,11 @@ def _dig(d: dict, path) -> float | None:
     return float(d)
 
 
+def _currency(folder: Path) -> str:
+    """Code of the currency a run's amounts are in (intake's, else stage 01's parameters)."""
+    return for_run(_read_json(folder, "profiling.json"), _read_json(folder, "quality.json")).code
+
+
 def _figures(folder: Path) -> dict:
     files = {f: _read_json(folder, f) for f in {v[0] for v in HEADLINE.values()}}
     return {k: _dig(files[f], path) for k, (f, path, _) in HEADLINE.items()}
@@ -85,9 +91,10 @@ def headline(processed_dir, run: str) -> tuple[pd.DataFrame, str | None]:
     now = _figures(folder)
     earlier = _earlier(folder, run)
     before = _figures(earlier[-1]) if earlier else {}
+    same_money = not earlier or _currency(folder) == _currency(earlier[-1])  # no change from £ to 元
     rows = []
     for key, (_, _, kind) in HEADLINE.items():
-        v, p = now.get(key), before.get(key)
+        v, p = now.get(key), before.get(key) if kind != "money" or same_money else None
         change = None if v is None or p is None else (v - p) * (100 if kind == "pct" else 1)
         rows.append({"key": key, "kind": kind, "value": v, "previous": p, "change": change})
     return pd.DataFrame(rows), (earlier[-1].name if earlier else None)
@@ -157,8 +164,9 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         if scored is not None:
             f = f.merge(scored, on="feedback_id", how="left")
         from .satisfaction import nps as nps_of
-        out["nps"] = f.groupby("segment")["nps"].apply(lambda s: nps_of(s)["nps"])
-        out["nps_n"] = f.groupby("segment")["nps"].count()
+        if "nps" in f:  # an export without NPS answers has no NPS per segment (not a missing one)
+            out["nps"] = f.groupby("segment")["nps"].apply(lambda s: nps_of(s)["nps"])
+            out["nps_n"] = f.groupby("segment")["nps"].count()
         if "sentiment" in f:
             rated = f[f["sentiment"].notna()]
             out["negative_share"] = rated.groupby("segment")["sentiment"].apply(lambda s: (s == "negative").mean())
@@ -206,8 +214,9 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
         what = (t("plan.interactive.fix", lang).format(topics="、".join(topics) if lang == "zh" else ", ".join(topics))
                 if unhappy and topics else t("plan.interactive.engage", lang))
         nps = "—" if pd.isna(card.get("nps")) else f"{card['nps']:+.0f}"
-        out.append(("plan.interactive", what, t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang),
-                                                                               nps=nps)))
+        why = (t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang), nps=nps) if "nps" in card
+               else t("plan.why.feel_neg", lang).format(neg=fmt_pct(card["negative_share"], lang)))  # no NPS asked
+        out.append(("plan.interactive", what, why))
     return out
 
 
@@ -250,13 +259,15 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
         needs.append(t("card.kano_few", lang))
     if needs:
         rows.append(("card.f.needs", _join(needs, lang)))
+    feel = []
     if "nps" in card:
         nps = "—" if pd.isna(card.get("nps")) else f"{card['nps']:+.0f}"
-        feel = [t("card.nps", lang).format(nps=nps, n=fmt_int(card.get("nps_n", 0), lang))]
-        if pd.notna(card.get("negative_share")):
-            feel.append(t("card.negative", lang).format(share=fmt_pct(card["negative_share"], lang)))
-        if isinstance(card.get("topics"), list) and card["topics"]:
-            feel.append(t("card.topics", lang).format(topics="、".join(card["topics"]) if lang == "zh" else ", ".join(card["topics"])))
+        feel.append(t("card.nps", lang).format(nps=nps, n=fmt_int(card.get("nps_n", 0), lang)))
+    if pd.notna(card.get("negative_share")):
+        feel.append(t("card.negative", lang).format(share=fmt_pct(card["negative_share"], lang)))
+    if isinstance(card.get("topics"), list) and card["topics"]:
+        feel.append(t("card.topics", lang).format(topics="、".join(card["topics"]) if lang == "zh" else ", ".join(card["topics"])))
+    if feel:
         rows.append(("card.f.feel", _join(feel, lang)))
     return rows
 
@@ -297,7 +308,8 @@ def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
         return f"{num}{unit}"
     rows = "".join(f"<tr><th>{html.escape(t(f'h.{r.key}', lang))}</th><td>{show(r.value, r.kind)}</td>"
                    f"<td>{delta(r._asdict())}</td></tr>" for r in table.itertuples())
-    head = (f"<tr><th></th><th>{t('card.now', lang)}</th><th>{t('card.change', lang).format(run=previous)}</th></tr>"
+    head = (f"<tr><th></th><th>{t('card.now', lang)}</th>"
+            f"<th>{html.escape(t('card.change', lang).format(run=previous))}</th></tr>"
             if previous else "")
     note = "" if previous else f"<p>{t('index.previous_none', lang)}</p>"
     return f"<div class='card' id='headline'><table class='kq-facts'>{head}{rows}</table>{note}</div>"
@@ -392,8 +404,8 @@ def rising_topics(processed_dir) -> dict:
     if scored is None or fb is None or "topic" not in scored:
         return {"new": [], "rising": []}
     d = fb.merge(scored, on="feedback_id")
-    unhappy = (d["sentiment"] == "negative") | (d["kind"].astype("string") == "complaint").fillna(False) if "kind" in d \
-        else d["sentiment"] == "negative"
+    negative = d["sentiment"] == "negative" if "sentiment" in d else pd.Series(False, index=d.index)
+    unhappy = negative | (d["kind"].astype("string") == "complaint").fillna(False) if "kind" in d else negative
     tr = topic_trend(d[unhappy])
     if tr.empty:
         return {"new": [], "rising": []}

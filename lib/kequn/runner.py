@@ -11,11 +11,19 @@ thread while the kernel runs the next one.
 Which stages run follows make's rule for a chain: a stage reruns when its executed notebook
 or HTML is missing or older than its source notebook, the run's inputs (params, intake) or
 the library; and once one stage reruns, every later stage does.
+
+A run never changes ``reports/<run>`` stage by stage: ``kequn.cli`` copies it into a staging
+folder (``staging_dir``), runs the stale stages there, writes the index and only then swaps the
+folder in (``swap_in``: one rename). A failed or killed run leaves the previous pages, and
+``latest``, as they were; temp files carry the process id and a random part.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import sys
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,13 +57,14 @@ def stale(notebooks: list[Path], out_dir: Path, inputs_mtime: float) -> list[Pat
     return todo
 
 
-def execute(nb: Path, out: Path, params: dict, km=None) -> None:
+def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None = None) -> None:
     """One notebook through papermill, written atomically to ``out``: on the running kernel
-    ``km``, or on a kernel of its own when ``km`` is None."""
+    ``km``, or on a kernel of its own when ``km`` is None. A failed notebook is kept as
+    ``<stage>.failed.ipynb`` in ``failed_dir`` (default: beside ``out``)."""
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.ipynb")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb")  # runs overlap
     try:
         # cwd only for a kernel of its own: papermill changes this process's directory for it,
         # which would pull the ground from under the render thread of run_stages
@@ -63,9 +72,12 @@ def execute(nb: Path, out: Path, params: dict, km=None) -> None:
                             cwd=None if km is not None else str(nb.resolve().parent), km=km)
         os.replace(tmp, out)
     except pm.PapermillExecutionError as e:
-        failed = out.with_name(out.stem + ".failed.ipynb")
+        failed = (Path(failed_dir) if failed_dir else out.parent) / (out.stem + ".failed.ipynb")
         if tmp.exists():
+            failed.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, failed)
+        if e.ename == "InputError" and len(e.traceback or []) == 1:  # told in the run's language (problems.tell_in)
+            raise StageFailed(f"{nb.stem}: {e.traceback[0]}") from None
         raise StageFailed(f"stage {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                           f"  the executed notebook is kept for debugging: {failed}") from None
     except DeadKernelError:
@@ -83,11 +95,12 @@ def _reset(km) -> None:
     NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=60).execute()
 
 
-def run_stages(notebooks: list[Path], out_dir: Path, params: dict, render=None, log=print) -> list[Path]:
+def run_stages(notebooks: list[Path], out_dir: Path, params: dict, render=None, log=print,
+               failed_dir: Path | None = None) -> list[Path]:
     """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
     ``render(executed_path)`` in a background thread; returns the executed paths. Raises
     ``StageFailed`` on the first failing stage (later stages do not run; the pages already
-    rendered stay)."""
+    rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``)."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
     out_dir = out_dir.resolve()
@@ -105,7 +118,7 @@ def run_stages(notebooks: list[Path], out_dir: Path, params: dict, render=None, 
                     _reset(km)
                 out = out_dir / nb.name
                 log(f"stage {nb.stem}")
-                execute(nb, out, params, km)
+                execute(nb, out, params, km, failed_dir)
                 done.append(out)
                 if render is not None:
                     pending.append(pool.submit(render, out))
@@ -115,3 +128,68 @@ def run_stages(notebooks: list[Path], out_dir: Path, params: dict, render=None, 
         run_sync(km.shutdown_kernel)(now=True)
     return done
 
+
+# A run's pages are built in a staging folder and swapped in whole: reports/<run> (and
+# latest, which points at it) never holds pages of two runs, whatever fails or is killed.
+STAGING = ".staging"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def staging_dir(reports: Path, run: str) -> Path:
+    """A new, empty staging folder ``reports/.staging/<run>.<pid>.<random>`` holding a copy of
+    ``reports/<run>`` (modification times kept, so ``stale`` judges it as the folder itself);
+    staging folders left by killed runs of the same name are removed first."""
+    root = reports / STAGING
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob(f"{run}.*.*"):
+        pid = old.name[len(run) + 1:].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    stage = root / f"{run}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    final = reports / run
+    if final.is_dir():
+        shutil.copytree(final, stage, symlinks=True,
+                        ignore=shutil.ignore_patterns("*.failed.ipynb", ".*"))
+    else:
+        stage.mkdir()
+    return stage
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one ``renameat2(RENAME_EXCHANGE)`` call (Linux); False where the
+    system or file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def swap_in(stage: Path, final: Path) -> None:
+    """Put the finished ``stage`` folder at ``final`` in one rename (an atomic exchange when
+    ``final`` exists; elsewhere two renames, a moment without ``final``); the old folder goes."""
+    if not final.exists():
+        os.rename(stage, final)
+        return
+    if _exchange(stage, final):
+        shutil.rmtree(stage, ignore_errors=True)  # now holds the old pages
+        return
+    old = final.with_name(f".{final.name}.old.{uuid.uuid4().hex[:8]}")
+    os.rename(final, old)
+    os.rename(stage, final)
+    shutil.rmtree(old, ignore_errors=True)

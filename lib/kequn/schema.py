@@ -18,10 +18,14 @@ from importlib import resources
 import yaml
 
 
+# Larger amounts than this are typos or overflowed cells, not money (a contract violation).
+MAX_MONEY = 1e10
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # id | date | datetime | number | int | text | enum | bool | pii
+    kind: str  # id | date | datetime | number | int | age | importance | text | enum | bool | pii
     required: bool = False
     lo: float | None = None
     hi: float | None = None
@@ -53,7 +57,7 @@ CONTRACT: dict[str, list[Column]] = {
         Column("signup_date", "date", doc="registration date"),
         Column("gender", "enum", values=_GENDER),
         Column("birth_year", "int", lo=1900, hi=2020),
-        Column("age", "int", lo=10, hi=110, doc="used when birth_year is absent"),
+        Column("age", "age", lo=10, hi=110, doc="age or age band (35-39, <25, >65); used when birth_year is absent"),
         Column("income", "number", lo=0, hi=1_000_000, doc="monthly income, CNY"),
         Column("occupation", "text"), Column("education", "text"),
         Column("family_size", "int", lo=1, hi=20),
@@ -63,12 +67,18 @@ CONTRACT: dict[str, list[Column]] = {
     ],
     "orders": [
         Column("order_id", "id", True), Column("customer_id", "id", True),
-        Column("order_date", "date", True), Column("amount", "number", True, doc="negative = return"),
+        Column("order_date", "date", True),
+        Column("amount", "number", True, lo=-MAX_MONEY, hi=MAX_MONEY, doc="negative = return"),
         Column("category", "text"), Column("channel", "text"),
-        Column("quantity", "number"), Column("unit_price", "number", doc="amount = quantity × unit_price when amount is absent"),
+        Column("quantity", "number", lo=-MAX_MONEY, hi=MAX_MONEY),
+        Column("unit_price", "number", lo=-MAX_MONEY, hi=MAX_MONEY,
+               doc="amount = quantity × unit_price when amount is absent"),
         Column("discount", "number", lo=0, hi=1, doc="share of list price taken off"),
-        Column("cost", "number"), Column("coupon_used", "bool"),
+        Column("cost", "number", lo=-MAX_MONEY, hi=MAX_MONEY), Column("coupon_used", "bool"),
+        # customer attributes carried on order lines: build the customer table when there is none
         Column("region", "text", doc="customer's region or country, used when customers are derived from orders"),
+        Column("age", "age", lo=10, hi=110, doc="customer's age or age band on each line"),
+        Column("gender", "enum", values=_GENDER), Column("city", "text"),
     ],
     "events": [
         Column("customer_id", "id", True), Column("ts", "datetime", True),
@@ -85,9 +95,13 @@ CONTRACT: dict[str, list[Column]] = {
     "kano": [
         Column("respondent_id", "id", True), Column("customer_id", "id"),
         Column("feature", "text", True), Column("functional", "kano_answer", True),
-        Column("dysfunctional", "kano_answer", True), Column("importance", "number", lo=1, hi=5),
+        Column("dysfunctional", "kano_answer", True),
+        Column("importance", "importance", lo=0, hi=100,
+               doc="self-stated importance on any numeric scale; '9 - Extremely important' reads 9"),
     ],
 }
+# Customer attributes that order lines may carry (taken up when there is no customer table).
+LINE_ATTRIBUTES = ("age", "gender", "region", "city")
 PSY_PREFIX = "psy_"  # customers: any number of psy_* survey scales are kept as numbers
 REQUIRED_TABLES = ("orders",)
 TABLES = tuple(CONTRACT)

@@ -1,7 +1,8 @@
 """Rule-based segments, the way CRM users build them by hand, and how they compare.
 
-Rules are an ordered mapping of segment name → expression on the feature table, written as
-pandas ``DataFrame.query`` expressions over its columns (``kequn.features``), e.g.::
+Rules are an ordered mapping of segment name → expression on the feature table, written
+over its columns (``kequn.features``) and read by the whitelist evaluator ``kequn.rule_expr``
+(never run as code), e.g.::
 
     高价值活跃: "monetary >= 5000 and recency_days <= 90"
     沉睡客户: "recency_days > 365"
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import rule_expr
 from .clustering import agreement, segment_label
 from .i18n import t
 from .problems import InputError, Problem
@@ -26,9 +28,12 @@ def rule_segments(features: pd.DataFrame, rules: dict, lang: str = "zh") -> pd.S
     problems = []
     for name, expr in (rules or {}).items():
         try:
-            hit = features.eval(str(expr), engine="python")
-            hit = pd.Series(hit, index=features.index).fillna(False).astype(bool).to_numpy()
-        except Exception as e:  # a user's expression: any failure is their input, told in words
+            hit = rule_expr.evaluate(expr, features)
+        except rule_expr.RuleError as e:
+            columns = [c for c in features.columns if c != "customer_id"]
+            problems.append(rule_problem(name, expr, e, columns))
+            continue
+        except Exception as e:  # e.g. text compared with a number: their input, told in words
             detail = f"{type(e).__name__}: {e}".splitlines()[0][:200]
             problems.append(Problem.of("bad_rule", "config", name=name, expr=expr, detail=detail,
                                        allowed=", ".join(c for c in features.columns if c != "customer_id")[:600]))
@@ -39,6 +44,31 @@ def rule_segments(features: pd.DataFrame, rules: dict, lang: str = "zh") -> pd.S
     if problems:
         raise InputError(problems)
     return out
+
+
+def rule_problem(name, expr, err: "rule_expr.RuleError", columns) -> Problem:
+    """The problem for rule ``name`` refused by ``rule_expr``: where, what, and the columns
+    a rule may use."""
+    return Problem.of(f"rule_{err.kind}", "config", name=name, expr=" ".join(str(expr).splitlines()),
+                      pos=err.pos, what=err.what, allowed=", ".join(map(str, columns))[:600])
+
+
+def check_rules(rules: dict) -> list[Problem]:
+    """Problems of the configured rules before any stage runs: syntax and column names
+    against the feature table's fixed columns (data-dependent families such as ``psy_*``
+    and ``cat_*`` by their prefix)."""
+    from .features import STATIC_COLUMNS, VARIABLE_PREFIXES
+    problems = []
+    if not isinstance(rules, dict):
+        return problems
+    allowed = [c for c in STATIC_COLUMNS if c != "customer_id"]
+    allowed += [f"{p}*" for p in VARIABLE_PREFIXES]
+    for name, expr in rules.items():
+        try:
+            rule_expr.check(expr, set(STATIC_COLUMNS), VARIABLE_PREFIXES)
+        except rule_expr.RuleError as e:
+            problems.append(rule_problem(name, expr, e, allowed))
+    return problems
 
 
 def compare(rule_labels: pd.Series, segments: np.ndarray, names: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, float]:

@@ -2,7 +2,9 @@
 
 Stakeholder HTML hides code, so every heading a reader sees is printed by a cell from the
 message catalogue (in the run's language), and tables are formatted here once: shares as
-percentages, money with separators, long tables scrollable.
+percentages, money with separators, long tables scrollable. Values from the data (cells,
+labels, words inside sentences) are escaped wherever they reach HTML: a category named
+``<script>…`` shows as that text and never runs.
 """
 from __future__ import annotations
 
@@ -25,9 +27,17 @@ def text(key: str, lang: str) -> None:
     display(Markdown(t(key, lang)))
 
 
+def md_escape(s) -> str:
+    """``s`` safe inside Markdown: HTML special characters become entities and link
+    brackets are escaped (Markdown passes raw HTML and ``[x](javascript:…)`` through);
+    ``**bold**`` and `` `code` `` still work."""
+    return html.escape(str(s), quote=False).replace("[", "\\[").replace("]", "\\]")
+
+
 def markdown(s: str) -> None:
-    """A sentence composed in lib (already in the report's language)."""
-    display(Markdown(s))
+    """A sentence composed in lib (already in the report's language), often with values from
+    the data in it: shown as text, with Markdown emphasis but no HTML or links."""
+    display(Markdown(md_escape(s)))
 
 
 def _format(df: pd.DataFrame, pct=()) -> dict:
@@ -47,14 +57,36 @@ def _format(df: pd.DataFrame, pct=()) -> dict:
     return fmt
 
 
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every non-numeric cell as ``str`` (Styler escapes strings only, not the
+    lists or objects whose ``str`` it shows) and the axis names escaped (Styler never
+    escapes those)."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if not pd.api.types.is_numeric_dtype(col):
+            text = col.astype(object).map(lambda v: v if isinstance(v, str) or _missing(v) else str(v))
+            out.isetitem(i, text)
+    for axis in (out.index, out.columns):
+        axis.names = [None if n is None else html.escape(str(n)) for n in axis.names]
+    return out
+
+
 def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False, pct=()) -> None:
     """Show ``df`` formatted (shares — columns named so, or listed in ``pct`` — as %, numbers
-    with separators), at most ``max_rows``."""
+    with separators), at most ``max_rows``; cells and labels HTML-escaped."""
     if df is None or df.empty:
         display(Markdown("—"))
         return
     shown = df.head(max_rows)
-    sty = shown.style.format(_format(shown, pct), na_rep="—")
+    fmt = _format(shown, pct)
+    shown = _as_text(shown)
+    sty = shown.style.format(fmt, na_rep="—", escape="html")
+    sty = sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     sty = sty.set_uuid(hashlib.sha1(shown.to_csv().encode()).hexdigest()[:8])  # same page for the same data
     text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
     if text_cols:  # numbers align right, words left

@@ -37,6 +37,8 @@ def settings_check(c: dict) -> None:
         problems.append(Problem.of("bad_setting", "config", name="clustering.min_share", value=c["min_share"], rule="0–0.5"))
     if c["sample_size"] < 100:
         problems.append(Problem.of("bad_setting", "config", name="clustering.sample_size", value=c["sample_size"], rule="≥ 100"))
+    from .segment_rules import check_rules
+    problems += check_rules(c.get("rules") or {})  # parsed, never run: before any stage
     if problems:
         raise InputError(problems)
 
@@ -212,13 +214,13 @@ def save_summary(processed_dir, figures: dict) -> Path:
 
 
 def run_features(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None,
-                 profiling=None, **_) -> tuple[pd.DataFrame, dict]:
+                 profiling=None, currency=None, **_) -> tuple[pd.DataFrame, dict]:
     """The run's feature table and quality figures; built first (intake, features) when an
     analyst opens this notebook before stage 01 has run for ``processed_dir``."""
     from .features import load_features
     from .stage_profiling import features_for_run, load_or_run_intake
     quality = load_or_run_intake(data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake,
-                                 privacy=privacy)
+                                 privacy=privacy, currency=currency)
     out = resolve(processed_dir)
     stamp = out / "intake.stamp"
     feats = out / "features.parquet"

@@ -53,6 +53,35 @@ def load(processed_dir) -> pd.DataFrame | None:
     return fb
 
 
+HANDLING = ("first_response_at", "resolved_at", "status")
+
+
+def missing_notes(fb: pd.DataFrame, section: str, lang: str) -> list[str]:
+    """Sentences saying which step of ``section`` (texts, satisfaction, complaints, drivers,
+    alerts) the feedback export's missing optional columns leave out, and which column would
+    enable it; [] when nothing is missing. Nothing is estimated in their place."""
+    has = set(fb.columns)
+    out = []
+    if section in ("texts", "drivers", "alerts") and "text" not in has:
+        out.append(t("f.no_text", lang))
+    if section == "satisfaction":
+        if not has & {"nps", "rating"}:
+            out.append(t("f.no_scores", lang))
+        elif "nps" not in has:
+            out.append(t("f.no_nps", lang))
+        elif "rating" not in has:
+            out.append(t("f.no_rating", lang))
+        if "channel" not in has:
+            out.append(t("f.no_channel", lang))
+    if section in ("complaints", "alerts") and "kind" not in has:
+        out.append(t("f.no_kind", lang))
+    if section == "complaints" and "kind" in has and set(HANDLING) - has:
+        out.append(t("f.no_handling", lang).format(cols=", ".join(c for c in HANDLING if c not in has)))
+    if section == "drivers" and "nps" not in has:
+        out.append(t("f.drivers_no_nps", lang))
+    return out
+
+
 def prepare_text(fb: pd.DataFrame) -> pd.DataFrame:
     """Adds clean_text (cut to ``text.MAX_CHARS``), boilerplate, cut, language and month
     (YYYY-MM of created_at) columns."""
@@ -180,7 +209,8 @@ def topic_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
                         t("share_of_texts", lang): g.size().to_numpy() / max(len(fb), 1)})
     if "sentiment" in d:
         out[t("f.negative_share", lang)] = g["sentiment"].apply(lambda s: (s == "negative").mean()).to_numpy()
-    out[t("f.complaint_count", lang)] = g["kind"].apply(lambda s: (s.astype("string") == "complaint").sum()).to_numpy()
+    if "kind" in d:  # without it complaints cannot be told apart
+        out[t("f.complaint_count", lang)] = g["kind"].apply(lambda s: (s.astype("string") == "complaint").sum()).to_numpy()
     return out.sort_values(t("f.texts", lang), ascending=False).reset_index(drop=True)
 
 
@@ -280,6 +310,8 @@ def drivers(fb: pd.DataFrame) -> pd.DataFrame:
     (texts without a topic are the base), robust (HC1) standard errors. Columns topic, effect
     (NPS points on the 0–10 scale), low, high (95%), p, texts."""
     import statsmodels.api as sm
+    if "nps" not in fb or "topic" not in fb:
+        return pd.DataFrame()
     d = fb[fb["nps"].notna()]
     if len(d) < 50 or d["topic"].notna().sum() < 20:
         return pd.DataFrame()
@@ -322,7 +354,8 @@ def complaint_facts(fb: pd.DataFrame, as_of, f: dict, lang: str, quality: dict |
              t("f.c.response_sla", lang).format(h=f["response_sla_hours"]): pct(tm["response_within_sla"]),
              t("f.c.resolution", lang): h("resolution_median_h", "resolution_p90_h"),
              t("f.c.resolution_sla", lang).format(h=f["resolution_sla_hours"]): pct(tm["resolution_within_sla"]),
-             t("f.c.backlog", lang): f"{tm['backlog']:,} ({tm['backlog_over_sla']:,} {t('f.c.over_sla', lang)})",
+             t("f.c.backlog", lang): ("—" if tm["backlog"] is None else
+                                      f"{tm['backlog']:,} ({tm['backlog_over_sla']:,} {t('f.c.over_sla', lang)})"),
              t("f.c.resolution_rate", lang): pct(ef["resolution_rate"]),
              t("f.c.reopen", lang): pct(ef["reopen_rate"]),
              t("f.c.satisfied_after", lang): (f"{pct(ef['satisfied_after'])} (n = {ef['rated_after']:,})"
@@ -347,9 +380,12 @@ def coverage_table(processed_dir, fb: pd.DataFrame, group: str, lang: str) -> pd
         cov = cov.set_index("tier").reindex([x for x in TIERS if x in set(cov["tier"])]).reset_index()
     names = (cust.drop_duplicates("segment").set_index("segment")["segment_name"] if group == "segment" else None)
     label = [segment_label(int(g), names.get(g, "")) if group == "segment" else t(f"tier.{g}", lang) for g in cov[group]]
-    return pd.DataFrame({t(f"f.by.{group}", lang): label, t("customers", lang): cov["customers"],
-                         t("f.feedback_share", lang): cov["feedback_share"], t("f.complaint_share", lang): cov["complaint_share"],
-                         t("f.silent", lang): cov["silent"].map(lambda s: t("f.silent_yes", lang) if s else "")})
+    out = pd.DataFrame({t(f"f.by.{group}", lang): label, t("customers", lang): cov["customers"],
+                        t("f.feedback_share", lang): cov["feedback_share"]})
+    if "complaint_share" in cov:
+        out[t("f.complaint_share", lang)] = cov["complaint_share"].to_numpy()
+    out[t("f.silent", lang)] = cov["silent"].map(lambda s: t("f.silent_yes", lang) if s else "").to_numpy()
+    return out
 
 
 def alerts(fb: pd.DataFrame, as_of, days: int, lang: str) -> pd.DataFrame:
@@ -360,7 +396,11 @@ def alerts(fb: pd.DataFrame, as_of, days: int, lang: str) -> pd.DataFrame:
         return pd.DataFrame()
     recent = pd.to_datetime(fb["created_at"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=days)
     negative = recent & (fb.get("sentiment", pd.Series(None, index=fb.index)) == "negative")
-    unresolved = (fb["kind"].astype("string") == "complaint") & ~fb["status"].astype("string").isin(complaints.DONE).fillna(False)
+    unresolved = pd.Series(False, index=fb.index)
+    if "kind" in fb and ("status" in fb or "resolved_at" in fb):  # what is still open can only be told from these
+        done = (fb["status"].astype("string").isin(complaints.DONE).fillna(False) if "status" in fb
+                else fb["resolved_at"].notna())
+        unresolved = (fb["kind"].astype("string") == "complaint").fillna(False) & ~done
     clv_cut = fb["clv"].quantile(0.9) if "clv" in fb and fb["clv"].notna().any() else np.inf
     valuable = fb["tier"].isin(["key", "important"]) | (fb.get("clv", pd.Series(np.nan, index=fb.index)) >= clv_cut)
     hit = fb[valuable & (negative | unresolved) & fb["customer_id"].notna()].copy()
@@ -380,7 +420,8 @@ def write_outputs(processed_dir, fb: pd.DataFrame, alert_table: pd.DataFrame):
     cols = [c for c in ("feedback_id", "customer_id", "language", "boilerplate", "sentiment_score", "sentiment", "topic") if c in fb]
     write_table_atomic(fb[cols], folder / "feedback_scored.parquet")
     if len(alert_table):
-        write_table_atomic(alert_table, folder / "actions" / "feedback_alerts.csv", encoding="utf-8-sig")
+        from .actions import write_action_list  # formula cells neutralised
+        write_action_list(alert_table, folder, "feedback_alerts")
 
 
 def save_summary(processed_dir, figures: dict):
@@ -419,7 +460,8 @@ def summary(fb: pd.DataFrame, sent: dict, timeliness: dict, effectiveness: dict,
             "csat": None if c["csat"] is None or pd.isna(c["csat"]) else round(float(c["csat"]), 4),
             "sentiment": None if sent.get("none") else {"source": sent["source"], **{k: round(v, 4) for k, v in
                                                                                   (sent["figures"] or {}).items()}},
-            "complaints": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in {**timeliness, **effectiveness}.items()},
+            "complaints": {k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4) if isinstance(v, float) else v)
+                           for k, v in {**(timeliness or {}), **(effectiveness or {})}.items()},
             "alerts": int(len(alert_table))}
 
 

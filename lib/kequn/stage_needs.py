@@ -152,6 +152,13 @@ def signals_table(attrs: dict, lang: str, labels: dict) -> pd.DataFrame:
                                                for v in attrs.values()]})
 
 
+def missing_signals(attrs: dict, lang: str) -> list[str]:
+    """For each need without any signal in this data, a sentence naming the inputs that would
+    give it one (its score stays missing; nothing is put in their place)."""
+    return [t("n.no_signals", lang).format(need=t(f"need.{k}", lang), inputs=t(f"n.inputs.{k}", lang))
+            for k, v in attrs.items() if not v]
+
+
 def write_needs(processed_dir, scores: pd.DataFrame):
     return write_table_atomic(scores, resolve(processed_dir) / "needs.parquet")
 
@@ -300,8 +307,9 @@ def targets(run: dict, n: dict, segments: pd.DataFrame | None, lang: str) -> pd.
 
 
 def write_targets(processed_dir, table: pd.DataFrame):
-    """actions/propensity_targets.csv (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
-    return write_table_atomic(table, resolve(processed_dir) / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
+    """actions/propensity_targets.csv (UTF-8 with BOM, formula cells neutralised)."""
+    from .actions import write_action_list
+    return write_action_list(table, processed_dir, "propensity_targets")
 
 
 def targets_by_segment(table: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -16,12 +16,14 @@ from .intake import input_fingerprint, run_intake
 from .io import write_table_atomic, write_text_atomic
 
 
-def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None, **_) -> dict:
+def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None,
+                       currency=None, **_) -> dict:
     """Run intake for a stage's parameters; returns quality.json's content."""
     intake = intake or {}
     privacy = privacy or {}
     res = run_intake(resolve(data_dir), resolve(processed_dir), column_map=resolve(column_map), as_of=as_of,
                      invalid_rows=intake.get("invalid_rows", "error"), salt=privacy.get("salt"),
+                     date_format=intake.get("date_format"), currency=currency,
                      salt_file=resolve(privacy.get("salt_file") or "data/.salt"))
     return res.quality
 
@@ -31,7 +33,9 @@ def load_or_run_intake(data_dir, processed_dir, column_map=None, as_of=None, int
     settings changed since (an analyst re-running the notebook in JupyterLab)."""
     out = resolve(processed_dir)
     stamp = out / "intake.stamp"
-    now = input_fingerprint(resolve(data_dir), resolve(column_map), as_of, (intake or {}).get("invalid_rows", "error"))
+    intake = intake or {}
+    now = input_fingerprint(resolve(data_dir), resolve(column_map), as_of, intake.get("invalid_rows", "error"),
+                            intake.get("date_format"), params.get("currency"))
     if stamp.exists() and stamp.read_text().strip() == now and (out / "quality.json").exists():
         return json.loads((out / "quality.json").read_text(encoding="utf-8"))
     return intake_from_params(data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake, **params)

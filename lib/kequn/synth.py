@@ -412,7 +412,12 @@ def _make_messy(demo: Demo, rng) -> tuple[dict[str, pd.DataFrame], dict]:
     dup_o = rng.choice(np.setdiff1d(np.arange(k), np.concatenate([fut, orph])), max(1, k // 100), replace=False)
     orders = pd.concat([orders, orders.iloc[dup_o]], ignore_index=True).sort_index(kind="stable")
     faults["orders_duplicate_rows"] = int(dup_o.size)
-    faults["orders_valid_rows"] = int(k - fut.size - orph.size)
+    # Placeholder and typo years (1900-01-01, 2999): a counted cleaning rule, not a stop.
+    far = rng.choice(np.setdiff1d(np.arange(k), np.concatenate([fut, orph, dup_o])), 4, replace=False)
+    orders.loc[far, "order_date"] = ["1900-01-01", "2999-12-31", "1900-01-01", "2999-01-01"]
+    faults["orders_far_dates"] = int(far.size)
+    faults["orders_valid_rows"] = int(k - fut.size - orph.size - far.size)
+    orders["备注"], orders["备注 "] = "", ""  # a repeated header (ignored column), as some exports have
     zh_customers = {"customer_id": "客户编号", "signup_date": "注册日期", "gender": "性别",
                     "birth_year": "出生年份", "income": "月收入", "occupation": "职业",
                     "education": "学历", "family_size": "家庭人数", "region": "省份",
@@ -428,11 +433,116 @@ def _make_messy(demo: Demo, rng) -> tuple[dict[str, pd.DataFrame], dict]:
     tables = {
         "customers": cust.rename(columns=zh_customers),
         "orders": orders.rename(columns=zh_orders),
-        "events": demo.events,
-        "feedback": demo.feedback.rename(columns=zh_feedback),
-        "kano": demo.kano,
+        "events": _unix_seconds(demo.events, "ts"),
+        "feedback": _us_dates(demo.feedback, ("created_at", "first_response_at", "resolved_at")
+                              ).rename(columns=zh_feedback),
+        "kano": _kano_wide(demo.kano),
     }
+    faults["events_ts_style"] = "unix_s"
+    faults["events_delimiter"] = "|"
+    faults["feedback_date_style"] = "%m/%d/%Y %H:%M"
+    faults["feedback_delimiter"] = ";"
+    faults["kano_layout"] = "wide"
+    faults["kano_sheet"] = "问卷结果"
+    faults["kano_pairs"] = int(len(demo.kano))
+    faults["orders_repeated_header"] = "备注"
+    # Keys as a CRM writes them: zero-padded digits (C0000042 -> 00000042) in every table;
+    # a few order lines lost their zeros in a spreadsheet (00000042 -> 42): orphans, said.
+    for name in ("customers", "orders", "events", "feedback", "kano"):
+        df = tables[name]
+        col = next(c for c in ("customer_id", "客户编号") if c in df)
+        df[col] = zero_padded(df[col])
+    o = tables["orders"]
+    ok = np.setdiff1d(np.arange(k), np.concatenate([fut, orph, far, dup_o]))  # rows 0..k-1: the originals
+    lost = rng.choice(ok, max(1, k // 500), replace=False)
+    o.loc[lost, "客户编号"] = o.loc[lost, "客户编号"].str.lstrip("0").to_numpy()
+    faults["orders_keys_lost_zeros"] = int(lost.size)
+    faults["orders_keys_lost_zeros_distinct"] = int(o.loc[lost, "客户编号"].nunique())
+    faults["orders_valid_rows"] -= int(lost.size)
     return tables, faults
+
+
+def _write_fault_catalogue(demo: Demo, folder: Path) -> dict:
+    """Faults that must stop a run (or, with ``invalid_rows: drop``, be counted), one small
+    export each under ``folder/<case>/``, with ``census.json`` saying what intake must report:
+    the problem key, the file's line numbers and the count."""
+    head = demo.orders.head(40)[["order_id", "customer_id", "order_date", "amount"]].copy()
+    head["order_date"] = pd.to_datetime(head["order_date"]).dt.strftime("%Y-%m-%d")
+    cust = demo.customers[demo.customers["customer_id"].isin(head["customer_id"])][["customer_id", "gender"]]
+    n = len(head)
+    text = head.to_csv(index=False)
+    cases: dict = {}
+
+    def case(name, orders_text, census, extra=None):
+        d = folder / name
+        d.mkdir(parents=True, exist_ok=True)
+        cust.to_csv(d / "customers.csv", index=False)
+        (d / (extra or "orders.csv")).write_text(orders_text, encoding="utf-8")
+        cases[name] = census
+
+    lines = text.splitlines()
+    case("truncated_last_line", "\n".join(lines[:-1] + [lines[-1][:12]]) ,
+         {"stops": True, "key": "broken_lines", "lines": [n + 1], "count": 1, "kept_with_drop": n - 1})
+    ragged = lines[:6] + [lines[6] + ",extra"] + lines[7:]
+    case("ragged_line", "\n".join(ragged) + "\n",
+         {"stops": True, "key": "broken_lines", "lines": [7], "count": 1, "kept_with_drop": n - 1})
+    bad = head.copy()
+    bad["amount"] = bad["amount"].astype(object)
+    bad.loc[bad.index[[2, 5]], "amount"] = ["inf", "1e999"]
+    case("non_finite_amounts", bad.to_csv(index=False),
+         {"stops": True, "key": "value_unreadable", "column": "amount", "lines": [4, 7], "count": 2,
+          "kept_with_drop": n - 2})
+    amb = head.copy()
+    amb["order_date"] = [f"{1 + i % 12}/{1 + (i * 5) % 12}/2024" for i in range(n)]  # every day <= 12
+    case("ambiguous_dates", amb.to_csv(index=False),
+         {"stops": True, "key": "date_ambiguous", "column": "order_date", "count": n})
+    big = head.copy()
+    big["备注"] = ""
+    big.loc[big.index[3], "备注"] = "长文本" * 400_000  # a 3.6 MB field: any size a CSV allows
+    case("huge_field_tab_delimited", big.to_csv(index=False, sep="\t"),
+         {"stops": False, "rows": n, "delimiter": "\t"})
+    case("excel_named_csv", text, {"stops": False, "rows": n, "kind": "csv"}, extra="orders.xlsx")
+    fb = demo.feedback[demo.feedback["customer_id"].isin(head["customer_id"])][
+        ["feedback_id", "customer_id", "created_at", "text"]].head(20).copy()
+    fb["created_at"] = head["order_date"].max()  # within the export's dates (none in the future)
+    case("feedback_text_only", text, {"stops": False, "rows": n, "feedback_rows": len(fb)})
+    fb.to_csv(folder / "feedback_text_only" / "feedback.csv", index=False)
+    (folder / "census.json").write_text(json.dumps(cases, indent=1, ensure_ascii=False), encoding="utf-8")
+    return cases
+
+
+def zero_padded(ids: pd.Series) -> pd.Series:
+    """Demo keys as zero-padded digits, as many CRMs write them: C0000042 -> 00000042."""
+    return ids.astype(object).where(ids.isna(), ids.astype(str).str.replace(r"^C", "0", regex=True))
+
+
+def _unix_seconds(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Timestamps as Unix seconds (what app trackers export)."""
+    out = df.copy()
+    ts = pd.to_datetime(out[col])
+    out[col] = (ts - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    return out
+
+
+def _us_dates(df: pd.DataFrame, cols) -> pd.DataFrame:
+    """Date-times written month/day/year without zero padding, as US-locale exports do."""
+    out = df.copy()
+    for c in cols:
+        ts = pd.to_datetime(out[c])
+        text = ts.dt.month.astype("Int64").astype(str) + "/" + ts.dt.day.astype("Int64").astype(str) + "/" \
+            + ts.dt.strftime("%Y %H:%M")
+        out[c] = text.where(ts.notna(), "")
+    return out
+
+
+def _kano_wide(kano: pd.DataFrame) -> pd.DataFrame:
+    """The survey tool's layout: one row per respondent, a functional, dysfunctional and
+    importance column per feature (features a respondent was not asked stay empty)."""
+    kano = kano.assign(customer_id=kano["customer_id"].fillna(""))  # unlinked respondents stay
+    wide = kano.set_index(["respondent_id", "customer_id", "feature"])[
+        ["functional", "dysfunctional", "importance"]].unstack("feature")
+    wide.columns = [f"{feature}_{kind}" for kind, feature in wide.columns]
+    return wide.reset_index()
 
 
 def write(demo: Demo, out_dir: str | Path, messy: bool = False, fmt: str = "csv", seed: int = 7) -> Path:
@@ -450,14 +560,20 @@ def write(demo: Demo, out_dir: str | Path, messy: bool = False, fmt: str = "csv"
         tables, faults = _make_messy(demo, np.random.default_rng(seed + 1))
         write_table_atomic(tables["customers"], out / "customers.csv", encoding="gbk")
         write_table_atomic(tables["orders"], out / "orders.csv", encoding="gb18030")
-        write_table_atomic(tables["events"], out / "events.csv")
-        write_table_atomic(tables["feedback"], out / "feedback.csv", encoding="utf-8-sig")
-        write_table_atomic(tables["kano"], out / "kano.xlsx")
+        tables["events"].to_csv(out / "events.csv", index=False, sep="|")
+        tables["feedback"].to_csv(out / "feedback.csv", index=False, sep=";", encoding="utf-8-sig")
+        with pd.ExcelWriter(out / "kano.xlsx") as xw:  # the data on the second sheet
+            pd.DataFrame({"说明": ["问卷导出，2026 年"]}).to_excel(xw, sheet_name="说明", index=False)
+            tables["kano"].to_excel(xw, sheet_name=faults["kano_sheet"], index=False)
         (truth / "messy_faults.json").write_text(json.dumps(faults, indent=1))
+        _write_fault_catalogue(demo, out / "_faults")
     else:
         for name in Demo.TABLES:
             write_table_atomic(getattr(demo, name), out / f"{name}.{fmt}")
-    write_table_atomic(demo.truth_customers, truth / "customers.parquet")
+    truth_customers = demo.truth_customers
+    if messy:  # the messy export's keys are zero-padded digits: its truth is keyed the same way
+        truth_customers = truth_customers.assign(customer_id=zero_padded(truth_customers["customer_id"]))
+    write_table_atomic(truth_customers, truth / "customers.parquet")
     write_table_atomic(demo.truth_kano, truth / "kano.parquet")
     write_table_atomic(demo.truth_feedback, truth / "feedback.parquet")
     return out

@@ -15,13 +15,14 @@ growing, stable or declining, and a short forecast with an interval, backtested.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, theilslopes
 
-from .features import _q
+from .features import _ident, _view
 
 MEASURES = ("revenue", "orders", "buyers")
 
@@ -33,7 +34,7 @@ def monthly(clean_dir, as_of, by: str | None = "category", segments: pd.DataFram
     as_of = pd.Timestamp(as_of).normalize()
     last_full = (as_of + pd.Timedelta(days=1)).to_period("M") - 1  # as_of on a month's last day completes it
     con = duckdb.connect(config={"threads": threads})
-    con.execute(f"CREATE VIEW o AS SELECT * FROM read_parquet({_q(str(clean_dir) + '/orders.parquet')})")
+    _view(con, "o", Path(clean_dir) / "orders.parquet")
     keys = [by] if by else []
     if segments is not None:
         con.register("seg", segments[["customer_id", "segment"]])
@@ -41,13 +42,13 @@ def monthly(clean_dir, as_of, by: str | None = "category", segments: pd.DataFram
         src = "o JOIN seg USING (customer_id)"
     else:
         src = "o"
-    sel = ", ".join(keys)
+    sel = ", ".join(_ident(k) for k in keys)
     df = con.execute(f"""
         SELECT date_trunc('month', order_date)::DATE AS month{', ' + sel if sel else ''},
-               sum(amount)::DOUBLE AS revenue, count(*) FILTER (WHERE amount > 0)::DOUBLE AS orders,
-               count(DISTINCT customer_id) FILTER (WHERE amount > 0)::DOUBLE AS buyers
-        FROM {src} WHERE order_date::DATE <= DATE {_q(as_of.date())} {f'AND {by} IS NOT NULL' if by else ''}
-        GROUP BY ALL ORDER BY ALL""").df()
+               sum(amount)::DOUBLE AS revenue, count(*) FILTER (WHERE amount >= 0)::DOUBLE AS orders,
+               count(DISTINCT customer_id) FILTER (WHERE amount >= 0)::DOUBLE AS buyers
+        FROM {src} WHERE order_date::DATE <= $as_of::DATE {f'AND {_ident(by)} IS NOT NULL' if by else ''}
+        GROUP BY ALL ORDER BY ALL""", {"as_of": as_of.date()}).df()
     con.close()
     df["month"] = pd.to_datetime(df["month"])
     df = df[df["month"].dt.to_period("M") <= last_full]
