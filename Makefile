@@ -71,11 +71,14 @@ test: $(STAMP) $(DEMO_DIR)/.stamp browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 
-## browser: Debian's chromium for the browser test (installed with apt when missing)
+## browser: Debian's chromium and CJK fonts for the browser test (installed with apt when missing)
+# fonts-noto-cjk: without a CJK font the screenshots show Chinese as empty boxes.
 browser:
-	@command -v chromium > /dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
+	@{ command -v chromium > /dev/null 2>&1 && fc-list 2> /dev/null | grep -qi "Noto Sans CJK"; } || { \
+	  echo "installing Debian's chromium and CJK fonts for the browser test"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-noto-cjk > /dev/null; }
 
 ## lab: JupyterLab on the kequn kernel
 lab: $(STAMP) $(DEMO_DIR)/.stamp

@@ -419,7 +419,7 @@ def _keys_differing_by_zeros(orphans: pd.Series, known: pd.Series, table: str, l
         ex = pd.Series(orphans.dropna().unique(), dtype=STR)[hit.to_numpy()].head(3)
         log.warnings.append({**Problem.of("keys_differ_by_zeros", table, column="customer_id", count=n, n=n,
                                           values=[f"{v[:2]}***{v[-1:]}" for v in ex]).to_dict(),
-                             "rule": "keys_differ_by_leading_zeros"})
+                             "rule": "keys_differ_by_leading_zeros", "kind": "same_key"})
 
 
 def _form_orders(t, log):

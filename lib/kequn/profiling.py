@@ -164,7 +164,7 @@ def warnings_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
     with their row numbers in the user's file."""
     rows = []
     for w in quality.get("warnings", []):
-        expected = t(f"expect.{w.get('kind')}", lang)
+        expected = t(f"expect.{w['kind']}", lang) if w.get("kind") else "—"
         if w.get("lo") is not None and w.get("hi") is not None:
             expected += f" [{w['lo']:g}, {w['hi']:g}]"
         rows.append({t("files", lang): w["file"], t("column", lang): w.get("column") or "",
@@ -172,7 +172,8 @@ def warnings_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
                      t("issue", lang): t(w.get("rule", ""), lang) if w.get("rule") else w["message"],
                      t("expected", lang): expected,
                      t("examples", lang): ", ".join(f"{t('row', lang)} {r}: {v}"
-                                                    for r, v in zip(w.get("rows", []), w.get("values", [])))})
+                                                    for r, v in zip(w.get("rows", []), w.get("values", [])))
+                     if w.get("rows") else ", ".join(map(str, w.get("values", [])))})
     return pd.DataFrame(rows)
 
 
