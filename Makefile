@@ -66,10 +66,28 @@ report: $(STAMP) $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp)
 	$(KQ) report $(NOTEBOOKS) --config="$$KQ_CONFIG" --data="$$KQ_DATA" --run="$$KQ_RUN" \
 	  --processed="$$KQ_PROCESSED" --reports="$$KQ_REPORTS" 2> >(grep -v "KeyboardInterrupt caught in kernel" >&2)
 
+## actions: the run's action lists with CRM ids, CSV and .xlsx, in reports/<run>/actions (ACTIONS_ARGS=--machine: English column names)
+actions: report
+	$(KQ) actions --data="$$KQ_DATA" --run="$$KQ_RUN" --processed="$$KQ_PROCESSED" --reports="$$KQ_REPORTS" $(ACTIONS_ARGS)
+
 ## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser)
 test: $(STAMP) $(DEMO_DIR)/.stamp browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
+
+## lint: ruff (lint and format check; settings in pyproject.toml); .ci/run runs it before the tests
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests bench notebooks tools
+	$(BIN)/ruff format --check lib tests bench notebooks tools
+
+## format: ruff format and the safe lint fixes, in place
+format: $(STAMP)
+	$(BIN)/ruff check --fix lib tests bench notebooks tools
+	$(BIN)/ruff format lib tests bench notebooks tools
+
+## test-fast: the tests that are neither end to end nor in the browser (about a minute)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e and not browser" tests $(PYTEST_ARGS)
 
 ## browser: Debian's chromium and CJK fonts for the browser test (installed with apt when missing)
 # fonts-noto-cjk: without a CJK font the screenshots show Chinese as empty boxes.
@@ -82,7 +100,7 @@ browser:
 
 ## lab: JupyterLab on the kequn kernel
 lab: $(STAMP) $(DEMO_DIR)/.stamp
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 ## bench: time and peak memory per stage on 20k, 200k and 1M generated customers
 bench: $(STAMP)
@@ -96,4 +114,4 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-.PHONY: help setup data data-messy report test browser lab bench clean distclean
+.PHONY: help setup data data-messy report actions test test-fast lint format browser lab bench clean distclean

@@ -162,6 +162,8 @@ def vs_lifetimes(out: Path) -> dict:
           f"(largest relative difference {worst:.1e})")
     for m in ("bgnbd", "gamma_gamma"):
         print("  " + m + ": " + ", ".join(f"{k} {ours[m][k]:.5g} / {theirs[m][k]:.5g}" for k in ours[m]))
+    from vs_lifetimes import compare  # MBG/NBD side by side (issue 16)
+    print("  " + compare(ours, theirs))
     return {"step": "BG/NBD + Gamma-Gamma vs lifetimes (CDNOW master)", "customers": ours["customers"],
             "kequn_seconds": ours["seconds"], "lifetimes_seconds": theirs["seconds"], "speedup": speedup,
             "agree_4_significant": agree, "largest_relative_difference": worst, "kequn": ours, "lifetimes": theirs}

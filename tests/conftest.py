@@ -32,3 +32,31 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder`` (to prove raw files are never modified)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# Markers (registered in pyproject.toml): `make test-fast` runs what is neither e2e nor browser.
+# e2e: a whole run through `make report` (the modules below, or a test using one of these
+# fixtures); browser: opens pages in headless Chromium; slow: either of them.
+E2E_MODULES = {"test_end_to_end", "test_real_exports", "test_optional_columns"}
+E2E_FIXTURES = {"e2e", "ta_feng", "retail", "kano_run", "hostile_run", "all_minimal", "feedback_text_only"}
+
+
+def pytest_collection_modifyitems(config, items):
+    import inspect
+
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module else ""
+        fixtures = set(getattr(item, "fixturenames", ()))
+        try:
+            source = inspect.getsource(item.function) if hasattr(item, "function") else ""
+        except (OSError, TypeError):
+            source = ""
+        e2e = name in E2E_MODULES or bool(fixtures & E2E_FIXTURES) or "make(" in source
+        browser = "chromium" in source
+        if e2e:
+            item.add_marker(pytest.mark.e2e)
+        if browser:
+            item.add_marker(pytest.mark.browser)
+        if e2e or browser:
+            item.add_marker(pytest.mark.slow)

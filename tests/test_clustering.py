@@ -205,9 +205,10 @@ def test_attractiveness_ranks_by_the_stated_weights():
     a = sp.attractiveness(f, labels, names)
     assert a.set_index("segment")["growth"].round(3).to_dict() == {1: 0.0, 2: -0.5}
     assert a.set_index("segment")["reach"].to_dict() == {1: 1.0, 2: 0.0}
-    # size and value favour b, growth and reach favour a: equal weights tie, weights decide
+    # size and value (revenue share, spend per customer) favour b, growth and reach favour a: weights decide
     assert sp.attractiveness(f, labels, names, {"growth": 0, "reach": 0}).iloc[0]["segment"] == 2
-    assert sp.attractiveness(f, labels, names, {"size": 0, "value": 0}).iloc[0]["segment"] == 1
+    assert sp.attractiveness(f, labels, names, {"size": 0, "value": 0, "revenue_share": 0}).iloc[0]["segment"] == 1
+    assert sp.attractiveness(f, labels, names).iloc[0]["segment"] == 2  # the defaults are led by value
 
 
 def test_rule_segments_first_match_wins_and_bad_rules_are_named():

@@ -136,3 +136,154 @@ def test_btyd_summary_from_orders_known_answer(tmp_path):
     # B: one day in calibration, one in the holdout; C only returned goods: not a buyer
     assert s.loc["B", ["x", "x_holdout", "m_holdout"]].tolist() == [0, 1, 9.0] and np.isnan(s.loc["B", "m"])
     assert "C" not in s.index
+
+
+# --- MBG/NBD, Pareto/NBD's conditional expressions, the NBD, refusals, the CLV interval (issue 16) ----
+
+# lifetimes 0.11.3 (Davidson-Pilon; the reference implementation), computed once in the bench's own
+# venv, never a dependency of Kequn:
+#   python -m venv bench/.venv-lifetimes && bench/.venv-lifetimes/bin/pip install lifetimes==0.11.3 \
+#       "pandas<2.2" "numpy<2"        (as bench/bench.py makes it: pandas 2.1.4, numpy 1.26.4, scipy 1.17.1)
+#   s = pd.read_csv("tests/data/cdnow/cdnow_customers_summary.csv")
+#   f = ModifiedBetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]); f.params_
+#   f.conditional_probability_alive(2, 30.43, 38.86), f.conditional_expected_number_of_purchases_up_to_time(
+#       39, 2, 30.43, 38.86), and the same for (0, 0, 38.86)
+#   p = ParetoNBDFitter().fit(...); p.params_, p.conditional_probability_alive(2, 30.43, 38.86),
+#   p.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)
+LIFETIMES_MBG = {"r": 0.5248377255676407, "alpha": 6.182988479133824, "a": 0.8913562809311867,
+                 "b": 1.6140000256723184}
+LIFETIMES_MBG_AT = {(2, 30.43, 38.86): (0.7061262587154014, 1.2626707787139342),
+                    (0, 0.0, 38.86): (0.3897164420501901, 0.15395364436667996)}
+LIFETIMES_PARETO = [0.5532685539559297, 10.57765570341448, 0.6063024841537528, 11.670980871746703]
+LIFETIMES_PARETO_AT = (0.8691092271539519, 1.4550666445387703)  # P(alive), E[purchases in 39 weeks] at (2, 30.43, 38.86)
+
+
+def sig4(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def test_mbgnbd_matches_lifetimes_on_cdnow(cdnow):
+    f = clv.fit_mbgnbd(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    assert f.key == "mbgnbd" and f.n == 2357
+    assert {k: sig4(v) for k, v in f.params.items()} == {k: sig4(v) for k, v in LIFETIMES_MBG.items()}
+    p = list(LIFETIMES_MBG.values())
+    for (x, tx, T), (alive, purchases) in LIFETIMES_MBG_AT.items():
+        assert clv.mbgnbd_p_alive(p, [x], [tx], [T])[0] == pytest.approx(alive, rel=1e-7)
+        assert clv.mbgnbd_expected_purchases(p, 39, [x], [tx], [T])[0] == pytest.approx(purchases, rel=1e-7)
+    assert clv.mbgnbd_p_alive(p, [0], [0], [38.86])[0] < 1  # unlike BG/NBD, a one-time buyer may be gone
+    ll = clv.mbgnbd_loglik(p, cdnow["frequency"], cdnow["recency"], cdnow["T"]).sum()
+    assert f.log_likelihood == pytest.approx(ll, abs=1e-4) and round(f.log_likelihood, 1) == -9582.1
+
+
+def test_mbgnbd_analytic_gradient_matches_finite_differences(cdnow):
+    from scipy.optimize import approx_fprime
+    x, tx, T = (cdnow[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    for p in ([0.525, 6.18, 0.891, 1.614], [1.5, 20.0, 3.0, 0.7]):
+        analytic = clv.mbgnbd_gradient(np.array(p), x, tx, T, np.ones(len(x)))
+        numeric = approx_fprime(np.log(p), lambda lp: clv.mbgnbd_loglik(np.exp(lp), x, tx, T).sum(), 1e-7)
+        assert np.allclose(analytic, numeric, rtol=1e-4, atol=1e-3), (analytic, numeric)
+
+
+def test_pareto_conditional_expressions_match_lifetimes_and_the_integrals():
+    from scipy.integrate import quad
+    from scipy.special import gammaln as lg
+    p = LIFETIMES_PARETO
+    assert clv.pareto_p_alive(p, [2], [30.43], [38.86])[0] == pytest.approx(LIFETIMES_PARETO_AT[0], rel=1e-7)
+    assert clv.pareto_expected_purchases(p, 39, [2], [30.43], [38.86])[0] == pytest.approx(LIFETIMES_PARETO_AT[1],
+                                                                                          rel=1e-7)
+    r, alpha, s, beta = p
+    for x, tx, T in ((0, 0.0, 30.0), (2, 30.43, 38.86), (7, 5.0, 52.0), (40, 50.0, 52.0)):
+        # P(alive) from its definition: "alive at T" against "died at τ in (t_x, T)", integrated
+        pre = lg(r + x) - lg(r) + r * np.log(alpha) + s * np.log(beta)
+        alive = np.exp(pre - (r + x) * np.log(alpha + T) - s * np.log(beta + T))
+        dead = quad(lambda u: np.exp(pre + np.log(s) - (r + x) * np.log(alpha + u) - (s + 1) * np.log(beta + u)),
+                    tx, T, epsabs=0, epsrel=1e-12)[0]
+        pa = clv.pareto_p_alive(p, [x], [tx], [T])[0]
+        assert pa == pytest.approx(alive / (alive + dead), rel=1e-8)
+        # P(no purchase in t) by Monte Carlo over the posterior of (λ, μ) given alive at T
+        rng = np.random.default_rng(x)
+        lam = rng.gamma(r + x, 1 / (alpha + T), 400_000)
+        mu = rng.gamma(s, 1 / (beta + T), 400_000)
+        t = 13.0
+        quiet = (mu + lam * np.exp(-(lam + mu) * t)) / (lam + mu)
+        expect = 1 - pa + pa * quiet.mean()
+        assert clv.pareto_p_no_purchase(p, t, [x], [tx], [T])[0] == pytest.approx(expect, abs=3e-3)
+    heavy = clv.pareto_p_no_purchase(p, 13, [300, 10_000, 300], [38.86, 38.86, 20.0], [38.86] * 3)
+    # just bought: quiet only by dying before the next purchase, ≈ E[μ]/E[λ] (0.012 / 7.7 and / 257 a week);
+    # 300 purchases then 19 weeks of silence: gone
+    assert np.isfinite(heavy).all() and 1e-3 < heavy[0] < 3e-3 and heavy[1] < 1e-4 and heavy[2] > 0.999
+
+
+def test_all_models_agree_on_their_shared_interface(cdnow):
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    for key, fit in (("bgnbd", clv.fit_bgnbd), ("mbgnbd", clv.fit_mbgnbd), ("pareto_nbd", clv.fit_pareto_nbd),
+                     ("nbd", clv.fit_nbd)):
+        p = list(fit(x, tx, T).params.values())
+        e = clv.expected_purchases(p, 39, x, tx, T, key)
+        none = clv.p_no_purchase(p, 39, x, tx, T, key)
+        flat = clv.discounted_value(p, [6.25, 3.74, 15.44], x, tx, T, np.full(len(x), 30.0), horizon=39, step=3,
+                                    discount_rate=0.0, model=key)
+        assert np.isfinite(e).all() and ((none >= 0) & (none <= 1)).all(), key
+        assert np.allclose(flat, e * clv.expected_spend([6.25, 3.74, 15.44], x, np.full(len(x), 30.0))), key
+        # over the holdout of the CDNOW papers (weeks 39-78): 1,788 purchases observed
+        assert 1400 < clv.expected_total_purchases(p, [39], x, tx, T, key)[0] < 2600 or key == "nbd", key
+
+
+def ta_feng_histories():
+    """(x, t_x, T) in weeks of the Ta Feng slice (tests/data/SOURCE.md), straight from the raw
+    lines with pandas: purchase days per member, four months to 2001-02-28."""
+    raw = pd.read_csv(TEST_DATA / "ta_feng_2000members.csv.gz", dtype=str, encoding="utf-8-sig")
+    day = pd.to_datetime(raw["TRANSACTION_DT"], format="%m/%d/%Y")
+    days = pd.DataFrame({"c": raw["CUSTOMER_ID"], "d": day}).drop_duplicates()
+    g = days.groupby("c")["d"]
+    end = pd.Timestamp("2001-02-28")
+    x = (g.nunique() - 1).to_numpy()
+    tx = ((g.max() - g.min()).dt.days / 7).to_numpy()
+    T = ((end - g.min()).dt.days / 7).to_numpy()
+    keep = T > 0
+    return x[keep], tx[keep], T[keep]
+
+
+def test_dropout_that_the_history_cannot_show_is_refused_with_the_true_reason():
+    x, tx, T = ta_feng_histories()
+    assert (x > 0).sum() > 1000  # 1,282 repeat buyers: the old "too few repeat buyers" was false
+    for fit in (clv.fit_bgnbd, clv.fit_mbgnbd, clv.fit_pareto_nbd):
+        with pytest.raises(clv.FitError, match=r"dropout ran to 0 \(not identifiable on 17 weeks") as e:
+            fit(x, tx, T)
+        assert e.value.code == "at_bound" and e.value.detail["what"] == "dropout_zero"
+    nbd = clv.fit_nbd(x, tx, T)  # the model without dropout, their common limit, fits
+    assert (round(nbd.params["r"], 3), round(nbd.params["alpha"], 3)) == (0.808, 3.646)
+    assert nbd.cov is not None and np.all(np.diag(nbd.cov) > 0)
+    # and it is the dropout models' own limit: BG/NBD at its bound has the NBD's likelihood
+    assert clv.bgnbd_loglik([nbd.params["r"], nbd.params["alpha"], 1e-9, 1.0], x, tx, T).sum() == \
+        pytest.approx(nbd.log_likelihood, abs=1e-3)
+
+
+def test_a_single_customer_or_a_handful_is_refused_not_fitted():
+    # before: converged=True with r = 6,079 on one customer
+    for fit in (clv.fit_bgnbd, clv.fit_mbgnbd, clv.fit_pareto_nbd, clv.fit_nbd):
+        with pytest.raises(clv.FitError, match="too few to estimate four parameters") as e:
+            fit([2], [200 / 7], [210 / 7])
+        assert e.value.code == "too_few" and e.value.detail == {"customers": 1, "repeat": 1}
+    with pytest.raises(clv.FitError, match="3 of them repeat buyers"):
+        clv.fit_mbgnbd([1, 2, 3] + [0] * 40, [5.0, 8.0, 9.0] + [0.0] * 40, [10.0] * 43)
+
+
+def test_clv_interval_brackets_the_point_and_narrows_with_more_customers():
+    g = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+    x, tx, T, m = g["x"], g["t_x"], g["T"], g["zbar"]
+    fit, gg = clv.fit_mbgnbd(x, tx, T), clv.fit_gamma_gamma(x, m)
+    kw = {"horizon": 52, "step": 4.33, "discount_rate": 0.008}
+    groups = np.where(x > 0, "repeat", "once")
+    ci = clv.clv_interval(fit, gg, x, tx, T, m, groups, **kw)
+    point = clv.discounted_value(list(fit.params.values()), list(gg.params.values()), x, tx, T, m, model="mbgnbd",
+                                 **kw)
+    assert ci.loc["all", "mean"] == pytest.approx(point.mean(), rel=1e-9)
+    assert ci.loc["once", "mean"] == pytest.approx(point[x == 0].mean(), rel=1e-9)
+    assert (ci["low"] < ci["mean"]).all() and (ci["mean"] < ci["high"]).all() and (ci["draws"] >= 190).all()
+    width = (ci.loc["all", "high"] - ci.loc["all", "low"]) / ci.loc["all", "mean"]
+    assert 0.05 < width < 0.6  # 2,357 customers: a real but bounded uncertainty
+    twice = pd.concat([g] * 4)
+    fit4, gg4 = clv.fit_mbgnbd(twice["x"], twice["t_x"], twice["T"]), clv.fit_gamma_gamma(twice["x"], twice["zbar"])
+    ci4 = clv.clv_interval(fit4, gg4, twice["x"], twice["t_x"], twice["T"], twice["zbar"], **kw)
+    assert (ci4.loc["all", "high"] - ci4.loc["all", "low"]) / ci4.loc["all", "mean"] == pytest.approx(width / 2, rel=0.3)

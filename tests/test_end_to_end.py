@@ -41,17 +41,21 @@ def test_reports_and_artifacts_exist_without_code(e2e):
                  "Against the demo data's planted personas", "Purchase propensity and target lists", "Target lists",
                  "Demand trends and forecast"):
         assert text in needs_html, text
-    targets = pd.read_csv(rep / "latest" / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
-    assert list(targets.columns) == ["customer_id", "category", "segment", "segment_name", "score", "rank", "reasons"]
-    assert targets["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all() and targets["score"].between(0, 1).all()
-    assert 'href="actions/propensity_targets.csv"' in (rep / "latest" / "index.html").read_text(encoding="utf-8")
+    # the stage's own list is pseudonymous; the published one carries the CRM's ids (kequn.crm)
+    staged = pd.read_csv(tmp / "processed" / "messy-1" / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
+    assert list(staged.columns) == ["customer_id", "category", "segment", "segment_name", "score", "rank", "reasons"]
+    assert staged["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all() and staged["score"].between(0, 1).all()
+    targets = pd.read_csv(rep / "latest" / "actions" / "category_targets.csv", encoding="utf-8-sig", dtype=str)
+    assert list(targets.columns) == ["CRM id", "Action", "Reason", "Score", "Rank", "Segment"]
+    assert len(targets) == len(staged) and targets["CRM id"].str.fullmatch(r"0\d{7}").all()  # zero-padded, as exported
+    assert 'href="actions/category_targets.csv"' in (rep / "latest" / "index.html").read_text(encoding="utf-8")
     fb_html = (rep / "latest" / "05_feedback.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(fb_html) and fb_html.count("<img") >= 1
     for text in ("Texts: language and cleaning", "Sentiment", "Topics", "NPS and satisfaction", "Complaint handling",
                  "Comprehensiveness: who has a voice", "What moves NPS", "Alerts: valuable customers to follow up now"):
         assert text in fb_html, text
-    alerts = pd.read_csv(rep / "latest" / "actions" / "feedback_alerts.csv", encoding="utf-8-sig")
-    assert len(alerts) > 0 and alerts["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all()
+    alerts = pd.read_csv(rep / "latest" / "actions" / "complaint_followup.csv", encoding="utf-8-sig", dtype=str)
+    assert len(alerts) > 0 and alerts["CRM id"].str.fullmatch(r"0\d{7}").all()
     sum_html = (rep / "latest" / "06_summary.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(sum_html)
     for text in ("Customer analysis overview", "Key figures", "Choosing target segments: attractiveness",
@@ -84,7 +88,10 @@ def test_reports_and_artifacts_exist_without_code(e2e):
         assert col in val, col
     buyers = val["orders"] > 0
     assert val.loc[buyers, "clv"].notna().all() and (val.loc[buyers, "clv"] >= 0).all()
-    assert val.loc[~buyers, "stage"].eq("potential").all() and val["churn_risk"].dropna().between(0, 1).all()
+    # customers who never bought are potential, unless they only returned goods (then lapsed buyers)
+    never = ~buyers & (feats["returns"].fillna(0).to_numpy() == 0)
+    assert val.loc[never, "stage"].eq("potential").all() and val["churn_risk"].dropna().between(0, 1).all()
+    assert not val.loc[~never & ~buyers, "stage"].eq("potential").any()
     nd = pd.read_parquet(proc / "needs.parquet")
     assert list(nd.columns) == ["customer_id", "score_price", "score_service", "score_quality", "needs_group", "reason"]
     assert nd["customer_id"].tolist() == feats["customer_id"].tolist()
@@ -137,6 +144,31 @@ def test_no_pii_in_any_artifact_or_report(e2e, demo):
     needles = [v.encode() for v in pd.concat([c["phone"], c["email"], c["name"]]).unique()]
     hits = _artifact_hits(tmp, _one_pattern(needles))
     assert not hits, hits[:3]
+
+
+def test_original_crm_ids_only_in_the_action_lists(e2e, demo):
+    """The export's own customer ids (zero-padded in the messy export) appear nowhere in the
+    processed data or in any page, and only in the CRM action lists, where every id is one of
+    the export's (issue 17: re-identification happens only there)."""
+    from kequn.synth import zero_padded
+    tmp, _ = e2e
+    ids = zero_padded(demo.customers["customer_id"]).tolist()
+    pattern = re.compile(rb"(?<![0-9A-Za-z])(?:" + b"|".join(re.escape(i.encode()) for i in ids) + rb")(?![0-9A-Za-z])")
+    hits = []
+    for p in list((tmp / "processed").rglob("*")) + list((tmp / "reports").rglob("*.html")):
+        if p.is_file():
+            data = (pd.read_parquet(p).astype(str).to_csv().encode() if p.suffix == ".parquet" else p.read_bytes())
+            data = re.sub(rb"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", b"", data)  # chart bytes are not text
+            m = pattern.search(data)
+            if m:
+                hits.append((p, m.group()))
+    assert not hits, hits[:3]
+    lists = sorted((tmp / "reports" / "messy-1" / "actions").glob("*.csv"))
+    assert {p.stem for p in lists} >= {"winback", "category_targets", "complaint_followup"}
+    known = set(ids)
+    for p in lists:
+        shown = pd.read_csv(p, encoding="utf-8-sig", dtype=str)["CRM id"]
+        assert shown.isin(known).all(), p.name
 
 
 def _id_number(seq: int) -> str:

@@ -12,14 +12,15 @@ from kequn.config import DEFAULTS
 def test_sentiment_from_weak_labels_and_without_ratings():
     pos = ["很好吃，送得快", "味道不错，下次还点", "非常满意，包装好", "量大好吃", "好评，推荐"] * 60
     neg = ["太难吃了", "送餐太慢，凉了", "很差，不会再点", "菜是冷的，失望", "分量太少，差评"] * 60
-    fb = pd.DataFrame({"text": pos + neg + ["一般般"], "rating": [5] * 300 + [1] * 300 + [np.nan]})
+    fb = pd.DataFrame({"text": pos + neg + ["量大，好评", "一般般"], "rating": [5] * 300 + [1] * 300 + [np.nan] * 2})
     fb = sf.prepare_text(fb)
     r = sf.sentiment_run(fb, seed=7)
     assert r["none"] is None and r["source"] == "ratings" and r["labelled"] == 600 and r["figures"]["auc"] > 0.95
     assert r["default_figures"]["texts"] == 600 and r["default_figures"]["auc"] > 0.9  # the shipped model, same texts
     lab = pd.Series(r["label"])
     assert (lab[:300] == "positive").mean() > 0.9 and (lab[300:600] == "negative").mean() > 0.7
-    assert (lab[:300] == "negative").sum() == 0 and lab.iloc[-1] is not None  # the unrated text is scored too
+    assert (lab[:300] == "negative").sum() == 0 and lab.iloc[-2] is not None  # the unrated text is scored too
+    assert lab.iloc[-1] is None and r["reason"][-1] == "signal"  # characters the model never saw: not scored
     assert f"{100 * r['default_figures']['accuracy']:.1f}%" in sf.sentiment_note(r, "en")
 
 

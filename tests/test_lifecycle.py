@@ -152,7 +152,7 @@ def test_value_frame_columns_and_cannot_fit_is_reported_not_nan():
                       "active_days": [0, 0], "monetary": [10.0, 20.0], "revenue": [10.0, 20.0]})
     b = pd.DataFrame({"customer_id": ["A", "B"], "x": [0, 0], "t_x": [0.0, 0.0], "T": [1.0, 1.0], "m": [np.nan] * 2})
     models = stage_value.fit_models(b)  # nobody bought twice
-    assert models.bg is None and models.errors == {"bgnbd": "no_repeat", "gamma_gamma": "too_few_spend"}
+    assert models.bg is None and models.errors == {**dict.fromkeys(clv.MODELS, "no_repeat"), "gamma_gamma": "too_few_spend"}
     v = DEFAULTS["value"]
     life = stage_value.lifetime(b, models, v, 1.0)
     vt = stage_value.value_frame(f, life, lifecycle.stages(f, b, None, v["lifecycle"]), v)
@@ -211,7 +211,8 @@ def test_one_customer_and_zero_or_negative_amounts_do_not_make_nan_tables():
                       "margin": [30.0, -45.0, 0.0]})
     b = pd.DataFrame({"customer_id": ["A"], "x": [2], "t_x": [200 / 7], "T": [210 / 7], "m": [50.0]})
     models = stage_value.fit_models(b)  # one buyer's history cannot identify either model
-    assert models.bg is None and models.gg is None and set(models.errors) == {"bgnbd", "gamma_gamma"}
+    assert models.bg is None and models.gg is None and set(models.errors) == {*clv.MODELS, "gamma_gamma"}
+    assert models.errors["bgnbd"] == "too_few"  # not converged=True with r = 6,079
     v = DEFAULTS["value"]
     vt = stage_value.value_frame(f, stage_value.lifetime(b, models, v, 1.0), lifecycle.stages(f, b, None, v["lifecycle"]), v)
     assert vt.set_index("customer_id")["strategy"].to_dict() == {"A": "yielding", "B": "indifferent", "C": "adaptive"}

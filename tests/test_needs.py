@@ -32,7 +32,8 @@ def test_needs_rule_on_hand_made_customers():
     f = pd.DataFrame({"customer_id": list("ABCDE"), "orders": [3, 3, 3, 3, 0],
                       "discount_share": [0.9, 0.1, 0.2, 0.5, np.nan], "coupon_share": [0.8, 0.0, 0.1, 0.5, np.nan],
                       "avg_order_value": [50.0, 900, 200, 300, np.nan], "complaints": [0, 0, 6, 1, 0],
-                      "feedback": [0, 1, 9, 2, 0], "tenure_days": [365] * 5})
+                      "feedback": [0, 1, 9, 2, 0], "tenure_days": [365] * 5,
+                      "psy_quality_focus": [1.0, 5, 2, 3, np.nan]})  # order value alone is no quality signal (issue 16)
     s = needs.needs_scores(f).set_index("customer_id")
     assert s["needs_group"].to_dict() == {"A": "price", "B": "quality", "C": "service", "D": "balanced", "E": None}
     assert s.loc["A", "reason"] in ("discount_share P100", "coupon_share P100")

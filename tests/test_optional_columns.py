@@ -102,7 +102,7 @@ def test_feedback_with_only_text_gets_sentiment_and_topics_and_says_the_rest_is_
     assert "投诉数" not in fb  # no complaint count without kind
     scored = feedback_text_only.parquet("feedback_scored.parquet")
     assert scored["sentiment"].notna().mean() > 0.9 and scored["topic"].notna().any()
-    alerts = pd.read_csv(feedback_text_only.reports / "actions" / "feedback_alerts.csv", encoding="utf-8-sig")
-    assert set(alerts["reason"]) == {"近期负面反馈"}  # no "complaint still open" without kind and status
+    alerts = pd.read_csv(feedback_text_only.reports / "actions" / "complaint_followup.csv", encoding="utf-8-sig")
+    assert set(alerts["原因"]) == {"近期负面反馈"}  # no "complaint still open" without kind and status
     assert "反馈表没有这些可选字段：channel, kind, rating, nps" in p["index.html"]
     assert "客户表没有这些可选字段" not in p["01_profiling.html"] and "订单表没有这些可选字段" not in p["01_profiling.html"]

@@ -309,8 +309,74 @@ def test_money_in_the_exports_currency(request, name, shown, absent):
     assert not found, found
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 (open): BG/NBD's dropout runs to its bound on a few months "
-                   "of history; the Pareto/NBD or MBG/NBD fallback with P(alive) and CLV is not built yet")
+# --- Online Retail: signals or silence (issue 16) ---------------------------------------------------
+
+# What a page may only say with its inputs: a reach figure (its label always carries its basis in
+# brackets), a needs group, a plan line built on one, a negative margin, category recommendations.
+REACH = re.compile(r"可触达（|Reach \(")
+NEEDS_WORDS = ("价格敏感型", "服务导向型", "品质导向型", "均衡型", "定制化服务")
+PLAN_WITHOUT_INPUTS = ("品质保障", "按常购品类", "毛利为负")
+GROWTH_FIGURE = re.compile(r"[+\-−]\d[\d,]*(\.\d+)?%")
+
+
+def attract_section(text: str) -> str:
+    """The 02 page's ranking: from its heading (after the table of contents) to the next section."""
+    start = text.rindex("目标客群吸引力排名")
+    return text[start:text.index("规则分群与数据分群对比", start)]
+
+
+def test_retail_history_span_and_no_growth_from_a_partial_window(retail):
+    """Seven months of history: the 6 months before the last 6 start 2009-07-02, before the
+    export's first order, so no growth figure anywhere and the 02 page says why."""
+    assert retail.json("quality.json")["span"]["orders"] == {"first": "2009-12-01", "last": "2010-06-30"}
+    assert retail.parquet("features.parquet")["revenue_prior_6m"].isna().all()
+    attract = retail.json("clustering.json")["attractiveness"]
+    assert all(r["growth"] is None for r in attract["rows"])
+    assert attract["growth_gap"] == {"first": "2009-12-01", "needed": "2009-07-02"}
+    section = attract_section(visible_text(retail.page("02_clustering.html")))
+    assert not GROWTH_FIGURE.search(section), GROWTH_FIGURE.search(section).group()
+    assert "收入增长未计入" in section and "2009-12-01" in section
+    for page in ("index.html", "06_summary.html"):
+        text = visible_text(retail.page(page))
+        assert "收入增长未计入" in text and "历史从 2009-12-01 开始" in text, page
+
+
+def test_retail_no_reach_needs_group_or_plan_without_inputs(retail):
+    """No events and no order channel: no reach; no discount, coupon, feedback, channel, category
+    or survey: no needs group (order value alone is none) and no plan built on one; no cost: no
+    negative margin."""
+    assert retail.parquet("needs.parquet")["needs_group"].isna().all()
+    assert all(r["reach"] is None for r in retail.json("clustering.json")["attractiveness"]["rows"])
+    found = {}
+    for page, html in retail.pages().items():
+        text = visible_text(html)
+        hits = [m.group() for m in REACH.finditer(text)]
+        hits += [w for w in PLAN_WITHOUT_INPUTS if w in text and not (page == "03_value.html" and w == "毛利为负")]
+        if page != "04_needs.html":  # 04 names each need (and the plan on it) to say it has no signal
+            hits += [w for w in NEEDS_WORDS if w in text]
+        if hits:
+            found[page] = hits
+    assert not found, found
+    assert "此数据中没有任何需求的信号" in visible_text(retail.page("04_needs.html"))
+    assert "可触达未计入" in visible_text(retail.page("index.html"))
+    assert (retail.parquet("value.parquet")["strategy"] != "indifferent").all()
+
+
+def test_retail_attractiveness_formula_and_geography_heading(retail):
+    """The ranking is led by value and its formula and weights stand beside it on the 02 page
+    and the index; the region column holds countries, so the heading is not 省份."""
+    for page in ("02_clustering.html", "index.html"):
+        text = visible_text(retail.page(page))
+        assert "吸引力得分 = Σ（权重 × 指标）÷ Σ 权重" in text and "收入占比 3" in text, page
+    rows = pd.DataFrame(retail.json("clustering.json")["attractiveness"]["rows"])
+    ranks = retail.json("clustering.json")["attractiveness_rank"]
+    top = max(rows.itertuples(), key=lambda r: r.revenue_share).segment
+    assert ranks[str(top)] == 1
+    text = visible_text(retail.page("01_profiling.html"))
+    assert "国家/地区" in text and "省份" not in text
+    assert "退货率（按单数" in text  # a return rate says what it counts
+
+
 @pytest.mark.parametrize("name", ("ta_feng", "retail"))
 def test_a_lifetime_model_is_fitted_and_clv_shown(request, name):
     """Issue 16: four (Ta Feng) or seven (Online Retail) months of real history are enough for a

@@ -350,13 +350,13 @@ def test_hostile_export_shows_payloads_as_text_and_runs_none(hostile_run, tmp_pa
         assert "pwned" not in re.search(r"<title>(.*?)</title>", dom, re.S).group(1), page.name
     # the payloads did reach the pages, as text: tables, rule names, Kano features
     assert shown.count("&lt;img src=x onerror=") >= 5 and "&lt;script&gt;console.error" in shown
-    for name in ("propensity_targets", "feedback_alerts"):
+    for name in ("category_targets", "complaint_followup", "winback", "key_care"):
         path = hostile_run / "hostile" / "actions" / f"{name}.csv"
         with open(path, encoding="utf-8-sig", newline="") as f:
             cells = [cell for row in csv.reader(f) for cell in row]
         assert not [x for x in cells if x.startswith(("=", "+", "@", "\t", "\r"))], name
         number = re.compile(r"-[\d.]+(e-?\d+)?")
         assert not [x for x in cells if x.startswith("-") and not number.fullmatch(x)], name
-    targets = hostile_run / "hostile" / "actions" / "propensity_targets.csv"
+    targets = hostile_run.parent / "processed" / "hostile" / "actions" / "propensity_targets.csv"
     targets = targets.read_text(encoding="utf-8-sig")
     assert "'" + FORMULA.replace('"', '""') in targets  # the formula category is there, as text

@@ -86,6 +86,22 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
         X.data = (1 + np.log(X.data)) * self.idf_[X.indices]
         return normalize(X, copy=False)
 
+    def known_counts(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        """(n-grams known to the vocabulary, all n-grams) per text, the lone padding space left
+        out: how much of a text the model can read at all (see ``sentiment.readable``)."""
+        texts = list(texts)
+        known, total = np.zeros(len(texts), dtype=np.int64), np.zeros(len(texts), dtype=np.int64)
+        for i in range(0, len(texts), _CHUNK):
+            doc, key = _keys(texts[i:i + _CHUNK])
+            real = key != 32
+            doc, key = doc[real], key[real]
+            j = np.searchsorted(self.vocabulary_, key)
+            j[j == len(self.vocabulary_)] = 0
+            n = min(_CHUNK, len(texts) - i)
+            total[i:i + n] = np.bincount(doc, minlength=n)
+            known[i:i + n] = np.bincount(doc[self.vocabulary_[j] == key], minlength=n)
+        return known, total
+
     def get_feature_names_out(self, input_features=None):
         def text(k):
             cps = [(k >> 42) & 0x1FFFFF, (k >> 21) & 0x1FFFFF, k & 0x1FFFFF]

@@ -7,7 +7,6 @@
 - ``report``: all of a run (what ``make report`` calls): params, intake when its inputs changed
   (data files, column map, config, library), the stale stages, the index and ``latest``. Paths
   come as plain arguments, so folders and run names with spaces work; the run name is checked.
-- ``publish``: write the run's index page, move ``reports/latest``, list all runs.
 - ``latest``: point ``reports/latest`` at a finished run (``make report`` with nothing to redo).
 """
 from __future__ import annotations
@@ -97,7 +96,9 @@ def _run_stages(notebooks: list[Path], params_file: Path, reports: Path, run: st
     try:
         run_stages(todo, stage, params, render=render_html, failed_dir=processed / "failed",
                    log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True))
-        publish_run(reports, run, processed, staging=stage)
+        from .stage_profiling import reid_file_of
+        publish_run(reports, run, processed, staging=stage,
+                    reid_file=reid_file_of(processed, params.get("privacy")))
     except StageFailed as e:
         print(f"{e}\n  {reports / run} and latest are unchanged", file=sys.stderr)
         return 1
@@ -146,9 +147,22 @@ def _report(a) -> int:
     return code
 
 
-def _publish(a) -> int:
-    from .publish import publish_run
-    publish_run(Path(a.reports), a.run, Path(a.processed))
+def _actions(a) -> int:
+    """The run's action lists with CRM ids into ``reports/<run>/actions`` (``make actions``)."""
+    from .config import check_run_name, default_run
+    from .crm import write_lists
+    from .stage_profiling import reid_file_of
+    run = check_run_name(a.run or default_run(a.data))
+    processed = Path(a.processed) / run
+    params_file = processed / "params.yaml"
+    if not params_file.exists():
+        print(f"kequn actions: no run '{run}' under {a.processed}: run `make report` first", file=sys.stderr)
+        return 2
+    p = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    files = write_lists(processed, Path(a.reports) / run / "actions", reid_file_of(processed, p.get("privacy")),
+                        p.get("lang", "zh"), machine=a.machine)
+    for f in files:
+        print(f"actions: {f} (+ .xlsx)")
     return 0
 
 
@@ -191,11 +205,13 @@ def main(argv=None) -> int:
     p.add_argument("--processed", required=True, help="parent folder of the runs' processed data")
     p.add_argument("--reports", required=True)
     p.set_defaults(fn=_report)
-    p = sub.add_parser("publish")
-    p.add_argument("--reports", required=True)
-    p.add_argument("--run", required=True)
+    p = sub.add_parser("actions", help="action lists with CRM ids (reports/<run>/actions)")
+    p.add_argument("--data", default="", help="names the run when --run is empty, as report does")
+    p.add_argument("--run", default="")
     p.add_argument("--processed", required=True)
-    p.set_defaults(fn=_publish)
+    p.add_argument("--reports", required=True)
+    p.add_argument("--machine", action="store_true", help="stable English column names for scripts")
+    p.set_defaults(fn=_actions)
     p = sub.add_parser("latest")
     p.add_argument("--reports", required=True)
     p.add_argument("--run", required=True)

@@ -8,7 +8,9 @@ compare with what customers actually did.
 - ``errors``: per-customer MAE / RMSE / correlation against a naive "same rate as before"
   forecast, total purchases and value, and churn risk (P(no purchase)) as a classifier
   (AUC, Brier score);
-- ``against_truth``: on generated data, P(alive) against the planted alive/dead state.
+- ``against_truth``: on generated data, P(alive) against the planted alive/dead state;
+- ``compare`` / ``choose``: every lifetime model fitted on the same calibration period and the
+  one that predicts the holdout best (``RULE``).
 """
 from __future__ import annotations
 
@@ -21,31 +23,71 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from . import clv
 
 
+FITTERS = {"bgnbd": clv.fit_bgnbd, "mbgnbd": clv.fit_mbgnbd, "pareto_nbd": clv.fit_pareto_nbd,
+           "nbd": clv.fit_nbd}
+# The holdout rule: the lowest mean absolute error of holdout purchases per customer; models within
+# 1% of it are tied, and the tie goes to the smallest error of the total.
+RULE_TIE = 0.01
+
+
 @dataclass
 class Holdout:
-    """The calibration summary (with predictions), its fits and the holdout length (time units)."""
+    """The calibration summary (with predictions), its fits and the holdout length (time units);
+    ``bg`` is the lifetime model fitted (key ``model``: BG/NBD unless asked otherwise)."""
     cal: pd.DataFrame
     bg: clv.Fit
     gg: clv.Fit | None
     length: float
+    model: str = "bgnbd"
 
 
-def fit_calibration(cal: pd.DataFrame, length: float) -> Holdout:
-    """Fit BG/NBD (and Gamma-Gamma when possible) on ``cal`` (``features.btyd_summary`` with a
-    calibration end) and add predicted, naive, p_none (P(no purchase)) and, with spend,
-    value_predicted columns for the holdout of ``length`` time units."""
-    bg = clv.fit_bgnbd(cal["x"], cal["t_x"], cal["T"])
+def fit_calibration(cal: pd.DataFrame, length: float, model: str = "bgnbd") -> Holdout:
+    """Fit ``model`` (a key of ``clv.MODELS``; Gamma-Gamma too when possible) on ``cal``
+    (``features.btyd_summary`` with a calibration end) and add predicted, naive, p_none
+    (P(no purchase)) and, with spend, value_predicted columns for the holdout of ``length``
+    time units."""
+    bg = FITTERS[model](cal["x"], cal["t_x"], cal["T"])
     p = list(bg.params.values())
     out = cal.copy()
-    out["predicted"] = clv.bgnbd_expected_purchases(p, length, out["x"], out["t_x"], out["T"])
+    out["predicted"] = clv.expected_purchases(p, length, out["x"], out["t_x"], out["T"], model)
     out["naive"] = out["x"] / out["T"] * length
-    out["p_none"] = clv.p_no_purchase(p, length, out["x"], out["t_x"], out["T"])
+    out["p_none"] = clv.p_no_purchase(p, length, out["x"], out["t_x"], out["T"], model)
     try:
         gg = clv.fit_gamma_gamma(out["x"], out["m"])
         out["value_predicted"] = out["predicted"] * clv.expected_spend(list(gg.params.values()), out["x"], out["m"])
     except clv.FitError:
         gg = None
-    return Holdout(out, bg, gg, length)
+    return Holdout(out, bg, gg, length, model)
+
+
+def compare(cal: pd.DataFrame, length: float, models=clv.MODELS) -> tuple[dict, dict]:
+    """Each of ``models`` fitted on the same calibration period: ({key: Holdout}, {key:
+    FitError}) for those that fitted and those the calibration data could not identify."""
+    fitted, failed = {}, {}
+    for key in models:
+        try:
+            fitted[key] = fit_calibration(cal, length, key)
+        except clv.FitError as e:
+            failed[key] = e
+    return fitted, failed
+
+
+def choose(holds: dict) -> tuple[str | None, dict]:
+    """The model that predicts the holdout best, and each model's figures (mae, total_error,
+    one_time_error: mean predicted − actual holdout purchases of one-time buyers): the lowest
+    per-customer MAE; models within ``RULE_TIE`` (relative) of it are tied and the tie goes to
+    the smallest absolute error of the total."""
+    scores = {}
+    for key, h in holds.items():
+        e = errors(h)
+        one = h.cal[h.cal["x"] == 0]
+        scores[key] = {"mae": e["mae"], "total_error": e["total_error"],
+                       "one_time_error": float(one["predicted"].mean() - one["x_holdout"].mean()) if len(one) else None}
+    if not scores:
+        return None, scores
+    best = min(s["mae"] for s in scores.values())
+    tied = [k for k, s in scores.items() if s["mae"] <= best * (1 + RULE_TIE)]
+    return min(tied, key=lambda k: abs(scores[k]["total_error"])), scores
 
 
 def by_frequency(h: Holdout, top: int = 7) -> pd.DataFrame:
@@ -62,7 +104,8 @@ def tracking(h: Holdout, weekly: pd.DataFrame) -> pd.DataFrame:
     customers after each period (``weekly`` from ``features.holdout_weekly``)."""
     c = h.cal
     p = list(h.bg.params.values())
-    pred = clv.expected_total_purchases(p, weekly["period"].to_numpy(dtype="float64"), c["x"], c["t_x"], c["T"])
+    pred = clv.expected_total_purchases(p, weekly["period"].to_numpy(dtype="float64"), c["x"], c["t_x"], c["T"],
+                                        h.model)
     return pd.DataFrame({"period": weekly["period"], "actual": weekly["purchases"].cumsum(), "predicted": pred})
 
 

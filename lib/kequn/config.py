@@ -23,7 +23,7 @@ DEFAULTS = {
     "currency": "CNY",          # ISO 4217 code of the export's amounts (a column map's currency: wins)
     "currency_symbol": None,    # None: the code's usual symbol (kequn.currency)
     "intake": {"invalid_rows": "error", "date_format": None},
-    "privacy": {"salt": None, "salt_file": "data/.salt"},
+    "privacy": {"salt": None, "salt_file": "data/.salt", "reid_dir": "data/.reid"},
     "profiling": {"age_edges": [18, 25, 35, 45, 55, 65], "income_edges": [5000, 10000, 20000, 50000],
                   "top_n": 12},
     "clustering": {
@@ -31,7 +31,8 @@ DEFAULTS = {
                                              "category", "online", "service"],
         "weights": {}, "k": None, "k_range": [3, 10], "criterion": "prediction_strength", "k_tolerance": 0.1,
         "min_share": 0.03, "sample_size": 20000, "min_cluster_size": None, "bootstrap": 20,
-        "rules": {}, "attractiveness": {"size": 1.0, "value": 1.0, "growth": 1.0, "reach": 1.0},
+        "rules": {}, "attractiveness": {"revenue_share": 3.0, "clv": 2.0, "value": 1.0, "size": 1.0, "growth": 1.0,
+                                              "reach": 1.0},
     },
     "value": {
         "rfm_bins": 5, "rfm_edges": {}, "rfm_cut": "mean", "tier_shares": [0.01, 0.05, 0.20],

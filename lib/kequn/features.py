@@ -16,7 +16,10 @@ first_order, last_order       dates of first and last positive order
 recency_days                  as_of − last order date (NaN: never bought)
 active_days                   last − first order date
 revenue_last_6m               gross amount of positive orders in the 182 days up to as_of
-revenue_prior_6m              the same for the 182 days before those (growth = last / prior − 1)
+revenue_prior_6m              the same for the 182 days before those (growth = last / prior − 1);
+                              each is missing for everyone when its window does not lie wholly
+                              inside the orders' span (``window_complete``): no growth from a
+                              window the export does not cover
 discount_share, coupon_share  share of orders bought on discount / with a coupon
 margin                        revenue − cost of positive orders (when cost is present)
 cat_<category>                share of revenue per category (top ``top_n``, rest 'other')
@@ -139,6 +142,18 @@ def _customer_columns(ccols: list[str], labels: dict) -> list[tuple[str, str]]:
     return out
 
 
+GROWTH_WINDOW_DAYS = 182  # revenue_last_6m and revenue_prior_6m: two equal windows ending at as_of
+
+
+def window_complete(first_date, as_of, windows: int, days: int = GROWTH_WINDOW_DAYS) -> bool:
+    """Whether the last ``windows`` windows of ``days`` days up to ``as_of`` all lie inside data
+    that start on ``first_date`` (the first day of the earliest window is on or after it)."""
+    if first_date is None or pd.isna(first_date):
+        return False
+    start = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=windows * days - 1)
+    return pd.Timestamp(first_date).normalize() <= start
+
+
 def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2) -> pd.DataFrame:
     """One row per customer (see module docstring); ``as_of`` is the run's as-of date."""
     clean = Path(clean_dir)
@@ -220,12 +235,16 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         {ev_sql} {fb_sql}
         ORDER BY c.customer_id"""
     df = con.execute(sql, bind.values).df()
+    first_day = con.execute("SELECT min(order_date)::DATE FROM orders").fetchone()[0]
     con.close()
     for c in df.columns:
         if c.startswith(("ev_", "evch_")) or c == "events":
             df[c] = df[c].fillna(0).astype("int64")
     for c in ("first_order", "last_order"):
         df[c] = pd.to_datetime(df[c])
+    for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
+        if not window_complete(first_day, as_of, windows):
+            df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
     df.attrs["labels"] = labels
     return df
 

@@ -29,6 +29,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cav.rule": ("{table}：{rule}{column}，{n} 行。", "{table}: {rule}{column}: {n}."),
     "cav.stale": ("{table}的最新记录是 {latest}，比数据截止日早 {days} 天：近期数字可能偏低。",
                   "The latest {table} record is from {latest}, {days} days before the as-of date: recent figures may be low."),
+    "cav.history": ("历史从 {first} 开始（导出的第一笔订单），到 {last}，共 {days} 天；没有客户注册日期，所以在网天数、“新客户”和首次购买都从 {first} 算起："
+                    "此前就买过的客户看起来比实际更新，在网天数最多 {days} 天。",
+                    "History starts {first} (the export's first order) and runs to {last}, {days} days; with no sign-up "
+                    "dates, tenure, \"new\" customers and first purchases count from {first}: customers who bought before "
+                    "it look newer than they are, and tenure is at most {days} days."),
+    "rules.history": ("规则用到在网天数或购买间隔：{note}", "A rule uses tenure or time since purchase: {note}"),
     "sec.quality": ("数据质量评分卡", "Data-quality scorecard"),
     "sec.cleaning": ("清洗规则及影响行数", "Cleaning rules and rows affected"),
     "sec.warnings": ("数据问题（已处理）", "Data issues (handled)"),
@@ -48,6 +54,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.size": ("{n} 位客户（{share}）", "{n} customers ({share})"),
     "card.revenue": ("贡献 {share} 的收入", "{share} of revenue"),
     "card.clv": ("平均终身价值 {clv} {cur}", "average CLV {clv} {cur}"),
+    "card.clv_ci": ("平均终身价值 {clv} {cur}（95% 区间 {low}–{high}）", "average CLV {clv} {cur} (95% CI {low}–{high})"),
     "card.f.size": ("规模", "Size"), "card.f.value": ("价值", "Value"), "card.f.lifecycle": ("生命周期", "Lifecycle"),
     "card.f.needs": ("需求", "Needs"), "card.f.feel": ("感受", "Feeling"), "card.plan": ("服务方案", "Service plan"),
     "card.risk": ("平均流失风险 {risk}", "mean churn risk {risk}"),
@@ -69,6 +76,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.custom.quality": ("品质保障、新品试用和延长保修", "Quality guarantees, new-product trials and extended warranties"),
     "plan.custom.service": ("专属顾问、优先客服和上门服务", "A personal advisor, priority support and home service"),
     "plan.custom.balanced": ("按常购品类推荐和提醒补货", "Recommendations and refill reminders by the categories they buy"),
+    "plan.custom.balanced_rhythm": ("按各自的购买周期提醒补货（订单没有品类，无从按品类推荐）",
+                                    "Refill reminders on each customer's own purchase cycle (orders have no categories to recommend by)"),
     "plan.flexible.winback": ("沉睡和流失占比高：限时回归礼遇和召回触达，先挽回高价值者",
                               "Many are sleeping or lapsed: time-limited come-back offers and win-back contact, high value first"),
     "plan.flexible.onboard": ("新客多：首单后 30 天内的引导和第二单激励", "Many are new: guidance in the 30 days after the first order and a second-order incentive"),
@@ -93,9 +102,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                   "segment who they are, what they are worth, what they need, how they feel and how to serve them. Every "
                   "recommendation shows the figure behind it; the stage reports have the detail."),
     "sum.headline": ("关键数字", "Key figures"), "sum.attractiveness": ("目标客户群选择：吸引力排名", "Choosing target segments: attractiveness"),
-    "sum.attr_note": ("吸引力 = 规模、人均价值、近半年收入增长、线上可触达四项各自在群间标准化后的平均（第 02 阶段）。",
-                      "Attractiveness = the mean of size, value per customer, revenue growth over the last half-year and "
-                      "online reach, each scaled across segments (stage 02)."),
+    "sum.attr_note": ("吸引力以价值为主：收入占比和人均客户终身价值权重最高；收入增长和可触达只在数据能算出时计入。公式和权重见表下。",
+                      "Attractiveness is led by value: revenue share and lifetime value per customer weigh most; growth "
+                      "and reach count only where the data can measure them. Formula and weights below the table."),
     "sum.cards": ("各客户群与服务方案", "Segments and their service plans"),
     "sum.cards_note": ("服务方案按种子方法组织：价值层应对（屈从型／关怀型／适应型／冷漠型）、定制化、柔性和互动式服务。",
                        "Plans follow the seed method: the value-tier response (yielding / caring / adaptive / indifferent) "
@@ -179,7 +188,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "h.revenue": ("净收入（{cur}）", "Net revenue ({cur})"),
     "h.aov": ("客单价（{cur}）", "Average order value ({cur})"),
     "h.top20_share": ("前 20% 客户贡献的收入占比", "Revenue share of the top 20% customers"),
-    "h.return_rate": ("退货订单占比", "Share of orders returned"),
+    "h.return_rate": ("退货率（按单数：退货单 ÷ 购买单）", "Return rate (by orders: return orders ÷ purchase orders)"),
     "h.median_tenure": ("客户在网时长中位数（天）", "Median tenure (days)"),
     # dimensions
     "age_band": ("年龄段", "Age group"),
@@ -189,7 +198,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "education": ("学历", "Education"),
     "family_size": ("家庭人数", "Family size"),
     "city_tier": ("城市等级", "City tier"),
-    "region": ("省份", "Province"),
+    "region": ("省份", "Province"), "region.country": ("国家/地区", "Country"), "region.area": ("地区", "Region"),
+    "returns_only": ("只有退货（导出期内无购买）", "returns only (no purchase in the export)"),
     "channel": ("渠道", "Channel"),
     "category": ("品类", "Category"),
     "event_type": ("行为类型", "Event type"),
@@ -404,6 +414,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "各自在群间缩放到 0–1 后加权平均；权重：{w}。",
                          "Size, value (net spend per customer), growth (revenue of the last 6 months over the 6 "
                          "before) and reach (share with online activity), each scaled 0–1 across segments, weighted: {w}."),
+    "attr.formula": ("吸引力得分 = Σ（权重 × 指标）÷ Σ 权重，每项指标先在各客户群之间缩放到 0–1（最低的群 0，最高的群 1）。"
+                     "计入的指标和权重：{used}。",
+                     "Attractiveness score = Σ (weight × figure) ÷ Σ weights, each figure first scaled 0–1 across the "
+                     "segments (lowest segment 0, highest 1). Figures and weights counted: {used}."),
+    "attr.c.revenue_share": ("收入占比", "revenue share"), "attr.c.clv": ("人均客户终身价值", "CLV per customer"),
+    "attr.c.value": ("人均净消费", "net spend per customer"), "attr.c.size": ("客户占比", "share of customers"),
+    "attr.c.growth": ("收入增长（近 6 个月比前 6 个月）", "revenue growth (last 6 months over the 6 before)"),
+    "attr.c.reach": ("可触达", "reach"),
+    "attr.c.reach.events": ("可触达（有行为记录的客户占比）", "reach (share with any recorded event)"),
+    "attr.c.reach.online_orders": ("可触达（在线上渠道下过单的客户占比）", "reach (share who ordered through an online channel)"),
+    "attr.left.growth": ("收入增长未计入：比较两个完整的 6 个月窗口需要 {needed} 起的订单，而数据从 {first} 开始（导出之前的历史不在数据里）。",
+                         "Revenue growth is not counted: comparing two complete 6-month windows needs orders from {needed} "
+                         "on, and the data start on {first} (history before the export is not in the data)."),
+    "attr.left.reach": ("可触达未计入：没有行为表（events），订单也没有线上渠道（orders 的 channel 字段），无从得知能否在线上触达这些客户。",
+                        "Reach is not counted: there is no events table and no online order channel (the orders' channel "
+                        "column), so nothing says whether these customers can be reached online."),
+    "attr.left.clv": ("客户终身价值未计入：第 03 阶段没有可用的终身价值模型。",
+                      "Customer lifetime value is not counted: stage 03 has no usable lifetime model."),
+    "attr.left.clv_later": ("客户终身价值由第 03 阶段估计，总览中的排名会把它计入（权重见总览）。",
+                            "Customer lifetime value is estimated by stage 03; the ranking on the overview counts it "
+                            "(weights stated there)."),
+    "attr.left.revenue_share": ("收入占比未计入：没有订单金额。", "Revenue share is not counted: there are no order amounts."),
+    "attr.left.value": ("人均净消费未计入：没有订单金额。", "Net spend per customer is not counted: there are no order amounts."),
+    "attr.left.size": ("客户占比未计入。", "Share of customers is not counted."),
     "sec.rules": ("规则分群与数据分群对比", "Rule-based segments against data-driven ones"),
     "sec.rules_none": ("配置中没有定义规则分群（clustering.rules）。", "No rule-based segments are defined (clustering.rules)."),
     "sec.rules_note": ("每行是一个规则群，各列为其客户落在各数据分群中的占比；两种划分的调整兰德指数为 {ari}。",
@@ -482,7 +516,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "f.city_tier_rank": ("城市等级（1 = 一线）", "City tier (1 = top)"), "f.recency_days": ("距上次购买天数", "Days since last order"),
     "f.orders": ("订单数", "Orders"), "f.monetary": ("净消费（{cur}）", "Net spend ({cur})"), "f.avg_order_value": ("客单价（{cur}）", "Order value ({cur})"),
     "f.tenure_days": ("在网天数", "Tenure (days)"), "f.discount_share": ("折扣订单占比", "Share of orders on discount"),
-    "f.coupon_share": ("用券订单占比", "Share of orders with a coupon"), "f.return_rate": ("退货率", "Return rate"),
+    "f.coupon_share": ("用券订单占比", "Share of orders with a coupon"), "f.return_rate": ("退货率（按单数）", "Return rate (by orders)"),
     "f.feedback": ("每年反馈次数", "Feedback per year"), "f.complaints": ("每年投诉次数", "Complaints per year"),
     "f.cat": ("{value}消费占比", "{value} share of spend"), "f.chan": ("{value}订单占比", "{value} share of orders"),
     "f.ev": ("每年{value}次数", "{value} per year"),
@@ -567,10 +601,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "v.lorenz": ("洛伦兹曲线", "Lorenz curve"), "v.cum_customers": ("客户累计占比（从价值最低者起）", "Cumulative share of customers (lowest value first)"),
     "v.cum_value": ("价值累计占比", "Cumulative share of value"), "v.equality": ("完全平均", "Perfect equality"),
     "vsec.clv": ("客户终身价值（CLV）", "Customer lifetime value (CLV)"),
-    "vsec.clv_note": ("BG/NBD 模型由每位客户的购买次数、购买时间跨度和观察期估计其今后的购买次数与仍活跃的概率（P(alive)），"
+    "vsec.clv_note": ("寿命模型（所用模型及选择理由见下）由每位客户的购买次数、购买时间跨度和观察期估计其今后的购买次数与仍活跃的概率（P(alive)），"
                       "Gamma-Gamma 模型估计每次购买的金额；二者相乘并按年折现率 {rate} 逐月折现，得到未来 {months} 个月的 CLV。"
                       "{margin}同一天的多笔订单算一次购买。",
-                      "BG/NBD estimates from each customer's number of repeat purchase days, their span and the time "
+                      "The lifetime model (which one and why: below) estimates from each customer's number of "
+                      "repeat purchase days, their span and the time "
                       "observed how many purchases will follow and the probability the customer is still active "
                       "(P(alive)); Gamma-Gamma estimates the value per purchase. Their product, discounted monthly at "
                       "{rate} a year, is the CLV over the next {months} months. {margin}Several orders on one day "
@@ -583,6 +618,50 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "v.model": ("模型", "Model"), "v.parameter": ("参数", "Parameter"), "v.estimate": ("估计值", "Estimate"),
     "model.bgnbd": ("BG/NBD（购买次数与流失）", "BG/NBD (purchases and dropout)"),
     "model.gamma_gamma": ("Gamma-Gamma（每次购买金额）", "Gamma-Gamma (value per purchase)"),
+    "model.mbgnbd": ("MBG/NBD（首次购买后即可流失）", "MBG/NBD (dropout possible right after the first purchase)"),
+    "model.pareto_nbd": ("Pareto/NBD（随时可能流失）", "Pareto/NBD (dropout at any time)"),
+    "model.nbd": ("NBD（不含流失）", "NBD (no dropout)"),
+    "v.chosen": ("✓ 用于 P(alive)、流失风险和 CLV", "✓ used for P(alive), churn risk and CLV"),
+    "v.choice": ("所用寿命模型：{model}。{why}", "Lifetime model used: {model}. {why}"),
+    "v.choice_holdout": ("选择规则：留出期检验中每位客户购买次数的平均绝对误差最小（相差 1% 以内时取总数误差较小者）；"
+                         "各模型 MAE（总数误差）：{figs}。",
+                         "Rule: the lowest mean absolute error of holdout purchases per customer (within 1%: the "
+                         "smaller error of the total); MAE (error of the total) per model: {figs}."),
+    "v.choice_aic": ("历史不够长，无法做留出期检验，按全部历史上的 AIC（2k − 2 对数似然，越小越好）选择；各模型 AIC：{figs}。",
+                     "The history is too short for a holdout check, so the rule is the lowest AIC (2k − 2 "
+                     "log-likelihood) on the whole history; AIC per model: {figs}."),
+    "v.choice_refused": ("未采用：{refused}。", "Refused: {refused}."),
+    "v.choice_nbd": ("{weeks} 周的历史中看不出客户流失，故用不含流失的 NBD：它假定客户在整个 CLV 期间保持各自的购买速度，"
+                     "CLV 应视为上限。", "On {weeks} weeks of history no dropout can be measured, so the NBD, "
+                     "which has none, is used: it assumes customers keep their purchase rates over the whole CLV "
+                     "horizon; read CLV as an upper figure."),
+    "v.choice_none": ("没有可用的寿命模型，CLV、P(alive) 和流失风险缺失。{refused}",
+                      "No lifetime model could be used, so CLV, P(alive) and churn risk are missing. {refused}"),
+    "v.ci": ("{mean}（95% 区间 {low}–{high}）", "{mean} (95% CI {low}–{high})"),
+    "v.ci_note": ("区间：按参数的抽样分布（似然函数在最优点的 Hessian 逆矩阵）抽取 {draws} 组参数，重新计算平均 CLV，取 2.5% 与 97.5% 分位数。"
+                  "它只反映参数估计的不确定性，不含模型本身的误差。",
+                  "Interval: {draws} parameter sets drawn from the parameters' sampling distribution (the "
+                  "inverse Hessian of the likelihood at the optimum), the mean CLV recomputed for each, 2.5 and "
+                  "97.5 percentiles. It covers the uncertainty of the estimates, not that of the model itself."),
+    "v.clv_ci_mean": ("平均 CLV（购买客户）", "Mean CLV (buyers)"),
+    "v.clv_ci_low": ("95% 区间下限", "95% interval, low"), "v.clv_ci_high": ("95% 区间上限", "95% interval, high"),
+    "v.err.mae_short": ("每位客户 MAE", "MAE per customer"), "v.err.total_short": ("总数误差", "Error of the total"),
+    "v.err.one_time": ("只买过一次的客户：人均预测 − 实际", "One-time buyers: predicted − actual per customer"),
+    "v.holdout_models": ("各寿命模型在同一留出期上的预测误差", "Each lifetime model on the same holdout"),
+    "v.holdout_none_fit": ("拟合期的数据无法识别任何寿命模型。", "no lifetime model could be identified on the fitting period."),
+    "fiterr.refused": ("未估计：{reason}", "not fitted: {reason}"),
+    "fiterr.too_few": ("{n} 位客户、其中 {k} 位重复购买，不足以估计四个参数（至少需要 {min_n} 位客户和 {min_k} 位重复购买客户）",
+                       "{n} customers, {k} of them repeat buyers: too few to estimate four parameters (at least "
+                       "{min_n} customers and {min_k} repeat buyers)"),
+    "fiterr.at_bound.dropout_zero": ("流失概率趋于 0（{weeks} 周的历史无法识别流失；{params} 到达参数边界）",
+                                     "dropout ran to 0 (not identifiable on {weeks} weeks of history; {params} at "
+                                     "the edge of the parameter space)"),
+    "fiterr.at_bound.dropout_spread": ("客户间流失差异到达边界（{weeks} 周的历史无法识别；{params}）",
+                                       "the spread of dropout between customers ran to its limit (not identifiable on "
+                                       "{weeks} weeks of history; {params})"),
+    "fiterr.at_bound.rate_spread": ("客户间购买速度的差异到达边界（{params}）",
+                                    "the spread of purchase rates between customers ran to its limit ({params})"),
+    "fiterr.at_bound.spend": ("金额模型参数到达边界（{params}）", "the spend model ran to its limit ({params})"),
     "v.loglik": ("对数似然", "log-likelihood"), "v.histories": ("位客户", "customers"),
     "fiterr.no_customers": ("未估计：没有观察期足够长的购买客户", "not fitted: no buyers observed long enough"),
     "fiterr.bad_values": ("未估计：购买历史中有无法使用的数值", "not fitted: the purchase histories hold unusable values"),
@@ -637,13 +716,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "v.stage_rules": ("规则：从未购买为潜在客户；首次购买在 {new_days} 天内为新客户；其余按“沉默期 ÷ 购买节奏”判断——"
                       "节奏是该客户自己相邻两次购买的平均间隔（只买过一次的用全体的中位间隔，且不短于 {min_rhythm_days} 天），"
                       "不超过 {sleeping_after} 个节奏为活跃，不超过 {churned_after} 个为沉睡，更长为流失；"
-                      "重复购买客户的 P(alive) 低于 {churn_p_alive} 也算流失。流失风险 = 今后 {risk_days} 天不再购买的概率（BG/NBD）。",
+                      "重复购买客户的 P(alive) 低于 {churn_p_alive} 也算流失。流失风险 = 今后 {risk_days} 天不再购买的概率（所选寿命模型）。",
                       "Rules: never bought = potential; first purchase within {new_days} days = new; the others by "
                       "silence ÷ rhythm, the rhythm being the customer's own mean gap between purchases (for one-time "
                       "buyers the base's median gap; never below {min_rhythm_days} days): up to {sleeping_after} "
                       "rhythms = active, up to {churned_after} = sleeping, longer = churned; a repeat buyer whose "
                       "P(alive) is below {churn_p_alive} is churned too. Churn risk = the probability of no purchase "
-                      "in the next {risk_days} days (BG/NBD)."),
+                      "in the next {risk_days} days (the lifetime model chosen above)."),
     "v.stage": ("阶段", "Stage"), "v.silence": ("沉默期 ÷ 节奏", "Silence ÷ rhythm"),
     "v.p_alive": ("P(alive)", "P(alive)"), "v.churn_risk": ("流失风险", "Churn risk"),
     "v.stage_chart": ("生命周期阶段", "Lifecycle stages"),
@@ -778,8 +857,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "the orders' discount or coupon_used column, or the customers' psy_price_sensitivity score"),
     "n.inputs.service": ("反馈表、订单的 channel 字段，或客户的 psy_service_expectation 问卷分",
                          "the feedback table, the orders' channel column, or the customers' psy_service_expectation score"),
-    "n.inputs.quality": ("订单金额、category 字段，或客户的 psy_quality_focus 问卷分",
-                         "order amounts, the orders' category column, or the customers' psy_quality_focus score"),
+    "n.inputs.quality": ("订单的 category 字段，或客户的 psy_quality_focus 问卷分（单看客单价不算品质信号，只在二者之一存在时参与）",
+                         "the orders' category column, or the customers' psy_quality_focus score (order value alone is "
+                         "no sign of seeking quality; it counts only beside one of them)"),
+    "n.no_groups": ("此数据中没有任何需求的信号，因此不划分需求群（也不把客户都算作均衡型）；客户群卡片上没有需求群，服务方案中也没有据此制定的定制化服务。",
+                    "This data holds no signal of any need, so no needs groups are formed (nobody is called balanced "
+                    "either); the segment cards show no needs group and the plans no customised service built on one."),
     "k.no_importance": ("Kano 表没有重要性字段（importance）：关键需求只按 Better + |Worse| 排序，不乘自评重要性。",
                         "The Kano table has no importance column: key needs are ranked by Better + |Worse| alone, "
                         "without self-stated importance."),
@@ -804,7 +887,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "persona.service": ("服务", "Service"), "persona.oneoff": ("一次性", "One-off"),
     "f.assisted_channel_share": ("人工渠道订单占比", "Share of orders in assisted channels"),
     "f.categories_bought": ("购买过的品类数", "Categories bought"),
-    "index.actions": ("行动名单（CSV）", "Action lists (CSV)"),
+    "index.actions": ("行动名单（CSV 与 Excel，含 CRM 客户编号）", "Action lists (CSV and Excel, with CRM ids)"),
+    "action.winback": ("召回名单：沉睡或流失的大客户和重要客户", "Win-back: key and important customers who are sleeping or lapsed"),
+    "action.key_care": ("大客户关怀名单", "Key-customer care"),
+    "action.category_targets": ("品类推荐名单", "Category offers"),
+    "action.complaint_followup": ("投诉与负面反馈回访名单", "Complaint and negative-feedback follow-up"),
+    "crm.act.winback": ("召回", "win back"), "crm.act.key_care": ("大客户关怀", "key-customer care"),
+    "crm.act.category": ("推荐品类：{category}", "offer: {category}"),
+    "crm.act.followup": ("回访", "call back"),
+    "crm.why.winback": ("{tier}，{stage}：{days} 天未购买", "{tier}, {stage}: no purchase for {days} days"),
+    "crm.why.key_care": ("大客户，{stage}：保持联系、优先服务", "key customer, {stage}: keep close, serve first"),
+    "crm.col.crm_id": ("客户编号", "CRM id"), "crm.col.id_kind": ("编号类型", "Id kind"),
+    "crm.col.action": ("行动", "Action"), "crm.col.reason": ("原因", "Reason"),
+    "crm.col.spend": ("累计净消费", "Net spend"), "crm.col.clv_12m": ("12 个月客户价值（CLV）", "12-month CLV"),
+    "crm.col.churn_risk_90d": ("90 天内不再购买的概率", "P(no purchase in 90 days)"),
+    "crm.col.days_since_purchase": ("距上次购买天数", "Days since last purchase"),
+    "crm.col.segment": ("客群", "Segment"), "crm.col.score": ("购买倾向得分", "Score"),
+    "crm.col.rank": ("名次", "Rank"), "crm.col.tier": ("价值层", "Value tier"),
+    "crm.col.last_feedback": ("最近反馈时间", "Last feedback"), "crm.col.feedback_id": ("反馈编号", "Feedback id"),
     "action.propensity_targets": ("各品类目标客户名单", "Target customers per category"),
     "p.r.orders+": ("订单多", "many orders"), "p.r.orders-": ("订单少", "few orders"),
     "p.r.spend+": ("消费高", "high spend"), "p.r.spend-": ("消费低", "low spend"),
@@ -945,6 +1045,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "{k} topics, each named by its three strongest terms. Texts without a clear topic stay unassigned."),
     "f.topic": ("话题", "Topic"), "f.negative_share": ("负面占比", "Negative share"), "f.complaint_count": ("投诉数", "Complaints"),
     "f.unassigned": ("有明确话题的文本占 {share}。", "{share} of texts have a clear topic."),
+    "f.sent_scored": ("有情感判断的文本 {n} 条（其中 {emoji} 条只有或主要是表情，按表情词表判断）；本页的情感占比都以这 {n} 条为分母。",
+                      "Sentiment is given for {n} texts ({emoji} of them emoji-only or mostly emoji, judged by an emoji "
+                      "lexicon); every sentiment share on this page is over these {n} texts."),
+    "f.sent_not_scored": ("未评分 {n} 条，不计入情感占比：模型不读的语言（只读中文和英文；韩文、日文等）{language} 条，"
+                          "可识别的信息太少（词表外的表情、数字、模型没见过的字符）{signal} 条。",
+                          "Not scored: {n} texts, left out of the sentiment shares: {language} in a language the model "
+                          "does not read (it reads Chinese and English; Korean, Japanese and others), {signal} with too "
+                          "little known signal (emoji outside the lexicon, digits, characters the model never saw)."),
+    "f.too_few_keywords": ("{language}文本只有 {n} 条（少于 {min} 条），不列关键词。",
+                           "Only {n} {language} texts (fewer than {min}): too few to show keywords."),
+    "f.too_few_topics": ("{language}文本只有 {n} 条（少于 {min} 条），不提取话题。",
+                         "Only {n} {language} texts (fewer than {min}): too few to find topics."),
     "fsec.satisfaction": ("NPS 与满意度", "NPS and satisfaction"),
     "f.sat_note": ("NPS = 推荐者（9–10 分）占比 − 贬损者（0–6 分）占比；满意度 = 4–5 分评分占比；括号内为 95% 置信区间。"
                    "回答少于 {n} 个或区间宽于 ±{w} 点的数字不显示。",

@@ -58,6 +58,7 @@ class _Log:
     reading: dict = field(default_factory=dict)
     age_bands: dict = field(default_factory=dict)
     said: set = field(default_factory=set)  # (table, column) already reported as one problem
+    reid: pd.DataFrame | None = None  # pseudonym -> CRM id, written only outside processed data
 
     def clean(self, table, rule, rows, **detail):
         if rows:
@@ -449,6 +450,7 @@ def _link_and_pseudonymise(t, log, salt):
     c_keys = c["customer_id"].astype(STR)
     known = pa.array(c_keys)
     pseudo = privacy.pseudonymize(c["customer_id"], salt)
+    log.reid = pd.DataFrame({"customer_id": pseudo.to_numpy(), "crm_id": c_keys.to_numpy()})
     names = pa.array(pseudo.to_numpy(dtype=object), type=pa.large_string())
     c["customer_id"] = pseudo
     for name in ("orders", "events", "feedback", "kano"):
@@ -503,6 +505,10 @@ def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files
         if name in tables and col in tables[name] and tables[name][col].notna().any():
             latest = tables[name][col].max()
             timeliness[name] = {"latest": str(latest.date()), "days_before_as_of": int((as_of - latest.normalize()).days)}
+    # the data's own time span per table (issue 16): figures that need history say when it starts with the export
+    span = {name: {"first": str(tables[name][col].min().date()), "last": str(tables[name][col].max().date())}
+            for name, col in schema.EVENT_DATE.items()
+            if name in tables and col in tables[name] and tables[name][col].notna().any()}
     return {
         "as_of": str(as_of.date()),
         "files": files,
@@ -515,6 +521,7 @@ def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files
         "validity": {t: {c: (round(v, 4) if v is not None else None) for c, v in cols.items()}
                      for t, cols in log.validity.items()},
         "timeliness": timeliness,
+        "span": span,
     }
 
 
@@ -565,13 +572,14 @@ def _read(path: Path, table: str, cmap: dict, log: _Log, invalid_rows: str) -> E
 def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_map: str | Path | None = None,
                as_of=None, invalid_rows: str = "error", salt: str | None = None,
                salt_file: str | Path | None = None, date_format: str | None = None,
-               currency: str | None = None) -> IntakeResult:
+               currency: str | None = None, reid_file: str | Path | None = None) -> IntakeResult:
     """Read, validate, clean and pseudonymise one export; write ``out_dir/clean`` and
     ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``.
 
     ``date_format`` is the default pattern for date columns whose style is ambiguous (the
     column map's ``date_format`` wins); ``currency`` the default currency code (the column
-    map's ``currency`` wins; CNY when neither says).
+    map's ``currency`` wins; CNY when neither says). ``reid_file``: where the pseudonym → CRM
+    id table goes (``kequn.crm``; action lists need it), never under ``out_dir``'s parent.
     """
     data_dir = Path(data_dir)
     if invalid_rows not in ("error", "drop"):
@@ -593,6 +601,7 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         if ex is None:
             continue
         raw, lines = ex.frame, ex.lines
+        ex.frame = None  # one reference to the raw table: freed as soon as it is parsed
         if table == "kano" and kano_wide.is_wide(raw.columns):
             raw, lines = kano_wide.to_long(raw, lines, cmap)
             log.reading[table]["layout"] = "wide"
@@ -646,12 +655,9 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
             for name, df in tables.items():
                 write_table_atomic(df, tmp / f"{name}.parquet")
         write_text_atomic(json.dumps(quality, ensure_ascii=False, indent=1, default=str), out / "quality.json")
+        if reid_file is not None and log.reid is not None:
+            from .crm import write_reid
+            write_reid(log.reid, reid_file, processed_root=out.parent)
         write_text_atomic(input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
                           out / "intake.stamp")
     return IntakeResult(tables, quality, out)
-
-
-def load_clean(processed_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The clean tables a previous intake wrote."""
-    folder = Path(processed_dir) / "clean"
-    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}

@@ -27,7 +27,6 @@ from .problems import InputError, Problem
 
 CATEGORIES = ("M", "O", "A", "I", "R", "Q")
 ANSWERS = ("like", "must_be", "neutral", "live_with", "dislike")  # codes 1..5
-RULES = ("mode", "mode_mom", "aom")
 TABLES = {  # rows: functional answer 1..5, columns: dysfunctional answer 1..5
     "standard": ("QAAAO", "RIIIM", "RIIIM", "RIIIM", "RRRRQ"),
     "modified": ("QAAAO", "RQIIM", "RIIIM", "RIIQM", "RRRRQ"),

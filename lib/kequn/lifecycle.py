@@ -1,6 +1,8 @@
 """Lifecycle stage (客户生命周期) and churn risk per customer, by stated rules.
 
-Stages: ``potential`` (registered, never bought), ``new`` (first purchase within
+Stages: ``potential`` (registered, never bought; a customer whose only orders in the data are
+returns bought before the export began, so is staged as a buyer whose silence is at least the
+history the data holds — never ``potential``, never ``new``), ``new`` (first purchase within
 ``new_days``), then by the silence since the last purchase measured in the customer's own
 rhythm — their mean gap between purchase days, or the base's median gap for one-time buyers,
 never below ``min_rhythm_days`` — ``active`` (silence ≤ ``sleeping_after`` rhythms),
@@ -42,13 +44,18 @@ def stages(features: pd.DataFrame, btyd: pd.DataFrame, p_alive: pd.Series | None
     typical = float(np.nanmedian(own)) if np.isfinite(own).any() else float(r["min_rhythm_days"])
     rhythm = np.maximum(np.where(np.isfinite(own), own, typical), r["min_rhythm_days"])
     rec = pd.to_numeric(f["recency_days"], errors="coerce").to_numpy(dtype="float64")
+    returns_only = ((f["orders"].to_numpy() <= 0) & (pd.to_numeric(features["returns"], errors="coerce").fillna(0).to_numpy() > 0)
+                    if "returns" in features else np.zeros(len(f), bool))
+    if returns_only.any() and np.isfinite(first_ago.to_numpy(dtype="float64")).any():
+        # bought before the export's history: silent for at least the span the data covers
+        rec = np.where(returns_only, np.nanmax(first_ago.to_numpy(dtype="float64")), rec)
     silence = rec / rhythm
-    buyer = (f["orders"].to_numpy() > 0) & np.isfinite(rec)
+    buyer = ((f["orders"].to_numpy() > 0) | returns_only) & np.isfinite(rec)
     pa = (take(f["customer_id"], p_alive.rename_axis("customer_id").rename("p").reset_index(), ["p"])["p"].to_numpy(dtype="float64", na_value=np.nan)
           if p_alive is not None else np.full(len(f), np.nan))
     dead = (x > 0) & (pa < r["churn_p_alive"])
     stage = np.select(
-        [~buyer, first_ago.to_numpy() <= r["new_days"], dead | (silence > r["churned_after"]),
+        [~buyer, (first_ago.to_numpy() <= r["new_days"]) & ~returns_only, dead | (silence > r["churned_after"]),
          silence > r["sleeping_after"]],
         ["potential", "new", "churned", "sleeping"], "active")
     return pd.DataFrame({"customer_id": f["customer_id"].to_numpy(),

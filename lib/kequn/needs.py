@@ -9,6 +9,12 @@ behaviour the customer showed, and survey scales they stated:
   channels (``service_channels``: store, phone), stated service expectation;
 - quality-seeking (品质导向型): order value, number of categories bought, stated quality focus.
 
+A need is scored only from signals that speak for it: order value alone says how much a
+customer buys at once (a wholesaler's large baskets), not that they seek quality, so it counts
+only beside the categories bought or a stated quality focus (``SUPPORTING``). A need without
+such a signal has no score and no customer in its group; when no need has one, nobody gets a
+group (not even "balanced"), and the report names the inputs that would give one.
+
 A customer's group is the need with the highest score when it is at least ``min_score`` and
 leads the next by ``min_gap``; otherwise "balanced" (no dominant need). Percentiles, not raw
 values, so that one extreme order or a skewed scale does not decide; the signals behind each
@@ -20,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 NEEDS = ("price", "service", "quality")
+# signals that sharpen a need's score but cannot make one on their own
+SUPPORTING = {"avg_order_value"}
 DEFAULTS = {"min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"]}
 
 
@@ -46,6 +54,9 @@ def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, 
         out["quality"]["categories_bought"] = (f[cats] > 0).sum(axis=1).where(f[cats].notna().any(axis=1))
     if "psy_quality_focus" in f:
         out["quality"]["psy_quality_focus"] = f["psy_quality_focus"]
+    for need, cols in out.items():
+        if set(cols) <= SUPPORTING:  # nothing that speaks for this need: no score from a bystander signal
+            out[need] = {}
     return out
 
 
@@ -72,7 +83,8 @@ def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.Dat
     best, second = np.take_along_axis(filled, order[:, :1], 1)[:, 0], np.take_along_axis(filled, order[:, 1:2], 1)[:, 0]
     dominant = (best >= s["min_score"]) & (best - np.maximum(second, 0) >= s["min_gap"])
     group = np.where(dominant, np.array(NEEDS)[order[:, 0]], "balanced")
-    out["needs_group"] = pd.Series(np.where(buyer, group, None), dtype="object")
+    scored = any(bool(c) for c in sig.values())  # no need has a signal: no group at all, not "balanced"
+    out["needs_group"] = pd.Series(np.where(buyer & scored, group, None), dtype="object")
     reason = np.full(len(out), None, dtype=object)
     for i, need in enumerate(NEEDS):
         if need not in pct:

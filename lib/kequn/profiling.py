@@ -16,6 +16,36 @@ INCOME_EDGES = [5000, 10000, 20000, 50000]
 TIER_ORDER = ["一线", "新一线", "二线", "三线", "四线", "五线"]
 ORDER_EDGES = [1, 2, 4, 7, 13]
 RECENCY_EDGES = [30, 90, 180, 365, 730]
+# What the region column holds, read from its values: Chinese provinces → 省份, countries → 国家/地区, else 地区.
+PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+             "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
+             "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+COUNTRIES = {c.lower() for c in (
+    "United Kingdom", "UK", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland", "Ireland", "EIRE",
+    "Channel Islands", "Germany", "France", "Switzerland", "Sweden", "Netherlands", "Belgium", "Spain", "Portugal",
+    "Italy", "Denmark", "Austria", "USA", "United States", "United States of America", "US", "Canada", "Mexico",
+    "Brazil", "Argentina", "Chile", "Cyprus", "United Arab Emirates", "UAE", "Australia", "New Zealand", "Poland",
+    "Malta", "Japan", "Singapore", "Norway", "Greece", "Thailand", "Finland", "Bahrain", "Bermuda", "Nigeria",
+    "Hong Kong", "China", "Taiwan", "Korea", "South Korea", "India", "Israel", "Lebanon", "Saudi Arabia", "Iceland",
+    "Lithuania", "Latvia", "Estonia", "Czech Republic", "Czechia", "Slovakia", "Hungary", "Romania", "Bulgaria",
+    "Croatia", "Slovenia", "Serbia", "Russia", "Ukraine", "Turkey", "Egypt", "South Africa", "RSA", "Kenya",
+    "Morocco", "Luxembourg", "Liechtenstein", "Monaco", "European Community", "Indonesia", "Malaysia", "Philippines",
+    "Vietnam", "West Indies", "Qatar", "Kuwait", "Oman", "Jordan", "Pakistan", "Bangladesh", "Sri Lanka",
+    "Unspecified", "中国", "美国", "英国", "日本", "韩国", "德国", "法国", "加拿大", "澳大利亚", "新加坡", "马来西亚")}
+
+
+def region_kind(values: pd.Series) -> str:
+    """Catalogue key of what a region column holds, decided from its values: ``region``
+    (省份 / Province) when most customers' values are Chinese provinces, ``region.country``
+    (国家/地区 / Country) when they are countries, else ``region.area`` (地区 / Region)."""
+    v = values.dropna().astype(str).str.strip()
+    if v.empty:
+        return "region.area"
+    if v.map(lambda x: x.startswith(PROVINCES)).mean() >= 0.8:
+        return "region"
+    if v.str.lower().isin(COUNTRIES).mean() >= 0.8:
+        return "region.country"
+    return "region.area"
 
 
 def _band_labels(edges: list[float], unit: str = "", lang: str = "zh") -> list[str]:
@@ -67,6 +97,13 @@ def add_bands(features: pd.DataFrame, lang: str = "zh", age_edges=None, income_e
     f["orders_band"] = ob.cat.rename_categories({t("missing", lang): never})
     rb = cut(f["recency_days"], RECENCY_EDGES, lang, unit="d" if lang == "en" else "天")
     f["recency_band"] = rb.cat.rename_categories({t("missing", lang): never})
+    if "returns" in f:  # no purchase but a return: bought before the export's history, not "never bought"
+        only = (f["orders"] <= 0) & (pd.to_numeric(f["returns"], errors="coerce").fillna(0) > 0)
+        if only.any():
+            label = t("returns_only", lang)
+            for c in ("orders_band", "recency_band"):
+                f[c] = f[c].cat.add_categories([label])
+                f.loc[only, c] = label
     if "family_size" in f:
         size = f["family_size"].clip(upper=6)
         cats = ["1", "2", "3", "4", "5", "6+", t("missing", lang)]
@@ -127,6 +164,29 @@ def missing_optional(quality: dict, table: str) -> list[str]:
 STALE_DAYS = 31  # an activity table whose latest record is older than this before the as-of date is flagged
 
 
+def history(quality: dict) -> dict | None:
+    """The orders' own time span (``quality.json``'s span): ``first``, ``last``, ``days`` and
+    ``truncated`` — True when tenure and first purchases count from the export's first order
+    (no customer table with sign-up dates), so history before the export is unseen. None when
+    intake recorded no span (a run made before issue 16)."""
+    span = (quality.get("span") or {}).get("orders")
+    if not span:
+        return None
+    signup = (quality.get("completeness") or {}).get("customers", {}).get("signup_date")
+    real_signup = "customers" in quality.get("files", {}) and signup is not None and signup >= 0.99
+    days = (pd.Timestamp(span["last"]) - pd.Timestamp(span["first"])).days + 1
+    return {"first": span["first"], "last": span["last"], "days": days, "truncated": not real_signup}
+
+
+def history_note(quality: dict, lang: str = "zh") -> str:
+    """The sentence a reader of tenure, "new" customers or first purchases needs when history
+    starts with the export ("" when sign-up dates give customers' real tenure)."""
+    h = history(quality)
+    if not h or not h["truncated"]:
+        return ""
+    return t("cav.history", lang).format(first=h["first"], last=h["last"], days=fmt_int(h["days"], lang))
+
+
 def caveats(quality: dict, tables, lang: str = "zh") -> list[str]:
     """The data-quality caveats a reader of a stage should know before its figures, for the
     intake ``tables`` that stage uses: tables the export lacks, optional columns a table lacks,
@@ -156,6 +216,8 @@ def caveats(quality: dict, tables, lang: str = "zh") -> list[str]:
         if table != "customers" and days is not None and days > STALE_DAYS:
             out.append(t("cav.stale", lang).format(table=name, days=fmt_int(days, lang),
                                                    latest=quality["timeliness"][table]["latest"]))
+        if table == "orders" and history_note(quality, lang):
+            out.append(history_note(quality, lang))
     return out
 
 
@@ -232,7 +294,7 @@ def distribution(bands: pd.DataFrame, col: str, lang: str = "zh", top: int | Non
     if top:
         out = out.head(top)
     out.index = out.index.astype(str)  # plain labels: charts show only the bands that occur
-    out.index.name = t(col, lang)
+    out.index.name = t(region_kind(f[col]) if col == "region" else col, lang)  # 省份 only when it holds provinces
     return out.reset_index()
 
 

@@ -16,11 +16,11 @@ import html
 import json
 import os
 import re
-import shutil
 import struct
 from pathlib import Path
 from urllib.parse import quote
 
+from . import crm
 from .currency import for_run
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .runs import earlier_runs
@@ -148,7 +148,8 @@ def _runs(reports: Path) -> list[Path]:
                   key=lambda p: p.name)
 
 
-def publish_run(reports: Path, run: str, processed: Path, staging: Path | None = None) -> Path:
+def publish_run(reports: Path, run: str, processed: Path, staging: Path | None = None,
+                reid_file: Path | None = None) -> Path:
     """Write ``reports/<run>/index.html``, point ``reports/latest`` at it, list the runs.
 
     With ``staging`` (a run's pages built apart, ``kequn.runner.staging_dir``) the index is
@@ -175,15 +176,13 @@ def publish_run(reports: Path, run: str, processed: Path, staging: Path | None =
                 f"{html.escape(prev[-1].name)}</a></p>"
                 if prev else "" if (processed / "summary.json").exists() else f"<p>{t('index.previous_none', lang)}</p>")
     actions = ""
-    lists = sorted((processed / "actions").glob("*.csv")) if (processed / "actions").exists() else []
-    for src in lists:  # action lists (pseudonymous ids only) travel with the reports
-        dst = rdir / "actions" / src.name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dst)
+    # action lists with the customers' CRM ids (kequn.crm), one file per action, CSV and .xlsx
+    lists = crm.write_lists(processed, rdir / "actions", reid_file, lang)
     if lists:
         actions = (f"<h2 id='actions-title'>{t('index.actions', lang)}</h2><ul id='actions'>"
                    + "".join(f'<li><a href="actions/{_href(p.name)}">'
-                             f'{html.escape(t(f"action.{p.stem}", lang))}</a> ({html.escape(p.name)})</li>'
+                             f'{html.escape(t(f"action.{p.stem}", lang))}</a> ({html.escape(p.name)}, '
+                             f'<a href="actions/{_href(p.stem)}.xlsx">.xlsx</a>)</li>'
                              for p in lists)
                    + "</ul>")
     summary = json.loads((processed / "summary.json").read_text(encoding="utf-8")) if (processed / "summary.json").exists() else {}

@@ -139,6 +139,7 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         money = d["monetary"].clip(lower=0)
         out["revenue_share"] = money.groupby(d["segment"]).sum() / money.sum()
         out["clv_mean"] = g["clv"].mean()
+        out["clv_low"], out["clv_high"] = _clv_bounds(folder, out.index)  # stage 03's 95% interval
         out["high_value_share"] = g["tier"].apply(lambda s: s.isin(["key", "important"]).mean())
         high = d["tier"].isin(["key", "important"])
         out["high_value_revenue_share"] = money[high].groupby(d["segment"][high]).sum().reindex(out.index, fill_value=0.0) \
@@ -153,10 +154,14 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         for s in ("new", "active", "sleeping", "churned"):
             out[f"stage_{s}"] = stages[s] if s in stages else 0.0
         out["churn_risk"] = g["churn_risk"].mean()
-    if need is not None:
+    if need is not None and d["needs_group"].notna().any():  # no needs signal in the data: no needs group, no plan on it
         mix = pd.crosstab(d["segment"], d["needs_group"]).div(out["customers"], axis=0)  # share of all its customers
         out["need"] = mix.idxmax(axis=1)
         out["need_share"] = mix.max(axis=1)
+        feats = folder / "features.parquet"
+        if feats.exists():  # the balanced plan recommends by category only when orders have categories
+            import pyarrow.parquet as pq
+            out["has_categories"] = any(c.startswith("cat_") for c in pq.read_schema(feats).names)
     fb = _table(folder, "clean/feedback.parquet", ["feedback_id", "customer_id", "nps"])
     scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
     if fb is not None:
@@ -174,6 +179,9 @@ def segment_cards(processed_dir) -> pd.DataFrame:
             out["topics"] = neg.groupby("segment")["topic"].agg(lambda s: list(s.value_counts().index[:2]))
     clustering = _read_json(folder, "clustering.json")
     rank, portraits = clustering.get("attractiveness_rank", {}), clustering.get("portraits", {})
+    ranking = attractiveness_ranking(out.reset_index(), clustering)
+    if ranking is not None:  # stage 02's figures with stage 03's lifetime value: the ranking the index shows
+        rank = {str(s): int(r) for s, r in zip(ranking["segment"], ranking["rank"])}
     out["rank"] = [rank.get(str(i)) for i in out.index]
     out["portrait"] = [portraits.get(str(i)) for i in out.index]
     kano_seg = _read_json(folder, "needs.json").get("kano_segments")
@@ -200,7 +208,8 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
             share=fmt_pct(card["high_value_revenue_share"], lang))))
     if isinstance(card.get("need"), str):
         n = card["need"]
-        out.append(("plan.custom", t(f"plan.custom.{n}", lang),
+        key = "balanced_rhythm" if n == "balanced" and card.get("has_categories") is False else n
+        out.append(("plan.custom", t(f"plan.custom.{key}", lang),
                     t("plan.why.need", lang).format(share=fmt_pct(card["need_share"], lang), need=t(f"need.{n}", lang))))
     if "stage_sleeping" in card:
         lapsing = card["stage_sleeping"] + card["stage_churned"]
@@ -220,6 +229,24 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def _clv_bounds(folder: Path, segments) -> tuple[list, list]:
+    """Per segment, the low and high end of stage 03's 95% interval of mean CLV (value.json
+    ``clv_interval``), NaN where it has none."""
+    p = folder / "value.json"
+    ci = (json.loads(p.read_text(encoding="utf-8")).get("clv_interval") or {}) if p.exists() else {}
+    rows = [ci.get(str(s)) or {} for s in segments]
+    return ([np.nan if r.get("low") is None else r["low"] for r in rows],
+            [np.nan if r.get("high") is None else r["high"] for r in rows])
+
+
+def _clv_line(card: pd.Series, lang: str) -> str:
+    """"average CLV 171 CNY (95% CI 150–190)", or without the interval when there is none."""
+    if pd.notna(card.get("clv_low")) and pd.notna(card.get("clv_high")):
+        return t("card.clv_ci", lang).format(clv=fmt_money(card["clv_mean"], lang), low=fmt_money(card["clv_low"], lang),
+                                             high=fmt_money(card["clv_high"], lang))
+    return t("card.clv", lang).format(clv=fmt_money(card["clv_mean"], lang))
+
+
 def _join(parts: list[str], lang: str) -> str:
     return ("；" if lang == "zh" else "; ").join(p for p in parts if p)
 
@@ -237,7 +264,7 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
     feedback, commonest complaint topics). Rows of stages that did not run are left out."""
     rows = [("card.f.size", t("card.size", lang).format(share=fmt_pct(card["share"], lang), n=fmt_int(card["customers"], lang)))]
     if "revenue_share" in card:
-        clv = t("card.clv", lang).format(clv=fmt_money(card["clv_mean"], lang)) if pd.notna(card.get("clv_mean")) else ""
+        clv = _clv_line(card, lang) if pd.notna(card.get("clv_mean")) else ""
         rows.append(("card.f.value", _join([t("card.revenue", lang).format(share=fmt_pct(card["revenue_share"], lang)), clv,
                                             _mix(card, "tier_", TIERS, "tier", lang)], lang)))
     if "stage_active" in card:
@@ -272,8 +299,36 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
     return rows
 
 
-def cards_html(cards: pd.DataFrame, lang: str) -> str:
-    """The segment cards as HTML (ids ``segment-<n>``), most attractive first."""
+def attractiveness_ranking(cards: pd.DataFrame, clustering: dict) -> pd.DataFrame | None:
+    """Stage 02's attractiveness figures per segment (``clustering.json``) scored again with the
+    mean lifetime value of each segment's customers (``cards``' clv_mean, when stage 03 estimated
+    it), by the weights stage 02 was given (``segment_profile.score_attractiveness``); None when
+    stage 02 wrote no such figures (its rank is used as it is)."""
+    from .segment_profile import score_attractiveness
+    fig = clustering.get("attractiveness") or {}
+    if not fig.get("rows"):
+        return None
+    a = pd.DataFrame(fig["rows"])
+    for c in ("share", "revenue_share", "value", "growth", "reach"):
+        a[c] = pd.to_numeric(a[c], errors="coerce").astype("float64") if c in a else np.nan
+    a["clv"] = (a["segment"].map(cards.set_index("segment")["clv_mean"]).astype("float64")
+                if "clv_mean" in cards and "segment" in cards else np.nan)
+    out = score_attractiveness(a, fig.get("weights") or None)
+    out.attrs["reach_basis"], out.attrs["growth_gap"] = fig.get("reach_basis"), fig.get("growth_gap")
+    return out
+
+
+def attractiveness_note(processed_dir, cards: pd.DataFrame, lang: str) -> str:
+    """The formula and weights of the ranking the cards are ordered by, and what it leaves out
+    and why ("" when stage 02 wrote no attractiveness figures)."""
+    from .stage_clustering import attract_note
+    ranking = attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json")) if len(cards) else None
+    return "" if ranking is None else attract_note(ranking, lang)
+
+
+def cards_html(cards: pd.DataFrame, lang: str, note: str = "") -> str:
+    """The segment cards as HTML (ids ``segment-<n>``), most attractive first; ``note`` (the
+    ranking's formula and weights, ``attractiveness_note``) above them."""
     if cards.empty:
         return f"<p>{t('card.none', lang)}</p>"
     order = cards.sort_values(["rank", "segment"], na_position="last") if "rank" in cards else cards
@@ -289,7 +344,8 @@ def cards_html(cards: pd.DataFrame, lang: str) -> str:
                       f"{html.escape(str(c['segment_name']))}{rank}</h3>{who}"
                       f"<table class='kq-facts plan'>{about}</table>"
                       f"<h4>{t('card.plan', lang)}</h4><table class='kq-facts plan'>{rows}</table></div>")
-    return "".join(blocks)
+    basis = f"<p class='attract-basis' id='attract-basis'>{html.escape(note)}</p>" if note else ""
+    return basis + "".join(blocks)
 
 
 def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
@@ -316,21 +372,24 @@ def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
 
 
 def save_summary(processed_dir, run: str, lang: str, table: pd.DataFrame, previous: str | None,
-                 cards: pd.DataFrame, changes: str = "") -> dict:
-    """Write the headline, what changed (``changes_html``) and the cards as HTML fragments into
-    ``summary.json`` (the index page embeds them) with the figures a check needs."""
+                 cards: pd.DataFrame, changes: str = "", attract_note: str = "") -> dict:
+    """Write the headline, what changed (``changes_html``) and the cards (with the ranking's
+    formula, ``attract_note``) as HTML fragments into ``summary.json`` (the index page embeds
+    them) with the figures a check needs."""
     summary = {"run": run, "lang": lang, "previous": previous, "headline_html": headline_html(table, previous, lang),
-               "changes_html": changes, "cards_html": cards_html(cards, lang), "segments": int(len(cards))}
+               "changes_html": changes, "cards_html": cards_html(cards, lang, attract_note), "segments": int(len(cards))}
     write_text_atomic(json.dumps(summary, ensure_ascii=False, indent=1), resolve(processed_dir) / "summary.json")
     return summary
 
 
-def attractiveness_table(cards: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Segments ranked by attractiveness (stage 02's score of size, value, growth and reach)
-    with the figures a choice of target segments weighs."""
+def attractiveness_table(cards: pd.DataFrame, lang: str, processed_dir=None) -> pd.DataFrame:
+    """Segments ranked by attractiveness (``attractiveness_ranking``) with the figures a choice
+    of target segments weighs, and the score (when ``processed_dir`` holds stage 02's figures)."""
     if cards.empty:
         return cards
     c = cards.sort_values(["rank", "segment"], na_position="last")
+    ranking = (attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json"))
+               if processed_dir is not None else None)
     out = pd.DataFrame({t("seg.rank", lang): c["rank"], t("v.segment", lang): [f"{int(s)} · {n}" for s, n in
                                                                               zip(c["segment"], c["segment_name"])],
                         t("customers", lang): c["customers"], t("card.share", lang): c["share"]})
@@ -338,6 +397,11 @@ def attractiveness_table(cards: pd.DataFrame, lang: str) -> pd.DataFrame:
                      ("high_value_share", "card.high_value"), ("churn_risk", "card.churn_risk"), ("nps", "h.nps")):
         if col in c:
             out[t(key, lang)] = c[col].round(1) if col in ("clv_mean", "nps") else c[col]
+    if ranking is not None:
+        score = ranking.set_index("segment")["score"]
+        if ranking["growth"].notna().any():
+            out[t("seg.growth", lang)] = [("—" if pd.isna(v) else f"{v:+.1%}") for v in c["segment"].map(ranking.set_index("segment")["growth"])]
+        out[t("seg.score", lang)] = c["segment"].map(score).round(2).to_numpy()
     return out
 
 

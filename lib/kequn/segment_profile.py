@@ -8,8 +8,9 @@
   高服务期望" / "High income · high service expectation") and a one-paragraph portrait with
   the figures behind it, in zh or en.
 - ``profile_table``: key measures per segment against the whole base.
-- ``attractiveness``: size, value, growth and reachability, each scaled 0–1 across segments
-  and weighted into a score for choosing target segments.
+- ``attractiveness``: value (revenue share, lifetime value, spend per customer), size, growth
+  (where two equal windows lie inside the data) and reach (where there is a channel), each
+  scaled 0–1 across segments and weighted into a score for choosing target segments.
 """
 from __future__ import annotations
 
@@ -199,47 +200,108 @@ def profile_table(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFram
     return out.reset_index()
 
 
-def attractiveness(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, weights: dict | None = None
-                   ) -> pd.DataFrame:
-    """Columns segment, segment_name, customers, share, value (net spend per customer),
-    growth (revenue of the last 6 months over the 6 before, −1…), reach (share reachable
-    online: customers with any web/app/social activity; without event data, share who bought
-    in the last 180 days), score (weighted mean of the four, each scaled 0–1 across
-    segments), rank. Weights default to 1 each."""
-    w = {"size": 1.0, "value": 1.0, "growth": 1.0, "reach": 1.0, **(weights or {})}
+# Default weights of the attractiveness score, led by value (issue 16): the segment's share of
+# net revenue and its customers' lifetime value (stage 03; left out until it is estimated), then
+# net spend per customer, size, revenue growth (only when two equal windows lie inside the data)
+# and reach (only when there is a channel to reach them: events, or orders in online channels).
+ATTRACTIVENESS = {"revenue_share": 3.0, "clv": 2.0, "value": 1.0, "size": 1.0, "growth": 1.0, "reach": 1.0}
+# component → column of the attractiveness table
+COMPONENTS = {"revenue_share": "revenue_share", "clv": "clv", "value": "value", "size": "share", "growth": "growth",
+              "reach": "reach"}
+# order channels through which a customer can be reached online (lower-case words matched in the value)
+ONLINE_CHANNELS = ("app", "web", "online", "internet", "e-commerce", "ecommerce", "mobile", "官网", "网店", "网上",
+                   "线上", "小程序", "微信", "直播", "电商", "淘宝", "天猫", "京东", "抖音")
+
+
+def online_channel_columns(features: pd.DataFrame, feature_labels: dict | None = None) -> list[str]:
+    """The ``chan_`` columns whose channel is an online one (``ONLINE_CHANNELS``)."""
+    fl = feature_labels or {}
+    return [c for c in features.columns if c.startswith("chan_")
+            and any(w in str(fl.get(c, c[5:])).lower() for w in ONLINE_CHANNELS)]
+
+
+def reach_basis(features: pd.DataFrame, feature_labels: dict | None = None) -> str | None:
+    """What reach is measured from: "events" (an events table), "online_orders" (orders in an
+    online channel) or None (no channel to reach customers through: reach is not shown)."""
+    if "events" in features:
+        return "events"
+    return "online_orders" if online_channel_columns(features, feature_labels) else None
+
+
+def attractiveness(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, weights: dict | None = None,
+                   clv: pd.Series | np.ndarray | None = None, feature_labels: dict | None = None) -> pd.DataFrame:
+    """Columns segment, segment_name, customers, share, revenue_share (of net revenue), value
+    (net spend per customer), clv (mean lifetime value per customer, when ``clv`` is given per
+    customer), growth (revenue of the last 6 months over the 6 before; missing when either
+    window reaches before the data, see ``features.window_complete``), reach (share with any
+    event, or any order in an online channel; missing without either), score, rank.
+
+    score = Σ w·x / Σ w over the components measured for this data, each x scaled 0–1 across
+    segments (``score_attractiveness``); weights default to ``ATTRACTIVENESS``. ``attrs``:
+    ``weights`` (those used), ``left_out`` (components not measured), ``reach_basis``."""
     f = features
+    basis = reach_basis(f, feature_labels)
+    online = online_channel_columns(f, feature_labels) if basis == "online_orders" else []
+    money = pd.to_numeric(f["monetary"], errors="coerce").astype("float64") if "monetary" in f else None
+    total = float(money.clip(lower=0).sum()) if money is not None else np.nan
+    clv = None if clv is None else pd.Series(np.asarray(clv, dtype="float64"), index=f.index)
     rows = []
     for r in names.itertuples():
         if r.segment == UNASSIGNED:
             continue
         m = labels == r.segment
         g = f.loc[m]
-        recent = g["revenue_last_6m"].sum() if "revenue_last_6m" in g else np.nan
-        prior = g["revenue_prior_6m"].sum() if "revenue_prior_6m" in g else np.nan
-        if "events" in g:
+        recent = g["revenue_last_6m"].sum(min_count=1) if "revenue_last_6m" in g else np.nan
+        prior = g["revenue_prior_6m"].sum(min_count=1) if "revenue_prior_6m" in g else np.nan
+        if basis == "events":
             reach = float((g["events"] > 0).mean())
+        elif basis == "online_orders":
+            reach = float((g[online].fillna(0).sum(axis=1) > 0).mean())
         else:
-            recency = pd.to_numeric(g["recency_days"], errors="coerce").astype("float64") if "recency_days" in g else pd.Series(np.nan, index=g.index)
-            reach = float((recency <= 180).mean())
+            reach = np.nan
+        spend = money[m] if money is not None else None
         rows.append({"segment": int(r.segment), "segment_name": r.segment_name, "customers": int(m.sum()),
-                     "share": float(m.mean()), "value": float(g["monetary"].mean()) if "monetary" in g else np.nan,
-                     "growth": float(recent / prior - 1) if prior and prior > 0 else np.nan, "reach": reach})
+                     "share": float(m.mean()),
+                     "revenue_share": float(spend.clip(lower=0).sum() / total) if spend is not None and total > 0 else np.nan,
+                     "value": float(spend.mean()) if spend is not None else np.nan,
+                     "clv": float(clv[m].mean()) if clv is not None and clv[m].notna().any() else np.nan,
+                     "growth": float(recent / prior - 1) if pd.notna(prior) and prior > 0 and pd.notna(recent) else np.nan,
+                     "reach": reach})
     out = pd.DataFrame(rows)
     if out.empty:
         return out
-    score = 0.0
-    total_w = 0.0
-    for key, col in (("size", "share"), ("value", "value"), ("growth", "growth"), ("reach", "reach")):
-        v = out[col]
-        if v.notna().sum() == 0 or w[key] == 0:
+    out = score_attractiveness(out, weights)
+    out.attrs["reach_basis"] = basis
+    return out
+
+
+def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
+    """``table`` (one row per segment, the columns of ``COMPONENTS``) with score and rank:
+    Σ w·x / Σ w over the components with a figure for some segment and a weight above 0, each
+    scaled 0–1 across segments (min to max; all equal: 0.5; a segment without the figure: 0).
+    ``attrs['weights']`` holds the weights used, ``attrs['left_out']`` the components that had no
+    figure (they are named beside the ranking, never counted as 0 for everyone)."""
+    w = {**ATTRACTIVENESS, **(weights or {})}
+    out = table.copy()
+    score, used, left = 0.0, {}, []
+    for key, col in COMPONENTS.items():
+        v = pd.to_numeric(out[col], errors="coerce") if col in out else pd.Series(np.nan, index=out.index)
+        if not w.get(key):
+            continue
+        if v.notna().sum() == 0:
+            left.append(key)
             continue
         span = v.max() - v.min()
         scaled = ((v - v.min()) / span if span > 0 else v * 0 + 0.5).fillna(0)
         score = score + w[key] * scaled
-        total_w += w[key]
+        used[key] = float(w[key])
+    total_w = sum(used.values())
     out["score"] = score / total_w if total_w else np.nan
-    out["rank"] = out["score"].rank(ascending=False, method="min").astype(int)
-    return out.sort_values("rank").reset_index(drop=True)
+    out["rank"] = out["score"].rank(ascending=False, method="min").fillna(len(out)).astype(int)
+    out = out.sort_values(["rank", "segment"]).reset_index(drop=True)
+    out.attrs.update(table.attrs)
+    out.attrs["weights"], out.attrs["left_out"], out.attrs["asked"] = used, left, w
+    return out
 
 
 def segment_map(X: np.ndarray, labels: np.ndarray, seed: int, n: int = 4000) -> tuple[pd.DataFrame, list]:

@@ -180,18 +180,92 @@ def drift_table(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
                          t("seg.share_before", lang): moves["share_before"], t("seg.stayed", lang): moves["stayed"]})
 
 
-def attract_note(weights: dict, lang: str) -> str:
-    names = {"size": "share_of_customers", "value": "seg.value", "growth": "seg.growth", "reach": "seg.reach"}
-    return t("sec.attract_note", lang).format(w=", ".join(f"{t(names.get(k, k), lang)} {v:g}" for k, v in weights.items()))
+def growth_gap(quality: dict) -> dict | None:
+    """When the two 6-month windows of growth do not both lie inside the orders' span: the first
+    order date (``first``) and the day the earlier window would need data from (``needed``);
+    None when they do (growth is measured)."""
+    from .features import GROWTH_WINDOW_DAYS, window_complete
+    first = ((quality.get("span") or {}).get("orders") or {}).get("first")
+    as_of = pd.Timestamp(quality["as_of"])
+    if first is not None and window_complete(first, as_of, 2):
+        return None
+    needed = as_of.normalize() - pd.Timedelta(days=2 * GROWTH_WINDOW_DAYS - 1)
+    return {"first": first or "—", "needed": str(needed.date())}
+
+
+def component_label(key: str, lang: str, reach_basis: str | None = None) -> str:
+    """Name of an attractiveness component in ``lang`` (reach names what it is measured from)."""
+    if key == "reach" and reach_basis:
+        return t(f"attr.c.reach.{reach_basis}", lang)
+    return t(f"attr.c.{key}", lang)
+
+
+def attract_run(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, c: dict, quality: dict) -> pd.DataFrame:
+    """``segment_profile.attractiveness`` with the run's weights (``clustering.attractiveness``);
+    ``attrs['growth_gap']`` says why growth is not measured (``growth_gap``)."""
+    from .segment_profile import attractiveness
+    a = attractiveness(features, labels, names, c.get("attractiveness"), feature_labels=features.attrs.get("labels"))
+    a.attrs["growth_gap"] = growth_gap(quality) if "growth" in a.attrs.get("left_out", []) else None
+    return a
+
+
+def attract_note(a: pd.DataFrame, lang: str, clv_later: bool = False) -> str:
+    """The formula and weights of the ranking ``a`` (``segment_profile.attractiveness``), and
+    each component left out with the reason and the input that would enable it (``clv_later``:
+    stage 02, before stage 03 estimated lifetime value)."""
+    basis, gap = a.attrs.get("reach_basis"), a.attrs.get("growth_gap")
+    sep = "、" if lang == "zh" else ", "
+    used = sep.join(f"{component_label(k, lang, basis)} {v:g}" for k, v in a.attrs.get("weights", {}).items())
+    parts = [t("attr.formula", lang).format(used=used or "—")]
+    for k in a.attrs.get("left_out", []):
+        if k == "growth":
+            g = gap or {"first": "—", "needed": "—"}
+            parts.append(t("attr.left.growth", lang).format(**g))
+        elif k == "clv":
+            parts.append(t("attr.left.clv_later" if clv_later else "attr.left.clv", lang))
+        else:
+            parts.append(t(f"attr.left.{k}", lang))
+    return " ".join(parts)
 
 
 def attract_table(a: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({t("seg.rank", lang): a["rank"], t("seg.segment", lang): [cl.segment_label(s, n) for s, n in zip(a["segment"], a["segment_name"])],
-                         t("customers", lang): a["customers"], t("share_of_customers", lang): a["share"],
-                         t("seg.value", lang): a["value"], t("seg.growth", lang): a["growth"].map(
-                             lambda v: "—" if pd.isna(v) else f"{v:+.1%}"),
-                         t("seg.reach", lang): a["reach"].map(lambda v: fmt_pct(v, lang, 0)),
-                         t("seg.score", lang): a["score"].round(2)})
+    """The ranking with its components; a component not measured for any segment is left out
+    (the note names it), growth shows "—" where it is not measured."""
+    basis = a.attrs.get("reach_basis")
+    out = pd.DataFrame({t("seg.rank", lang): a["rank"], t("seg.segment", lang): [cl.segment_label(s, n) for s, n in zip(a["segment"], a["segment_name"])],
+                        t("customers", lang): a["customers"], t("share_of_customers", lang): a["share"]})
+    if "revenue_share" in a and a["revenue_share"].notna().any():
+        out[t("revenue_share", lang)] = a["revenue_share"].map(lambda v: fmt_pct(v, lang))
+    if "clv" in a and a["clv"].notna().any():
+        out[t("attr.c.clv", lang)] = a["clv"].round(1)
+    out[t("seg.value", lang)] = a["value"]
+    out[t("seg.growth", lang)] = a["growth"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1%}")
+    if a["reach"].notna().any():
+        out[component_label("reach", lang, basis)] = a["reach"].map(lambda v: fmt_pct(v, lang, 0))
+    out[t("seg.score", lang)] = a["score"].round(2)
+    return out
+
+
+def attract_figures(a: pd.DataFrame) -> dict:
+    """What the summary stage needs to rank again with lifetime value (clustering.json):
+    the components per segment, the weights asked for, the reach basis and the growth gap."""
+    cols = ["segment", "segment_name", "customers", "share", "revenue_share", "value", "growth", "reach"]
+    rows = a[[c for c in cols if c in a]].astype(object).where(a[[c for c in cols if c in a]].notna(), None)
+    return {"rows": rows.to_dict("records"), "weights": a.attrs.get("asked", {}), "reach_basis": a.attrs.get("reach_basis"),
+            "growth_gap": a.attrs.get("growth_gap")}
+
+
+HISTORY_COLUMNS = ("tenure_days", "recency_days", "active_days", "first_order", "last_order")
+
+
+def rules_history(rules: dict, quality: dict, lang: str) -> str:
+    """When a rule segment's expression uses tenure or time since purchase and history starts
+    with the export (``profiling.history_note``): a sentence saying so, else ""."""
+    import re
+    from .profiling import history_note
+    note = history_note(quality, lang)
+    uses = any(re.search(rf"\b{c}\b", str(expr)) for expr in (rules or {}).values() for c in HISTORY_COLUMNS)
+    return t("rules.history", lang).format(note=note) if note and uses else ""
 
 
 def summary(run: str, lang: str, seg: cl.Segmentation, k, reason: str, sep: dict, stab: pd.DataFrame,
@@ -205,6 +279,7 @@ def summary(run: str, lang: str, seg: cl.Segmentation, k, reason: str, sep: dict
             "separation": sep, "stability": stab.set_index("segment")["jaccard"].round(3).to_dict(),
             "stable_segments": int((stab["verdict"] == "stable").sum()),
             "attractiveness_rank": attract[["segment", "rank"]].set_index("segment")["rank"].to_dict() if len(attract) else {},
+            "attractiveness": attract_figures(attract) if len(attract) else {},
             "drift": moved, "sample_agreement": agree}
 
 

@@ -18,6 +18,10 @@ from .problems import InputError, Problem
 from .value import TIERS
 
 NEUTRAL_BAND = 0.15  # |P(positive) − threshold| below this is "neutral"
+# Texts a language needs before its keywords or topics are shown: one English text would give
+# every word it holds "100%" (a share of 1 from n = 1 says nothing).
+KEYWORD_MIN_TEXTS = 30
+TOPIC_MIN_TEXTS = 200
 
 
 def settings_check(f: dict) -> None:
@@ -109,12 +113,22 @@ def keyword_table(fb: pd.DataFrame, lang: str, top: int = 15, sample: int = 20_0
     rows = []
     for lg in ("zh", "en"):
         texts = fb.loc[fb["language"] == lg, "clean_text"]
-        if texts.empty:
+        if len(texts) < KEYWORD_MIN_TEXTS:  # too few: said by too_few_notes
             continue
         kw = topics.keywords(texts.sample(min(len(texts), sample), random_state=seed), top=top)
         rows.append(pd.DataFrame({t("f.language", lang): t(f"lang.{lg}", lang), t("f.keyword", lang): kw["word"],
                                   t("share_of_texts", lang): kw["share"]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def too_few_notes(fb: pd.DataFrame, what: str, lang: str) -> list[str]:
+    """Sentences naming each language (zh, en) with some texts but fewer than the minimum for
+    ``what`` ("keywords": KEYWORD_MIN_TEXTS, "topics": TOPIC_MIN_TEXTS): nothing is shown for it."""
+    least = {"keywords": KEYWORD_MIN_TEXTS, "topics": TOPIC_MIN_TEXTS}[what]
+    counts = fb["language"].value_counts()
+    return [t(f"f.too_few_{what}", lang).format(language=t(f"lang.{lg}", lang), n=fmt_int(int(counts[lg]), lang),
+                                                min=fmt_int(least, lang))
+            for lg in ("zh", "en") if 0 < counts.get(lg, 0) < least]
 
 
 def language_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -146,7 +160,8 @@ def sentiment_run(fb: pd.DataFrame, seed: int, min_labelled: int = 200, max_trai
     texts = fb.loc[has_text, "clean_text"].astype(str)
     r = fb["rating"] if "rating" in fb else pd.Series(np.nan, index=fb.index)
     lab = np.where(r >= 4, 1, np.where(r <= 2, 0, -1))
-    use = has_text & (lab >= 0) & r.notna().to_numpy()
+    reads = fb["language"].isin(sentiment.READS).to_numpy() if "language" in fb else np.ones(len(fb), dtype=bool)
+    use = has_text & reads & (lab >= 0) & r.notna().to_numpy()  # a language the model does not read teaches it nothing
     both = len(np.unique(lab[use])) == 2
     default = sentiment.default_model()
     score = np.full(len(fb), np.nan)
@@ -163,9 +178,29 @@ def sentiment_run(fb: pd.DataFrame, seed: int, min_labelled: int = 200, max_trai
         model = default
         out = {"source": "default", "figures": (sentiment.transfer(default, fb.loc[use, "clean_text"].astype(str), lab[use])
                                                 if use.sum() >= 20 and both else None)}
-    score[has_text] = model.score(texts)
+    a = model.assess(texts, fb.loc[has_text, "language"] if "language" in fb else None)
+    score[has_text] = a["score"].to_numpy()
+    basis = np.full(len(fb), None, dtype=object)
+    reason = np.full(len(fb), None, dtype=object)
+    basis[has_text], reason[has_text] = a["basis"].to_numpy(), a["reason"].to_numpy()
+    label = _labels(score, model.threshold)
+    emoji = basis == "emoji"  # the share of positive emoji: more positive than negative, or the reverse, or a tie
+    label[emoji] = np.where(score[emoji] > 0.5, "positive", np.where(score[emoji] < 0.5, "negative", "neutral"))
     return {"none": None, **out, "labelled": int(use.sum()), "threshold": model.threshold, "score": score,
-            "label": _labels(score, model.threshold)}
+            "label": label, "basis": basis, "reason": reason, "scored": int((basis != None).sum()),  # noqa: E711
+            "by_emoji": int(emoji.sum()), "not_scored": {k: int((reason == k).sum()) for k in sentiment.REASONS}}
+
+
+def not_scored_note(sent: dict, lang: str) -> str:
+    """How many texts got a sentiment label and how many did not, and why: the denominator of
+    every sentiment share on the page."""
+    ns = sent.get("not_scored") or {}
+    note = t("f.sent_scored", lang).format(n=fmt_int(sent.get("scored", 0), lang), emoji=fmt_int(sent.get("by_emoji", 0), lang))
+    if sum(ns.values()):
+        note += " " + t("f.sent_not_scored", lang).format(n=fmt_int(sum(ns.values()), lang),
+                                                       language=fmt_int(ns.get("language", 0), lang),
+                                                       signal=fmt_int(ns.get("signal", 0), lang))
+    return note
 
 
 def sentiment_note(sent: dict, lang: str) -> str:
@@ -186,7 +221,7 @@ def sentiment_note(sent: dict, lang: str) -> str:
     return note
 
 
-def topics_run(fb: pd.DataFrame, k: int, seed: int, min_texts: int = 200) -> dict:
+def topics_run(fb: pd.DataFrame, k: int, seed: int, min_texts: int = TOPIC_MIN_TEXTS) -> dict:
     """Topics per language with enough texts (zh, en); topic labels "zh:3" style per text."""
     topic = pd.Series(None, index=fb.index, dtype="object")
     tables = {}
@@ -208,7 +243,8 @@ def topic_table(fb: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = pd.DataFrame({t("f.topic", lang): g.size().index, t("f.texts", lang): g.size().to_numpy(),
                         t("share_of_texts", lang): g.size().to_numpy() / max(len(fb), 1)})
     if "sentiment" in d:
-        out[t("f.negative_share", lang)] = g["sentiment"].apply(lambda s: (s == "negative").mean()).to_numpy()
+        out[t("f.negative_share", lang)] = g["sentiment"].apply(  # over the texts with a label ("not scored" left out)
+            lambda s: (s == "negative").sum() / s.notna().sum() if s.notna().any() else np.nan).to_numpy()
     if "kind" in d:  # without it complaints cannot be told apart
         out[t("f.complaint_count", lang)] = g["kind"].apply(lambda s: (s.astype("string") == "complaint").sum()).to_numpy()
     return out.sort_values(t("f.texts", lang), ascending=False).reset_index(drop=True)
@@ -417,7 +453,8 @@ def alerts(fb: pd.DataFrame, as_of, days: int, lang: str) -> pd.DataFrame:
 
 def write_outputs(processed_dir, fb: pd.DataFrame, alert_table: pd.DataFrame):
     folder = resolve(processed_dir)
-    cols = [c for c in ("feedback_id", "customer_id", "language", "boilerplate", "sentiment_score", "sentiment", "topic") if c in fb]
+    cols = [c for c in ("feedback_id", "customer_id", "language", "boilerplate", "sentiment_score", "sentiment", "sentiment_basis",
+                              "topic") if c in fb]
     write_table_atomic(fb[cols], folder / "feedback_scored.parquet")
     if len(alert_table):
         from .actions import write_action_list  # formula cells neutralised
@@ -459,7 +496,9 @@ def summary(fb: pd.DataFrame, sent: dict, timeliness: dict, effectiveness: dict,
             "nps": None if n["nps"] is None or pd.isna(n["nps"]) else round(float(n["nps"]), 1),
             "csat": None if c["csat"] is None or pd.isna(c["csat"]) else round(float(c["csat"]), 4),
             "sentiment": None if sent.get("none") else {"source": sent["source"], **{k: round(v, 4) for k, v in
-                                                                                  (sent["figures"] or {}).items()}},
+                                                                                  (sent["figures"] or {}).items()},
+                                                        "scored": sent.get("scored"), "by_emoji": sent.get("by_emoji"),
+                                                        "not_scored": sent.get("not_scored")},
             "complaints": {k: (None if isinstance(v, float) and np.isnan(v) else round(v, 4) if isinstance(v, float) else v)
                            for k, v in {**(timeliness or {}), **(effectiveness or {})}.items()},
             "alerts": int(len(alert_table))}

@@ -16,6 +16,12 @@ from .intake import input_fingerprint, run_intake
 from .io import write_table_atomic, write_text_atomic
 
 
+def reid_file_of(processed_dir, privacy: dict | None) -> Path:
+    """The run's re-identification table (``privacy.reid_dir``, default ``data/.reid``)."""
+    from .crm import reid_path
+    return reid_path(resolve((privacy or {}).get("reid_dir") or "data/.reid"), resolve(processed_dir))
+
+
 def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None,
                        currency=None, **_) -> dict:
     """Run intake for a stage's parameters; returns quality.json's content."""
@@ -24,6 +30,7 @@ def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, int
     res = run_intake(resolve(data_dir), resolve(processed_dir), column_map=resolve(column_map), as_of=as_of,
                      invalid_rows=intake.get("invalid_rows", "error"), salt=privacy.get("salt"),
                      date_format=intake.get("date_format"), currency=currency,
+                     reid_file=reid_file_of(processed_dir, privacy),
                      salt_file=resolve(privacy.get("salt_file") or "data/.salt"))
     return res.quality
 

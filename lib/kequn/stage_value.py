@@ -50,24 +50,65 @@ def settings_check(v: dict) -> None:
 
 @dataclass
 class Models:
-    """BG/NBD and Gamma-Gamma fitted on the whole history, or why not (``errors``: model → code)."""
-    bg: clv.Fit | None = None
+    """The lifetime models fitted on the whole history and the one chosen.
+
+    ``fits``: model key → Fit for the models accepted; ``errors``: model key → FitError code
+    for those refused (``details``: the values their message names); ``chosen``: the key used
+    for P(alive), churn risk and CLV, by ``rule`` ("holdout" or "likelihood"); ``scores``: per
+    candidate, log_likelihood and aic, and mae, total_error, one_time_error on the holdout;
+    ``bg`` is the chosen fit (None when nothing fits)."""
+    fits: dict = field(default_factory=dict)
     gg: clv.Fit | None = None
     errors: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
+    chosen: str | None = None
+    rule: str | None = None
+    scores: dict = field(default_factory=dict)
+    weeks: float = 0.0
+
+    @property
+    def bg(self) -> clv.Fit | None:
+        return self.fits.get(self.chosen) if self.chosen else None
 
 
 def fit_models(btyd: pd.DataFrame) -> Models:
-    """Both fits; a model the data cannot identify is left out with its reason, never NaN."""
-    m = Models()
-    try:
-        m.bg = clv.fit_bgnbd(btyd["x"], btyd["t_x"], btyd["T"])
-    except clv.FitError as e:
-        m.errors["bgnbd"] = e.code
+    """BG/NBD, MBG/NBD, Pareto/NBD, the NBD and Gamma-Gamma; a model the data cannot identify is
+    refused with its reason (``clv.FitError``), never NaN. The choice is by likelihood until
+    ``choose`` sees a holdout."""
+    from .clv_holdout import FITTERS
+    m = Models(weeks=float(btyd["T"].max()) if len(btyd) else 0.0)
+    for key in clv.MODELS:
+        try:
+            m.fits[key] = FITTERS[key](btyd["x"], btyd["t_x"], btyd["T"])
+        except clv.FitError as e:
+            m.errors[key], m.details[key] = e.code, e.detail
     try:
         m.gg = clv.fit_gamma_gamma(btyd["x"], btyd["m"])
     except clv.FitError as e:
         m.errors["gamma_gamma"] = e.code
+    choose(m, None)
     return m
+
+
+def choose(models: Models, holds: dict | None) -> Models:
+    """Set ``models.chosen`` and ``rule``. With holdout fits (``holdout_check``) of accepted
+    models: the best holdout prediction (``clv_holdout.choose``: lowest MAE per customer, ties
+    within 1% to the smallest error of the total). Otherwise the lowest AIC (2k − 2 log L; the
+    three models with dropout have four parameters, the NBD two)."""
+    models.scores = {k: {"log_likelihood": f.log_likelihood, "aic": f.aic} for k, f in models.fits.items()}
+    models.chosen, models.rule = None, None
+    if not models.fits:
+        return models
+    ranked = {k: h for k, h in (holds or {}).items() if k in models.fits}
+    if ranked:
+        from .clv_holdout import choose as by_holdout
+        best, figs = by_holdout(ranked)
+        for k, f in figs.items():
+            models.scores[k].update(f)
+        models.chosen, models.rule = best, "holdout"
+    else:
+        models.chosen, models.rule = min(models.fits, key=lambda k: models.fits[k].aic), "likelihood"
+    return models
 
 
 def margin_rate(features: pd.DataFrame, v: dict) -> tuple[float, str]:
@@ -89,20 +130,55 @@ def lifetime(btyd: pd.DataFrame, models: Models, v: dict, rate: float) -> pd.Dat
         out[c] = np.nan
     if models.bg is None or out.empty:
         return out
-    bg = list(models.bg.params.values())
+    bg, key = list(models.bg.params.values()), models.chosen
     lc = {**lifecycle.DEFAULTS, **v["lifecycle"]}
     horizon = v["horizon_months"] * WEEKS_PER_MONTH
     x, tx, T = out["x"], out["t_x"], out["T"]
-    out["p_alive"] = clv.bgnbd_p_alive(bg, x, tx, T)
-    out["churn_risk"] = clv.p_no_purchase(bg, lc["risk_days"] / 7, x, tx, T)
-    out["expected_purchases"] = clv.bgnbd_expected_purchases(bg, horizon, x, tx, T)
+    out["p_alive"] = clv.p_alive(bg, x, tx, T, key)
+    out["churn_risk"] = clv.p_no_purchase(bg, lc["risk_days"] / 7, x, tx, T, key)
+    out["expected_purchases"] = clv.expected_purchases(bg, horizon, x, tx, T, key)
     if models.gg is not None:
         gg = list(models.gg.params.values())
-        monthly = (1 + v["annual_discount_rate"]) ** (1 / 12) - 1
         out["expected_spend"] = clv.expected_spend(gg, x, out["m"])
         out["clv"] = clv.discounted_value(bg, gg, x, tx, T, out["m"], horizon=horizon, step=WEEKS_PER_MONTH,
-                                          discount_rate=monthly, margin=rate)
+                                          discount_rate=_monthly(v), margin=rate, model=key)
     return out
+
+
+def with_first_day_buyers(btyd: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """The BTYD summary plus the buyers whose first purchase is on the as-of day (T = 0: no
+    history to fit on, but the fitted models give them P(alive), churn risk and CLV) as x = 0,
+    t_x = 0, T = 0. Fits use ``btyd`` alone."""
+    f = features[(features["orders"] > 0) & ~features["customer_id"].isin(btyd["customer_id"])]
+    rec = pd.to_numeric(f["recency_days"], errors="coerce")
+    span = pd.to_numeric(f["active_days"], errors="coerce") if "active_days" in f else rec * 0
+    new = f.loc[(rec == 0) & (span.fillna(0) == 0), ["customer_id"]]
+    if new.empty:
+        return btyd
+    add = pd.DataFrame({"customer_id": new["customer_id"].to_numpy(), "x": 0, "t_x": 0.0, "T": 0.0, "m": np.nan})
+    return pd.concat([btyd, add.astype({c: btyd[c].dtype for c in ("x", "t_x", "T", "m") if c in btyd})],
+                     ignore_index=True)
+
+
+def _monthly(v: dict) -> float:
+    return (1 + v["annual_discount_rate"]) ** (1 / 12) - 1
+
+
+def clv_interval(btyd: pd.DataFrame, models: Models, v: dict, rate: float, vt: pd.DataFrame,
+                 draws: int = 200) -> pd.DataFrame | None:
+    """Mean CLV per segment (or value tier without segments) and over all buyers, each with its
+    95% interval from the parameters' sampling distribution (``clv.clv_interval``, ``draws``
+    parameter sets); None without a chosen model, Gamma-Gamma or a covariance."""
+    if models.bg is None or models.gg is None or btyd.empty:
+        return None
+    key = "segment" if "segment" in vt else "tier"
+    g = take(btyd["customer_id"], vt, [key])[key]
+    if pd.api.types.is_numeric_dtype(g):  # segment numbers as written on the cards: "3", not "3.0"
+        g = g.astype("Int64")
+    groups = g.astype(str).to_numpy()
+    return clv.clv_interval(models.bg, models.gg, btyd["x"], btyd["t_x"], btyd["T"], btyd["m"], groups,
+                            horizon=v["horizon_months"] * WEEKS_PER_MONTH, step=WEEKS_PER_MONTH,
+                            discount_rate=_monthly(v), margin=rate, draws=draws)
 
 
 # --- the value table ---------------------------------------------------------------------------
@@ -222,13 +298,66 @@ def pyramid_frame(tiers: pd.DataFrame, lang: str) -> pd.DataFrame:
     return tiers[[label, cust, val]].melt(id_vars=label, var_name=t("v.measure", lang), value_name=t("v.share", lang))
 
 
+def refusal(models: Models, key: str, lang: str) -> str:
+    """Why ``key`` was refused, in the report's language: the true reason (e.g. "dropout ran to
+    0, not identifiable on 17 weeks of history")."""
+    code, d = models.errors[key], models.details.get(key, {})
+    if code == "at_bound" and d.get("what"):
+        return t(f"fiterr.at_bound.{d['what']}", lang).format(params=d.get("params", ""),
+                                                               weeks=f"{d.get('weeks') or models.weeks:.0f}")
+    if code == "too_few":
+        return t("fiterr.too_few", lang).format(n=f"{d.get('customers', 0):,}", k=f"{d.get('repeat', 0):,}",
+                                                 min_n=clv.MIN_CUSTOMERS, min_k=clv.MIN_REPEAT)
+    return t(f"fiterr.{code}", lang)
+
+
+def _refused_cell(models: Models, key: str, lang: str) -> str:
+    """"not fitted: <reason>" (the older reasons already say "not fitted")."""
+    code, d = models.errors[key], models.details.get(key, {})
+    detailed = code == "too_few" or (code == "at_bound" and d.get("what"))
+    return t("fiterr.refused", lang).format(reason=refusal(models, key, lang)) if detailed else t(f"fiterr.{code}", lang)
+
+
+def choice_sentence(models: Models, lang: str) -> str:
+    """Which lifetime model is used, by which rule, and which were refused and why."""
+    sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
+    refused = sep.join(f"{clv.NAMES[k]}{colon}{refusal(models, k, lang)}" for k in clv.MODELS if k in models.errors)
+    if models.chosen is None:
+        return t("v.choice_none", lang).format(refused=refused)
+    s = models.scores
+    if models.rule == "holdout":
+        why = t("v.choice_holdout", lang).format(
+            figs=sep.join(f"{clv.NAMES[k]} {s[k]['mae']:.3f} ({s[k]['total_error']:+.1%})" for k in s if "mae" in s[k]))
+    else:
+        why = t("v.choice_aic", lang).format(figs=sep.join(f"{clv.NAMES[k]} {s[k]['aic']:,.1f}" for k in s))
+    space = "" if lang == "zh" else " "
+    out = t("v.choice", lang).format(model=t(f"model.{models.chosen}", lang), why=why)
+    if refused:
+        out += space + t("v.choice_refused", lang).format(refused=refused)
+    if models.chosen == "nbd" and any(models.details.get(k, {}).get("what") == "dropout_zero" for k in clv.MODELS):
+        out += space + t("v.choice_nbd", lang).format(weeks=f"{models.weeks:.0f}")
+    return out
+
+
+def interval_text(row, lang: str) -> str:
+    """"171 (95% CI 150–190)" in the report's money format."""
+    if row is None or not np.isfinite(row["low"]):
+        return fmt_money(row["mean"], lang) if row is not None else "—"
+    return t("v.ci", lang).format(mean=fmt_money(row["mean"], lang), low=fmt_money(row["low"], lang),
+                                  high=fmt_money(row["high"], lang))
+
+
 def fits_table(models: Models, lang: str) -> pd.DataFrame:
     rows = []
-    for key, fit in (("bgnbd", models.bg), ("gamma_gamma", models.gg)):
+    for key in (*clv.MODELS, "gamma_gamma"):
+        fit = models.gg if key == "gamma_gamma" else models.fits.get(key)
         if fit is None:
             rows.append({t("v.model", lang): t(f"model.{key}", lang), t("v.parameter", lang): "—",
-                         t("v.estimate", lang): t(f"fiterr.{models.errors[key]}", lang)})
+                         t("v.estimate", lang): _refused_cell(models, key, lang)})
             continue
+        if key == models.chosen:
+            rows.append({t("v.model", lang): t(f"model.{key}", lang), t("v.parameter", lang): "",
+                         t("v.estimate", lang): t("v.chosen", lang)})
         for name, val in fit.params.items():
             rows.append({t("v.model", lang): t(f"model.{key}", lang), t("v.parameter", lang): name,
                          t("v.estimate", lang): f"{val:.4g}"})
@@ -290,17 +419,52 @@ def slipped(prev: pd.DataFrame, now: pd.DataFrame) -> dict:
     return {"customers_both": int(len(both)), "tier_down": int(top.sum()), "lapsed": int(lapsed.sum())}
 
 
+def _params(fit: clv.Fit | None) -> dict | None:
+    return {k: float(v) for k, v in fit.params.items()} if fit else None
+
+
+def model_facts(models: Models, interval: pd.DataFrame | None = None) -> dict:
+    """value.json's account of the lifetime model: chosen, rule (stated), candidates' figures,
+    the models refused with their reasons (English) and the basis of the CLV interval."""
+    rule = {"holdout": "lowest mean absolute error of holdout purchases per customer (ties within 1%: "
+                       "smallest error of the total)",
+            "likelihood": "lowest AIC = 2k - 2 log L on the whole history (no holdout: history too short)"}
+    return {"chosen": models.chosen, "rule": models.rule, "rule_text": rule.get(models.rule),
+            "candidates": {k: {n: (float(x) if x is not None else None) for n, x in s.items()}
+                           for k, s in models.scores.items()},
+            "refused": {k: {"code": models.errors[k], "reason": refusal(models, k, "en")}
+                        for k in (*clv.MODELS, "gamma_gamma") if k in models.errors},
+            "history_weeks": models.weeks,
+            "interval": None if interval is None else
+            {"level": 0.95, "draws": int(interval["draws"].iloc[0]),
+             "method": "parameter sets drawn from a multivariate normal in log-parameter space with the "
+                       "inverse Hessian of the log-likelihood at the optimum (purchase model and "
+                       "Gamma-Gamma); 2.5/97.5 percentiles of the mean CLV"}}
+
+
+def _interval_json(interval: pd.DataFrame | None) -> dict | None:
+    if interval is None:
+        return None
+    return {str(g): {"customers": int(r["customers"]), "mean": float(r["mean"]),
+                     "low": float(r["low"]) if np.isfinite(r["low"]) else None,
+                     "high": float(r["high"]) if np.isfinite(r["high"]) else None} for g, r in interval.iterrows()}
+
+
 def summary(run: str, lang: str, vt: pd.DataFrame, conc: dict, models: Models, rate: tuple, check: dict | None,
-            truth: dict | None, moved: dict | None) -> dict:
+            truth: dict | None, moved: dict | None, interval: pd.DataFrame | None = None) -> dict:
     """Figures of this stage for the summary stage and the nbval check (value.json)."""
     buyers = vt[vt["orders"] > 0]
     return {"run": run, "lang": lang, "customers": int(len(vt)), "buyers": int(len(buyers)),
             "revenue": float(vt["monetary"].clip(lower=0).sum()), **{k: round(v, 4) for k, v in conc.items()},
             "tiers": vt["tier"].value_counts().to_dict(), "stages": vt["stage"].value_counts().sort_index().to_dict(),
             "rfm_classes": vt["rfm_class"].value_counts().to_dict(),
-            "bgnbd": models.bg.params if models.bg else None, "gamma_gamma": models.gg.params if models.gg else None,
+            "bgnbd": _params(models.fits.get("bgnbd")), "mbgnbd": _params(models.fits.get("mbgnbd")),
+            "pareto_nbd": _params(models.fits.get("pareto_nbd")), "nbd": _params(models.fits.get("nbd")),
+            "gamma_gamma": models.gg.params if models.gg else None,
             "fit_errors": models.errors, "margin_rate": rate[0], "margin_source": rate[1],
+            "model": model_facts(models, interval),
             "clv_mean": float(buyers["clv"].mean()) if buyers["clv"].notna().any() else None,
+            "clv_interval": _interval_json(interval),
             "clv_total": float(buyers["clv"].sum()) if buyers["clv"].notna().any() else None,
             "active_customers": int(vt["stage"].isin(["new", "active"]).sum()),
             "holdout": check, "truth": truth, "migration": moved}
@@ -314,24 +478,39 @@ def btyd_for_run(processed_dir, quality: dict, calibration_end=None) -> pd.DataF
     return btyd_summary(resolve(processed_dir) / "clean", quality["as_of"], calibration_end)
 
 
-def holdout_check(processed_dir, quality: dict, weeks: int):
-    """(Holdout, weekly tracking table, None) or (None, None, reason sentence key and values)
-    for the calibration/holdout split ``weeks`` before as_of."""
-    from .clv_holdout import fit_calibration
+def holdout_check(processed_dir, quality: dict, weeks: int, models: Models | None = None):
+    """({model key: Holdout}, weekly tracking table, None) or ({}, None, reason sentence key and
+    values) for the calibration/holdout split ``weeks`` before as_of: every model accepted on
+    the whole history (``models``; all when None) fitted on the calibration period."""
+    from .clv_holdout import compare
     from .features import holdout_weekly
     if weeks <= 0:
-        return None, None, ("v.holdout_off", {})
+        return {}, None, ("v.holdout_off", {})
     as_of = pd.Timestamp(quality["as_of"])
     cal_end = as_of - pd.Timedelta(weeks=weeks)
     cal = btyd_for_run(processed_dir, quality, cal_end)
     if cal.empty or cal["T"].max() < weeks:
-        return None, None, ("v.holdout_short", {"weeks": weeks})
-    try:
-        h = fit_calibration(cal, (as_of.normalize() - cal_end.normalize()).days / 7)
-    except clv.FitError as e:
-        return None, None, (f"fiterr.{e.code}", {})
+        return {}, None, ("v.holdout_short", {"weeks": weeks})
+    keys = list(models.fits) if models is not None else list(clv.MODELS)
+    holds, failed = compare(cal, (as_of.normalize() - cal_end.normalize()).days / 7, keys)
+    if not holds:
+        e = next(iter(failed.values()), None)
+        return {}, None, (f"fiterr.{e.code}" if e else "v.holdout_none_fit", {})
     weekly = holdout_weekly(resolve(processed_dir) / "clean", as_of, cal_end)
-    return h, weekly, None
+    return holds, weekly, None
+
+
+def holdout_table(models: Models, lang: str) -> pd.DataFrame:
+    """Per model ranked on the holdout: MAE per customer, error of the total, one-time buyers'
+    mean predicted − actual holdout purchases; the chosen one marked."""
+    rows = []
+    for k, s in models.scores.items():
+        if "mae" not in s:
+            continue
+        rows.append({t("v.model", lang): t(f"model.{k}", lang) + (" ✓" if k == models.chosen else ""),
+                     t("v.err.mae_short", lang): f"{s['mae']:.3f}", t("v.err.total_short", lang): f"{s['total_error']:+.1%}",
+                     t("v.err.one_time", lang): "—" if s["one_time_error"] is None else f"{s['one_time_error']:+.3f}"})
+    return pd.DataFrame(rows)
 
 
 def error_facts(e: dict, lang: str) -> dict:

@@ -4,8 +4,9 @@
 Hangul, so it can never be called Korean (the usual fault of n-gram detectors on five-character
 reviews). Han characters count as words, Latin letters as a fifth of a word (an English word is
 about five letters); a text is zh or en when one script holds at least ``share`` of the words,
-mixed when both are present, other for Korean, Japanese kana, emoji or digits only, empty
-when nothing is left.
+mixed when both are present, other for Korean, Japanese (two or more kana and at least a
+quarter as many kana as Han characters), other scripts, emoji or digits only, empty when
+nothing is left. The sentiment model reads zh, en and mixed only (``sentiment.READS``).
 
 ``clean`` removes HTML tags and entities, URLs, e-mail addresses and platform boilerplate
 ("系统默认好评", "此用户没有填写评价" …) and collapses whitespace; emoji stay, they carry sentiment.
@@ -66,7 +67,8 @@ def language(texts: pd.Series, share: float = 0.8) -> pd.Series:
         zh_share = np.where(words > 0, han / words, 0.0)
     blank = (s.str.strip().str.len() == 0).to_numpy()
     out = np.select(
-        [blank, (words + foreign) == 0, foreign > han, zh_share >= share, (1 - zh_share) >= share],
+        [blank, (words + foreign) == 0, (foreign > han) | ((foreign >= 2) & (4 * foreign >= han)), zh_share >= share,
+         (1 - zh_share) >= share],  # kana beside kanji is Japanese ("最悪です"), one stray "の" in Chinese is not
         ["empty", "other", "other", "zh", "en"], "mixed")  # emoji or digits only: other, not empty
     return pd.Series(out, index=texts.index, dtype="object")
 

@@ -8,7 +8,8 @@
 - ``value_tiers``: the customer pyramid by net spend (or margin when the data has cost):
   大客户 (top 1%), 重要客户 (next 4%), 普通客户 (next 15%), 小客户 (the rest), and the
   response strategy per tier (屈从型, 关怀型, 适应型; 冷漠型 for customers whose margin is
-  negative, who cost more than they bring).
+  negative, who cost more than they bring — only when the data has cost: a negative net spend
+  is returns of goods bought before the export as often as a loss, so without cost nobody is 冷漠型).
 - ``concentration``: Lorenz curve, Gini coefficient, share of the top 20%.
 """
 from __future__ import annotations
@@ -81,7 +82,8 @@ def value_tiers(features: pd.DataFrame, shares=(0.01, 0.05, 0.20)) -> pd.DataFra
     pos = v.rank(method="min", ascending=False)  # 1 = most valuable; ties share a tier
     cut = [np.ceil(sh * len(v)) for sh in shares]  # ceil: a small base still has its top customer
     tier = np.select([pos <= cut[0], pos <= cut[1], pos <= cut[2]], list(TIERS[:3]), TIERS[3])
-    strategy = np.where(v < 0, STRATEGY["negative"], pd.Series(tier).map(STRATEGY).to_numpy())
+    negative = (v < 0).to_numpy() if basis == "margin" else np.zeros(len(v), bool)  # a negative margin needs cost
+    strategy = np.where(negative, STRATEGY["negative"], pd.Series(tier).map(STRATEGY).to_numpy())
     out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(), "value": v.to_numpy(),
                         "tier": tier, "strategy": strategy})
     out.attrs["basis"] = basis
