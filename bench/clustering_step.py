@@ -4,10 +4,10 @@ Reads RUN_DIR/proc/features.parquet and does what stage 02 does for METHOD: prep
 features, fit on a 20,000-customer stratified sample (with the k scan for kmeans), assign
 everyone, name the segments; ``stability`` runs Hennig's bootstrap (20 refits) instead.
 """
+
 import sys
 
 import pandas as pd
-
 from kequn import clustering as cl
 from kequn.segment_prep import prepare
 from kequn.segment_profile import describe_segments
@@ -21,6 +21,10 @@ if method == "stability":
     seg = cl.fit_segments(p.X[sample], "kmeans", 7, 7)
     stability(p.X[sample], seg.labels, "kmeans", 7, 7, B=20)
 else:
-    k = cl.choose_k(cl.scan_k(p.X[sample], range(3, 11), 7), "prediction_strength")[0] if method == "kmeans" else 7
+    k = (
+        cl.choose_k(cl.scan_k(p.X[sample], range(3, 11), 7), "prediction_strength")[0]
+        if method == "kmeans"
+        else 7
+    )
     seg = cl.fit_segments(p.X, method, k, 7, sample=sample)
     describe_segments(f, p, seg.labels, "zh")

@@ -6,13 +6,14 @@ no cache or de-duplication can flatter the figure, with ratings from the corpus 
 the stage's sentiment (weak labels from the ratings: 5-fold CV + fit on a 50k sample, every
 text scored) and topics (jieba / English tokens, NMF per language). Prints texts per second
 per language and the split of the time."""
+
 import sys
 import time
 
 import numpy as np
 import pandas as pd
-
-from kequn import sentiment, stage_feedback as sf
+from kequn import sentiment
+from kequn import stage_feedback as sf
 
 run = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
@@ -20,12 +21,27 @@ rng = np.random.default_rng(7)
 corpus = pd.read_csv(sentiment.CORPUS)
 zh, en = corpus[corpus["lang"] == "zh"], corpus[corpus["lang"] == "en"]
 n_en = int(0.08 * n)
-pick = pd.concat([zh.sample(n - n_en, replace=True, random_state=1), en.sample(n_en, replace=True, random_state=2)])
+pick = pd.concat(
+    [
+        zh.sample(n - n_en, replace=True, random_state=1),
+        en.sample(n_en, replace=True, random_state=2),
+    ]
+)
 ids = rng.permutation(n)
-texts = pick["review"].to_numpy(dtype=object) + np.where(pick["lang"] == "zh", "（订单", " (order ") + ids.astype(str) + \
-    np.where(pick["lang"] == "zh", "）", ")")
-fb = pd.DataFrame({"text": texts, "rating": np.where(pick["label"] == 1, 5.0, 1.0),
-                   "kind": "review", "created_at": pd.Timestamp("2026-01-01")})
+texts = (
+    pick["review"].to_numpy(dtype=object)
+    + np.where(pick["lang"] == "zh", "（订单", " (order ")
+    + ids.astype(str)
+    + np.where(pick["lang"] == "zh", "）", ")")
+)
+fb = pd.DataFrame(
+    {
+        "text": texts,
+        "rating": np.where(pick["label"] == 1, 5.0, 1.0),
+        "kind": "review",
+        "created_at": pd.Timestamp("2026-01-01"),
+    }
+)
 t0 = time.perf_counter()
 fb = sf.prepare_text(fb)
 t1 = time.perf_counter()
@@ -41,7 +57,10 @@ t3 = time.perf_counter()
 top = sf.topics_run(fb, 8, 7)
 t4 = time.perf_counter()
 counts = fb["language"].value_counts()
-print(f"  {n:,} texts (zh {counts.get('zh', 0):,}, en {counts.get('en', 0):,}): cleaning + language {t1 - t0:.0f} s, "
-      f"sentiment (CV + fit on {sent['labelled']:,}, score all) {t2 - t1:.0f} s (CV accuracy "
-      f"{sent['figures']['accuracy_calibrated']:.3f}), topics {t4 - t3:.0f} s ({top['topic'].notna().mean():.0%} with a "
-      f"topic); scoring alone zh {lang_t['zh']:,.0f} / en {lang_t['en']:,.0f} texts/s per process", file=sys.stderr)
+print(
+    f"  {n:,} texts (zh {counts.get('zh', 0):,}, en {counts.get('en', 0):,}): cleaning + language {t1 - t0:.0f} s, "
+    f"sentiment (CV + fit on {sent['labelled']:,}, score all) {t2 - t1:.0f} s (CV accuracy "
+    f"{sent['figures']['accuracy_calibrated']:.3f}), topics {t4 - t3:.0f} s ({top['topic'].notna().mean():.0%} with a "
+    f"topic); scoring alone zh {lang_t['zh']:,.0f} / en {lang_t['en']:,.0f} texts/s per process",
+    file=sys.stderr,
+)

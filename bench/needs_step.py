@@ -3,13 +3,13 @@
 kano: 1,000,000 answer pairs (Chinese words, 8 features) parsed, classified, tallied and
 evaluated. propensity: the three time-split snapshots in DuckDB, one model per category
 trained and evaluated, every customer scored and the target lists built. Prints the split."""
+
 import json
 import sys
 import time
 
 import numpy as np
 import pandas as pd
-
 from kequn import kano
 from kequn.config import DEFAULTS
 
@@ -19,22 +19,34 @@ if mode == "kano":
     rng = np.random.default_rng(7)
     n = 1_000_000
     words = np.array(["喜欢", "理应如此", "无所谓", "能忍受", "不喜欢"], dtype=object)
-    answers = pd.DataFrame({"respondent_id": np.repeat(np.arange(n // 8), 8).astype(str),
-                            "feature": np.tile(np.array([f"F{i}" for i in range(8)], dtype=object), n // 8),
-                            "functional": words[rng.integers(0, 5, n)], "dysfunctional": words[rng.integers(0, 5, n)]})
+    answers = pd.DataFrame(
+        {
+            "respondent_id": np.repeat(np.arange(n // 8), 8).astype(str),
+            "feature": np.tile(np.array([f"F{i}" for i in range(8)], dtype=object), n // 8),
+            "functional": words[rng.integers(0, 5, n)],
+            "dysfunctional": words[rng.integers(0, 5, n)],
+        }
+    )
     t1 = time.perf_counter()
     a = kano.parse(answers)
     ev = kano.evaluate(kano.tally(a))
     assert ev["total"].sum() == n
-    print(f"  {n:,} answer pairs: parse + classify + tally + evaluate {time.perf_counter() - t1:.1f} s", file=sys.stderr)
+    print(
+        f"  {n:,} answer pairs: parse + classify + tally + evaluate {time.perf_counter() - t1:.1f} s",
+        file=sys.stderr,
+    )
 else:
     from kequn import stage_needs
+
     q = json.load(open(f"{run}/proc/quality.json"))
     res = stage_needs.propensity_run(f"{run}/proc", q, DEFAULTS["needs"], 7)
     t1 = time.perf_counter()
     scored = [m.scores(res["now"]) for m in res["models"]]
     t2 = time.perf_counter()
     tl = stage_needs.targets(res, DEFAULTS["needs"], None, "zh")
-    print(f"  {len(res['now']):,} customers, {len(res['models'])} categories: snapshots + fits + evaluation "
-          f"{t1 - t0:.1f} s, scoring everyone {t2 - t1:.1f} s, target lists {time.perf_counter() - t2:.1f} s "
-          f"(mean AUC {res['figures']['auc'].mean():.3f}, {len(tl):,} rows)", file=sys.stderr)
+    print(
+        f"  {len(res['now']):,} customers, {len(res['models'])} categories: snapshots + fits + evaluation "
+        f"{t1 - t0:.1f} s, scoring everyone {t2 - t1:.1f} s, target lists {time.perf_counter() - t2:.1f} s "
+        f"(mean AUC {res['figures']['auc'].mean():.3f}, {len(tl):,} rows)",
+        file=sys.stderr,
+    )

@@ -12,6 +12,7 @@ and is never a dependency of Kequn. The data (23,570 customers) ships in its whe
 Both sides fit the same weekly summary (lifetimes' own ``summary_data_from_transaction_data``),
 best of three timed runs each; the orchestrator compares parameters to 4 significant figures.
 """
+
 import json
 import sys
 import time
@@ -33,38 +34,65 @@ def lifetimes_side(summary: Path) -> dict:
     from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
     from lifetimes.datasets import load_dataset
     from lifetimes.utils import summary_data_from_transaction_data
+
     warnings.filterwarnings("ignore")
     if not summary.exists():
         tx = load_dataset("CDNOW_master.txt", sep=r"\s+", dtype={"customer_id": str})
         tx["date"] = pd.to_datetime(tx["date"].astype(str), format="%Y%m%d")
-        s = summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="dollar_value",
-                                               observation_period_end="1998-06-30", freq="W")
+        s = summary_data_from_transaction_data(
+            tx,
+            "customer_id",
+            "date",
+            monetary_value_col="dollar_value",
+            observation_period_end="1998-06-30",
+            freq="W",
+        )
         s.to_csv(summary)
     s = pd.read_csv(summary)
-    rep = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]  # a few repeat buyers spent 0; both sides drop them
+    rep = s[
+        (s["frequency"] > 0) & (s["monetary_value"] > 0)
+    ]  # a few repeat buyers spent 0; both sides drop them
 
     def fit():
         bg = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
         gg = GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
         return bg, gg
+
     sec, (bg, gg) = best_of(fit)
-    mbg_sec, mbg = best_of(lambda: ModifiedBetaGeoFitter().fit(s["frequency"], s["recency"], s["T"]))
-    return {"seconds": sec, "customers": len(s), "bgnbd": {k: float(v) for k, v in bg.params_.items()},
-            "gamma_gamma": {k: float(v) for k, v in gg.params_.items()},
-            "mbgnbd": {k: float(v) for k, v in mbg.params_.items()}, "mbgnbd_seconds": mbg_sec}
+    mbg_sec, mbg = best_of(
+        lambda: ModifiedBetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    )
+    return {
+        "seconds": sec,
+        "customers": len(s),
+        "bgnbd": {k: float(v) for k, v in bg.params_.items()},
+        "gamma_gamma": {k: float(v) for k, v in gg.params_.items()},
+        "mbgnbd": {k: float(v) for k, v in mbg.params_.items()},
+        "mbgnbd_seconds": mbg_sec,
+    }
 
 
 def kequn_side(summary: Path) -> dict:
     import pandas as pd
     from kequn import clv
+
     s = pd.read_csv(summary)
 
     def fit():
-        return clv.fit_bgnbd(s["frequency"], s["recency"], s["T"]), clv.fit_gamma_gamma(s["frequency"], s["monetary_value"])
+        return clv.fit_bgnbd(s["frequency"], s["recency"], s["T"]), clv.fit_gamma_gamma(
+            s["frequency"], s["monetary_value"]
+        )
+
     sec, (bg, gg) = best_of(fit)
     mbg_sec, mbg = best_of(lambda: clv.fit_mbgnbd(s["frequency"], s["recency"], s["T"]))
-    return {"seconds": sec, "customers": len(s), "bgnbd": bg.params, "gamma_gamma": gg.params,
-            "mbgnbd": mbg.params, "mbgnbd_seconds": mbg_sec}
+    return {
+        "seconds": sec,
+        "customers": len(s),
+        "bgnbd": bg.params,
+        "gamma_gamma": gg.params,
+        "mbgnbd": mbg.params,
+        "mbgnbd_seconds": mbg_sec,
+    }
 
 
 def compare(ours: dict, theirs: dict) -> str:
@@ -73,9 +101,11 @@ def compare(ours: dict, theirs: dict) -> str:
     a, b = ours["mbgnbd"], theirs["mbgnbd"]
     agree = all(f"{a[k]:.4g}" == f"{b[k]:.4g}" for k in a)
     worst = max(abs(a[k] / b[k] - 1) for k in a)
-    return (f"MBG/NBD: Kequn {ours['mbgnbd_seconds']:.3f} s, lifetimes {theirs['mbgnbd_seconds']:.3f} s; "
-            f"parameters agree to 4 significant figures: {agree} (largest relative difference {worst:.1e})\n  "
-            + ", ".join(f"{k} {a[k]:.5g} / {b[k]:.5g}" for k in a))
+    return (
+        f"MBG/NBD: Kequn {ours['mbgnbd_seconds']:.3f} s, lifetimes {theirs['mbgnbd_seconds']:.3f} s; "
+        f"parameters agree to 4 significant figures: {agree} (largest relative difference {worst:.1e})\n  "
+        + ", ".join(f"{k} {a[k]:.5g} / {b[k]:.5g}" for k in a)
+    )
 
 
 if __name__ == "__main__":

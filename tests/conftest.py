@@ -1,11 +1,11 @@
 """Shared fixtures: small demo exports (clean and messy) generated once per test session."""
+
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
 import pytest
-
 from kequn import synth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,15 +30,26 @@ def messy_dir(tmp_path_factory, demo):
 
 def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder`` (to prove raw files are never modified)."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # Markers (registered in pyproject.toml): `make test-fast` runs what is neither e2e nor browser.
 # e2e: a whole run through `make report` (the modules below, or a test using one of these
 # fixtures); browser: opens pages in headless Chromium; slow: either of them.
 E2E_MODULES = {"test_end_to_end", "test_real_exports", "test_optional_columns"}
-E2E_FIXTURES = {"e2e", "ta_feng", "retail", "kano_run", "hostile_run", "all_minimal", "feedback_text_only"}
+E2E_FIXTURES = {
+    "e2e",
+    "ta_feng",
+    "retail",
+    "kano_run",
+    "hostile_run",
+    "all_minimal",
+    "feedback_text_only",
+}
 
 
 def pytest_collection_modifyitems(config, items):

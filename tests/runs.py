@@ -1,6 +1,7 @@
 """Running `make report` as a user does, for the end-to-end tests (test_end_to_end.py,
 test_real_exports.py): one run of params → intake → all stage notebooks → pages, in a
 temporary folder, with the run's artifacts read back."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import ROOT
 
 CODE_MARKERS = re.compile(r'class="[^"]*jp-InputArea-editor|class="highlight hl-ipython3"')
@@ -23,10 +23,25 @@ def make(tmp: Path, data, run: str, *extra) -> subprocess.CompletedProcess:
     cfg = tmp / "config.yaml"
     if not cfg.exists():
         cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
-    args = ["make", "--no-print-directory", "report", f"DATA={data}", f"RUN={run}", f"CONFIG={cfg}",
-            f"PROCESSED={tmp}/processed", f"REPORTS={tmp}/reports", *extra]
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "MAKEFLAGS": ""})
+    args = [
+        "make",
+        "--no-print-directory",
+        "report",
+        f"DATA={data}",
+        f"RUN={run}",
+        f"CONFIG={cfg}",
+        f"PROCESSED={tmp}/processed",
+        f"REPORTS={tmp}/reports",
+        *extra,
+    ]
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
 
 
 class Run:
@@ -58,7 +73,9 @@ def run_report(tmp: Path, data, run: str, config: str) -> Run:
     (the end of its output) when the run does not finish."""
     (tmp / "config.yaml").write_text(config)
     r = make(tmp, data, run)
-    assert r.returncode == 0, f"make report failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
+    assert r.returncode == 0, (
+        f"make report failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
+    )
     return Run(tmp, run, r)
 
 

@@ -1,14 +1,15 @@
 """Stage 02: preparation, planted personas recovered, stability, drift, rules, names,
 real data (iFood, Mall Customers) and bad input."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT, TEST_DATA
 from kequn import clustering as cl
-from kequn import privacy, segment_profile as sp
+from kequn import privacy
+from kequn import segment_profile as sp
 from kequn.features import build_features
 from kequn.intake import run_intake
 from kequn.problems import InputError
@@ -35,29 +36,54 @@ def demo_base(tmp_path_factory):
 
 # --- preparation -------------------------------------------------------------------------
 
+
 def test_prepare_weights_transforms_and_dropped_columns():
     rng = np.random.default_rng(0)
     n = 500
-    f = pd.DataFrame({"customer_id": [f"K{i}" for i in range(n)], "age": rng.normal(40, 10, n),
-                      "income": np.exp(rng.normal(9, 1, n)), "family_size": 3.0, "gender": rng.choice(["F", "M"], n),
-                      "psy_a": rng.integers(1, 8, n).astype(float), "psy_b": np.nan,
-                      "orders": rng.poisson(3, n), "monetary": np.exp(rng.normal(6, 1.5, n))})
-    p = prepare(f, ["demographic", "psychographic", "behaviour"], weights={"demographic": 2, "behaviour": 1})
+    f = pd.DataFrame(
+        {
+            "customer_id": [f"K{i}" for i in range(n)],
+            "age": rng.normal(40, 10, n),
+            "income": np.exp(rng.normal(9, 1, n)),
+            "family_size": 3.0,
+            "gender": rng.choice(["F", "M"], n),
+            "psy_a": rng.integers(1, 8, n).astype(float),
+            "psy_b": np.nan,
+            "orders": rng.poisson(3, n),
+            "monetary": np.exp(rng.normal(6, 1.5, n)),
+        }
+    )
+    p = prepare(
+        f, ["demographic", "psychographic", "behaviour"], weights={"demographic": 2, "behaviour": 1}
+    )
     steps = p.steps.set_index("column")
-    assert steps.groupby("set")["weight"].sum().round(6).to_dict() == {"behaviour": 1.0, "demographic": 2.0,
-                                                                       "psychographic": 2.0}
-    assert "log1p" in steps.loc["income", "transform"] and "log1p" not in steps.loc["age", "transform"]
+    assert steps.groupby("set")["weight"].sum().round(6).to_dict() == {
+        "behaviour": 1.0,
+        "demographic": 2.0,
+        "psychographic": 2.0,
+    }
+    assert (
+        "log1p" in steps.loc["income", "transform"] and "log1p" not in steps.loc["age", "transform"]
+    )
     assert "log1p" not in steps.loc["female", "transform"]  # 0/1 columns are not log-scaled
     assert set(p.dropped["column"]) == {"family_size", "psy_b"}
-    assert dict(zip(p.dropped["column"], p.dropped["reason"])) == {"family_size": "constant", "psy_b": "all_missing"}
+    assert dict(zip(p.dropped["column"], p.dropped["reason"])) == {
+        "family_size": "constant",
+        "psy_b": "all_missing",
+    }
     z = p.standardised()
     assert np.allclose(z.mean(0), 0, atol=1e-5) and np.allclose(z.std(0), 1, atol=1e-3)
 
 
 def test_extreme_values_are_clipped_not_given_their_own_segment():
     rng = np.random.default_rng(1)
-    f = pd.DataFrame({"customer_id": [f"K{i}" for i in range(1000)], "income": rng.normal(50000, 8000, 1000),
-                      "age": rng.normal(40, 8, 1000)})
+    f = pd.DataFrame(
+        {
+            "customer_id": [f"K{i}" for i in range(1000)],
+            "income": rng.normal(50000, 8000, 1000),
+            "age": rng.normal(40, 8, 1000),
+        }
+    )
     f.loc[3, "income"] = 666_666
     p = prepare(f, ["demographic"])
     col = p.columns.index("income")
@@ -67,7 +93,9 @@ def test_extreme_values_are_clipped_not_given_their_own_segment():
 
 
 def test_bad_input_gets_a_message_not_a_crash():
-    f = pd.DataFrame({"customer_id": ["a", "b", "c"], "age": [30.0, 30.0, 30.0], "psy_x": [np.nan] * 3})
+    f = pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "age": [30.0, 30.0, 30.0], "psy_x": [np.nan] * 3}
+    )
     with pytest.raises(InputError) as e:
         prepare(f, ["demographic", "psychographic"])
     assert "no usable feature" in e.value.render("en")
@@ -94,6 +122,7 @@ def test_bad_input_gets_a_message_not_a_crash():
 
 # --- planted truth -------------------------------------------------------------------------
 
+
 def test_kmeans_and_gmm_recover_the_planted_personas(demo_base):
     f, persona, p = demo_base
     km = cl.fit_segments(p.X, "kmeans", 7, 7)
@@ -112,7 +141,9 @@ def test_k_is_chosen_near_the_planted_seven(demo_base):
     k, reason = cl.choose_k(scan, "prediction_strength")
     assert 6 <= k <= 8 and reason == "k.reason.ps"  # 7 here; 5-8 across seeds (see the note)
     assert scan.set_index("k").loc[k, "prediction_strength"] >= 0.8
-    assert cl.choose_k(scan, "silhouette", 0.0)[0] == int(scan.loc[scan["silhouette"].idxmax(), "k"])
+    assert cl.choose_k(scan, "silhouette", 0.0)[0] == int(
+        scan.loc[scan["silhouette"].idxmax(), "k"]
+    )
     assert cl.choose_k(scan, "bic")[0] == int(scan.loc[scan["bic"].idxmin(), "k"])
 
 
@@ -133,9 +164,13 @@ def test_sample_fit_agrees_with_a_full_fit_and_is_deterministic(demo_base):
     full = cl.fit_segments(p.X, "kmeans", 7, 7)
     sample = cl.stratified_sample(f, 5000, 7, p.X)
     part = cl.fit_segments(p.X, "kmeans", 7, 7, sample=sample)
-    assert len(sample) == pytest.approx(5000, abs=5) and cl.agreement(full.labels, part.labels) >= 0.9
+    assert (
+        len(sample) == pytest.approx(5000, abs=5) and cl.agreement(full.labels, part.labels) >= 0.9
+    )
     again = cl.fit_segments(p.X, "kmeans", 7, 7, sample=cl.stratified_sample(f, 5000, 7, p.X))
-    assert np.array_equal(part.labels, again.labels) and np.array_equal(part.strength, again.strength)
+    assert np.array_equal(part.labels, again.labels) and np.array_equal(
+        part.strength, again.strength
+    )
     sizes = np.bincount(part.labels)[1:]
     assert (np.diff(sizes) <= 0).all()  # numbered by size
 
@@ -172,14 +207,19 @@ def test_stability_separates_real_structure_from_noise(demo_base):
 
 def test_tiny_segments_are_merged_into_the_nearest():
     rng = np.random.default_rng(2)
-    X = np.vstack([rng.normal(0, 1, (600, 2)), rng.normal(10, 1, (390, 2)), rng.normal([0, 4], 0.2, (10, 2))])
+    X = np.vstack(
+        [rng.normal(0, 1, (600, 2)), rng.normal(10, 1, (390, 2)), rng.normal([0, 4], 0.2, (10, 2))]
+    )
     labels = np.r_[np.ones(600, int), np.full(390, 2), np.full(10, 3)]
     merged, table = cl.merge_small(X, labels, 0.03)
-    assert table.to_dict("records") == [{"segment": 3, "customers": 10, "share": 0.01, "merged_into": 1}]
+    assert table.to_dict("records") == [
+        {"segment": 3, "customers": 10, "share": 0.01, "merged_into": 1}
+    ]
     assert np.bincount(merged).tolist() == [0, 610, 390]
 
 
 # --- understanding and comparing ---------------------------------------------------------------
+
 
 def test_names_portraits_and_distinguishing_features(demo_base):
     f, persona, p = demo_base
@@ -198,8 +238,14 @@ def test_names_portraits_and_distinguishing_features(demo_base):
 
 
 def test_attractiveness_ranks_by_the_stated_weights():
-    f = pd.DataFrame({"monetary": [100.0, 100, 1000, 1000, 1000], "revenue_last_6m": [10.0, 10, 50, 50, 50],
-                      "revenue_prior_6m": [10.0, 10, 100, 100, 100], "events": [1, 1, 0, 0, 0]})
+    f = pd.DataFrame(
+        {
+            "monetary": [100.0, 100, 1000, 1000, 1000],
+            "revenue_last_6m": [10.0, 10, 50, 50, 50],
+            "revenue_prior_6m": [10.0, 10, 100, 100, 100],
+            "events": [1, 1, 0, 0, 0],
+        }
+    )
     labels = np.array([1, 1, 2, 2, 2])
     names = pd.DataFrame({"segment": [1, 2], "segment_name": ["a", "b"]})
     a = sp.attractiveness(f, labels, names)
@@ -207,15 +253,31 @@ def test_attractiveness_ranks_by_the_stated_weights():
     assert a.set_index("segment")["reach"].to_dict() == {1: 1.0, 2: 0.0}
     # size and value (revenue share, spend per customer) favour b, growth and reach favour a: weights decide
     assert sp.attractiveness(f, labels, names, {"growth": 0, "reach": 0}).iloc[0]["segment"] == 2
-    assert sp.attractiveness(f, labels, names, {"size": 0, "value": 0, "revenue_share": 0}).iloc[0]["segment"] == 1
-    assert sp.attractiveness(f, labels, names).iloc[0]["segment"] == 2  # the defaults are led by value
+    assert (
+        sp.attractiveness(f, labels, names, {"size": 0, "value": 0, "revenue_share": 0}).iloc[0][
+            "segment"
+        ]
+        == 1
+    )
+    assert (
+        sp.attractiveness(f, labels, names).iloc[0]["segment"] == 2
+    )  # the defaults are led by value
 
 
 def test_rule_segments_first_match_wins_and_bad_rules_are_named():
-    f = pd.DataFrame({"monetary": [5000.0, 5000, 10, 10], "recency_days": pd.array([10, 400, 10, None], "Int64")})
-    r = rule_segments(f, {"vip": "monetary >= 3000 and recency_days <= 90", "dormant": "recency_days > 365"}, "en")
+    f = pd.DataFrame(
+        {"monetary": [5000.0, 5000, 10, 10], "recency_days": pd.array([10, 400, 10, None], "Int64")}
+    )
+    r = rule_segments(
+        f, {"vip": "monetary >= 3000 and recency_days <= 90", "dormant": "recency_days > 365"}, "en"
+    )
     assert r.tolist() == ["vip", "dormant", "Other", "Other"]
-    ct, ari = compare(r, np.array([1, 2, 3, 3]), pd.DataFrame({"segment": [1, 2, 3], "segment_name": list("xyz")}), "en")
+    ct, ari = compare(
+        r,
+        np.array([1, 2, 3, 3]),
+        pd.DataFrame({"segment": [1, 2, 3], "segment_name": list("xyz")}),
+        "en",
+    )
     assert ari == pytest.approx(1.0)
     with pytest.raises(InputError) as e:
         rule_segments(f, {"big": "spend > 3"}, "en")
@@ -228,7 +290,8 @@ def test_previous_run_is_found_from_a_relative_folder(tmp_path, monkeypatch):
     for run in ("shop-20260101", "shop-20260201", "other-20260115"):
         (tmp_path / "data" / "processed" / run).mkdir(parents=True)
         pd.DataFrame({"customer_id": ["a"], "segment": [1], "segment_name": [run]}).to_parquet(
-            tmp_path / "data" / "processed" / run / "segments.parquet")
+            tmp_path / "data" / "processed" / run / "segments.parquet"
+        )
     monkeypatch.chdir(tmp_path / "data")  # papermill runs notebooks in notebooks/, not the root
     name, prev = previous_segments("data/processed/shop-20260301", "shop-20260301")
     assert name == "shop-20260201" and prev["segment_name"].iloc[0] == "shop-20260201"
@@ -236,11 +299,28 @@ def test_previous_run_is_found_from_a_relative_folder(tmp_path, monkeypatch):
 
 
 def test_drift_counts_customers_who_changed_segment():
-    prev = pd.DataFrame({"customer_id": list("abcdef"), "segment": [1, 1, 1, 2, 2, 2], "segment_name": ["x"] * 3 + ["y"] * 3})
+    prev = pd.DataFrame(
+        {
+            "customer_id": list("abcdef"),
+            "segment": [1, 1, 1, 2, 2, 2],
+            "segment_name": ["x"] * 3 + ["y"] * 3,
+        }
+    )
     # numbers swapped (matching is by overlap), c moved, f gone, g new
-    cur = pd.DataFrame({"customer_id": list("abcdeg"), "segment": [2, 2, 1, 1, 1, 1], "segment_name": ["Y"] * 2 + ["X"] * 4})
+    cur = pd.DataFrame(
+        {
+            "customer_id": list("abcdeg"),
+            "segment": [2, 2, 1, 1, 1, 1],
+            "segment_name": ["Y"] * 2 + ["X"] * 4,
+        }
+    )
     fig, table = drift(prev, cur)
-    assert fig == {"customers_both": 5, "new_customers": 1, "gone_customers": 1, "changed_share": pytest.approx(0.2)}
+    assert fig == {
+        "customers_both": 5,
+        "new_customers": 1,
+        "gone_customers": 1,
+        "changed_share": pytest.approx(0.2),
+    }
     t = table.set_index("segment")
     assert t.loc[2, "matched_previous"] == "1 · x" and t.loc[1, "matched_previous"] == "2 · y"
     assert t.loc[1, "stayed"] == pytest.approx(2 / 3)
@@ -248,19 +328,32 @@ def test_drift_counts_customers_who_changed_segment():
 
 # --- real data ----------------------------------------------------------------------------------
 
+
 def _ifood_features() -> pd.DataFrame:
     """iFood's customer table in the feature-table vocabulary (kequn.features)."""
     d = pd.read_csv(TEST_DATA / "ifood" / "ml_project1_data.csv")
     mnt = [c for c in d if c.startswith("Mnt")]
     buys = ["NumWebPurchases", "NumCatalogPurchases", "NumStorePurchases"]
     orders = d[buys].sum(axis=1)
-    f = pd.DataFrame({"customer_id": d["ID"].astype(str), "age": 2014 - d["Year_Birth"], "income": d["Income"],
-                      "education": d["Education"],
-                      "family_size": 1 + d["Marital_Status"].isin(["Married", "Together"]) + d["Kidhome"] + d["Teenhome"],
-                      "recency_days": d["Recency"], "orders": orders, "monetary": d[mnt].sum(axis=1),
-                      "discount_share": d["NumDealsPurchases"] / orders.where(orders > 0),
-                      "tenure_days": (pd.Timestamp("2014-12-31") - pd.to_datetime(d["Dt_Customer"])).dt.days,
-                      "complaints": d["Complain"], "ev_web_visit": d["NumWebVisitsMonth"]})
+    f = pd.DataFrame(
+        {
+            "customer_id": d["ID"].astype(str),
+            "age": 2014 - d["Year_Birth"],
+            "income": d["Income"],
+            "education": d["Education"],
+            "family_size": 1
+            + d["Marital_Status"].isin(["Married", "Together"])
+            + d["Kidhome"]
+            + d["Teenhome"],
+            "recency_days": d["Recency"],
+            "orders": orders,
+            "monetary": d[mnt].sum(axis=1),
+            "discount_share": d["NumDealsPurchases"] / orders.where(orders > 0),
+            "tenure_days": (pd.Timestamp("2014-12-31") - pd.to_datetime(d["Dt_Customer"])).dt.days,
+            "complaints": d["Complain"],
+            "ev_web_visit": d["NumWebVisitsMonth"],
+        }
+    )
     for c in mnt:
         f["cat_" + c[3:].lower()] = d[c] / d[mnt].sum(axis=1)
     for c in buys:
@@ -272,7 +365,14 @@ def test_ifood_real_customers_segment_cleanly():
     f = _ifood_features()
     assert f["income"].max() == 666_666 and f["income"].isna().sum() == 24 and f["age"].max() > 110
     p = prepare(f)
-    assert set(p.steps["set"]) == {"demographic", "behaviour", "category", "channel", "online", "service"}
+    assert set(p.steps["set"]) == {
+        "demographic",
+        "behaviour",
+        "category",
+        "channel",
+        "online",
+        "service",
+    }
     assert np.isfinite(p.X).all()
     scan = cl.scan_k(p.X, range(3, 9), 7)
     k, _ = cl.choose_k(scan, "prediction_strength")
@@ -288,8 +388,13 @@ def test_ifood_real_customers_segment_cleanly():
 
 def test_mall_customers_give_the_known_income_by_spending_groups():
     d = pd.read_csv(TEST_DATA / "mall" / "Mall_Customers.csv")
-    f = pd.DataFrame({"customer_id": d["CustomerID"].astype(str), "income": d["Annual_Income"],
-                      "monetary": d["Spending_Score"]})
+    f = pd.DataFrame(
+        {
+            "customer_id": d["CustomerID"].astype(str),
+            "income": d["Annual_Income"],
+            "monetary": d["Spending_Score"],
+        }
+    )
     p = prepare(f, ["demographic", "behaviour"], weights={"demographic": 1, "behaviour": 1})
     scan = cl.scan_k(p.X, range(3, 9), 7)
     k, _ = cl.choose_k(scan, "silhouette", 0.0)
@@ -307,6 +412,7 @@ def test_method_comparison_fits_the_other_methods_on_cores_and_reuses_the_chosen
     """Three well-separated blobs: every method finds them (ARI with the chosen KMeans ≈ 1); the
     chosen method's row is its own fit (agreement exactly 1, its recorded fit time)."""
     from kequn.stage_clustering import compare_methods
+
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 0.3, size=(400, 4)) for c in (0, 4, 8)])
     km = cl.fit_segments(X, "kmeans", 3, 7)
@@ -314,5 +420,7 @@ def test_method_comparison_fits_the_other_methods_on_cores_and_reuses_the_chosen
     tab = compare_methods(X, np.arange(len(X)), 3, 7, c, km, "en").set_index("Algorithm")
     assert list(tab.index) == ["KMeans", "Gaussian mixture", "HDBSCAN (density)"]
     ari = tab["Agreement with chosen"]
-    assert ari["KMeans"] == 1.0 and ari["Gaussian mixture"] > 0.99 and ari["HDBSCAN (density)"] > 0.9
+    assert (
+        ari["KMeans"] == 1.0 and ari["Gaussian mixture"] > 0.99 and ari["HDBSCAN (density)"] > 0.9
+    )
     assert tab.loc["KMeans", "Seconds"] == km.seconds > 0 and (tab["Segments"] == 3).all()

@@ -1,6 +1,6 @@
 """kequn.config: defaults, the user's YAML, and settings rejected with a message."""
-import pytest
 
+import pytest
 from kequn.config import load_config
 from kequn.problems import InputError
 

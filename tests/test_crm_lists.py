@@ -1,11 +1,11 @@
 """Action lists a CRM can load (kequn.crm): original CRM ids back through the re-identification
 table intake writes beside the salt, never in processed data; headers in the run language or
 stable English; CSV with BOM and .xlsx read back intact."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from kequn import crm
 from kequn.intake import run_intake
 
@@ -15,10 +15,17 @@ SALT = "crm-test"
 def _export(folder):
     folder.mkdir(parents=True, exist_ok=True)
     ids = ["00012345", "00067890", "12345", "A-0042"]
-    pd.DataFrame({"customer_id": ids, "gender": ["女", "男", "女", "男"]}).to_csv(folder / "customers.csv", index=False)
-    pd.DataFrame({"order_id": ["o1", "o2", "o3", "o4"], "customer_id": ids,
-                  "order_date": ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"],
-                  "amount": ["10", "20", "30", "40"]}).to_csv(folder / "orders.csv", index=False)
+    pd.DataFrame({"customer_id": ids, "gender": ["女", "男", "女", "男"]}).to_csv(
+        folder / "customers.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "order_id": ["o1", "o2", "o3", "o4"],
+            "customer_id": ids,
+            "order_date": ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"],
+            "amount": ["10", "20", "30", "40"],
+        }
+    ).to_csv(folder / "orders.csv", index=False)
     return ids
 
 
@@ -36,7 +43,9 @@ def test_intake_writes_the_reid_table_outside_processed_data_only(tmp_path):
             data = p.read_bytes()
             assert not any(i.encode() in data for i in ("00012345", "00067890", "A-0042")), p
     with pytest.raises(ValueError):
-        run_intake(tmp_path / "raw", out, salt=SALT, reid_file=tmp_path / "processed" / "reid.parquet")
+        run_intake(
+            tmp_path / "raw", out, salt=SALT, reid_file=tmp_path / "processed" / "reid.parquet"
+        )
 
 
 def _processed(tmp_path):
@@ -46,16 +55,31 @@ def _processed(tmp_path):
     reid = tmp_path / "secrets" / "run1.parquet"
     r = run_intake(tmp_path / "raw", out, salt=SALT, reid_file=reid)
     keys = r.tables["customers"]["customer_id"].tolist()
-    pd.DataFrame({"customer_id": keys, "orders": [3, 5, 1, 2], "recency_days": [200, 20, 400, 10],
-                  "monetary": [5000.4, 9000.6, 120.0, 300.0], "tier": ["key", "key", "important", "small"],
-                  "stage": ["sleeping", "active", "churned", "active"], "clv": [1234.5678, 4321.0, None, 12.0],
-                  "churn_risk": [0.8123, 0.1, 0.95, 0.3], "segment_name": ["高价值", "高价值", "=cmd|' /C calc'!A0", "新客"],
-                  }).to_parquet(out / "value.parquet")
+    pd.DataFrame(
+        {
+            "customer_id": keys,
+            "orders": [3, 5, 1, 2],
+            "recency_days": [200, 20, 400, 10],
+            "monetary": [5000.4, 9000.6, 120.0, 300.0],
+            "tier": ["key", "key", "important", "small"],
+            "stage": ["sleeping", "active", "churned", "active"],
+            "clv": [1234.5678, 4321.0, None, 12.0],
+            "churn_risk": [0.8123, 0.1, 0.95, 0.3],
+            "segment_name": ["高价值", "高价值", "=cmd|' /C calc'!A0", "新客"],
+        }
+    ).to_parquet(out / "value.parquet")
     (out / "actions").mkdir()
-    pd.DataFrame({"customer_id": keys[:2], "category": ["母婴用品", "食品"], "segment": [1, 1],
-                  "segment_name": ["高价值", "高价值"], "score": [0.91234, 0.8], "rank": [1, 2],
-                  "reasons": ["常买母婴", "近期购买"]}).to_csv(out / "actions" / "propensity_targets.csv", index=False,
-                                                        encoding="utf-8-sig")
+    pd.DataFrame(
+        {
+            "customer_id": keys[:2],
+            "category": ["母婴用品", "食品"],
+            "segment": [1, 1],
+            "segment_name": ["高价值", "高价值"],
+            "score": [0.91234, 0.8],
+            "rank": [1, 2],
+            "reasons": ["常买母婴", "近期购买"],
+        }
+    ).to_csv(out / "actions" / "propensity_targets.csv", index=False, encoding="utf-8-sig")
     return out, reid, dict(zip(keys, ["00012345", "00067890", "12345", "A-0042"]))
 
 
@@ -68,13 +92,20 @@ def test_lists_carry_crm_ids_words_and_rounded_figures_in_the_run_language(tmp_p
     # key/important and sleeping/churned, most valuable first; zero-padded ids intact
     assert win["客户编号"].tolist() == ["00012345", "12345"]
     assert win["原因"].iloc[0] == "大客户，沉睡：200 天未购买"
-    assert win["12 个月客户价值（CLV）"].iloc[0] == "1235" and win["90 天内不再购买的概率"].iloc[0] == "0.81"
+    assert (
+        win["12 个月客户价值（CLV）"].iloc[0] == "1235"
+        and win["90 天内不再购买的概率"].iloc[0] == "0.81"
+    )
     assert win["客群"].iloc[1].startswith("'=")  # a formula segment name stays text
     care = pd.read_csv(files[1], encoding="utf-8-sig", dtype=str)
     assert care["客户编号"].tolist() == ["00067890"]
     cat = pd.read_excel(files[2].with_suffix(".xlsx"), dtype=str)
-    assert cat["客户编号"].tolist() == ["00012345", "00067890"] and cat["行动"].iloc[0] == "推荐品类：母婴用品"
+    assert (
+        cat["客户编号"].tolist() == ["00012345", "00067890"]
+        and cat["行动"].iloc[0] == "推荐品类：母婴用品"
+    )
     from openpyxl import load_workbook
+
     ws = load_workbook(files[2].with_suffix(".xlsx")).active
     assert ws["A2"].value == "00012345" and ws["A2"].data_type == "s"  # text, not the number 12345
     assert isinstance(ws["D2"].value, float) and ws["D2"].value == 0.91
@@ -84,7 +115,10 @@ def test_machine_headers_and_pseudonyms_when_the_reid_table_is_missing(tmp_path)
     out, reid, _ = _processed(tmp_path)
     files = crm.write_lists(out, tmp_path / "r", reid, "en", machine=True)
     win = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str)
-    assert list(win.columns)[:3] == ["crm_id", "action", "reason"] and win["action"].iloc[0] == "win back"
+    assert (
+        list(win.columns)[:3] == ["crm_id", "action", "reason"]
+        and win["action"].iloc[0] == "win back"
+    )
     files = crm.write_lists(out, tmp_path / "r2", tmp_path / "missing.parquet", "en")
     win = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str)
     assert (win["Id kind"] == "pseudonym").all() and win["CRM id"].str.startswith("K").all()

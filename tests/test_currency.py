@@ -2,6 +2,7 @@
 parameters, else CNY), how amounts and units read in zh and en, that no label hard-codes
 元 / CNY any more, and that a page of a GBP run names pounds and never yuan while a CNY run
 reads exactly as before."""
+
 import ast
 import json
 import re
@@ -17,10 +18,22 @@ YUAN = re.compile(r"元|CNY|¥|￥|人民币|RMB")
 
 def test_resolve_codes_aliases_symbols_and_unknown_codes():
     from kequn.currency import resolve
+
     assert resolve() == resolve(None) == resolve("") == resolve("CNY")
-    assert (resolve().code, resolve().symbol, resolve().unit("zh"), resolve().unit("en")) == ("CNY", "¥", "元", "CNY")
+    assert (resolve().code, resolve().symbol, resolve().unit("zh"), resolve().unit("en")) == (
+        "CNY",
+        "¥",
+        "元",
+        "CNY",
+    )
     g = resolve(" gbp ")
-    assert (g.code, g.symbol, g.name_zh, g.unit("zh"), g.unit("en")) == ("GBP", "£", "英镑", "英镑", "GBP")
+    assert (g.code, g.symbol, g.name_zh, g.unit("zh"), g.unit("en")) == (
+        "GBP",
+        "£",
+        "英镑",
+        "英镑",
+        "GBP",
+    )
     assert resolve("RMB").code == resolve("人民币").code == "CNY" and resolve("£").code == "GBP"
     assert (resolve("TWD").symbol, resolve("TWD").unit("zh")) == ("NT$", "新台币")
     assert resolve("GBP", "GB£").symbol == "GB£" and resolve("GBP", "  ").symbol == "£"
@@ -30,14 +43,27 @@ def test_resolve_codes_aliases_symbols_and_unknown_codes():
 
 def test_for_run_takes_intake_then_parameters_then_cny():
     from kequn.currency import for_run
+
     params = {"currency": "USD", "currency_symbol": "US$"}
     # intake wrote the resolved currency (the column map's GBP won over the config there)
     assert for_run(params, {"currency": {"code": "GBP", "symbol": "£"}}).code == "GBP"
     assert for_run(params, {"currency": {"code": "EUR", "symbol": "EUR€"}}).symbol == "EUR€"
     assert for_run(params, {"currency": "HKD"}).code == "HKD"
     # the config's symbol applies to intake's currency when the codes agree (intake does not get it)
-    assert for_run({"currency": "gbp", "currency_symbol": "GB£"}, {"currency": {"code": "GBP", "symbol": "£"}}).symbol == "GB£"
-    assert for_run({"currency": "USD", "currency_symbol": "US$"}, {"currency": {"code": "GBP", "symbol": "£"}}).symbol == "£"
+    assert (
+        for_run(
+            {"currency": "gbp", "currency_symbol": "GB£"},
+            {"currency": {"code": "GBP", "symbol": "£"}},
+        ).symbol
+        == "GB£"
+    )
+    assert (
+        for_run(
+            {"currency": "USD", "currency_symbol": "US$"},
+            {"currency": {"code": "GBP", "symbol": "£"}},
+        ).symbol
+        == "£"
+    )
     # no currency in quality.json (an older intake): the parameters
     got = for_run(params, {"as_of": "2024-01-01"})
     assert (got.code, got.symbol) == ("USD", "US$")
@@ -47,14 +73,18 @@ def test_for_run_takes_intake_then_parameters_then_cny():
     assert for_run({"currency": None}, {"currency": None}).code == "CNY"
 
 
-@pytest.mark.parametrize("code, zh_small, zh_large, en", [
-    ("CNY", "1,234 元", "3,506.1 万元", "¥1,234"),
-    ("GBP", "1,234 英镑", "3,506.1 万英镑", "£1,234"),
-    ("TWD", "1,234 新台币", "3,506.1 万新台币", "NT$1,234"),
-    ("XYZ", "1,234 XYZ", "3,506.1 万XYZ", "XYZ 1,234"),
-])
+@pytest.mark.parametrize(
+    "code, zh_small, zh_large, en",
+    [
+        ("CNY", "1,234 元", "3,506.1 万元", "¥1,234"),
+        ("GBP", "1,234 英镑", "3,506.1 万英镑", "£1,234"),
+        ("TWD", "1,234 新台币", "3,506.1 万新台币", "NT$1,234"),
+        ("XYZ", "1,234 XYZ", "3,506.1 万XYZ", "XYZ 1,234"),
+    ],
+)
 def test_money_figures_in_both_languages(code, zh_small, zh_large, en):
     from kequn.currency import resolve
+
     c = resolve(code)
     assert c.fmt(1234.4, "zh") == zh_small and c.fmt(35_061_000, "zh") == zh_large
     assert c.fmt(1234.4, "en") == en and c.fmt(-1234.4, "en") == "-" + en
@@ -64,15 +94,21 @@ def test_money_figures_in_both_languages(code, zh_small, zh_large, en):
 def test_labels_name_the_active_currency_and_cny_reads_as_before():
     from kequn.currency import active, resolve, using
     from kequn.i18n import t
+
     assert active().code == "CNY"
     assert t("h.revenue", "zh") == "净收入（元）" and t("h.revenue", "en") == "Net revenue (CNY)"
     assert t("v.clv_axis", "zh") == "CLV（元，对数刻度；不足 1 元的计为 1 元）"
     assert t("card.clv", "en").format(clv="1,234") == "average CLV 1,234 CNY"
     with using("GBP"):
-        assert t("h.revenue", "zh") == "净收入（英镑）" and t("h.revenue", "en") == "Net revenue (GBP)"
+        assert (
+            t("h.revenue", "zh") == "净收入（英镑）" and t("h.revenue", "en") == "Net revenue (GBP)"
+        )
         assert t("card.clv", "zh").format(clv="1,234") == "平均终身价值 1,234 英镑"
-        assert t("seg.portrait", "en").format(share="10%", n=5, facts="x", spend="9", base_spend="8").endswith(
-            "Net spend per customer 9 GBP (all: 8).")
+        assert (
+            t("seg.portrait", "en")
+            .format(share="10%", n=5, facts="x", spend="9", base_spend="8")
+            .endswith("Net spend per customer 9 GBP (all: 8).")
+        )
     assert active().code == "CNY"  # restored after the block
     assert t("avg_monetary", "en", cur=resolve("TWD")) == "Net spend per customer (TWD)"
     assert t("avg_monetary", "zh", cur=resolve("TWD")) == "人均净消费（新台币）"
@@ -80,6 +116,7 @@ def test_labels_name_the_active_currency_and_cny_reads_as_before():
 
 def test_no_catalogue_entry_names_yuan_or_cny():
     from kequn import i18n
+
     hard = {k: v for k, v in i18n.CATALOGUE.items() if any(YUAN.search(x) for x in v)}
     assert not hard, f"money labels must say {{cur}}, not 元/CNY: {sorted(hard)}"
     assert sum("{cur}" in v[0] and "{cur}" in v[1] for v in i18n.CATALOGUE.values()) >= 15
@@ -90,12 +127,18 @@ def _literals(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docs = set()
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+        ):
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 docs.add(id(first.value))
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
+    ]
 
 
 # modules that may spell the yuan: the currency table itself, intake's parsing of "¥1,234 元",
@@ -106,12 +149,20 @@ ALLOWED_STRINGS = {("config.py", "CNY"), ("schema.py", "monthly income, CNY")}
 
 
 def test_no_module_or_notebook_hard_codes_yuan_in_a_label():
-    found = [(p.name, s) for p in sorted(LIB.glob("*.py")) if p.name not in ALLOWED_FILES
-             for s in _literals(p) if YUAN.search(s) and (p.name, s) not in ALLOWED_STRINGS]
+    found = [
+        (p.name, s)
+        for p in sorted(LIB.glob("*.py"))
+        if p.name not in ALLOWED_FILES
+        for s in _literals(p)
+        if YUAN.search(s) and (p.name, s) not in ALLOWED_STRINGS
+    ]
     for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
         for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
-            if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []) \
-                    and YUAN.search("".join(cell["source"])):
+            if (
+                cell["cell_type"] == "code"
+                and "parameters" not in cell["metadata"].get("tags", [])
+                and YUAN.search("".join(cell["source"]))
+            ):
                 found.append((nb.name, "".join(cell["source"])[:80]))
     assert not found, found
 
@@ -120,6 +171,7 @@ def test_config_has_the_currency_setting(tmp_path):
     import yaml
     from kequn.config import DEFAULTS, load_config
     from kequn.problems import InputError
+
     assert DEFAULTS["currency"] == "CNY" and DEFAULTS["currency_symbol"] is None
     root = Path(__file__).resolve().parents[1] / "config"
     for name in ("default.yaml", "en.yaml"):
@@ -139,13 +191,38 @@ def _run(folder: Path, currency=None, revenue=2300.0, lang="en"):
     """A finished run's folder as stage 06 reads it (two segments, values, a CLV)."""
     folder.mkdir(parents=True)
     ids = [f"K{i}" for i in range(4)]
-    pd.DataFrame({"customer_id": ids, "segment": [1, 1, 2, 2], "segment_name": ["Bargain", "Bargain", "Premium", "Premium"]}
-                 ).to_parquet(folder / "segments.parquet")
-    pd.DataFrame({"customer_id": ids, "monetary": [100.0, 200, 1000, 1000], "clv": [10.0, 20, 400, 300],
-                  "tier": ["small", "small", "key", "important"], "strategy": ["adaptive"] * 4,
-                  "stage": ["active"] * 4, "churn_risk": [0.2] * 4}).to_parquet(folder / "value.parquet")
-    (folder / "profiling.json").write_text(json.dumps({"lang": lang, "headline": {
-        "customers": 4, "active_90d": 4, "revenue": revenue, "top20_share": 0.4, "as_of": "2026-01-01"}}))
+    pd.DataFrame(
+        {
+            "customer_id": ids,
+            "segment": [1, 1, 2, 2],
+            "segment_name": ["Bargain", "Bargain", "Premium", "Premium"],
+        }
+    ).to_parquet(folder / "segments.parquet")
+    pd.DataFrame(
+        {
+            "customer_id": ids,
+            "monetary": [100.0, 200, 1000, 1000],
+            "clv": [10.0, 20, 400, 300],
+            "tier": ["small", "small", "key", "important"],
+            "strategy": ["adaptive"] * 4,
+            "stage": ["active"] * 4,
+            "churn_risk": [0.2] * 4,
+        }
+    ).to_parquet(folder / "value.parquet")
+    (folder / "profiling.json").write_text(
+        json.dumps(
+            {
+                "lang": lang,
+                "headline": {
+                    "customers": 4,
+                    "active_90d": 4,
+                    "revenue": revenue,
+                    "top20_share": 0.4,
+                    "as_of": "2026-01-01",
+                },
+            }
+        )
+    )
     (folder / "value.json").write_text(json.dumps({"clv_mean": 182.5}))
     (folder / "clustering.json").write_text(json.dumps({"attractiveness_rank": {"1": 2, "2": 1}}))
     quality = {"as_of": "2026-01-01", "cleaning": [], "files": {}}
@@ -161,13 +238,17 @@ def test_summary_page_of_a_gbp_run_names_pounds_never_yuan(tmp_path, lang, unit)
     from kequn import report
     from kequn.currency import for_run, using
     from kequn.publish import publish_run
+
     folder = _run(tmp_path / "processed" / "uk-20260101", {"code": "GBP", "symbol": "£"}, lang=lang)
     facts, quality = report.run_inputs(folder, "uk-20260101", lang)
     with using(for_run({"currency": "CNY"}, quality)):
         table, previous = report.headline(folder, "uk-20260101")
         cards = report.segment_cards(folder)
-        page = (report.headline_html(table, previous, lang) + report.cards_html(cards, lang)
-                + " ".join(map(str, report.attractiveness_table(cards, lang).columns)))
+        page = (
+            report.headline_html(table, previous, lang)
+            + report.cards_html(cards, lang)
+            + " ".join(map(str, report.attractiveness_table(cards, lang).columns))
+        )
         summary = report.save_summary(folder, "uk-20260101", lang, table, previous, cards)
     assert unit in page and not YUAN.search(page), page
     assert unit in summary["headline_html"]
@@ -175,27 +256,37 @@ def test_summary_page_of_a_gbp_run_names_pounds_never_yuan(tmp_path, lang, unit)
     assert unit in index and not YUAN.search(index)
     (folder / "summary.json").unlink()  # the index page's own headline (stage 06 did not run)
     index = publish_run(tmp_path / "reports", "uk-20260101", folder).read_text(encoding="utf-8")
-    assert ("Net revenue (GBP)" if lang == "en" else "净收入（英镑）") in index and not YUAN.search(index)
+    assert ("Net revenue (GBP)" if lang == "en" else "净收入（英镑）") in index and not YUAN.search(
+        index
+    )
 
 
 def test_stage_03_sentence_and_headings_of_a_gbp_run(tmp_path):
     from kequn import stage_value as sv
     from kequn.currency import resolve, using
     from kequn.i18n import t
+
     cuts = {"recency_days": 40.0, "orders": 2.5, "monetary": 350.0}
     assert sv.cuts_sentence(cuts, "mean", "zh").endswith("净消费 350 元。")  # as before on yuan
     with using(resolve("GBP")):
         s = sv.cuts_sentence(cuts, "mean", "zh")
-        heads = [t(k, lang) for k in ("v.mean_value", "v.clv_axis", "f.clv", "h.clv_mean") for lang in ("zh", "en")]
+        heads = [
+            t(k, lang)
+            for k in ("v.mean_value", "v.clv_axis", "f.clv", "h.clv_mean")
+            for lang in ("zh", "en")
+        ]
     assert s.endswith("净消费 350 英镑。") and not any(YUAN.search(x) for x in [s, *heads])
     assert "Mean value (GBP)" in heads and "CLV（英镑）" in heads
 
 
 def test_no_change_in_money_figures_across_currencies(tmp_path):
     from kequn import report
+
     _run(tmp_path / "shop-20260101", None, revenue=1000.0)  # before the setting: yuan
     now = _run(tmp_path / "shop-20260201", {"code": "GBP", "symbol": "£"}, revenue=1500.0)
     h = report.headline(now, "shop-20260201")[0].set_index("key")
     assert pd.isna(h.loc["revenue", "change"]) and h.loc["customers", "change"] == 0
     same = _run(tmp_path / "shop-20260301", {"code": "GBP", "symbol": "£"}, revenue=1800.0)
-    assert report.headline(same, "shop-20260301")[0].set_index("key").loc["revenue", "change"] == 300
+    assert (
+        report.headline(same, "shop-20260301")[0].set_index("key").loc["revenue", "change"] == 300
+    )

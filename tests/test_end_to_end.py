@@ -1,5 +1,6 @@
 """`make report` as a user runs it, on a small demo export: artifacts, HTML, privacy,
 determinism, incremental reruns, and a bad export rejected cleanly."""
+
 import json
 import os
 import re
@@ -8,7 +9,6 @@ import subprocess
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
 from runs import CODE_MARKERS, make
 
@@ -25,48 +25,115 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     tmp, _ = e2e
     rep = tmp / "reports"
     assert os.readlink(rep / "latest") == "messy-1"
-    for name in ("index.html", "01_profiling.html", "01_profiling.ipynb", "02_clustering.html", "03_value.html"):
+    for name in (
+        "index.html",
+        "01_profiling.html",
+        "01_profiling.ipynb",
+        "02_clustering.html",
+        "03_value.html",
+    ):
         assert (rep / "latest" / name).exists(), name
     val_html = (rep / "latest" / "03_value.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(val_html) and val_html.count("<img") >= 6
-    for text in ("The eight RFM classes", "Value tiers: the customer pyramid", "Model parameters",
-                 "Does the model predict? The holdout check", "Against the demo data's planted truth",
-                 "Customer lifecycle", "Value and lifecycle by segment",
-                 "This is the first value analysis of this data set"):
+    for text in (
+        "The eight RFM classes",
+        "Value tiers: the customer pyramid",
+        "Model parameters",
+        "Does the model predict? The holdout check",
+        "Against the demo data's planted truth",
+        "Customer lifecycle",
+        "Value and lifecycle by segment",
+        "This is the first value analysis of this data set",
+    ):
         assert text in val_html, text
     needs_html = (rep / "latest" / "04_needs.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(needs_html) and needs_html.count("<img") >= 3
-    for text in ("Kano categories", "Better = (A+O)/(A+O+M+I)", "Key needs", "Kano categories by segment",
-                 "Kano categories by value tier", "Needs groups: price, service, quality",
-                 "Against the demo data's planted personas", "Purchase propensity and target lists", "Target lists",
-                 "Demand trends and forecast"):
+    for text in (
+        "Kano categories",
+        "Better = (A+O)/(A+O+M+I)",
+        "Key needs",
+        "Kano categories by segment",
+        "Kano categories by value tier",
+        "Needs groups: price, service, quality",
+        "Against the demo data's planted personas",
+        "Purchase propensity and target lists",
+        "Target lists",
+        "Demand trends and forecast",
+    ):
         assert text in needs_html, text
     # the stage's own list is pseudonymous; the published one carries the CRM's ids (kequn.crm)
-    staged = pd.read_csv(tmp / "processed" / "messy-1" / "actions" / "propensity_targets.csv", encoding="utf-8-sig")
-    assert list(staged.columns) == ["customer_id", "category", "segment", "segment_name", "score", "rank", "reasons"]
-    assert staged["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all() and staged["score"].between(0, 1).all()
-    targets = pd.read_csv(rep / "latest" / "actions" / "category_targets.csv", encoding="utf-8-sig", dtype=str)
+    staged = pd.read_csv(
+        tmp / "processed" / "messy-1" / "actions" / "propensity_targets.csv", encoding="utf-8-sig"
+    )
+    assert list(staged.columns) == [
+        "customer_id",
+        "category",
+        "segment",
+        "segment_name",
+        "score",
+        "rank",
+        "reasons",
+    ]
+    assert (
+        staged["customer_id"].str.fullmatch(r"K[0-9a-f]{16}").all()
+        and staged["score"].between(0, 1).all()
+    )
+    targets = pd.read_csv(
+        rep / "latest" / "actions" / "category_targets.csv", encoding="utf-8-sig", dtype=str
+    )
     assert list(targets.columns) == ["CRM id", "Action", "Reason", "Score", "Rank", "Segment"]
-    assert len(targets) == len(staged) and targets["CRM id"].str.fullmatch(r"0\d{7}").all()  # zero-padded, as exported
-    assert 'href="actions/category_targets.csv"' in (rep / "latest" / "index.html").read_text(encoding="utf-8")
+    assert (
+        len(targets) == len(staged) and targets["CRM id"].str.fullmatch(r"0\d{7}").all()
+    )  # zero-padded, as exported
+    assert 'href="actions/category_targets.csv"' in (rep / "latest" / "index.html").read_text(
+        encoding="utf-8"
+    )
     fb_html = (rep / "latest" / "05_feedback.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(fb_html) and fb_html.count("<img") >= 1
-    for text in ("Texts: language and cleaning", "Sentiment", "Topics", "NPS and satisfaction", "Complaint handling",
-                 "Comprehensiveness: who has a voice", "What moves NPS", "Alerts: valuable customers to follow up now"):
+    for text in (
+        "Texts: language and cleaning",
+        "Sentiment",
+        "Topics",
+        "NPS and satisfaction",
+        "Complaint handling",
+        "Comprehensiveness: who has a voice",
+        "What moves NPS",
+        "Alerts: valuable customers to follow up now",
+    ):
         assert text in fb_html, text
-    alerts = pd.read_csv(rep / "latest" / "actions" / "complaint_followup.csv", encoding="utf-8-sig", dtype=str)
+    alerts = pd.read_csv(
+        rep / "latest" / "actions" / "complaint_followup.csv", encoding="utf-8-sig", dtype=str
+    )
     assert len(alerts) > 0 and alerts["CRM id"].str.fullmatch(r"0\d{7}").all()
     sum_html = (rep / "latest" / "06_summary.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(sum_html)
-    for text in ("Customer analysis overview", "Key figures", "Choosing target segments: attractiveness",
-                 "Segments and their service plans", "Value-tier response", "Customised service", "Flexible service",
-                 "Interactive service", "Since the previous run"):
+    for text in (
+        "Customer analysis overview",
+        "Key figures",
+        "Choosing target segments: attractiveness",
+        "Segments and their service plans",
+        "Value-tier response",
+        "Customised service",
+        "Flexible service",
+        "Interactive service",
+        "Since the previous run",
+    ):
         assert text in sum_html, text
     index = (rep / "latest" / "index.html").read_text(encoding="utf-8")
-    for anchor in ("id='headline'", "id='cards'", "id='segment-1'", "id='stages'", "06_summary.html"):
+    for anchor in (
+        "id='headline'",
+        "id='cards'",
+        "id='segment-1'",
+        "id='stages'",
+        "06_summary.html",
+    ):
         assert anchor in index, anchor
     seg_html = (rep / "latest" / "02_clustering.html").read_text(encoding="utf-8")
-    assert not CODE_MARKERS.search(seg_html) and "Stability (sustainable)" in seg_html and "<img" in seg_html
+    assert (
+        not CODE_MARKERS.search(seg_html)
+        and "Stability (sustainable)" in seg_html
+        and "<img" in seg_html
+    )
     assert "This is the first segmentation of this data set" in seg_html
     html = (rep / "latest" / "01_profiling.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(html)
@@ -74,26 +141,64 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     assert "Exact duplicate rows dropped" in html  # cleaning of the messy export is shown
     assert (rep / "index.html").read_text(encoding="utf-8").count("messy-1") >= 1
     proc = tmp / "processed" / "messy-1"
-    for name in ("features.parquet", "quality.json", "profiling.json", "clean/orders.parquet", "clustering.json"):
+    for name in (
+        "features.parquet",
+        "quality.json",
+        "profiling.json",
+        "clean/orders.parquet",
+        "clustering.json",
+    ):
         assert (proc / name).exists(), name
     seg = pd.read_parquet(proc / "segments.parquet")
     feats = pd.read_parquet(proc / "features.parquet")
-    assert list(seg.columns) == ["customer_id", "segment", "segment_name", "strength", "outlier_score", "method"]
-    assert seg["customer_id"].tolist() == feats["customer_id"].tolist() and seg["segment"].min() >= 1
+    assert list(seg.columns) == [
+        "customer_id",
+        "segment",
+        "segment_name",
+        "strength",
+        "outlier_score",
+        "method",
+    ]
+    assert (
+        seg["customer_id"].tolist() == feats["customer_id"].tolist() and seg["segment"].min() >= 1
+    )
     assert seg["strength"].between(0, 1).all() and seg["segment_name"].notna().all()
     val = pd.read_parquet(proc / "value.parquet")
     assert val["customer_id"].tolist() == feats["customer_id"].tolist()
-    for col in ("R", "F", "M", "rfm_segment", "rfm_class", "tier", "strategy", "p_alive", "churn_risk", "clv", "stage",
-                "segment", "segment_name"):
+    for col in (
+        "R",
+        "F",
+        "M",
+        "rfm_segment",
+        "rfm_class",
+        "tier",
+        "strategy",
+        "p_alive",
+        "churn_risk",
+        "clv",
+        "stage",
+        "segment",
+        "segment_name",
+    ):
         assert col in val, col
     buyers = val["orders"] > 0
     assert val.loc[buyers, "clv"].notna().all() and (val.loc[buyers, "clv"] >= 0).all()
     # customers who never bought are potential, unless they only returned goods (then lapsed buyers)
     never = ~buyers & (feats["returns"].fillna(0).to_numpy() == 0)
-    assert val.loc[never, "stage"].eq("potential").all() and val["churn_risk"].dropna().between(0, 1).all()
+    assert (
+        val.loc[never, "stage"].eq("potential").all()
+        and val["churn_risk"].dropna().between(0, 1).all()
+    )
     assert not val.loc[~never & ~buyers, "stage"].eq("potential").any()
     nd = pd.read_parquet(proc / "needs.parquet")
-    assert list(nd.columns) == ["customer_id", "score_price", "score_service", "score_quality", "needs_group", "reason"]
+    assert list(nd.columns) == [
+        "customer_id",
+        "score_price",
+        "score_service",
+        "score_quality",
+        "needs_group",
+        "reason",
+    ]
     assert nd["customer_id"].tolist() == feats["customer_id"].tolist()
     scored = pd.read_parquet(proc / "feedback_scored.parquet")
     assert {"feedback_id", "language", "sentiment", "topic"} <= set(scored.columns)
@@ -101,7 +206,11 @@ def test_reports_and_artifacts_exist_without_code(e2e):
     nj = json.loads((proc / "needs.json").read_text())
     assert len(nj["categories"]) == 8 and set(nj["categories"].values()) <= set("MOAIRQ")
     figures = json.loads((proc / "value.json").read_text())
-    assert figures["bgnbd"] and figures["holdout"]["customers"] > 0 and figures["truth"]["churn_auc"] > 0.85
+    assert (
+        figures["bgnbd"]
+        and figures["holdout"]["customers"] > 0
+        and figures["truth"]["churn_auc"] > 0.85
+    )
 
 
 def _one_pattern(words) -> re.Pattern:
@@ -115,12 +224,15 @@ def _one_pattern(words) -> re.Pattern:
         node[None] = {}
 
     def rx(node) -> bytes:
-        alts = [re.escape(bytes([b])) + rx(child)
-                for b, child in sorted((k, v) for k, v in node.items() if k is not None)]
+        alts = [
+            re.escape(bytes([b])) + rx(child)
+            for b, child in sorted((k, v) for k, v in node.items() if k is not None)
+        ]
         if not alts:
             return b""
         body = b"(?:" + b"|".join(alts) + b")"
         return body + b"?" if None in node else body
+
     return re.compile(rx(trie))
 
 
@@ -130,8 +242,11 @@ def _artifact_hits(tmp, pattern) -> list:
     hits = []
     for p in list((tmp / "processed").rglob("*")) + list((tmp / "reports").rglob("*")):
         if p.is_file():
-            data = (pd.read_parquet(p).astype(str).to_csv().encode() if p.suffix == ".parquet"
-                    else p.read_bytes())
+            data = (
+                pd.read_parquet(p).astype(str).to_csv().encode()
+                if p.suffix == ".parquet"
+                else p.read_bytes()
+            )
             m = pattern.search(data)
             if m:
                 hits.append((p, m.group()))
@@ -151,14 +266,25 @@ def test_original_crm_ids_only_in_the_action_lists(e2e, demo):
     processed data or in any page, and only in the CRM action lists, where every id is one of
     the export's (issue 17: re-identification happens only there)."""
     from kequn.synth import zero_padded
+
     tmp, _ = e2e
     ids = zero_padded(demo.customers["customer_id"]).tolist()
-    pattern = re.compile(rb"(?<![0-9A-Za-z])(?:" + b"|".join(re.escape(i.encode()) for i in ids) + rb")(?![0-9A-Za-z])")
+    pattern = re.compile(
+        rb"(?<![0-9A-Za-z])(?:"
+        + b"|".join(re.escape(i.encode()) for i in ids)
+        + rb")(?![0-9A-Za-z])"
+    )
     hits = []
     for p in list((tmp / "processed").rglob("*")) + list((tmp / "reports").rglob("*.html")):
         if p.is_file():
-            data = (pd.read_parquet(p).astype(str).to_csv().encode() if p.suffix == ".parquet" else p.read_bytes())
-            data = re.sub(rb"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", b"", data)  # chart bytes are not text
+            data = (
+                pd.read_parquet(p).astype(str).to_csv().encode()
+                if p.suffix == ".parquet"
+                else p.read_bytes()
+            )
+            data = re.sub(
+                rb"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", b"", data
+            )  # chart bytes are not text
             m = pattern.search(data)
             if m:
                 hits.append((p, m.group()))
@@ -183,9 +309,13 @@ def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp
     neither the clean tables nor the features, JSON summaries, pages or action lists."""
     data = tmp_path / "planted"
     shutil.copytree(demo_dir, data)
-    columns = {"customers": ["occupation", "education", "region", "city"],
-               "orders": ["category", "channel"], "events": ["event_type", "channel"],
-               "feedback": ["channel", "text"], "kano": ["feature"]}
+    columns = {
+        "customers": ["occupation", "education", "region", "city"],
+        "orders": ["category", "channel"],
+        "events": ["event_type", "channel"],
+        "feedback": ["channel", "text"],
+        "kano": ["feature"],
+    }
     planted = []
     for table, cols in columns.items():
         df = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
@@ -201,8 +331,9 @@ def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp
     hits = _artifact_hits(tmp_path, _one_pattern([v.encode() for v in planted]))
     assert not hits, hits[:5]
     q = json.loads((tmp_path / "processed" / "planted" / "quality.json").read_text("utf-8"))
-    masked = {(c["table"], c["column"]) for c in q["cleaning"]
-              if c["rule"] == "contact_details_masked"}
+    masked = {
+        (c["table"], c["column"]) for c in q["cleaning"] if c["rule"] == "contact_details_masked"
+    }
     assert masked >= {(t, c) for t, cols in columns.items() for c in cols if c != "text"}, masked
 
 
@@ -228,24 +359,42 @@ def test_same_inputs_same_artifacts(e2e, messy_dir):
                 assert p.read_text().replace("messy-1", "messy-2") == other.read_text()
             elif p.name == "value.json":  # … and migration against the first
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())
-                assert two["migration"] == {"run": "messy-1", "customers_both": one["customers"], "tier_down": 0,
-                                            "lapsed": 0}
+                assert two["migration"] == {
+                    "run": "messy-1",
+                    "customers_both": one["customers"],
+                    "tier_down": 0,
+                    "lapsed": 0,
+                }
                 for key in ("tiers", "stages", "bgnbd", "gamma_gamma", "clv_total", "holdout"):
                     assert one[key] == two[key], key
-            elif p.name == "summary.json":  # the same cards; the headline now compares with the first run
+            elif (
+                p.name == "summary.json"
+            ):  # the same cards; the headline now compares with the first run
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())
-                assert one["previous"] is None and two["previous"] == "messy-1" and one["cards_html"] == two["cards_html"]
-                assert "Change since messy-1" in two["headline_html"] and "first run" in one["headline_html"]
+                assert (
+                    one["previous"] is None
+                    and two["previous"] == "messy-1"
+                    and one["cards_html"] == two["cards_html"]
+                )
+                assert (
+                    "Change since messy-1" in two["headline_html"]
+                    and "first run" in one["headline_html"]
+                )
             elif p.name == "clustering.json":  # the second run also reports drift against the first
                 one, two = json.loads(p.read_text()), json.loads(other.read_text())
-                assert two["drift"]["changed_share"] == 0 and two["drift"]["customers_both"] == sum(one["sizes"].values())
+                assert two["drift"]["changed_share"] == 0 and two["drift"]["customers_both"] == sum(
+                    one["sizes"].values()
+                )
                 for key in ("k", "sizes", "names", "separation", "stability"):
                     assert one[key] == two[key], key
             else:
                 assert p.read_bytes() == other.read_bytes(), p.name
     assert "Customers in both this run and the previous one (messy-1)" in (
-        tmp / "reports" / "messy-2" / "02_clustering.html").read_text(encoding="utf-8")
-    assert "Against the previous run messy-1" in (tmp / "reports" / "messy-2" / "03_value.html").read_text(encoding="utf-8")
+        tmp / "reports" / "messy-2" / "02_clustering.html"
+    ).read_text(encoding="utf-8")
+    assert "Against the previous run messy-1" in (
+        tmp / "reports" / "messy-2" / "03_value.html"
+    ).read_text(encoding="utf-8")
     index = (tmp / "reports" / "messy-2" / "index.html").read_text(encoding="utf-8")
     assert "messy-1" in index  # the previous run is linked
     assert os.readlink(tmp / "reports" / "latest") == "messy-2"
@@ -267,21 +416,37 @@ def test_bad_export_is_rejected_with_a_message_not_a_traceback(tmp_path):
 def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_path):
     """Online Retail II has orders only: no demographics, events or feedback."""
     cfg = tmp_path / "config.yaml"
-    cfg.write_text("lang: zh\nprivacy: {salt: e2e}\ncolumn_map: config/columns/online_retail_ii.yaml\n")
+    cfg.write_text(
+        "lang: zh\nprivacy: {salt: e2e}\ncolumn_map: config/columns/online_retail_ii.yaml\n"
+    )
     r = make(tmp_path, ROOT / "tests" / "data", "retail")
     assert r.returncode == 0, r.stderr[-3000:]
     html = (tmp_path / "reports" / "retail" / "01_profiling.html").read_text(encoding="utf-8")
     assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
     seg_html = (tmp_path / "reports" / "retail" / "02_clustering.html").read_text(encoding="utf-8")
-    assert "数据中没有这组特征" in seg_html  # demographic, psychographic ... sets are said to be absent
+    assert (
+        "数据中没有这组特征" in seg_html
+    )  # demographic, psychographic ... sets are said to be absent
     assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
     val_html = (tmp_path / "reports" / "retail" / "03_value.html").read_text(encoding="utf-8")
-    assert "八类 RFM 客户" in val_html and "模型检验：留出期预测" in val_html and "BG/NBD（购买次数与流失）" in val_html
+    assert (
+        "八类 RFM 客户" in val_html
+        and "模型检验：留出期预测" in val_html
+        and "BG/NBD（购买次数与流失）" in val_html
+    )
     needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
-    assert "此数据没有 Kano 问卷" in needs_html and "不做购买可能性评分" in needs_html and "不做趋势预测" in needs_html
-    assert "此数据没有反馈表" in (tmp_path / "reports" / "retail" / "05_feedback.html").read_text(encoding="utf-8")
+    assert (
+        "此数据没有 Kano 问卷" in needs_html
+        and "不做购买可能性评分" in needs_html
+        and "不做趋势预测" in needs_html
+    )
+    assert "此数据没有反馈表" in (tmp_path / "reports" / "retail" / "05_feedback.html").read_text(
+        encoding="utf-8"
+    )
     index = (tmp_path / "reports" / "retail" / "index.html").read_text(encoding="utf-8")
-    assert "id='segment-1'" in index and "价值层应对" in index and "<th>互动式服务</th>" not in index  # no feedback, no such plan
+    assert (
+        "id='segment-1'" in index and "价值层应对" in index and "<th>互动式服务</th>" not in index
+    )  # no feedback, no such plan
     assert not CODE_MARKERS.search(html)
 
 
@@ -289,22 +454,59 @@ def test_value_stage_on_purchases_all_on_one_day_says_why_instead_of_nan(tmp_pat
     raw = tmp_path / "raw"
     raw.mkdir()
     rows = [f"O{i},C{i % 40},2024-05-01,{10 + i}" for i in range(80)]
-    (raw / "orders.csv").write_text("order_id,customer_id,order_date,amount\n" + "\n".join(rows) + "\n")
+    (raw / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount\n" + "\n".join(rows) + "\n"
+    )
     cfg = tmp_path / "config.yaml"
     cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
     kq = [str(ROOT / ".venv" / "bin" / "python"), "-m", "kequn.cli"]
     params = tmp_path / "p" / "params.yaml"
-    assert subprocess.run(kq + ["params", "--config", str(cfg), "--data", str(raw), "--processed", str(tmp_path / "p"),
-                                "--run", "oneday", "--out", str(params)], cwd=ROOT).returncode == 0
-    r = subprocess.run(kq + ["stage", "notebooks/03_value.ipynb", str(tmp_path / "03.ipynb"), "--params", str(params)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert (
+        subprocess.run(
+            kq
+            + [
+                "params",
+                "--config",
+                str(cfg),
+                "--data",
+                str(raw),
+                "--processed",
+                str(tmp_path / "p"),
+                "--run",
+                "oneday",
+                "--out",
+                str(params),
+            ],
+            cwd=ROOT,
+        ).returncode
+        == 0
+    )
+    r = subprocess.run(
+        kq
+        + [
+            "stage",
+            "notebooks/03_value.ipynb",
+            str(tmp_path / "03.ipynb"),
+            "--params",
+            str(params),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     out = (tmp_path / "03.ipynb").read_text(encoding="utf-8")
     assert "not fitted: no buyers observed long enough" in out
     assert "No holdout check: the history is too short" in out
     assert "CLV figures below are missing" in out
     val = pd.read_parquet(tmp_path / "p" / "value.parquet")
-    assert len(val) == 40 and val["clv"].isna().all() and val["stage"].eq("new").all() and val["tier"].notna().all()
+    assert (
+        len(val) == 40
+        and val["clv"].isna().all()
+        and val["stage"].eq("new").all()
+        and val["tier"].notna().all()
+    )
 
 
 def test_bad_value_setting_stops_before_any_work(tmp_path):
@@ -317,14 +519,25 @@ def test_bad_value_setting_stops_before_any_work(tmp_path):
 
 
 def test_make_alone_lists_the_targets():
-    r = subprocess.run(["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["make", "--no-print-directory"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 0
     for target in ("setup", "data", "report", "test", "lab", "bench", "clean"):
         assert f"make {target}:" in r.stdout, target
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 # The sections a reader must find on each page, by their element ids (nbconvert makes a
 # heading's id from its text, spaces as "-").
 SECTION_IDS = {
@@ -341,8 +554,20 @@ def open_in_chromium(page, profile) -> tuple[str, list[str]]:
     scripts ran, the console lines)."""
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is missing: `make browser` installs it (make test does)"
-    r = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                        "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0 and "</body>" in r.stdout, (page.name, r.stderr[-1000:])
     return r.stdout, [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
 
@@ -362,17 +587,34 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
     sortable = {}
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert not re.search(r"""<(script|img|link)[^>]+(src|href)=["']https?://""", text), page.name
+        assert not re.search(r"""<(script|img|link)[^>]+(src|href)=["']https?://""", text), (
+            page.name
+        )
         assert page.stat().st_size < 5 * 1024 * 1024, page.name  # under 5 MB each
         profile = tmp / f"chromium-{page.stem}"
         dom, console = open_in_chromium(page, profile)
         assert not console, (page.name, console)
-        for anchor in SECTION_IDS.get(page.name, []) + ["toc", "caveats"]:  # every page: contents, data caveats
+        for anchor in SECTION_IDS.get(page.name, []) + [
+            "toc",
+            "caveats",
+        ]:  # every page: contents, data caveats
             assert f'id="{anchor}"' in dom or f"id='{anchor}'" in dom, (page.name, anchor)
         sortable[page.name] = dom.count("kq-sortable")  # set by the page's script: it ran
         for width, height, tag in ((1280, 2400, "desktop"), (390, 2400, "phone")):
             out = shots / f"{page.stem}-{tag}.png"
-            subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                            f"--screenshot={out}", page.as_uri()], capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    chromium,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={profile}",
+                    f"--window-size={width},{height}",
+                    f"--screenshot={out}",
+                    page.as_uri(),
+                ],
+                capture_output=True,
+                timeout=120,
+            )
             assert out.exists() and out.stat().st_size > 10_000, out
-    assert all(sortable[p] > 0 for p in ("01_profiling.html", "03_value.html", "04_needs.html")), sortable
+    assert all(sortable[p] > 0 for p in ("01_profiling.html", "03_value.html", "04_needs.html")), (
+        sortable
+    )

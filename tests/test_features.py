@@ -1,6 +1,5 @@
 import pandas as pd
 import pytest
-
 from kequn.features import build_features
 from kequn.io import write_table_atomic
 
@@ -8,23 +7,52 @@ from kequn.io import write_table_atomic
 @pytest.fixture()
 def tiny(tmp_path):
     clean = tmp_path / "clean"
-    write_table_atomic(pd.DataFrame({"customer_id": ["A", "B", "C"],
-                                     "signup_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-12-01"]),
-                                     "birth_year": [1990.0, None, 1960.0]}), clean / "customers.parquet")
-    write_table_atomic(pd.DataFrame({
-        "order_id": ["1", "2", "2", "3", "4", "5"],
-        "customer_id": ["A", "A", "A", "A", "B", "A"],
-        "order_date": pd.to_datetime(["2024-02-01", "2024-03-01", "2024-03-01", "2024-03-15", "2024-07-01", "2024-12-01"]),
-        "amount": [100.0, 50.0, 30.0, -50.0, 20.0, 200.0],
-        "category": ["食品", "服饰", "服饰", "服饰", "食品", "食品"],
-        "channel": ["App", "门店", "门店", "门店", "App", "App"],
-        "discount": [0.1, 0.0, 0.0, 0.0, 0.2, 0.0],
-        "coupon_used": [True, False, False, False, False, False],
-        "cost": [60.0, 20.0, 10.0, -20.0, 15.0, 150.0],
-    }), clean / "orders.parquet")
-    write_table_atomic(pd.DataFrame({"customer_id": ["A", "A", "B"], "ts": pd.to_datetime(["2024-02-01"] * 3),
-                                     "event_type": ["like", "like", "app_open"], "channel": ["social", "social", "mobile"]}),
-                       clean / "events.parquet")
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "customer_id": ["A", "B", "C"],
+                "signup_date": pd.to_datetime(["2024-01-01", "2024-06-01", "2024-12-01"]),
+                "birth_year": [1990.0, None, 1960.0],
+            }
+        ),
+        clean / "customers.parquet",
+    )
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "order_id": ["1", "2", "2", "3", "4", "5"],
+                "customer_id": ["A", "A", "A", "A", "B", "A"],
+                "order_date": pd.to_datetime(
+                    [
+                        "2024-02-01",
+                        "2024-03-01",
+                        "2024-03-01",
+                        "2024-03-15",
+                        "2024-07-01",
+                        "2024-12-01",
+                    ]
+                ),
+                "amount": [100.0, 50.0, 30.0, -50.0, 20.0, 200.0],
+                "category": ["食品", "服饰", "服饰", "服饰", "食品", "食品"],
+                "channel": ["App", "门店", "门店", "门店", "App", "App"],
+                "discount": [0.1, 0.0, 0.0, 0.0, 0.2, 0.0],
+                "coupon_used": [True, False, False, False, False, False],
+                "cost": [60.0, 20.0, 10.0, -20.0, 15.0, 150.0],
+            }
+        ),
+        clean / "orders.parquet",
+    )
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "customer_id": ["A", "A", "B"],
+                "ts": pd.to_datetime(["2024-02-01"] * 3),
+                "event_type": ["like", "like", "app_open"],
+                "channel": ["social", "social", "mobile"],
+            }
+        ),
+        clean / "events.parquet",
+    )
     return clean
 
 
@@ -32,7 +60,12 @@ def test_known_answers_on_a_hand_made_base(tiny):
     f = build_features(tiny, "2024-12-31").set_index("customer_id")
     a = f.loc["A"]
     assert a["orders"] == 3  # invoice 2 has two lines, the return is not an order
-    assert a["revenue"] == 380 and a["return_amount"] == 50 and a["monetary"] == 330 and a["returns"] == 1
+    assert (
+        a["revenue"] == 380
+        and a["return_amount"] == 50
+        and a["monetary"] == 330
+        and a["returns"] == 1
+    )
     assert a["avg_order_value"] == pytest.approx(380 / 3)
     assert a["recency_days"] == 30 and a["active_days"] == 304 and a["tenure_days"] == 365
     assert a["age"] == 34
@@ -41,18 +74,23 @@ def test_known_answers_on_a_hand_made_base(tiny):
     assert a["cat_食品"] == pytest.approx(300 / 380) and a["cat_服饰"] == pytest.approx(80 / 380)
     assert a["ev_like"] == 2 and a["evch_social"] == 2 and a["events"] == 2
     c = f.loc["C"]
-    assert c["orders"] == 0 and c["monetary"] == 0 and pd.isna(c["recency_days"]) and c["events"] == 0
+    assert (
+        c["orders"] == 0 and c["monetary"] == 0 and pd.isna(c["recency_days"]) and c["events"] == 0
+    )
     assert f.attrs["labels"]["cat_食品"] == "食品"
 
 
 def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
     from conftest import SALT
     from kequn.intake import run_intake
+
     r = run_intake(demo_dir, tmp_path, salt=SALT)
     f = build_features(tmp_path / "clean", r.quality["as_of"]).set_index("customer_id")
     o = r.tables["orders"]
     pos = o[o["amount"] > 0]
-    assert (f["orders"] == pos.groupby("customer_id")["order_id"].nunique().reindex(f.index).fillna(0)).all()
+    assert (
+        f["orders"] == pos.groupby("customer_id")["order_id"].nunique().reindex(f.index).fillna(0)
+    ).all()
     net = o.groupby("customer_id")["amount"].sum().reindex(f.index).fillna(0)
     assert (f["monetary"] - net).abs().max() < 1e-6
     assert len(f) == len(r.tables["customers"])
@@ -61,8 +99,11 @@ def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
 def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
     from kequn.features import load_features
     from kequn.stage_profiling import features_for_run
+
     run = tiny.parent
     f = features_for_run(run, {"as_of": "2024-12-31"})
     back = load_features(run)
-    pd.testing.assert_frame_equal(f.reset_index(drop=True), back.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        f.reset_index(drop=True), back.reset_index(drop=True), check_dtype=False
+    )
     assert back.attrs["labels"]["chan_门店"] == "门店"

@@ -1,32 +1,60 @@
 """Stage 05 pieces: sentiment learnt from the user's ratings (the shipped model without them), NPS
 drivers recovering planted topic effects, and the alert list picking valuable customers with
 negative or open issues."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import stage_feedback as sf
 from kequn.config import DEFAULTS
 
 
 def test_sentiment_from_weak_labels_and_without_ratings():
-    pos = ["很好吃，送得快", "味道不错，下次还点", "非常满意，包装好", "量大好吃", "好评，推荐"] * 60
+    pos = [
+        "很好吃，送得快",
+        "味道不错，下次还点",
+        "非常满意，包装好",
+        "量大好吃",
+        "好评，推荐",
+    ] * 60
     neg = ["太难吃了", "送餐太慢，凉了", "很差，不会再点", "菜是冷的，失望", "分量太少，差评"] * 60
-    fb = pd.DataFrame({"text": pos + neg + ["量大，好评", "一般般"], "rating": [5] * 300 + [1] * 300 + [np.nan] * 2})
+    fb = pd.DataFrame(
+        {
+            "text": pos + neg + ["量大，好评", "一般般"],
+            "rating": [5] * 300 + [1] * 300 + [np.nan] * 2,
+        }
+    )
     fb = sf.prepare_text(fb)
     r = sf.sentiment_run(fb, seed=7)
-    assert r["none"] is None and r["source"] == "ratings" and r["labelled"] == 600 and r["figures"]["auc"] > 0.95
-    assert r["default_figures"]["texts"] == 600 and r["default_figures"]["auc"] > 0.9  # the shipped model, same texts
+    assert (
+        r["none"] is None
+        and r["source"] == "ratings"
+        and r["labelled"] == 600
+        and r["figures"]["auc"] > 0.95
+    )
+    assert (
+        r["default_figures"]["texts"] == 600 and r["default_figures"]["auc"] > 0.9
+    )  # the shipped model, same texts
     lab = pd.Series(r["label"])
     assert (lab[:300] == "positive").mean() > 0.9 and (lab[300:600] == "negative").mean() > 0.7
-    assert (lab[:300] == "negative").sum() == 0 and lab.iloc[-2] is not None  # the unrated text is scored too
-    assert lab.iloc[-1] is None and r["reason"][-1] == "signal"  # characters the model never saw: not scored
+    assert (lab[:300] == "negative").sum() == 0 and lab.iloc[
+        -2
+    ] is not None  # the unrated text is scored too
+    assert (
+        lab.iloc[-1] is None and r["reason"][-1] == "signal"
+    )  # characters the model never saw: not scored
     assert f"{100 * r['default_figures']['accuracy']:.1f}%" in sf.sentiment_note(r, "en")
 
 
 def test_without_ratings_the_shipped_model_scores_every_text():
-    texts = ["很好吃，送得快", "太难吃了，再也不点了", "Great food and fast delivery", "Cold food, terrible service",
-             "", "系统默认好评"]
+    texts = [
+        "很好吃，送得快",
+        "太难吃了，再也不点了",
+        "Great food and fast delivery",
+        "Cold food, terrible service",
+        "",
+        "系统默认好评",
+    ]
     fb = sf.prepare_text(pd.DataFrame({"text": texts}))
     r = sf.sentiment_run(fb, seed=7)
     assert r["source"] == "default" and r["figures"] is None and r["labelled"] == 0
@@ -36,41 +64,69 @@ def test_without_ratings_the_shipped_model_scores_every_text():
     # a few ratings (too few to train on) are used to check the shipped model instead
     rated = sf.prepare_text(pd.DataFrame({"text": ["好吃", "难吃"] * 15, "rating": [5, 1] * 15}))
     r = sf.sentiment_run(rated, seed=7)
-    assert r["source"] == "default" and r["figures"]["texts"] == 30 and r["figures"]["accuracy"] == 1.0
-    assert sf.sentiment_run(sf.prepare_text(pd.DataFrame({"text": ["", None]})), seed=7) == {"none": "no_text"}
+    assert (
+        r["source"] == "default" and r["figures"]["texts"] == 30 and r["figures"]["accuracy"] == 1.0
+    )
+    assert sf.sentiment_run(sf.prepare_text(pd.DataFrame({"text": ["", None]})), seed=7) == {
+        "none": "no_text"
+    }
 
 
 def test_drivers_recover_planted_topic_effects():
     rng = np.random.default_rng(2)
     n = 3000
     topic = rng.choice(["delivery", "price", "service", None], n, p=[0.25, 0.25, 0.25, 0.25])
-    effect = pd.Series(topic).map({"delivery": -2.0, "price": 0.0, "service": 1.5}).fillna(0.0).to_numpy()
+    effect = (
+        pd.Series(topic)
+        .map({"delivery": -2.0, "price": 0.0, "service": 1.5})
+        .fillna(0.0)
+        .to_numpy()
+    )
     nps = np.clip(np.round(6 + effect + rng.normal(0, 1.5, n)), 0, 10)
     dr = sf.drivers(pd.DataFrame({"topic": topic, "nps": nps})).set_index("topic")
-    assert dr.loc["delivery", "low"] < -2.0 < dr.loc["delivery", "high"] or abs(dr.loc["delivery", "effect"] + 2) < 0.2
+    assert (
+        dr.loc["delivery", "low"] < -2.0 < dr.loc["delivery", "high"]
+        or abs(dr.loc["delivery", "effect"] + 2) < 0.2
+    )
     assert abs(dr.loc["service", "effect"] - 1.5) < 0.2 and dr.loc["price", "p"] > 0.01
     assert dr["effect"].is_monotonic_increasing
 
 
 def test_alerts_pick_valuable_customers_with_open_or_negative_issues():
     as_of = pd.Timestamp("2024-06-30")
-    fb = pd.DataFrame({
-        "feedback_id": ["F1", "F2", "F3", "F4", "F5"], "customer_id": ["A", "B", "C", "D", "A"],
-        "created_at": pd.to_datetime(["2024-06-01", "2024-06-10", "2024-01-01", "2024-06-20", "2024-06-25"]),
-        "kind": ["review", "complaint", "complaint", "review", "review"],
-        "status": ["closed", "open", "resolved", "closed", "closed"],
-        "sentiment": ["negative", "neutral", "negative", "negative", "positive"],
-        "tier": ["key", "important", "key", "small", "key"], "clv": [900.0, 500.0, 800.0, 10.0, 900.0]})
+    fb = pd.DataFrame(
+        {
+            "feedback_id": ["F1", "F2", "F3", "F4", "F5"],
+            "customer_id": ["A", "B", "C", "D", "A"],
+            "created_at": pd.to_datetime(
+                ["2024-06-01", "2024-06-10", "2024-01-01", "2024-06-20", "2024-06-25"]
+            ),
+            "kind": ["review", "complaint", "complaint", "review", "review"],
+            "status": ["closed", "open", "resolved", "closed", "closed"],
+            "sentiment": ["negative", "neutral", "negative", "negative", "positive"],
+            "tier": ["key", "important", "key", "small", "key"],
+            "clv": [900.0, 500.0, 800.0, 10.0, 900.0],
+        }
+    )
     a = sf.alerts(fb, as_of, days=90, lang="en")
-    assert a["customer_id"].tolist() == ["A", "B"]  # C's complaint is old and resolved; D is not valuable
+    assert a["customer_id"].tolist() == [
+        "A",
+        "B",
+    ]  # C's complaint is old and resolved; D is not valuable
     assert a["reason"].tolist() == ["recent negative feedback", "complaint still open"]
     assert a.loc[0, "feedback_id"] == "F1"  # the alerting feedback, not the later positive one
 
 
-@pytest.mark.parametrize("change, name", [({"response_sla_hours": 0}, "feedback.response_sla_hours"),
-                                          ({"topics": 1}, "feedback.topics")])
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        ({"response_sla_hours": 0}, "feedback.response_sla_hours"),
+        ({"topics": 1}, "feedback.topics"),
+    ],
+)
 def test_bad_feedback_settings_are_named(change, name):
     from kequn.problems import InputError
+
     with pytest.raises(InputError) as e:
         sf.settings_check({**DEFAULTS["feedback"], **change})
     assert f"'{name}'" in str(e.value)
@@ -79,15 +135,26 @@ def test_bad_feedback_settings_are_named(change, name):
 def test_complaint_ratings_judge_handling_and_stay_out_of_csat(tmp_path):
     clean = tmp_path / "clean"
     clean.mkdir()
-    pd.DataFrame({"feedback_id": ["F1", "F2", "F3"], "customer_id": ["A", "B", "C"],
-                  "created_at": pd.to_datetime(["2024-01-01"] * 3), "kind": ["review", "complaint", "complaint"],
-                  "text": ["好", "慢", "坏"], "rating": [5.0, 4.0, 1.0], "status": ["closed", "resolved", "open"]}
-                 ).to_parquet(clean / "feedback.parquet")
+    pd.DataFrame(
+        {
+            "feedback_id": ["F1", "F2", "F3"],
+            "customer_id": ["A", "B", "C"],
+            "created_at": pd.to_datetime(["2024-01-01"] * 3),
+            "kind": ["review", "complaint", "complaint"],
+            "text": ["好", "慢", "坏"],
+            "rating": [5.0, 4.0, 1.0],
+            "status": ["closed", "resolved", "open"],
+        }
+    ).to_parquet(clean / "feedback.parquet")
     fb = sf.load(tmp_path)
     assert fb["rating"].tolist()[0] == 5.0 and fb["rating"].iloc[1:].isna().all()
-    assert fb["handling_rating"].iloc[1:].tolist() == [4.0, 1.0] and np.isnan(fb["handling_rating"].iloc[0])
+    assert fb["handling_rating"].iloc[1:].tolist() == [4.0, 1.0] and np.isnan(
+        fb["handling_rating"].iloc[0]
+    )
     facts, tm, ef = sf.complaint_facts(fb, pd.Timestamp("2024-02-01"), DEFAULTS["feedback"], "en")
-    assert ef["rated_after"] == 1 and ef["satisfied_after"] == 1.0  # only the resolved complaint's verdict counts
+    assert (
+        ef["rated_after"] == 1 and ef["satisfied_after"] == 1.0
+    )  # only the resolved complaint's verdict counts
 
 
 def _topic_frame(n=4000, seed=3):
@@ -96,10 +163,19 @@ def _topic_frame(n=4000, seed=3):
     # "退款" triples its share in the last three months; the others share the rest
     p_refund = np.where(month >= 10, 0.30, 0.10)
     topic = np.where(rng.random(n) < p_refund, "退款", rng.choice(["物流", "质量", "价格"], n))
-    created = pd.to_datetime(pd.DataFrame({"year": 2025, "month": month, "day": rng.integers(1, 29, n)}))
+    created = pd.to_datetime(
+        pd.DataFrame({"year": 2025, "month": month, "day": rng.integers(1, 29, n)})
+    )
     seg = rng.integers(1, 4, n)
-    return pd.DataFrame({"topic": topic, "created_at": created, "month": created.dt.strftime("%Y-%m"), "segment": seg,
-                         "segment_name": pd.Series(seg).map({1: "甲", 2: "乙", 3: "丙"})})
+    return pd.DataFrame(
+        {
+            "topic": topic,
+            "created_at": created,
+            "month": created.dt.strftime("%Y-%m"),
+            "segment": seg,
+            "segment_name": pd.Series(seg).map({1: "甲", 2: "乙", 3: "丙"}),
+        }
+    )
 
 
 def test_topic_trend_finds_the_rising_topic_and_nothing_else():
@@ -120,7 +196,12 @@ def test_topic_mix_rows_and_columns():
 
 
 def test_channel_codes_translated_and_others_kept():
-    assert [sf.channel_name(c, "zh") for c in ["app", "Hotline", "wechat", "抖音"]] == ["App", "客服热线", "微信", "抖音"]
+    assert [sf.channel_name(c, "zh") for c in ["app", "Hotline", "wechat", "抖音"]] == [
+        "App",
+        "客服热线",
+        "微信",
+        "抖音",
+    ]
     assert sf.channel_name("store", "en") == "Store"
 
 
@@ -130,18 +211,25 @@ def test_bad_feedback_export_is_counted_and_handled_not_a_crash(tmp_path):
     table: intake keeps what it can and counts the rest, and every stage-05 step runs."""
     from conftest import SALT
     from kequn.intake import run_intake
+
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "customers.csv").write_text("customer_id,signup_date\nC1,2024-01-01\nC2,2024-01-01\n", encoding="utf-8")
-    (raw / "orders.csv").write_text("order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C2,2024-04-01,20\n",
-                                    encoding="utf-8")
-    rows = ["反馈编号,客户编号,创建时间,类型,内容,评分,首次响应时间,解决时间,状态",
-            "F1,C1,2024-03-05 10:00,review,物流很快，包装很好,5,,,closed",
-            "F2,C2,2024-03-06 10:00,review,,4,,,closed",
-            "F3,C1,2024-03-07 10:00,review," + "质量很差" * 12_500 + ",1,,,closed",
-            "F4,C2,2024-03-08 10:00,review,还行,9,,,closed",
-            "F5,C1,2024-03-09 10:00,complaint,退款太慢了,,2024-03-09 12:00,2024-03-01 10:00,resolved",
-            "F6,C9,2024-03-10 10:00,complaint,客服不回复,,2024-03-10 11:00,,open"]
+    (raw / "customers.csv").write_text(
+        "customer_id,signup_date\nC1,2024-01-01\nC2,2024-01-01\n", encoding="utf-8"
+    )
+    (raw / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C2,2024-04-01,20\n",
+        encoding="utf-8",
+    )
+    rows = [
+        "反馈编号,客户编号,创建时间,类型,内容,评分,首次响应时间,解决时间,状态",
+        "F1,C1,2024-03-05 10:00,review,物流很快，包装很好,5,,,closed",
+        "F2,C2,2024-03-06 10:00,review,,4,,,closed",
+        "F3,C1,2024-03-07 10:00,review," + "质量很差" * 12_500 + ",1,,,closed",
+        "F4,C2,2024-03-08 10:00,review,还行,9,,,closed",
+        "F5,C1,2024-03-09 10:00,complaint,退款太慢了,,2024-03-09 12:00,2024-03-01 10:00,resolved",
+        "F6,C9,2024-03-10 10:00,complaint,客服不回复,,2024-03-10 11:00,,open",
+    ]
     raw_bytes = ("\n".join(rows) + "\n").encode("gbk")
     (raw / "feedback.csv").write_bytes(raw_bytes)
     out = tmp_path / "processed"
@@ -157,11 +245,19 @@ def test_bad_feedback_export_is_counted_and_handled_not_a_crash(tmp_path):
     assert fb["cut"].sum() == 1 and fb["clean_text"].str.len().max() == 2000
     assert (fb["language"] == "empty").sum() == 1
     sent = sf.sentiment_run(fb, seed=7)
-    assert sent["source"] == "default" and pd.isna(sent["score"][1]) and sent["label"][2] == "negative"
+    assert (
+        sent["source"] == "default" and pd.isna(sent["score"][1]) and sent["label"][2] == "negative"
+    )
     assert cleaning[("feedback", "resolved_at_before_creation_set_missing")] == 1
-    facts, tm, ef = sf.complaint_facts(fb, pd.Timestamp("2024-04-01"), DEFAULTS["feedback"], "en", r.quality)
-    assert tm["complaints"] == 1 and tm["resolution_median_h"] != tm["resolution_median_h"]  # left out, so none
-    assert facts[next(k for k in facts if "before" in k)] == "1" and "nan" not in " ".join(facts.values())
+    facts, tm, ef = sf.complaint_facts(
+        fb, pd.Timestamp("2024-04-01"), DEFAULTS["feedback"], "en", r.quality
+    )
+    assert (
+        tm["complaints"] == 1 and tm["resolution_median_h"] != tm["resolution_median_h"]
+    )  # left out, so none
+    assert facts[next(k for k in facts if "before" in k)] == "1" and "nan" not in " ".join(
+        facts.values()
+    )
     # an export without the handling columns still gets its complaint count, the rest reads "—"
     # (what is still open cannot be told without status or resolved_at: no backlog, not a made-up one)
     bare = fb.drop(columns=["first_response_at", "resolved_at", "status"])

@@ -2,7 +2,6 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import SALT, TEST_DATA, tree_digest
 from kequn.intake import run_intake
 from kequn.problems import InputError
@@ -36,11 +35,18 @@ def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, demo,
     assert o["orphan_rows_dropped"] == faults["orders_orphans"] + faults["orders_keys_lost_zeros"]
     # zero-padded keys kept as written; keys that lost their zeros are said, never merged
     assert len(r.tables["customers"]) == len(demo.customers)
-    lost = [w for w in q["warnings"] if w.get("rule") == "keys_differ_by_leading_zeros" and w["file"] == "orders"]
+    lost = [
+        w
+        for w in q["warnings"]
+        if w.get("rule") == "keys_differ_by_leading_zeros" and w["file"] == "orders"
+    ]
     assert lost and lost[0]["count"] == faults["orders_keys_lost_zeros_distinct"]
     assert q["rows_clean"]["orders"] == faults["orders_valid_rows"]
     birth = [w for w in q["warnings"] if w["column"] == "birth_year"][0]
-    assert birth["count"] == faults["customers_birth_year_implausible"] and birth["values"][0] == "1890"
+    assert (
+        birth["count"] == faults["customers_birth_year_implausible"]
+        and birth["values"][0] == "1890"
+    )
     cust = r.tables["customers"]
     # Chinese headers mapped, GBK decoded, 男/女 normalised, 未知 and blanks are missing
     assert cust["gender"].isna().sum() == faults["customers_gender_unknown"]
@@ -49,7 +55,11 @@ def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, demo,
     # all four date formats and ¥-formatted amounts parsed: nothing invalid in orders
     assert q["validity"]["orders"]["order_date"] == 1.0 and q["validity"]["orders"]["amount"] == 1.0
     # GBK Kano words (喜欢 … 不喜欢) read as the five canonical answers
-    assert r.tables["kano"]["functional"].isin(["like", "must_be", "neutral", "live_with", "dislike"]).all()
+    assert (
+        r.tables["kano"]["functional"]
+        .isin(["like", "must_be", "neutral", "live_with", "dislike"])
+        .all()
+    )
     # placeholder and typo years dropped and counted; each table's style, delimiter, sheet, layout
     assert o["dates_out_of_range"] == faults["orders_far_dates"]
     reading, formats = q["reading"], q["date_formats"]
@@ -59,7 +69,9 @@ def test_messy_export_every_injected_fault_is_found_and_counted(messy_dir, demo,
     assert reading["feedback"]["delimiter"] == faults["feedback_delimiter"]
     assert reading["kano"] == {"kind": "excel", "sheet": faults["kano_sheet"], "layout": "wide"}
     assert len(r.tables["kano"]) == faults["kano_pairs"]
-    assert reading["orders"]["repeated_headers"] == {f"{faults['orders_repeated_header']} (2)": "备注"}
+    assert reading["orders"]["repeated_headers"] == {
+        f"{faults['orders_repeated_header']} (2)": "备注"
+    }
     assert q["validity"]["events"]["ts"] == 1.0 and q["validity"]["feedback"]["created_at"] == 1.0
     assert tree_digest(messy_dir) == before  # raw files never touched
 
@@ -100,8 +112,12 @@ def test_missing_required_column_names_file_column_and_fix(tmp_path):
 def test_several_problems_reported_together_with_rows(tmp_path):
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", CUSTOMERS)
-    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n"
-                              "2,C1,yesterday,12\n3,C2,2024-03-02,ten\n4,C2,2024-03-03,5\n")
+    _write(
+        raw,
+        "orders.csv",
+        "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n"
+        "2,C1,yesterday,12\n3,C2,2024-03-02,ten\n4,C2,2024-03-03,5\n",
+    )
     _write(raw, "events.csv", "customer_id,event_type\nC1,like\n")
     with pytest.raises(InputError) as e:
         run_intake(raw, tmp_path / "out", salt=SALT)
@@ -117,7 +133,11 @@ def test_several_problems_reported_together_with_rows(tmp_path):
 def test_drop_policy_leaves_bad_rows_out_and_counts_them(tmp_path):
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", CUSTOMERS)
-    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C1,yesterday,12\n")
+    _write(
+        raw,
+        "orders.csv",
+        "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C1,yesterday,12\n",
+    )
     r = run_intake(raw, None, salt=SALT, invalid_rows="drop")
     assert len(r.tables["orders"]) == 1
     assert rules(r.quality, "orders")["invalid_required_rows_dropped"] == 1
@@ -140,7 +160,11 @@ def test_extreme_and_implausible_values_are_handled(tmp_path):
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", "customer_id,income,birth_year\nC1,9999999,1890\nC2,8000,1990\n")
     rows = "".join(f"{i},C2,2024-03-01,{10 + i % 7}\n" for i in range(200))
-    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n" + rows + "999,C1,2024-03-02,5000000\n")
+    _write(
+        raw,
+        "orders.csv",
+        "order_id,customer_id,order_date,amount\n" + rows + "999,C1,2024-03-02,5000000\n",
+    )
     r = run_intake(raw, None, salt=SALT)
     c = r.tables["customers"].set_index(r.tables["customers"].index)
     assert c["income"].isna().sum() == 1 and c["birth_year"].isna().sum() == 1
@@ -152,7 +176,9 @@ def test_user_column_map_and_its_errors(tmp_path):
     _write(raw, "clients.csv", "Kunde,Anmeldung\nC1,2024-01-01\n")
     _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n")
     cmap = tmp_path / "map.yaml"
-    cmap.write_text("files: {customers: clients.csv}\ncustomers: {customer_id: Kunde, signup_date: Anmeldung}\n")
+    cmap.write_text(
+        "files: {customers: clients.csv}\ncustomers: {customer_id: Kunde, signup_date: Anmeldung}\n"
+    )
     r = run_intake(raw, None, column_map=cmap, salt=SALT)
     assert r.tables["customers"]["signup_date"].iloc[0] == pd.Timestamp("2024-01-01")
     cmap.write_text("customers: {kunde_id: Kunde}\n")
@@ -162,16 +188,24 @@ def test_user_column_map_and_its_errors(tmp_path):
 
 def test_two_headers_meaning_the_same_column(tmp_path):
     raw = tmp_path / "raw"
-    _write(raw, "orders.csv", "order_id,订单号,customer_id,order_date,amount\n1,1,C1,2024-03-01,10\n")
+    _write(
+        raw, "orders.csv", "order_id,订单号,customer_id,order_date,amount\n1,1,C1,2024-03-01,10\n"
+    )
     with pytest.raises(InputError, match="both mean 'order_id'"):
         run_intake(raw, None, salt=SALT)
 
 
 def test_online_retail_through_a_column_map(tmp_path):
     from kequn.config import project_root
+
     lines = pd.read_csv(TEST_DATA / "online_retail_ii_head30k.csv.gz", dtype=str)
     raw = lines.drop_duplicates()
-    r = run_intake(TEST_DATA, tmp_path, column_map=project_root() / "config/columns/online_retail_ii.yaml", salt=SALT)
+    r = run_intake(
+        TEST_DATA,
+        tmp_path,
+        column_map=project_root() / "config/columns/online_retail_ii.yaml",
+        salt=SALT,
+    )
     q = r.quality
     o = rules(q, "orders")
     assert o["anonymous_orders_dropped"] == raw["Customer ID"].isna().sum()
@@ -179,7 +213,9 @@ def test_online_retail_through_a_column_map(tmp_path):
     with_id = dedup = raw[raw["Customer ID"].notna()]
     cancelled = dedup["Invoice"].str.startswith("C") & (dedup["Quantity"].astype(float) < 0)
     assert o["returns_kept"] >= cancelled.sum() > 0
-    assert rules(q, "customers")["customers_derived_from_orders"] == with_id["Customer ID"].nunique()
+    assert (
+        rules(q, "customers")["customers_derived_from_orders"] == with_id["Customer ID"].nunique()
+    )
     amount = r.tables["orders"]["amount"].sum()
     expect = (dedup["Quantity"].astype(float) * dedup["Price"].astype(float)).sum()
     assert amount == pytest.approx(expect)
@@ -188,7 +224,9 @@ def test_online_retail_through_a_column_map(tmp_path):
 
 def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
     import os
+
     from kequn.stage_profiling import load_or_run_intake
+
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", CUSTOMERS)
     _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n")
@@ -197,7 +235,11 @@ def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
     assert load_or_run_intake(raw, out, **kw)["rows_clean"]["orders"] == 1
     (out / "quality.json").write_text(json.dumps({"marker": True, "rows_clean": {"orders": 1}}))
     assert load_or_run_intake(raw, out, **kw).get("marker")  # unchanged inputs: reused
-    _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C2,2024-03-02,5\n")
+    _write(
+        raw,
+        "orders.csv",
+        "order_id,customer_id,order_date,amount\n1,C1,2024-03-01,10\n2,C2,2024-03-02,5\n",
+    )
     os.utime(raw / "orders.csv", ns=(1, 10**18))
     q = load_or_run_intake(raw, out, **kw)
     assert "marker" not in q and q["rows_clean"]["orders"] == 2
@@ -205,8 +247,14 @@ def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
 
 def test_duplicate_rows_match_pandas_including_missing_values():
     from kequn.intake import _duplicate_rows
-    df = pd.DataFrame({"a": ["x", "x", "y", None, None, "x"], "b": [1.0, 1.0, 2.0, None, None, 2.0],
-                       "c": pd.array(["p", "p", "p", "q", "q", "p"], dtype="string[pyarrow]")})
+
+    df = pd.DataFrame(
+        {
+            "a": ["x", "x", "y", None, None, "x"],
+            "b": [1.0, 1.0, 2.0, None, None, 2.0],
+            "c": pd.array(["p", "p", "p", "q", "q", "p"], dtype="string[pyarrow]"),
+        }
+    )
     assert _duplicate_rows(df).tolist() == [False, True, False, False, True, False]
     assert _duplicate_rows(df).tolist() == df.duplicated().tolist()
     unique = pd.DataFrame({"k": ["1", "2", "3"], "v": [1, 1, 1]})
@@ -220,24 +268,48 @@ def test_problems_read_the_same_in_chinese_and_english(tmp_path):
     with pytest.raises(InputError) as e:
         run_intake(raw, None, salt=SALT)
     zh, en = e.value.render("zh"), e.value.render("en")
-    assert "输入数据有 1 个问题，未写入任何文件。" in zh and "缺少必填字段“order_date”" in zh and "修改:" in zh
-    assert "1 problem in the input data; nothing was written." in en and "'order_date' is missing" in en
+    assert (
+        "输入数据有 1 个问题，未写入任何文件。" in zh
+        and "缺少必填字段“order_date”" in zh
+        and "修改:" in zh
+    )
+    assert (
+        "1 problem in the input data; nothing was written." in en
+        and "'order_date' is missing" in en
+    )
 
 
 def test_cli_reports_bad_input_in_the_run_language_without_traceback(tmp_path):
     import subprocess
     import sys
+
     import yaml
+
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", CUSTOMERS)
     _write(raw, "orders.csv", "order_id,customer_id,order_date,amount\n1,C1,昨天,10\n")
     params = tmp_path / "params.yaml"
-    params.write_text(yaml.safe_dump({"data_dir": str(raw), "processed_dir": str(tmp_path / "out"), "lang": "zh",
-                                      "privacy": {"salt": SALT}}, allow_unicode=True), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "kequn.cli", "intake", "--params", str(params)],
-                       capture_output=True, text=True)
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "data_dir": str(raw),
+                "processed_dir": str(tmp_path / "out"),
+                "lang": "zh",
+                "privacy": {"salt": SALT},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "kequn.cli", "intake", "--params", str(params)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert "orders.csv，字段“order_date”，第 2 行: 值无法识别（应为日期，如 2024-03-05）" in r.stderr
+    assert (
+        "orders.csv，字段“order_date”，第 2 行: 值无法识别（应为日期，如 2024-03-05）" in r.stderr
+    )
     assert "'昨天'" in r.stderr and not (tmp_path / "out").exists()
 
 
@@ -245,8 +317,11 @@ def test_unknown_kano_answers_are_rejected_with_the_files_rows(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "orders.csv").write_text("order_id,customer_id,order_date,amount\nO1,C1,2024-01-01,10\n")
-    (raw / "kano.csv").write_text("respondent_id,feature,functional,dysfunctional\nR1,配送,喜欢,不喜欢\n"
-                                  "R2,配送,超喜欢,不喜欢\nR3,配送,I like it,maybe\n", encoding="utf-8")
+    (raw / "kano.csv").write_text(
+        "respondent_id,feature,functional,dysfunctional\nR1,配送,喜欢,不喜欢\n"
+        "R2,配送,超喜欢,不喜欢\nR3,配送,I like it,maybe\n",
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as e:
         run_intake(raw, tmp_path / "out", salt="k")
     text = str(e.value)
@@ -255,10 +330,13 @@ def test_unknown_kano_answers_are_rejected_with_the_files_rows(tmp_path):
     assert "a Kano answer: 1–5" in text and not (tmp_path / "out" / "clean").exists()
 
 
-def test_messy_fault_catalogue_each_case_is_reported_or_read_as_its_census_says(messy_dir, tmp_path):
+def test_messy_fault_catalogue_each_case_is_reported_or_read_as_its_census_says(
+    messy_dir, tmp_path
+):
     """The stopping faults of `--messy` (one small export each): the problem, its lines and
     count with `invalid_rows: error`, the rows kept with `drop`; the others read as they are."""
     from kequn.problems import InputError
+
     folder = messy_dir / "_faults"
     census = json.loads((folder / "census.json").read_text(encoding="utf-8"))
     assert len(census) >= 7

@@ -1,6 +1,7 @@
 """Exports as they come: keys kept exactly, every common date style, broken lines with their
 line numbers, delimiters, misnamed files, workbook sheets, repeated headers, wide Kano
 surveys, non-finite and far values, and the user's column map winning over aliases."""
+
 from __future__ import annotations
 
 import gzip
@@ -9,20 +10,35 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import coerce
 from kequn.intake import run_intake
 from kequn.io import read_export
 from kequn.problems import InputError
 
 SALT = "test-salt"
-KEYS = ["00123", "123", "007", "7", "9007199254740993", "12345678901234567890", "0000", "A-01", "１２３"]
+KEYS = [
+    "00123",
+    "123",
+    "007",
+    "7",
+    "9007199254740993",
+    "12345678901234567890",
+    "0000",
+    "A-01",
+    "１２３",
+]
 
 
 def _orders(ids, dates=None, amount=None):
     n = len(ids)
-    return pd.DataFrame({"order_id": [f"o{i}" for i in range(n)], "customer_id": ids,
-                         "order_date": dates or ["2024-03-05"] * n, "amount": amount or ["10"] * n})
+    return pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(n)],
+            "customer_id": ids,
+            "order_date": dates or ["2024-03-05"] * n,
+            "amount": amount or ["10"] * n,
+        }
+    )
 
 
 FILE_KINDS = ["csv", "csv;", "tsv", "csv|", "gbk", "csv.gz", "xlsx", "parquet", "xlsx_named_csv"]
@@ -32,8 +48,12 @@ def write_as(df: pd.DataFrame, folder, kind: str):
     """``df`` written as an export of ``kind`` (delimiter, encoding, container); its path."""
     if kind in ("csv", "csv;", "tsv", "csv|", "gbk"):
         p = folder / "orders.csv"
-        df.to_csv(p, index=False, sep={"csv;": ";", "tsv": "\t", "csv|": "|"}.get(kind, ","),
-                  encoding="gbk" if kind == "gbk" else "utf-8")
+        df.to_csv(
+            p,
+            index=False,
+            sep={"csv;": ";", "tsv": "\t", "csv|": "|"}.get(kind, ","),
+            encoding="gbk" if kind == "gbk" else "utf-8",
+        )
     elif kind == "csv.gz":
         p = folder / "orders.csv.gz"
         p.write_bytes(gzip.compress(df.to_csv(index=False).encode()))
@@ -66,26 +86,38 @@ def test_excel_numeric_keys_read_as_displayed_and_the_right_sheet_is_chosen(tmp_
     p = tmp_path / "orders.xlsx"
     with pd.ExcelWriter(p) as w:
         pd.DataFrame({"说明": ["导出说明"]}).to_excel(w, sheet_name="说明", index=False)
-        pd.DataFrame({"订单号": [1001, 1002], "客户编号": [17850.0, 13085], "下单日期": ["2024-03-05"] * 2,
-                      "金额": [10.5, 3]}).to_excel(w, sheet_name="订单", index=False)
+        pd.DataFrame(
+            {
+                "订单号": [1001, 1002],
+                "客户编号": [17850.0, 13085],
+                "下单日期": ["2024-03-05"] * 2,
+                "金额": [10.5, 3],
+            }
+        ).to_excel(w, sheet_name="订单", index=False)
     r = run_intake(tmp_path, salt=SALT)
     assert r.quality["reading"]["orders"]["sheet"] == "订单"
     assert len(r.tables["orders"]) == 2
     ex = read_export(p, expected_headers={"客户编号"})
-    assert ex.frame["客户编号"].tolist() == ["17850", "13085"] and ex.frame["订单号"].tolist() == ["1001", "1002"]
+    assert ex.frame["客户编号"].tolist() == ["17850", "13085"] and ex.frame["订单号"].tolist() == [
+        "1001",
+        "1002",
+    ]
 
 
-@pytest.mark.parametrize("dates,fmt,first", [
-    (["12/1/10 8:26", "12/13/10 18:26"], "%m/%d/%y %H:%M", "2010-12-01 08:26"),
-    (["13/1/2010", "2/1/2010"], "%d/%m/%Y", "2010-01-13"),
-    (["11/1/2000", "2/29/2001", "11/30/2000"], "%m/%d/%Y", "2000-11-01"),
-    (["2024年3月5日", "2024年12月25日"], "%Y-%m-%d", "2024-03-05"),
-    (["45000", "45001.5"], "excel_serial", "2023-03-15"),
-    (["1700000000", "1700086400"], "unix_s", "2023-11-14 22:13:20"),
-    (["1700000000000", "1700086400000"], "unix_ms", "2023-11-14 22:13:20"),
-    (["05.03.2024", "25.03.2024"], "%d.%m.%Y", "2024-03-05"),
-    (["20240305", "20241231"], "%Y%m%d", "2024-03-05"),
-])
+@pytest.mark.parametrize(
+    "dates,fmt,first",
+    [
+        (["12/1/10 8:26", "12/13/10 18:26"], "%m/%d/%y %H:%M", "2010-12-01 08:26"),
+        (["13/1/2010", "2/1/2010"], "%d/%m/%Y", "2010-01-13"),
+        (["11/1/2000", "2/29/2001", "11/30/2000"], "%m/%d/%Y", "2000-11-01"),
+        (["2024年3月5日", "2024年12月25日"], "%Y-%m-%d", "2024-03-05"),
+        (["45000", "45001.5"], "excel_serial", "2023-03-15"),
+        (["1700000000", "1700086400"], "unix_s", "2023-11-14 22:13:20"),
+        (["1700000000000", "1700086400000"], "unix_ms", "2023-11-14 22:13:20"),
+        (["05.03.2024", "25.03.2024"], "%d.%m.%Y", "2024-03-05"),
+        (["20240305", "20241231"], "%Y%m%d", "2024-03-05"),
+    ],
+)
 def test_each_date_style_is_read_from_the_whole_column(dates, fmt, first):
     r = coerce.read_dates(pd.Series(dates, dtype="string"))
     assert r.fmt == fmt and not r.ambiguous
@@ -95,7 +127,9 @@ def test_each_date_style_is_read_from_the_whole_column(dates, fmt, first):
 
 
 def test_ambiguous_dates_are_one_problem_with_the_fix_then_read_by_date_format(tmp_path):
-    _orders(["1", "2"], dates=["12/1/2010 8:26", "3/5/2010 9:00"]).to_csv(tmp_path / "orders.csv", index=False)
+    _orders(["1", "2"], dates=["12/1/2010 8:26", "3/5/2010 9:00"]).to_csv(
+        tmp_path / "orders.csv", index=False
+    )
     with pytest.raises(InputError) as e:
         run_intake(tmp_path, salt=SALT)
     msg = e.value.render("en")
@@ -104,14 +138,22 @@ def test_ambiguous_dates_are_one_problem_with_the_fix_then_read_by_date_format(t
     cmap = tmp_path / "map.yaml"
     cmap.write_text("date_format:\n  orders:\n    order_date: '%d/%m/%Y %H:%M'\n", encoding="utf-8")
     r = run_intake(tmp_path, column_map=cmap, salt=SALT)
-    assert sorted(r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d")) == ["2010-01-12", "2010-05-03"]
+    assert sorted(r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d")) == [
+        "2010-01-12",
+        "2010-05-03",
+    ]
     assert r.quality["date_formats"]["orders"]["order_date"] == "%d/%m/%Y %H:%M"
     r = run_intake(tmp_path, salt=SALT, date_format="%m/%d/%Y %H:%M")  # the config default
-    assert sorted(r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d")) == ["2010-03-05", "2010-12-01"]
+    assert sorted(r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d")) == [
+        "2010-03-05",
+        "2010-12-01",
+    ]
 
 
 def test_a_column_in_one_unknown_style_says_so_once(tmp_path):
-    _orders([str(i) for i in range(12)], dates=["March the 5th"] * 12).to_csv(tmp_path / "orders.csv", index=False)
+    _orders([str(i) for i in range(12)], dates=["March the 5th"] * 12).to_csv(
+        tmp_path / "orders.csv", index=False
+    )
     with pytest.raises(InputError) as e:
         run_intake(tmp_path, salt=SALT)
     assert len(e.value.problems) == 1
@@ -120,8 +162,9 @@ def test_a_column_in_one_unknown_style_says_so_once(tmp_path):
 
 
 def test_far_dates_are_a_counted_rule_not_a_stop(tmp_path):
-    _orders(["1", "2", "3", "4"], dates=["2999-01-01", "1900-01-01", "2024-03-05", "2024-03-06"]).to_csv(
-        tmp_path / "orders.csv", index=False)
+    _orders(
+        ["1", "2", "3", "4"], dates=["2999-01-01", "1900-01-01", "2024-03-05", "2024-03-06"]
+    ).to_csv(tmp_path / "orders.csv", index=False)
     r = run_intake(tmp_path, salt=SALT)
     assert len(r.tables["orders"]) == 2
     rule = [c for c in r.quality["cleaning"] if c["rule"] == "dates_out_of_range"]
@@ -129,13 +172,15 @@ def test_far_dates_are_a_counted_rule_not_a_stop(tmp_path):
 
 
 def test_broken_lines_are_listed_with_line_numbers_or_dropped_and_counted(tmp_path):
-    text = ('order_id,customer_id,order_date,amount,note\n'
-            '1,C1,2024-03-05,10,"two\nlines"\n'
-            '2,C2,2024-03-05,11,ok\n'
-            '\n'
-            '3,C3,2024-03-05,oops,x,extra\n'
-            '4,C4,2024-03-05,12,ok\n'
-            '5,C5,2024-03')
+    text = (
+        "order_id,customer_id,order_date,amount,note\n"
+        '1,C1,2024-03-05,10,"two\nlines"\n'
+        "2,C2,2024-03-05,11,ok\n"
+        "\n"
+        "3,C3,2024-03-05,oops,x,extra\n"
+        "4,C4,2024-03-05,12,ok\n"
+        "5,C5,2024-03"
+    )
     (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as e:
         run_intake(tmp_path, salt=SALT)
@@ -149,9 +194,11 @@ def test_broken_lines_are_listed_with_line_numbers_or_dropped_and_counted(tmp_pa
 
 
 def test_line_numbers_of_bad_values_count_quoted_line_breaks(tmp_path):
-    text = ('order_id,customer_id,order_date,amount,note\n'
-            '1,C1,2024-03-05,10,"a\nb\nc"\n'
-            '2,C2,2024-03-05,abc,ok\n')
+    text = (
+        "order_id,customer_id,order_date,amount,note\n"
+        '1,C1,2024-03-05,10,"a\nb\nc"\n'
+        "2,C2,2024-03-05,abc,ok\n"
+    )
     (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as e:
         run_intake(tmp_path, salt=SALT)
@@ -162,24 +209,30 @@ def test_huge_text_fields_are_read(tmp_path):
     big = "长" * 3_000_000
     (tmp_path / "orders.csv").write_text(
         f'order_id,customer_id,order_date,amount,note\n1,C1,2024-03-05,10,"{big}"\n2,C2,2024-03-05,5,x\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert len(run_intake(tmp_path, salt=SALT).tables["orders"]) == 2
 
 
 def test_repeated_headers_are_reported_not_crashed_on(tmp_path):
-    (tmp_path / "orders.csv").write_text("order_id,customer_id,order_date,amount,note,note\n"
-                                         "1,C1,2024-03-05,10,a,b\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount,note,note\n1,C1,2024-03-05,10,a,b\n",
+        encoding="utf-8",
+    )
     r = run_intake(tmp_path, salt=SALT)
     assert r.quality["reading"]["orders"]["repeated_headers"] == {"note (2)": "note"}
-    (tmp_path / "orders.csv").write_text("order_id,customer_id,order_date,amount,amount\n1,C1,2024-03-05,10,11\n",
-                                         encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount,amount\n1,C1,2024-03-05,10,11\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as e:
         run_intake(tmp_path, salt=SALT)
     assert "both mean 'amount'" in e.value.render("en")
 
 
 def test_non_finite_and_absurd_amounts_are_violations_with_rows(tmp_path):
-    _orders(["1", "2", "3", "4"], amount=["10", "inf", "1e308", "-1e12"]).to_csv(tmp_path / "orders.csv", index=False)
+    _orders(["1", "2", "3", "4"], amount=["10", "inf", "1e308", "-1e12"]).to_csv(
+        tmp_path / "orders.csv", index=False
+    )
     with pytest.raises(InputError) as e:
         run_intake(tmp_path, salt=SALT)
     p = e.value.problems[0]
@@ -187,17 +240,26 @@ def test_non_finite_and_absurd_amounts_are_violations_with_rows(tmp_path):
 
 
 def test_the_users_column_map_wins_over_built_in_aliases(tmp_path):
-    (tmp_path / "orders.csv").write_text("TRANSACTION_DT,CUSTOMER_ID,AMOUNT,SALES_PRICE,AGE_GROUP\n"
-                                         "11/1/2000,00001,2,30,35-39\n11/1/2000,00001,1,8,35-39\n"
-                                         "11/13/2000,00002,1,5,<25\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(
+        "TRANSACTION_DT,CUSTOMER_ID,AMOUNT,SALES_PRICE,AGE_GROUP\n"
+        "11/1/2000,00001,2,30,35-39\n11/1/2000,00001,1,8,35-39\n"
+        "11/13/2000,00002,1,5,<25\n",
+        encoding="utf-8",
+    )
     cmap = tmp_path / "map.yaml"
-    cmap.write_text("orders:\n  order_date: TRANSACTION_DT\n  customer_id: CUSTOMER_ID\n  quantity: AMOUNT\n"
-                    "  amount: SALES_PRICE\n  age: AGE_GROUP\ncurrency: TWD\n", encoding="utf-8")
+    cmap.write_text(
+        "orders:\n  order_date: TRANSACTION_DT\n  customer_id: CUSTOMER_ID\n  quantity: AMOUNT\n"
+        "  amount: SALES_PRICE\n  age: AGE_GROUP\ncurrency: TWD\n",
+        encoding="utf-8",
+    )
     r = run_intake(tmp_path, column_map=cmap, salt=SALT, as_of="2000-12-01")
     o, c = r.tables["orders"], r.tables["customers"]
     assert o["amount"].sum() == 43 and o["quantity"].sum() == 4
     assert o["order_id"].nunique() == 2  # a customer's lines on one day are one order
-    assert any(x["rule"] == "orders_formed_from_customer_and_day" and x["rows"] == 2 for x in r.quality["cleaning"])
+    assert any(
+        x["rule"] == "orders_formed_from_customer_and_day" and x["rows"] == 2
+        for x in r.quality["cleaning"]
+    )
     assert sorted(c["age_band"].tolist()) == ["35-39", "<25"]
     assert sorted(c["birth_year"].tolist()) == [1963.0, 1978.0]  # 2000 - 37, 2000 - 22
     assert r.quality["currency"]["code"] == "TWD"
@@ -206,23 +268,30 @@ def test_the_users_column_map_wins_over_built_in_aliases(tmp_path):
 
 def test_wide_kano_survey_with_a_nine_point_importance_is_reshaped(tmp_path, demo_dir):
     import shutil
+
     for name in ("customers.csv", "orders.csv"):
         shutil.copy(demo_dir / name, tmp_path / name)
     (tmp_path / "kano.csv").write_text(
         "ID,Age,F1_importance,F1_functional,F1_dysfunctional,F2_importance,F2_dysfunctional,F2_functional\n"
         "R1,24,9 - Extremely important,I like it that way,I dislike it that way,3 - Somewhat important,"
         "I am neutral,I expect it\n"
-        "R2,31,6,I am neutral,I am neutral,1 - Not at all important,I dislike it,I like it\n", encoding="utf-8")
+        "R2,31,6,I am neutral,I am neutral,1 - Not at all important,I dislike it,I like it\n",
+        encoding="utf-8",
+    )
     r = run_intake(tmp_path, salt=SALT)
     k = r.tables["kano"].sort_values(["feature", "respondent_id"])
     assert r.quality["reading"]["kano"]["layout"] == "wide"
     assert k["feature"].tolist() == ["F1", "F1", "F2", "F2"]
     assert k["importance"].tolist() == [9, 6, 3, 1]
-    assert k["functional"].tolist()[2:] == ["must_be", "like"] and k["dysfunctional"].tolist()[2:] == ["neutral", "dislike"]
+    assert k["functional"].tolist()[2:] == ["must_be", "like"] and k["dysfunctional"].tolist()[
+        2:
+    ] == ["neutral", "dislike"]
 
 
 def test_keys_differing_only_by_leading_zeros_between_tables_are_said(tmp_path):
-    pd.DataFrame({"customer_id": ["00987", "00456"], "gender": ["F", "M"]}).to_csv(tmp_path / "customers.csv", index=False)
+    pd.DataFrame({"customer_id": ["00987", "00456"], "gender": ["F", "M"]}).to_csv(
+        tmp_path / "customers.csv", index=False
+    )
     _orders(["987", "00456"]).to_csv(tmp_path / "orders.csv", index=False)
     r = run_intake(tmp_path, salt=SALT)
     w = [x for x in r.quality["warnings"] if x.get("rule") == "keys_differ_by_leading_zeros"]
@@ -240,12 +309,18 @@ def test_any_key_written_in_any_file_type_comes_back_identical(tmp_path_factory,
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    key = st.text(alphabet=_KEY_CHARS, min_size=1, max_size=24).map(str.strip).filter(
-        lambda k: k and k.lower() not in coerce.MISSING_TOKENS)
+    key = (
+        st.text(alphabet=_KEY_CHARS, min_size=1, max_size=24)
+        .map(str.strip)
+        .filter(lambda k: k and k.lower() not in coerce.MISSING_TOKENS)
+    )
 
     digits = st.text(alphabet="0123456789", min_size=1, max_size=24)  # a column of numbers-as-text
+
     @settings(max_examples=25, deadline=None, database=None)
-    @given(st.one_of(st.lists(digits, min_size=1, max_size=30), st.lists(key, min_size=1, max_size=30)))
+    @given(
+        st.one_of(st.lists(digits, min_size=1, max_size=30), st.lists(key, min_size=1, max_size=30))
+    )
     def roundtrip(keys):
         folder = tmp_path_factory.mktemp("keys")
         df = pd.DataFrame({"customer_id": keys, "amount": np.arange(len(keys)).astype(str)})

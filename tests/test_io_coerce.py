@@ -1,11 +1,12 @@
 import pandas as pd
 import pytest
-
 from kequn import coerce
 from kequn.io import read_table, write_table_atomic
 from kequn.problems import InputError
 
-FRAME = pd.DataFrame({"客户编号": ["C1", "C2"], "城市": ["北京", "深圳"], "金额": ["1,234.50", "88"]})
+FRAME = pd.DataFrame(
+    {"客户编号": ["C1", "C2"], "城市": ["北京", "深圳"], "金额": ["1,234.50", "88"]}
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
@@ -44,14 +45,28 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
     class Boom(pd.DataFrame):
         def to_csv(self, *a, **k):
             raise OSError("disk full")
+
     with pytest.raises(OSError):
         write_table_atomic(Boom({"a": [1]}), tmp_path / "x.csv")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_dates_in_mixed_export_formats():
-    s = pd.Series(["2024-03-05", "2024/3/5", "2024.03.05", "20240305", "2024年3月5日",
-                   "2024-03-05 14:30:00", "", "未知", "05/03/2024", "not a date"], dtype="string")
+    s = pd.Series(
+        [
+            "2024-03-05",
+            "2024/3/5",
+            "2024.03.05",
+            "20240305",
+            "2024年3月5日",
+            "2024-03-05 14:30:00",
+            "",
+            "未知",
+            "05/03/2024",
+            "not a date",
+        ],
+        dtype="string",
+    )
     v, bad = coerce.parse_dates(s)
     assert (v.iloc[:6].dt.normalize() == pd.Timestamp("2024-03-05")).all()
     assert v.iloc[5] == pd.Timestamp("2024-03-05 14:30")
@@ -69,7 +84,13 @@ def test_numbers_with_currency_separators_and_percent():
 def test_booleans_enums_and_float_keys():
     v, bad = coerce.parse_bool(pd.Series(["是", "否", "1", "0", "yes", "maybe"], dtype="string"))
     assert v.tolist()[:5] == [True, False, True, False, True] and bad.tolist()[-1]
-    g, bad = coerce.parse_enum(pd.Series(["女", "Male", "未知", "x"], dtype="string"), {"女": "F", "male": "M"})
-    assert g.tolist()[:2] == ["F", "M"] and pd.isna(g.iloc[2]) and bad.tolist() == [False, False, False, True]
+    g, bad = coerce.parse_enum(
+        pd.Series(["女", "Male", "未知", "x"], dtype="string"), {"女": "F", "male": "M"}
+    )
+    assert (
+        g.tolist()[:2] == ["F", "M"]
+        and pd.isna(g.iloc[2])
+        and bad.tolist() == [False, False, False, True]
+    )
     k, _ = coerce.parse_id(pd.Series([13085.0, 12346.0, None]))
     assert k.tolist()[:2] == ["13085", "12346"] and pd.isna(k.iloc[2])

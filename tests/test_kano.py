@@ -1,9 +1,9 @@
 """kequn.kano: the worked example of stp25kano's README reproduced figure by figure, the real
 Reppel fintech survey (words, swapped columns) classified, both evaluation tables, unknown
 answers rejected by name, and the generator's planted categories recovered per persona."""
+
 import pandas as pd
 import pytest
-
 from conftest import ROOT
 from kequn import kano
 from kequn.problems import InputError
@@ -12,15 +12,19 @@ from kequn.problems import InputError
 PAIR = {"M": (3, 5), "O": (1, 5), "A": (1, 3), "I": (3, 3), "R": (5, 1), "Q": (1, 1)}
 # stp25kano README (W. Peter, 2024-05-11): counts per feature and the printed results.
 STP25 = {  # feature: (M, O, A, I, R, Q)
-    "Service app": (95, 123, 45, 33, 0, 0), "Excellent service": (101, 54, 54, 81, 3, 3),
-    "Hotline": (15, 24, 121, 124, 6, 6), "Loan machine": (65, 87, 93, 51, 0, 0),
-    "Ready-to-use return": (9, 18, 83, 177, 6, 3)}
+    "Service app": (95, 123, 45, 33, 0, 0),
+    "Excellent service": (101, 54, 54, 81, 3, 3),
+    "Hotline": (15, 24, 121, 124, 6, 6),
+    "Loan machine": (65, 87, 93, 51, 0, 0),
+    "Ready-to-use return": (9, 18, 83, 177, 6, 3),
+}
 PRINTED = {  # max category, M>O>A>I, total strength %, category strength %, CS+, CS-, chi2, Fong diff, limit, sig
     "Service app": ("O", "O", 89, 9, 0.568, -0.736, 72.49, 28, 19.4, True),
     "Excellent service": ("M", "M", 71, 7, 0.372, -0.534, 21.64, 20, 18.5, True),
     "Hotline": ("I", "A", 54, 1, 0.511, -0.137, 150.06, 3, 19.8, False),
     "Loan machine": ("A", "O", 83, 2, 0.608, -0.514, 15.41, 6, 18.5, False),
-    "Ready-to-use return": ("I", "I", 37, 32, 0.352, -0.094, 251.30, 94, 19.9, True)}
+    "Ready-to-use return": ("I", "I", 37, 32, 0.352, -0.094, 251.30, 94, 19.9, True),
+}
 
 
 def answers_from_counts(counts: dict) -> pd.DataFrame:
@@ -40,44 +44,89 @@ def test_stp25kano_worked_example_is_reproduced():
         assert r["total"] == 296
         assert tuple(r[list(kano.CATEGORIES)]) == STP25[f]
         assert (r["cat_mode"], r["cat_mom"]) == (mode, mom), f
-        assert round(100 * r["total_strength"]) == ts and round(100 * r["category_strength"]) == cs, f
+        assert (
+            round(100 * r["total_strength"]) == ts and round(100 * r["category_strength"]) == cs
+        ), f
         assert (round(r["better"], 3), round(r["worse"], 3)) == (better, worse), f
         assert round(r["chi2"], 2) == chi2, f
-        assert (r["fong_diff"], round(r["fong_limit"], 1), bool(r["fong_significant"])) == (fd, fl, sig), f
+        assert (r["fong_diff"], round(r["fong_limit"], 1), bool(r["fong_significant"])) == (
+            fd,
+            fl,
+            sig,
+        ), f
 
 
 def test_evaluation_tables_and_the_aom_rule():
-    pairs = pd.DataFrame({"respondent_id": "r", "feature": "x", "functional": [2, 4, 3, 1, 5],
-                          "dysfunctional": [2, 4, 3, 5, 1]})
+    pairs = pd.DataFrame(
+        {
+            "respondent_id": "r",
+            "feature": "x",
+            "functional": [2, 4, 3, 1, 5],
+            "dysfunctional": [2, 4, 3, 5, 1],
+        }
+    )
     std = kano.parse(pairs)["category"].tolist()
     mod = kano.parse(pairs, table="modified")["category"].tolist()
     assert std == ["I", "I", "I", "O", "R"] and mod == ["Q", "Q", "I", "O", "R"]
     # O+A+M = 5 > I+R+Q = 4: the largest of M, O, A although I is the mode
-    c = pd.DataFrame({"feature": ["x"], "M": [2], "O": [2], "A": [1], "I": [4], "R": [0], "Q": [0], "total": [9]})
+    c = pd.DataFrame(
+        {"feature": ["x"], "M": [2], "O": [2], "A": [1], "I": [4], "R": [0], "Q": [0], "total": [9]}
+    )
     r = kano.evaluate(c).iloc[0]
     assert (r["cat_mode"], r["cat_aom"]) == ("I", "M") and bool(r["weak"])
 
 
 def test_words_in_both_languages_and_codes_are_read():
-    words = pd.Series(["I like it that way", "I must be that way", "I am neutral", "I can tolerate it",
-                       "I dislike it", "喜欢", "理应如此", "无所谓", "能忍受", "不喜欢", "1", 5, " Like ", None])
+    words = pd.Series(
+        [
+            "I like it that way",
+            "I must be that way",
+            "I am neutral",
+            "I can tolerate it",
+            "I dislike it",
+            "喜欢",
+            "理应如此",
+            "无所谓",
+            "能忍受",
+            "不喜欢",
+            "1",
+            5,
+            " Like ",
+            None,
+        ]
+    )
     codes, unknown = kano.answer_codes(words)
     assert codes.tolist() == [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 5, 1, 0] and unknown.empty
 
 
 def test_unknown_answers_are_rejected_by_name_and_row():
-    a = pd.DataFrame({"respondent_id": ["1", "2", "3"], "feature": "x", "functional": ["喜欢", "超级喜欢", "喜欢"],
-                      "dysfunctional": ["不喜欢", "不喜欢", "maybe"]})
+    a = pd.DataFrame(
+        {
+            "respondent_id": ["1", "2", "3"],
+            "feature": "x",
+            "functional": ["喜欢", "超级喜欢", "喜欢"],
+            "dysfunctional": ["不喜欢", "不喜欢", "maybe"],
+        }
+    )
     with pytest.raises(InputError) as e:
         kano.parse(a, file="kano.csv")
     text = str(e.value)
     assert "kano.csv, column 'functional', row 3" in text and "'超级喜欢'" in text
-    assert "column 'dysfunctional', row 4" in text and "'maybe'" in text and "I expect it / 理应如此" in text
+    assert (
+        "column 'dysfunctional', row 4" in text
+        and "'maybe'" in text
+        and "I expect it / 理应如此" in text
+    )
 
 
 def test_reppel_fintech_survey_is_classified_without_error():
-    src = ROOT / "tests" / "data" / "kano_reppel"  # copied from shared/data/public, see its SOURCE.md
-    frames = [kano.from_wide(pd.read_csv(p), id_col="ID") for p in sorted(src.glob("storage--cohort*-clean.csv"))]
+    src = (
+        ROOT / "tests" / "data" / "kano_reppel"
+    )  # copied from shared/data/public, see its SOURCE.md
+    frames = [
+        kano.from_wide(pd.read_csv(p), id_col="ID")
+        for p in sorted(src.glob("storage--cohort*-clean.csv"))
+    ]
     long = pd.concat(frames, ignore_index=True)
     assert long["feature"].nunique() == 5 and len(long) == 5 * (91 + 97 + 89 + 86)
     a = kano.parse(long, table="modified")
@@ -94,6 +143,7 @@ def test_reppel_fintech_survey_is_classified_without_error():
 
 def test_planted_categories_are_recovered_per_persona(demo):
     from kequn import personas
+
     truth_c = demo.truth_customers.set_index("customer_id")["persona"]
     a = kano.parse(demo.kano.assign(persona=demo.kano["customer_id"].map(truth_c)))
     ev = kano.evaluate(kano.tally(a, by=("persona", "feature")))
@@ -106,14 +156,38 @@ def test_planted_categories_are_recovered_per_persona(demo):
 
 
 def test_weak_surveys_are_flagged_not_crashed():
-    one = kano.parse(pd.DataFrame({"respondent_id": ["r"], "feature": ["x"], "functional": ["喜欢"],
-                                   "dysfunctional": ["不喜欢"]}))
+    one = kano.parse(
+        pd.DataFrame(
+            {
+                "respondent_id": ["r"],
+                "feature": ["x"],
+                "functional": ["喜欢"],
+                "dysfunctional": ["不喜欢"],
+            }
+        )
+    )
     ev = kano.evaluate(kano.tally(one)).iloc[0]
     assert ev["cat_mode"] == "O" and bool(ev["weak"]) and ev["better"] == 1.0
-    same = kano.parse(pd.DataFrame({"respondent_id": [str(i) for i in range(50)], "feature": "x",
-                                    "functional": "I like it", "dysfunctional": "I am neutral"}))
+    same = kano.parse(
+        pd.DataFrame(
+            {
+                "respondent_id": [str(i) for i in range(50)],
+                "feature": "x",
+                "functional": "I like it",
+                "dysfunctional": "I am neutral",
+            }
+        )
+    )
     ev = kano.evaluate(kano.tally(same)).iloc[0]
     assert ev["cat_mode"] == "A" and bool(ev["weak"])  # everyone alike: 50 answers, still flagged
-    gaps = kano.parse(pd.DataFrame({"respondent_id": ["1", "2", "3"], "feature": "x",
-                                    "functional": ["喜欢", None, ""], "dysfunctional": ["不喜欢", "不喜欢", "无所谓"]}))
+    gaps = kano.parse(
+        pd.DataFrame(
+            {
+                "respondent_id": ["1", "2", "3"],
+                "feature": "x",
+                "functional": ["喜欢", None, ""],
+                "dysfunctional": ["不喜欢", "不喜欢", "无所谓"],
+            }
+        )
+    )
     assert len(gaps) == 1 and gaps.attrs["missing"] == 2

@@ -1,10 +1,10 @@
 """Stage 03 beyond the published fits: holdout validation on a simulated BG/NBD population
 (planted truth recovered), lifecycle rules on hand-made customers, churn risk, migration
 between runs, the stage's settings and data that cannot identify a model."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import clv, clv_holdout, lifecycle, stage_value, value
 from kequn.config import DEFAULTS
 from kequn.features import btyd_summary, build_features, holdout_weekly
@@ -56,7 +56,9 @@ def test_simulated_population_parameters_and_holdout_are_recovered(simulated):
     e = clv_holdout.errors(h)
     assert abs(e["total_error"]) < 0.05
     assert e["mae"] < e["naive_mae"]  # better than carrying each customer's past rate forward
-    assert e["quiet_predicted"] == pytest.approx(e["quiet_share"], abs=0.02)  # churn risk is calibrated
+    assert e["quiet_predicted"] == pytest.approx(
+        e["quiet_share"], abs=0.02
+    )  # churn risk is calibrated
     assert e["churn_auc"] > 0.7
     freq = clv_holdout.by_frequency(h)
     assert freq["customers"].sum() == len(simulated)
@@ -71,7 +73,9 @@ def test_tracking_curve_is_the_sum_of_customer_expectations(simulated):
     weekly = pd.DataFrame({"period": [1, 13, 26], "purchases": [10, 20, 30]})
     tr = clv_holdout.tracking(h, weekly)
     for t_, pred in zip(weekly["period"], tr["predicted"]):
-        assert pred == pytest.approx(clv.bgnbd_expected_purchases(p, t_, c["x"], c["t_x"], c["T"]).sum(), rel=1e-9)
+        assert pred == pytest.approx(
+            clv.bgnbd_expected_purchases(p, t_, c["x"], c["t_x"], c["T"]).sum(), rel=1e-9
+        )
     assert tr["actual"].tolist() == [10, 30, 60]
 
 
@@ -82,25 +86,50 @@ def test_churn_risk_limits_and_one_time_buyers():
     far = clv.p_no_purchase(p, 1e7, x, tx, T)
     assert np.allclose(far, 1 - clv.bgnbd_p_alive(p, x, tx, T), atol=1e-3)
     soon = clv.p_no_purchase(p, 13, x, tx, T)
-    assert soon[1] > soon[0]  # a one-time buyer silent for 50 weeks is likelier to stay silent than one of 5
-    assert clv.bgnbd_p_alive(p, x, tx, T)[:2].tolist() == [1.0, 1.0]  # … although BG/NBD's P(alive) is 1 for both
+    assert (
+        soon[1] > soon[0]
+    )  # a one-time buyer silent for 50 weeks is likelier to stay silent than one of 5
+    assert clv.bgnbd_p_alive(p, x, tx, T)[:2].tolist() == [
+        1.0,
+        1.0,
+    ]  # … although BG/NBD's P(alive) is 1 for both
 
 
 def test_btyd_summary_and_holdout_weekly_from_orders(tmp_path):
     clean = tmp_path / "clean"
     clean.mkdir()
-    orders = pd.DataFrame({
-        "customer_id": ["A", "A", "A", "A", "B", "C", "C"],
-        "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-03-01", "2024-02-01",
-                                      "2024-02-26", "2024-03-04"]),
-        "amount": [10.0, 5.0, 20.0, 40.0, 7.0, 3.0, 0.0]})
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "A", "B", "C", "C"],
+            "order_date": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2024-01-01",
+                    "2024-01-15",
+                    "2024-03-01",
+                    "2024-02-01",
+                    "2024-02-26",
+                    "2024-03-04",
+                ]
+            ),
+            "amount": [10.0, 5.0, 20.0, 40.0, 7.0, 3.0, 0.0],
+        }
+    )
     orders.to_parquet(clean / "orders.parquet")
     s = btyd_summary(clean, "2024-03-04", calibration_end="2024-02-19").set_index("customer_id")
     assert list(s.index) == ["A", "B"]  # C first bought after the calibration end
-    assert s.loc["A", "x"] == 1 and s.loc["A", "t_x"] == 2 and s.loc["A", "T"] == 7 and s.loc["A", "m"] == 20
+    assert (
+        s.loc["A", "x"] == 1
+        and s.loc["A", "t_x"] == 2
+        and s.loc["A", "T"] == 7
+        and s.loc["A", "m"] == 20
+    )
     assert s.loc["A", "x_holdout"] == 1 and s.loc["A", "m_holdout"] == 40 and s.loc["B", "x"] == 0
     w = holdout_weekly(clean, "2024-03-04", "2024-02-19")
-    assert w["period"].tolist() == [1, 2] and w["purchases"].tolist() == [0, 1]  # A on 1 March (week 2); C not kept
+    assert w["period"].tolist() == [1, 2] and w["purchases"].tolist() == [
+        0,
+        1,
+    ]  # A on 1 March (week 2); C not kept
 
 
 def feats(rows):
@@ -110,18 +139,45 @@ def feats(rows):
 
 
 def test_lifecycle_rules_on_hand_made_customers():
-    f = feats([("P", 0, None, None), ("N", 1, 20, 0), ("A", 5, 50, 400), ("S", 5, 250, 400), ("C", 5, 500, 400),
-               ("D", 5, 50, 400), ("O", 1, 250, 0), ("Q", 3, 95, 10)])
-    b = pd.DataFrame({"customer_id": ["N", "A", "S", "C", "D", "O", "Q"], "x": [0, 4, 4, 4, 4, 0, 2],
-                      "t_x": [0, 400 / 7, 400 / 7, 400 / 7, 400 / 7, 0, 10 / 7]})
+    f = feats(
+        [
+            ("P", 0, None, None),
+            ("N", 1, 20, 0),
+            ("A", 5, 50, 400),
+            ("S", 5, 250, 400),
+            ("C", 5, 500, 400),
+            ("D", 5, 50, 400),
+            ("O", 1, 250, 0),
+            ("Q", 3, 95, 10),
+        ]
+    )
+    b = pd.DataFrame(
+        {
+            "customer_id": ["N", "A", "S", "C", "D", "O", "Q"],
+            "x": [0, 4, 4, 4, 4, 0, 2],
+            "t_x": [0, 400 / 7, 400 / 7, 400 / 7, 400 / 7, 0, 10 / 7],
+        }
+    )
     p_alive = pd.Series({"N": 1.0, "A": 0.9, "S": 0.5, "C": 0.3, "D": 0.05, "O": 1.0, "Q": 0.9})
     s = lifecycle.stages(f, b, p_alive, {}).set_index("customer_id")
-    assert s["stage"].to_dict() == {"P": "potential", "N": "new", "A": "active", "S": "sleeping", "C": "churned",
-                                    "D": "churned", "O": "sleeping", "Q": "sleeping"}
+    assert s["stage"].to_dict() == {
+        "P": "potential",
+        "N": "new",
+        "A": "active",
+        "S": "sleeping",
+        "C": "churned",
+        "D": "churned",
+        "O": "sleeping",
+        "Q": "sleeping",
+    }
     assert s.loc["A", "rhythm_days"] == 100 and s.loc["A", "silence"] == 0.5
     assert s.loc["O", "rhythm_days"] == 100  # one-time buyer: the base's median rhythm
-    assert s.loc["Q", "rhythm_days"] == 30  # 5 days apart is not a habit: the floor (else 19 rhythms: churned)
-    strict = lifecycle.stages(f, b, None, {"sleeping_after": 1.0, "churned_after": 1.4}).set_index("customer_id")
+    assert (
+        s.loc["Q", "rhythm_days"] == 30
+    )  # 5 days apart is not a habit: the floor (else 19 rhythms: churned)
+    strict = lifecycle.stages(f, b, None, {"sleeping_after": 1.0, "churned_after": 1.4}).set_index(
+        "customer_id"
+    )
     assert strict.loc["D", "stage"] == "active"  # without a model the rhythm rule alone decides
     assert strict.loc["O", "stage"] == "churned"
 
@@ -136,10 +192,15 @@ def test_lifecycle_and_churn_risk_recover_the_planted_state(demo_dir, tmp_path):
     life = stage_value.lifetime(b, models, v, 1.0)
     st = lifecycle.stages(f, b, life.set_index("customer_id")["p_alive"], v["lifecycle"])
     truth = pd.read_parquet(demo_dir / "_truth" / "customers.parquet")
-    alive = pd.Series(truth["alive_at_end"].to_numpy(), index=pseudonymize(truth["customer_id"], load_salt("life-test")))
+    alive = pd.Series(
+        truth["alive_at_end"].to_numpy(),
+        index=pseudonymize(truth["customer_id"], load_salt("life-test")),
+    )
     st["alive"] = st["customer_id"].map(alive)
     share = st.groupby("stage", observed=True)["alive"].mean()
-    assert share["active"] > 0.85 and share["churned"] < 0.15 and share["sleeping"] < share["active"]
+    assert (
+        share["active"] > 0.85 and share["churned"] < 0.15 and share["sleeping"] < share["active"]
+    )
     assert share["potential"] == 0  # never bought: the generator marks them not alive
     figs, cal = clv_holdout.against_truth(life, alive)
     assert figs["churn_auc"] > 0.88 and figs["p_alive_auc"] > 0.9
@@ -148,11 +209,30 @@ def test_lifecycle_and_churn_risk_recover_the_planted_state(demo_dir, tmp_path):
 
 
 def test_value_frame_columns_and_cannot_fit_is_reported_not_nan():
-    f = pd.DataFrame({"customer_id": ["A", "B"], "orders": [1, 1], "recency_days": pd.array([0, 0], "Int64"),
-                      "active_days": [0, 0], "monetary": [10.0, 20.0], "revenue": [10.0, 20.0]})
-    b = pd.DataFrame({"customer_id": ["A", "B"], "x": [0, 0], "t_x": [0.0, 0.0], "T": [1.0, 1.0], "m": [np.nan] * 2})
+    f = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "orders": [1, 1],
+            "recency_days": pd.array([0, 0], "Int64"),
+            "active_days": [0, 0],
+            "monetary": [10.0, 20.0],
+            "revenue": [10.0, 20.0],
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "x": [0, 0],
+            "t_x": [0.0, 0.0],
+            "T": [1.0, 1.0],
+            "m": [np.nan] * 2,
+        }
+    )
     models = stage_value.fit_models(b)  # nobody bought twice
-    assert models.bg is None and models.errors == {**dict.fromkeys(clv.MODELS, "no_repeat"), "gamma_gamma": "too_few_spend"}
+    assert models.bg is None and models.errors == {
+        **dict.fromkeys(clv.MODELS, "no_repeat"),
+        "gamma_gamma": "too_few_spend",
+    }
     v = DEFAULTS["value"]
     life = stage_value.lifetime(b, models, v, 1.0)
     vt = stage_value.value_frame(f, life, lifecycle.stages(f, b, None, v["lifecycle"]), v)
@@ -176,28 +256,52 @@ def test_rfm_grid_names_every_cell_once():
     scores = pd.DataFrame(cells, columns=["R", "F"])
     named = value.rfm_named(scores)
     assert named.notna().all()
-    hits = sum(((scores["R"].isin(rs)) & (scores["F"].isin(fs))).astype(int) for _, rs, fs in value.RF_GRID)
+    hits = sum(
+        ((scores["R"].isin(rs)) & (scores["F"].isin(fs))).astype(int) for _, rs, fs in value.RF_GRID
+    )
     assert (hits == 1).all()
     assert named[(scores["R"] == 5) & (scores["F"] == 5)].item() == "champions"
     assert named[(scores["R"] == 1) & (scores["F"] == 1)].item() == "hibernating"
 
 
 def test_migration_matrix_between_runs():
-    before = pd.DataFrame({"customer_id": list("ABCD"), "stage": ["active", "active", "sleeping", "new"]})
-    now = pd.DataFrame({"customer_id": list("ABCE"), "stage": ["active", "churned", "active", "new"]})
+    before = pd.DataFrame(
+        {"customer_id": list("ABCD"), "stage": ["active", "active", "sleeping", "new"]}
+    )
+    now = pd.DataFrame(
+        {"customer_id": list("ABCE"), "stage": ["active", "churned", "active", "new"]}
+    )
     m = migration(before, now, "stage", lifecycle.STAGES)
     assert m.shape == (5, 5) and m.to_numpy().sum() == 3  # D left, E is new: in one run only
-    assert m.loc["active", "churned"] == 1 and m.loc["sleeping", "active"] == 1 and m.loc["active", "active"] == 1
-    tiers_b = pd.DataFrame({"customer_id": list("AB"), "tier": ["key", "small"], "stage": ["active", "active"]})
-    tiers_n = pd.DataFrame({"customer_id": list("AB"), "tier": ["small", "small"], "stage": ["churned", "active"]})
-    assert stage_value.slipped(tiers_b, tiers_n) == {"customers_both": 2, "tier_down": 1, "lapsed": 1}
+    assert (
+        m.loc["active", "churned"] == 1
+        and m.loc["sleeping", "active"] == 1
+        and m.loc["active", "active"] == 1
+    )
+    tiers_b = pd.DataFrame(
+        {"customer_id": list("AB"), "tier": ["key", "small"], "stage": ["active", "active"]}
+    )
+    tiers_n = pd.DataFrame(
+        {"customer_id": list("AB"), "tier": ["small", "small"], "stage": ["churned", "active"]}
+    )
+    assert stage_value.slipped(tiers_b, tiers_n) == {
+        "customers_both": 2,
+        "tier_down": 1,
+        "lapsed": 1,
+    }
 
 
-@pytest.mark.parametrize("change, name", [
-    ({"horizon_months": 0}, "value.horizon_months"), ({"tier_shares": [0.2, 0.05, 0.01]}, "value.tier_shares"),
-    ({"annual_discount_rate": 1.5}, "value.annual_discount_rate"), ({"rfm_cut": "mode"}, "value.rfm_cut"),
-    ({"lifecycle": {"sleeping_after": 5.0}}, "value.lifecycle.sleeping_after"),
-    ({"lifecycle": {"sleepy": 1}}, "value.lifecycle")])
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        ({"horizon_months": 0}, "value.horizon_months"),
+        ({"tier_shares": [0.2, 0.05, 0.01]}, "value.tier_shares"),
+        ({"annual_discount_rate": 1.5}, "value.annual_discount_rate"),
+        ({"rfm_cut": "mode"}, "value.rfm_cut"),
+        ({"lifecycle": {"sleeping_after": 5.0}}, "value.lifecycle.sleeping_after"),
+        ({"lifecycle": {"sleepy": 1}}, "value.lifecycle"),
+    ],
+)
 def test_bad_value_settings_are_named(change, name):
     v = {**DEFAULTS["value"], **change}
     with pytest.raises(InputError) as e:
@@ -206,16 +310,36 @@ def test_bad_value_settings_are_named(change, name):
 
 
 def test_one_customer_and_zero_or_negative_amounts_do_not_make_nan_tables():
-    f = pd.DataFrame({"customer_id": ["A", "B", "C"], "orders": [3, 1, 0], "recency_days": pd.array([10, 30, None], "Int64"),
-                      "active_days": [200, 0, None], "monetary": [120.0, -40.0, 0.0], "revenue": [120.0, 0.0, 0.0],
-                      "margin": [30.0, -45.0, 0.0]})
-    b = pd.DataFrame({"customer_id": ["A"], "x": [2], "t_x": [200 / 7], "T": [210 / 7], "m": [50.0]})
+    f = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "orders": [3, 1, 0],
+            "recency_days": pd.array([10, 30, None], "Int64"),
+            "active_days": [200, 0, None],
+            "monetary": [120.0, -40.0, 0.0],
+            "revenue": [120.0, 0.0, 0.0],
+            "margin": [30.0, -45.0, 0.0],
+        }
+    )
+    b = pd.DataFrame(
+        {"customer_id": ["A"], "x": [2], "t_x": [200 / 7], "T": [210 / 7], "m": [50.0]}
+    )
     models = stage_value.fit_models(b)  # one buyer's history cannot identify either model
-    assert models.bg is None and models.gg is None and set(models.errors) == {*clv.MODELS, "gamma_gamma"}
+    assert (
+        models.bg is None
+        and models.gg is None
+        and set(models.errors) == {*clv.MODELS, "gamma_gamma"}
+    )
     assert models.errors["bgnbd"] == "too_few"  # not converged=True with r = 6,079
     v = DEFAULTS["value"]
-    vt = stage_value.value_frame(f, stage_value.lifetime(b, models, v, 1.0), lifecycle.stages(f, b, None, v["lifecycle"]), v)
-    assert vt.set_index("customer_id")["strategy"].to_dict() == {"A": "yielding", "B": "indifferent", "C": "adaptive"}
+    vt = stage_value.value_frame(
+        f, stage_value.lifetime(b, models, v, 1.0), lifecycle.stages(f, b, None, v["lifecycle"]), v
+    )
+    assert vt.set_index("customer_id")["strategy"].to_dict() == {
+        "A": "yielding",
+        "B": "indifferent",
+        "C": "adaptive",
+    }
     assert vt["stage"].tolist() == ["active", "new", "potential"]
     tiers = stage_value.tier_table(vt, v["tier_shares"], "en")
     assert tiers.notna().all().all() and "with negative margin" in " ".join(tiers.iloc[:, -1])
@@ -224,7 +348,10 @@ def test_one_customer_and_zero_or_negative_amounts_do_not_make_nan_tables():
 
 def test_spend_independence_check_matches_the_cdnow_figure():
     from conftest import TEST_DATA
+
     g = pd.read_csv(TEST_DATA / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
     r = stage_value.spend_independence(pd.DataFrame({"x": g["x"], "m": g["zbar"]}))
-    assert round(r, 2) == 0.11  # Fader & Hardie (2013), "The Gamma-Gamma model of monetary value", p. 4
+    assert (
+        round(r, 2) == 0.11
+    )  # Fader & Hardie (2013), "The Gamma-Gamma model of monetary value", p. 4
     assert stage_value.spend_independence(pd.DataFrame({"x": [0, 1], "m": [np.nan, 5.0]})) is None

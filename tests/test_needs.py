@@ -1,9 +1,9 @@
 """kequn.needs and the Kano summaries: needs groups recover the planted personas, every label
 is explained, key needs and disagreements follow their stated rules, settings are checked."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import kano, needs, stage_needs
 from kequn.config import DEFAULTS
 from kequn.features import build_features
@@ -17,44 +17,90 @@ def test_needs_groups_recover_the_planted_personas(demo_dir, tmp_path):
     f = build_features(tmp_path / "clean", res.quality["as_of"])
     s = needs.needs_scores(f, DEFAULTS["needs"])
     truth = pd.read_parquet(demo_dir / "_truth" / "customers.parquet")
-    persona = pd.Series(truth["persona"].to_numpy(), index=pseudonymize(truth["customer_id"], load_salt("needs-test")))
+    persona = pd.Series(
+        truth["persona"].to_numpy(),
+        index=pseudonymize(truth["customer_id"], load_salt("needs-test")),
+    )
     s["persona"] = s["customer_id"].map(persona)
     b = s[s["needs_group"].notna()]
     recall = b.groupby("persona")["needs_group"].value_counts(normalize=True)
-    assert recall["bargain", "price"] > 0.8 and recall["premium", "quality"] > 0.6 and recall["service", "service"] > 0.45
+    assert (
+        recall["bargain", "price"] > 0.8
+        and recall["premium", "quality"] > 0.6
+        and recall["service", "service"] > 0.45
+    )
     assert (b.loc[b["persona"] == "premium", "needs_group"] != "price").mean() > 0.95
-    assert s.loc[f["orders"].to_numpy() == 0, "needs_group"].isna().all()  # never bought: no needs group
+    assert (
+        s.loc[f["orders"].to_numpy() == 0, "needs_group"].isna().all()
+    )  # never bought: no needs group
     assert b.loc[b["needs_group"] != "balanced", "reason"].notna().all()
-    assert set(s.attrs["signals"]["price"]) == {"discount_share", "coupon_share", "psy_price_sensitivity"}
+    assert set(s.attrs["signals"]["price"]) == {
+        "discount_share",
+        "coupon_share",
+        "psy_price_sensitivity",
+    }
 
 
 def test_needs_rule_on_hand_made_customers():
-    f = pd.DataFrame({"customer_id": list("ABCDE"), "orders": [3, 3, 3, 3, 0],
-                      "discount_share": [0.9, 0.1, 0.2, 0.5, np.nan], "coupon_share": [0.8, 0.0, 0.1, 0.5, np.nan],
-                      "avg_order_value": [50.0, 900, 200, 300, np.nan], "complaints": [0, 0, 6, 1, 0],
-                      "feedback": [0, 1, 9, 2, 0], "tenure_days": [365] * 5,
-                      "psy_quality_focus": [1.0, 5, 2, 3, np.nan]})  # order value alone is no quality signal (issue 16)
+    f = pd.DataFrame(
+        {
+            "customer_id": list("ABCDE"),
+            "orders": [3, 3, 3, 3, 0],
+            "discount_share": [0.9, 0.1, 0.2, 0.5, np.nan],
+            "coupon_share": [0.8, 0.0, 0.1, 0.5, np.nan],
+            "avg_order_value": [50.0, 900, 200, 300, np.nan],
+            "complaints": [0, 0, 6, 1, 0],
+            "feedback": [0, 1, 9, 2, 0],
+            "tenure_days": [365] * 5,
+            "psy_quality_focus": [1.0, 5, 2, 3, np.nan],
+        }
+    )  # order value alone is no quality signal (issue 16)
     s = needs.needs_scores(f).set_index("customer_id")
-    assert s["needs_group"].to_dict() == {"A": "price", "B": "quality", "C": "service", "D": "balanced", "E": None}
+    assert s["needs_group"].to_dict() == {
+        "A": "price",
+        "B": "quality",
+        "C": "service",
+        "D": "balanced",
+        "E": None,
+    }
     assert s.loc["A", "reason"] in ("discount_share P100", "coupon_share P100")
     assert s.loc["A", "score_price"] == 1.0 and s.loc["B", "score_quality"] == 1.0
 
 
 def test_key_needs_order_and_disagreement_rules():
-    ev = pd.DataFrame({"feature": ["a", "b", "c", "d", "e"], "cat_mom": ["A", "M", "O", "I", "M"],
-                       "better": [0.7, 0.1, 0.6, 0.2, 0.2], "worse": [-0.1, -0.8, -0.6, -0.1, -0.5],
-                       **{f"share_{c}": [0.5] * 5 for c in kano.CATEGORIES}})
+    ev = pd.DataFrame(
+        {
+            "feature": ["a", "b", "c", "d", "e"],
+            "cat_mom": ["A", "M", "O", "I", "M"],
+            "better": [0.7, 0.1, 0.6, 0.2, 0.2],
+            "worse": [-0.1, -0.8, -0.6, -0.1, -0.5],
+            **{f"share_{c}": [0.5] * 5 for c in kano.CATEGORIES},
+        }
+    )
     k = kano.key_needs(ev, None, "cat_mom")
     assert k["feature"].tolist() == ["b", "e", "c", "a"] and k["priority"].tolist() == [1, 2, 3, 4]
-    by = pd.DataFrame({"feature": ["x", "x", "y", "y", "x"], "segment": [1, 2, 1, 2, 3],
-                       "cat_mom": ["M", "A", "O", "O", "I"], "total": [50, 40, 50, 40, 10]})
+    by = pd.DataFrame(
+        {
+            "feature": ["x", "x", "y", "y", "x"],
+            "segment": [1, 2, 1, 2, 3],
+            "cat_mom": ["M", "A", "O", "O", "I"],
+            "total": [50, 40, 50, 40, 10],
+        }
+    )
     d = kano.disagreement(by, "segment", "cat_mom", min_n=30)
-    assert d.index.tolist() == ["x"] and 3 not in d.columns  # segment 3 has too few answers to count
+    assert (
+        d.index.tolist() == ["x"] and 3 not in d.columns
+    )  # segment 3 has too few answers to count
 
 
-@pytest.mark.parametrize("change, name", [({"kano_table": "fancy"}, "needs.kano_table"),
-                                          ({"kano_rule": "max"}, "needs.kano_rule"),
-                                          ({"min_score": 1.5}, "needs.min_score")])
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        ({"kano_table": "fancy"}, "needs.kano_table"),
+        ({"kano_rule": "max"}, "needs.kano_rule"),
+        ({"min_score": 1.5}, "needs.min_score"),
+    ],
+)
 def test_bad_needs_settings_are_named(change, name):
     with pytest.raises(InputError) as e:
         stage_needs.settings_check({**DEFAULTS["needs"], **change})
@@ -64,13 +110,25 @@ def test_bad_needs_settings_are_named(change, name):
 def test_segment_kano_names_its_own_key_needs_and_where_it_departs():
     """Segment 1 sees 积分 as attractive, the base as indifferent; segment 2 has too few answers."""
     from kequn.stage_needs import segment_kano
-    rows = [("快递", 1, "M")] * 40 + [("积分", 1, "A")] * 30 + [("积分", 1, "I")] * 10 \
-        + [("快递", 2, "M")] * 5 + [("积分", 2, "I")] * 5 + [("快递", 3, "M")] * 60 + [("积分", 3, "I")] * 90
+
+    rows = (
+        [("快递", 1, "M")] * 40
+        + [("积分", 1, "A")] * 30
+        + [("积分", 1, "I")] * 10
+        + [("快递", 2, "M")] * 5
+        + [("积分", 2, "I")] * 5
+        + [("快递", 3, "M")] * 60
+        + [("积分", 3, "I")] * 90
+    )
     a = pd.DataFrame(rows, columns=["feature", "segment", "category"])
     ev = kano.evaluate(kano.tally(a), 0.05, 30)
     ev_seg = kano.evaluate(kano.tally(a, by=("segment", "feature")), 0.05, 30)
     k = segment_kano(ev_seg, ev, "cat_mom")
-    assert k["1"] == {"answers": 40, "key": [["快递", "M"], ["积分", "A"]], "differs": [["积分", "A", "I"]]}
+    assert k["1"] == {
+        "answers": 40,
+        "key": [["快递", "M"], ["积分", "A"]],
+        "differs": [["积分", "A", "I"]],
+    }
     assert k["2"]["key"] == [] and k["2"]["differs"] == []
     assert k["3"]["key"] == [["快递", "M"]] and k["3"]["differs"] == []
     assert segment_kano(None, ev, "cat_mom") == {}

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
-
-from kequn import i18n, profiling as pf
+from kequn import i18n
+from kequn import profiling as pf
 
 
 def test_bands_have_the_stated_edges():
@@ -13,8 +13,16 @@ def test_bands_have_the_stated_edges():
 
 
 def test_headline_concentration_known_answer():
-    f = pd.DataFrame({"orders": [1] * 10, "monetary": [100.0, 100] + [10.0] * 8, "revenue": [100.0, 100] + [10.0] * 8,
-                      "returns": [0] * 9 + [1], "recency_days": [10] * 5 + [200] * 5, "tenure_days": [100] * 10})
+    f = pd.DataFrame(
+        {
+            "orders": [1] * 10,
+            "monetary": [100.0, 100] + [10.0] * 8,
+            "revenue": [100.0, 100] + [10.0] * 8,
+            "returns": [0] * 9 + [1],
+            "recency_days": [10] * 5 + [200] * 5,
+            "tenure_days": [100] * 10,
+        }
+    )
     h = pf.headline(f, {"as_of": "2024-12-31"})
     assert h["top20_share"] == pytest.approx(200 / 280, abs=1e-4)
     assert h["active_90d"] == 5 and h["return_rate"] == 0.1 and h["aov"] == 28.0
@@ -29,9 +37,11 @@ def test_every_catalogue_entry_has_both_languages_and_unknown_passes_through():
 
 
 def test_cleaning_rules_all_have_labels():
-    from kequn import intake
     import inspect
     import re
+
+    from kequn import intake
+
     src = inspect.getsource(intake)
     used = set(re.findall(r'log\.clean\([^,]+, f?"([a-z_{}]+)"', src))
     used = {u.replace("{col}", c) for u in used for c in ("first_response_at", "resolved_at")}
@@ -42,27 +52,34 @@ def test_cleaning_rules_all_have_labels():
 def test_catalogue_has_no_key_defined_twice():
     import ast
     import inspect
+
     tree = ast.parse(inspect.getsource(i18n))
-    cat = next(n for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "CATALOGUE")
+    cat = next(
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "CATALOGUE"
+    )
     keys = [k.value for k in cat.value.keys]
     assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
-
 
 
 def test_portrait_recovers_the_planted_personas(demo_dir, demo, tmp_path):
     """The generator plants rich professionals in tier-1 cities and bargain hunters who buy on
     discount; the profile tables must show both."""
     from conftest import SALT
-    from kequn.features import build_features
     from kequn import privacy
+    from kequn.features import build_features
     from kequn.intake import run_intake
+
     r = run_intake(demo_dir, tmp_path, salt=SALT)
     f = build_features(tmp_path / "clean", r.quality["as_of"])
     bands = pf.add_bands(f, "en")
     tier = pf.distribution(bands, "city_tier", "en").set_index("City tier")
     spend = tier["Net spend per customer (CNY)"]
     assert spend["Tier 1"] > spend["Tier 3"] > spend["Tier 5"]
-    inc = pf.distribution(bands, "income_band", "en").set_index("Monthly income (CNY)")["Net spend per customer (CNY)"]
+    inc = pf.distribution(bands, "income_band", "en").set_index("Monthly income (CNY)")[
+        "Net spend per customer (CNY)"
+    ]
     assert inc["50k+"] > 2 * inc["<5k"]
     ages = pf.distribution(bands, "age_band", "en").set_index("Age group")["Share of customers"]
     assert ages["25–34"] + ages["35–44"] > 0.45  # trend-seekers, families and professionals
@@ -70,14 +87,17 @@ def test_portrait_recovers_the_planted_personas(demo_dir, demo, tmp_path):
     assert 1 <= psy.min() and psy.max() <= 7
     # discount share is highest among the planted bargain hunters
     truth = demo.truth_customers.assign(
-        customer_id=lambda d: privacy.pseudonymize(d["customer_id"], privacy.load_salt(SALT)))
+        customer_id=lambda d: privacy.pseudonymize(d["customer_id"], privacy.load_salt(SALT))
+    )
     m = f.merge(truth[["customer_id", "persona"]], on="customer_id")
     by = m[m["orders"] >= 3].groupby("persona")["discount_share"].mean()
     assert by.idxmax() == "bargain"
 
 
 def test_spend_crosstab_blanks_cells_too_small_to_trust():
-    b = pd.DataFrame({"a": ["x"] * 40 + ["y"] * 5, "c": ["p"] * 45, "monetary": [10.0] * 40 + [99.0] * 5})
+    b = pd.DataFrame(
+        {"a": ["x"] * 40 + ["y"] * 5, "c": ["p"] * 45, "monetary": [10.0] * 40 + [99.0] * 5}
+    )
     tab = pf.spend_crosstab(b, "a", "c", "en", min_n=30)
     assert tab.loc["x", "p"] == 10.0 and pd.isna(tab.loc["y", "p"])
     assert pf.spend_crosstab(b, "a", "missing_col", "en").empty
@@ -97,19 +117,44 @@ def test_single_value_bands_read_as_one_number():
 
 
 def test_caveats_name_absent_tables_dropped_rows_rules_and_stale_data():
-    q = {"as_of": "2026-06-30", "files": {"customers": "客户.csv", "orders": "订单.csv", "feedback": "fb.csv"},
-         "rows_raw": {"customers": 100, "orders": 1000, "feedback": 50}, "rows_clean": {"customers": 100, "orders": 990, "feedback": 50},
-         "cleaning": [{"table": "orders", "rule": "duplicate_rows_dropped", "rows": 10},
-                      {"table": "orders", "rule": "invalid_values_set_missing", "rows": 3, "column": "amount"},
-                      {"table": "customers", "rule": "pii_columns_dropped", "rows": 100, "columns": ["phone"]}],
-         "timeliness": {"orders": {"latest": "2026-06-29", "days_before_as_of": 1},
-                        "feedback": {"latest": "2026-03-01", "days_before_as_of": 121},
-                        "customers": {"latest": "2025-01-01", "days_before_as_of": 545}}}
+    q = {
+        "as_of": "2026-06-30",
+        "files": {"customers": "客户.csv", "orders": "订单.csv", "feedback": "fb.csv"},
+        "rows_raw": {"customers": 100, "orders": 1000, "feedback": 50},
+        "rows_clean": {"customers": 100, "orders": 990, "feedback": 50},
+        "cleaning": [
+            {"table": "orders", "rule": "duplicate_rows_dropped", "rows": 10},
+            {
+                "table": "orders",
+                "rule": "invalid_values_set_missing",
+                "rows": 3,
+                "column": "amount",
+            },
+            {
+                "table": "customers",
+                "rule": "pii_columns_dropped",
+                "rows": 100,
+                "columns": ["phone"],
+            },
+        ],
+        "timeliness": {
+            "orders": {"latest": "2026-06-29", "days_before_as_of": 1},
+            "feedback": {"latest": "2026-03-01", "days_before_as_of": 121},
+            "customers": {"latest": "2025-01-01", "days_before_as_of": 545},
+        },
+    }
     en = pf.caveats(q, ("customers", "orders", "feedback", "kano"), "en")
-    assert en == ["orders (订单.csv): 1,000 rows read, 990 kept, 10 dropped.",
-                  "orders: Exact duplicate rows dropped: 10.",
-                  f"orders: {i18n.t('invalid_values_set_missing', 'en')} (amount): 3.",
-                  "The latest feedback record is from 2026-03-01, 121 days before the as-of date: recent figures may be low.",
-                  "The export has no Kano survey table: the parts that need it are left out."]
-    assert pf.caveats(q, ("customers",), "zh") == []  # contact columns dropped is policy, sign-ups are not activity
-    assert pf.caveats(q, ("orders",), "zh")[0] == "订单（订单.csv）：读入 1,000 行，保留 990 行，删除 10 行。"
+    assert en == [
+        "orders (订单.csv): 1,000 rows read, 990 kept, 10 dropped.",
+        "orders: Exact duplicate rows dropped: 10.",
+        f"orders: {i18n.t('invalid_values_set_missing', 'en')} (amount): 3.",
+        "The latest feedback record is from 2026-03-01, 121 days before the as-of date: recent figures may be low.",
+        "The export has no Kano survey table: the parts that need it are left out.",
+    ]
+    assert (
+        pf.caveats(q, ("customers",), "zh") == []
+    )  # contact columns dropped is policy, sign-ups are not activity
+    assert (
+        pf.caveats(q, ("orders",), "zh")[0]
+        == "订单（订单.csv）：读入 1,000 行，保留 990 行，删除 10 行。"
+    )

@@ -1,10 +1,10 @@
 """kequn.propensity: snapshots know nothing after their cut, labels come only from the
 following horizon, the model beats chance clearly on a later period it never saw, and the
 target lists and reason codes say what they should."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import propensity as pr
 from kequn.intake import run_intake
 
@@ -13,17 +13,30 @@ def orders_dir(tmp_path, rows):
     clean = tmp_path / "clean"
     clean.mkdir(exist_ok=True)
     pd.DataFrame(rows, columns=["customer_id", "order_date", "category", "amount"]).assign(
-        order_date=lambda d: pd.to_datetime(d["order_date"])).to_parquet(clean / "orders.parquet")
+        order_date=lambda d: pd.to_datetime(d["order_date"])
+    ).to_parquet(clean / "orders.parquet")
     return clean
 
 
 def test_snapshot_features_and_labels_respect_the_cut(tmp_path):
-    clean = orders_dir(tmp_path, [
-        ("A", "2024-01-01", "food", 10), ("A", "2024-03-01", "toys", 20), ("A", "2024-03-20", "food", 5),
-        ("A", "2024-04-15", "toys", 7),      # after the cut, inside the horizon: a label, not a feature
-        ("A", "2024-09-01", "food", 9),      # after the horizon: neither
-        ("B", "2024-02-01", "toys", 30), ("B", "2024-02-02", "toys", -30),  # a return is not a purchase
-        ("C", "2024-05-01", "food", 3)])     # first order after the cut: not in the snapshot
+    clean = orders_dir(
+        tmp_path,
+        [
+            ("A", "2024-01-01", "food", 10),
+            ("A", "2024-03-01", "toys", 20),
+            ("A", "2024-03-20", "food", 5),
+            (
+                "A",
+                "2024-04-15",
+                "toys",
+                7,
+            ),  # after the cut, inside the horizon: a label, not a feature
+            ("A", "2024-09-01", "food", 9),  # after the horizon: neither
+            ("B", "2024-02-01", "toys", 30),
+            ("B", "2024-02-02", "toys", -30),  # a return is not a purchase
+            ("C", "2024-05-01", "food", 3),
+        ],
+    )  # first order after the cut: not in the snapshot
     s = pr.snapshot(clean, "2024-03-31", ["food", "toys"], horizon_days=30).set_index("customer_id")
     assert list(s.index) == ["A", "B"]
     a = s.loc["A"]
@@ -64,10 +77,14 @@ def test_target_list_and_reason_codes(demo_splits):
     per = tl.groupby("category").size()
     assert (per == int(np.ceil(0.1 * len(test)))).all()
     first = tl[tl["category"] == cats[0]]
-    assert first["score"].is_monotonic_decreasing and first["rank"].tolist() == list(range(1, len(first) + 1))
+    assert first["score"].is_monotonic_decreasing and first["rank"].tolist() == list(
+        range(1, len(first) + 1)
+    )
     codes = set(first[["reason_1", "reason_2", "reason_3"]].stack())
     assert "recency-" in codes or "rec_self-" in codes  # recent buyers are the best prospects
-    assert pr.reason_words("n_0+", cats, cats[1], "en") == "often buys Fresh food"  # category names translated
+    assert (
+        pr.reason_words("n_0+", cats, cats[1], "en") == "often buys Fresh food"
+    )  # category names translated
     assert pr.reason_words("rec_self-", cats, cats[0], "zh") == f"最近买过{cats[0]}"
 
 

@@ -12,6 +12,7 @@ the pages.
 
 Slices and how they were cut: tests/data/SOURCE.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, TEST_DATA
 from kequn import privacy
 from kequn.io import write_table_atomic
@@ -30,15 +30,24 @@ from runs import CODE_MARKERS, run_report, visible_text
 TA_FENG = TEST_DATA / "ta_feng_2000members.csv.gz"
 RETAIL = TEST_DATA / "online_retail_ii_2009-12_2010-06_1500customers.csv.gz"
 KANO = sorted((TEST_DATA / "kano_reppel").glob("storage--cohort*-clean.csv"))
-PAGES = ("index.html", "01_profiling.html", "02_clustering.html", "03_value.html", "04_needs.html",
-         "05_feedback.html", "06_summary.html")
+PAGES = (
+    "index.html",
+    "01_profiling.html",
+    "02_clustering.html",
+    "03_value.html",
+    "04_needs.html",
+    "05_feedback.html",
+    "06_summary.html",
+)
 SALT = "real-exports"
 # A missing value printed as a value: "nan", "NaN", "NaT" as a token of the text a reader sees ("nan%" too).
 NAN_TOKEN = re.compile(r"(?<![A-Za-z0-9_])(nan|NaN|NaT)(?![A-Za-z0-9_])")
 
 
 def config(lang: str, column_map=None) -> str:
-    return f"lang: {lang}\nprivacy: {{salt: {SALT}}}\n" + (f"column_map: {column_map}\n" if column_map else "")
+    return f"lang: {lang}\nprivacy: {{salt: {SALT}}}\n" + (
+        f"column_map: {column_map}\n" if column_map else ""
+    )
 
 
 def pseudonyms(ids: pd.Series) -> pd.Series:
@@ -47,11 +56,12 @@ def pseudonyms(ids: pd.Series) -> pd.Series:
 
 
 def leading_number(s: pd.Series) -> pd.Series:
-    """"9 - Extremely important" → 9.0, "6" → 6.0."""
+    """ "9 - Extremely important" → 9.0, "6" → 6.0."""
     return s.str.extract(r"^\s*(\d+)", expand=False).astype(float)
 
 
 # --- the runs --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ta_feng(tmp_path_factory):
@@ -72,7 +82,9 @@ def retail(tmp_path_factory):
     data = tmp / "data"
     data.mkdir()
     shutil.copyfile(RETAIL, data / RETAIL.name)
-    cmap = yaml.safe_load((ROOT / "config" / "columns" / "online_retail_ii.yaml").read_text(encoding="utf-8"))
+    cmap = yaml.safe_load(
+        (ROOT / "config" / "columns" / "online_retail_ii.yaml").read_text(encoding="utf-8")
+    )
     cmap["files"] = {"orders": RETAIL.name}
     (tmp / "columns.yaml").write_text(yaml.safe_dump(cmap, allow_unicode=True), encoding="utf-8")
     return run_report(tmp, data, "retail", config("zh", tmp / "columns.yaml"))
@@ -97,6 +109,7 @@ RUNS = ("ta_feng", "retail", "kano_run")
 
 
 # --- the raw slices, read with plain pandas as text ------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def raw_ta_feng():
@@ -128,11 +141,16 @@ def test_the_slices_are_what_the_tests_assume(raw_ta_feng, raw_retail, raw_kano)
     assert t["CUSTOMER_ID"].str.fullmatch(r"0\d{7}").all()  # 8 digits, zero-padded
     assert TA_FENG.read_bytes()[:2] == b"\x1f\x8b"
     r, kept = raw_retail
-    assert len(r) == 98_218 and r["Customer ID"].isna().sum() == 3000 and kept["Customer ID"].nunique() == 1500
+    assert (
+        len(r) == 98_218
+        and r["Customer ID"].isna().sum() == 3000
+        and kept["Customer ID"].nunique() == 1500
+    )
     assert raw_kano["ID"].nunique() == len(raw_kano) == 363
 
 
 # --- Ta Feng -----------------------------------------------------------------------------------------
+
 
 def test_ta_feng_every_member_keeps_his_zero_padded_id(ta_feng, raw_ta_feng):
     """2,000 members in, 2,000 out, each with exactly his own lines: no id lost its leading
@@ -140,7 +158,9 @@ def test_ta_feng_every_member_keeps_his_zero_padded_id(ta_feng, raw_ta_feng):
     raw = raw_ta_feng
     customers, orders = ta_feng.clean("customers"), ta_feng.clean("orders")
     expected = pseudonyms(raw["CUSTOMER_ID"])
-    assert len(customers) == customers["customer_id"].nunique() == raw["CUSTOMER_ID"].nunique() == 2000
+    assert (
+        len(customers) == customers["customer_id"].nunique() == raw["CUSTOMER_ID"].nunique() == 2000
+    )
     assert set(customers["customer_id"]) == set(expected)
     assert orders["customer_id"].nunique() == 2000
     lines_raw = expected.astype(str).value_counts().to_dict()
@@ -157,19 +177,31 @@ def test_ta_feng_revenue_orders_and_dates(ta_feng, raw_ta_feng):
     revenue = raw["SALES_PRICE"].astype(float).sum()
     baskets = raw.groupby(["CUSTOMER_ID", "date"]).ngroups
     first, last = raw["date"].min(), raw["date"].max()
-    assert (revenue, baskets, str(first.date()), str(last.date())) == (6_341_150.0, 7_569, "2000-11-01", "2001-02-28")
+    assert (revenue, baskets, str(first.date()), str(last.date())) == (
+        6_341_150.0,
+        7_569,
+        "2000-11-01",
+        "2001-02-28",
+    )
     orders = ta_feng.clean("orders")
     assert len(orders) == len(raw)  # no line dropped
     assert orders["amount"].sum() == pytest.approx(revenue, abs=0.01)
-    assert orders["quantity"].sum() == raw["AMOUNT"].astype(float).sum()  # AMOUNT is the quantity (the user's map)
+    assert (
+        orders["quantity"].sum() == raw["AMOUNT"].astype(float).sum()
+    )  # AMOUNT is the quantity (the user's map)
     assert orders["order_id"].nunique() == baskets
-    assert orders.groupby("customer_id")["order_id"].nunique().sum() == baskets  # a basket belongs to one member
+    assert (
+        orders.groupby("customer_id")["order_id"].nunique().sum() == baskets
+    )  # a basket belongs to one member
     dates = pd.to_datetime(orders["order_date"])
     assert (dates.min().normalize(), dates.max().normalize()) == (first, last)
     head = ta_feng.json("profiling.json")["headline"]
     assert head["revenue"] == pytest.approx(revenue, abs=0.01) and head["orders"] == baskets
     quality = ta_feng.json("quality.json")
-    assert quality["as_of"] == "2001-02-28" and quality["timeliness"]["orders"]["latest"] == "2001-02-28"
+    assert (
+        quality["as_of"] == "2001-02-28"
+        and quality["timeliness"]["orders"]["latest"] == "2001-02-28"
+    )
     feats = ta_feng.parquet("features.parquet")
     assert str(pd.Timestamp(feats["first_order"].min()).date()) == "2000-11-01"
     assert str(pd.Timestamp(feats["last_order"].max()).date()) == "2001-02-28"
@@ -187,11 +219,15 @@ def test_ta_feng_customer_attributes_come_from_the_order_lines(ta_feng, raw_ta_f
     """Residence area and age band are on every line (one value per member here): the customer
     table carries them; the age band is understood, not rejected as a number. (An area written
     "Unknown" may be read as missing.)"""
-    per_member = raw_ta_feng.groupby("CUSTOMER_ID").agg(region=("PIN_CODE", "first"), age=("AGE_GROUP", "first"))
+    per_member = raw_ta_feng.groupby("CUSTOMER_ID").agg(
+        region=("PIN_CODE", "first"), age=("AGE_GROUP", "first")
+    )
     customers = ta_feng.clean("customers")
     assert "region" in customers
-    assert customers["region"].astype("string").fillna("Unknown").value_counts().to_dict() == \
-        per_member["region"].value_counts().to_dict()
+    assert (
+        customers["region"].astype("string").fillna("Unknown").value_counts().to_dict()
+        == per_member["region"].value_counts().to_dict()
+    )
     age_cols = [c for c in ("age_band", "age_group", "age", "birth_year") if c in customers]
     assert age_cols, list(customers.columns)
     assert customers[age_cols[0]].notna().sum() == per_member["age"].notna().sum() == 1963
@@ -199,12 +235,17 @@ def test_ta_feng_customer_attributes_come_from_the_order_lines(ta_feng, raw_ta_f
 
 def test_ta_feng_date_format_is_stated(ta_feng):
     quality = ta_feng.json("quality.json")
-    assert quality.get("date_formats", {}).get("orders") == {"order_date": "%m/%d/%Y"}, quality.get("date_formats")
+    assert quality.get("date_formats", {}).get("orders") == {"order_date": "%m/%d/%Y"}, quality.get(
+        "date_formats"
+    )
     page = visible_text(ta_feng.page("01_profiling.html"))
-    assert any(s in page for s in ("%m/%d/%Y", "month/day/year")), "01 page does not state the date format"
+    assert any(s in page for s in ("%m/%d/%Y", "month/day/year")), (
+        "01 page does not state the date format"
+    )
 
 
 # --- Online Retail II ------------------------------------------------------------------------------
+
 
 def test_retail_customers_revenue_orders_and_dates(retail, raw_retail):
     """Net revenue = sum of Quantity × Price over the kept lines (cancellations are returns, kept
@@ -213,17 +254,29 @@ def test_retail_customers_revenue_orders_and_dates(retail, raw_retail):
     raw, kept = raw_retail
     revenue = kept["amount"].sum()
     invoices_pos = kept.loc[kept["amount"] >= 0, "Invoice"].nunique()
-    assert round(revenue, 2) == 1_625_073.55 and invoices_pos == 4_305 and kept["Invoice"].nunique() == 5_390
+    assert (
+        round(revenue, 2) == 1_625_073.55
+        and invoices_pos == 4_305
+        and kept["Invoice"].nunique() == 5_390
+    )
     first, last = kept["date"].min(), kept["date"].max()
     assert (str(first.date()), str(last.date())) == ("2009-12-01", "2010-06-30")
     customers, orders = retail.clean("customers"), retail.clean("orders")
-    assert len(customers) == customers["customer_id"].nunique() == kept["Customer ID"].nunique() == 1500
+    assert (
+        len(customers)
+        == customers["customer_id"].nunique()
+        == kept["Customer ID"].nunique()
+        == 1500
+    )
     assert orders["customer_id"].nunique() == 1500
     assert len(orders) == len(kept)  # anonymous and duplicate lines dropped, nothing else
     assert orders["amount"].sum() == pytest.approx(revenue, abs=0.01)
     assert orders["order_id"].nunique() == kept["Invoice"].nunique()
     dates = pd.to_datetime(orders["order_date"])
-    assert (dates.min().normalize(), dates.max().normalize()) == (first.normalize(), last.normalize())
+    assert (dates.min().normalize(), dates.max().normalize()) == (
+        first.normalize(),
+        last.normalize(),
+    )
     head = retail.json("profiling.json")["headline"]
     assert head["customers"] == 1500 and head["orders"] == invoices_pos
     assert head["revenue"] == pytest.approx(revenue, abs=0.01)
@@ -231,11 +284,15 @@ def test_retail_customers_revenue_orders_and_dates(retail, raw_retail):
     assert quality["as_of"] == "2010-06-30"
     cleaning = {(c["table"], c["rule"]): c["rows"] for c in quality["cleaning"]}
     assert cleaning[("orders", "duplicate_rows_dropped")] == raw.duplicated().sum()
-    assert cleaning[("orders", "anonymous_orders_dropped")] == raw.drop_duplicates()["Customer ID"].isna().sum()
+    assert (
+        cleaning[("orders", "anonymous_orders_dropped")]
+        == raw.drop_duplicates()["Customer ID"].isna().sum()
+    )
     assert cleaning[("orders", "returns_kept")] == (kept["amount"] < 0).sum()
 
 
 # --- Kano, wide --------------------------------------------------------------------------------------
+
 
 def test_kano_wide_survey_is_read_pair_by_pair(kano_run, raw_kano):
     """363 respondents × F1..F5, each answer pair from its own columns (F4 lists dysfunctional
@@ -244,14 +301,25 @@ def test_kano_wide_survey_is_read_pair_by_pair(kano_run, raw_kano):
     kano = kano_run.clean("kano")
     assert kano["respondent_id"].nunique() == len(raw) == 363
     ids = kano["respondent_id"].astype(str)
-    key = raw["ID"] if set(ids) == set(raw["ID"]) else pseudonyms(raw["ID"])  # kept, or pseudonymised
+    key = (
+        raw["ID"] if set(ids) == set(raw["ID"]) else pseudonyms(raw["ID"])
+    )  # kept, or pseudonymised
     assert set(ids) == set(key)
     answered = kano.dropna(subset=["functional", "dysfunctional"])
-    assert answered.groupby(answered["feature"].astype(str)).size().to_dict() == {f"F{i}": 363 for i in range(1, 6)}
+    assert answered.groupby(answered["feature"].astype(str)).size().to_dict() == {
+        f"F{i}": 363 for i in range(1, 6)
+    }
     by_id = dict(zip(key, raw.index))
     for side in ("functional", "dysfunctional"):
-        pairs = pd.DataFrame({"raw": [raw.at[by_id[r], f"{f}_{side}"] for r, f in zip(ids, kano["feature"].astype(str))],
-                              "clean": kano[side].astype(str).to_numpy()})
+        pairs = pd.DataFrame(
+            {
+                "raw": [
+                    raw.at[by_id[r], f"{f}_{side}"]
+                    for r, f in zip(ids, kano["feature"].astype(str))
+                ],
+                "clean": kano[side].astype(str).to_numpy(),
+            }
+        )
         per_word = pairs.groupby("raw")["clean"].nunique()
         assert (per_word == 1).all(), (side, per_word[per_word > 1].index.tolist()[:5])
 
@@ -260,7 +328,13 @@ def test_kano_importance_on_its_1_to_9_scale(kano_run, raw_kano):
     """Mean importance per feature = the pandas mean of the leading digits ("9 - Extremely
     important" is 9), and it is what the 04 page shows."""
     expected = {f"F{i}": leading_number(raw_kano[f"F{i}_importance"]).mean() for i in range(1, 6)}
-    assert {f: round(v, 2) for f, v in expected.items()} == {"F1": 5.07, "F2": 6.79, "F3": 7.13, "F4": 7.73, "F5": 6.85}
+    assert {f: round(v, 2) for f, v in expected.items()} == {
+        "F1": 5.07,
+        "F2": 6.79,
+        "F3": 7.13,
+        "F4": 7.73,
+        "F5": 6.85,
+    }
     kano = kano_run.clean("kano")
     assert kano["importance"].notna().sum() == 5 * 363
     got = kano.groupby(kano["feature"].astype(str))["importance"].mean().to_dict()
@@ -274,6 +348,7 @@ def test_kano_importance_on_its_1_to_9_scale(kano_run, raw_kano):
 
 # --- every run: pages --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", RUNS)
 def test_every_page_is_written_without_code_or_nan(request, name):
     run = request.getfixturevalue(name)
@@ -283,16 +358,26 @@ def test_every_page_is_written_without_code_or_nan(request, name):
     for page, html in pages.items():
         assert not CODE_MARKERS.search(html), page
         text = visible_text(html)
-        hits = [text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ") for m in NAN_TOKEN.finditer(text)]
+        hits = [
+            text[max(0, m.start() - 40) : m.end() + 20].replace("\n", " ")
+            for m in NAN_TOKEN.finditer(text)
+        ]
         if hits:
             found[page] = hits[:3]
     assert not found, found
 
 
-@pytest.mark.parametrize("name, shown, absent", [
-    ("ta_feng", ("TWD", "NT$"), ("CNY", "元")),  # report in English
-    ("retail", ("£", "GBP", "英镑"), ("CNY", "元")),  # report in Chinese: amounts read "1,234 英镑"
-])
+@pytest.mark.parametrize(
+    "name, shown, absent",
+    [
+        ("ta_feng", ("TWD", "NT$"), ("CNY", "元")),  # report in English
+        (
+            "retail",
+            ("£", "GBP", "英镑"),
+            ("CNY", "元"),
+        ),  # report in Chinese: amounts read "1,234 英镑"
+    ],
+)
 def test_money_in_the_exports_currency(request, name, shown, absent):
     """The 03 page and the index name the export's currency; no page names yuan."""
     run = request.getfixturevalue(name)
@@ -302,8 +387,11 @@ def test_money_in_the_exports_currency(request, name, shown, absent):
     found = {}
     for page, html in run.pages().items():
         text = visible_text(html)
-        hits = [text[max(0, m.start() - 30):m.end() + 10].replace("\n", " ")
-                for s in absent for m in re.finditer(re.escape(s), text)]
+        hits = [
+            text[max(0, m.start() - 30) : m.end() + 10].replace("\n", " ")
+            for s in absent
+            for m in re.finditer(re.escape(s), text)
+        ]
         if hits:
             found[page] = hits[:3]
     assert not found, found
@@ -322,13 +410,16 @@ GROWTH_FIGURE = re.compile(r"[+\-−]\d[\d,]*(\.\d+)?%")
 def attract_section(text: str) -> str:
     """The 02 page's ranking: from its heading (after the table of contents) to the next section."""
     start = text.rindex("目标客群吸引力排名")
-    return text[start:text.index("规则分群与数据分群对比", start)]
+    return text[start : text.index("规则分群与数据分群对比", start)]
 
 
 def test_retail_history_span_and_no_growth_from_a_partial_window(retail):
     """Seven months of history: the 6 months before the last 6 start 2009-07-02, before the
     export's first order, so no growth figure anywhere and the 02 page says why."""
-    assert retail.json("quality.json")["span"]["orders"] == {"first": "2009-12-01", "last": "2010-06-30"}
+    assert retail.json("quality.json")["span"]["orders"] == {
+        "first": "2009-12-01",
+        "last": "2010-06-30",
+    }
     assert retail.parquet("features.parquet")["revenue_prior_6m"].isna().all()
     attract = retail.json("clustering.json")["attractiveness"]
     assert all(r["growth"] is None for r in attract["rows"])
@@ -351,8 +442,14 @@ def test_retail_no_reach_needs_group_or_plan_without_inputs(retail):
     for page, html in retail.pages().items():
         text = visible_text(html)
         hits = [m.group() for m in REACH.finditer(text)]
-        hits += [w for w in PLAN_WITHOUT_INPUTS if w in text and not (page == "03_value.html" and w == "毛利为负")]
-        if page != "04_needs.html":  # 04 names each need (and the plan on it) to say it has no signal
+        hits += [
+            w
+            for w in PLAN_WITHOUT_INPUTS
+            if w in text and not (page == "03_value.html" and w == "毛利为负")
+        ]
+        if (
+            page != "04_needs.html"
+        ):  # 04 names each need (and the plan on it) to say it has no signal
             hits += [w for w in NEEDS_WORDS if w in text]
         if hits:
             found[page] = hits
@@ -385,6 +482,8 @@ def test_a_lifetime_model_is_fitted_and_clv_shown(request, name):
     val = run.parquet("value.parquet")
     buyers = val["orders"] > 0
     assert buyers.sum() > 0
-    assert val.loc[buyers, "clv"].notna().all(), f"{val.loc[buyers, 'clv'].isna().sum()} of {buyers.sum()} buyers have no CLV"
+    assert val.loc[buyers, "clv"].notna().all(), (
+        f"{val.loc[buyers, 'clv'].isna().sum()} of {buyers.sum()} buyers have no CLV"
+    )
     figures = run.json("value.json")
     assert figures.get("clv_mean") is not None and np.isfinite(figures["clv_mean"])

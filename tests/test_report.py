@@ -1,12 +1,12 @@
 """kequn.report (stage 06): headline figures with their change since the previous run, the
 segment cards' figures and service plans on a hand-made run folder with known answers, what
 changed between two runs, and cards that survive missing stages."""
+
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import report
 
 
@@ -14,30 +14,109 @@ def _run(folder, customers=8, top20=0.6, sla=0.7):
     folder.mkdir(parents=True)
     (folder / "clean").mkdir()
     ids = [f"K{i}" for i in range(8)]
-    pd.DataFrame({"customer_id": ids, "segment": [1, 1, 1, 1, 2, 2, 2, 2],
-                  "segment_name": ["价格敏感"] * 4 + ["<b>高端</b>"] * 4}).to_parquet(folder / "segments.parquet")
-    pd.DataFrame({"customer_id": ids, "monetary": [100.0, 100, 100, 100, 1000, 500, 250, 150],
-                  "clv": [10.0, 20, 30, 40, 400, 300, 200, 100],
-                  "tier": ["small", "small", "ordinary", "small", "key", "important", "ordinary", "small"],
-                  "strategy": ["adaptive"] * 4 + ["yielding", "caring", "adaptive", "adaptive"],
-                  "stage": ["sleeping", "churned", "active", "new", "active", "active", "active", "sleeping"],
-                  "churn_risk": [0.8, 0.9, 0.2, 0.3, 0.1, 0.1, 0.2, 0.6]}).to_parquet(folder / "value.parquet")
-    pd.DataFrame({"customer_id": ids, "needs_group": ["price", "price", "price", "balanced",
-                                                      "quality", "quality", "service", "quality"]}).to_parquet(folder / "needs.parquet")
-    pd.DataFrame({"feedback_id": ["F1", "F2", "F3", "F4", "F5"], "customer_id": ["K0", "K1", "K2", "K4", "K5"],
-                  "nps": [10, 9, 3, 10, np.nan]}).to_parquet(folder / "clean" / "feedback.parquet")
-    pd.DataFrame({"feedback_id": ["F1", "F2", "F3", "F4", "F5"],
-                  "sentiment": ["negative", "negative", "positive", "positive", "positive"],
-                  "topic": ["退款", "退款", "物流", None, "物流"]}).to_parquet(folder / "feedback_scored.parquet")
-    (folder / "profiling.json").write_text(json.dumps({"headline": {"customers": customers, "active_90d": 5,
-                                                                    "revenue": 2300.0, "top20_share": top20}}))
+    pd.DataFrame(
+        {
+            "customer_id": ids,
+            "segment": [1, 1, 1, 1, 2, 2, 2, 2],
+            "segment_name": ["价格敏感"] * 4 + ["<b>高端</b>"] * 4,
+        }
+    ).to_parquet(folder / "segments.parquet")
+    pd.DataFrame(
+        {
+            "customer_id": ids,
+            "monetary": [100.0, 100, 100, 100, 1000, 500, 250, 150],
+            "clv": [10.0, 20, 30, 40, 400, 300, 200, 100],
+            "tier": [
+                "small",
+                "small",
+                "ordinary",
+                "small",
+                "key",
+                "important",
+                "ordinary",
+                "small",
+            ],
+            "strategy": ["adaptive"] * 4 + ["yielding", "caring", "adaptive", "adaptive"],
+            "stage": [
+                "sleeping",
+                "churned",
+                "active",
+                "new",
+                "active",
+                "active",
+                "active",
+                "sleeping",
+            ],
+            "churn_risk": [0.8, 0.9, 0.2, 0.3, 0.1, 0.1, 0.2, 0.6],
+        }
+    ).to_parquet(folder / "value.parquet")
+    pd.DataFrame(
+        {
+            "customer_id": ids,
+            "needs_group": [
+                "price",
+                "price",
+                "price",
+                "balanced",
+                "quality",
+                "quality",
+                "service",
+                "quality",
+            ],
+        }
+    ).to_parquet(folder / "needs.parquet")
+    pd.DataFrame(
+        {
+            "feedback_id": ["F1", "F2", "F3", "F4", "F5"],
+            "customer_id": ["K0", "K1", "K2", "K4", "K5"],
+            "nps": [10, 9, 3, 10, np.nan],
+        }
+    ).to_parquet(folder / "clean" / "feedback.parquet")
+    pd.DataFrame(
+        {
+            "feedback_id": ["F1", "F2", "F3", "F4", "F5"],
+            "sentiment": ["negative", "negative", "positive", "positive", "positive"],
+            "topic": ["退款", "退款", "物流", None, "物流"],
+        }
+    ).to_parquet(folder / "feedback_scored.parquet")
+    (folder / "profiling.json").write_text(
+        json.dumps(
+            {
+                "headline": {
+                    "customers": customers,
+                    "active_90d": 5,
+                    "revenue": 2300.0,
+                    "top20_share": top20,
+                }
+            }
+        )
+    )
     (folder / "value.json").write_text(json.dumps({"clv_mean": 137.5}))
-    (folder / "feedback.json").write_text(json.dumps({"nps": 40.0, "complaints": {"resolution_within_sla": sla}}))
-    (folder / "clustering.json").write_text(json.dumps({"attractiveness_rank": {"1": 2, "2": 1},
-                                                        "portraits": {"1": "爱比价的年轻人", "2": "高收入的品质客"}}))
-    (folder / "needs.json").write_text(json.dumps({"kano_segments": {
-        "1": {"answers": 120, "key": [["快递", "M"], ["积分", "A"]], "differs": [["积分", "A", "I"]]},
-        "2": {"answers": 12, "key": [], "differs": []}}}))
+    (folder / "feedback.json").write_text(
+        json.dumps({"nps": 40.0, "complaints": {"resolution_within_sla": sla}})
+    )
+    (folder / "clustering.json").write_text(
+        json.dumps(
+            {
+                "attractiveness_rank": {"1": 2, "2": 1},
+                "portraits": {"1": "爱比价的年轻人", "2": "高收入的品质客"},
+            }
+        )
+    )
+    (folder / "needs.json").write_text(
+        json.dumps(
+            {
+                "kano_segments": {
+                    "1": {
+                        "answers": 120,
+                        "key": [["快递", "M"], ["积分", "A"]],
+                        "differs": [["积分", "A", "I"]],
+                    },
+                    "2": {"answers": 12, "key": [], "differs": []},
+                }
+            }
+        )
+    )
     return folder
 
 
@@ -45,14 +124,26 @@ def test_cards_hold_the_known_figures(tmp_path):
     c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
     assert c.loc[1, "customers"] == 4 and c.loc[1, "share"] == 0.5
     assert c.loc[2, "revenue_share"] == pytest.approx(1900 / 2300)
-    assert c.loc[2, "high_value_share"] == 0.5 and c.loc[2, "high_value_revenue_share"] == pytest.approx(1500 / 1900)
+    assert c.loc[2, "high_value_share"] == 0.5 and c.loc[
+        2, "high_value_revenue_share"
+    ] == pytest.approx(1500 / 1900)
     assert (c.loc[2, "n_yielding"], c.loc[2, "n_caring"], c.loc[2, "n_adaptive"]) == (1, 1, 2)
-    assert c.loc[1, "stage_sleeping"] + c.loc[1, "stage_churned"] == 0.5 and c.loc[1, "stage_new"] == 0.25
-    assert (c.loc[1, "need"], c.loc[1, "need_share"]) == ("price", 0.75) and c.loc[2, "need"] == "quality"
+    assert (
+        c.loc[1, "stage_sleeping"] + c.loc[1, "stage_churned"] == 0.5
+        and c.loc[1, "stage_new"] == 0.25
+    )
+    assert (c.loc[1, "need"], c.loc[1, "need_share"]) == ("price", 0.75) and c.loc[
+        2, "need"
+    ] == "quality"
     assert c.loc[1, "nps"] == pytest.approx(100 * (2 - 1) / 3) and c.loc[1, "nps_n"] == 3
     assert c.loc[1, "negative_share"] == pytest.approx(2 / 3) and c.loc[1, "topics"] == ["退款"]
     assert c.loc[2, "clv_mean"] == 250 and c.loc[2, "rank"] == 1
-    assert c.loc[1, ["tier_key", "tier_important", "tier_ordinary", "tier_small"]].tolist() == [0, 0, 0.25, 0.75]
+    assert c.loc[1, ["tier_key", "tier_important", "tier_ordinary", "tier_small"]].tolist() == [
+        0,
+        0,
+        0.25,
+        0.75,
+    ]
     assert c.loc[2, "portrait"] == "高收入的品质客" and c.loc[1, "kano"]["key"][0] == ["快递", "M"]
 
 
@@ -60,10 +151,17 @@ def test_card_facts_say_who_value_lifecycle_needs_and_feeling(tmp_path):
     c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
     one = dict(report.facts(c.loc[1], "en"))
     assert "Key 0.0% · Important 0.0% · Ordinary 25.0% · Small 75.0%" in one["card.f.value"]
-    assert one["card.f.lifecycle"].startswith("New 25.0% · Active 25.0% · Sleeping 25.0% · Churned 25.0%")
-    assert "must-be 快递 · attractive 积分" in one["card.f.needs"] and "积分 is attractive (everyone: indifferent)" \
-        in one["card.f.needs"]
-    assert one["card.f.feel"] == "NPS +33 (3 scores); negative feedback 66.7%; commonest complaints: 退款"
+    assert one["card.f.lifecycle"].startswith(
+        "New 25.0% · Active 25.0% · Sleeping 25.0% · Churned 25.0%"
+    )
+    assert (
+        "must-be 快递 · attractive 积分" in one["card.f.needs"]
+        and "积分 is attractive (everyone: indifferent)" in one["card.f.needs"]
+    )
+    assert (
+        one["card.f.feel"]
+        == "NPS +33 (3 scores); negative feedback 66.7%; commonest complaints: 退款"
+    )
     two = dict(report.facts(c.loc[2], "zh"))
     assert "本群回答太少" in two["card.f.needs"]  # every Kano cell of the segment was weak
     html = report.cards_html(c.reset_index(), "zh")
@@ -74,7 +172,9 @@ def test_service_plan_follows_the_figures(tmp_path):
     c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
     one = dict((k, (what, why)) for k, what, why in report.plan(c.loc[1], "en"))
     assert set(one) == {"plan.response", "plan.custom", "plan.flexible", "plan.interactive"}
-    assert "come-back" in one["plan.flexible"][0] and "50.0%" in one["plan.flexible"][1]  # half sleeping or lapsed
+    assert (
+        "come-back" in one["plan.flexible"][0] and "50.0%" in one["plan.flexible"][1]
+    )  # half sleeping or lapsed
     assert "退款" in one["plan.interactive"][0]  # unhappy: fix the commonest complaint first
     assert one["plan.custom"][0].startswith("Member prices") and "75.0%" in one["plan.custom"][1]
     two = dict((k, (what, why)) for k, what, why in report.plan(c.loc[2], "zh"))
@@ -92,7 +192,9 @@ def test_headline_changes_against_the_previous_run_of_the_same_data(tmp_path):
     table, previous = report.headline(now, "demo-20260201")
     assert previous == "demo-20260101"  # not the other data set's run
     h = table.set_index("key")
-    assert h.loc["customers", "change"] == 2 and h.loc["top20_share", "change"] == pytest.approx(5.0)
+    assert h.loc["customers", "change"] == 2 and h.loc["top20_share", "change"] == pytest.approx(
+        5.0
+    )
     assert h.loc["sla_share", "change"] == pytest.approx(-20.0)
     html = report.headline_html(table, previous, "en")
     assert "+2" in html and "+5.0 points" in html and "demo-20260101" in html
@@ -105,7 +207,10 @@ def test_changes_between_runs_name_segments_and_slipping_customers(tmp_path):
     _run(tmp_path / "demo-20260101")
     now = _run(tmp_path / "demo-20260201")
     v = pd.read_parquet(now / "value.parquet")
-    v.loc[4, "tier"], v.loc[5, "stage"] = "ordinary", "churned"  # the key customer drops, the important one lapses
+    v.loc[4, "tier"], v.loc[5, "stage"] = (
+        "ordinary",
+        "churned",
+    )  # the key customer drops, the important one lapses
     v.to_parquet(now / "value.parquet")
     ch = report.changes(now, "demo-20260201", "en")
     assert ch["previous"] == "demo-20260101" and ch["slipped"] == 2
@@ -113,26 +218,47 @@ def test_changes_between_runs_name_segments_and_slipping_customers(tmp_path):
     assert ch["sizes"].set_index("segment_name").loc["价格敏感", "before"] == 4
     assert report.changes(tmp_path / "demo-20260101", "demo-20260101", "en") == {"previous": None}
     html = report.changes_html(ch, {"new": [], "rising": []}, "en")
-    assert "Segments that changed most in size" not in html and "Segment sizes are the same as last run." in html
+    assert (
+        "Segments that changed most in size" not in html
+        and "Segment sizes are the same as last run." in html
+    )
     assert "ordinary / small: 2 customers." in html
 
 
 def test_segment_sizes_pair_segments_by_their_customers_not_their_names():
     ids = [f"K{i}" for i in range(10)]
-    before = pd.DataFrame({"customer_id": ids, "segment": [1] * 6 + [2] * 3 + [3],
-                           "segment_name": ["price seekers"] * 6 + ["premium"] * 3 + ["tiny"]})
+    before = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "segment": [1] * 6 + [2] * 3 + [3],
+            "segment_name": ["price seekers"] * 6 + ["premium"] * 3 + ["tiny"],
+        }
+    )
     # the same price seekers under a Chinese name and number 2, premium grew by one, "tiny" dissolved
-    now = pd.DataFrame({"customer_id": ids + ["K10"], "segment": [2] * 6 + [1] * 4 + [1],
-                        "segment_name": ["价格敏感"] * 6 + ["高端"] * 5})
+    now = pd.DataFrame(
+        {
+            "customer_id": ids + ["K10"],
+            "segment": [2] * 6 + [1] * 4 + [1],
+            "segment_name": ["价格敏感"] * 6 + ["高端"] * 5,
+        }
+    )
     sizes = report.segment_sizes(before, now).set_index("segment_name")
-    assert sizes.to_dict("index") == {"价格敏感": {"before": 6, "now": 6}, "高端": {"before": 3, "now": 5},
-                                      "tiny": {"before": 1, "now": 0}}
+    assert sizes.to_dict("index") == {
+        "价格敏感": {"before": 6, "now": 6},
+        "高端": {"before": 3, "now": 5},
+        "tiny": {"before": 1, "now": 0},
+    }
 
 
 def test_cards_without_the_later_stages(tmp_path):
     folder = tmp_path / "demo-20260101"
     _run(folder)
-    for name in ("value.parquet", "needs.parquet", "feedback_scored.parquet", "clean/feedback.parquet"):
+    for name in (
+        "value.parquet",
+        "needs.parquet",
+        "feedback_scored.parquet",
+        "clean/feedback.parquet",
+    ):
         (folder / name).unlink()
     c = report.segment_cards(folder)
     assert list(c["customers"]) == [4, 4] and "clv_mean" not in c
@@ -146,17 +272,36 @@ def test_rising_complaint_topics_from_the_feedback(tmp_path):
     rng = np.random.default_rng(5)
     n = 3000
     month = rng.integers(1, 13, n)
-    topic = np.where(rng.random(n) < np.where(month >= 10, 0.4, 0.1), "退款慢", rng.choice(["物流", "包装"], n))
+    topic = np.where(
+        rng.random(n) < np.where(month >= 10, 0.4, 0.1), "退款慢", rng.choice(["物流", "包装"], n)
+    )
     created = pd.to_datetime(pd.DataFrame({"year": 2025, "month": month, "day": 3}))
     ids = [f"F{i}" for i in range(n)]
-    pd.DataFrame({"feedback_id": ids, "customer_id": "K0", "created_at": created, "kind": "complaint",
-                  "nps": np.nan}).to_parquet(folder / "clean" / "feedback.parquet")
-    pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": topic}).to_parquet(folder / "feedback_scored.parquet")
+    pd.DataFrame(
+        {
+            "feedback_id": ids,
+            "customer_id": "K0",
+            "created_at": created,
+            "kind": "complaint",
+            "nps": np.nan,
+        }
+    ).to_parquet(folder / "clean" / "feedback.parquet")
+    pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": topic}).to_parquet(
+        folder / "feedback_scored.parquet"
+    )
     assert report.rising_topics(folder) == {"new": [], "rising": ["退款慢"]}
-    newcomer = np.where(month >= 10, np.where(rng.random(n) < 0.2, "漏发", topic), topic)  # never seen before October
-    pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": newcomer}).to_parquet(folder / "feedback_scored.parquet")
+    newcomer = np.where(
+        month >= 10, np.where(rng.random(n) < 0.2, "漏发", topic), topic
+    )  # never seen before October
+    pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": newcomer}).to_parquet(
+        folder / "feedback_scored.parquet"
+    )
     assert report.rising_topics(folder) == {"new": ["漏发"], "rising": ["退款慢"]}
-    html = report.changes_html(report.changes(folder, "demo-20260101", "en"), report.rising_topics(folder), "en")
-    assert "New complaint topics in the last 3 months (next to absent in the 3 before): 漏发." in html
+    html = report.changes_html(
+        report.changes(folder, "demo-20260101", "en"), report.rising_topics(folder), "en"
+    )
+    assert (
+        "New complaint topics in the last 3 months (next to absent in the 3 before): 漏发." in html
+    )
     (folder / "feedback_scored.parquet").unlink()
     assert report.rising_topics(folder) == {"new": [], "rising": []}

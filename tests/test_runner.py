@@ -1,15 +1,17 @@
 """kequn.runner: which stages are stale, and all stages on one kernel without leaking state."""
+
 import os
 from pathlib import Path
 
 import nbformat
 import pytest
-
 from kequn.runner import StageFailed, run_stages, stale
 
 
 def _nb(path, *cells, parameters="x = 0"):
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "kequn", "language": "python", "display_name": "k"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "kequn", "language": "python", "display_name": "k"}}
+    )
     p = nbformat.v4.new_code_cell(parameters)
     p.metadata["tags"] = ["parameters"]
     nb.cells = [p] + [nbformat.v4.new_code_cell(c) for c in cells]
@@ -38,7 +40,12 @@ def test_stale_follows_make_for_a_chain(tmp_path):
     assert [p.stem for p in stale(nbs, out, 1500)] == ["02", "03", "04"]
     (out / "02.html").write_text("x")
     _age(out / "02.html", 2001)
-    assert [p.stem for p in stale(nbs, out, 2500)] == ["01", "02", "03", "04"]  # new intake or library: all
+    assert [p.stem for p in stale(nbs, out, 2500)] == [
+        "01",
+        "02",
+        "03",
+        "04",
+    ]  # new intake or library: all
     _age(out / "03.ipynb", 1500)  # an output older than the one before it
     assert [p.stem for p in stale(nbs, out, 1500)] == ["03", "04"]
 
@@ -48,14 +55,20 @@ def test_stages_share_a_kernel_but_not_variables_and_stop_at_a_failure(tmp_path)
     src.mkdir()
     marker = tmp_path / "seen.txt"
     first = _nb(src / "01_a.ipynb", "secret = 41 + x\nimport json")
-    second = _nb(src / "02_b.ipynb",
-                 f"open({str(marker)!r}, 'w').write(str(x) + ' ' + str('secret' in dir()) + ' ' + str('json' in dir()))")
+    second = _nb(
+        src / "02_b.ipynb",
+        f"open({str(marker)!r}, 'w').write(str(x) + ' ' + str('secret' in dir()) + ' ' + str('json' in dir()))",
+    )
     third = _nb(src / "03_c.ipynb", "raise ValueError('planted failure')")
     fourth = _nb(src / "04_d.ipynb", f"open({str(marker)!r}, 'w').write('must not run')")
     rendered = []
-    with pytest.raises(StageFailed, match="03_c.ipynb failed in cell .*ValueError: planted failure"):
+    with pytest.raises(
+        StageFailed, match="03_c.ipynb failed in cell .*ValueError: planted failure"
+    ):
         run_stages([first, second, third, fourth], out, {"x": 1}, render=rendered.append)
-    assert marker.read_text() == "1 False False"  # parameters injected; the first stage's names are gone
+    assert (
+        marker.read_text() == "1 False False"
+    )  # parameters injected; the first stage's names are gone
     assert [p.name for p in rendered] == ["01_a.ipynb", "02_b.ipynb"]
     assert (out / "03_c.failed.ipynb").exists() and not (out / "03_c.ipynb").exists()
     assert not (out / "04_d.ipynb").exists() and not list(out.glob(".*tmp*"))
@@ -77,7 +90,6 @@ import subprocess
 import sys
 
 import yaml
-
 from conftest import ROOT, tree_digest
 from kequn import cli
 
@@ -98,8 +110,18 @@ def _stages(src, fail=None, kill=None):
 
 
 def _run_args(tmp_path, nbs, run="r1"):
-    return ["run", *map(str, nbs), "--params", str(tmp_path / "p" / "params.yaml"), "--reports",
-            str(tmp_path / "reports"), "--run", run, "--processed", str(tmp_path / "p")]
+    return [
+        "run",
+        *map(str, nbs),
+        "--params",
+        str(tmp_path / "p" / "params.yaml"),
+        "--reports",
+        str(tmp_path / "reports"),
+        "--run",
+        run,
+        "--processed",
+        str(tmp_path / "p"),
+    ]
 
 
 def _version(tmp_path, v):
@@ -126,9 +148,11 @@ def test_a_failed_or_killed_rerun_leaves_the_previous_report_and_latest_intact(t
     assert (tmp_path / "p" / "failed" / "03_c.failed.ipynb").exists()
     assert cli.main(_run_args(tmp_path, _stages(src, fail="04_d"))) == 1  # … or 04 fails
     assert tree_digest(reports / "r1") == before and os.readlink(reports / "latest") == "r1"
-    killed = subprocess.run([sys.executable, "-m", "kequn.cli",
-                             *_run_args(tmp_path, _stages(src, kill="03_c"))],
-                            cwd=ROOT, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-m", "kequn.cli", *_run_args(tmp_path, _stages(src, kill="03_c"))],
+        cwd=ROOT,
+        timeout=300,
+    )
     assert killed.returncode == -signal.SIGKILL  # the run itself was killed in stage 03
     assert tree_digest(reports / "r1") == before and os.readlink(reports / "latest") == "r1"
 
@@ -146,48 +170,70 @@ def test_unchanged_stages_are_carried_over_into_the_new_report(tmp_path):
     assert cli.main(_run_args(tmp_path, nbs)) == 0
     first = tree_digest(reports / "r1")
     import time
+
     _age(nbs[3], time.time() + 5)  # the analyst edited stage 04 only
     assert cli.main(_run_args(tmp_path, nbs)) == 0
     now = tree_digest(reports / "r1")
     assert {k: now[k] for k in ("01_a.html", "02_b.html", "03_c.html")} == {
-        k: first[k] for k in ("01_a.html", "02_b.html", "03_c.html")}
+        k: first[k] for k in ("01_a.html", "02_b.html", "03_c.html")
+    }
     assert set(now) == set(first) and now["04_d.ipynb"] != first["04_d.ipynb"]
 
 
 def test_execute_uses_a_temp_name_of_its_own(tmp_path, monkeypatch):
     import papermill as pm
     from kequn.runner import execute
+
     seen = []
-    monkeypatch.setattr(pm, "execute_notebook", lambda src, dst, **kw: seen.append(dst) or
-                        Path(dst).write_text("{}"))
+    monkeypatch.setattr(
+        pm,
+        "execute_notebook",
+        lambda src, dst, **kw: seen.append(dst) or Path(dst).write_text("{}"),
+    )
     nb = _nb(tmp_path / "01.ipynb", "x = 1")
     execute(nb, tmp_path / "out" / "01.ipynb", {})
     execute(nb, tmp_path / "out" / "01.ipynb", {})
     assert len(set(seen)) == 2 and (tmp_path / "out" / "01.ipynb").exists()
 
 
-@pytest.mark.parametrize("run", ["../..", "a/b", "..", "a\\b", ".hidden", "-x", "latest", " x", "a.b",
-                                 ""])
+@pytest.mark.parametrize(
+    "run", ["../..", "a/b", "..", "a\\b", ".hidden", "-x", "latest", " x", "a.b", ""]
+)
 def test_bad_run_names_are_refused_before_anything_is_written(tmp_path, run):
     from kequn.config import check_run_name
     from kequn.problems import InputError
+
     with pytest.raises(InputError, match="run name"):
         check_run_name(run)
     (tmp_path / "d").mkdir()
-    code = cli.main(["report", "nb.ipynb", "--data", str(tmp_path / "d"), f"--run={run or '/'}",
-                     "--processed", str(tmp_path / "p"), "--reports", str(tmp_path / "r")])
+    code = cli.main(
+        [
+            "report",
+            "nb.ipynb",
+            "--data",
+            str(tmp_path / "d"),
+            f"--run={run or '/'}",
+            "--processed",
+            str(tmp_path / "p"),
+            "--reports",
+            str(tmp_path / "r"),
+        ]
+    )
     assert code == 2 and sorted(os.listdir(tmp_path)) == ["d"]
 
 
 @pytest.mark.parametrize("run", ["demo-20260101", "客群 春季", "my_run-2", "Ünïcode"])
 def test_good_run_names_pass(run):
     from kequn.config import check_run_name
+
     assert check_run_name(run) == run
 
 
 def test_default_run_name_from_a_folder_with_spaces_and_dots():
     import datetime as dt
+
     from kequn.config import check_run_name, default_run
+
     run = default_run("/x/my export.v2", dt.date(2026, 1, 2))
     assert run == "my export-v2-20260102" and check_run_name(run)
 
@@ -195,6 +241,7 @@ def test_default_run_name_from_a_folder_with_spaces_and_dots():
 def test_column_map_files_outside_the_data_folder_are_refused_unread(tmp_path):
     from kequn.intake import run_intake
     from kequn.problems import InputError
+
     data = tmp_path / "data"
     data.mkdir()
     secret = tmp_path / "secret.csv"
@@ -213,17 +260,35 @@ def test_column_map_files_outside_the_data_folder_are_refused_unread(tmp_path):
 
 def test_editing_the_column_map_makes_intake_stale(tmp_path):
     import shutil
+
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(ROOT / "tests" / "data" / "online_retail_ii_head30k.csv.gz", data)
     cmap = tmp_path / "map.yaml"
     shutil.copy(ROOT / "config" / "columns" / "online_retail_ii.yaml", cmap)
     cfg = tmp_path / "config.yaml"
-    cfg.write_text(yaml.safe_dump({"lang": "en", "privacy": {"salt": "t"},
-                                   "column_map": str(cmap)}))
+    cfg.write_text(
+        yaml.safe_dump({"lang": "en", "privacy": {"salt": "t"}, "column_map": str(cmap)})
+    )
     proc = tmp_path / "p"
-    assert cli.main(["params", "--config", str(cfg), "--data", str(data), "--processed", str(proc),
-                     "--run", "r", "--out", str(proc / "params.yaml")]) == 0
+    assert (
+        cli.main(
+            [
+                "params",
+                "--config",
+                str(cfg),
+                "--data",
+                str(data),
+                "--processed",
+                str(proc),
+                "--run",
+                "r",
+                "--out",
+                str(proc / "params.yaml"),
+            ]
+        )
+        == 0
+    )
     params = yaml.safe_load((proc / "params.yaml").read_text())
     assert cli._intake_stale(proc / "params.yaml", proc, params)  # never ran
     assert cli.main(["intake", "--params", str(proc / "params.yaml")]) == 0
@@ -238,10 +303,23 @@ def test_make_report_takes_folders_and_run_names_with_spaces(tmp_path):
     (data / "orders.csv").write_text("order_id,customer_id,amount\n1,C1,10\n")  # no order_date
     cfg = tmp_path / "my config.yaml"
     cfg.write_text("lang: en\nprivacy: {salt: t}\n")
-    r = subprocess.run(["make", "--no-print-directory", "report", f"DATA={data}", "RUN=my run",
-                        f"CONFIG={cfg}", f"PROCESSED={tmp_path}/pro cessed",
-                        f"REPORTS={tmp_path}/re ports"], cwd=ROOT, capture_output=True, text=True,
-                       timeout=300, env={**os.environ, "MAKEFLAGS": ""})
+    r = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "report",
+            f"DATA={data}",
+            "RUN=my run",
+            f"CONFIG={cfg}",
+            f"PROCESSED={tmp_path}/pro cessed",
+            f"REPORTS={tmp_path}/re ports",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
     assert r.returncode != 0, r.stdout + r.stderr
     assert "required column 'order_date' is missing" in r.stderr, r.stdout + r.stderr
     assert "No rule to make target" not in r.stderr and "Traceback" not in r.stderr

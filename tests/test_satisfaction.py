@@ -1,10 +1,10 @@
 """kequn.satisfaction and kequn.complaints: NPS and CSAT with intervals checked against known
 answers and a simulation, small samples not shown, complaint handling figures on hand-made
 records including impossible timestamps."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import complaints, satisfaction
 
 
@@ -34,22 +34,46 @@ def test_csat_wilson_and_minimum_sample():
 
 
 def test_groups_with_too_few_answers_are_not_shown():
-    df = pd.DataFrame({"g": ["a"] * 400 + ["b"] * 12, "nps": [10, 9, 7, 3] * 100 + [10] * 12,
-                       "rating": [5, 4, 2, 1] * 100 + [5] * 12})
+    df = pd.DataFrame(
+        {
+            "g": ["a"] * 400 + ["b"] * 12,
+            "nps": [10, 9, 7, 3] * 100 + [10] * 12,
+            "rating": [5, 4, 2, 1] * 100 + [5] * 12,
+        }
+    )
     t = satisfaction.by_group(df, "g").set_index("g")
-    assert t.loc["a", "nps_shown"] and not t.loc["b", "nps_shown"]  # 12 of 12 promoters: too few to say 100
+    assert (
+        t.loc["a", "nps_shown"] and not t.loc["b", "nps_shown"]
+    )  # 12 of 12 promoters: too few to say 100
     assert t.loc["a", "nps"] == pytest.approx(25.0) and t.loc["a", "csat"] == 0.5
 
 
 def test_complaint_timeliness_effectiveness_and_silent_groups():
     t0 = pd.Timestamp("2024-01-01 09:00")
-    c = pd.DataFrame({"customer_id": ["A", "B", "C", "D"], "kind": "complaint",
-                      "created_at": [t0] * 4,
-                      "first_response_at": [t0 + pd.Timedelta(hours=h) for h in (2, 30, 5, -1)],
-                      "resolved_at": [t0 + pd.Timedelta(hours=48), t0 + pd.Timedelta(hours=100), pd.NaT, pd.NaT],
-                      "status": ["resolved", "resolved", "open", "reopened"], "rating": [5, 2, np.nan, np.nan]})
-    tm = complaints.timeliness(c, t0 + pd.Timedelta(days=10), response_sla_h=24, resolution_sla_h=72)
-    assert tm["time_travel"] == 1 and tm["response_median_h"] == 5 and tm["response_within_sla"] == pytest.approx(2 / 3)
+    c = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "kind": "complaint",
+            "created_at": [t0] * 4,
+            "first_response_at": [t0 + pd.Timedelta(hours=h) for h in (2, 30, 5, -1)],
+            "resolved_at": [
+                t0 + pd.Timedelta(hours=48),
+                t0 + pd.Timedelta(hours=100),
+                pd.NaT,
+                pd.NaT,
+            ],
+            "status": ["resolved", "resolved", "open", "reopened"],
+            "rating": [5, 2, np.nan, np.nan],
+        }
+    )
+    tm = complaints.timeliness(
+        c, t0 + pd.Timedelta(days=10), response_sla_h=24, resolution_sla_h=72
+    )
+    assert (
+        tm["time_travel"] == 1
+        and tm["response_median_h"] == 5
+        and tm["response_within_sla"] == pytest.approx(2 / 3)
+    )
     assert tm["resolution_within_sla"] == 0.5 and tm["backlog"] == 2 and tm["backlog_over_sla"] == 2
     ef = complaints.effectiveness(c)
     assert (ef["resolution_rate"], ef["reopen_rate"], ef["satisfied_after"]) == (0.5, 0.25, 0.5)

@@ -1,12 +1,11 @@
 """Issue 15, part A: no value from an export or a config runs as code — escaped HTML, a
 Content-Security-Policy on every page, neutralised action lists, SQL without data in it, segment
 rules read by a whitelist parser."""
+
 import base64
 import csv
 import hashlib
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from unittest import mock
 
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
+from conftest import ROOT
 from kequn import publish, rule_expr, show, stage_clustering
 from kequn.config import DEFAULTS, load_config
 from kequn.features import build_features
@@ -23,8 +22,6 @@ from kequn.io import write_table_atomic
 from kequn.problems import InputError
 from kequn.report import headline_html
 from kequn.segment_rules import check_rules, rule_segments
-
-from conftest import ROOT
 from test_end_to_end import open_in_chromium
 
 IMG = "<img src=x onerror=\"document.title='pwned'\">"
@@ -41,9 +38,12 @@ def _shown(fn, *args, **kw) -> list:
 
 # --- stored XSS -----------------------------------------------------------------------------
 
+
 def test_table_escapes_cells_labels_and_axis_names():
-    df = pd.DataFrame({IMG: [IMG, SCRIPT, ["<b>l</b>"]], "n": [1, 2, 3]},
-                      index=pd.Index([SCRIPT, "b", "c"], name="<i>nm</i>"))
+    df = pd.DataFrame(
+        {IMG: [IMG, SCRIPT, ["<b>l</b>"]], "n": [1, 2, 3]},
+        index=pd.Index([SCRIPT, "b", "c"], name="<i>nm</i>"),
+    )
     df.columns.name = "<u>cn</u>"
     page = _shown(show.table, df, index=True)[0]
     assert not LIVE_TAG.search(page), page
@@ -52,6 +52,7 @@ def test_table_escapes_cells_labels_and_axis_names():
 
 def test_sentences_from_data_show_as_text():
     from nbconvert.filters.markdown_mistune import markdown2html_mistune  # as pages render it
+
     md = _shown(show.markdown, f"segment {IMG} grew; [click](javascript:alert(1)) **bold**")[0]
     page = markdown2html_mistune(md)
     assert "<img" not in page and "href" not in page and "&lt;img" in page
@@ -62,16 +63,18 @@ def test_run_names_and_previous_run_are_escaped_in_index_pages(tmp_path):
     reports = tmp_path / "reports"
     run = IMG.replace("/", "")  # a folder name cannot hold "/"
     (reports / run).mkdir(parents=True)
-    (reports / run / "index.html").write_text("<html lang=\"en\"></html>", encoding="utf-8")
+    (reports / run / "index.html").write_text('<html lang="en"></html>', encoding="utf-8")
     publish.point_latest(reports, run, "en")
     page = (reports / "index.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x" in page
-    table = pd.DataFrame([{"key": "customers", "kind": "int", "value": 1.0, "previous": 2.0,
-                           "change": -1.0}])
+    table = pd.DataFrame(
+        [{"key": "customers", "kind": "int", "value": 1.0, "previous": 2.0, "change": -1.0}]
+    )
     assert "<img src=x" not in headline_html(table, run, "en")
 
 
 # --- Content-Security-Policy ----------------------------------------------------------------
+
 
 def _executed_notebook(path: Path, df: pd.DataFrame) -> Path:
     """A notebook whose outputs are what the stage notebooks display: a heading, a sentence
@@ -93,8 +96,10 @@ def _csp_hashes(page: str) -> tuple[set, set]:
     policy = meta.group(1)
     assert "default-src 'none'" in policy and "img-src data:" in policy and "http" not in policy
     allowed = set(re.findall(r"'sha256-([A-Za-z0-9+/=]+)'", policy))
-    inline = {base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
-              for body in re.findall(r"<script>(.*?)</script>", page, re.S)}
+    inline = {
+        base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        for body in re.findall(r"<script>(.*?)</script>", page, re.S)
+    }
     return allowed, inline
 
 
@@ -107,7 +112,7 @@ def test_every_page_carries_a_policy_that_allows_exactly_its_inline_scripts(tmp_
     assert page.index("Content-Security-Policy") < page.index("<script")
     reports = tmp_path / "reports"
     (reports / "r1").mkdir(parents=True)
-    (reports / "r1" / "index.html").write_text("<html lang=\"en\"></html>", encoding="utf-8")
+    (reports / "r1" / "index.html").write_text('<html lang="en"></html>', encoding="utf-8")
     publish.point_latest(reports, "r1", "en")
     runs = (reports / "index.html").read_text(encoding="utf-8")
     assert "script-src 'none'" in runs and "<script" not in runs
@@ -131,17 +136,42 @@ def test_pages_run_their_own_scripts_and_nothing_injected_in_chromium(tmp_path):
 
 # --- CSV formula injection ------------------------------------------------------------------
 
+
 def test_action_lists_neutralise_formulas_and_keep_numbers(tmp_path):
     from kequn.stage_feedback import write_outputs
     from kequn.stage_needs import write_targets
-    bad = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx",
-           "=cmd|' /C calc'!A0", "plain"]
+
+    bad = [
+        '=HYPERLINK("http://x","y")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "=cmd|' /C calc'!A0",
+        "plain",
+    ]
     n = len(bad)
-    targets = pd.DataFrame({"customer_id": [f"K{i:016x}" for i in range(n)], "category": bad,
-                            "segment": pd.array(range(n), "Int64"), "segment_name": bad[::-1],
-                            "score": np.linspace(-0.5, 0.5, n), "rank": range(n), "reasons": bad})
-    alerts = pd.DataFrame({"customer_id": targets["customer_id"], "tier": bad,
-                           "clv": np.linspace(-100, 100, n), "segment_name": bad, "reason": bad})
+    targets = pd.DataFrame(
+        {
+            "customer_id": [f"K{i:016x}" for i in range(n)],
+            "category": bad,
+            "segment": pd.array(range(n), "Int64"),
+            "segment_name": bad[::-1],
+            "score": np.linspace(-0.5, 0.5, n),
+            "rank": range(n),
+            "reasons": bad,
+        }
+    )
+    alerts = pd.DataFrame(
+        {
+            "customer_id": targets["customer_id"],
+            "tier": bad,
+            "clv": np.linspace(-100, 100, n),
+            "segment_name": bad,
+            "reason": bad,
+        }
+    )
     write_targets(tmp_path, targets)
     fb = pd.DataFrame({"feedback_id": ["f1"], "customer_id": ["K0"]})
     write_outputs(tmp_path, fb, alerts)
@@ -164,27 +194,44 @@ def test_action_lists_neutralise_formulas_and_keep_numbers(tmp_path):
 
 # --- SQL injection through a header ---------------------------------------------------------
 
+
 def _clean(tmp_path, extra: dict, category=("食品", "服饰")) -> Path:
     clean = tmp_path / "clean"
-    write_table_atomic(pd.DataFrame({"customer_id": ["A", "B"], **extra}),
-                       clean / "customers.parquet")
-    write_table_atomic(pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["A", "B"],
-                                     "order_date": pd.to_datetime(["2024-02-01", "2024-03-01"]),
-                                     "amount": [100.0, 50.0], "category": list(category),
-                                     "channel": ["App", "门店"]}), clean / "orders.parquet")
+    write_table_atomic(
+        pd.DataFrame({"customer_id": ["A", "B"], **extra}), clean / "customers.parquet"
+    )
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "order_id": ["1", "2"],
+                "customer_id": ["A", "B"],
+                "order_date": pd.to_datetime(["2024-02-01", "2024-03-01"]),
+                "amount": [100.0, 50.0],
+                "category": list(category),
+                "channel": ["App", "门店"],
+            }
+        ),
+        clean / "orders.parquet",
+    )
     return clean
 
 
-@pytest.mark.parametrize("crafted", [
-    "psy_x\" FROM t; COPY (SELECT 1) TO '{target}'; --",
-    # completes the statement, writes the file, and opens a new one the rest of the query ends
-    "psy_x from customers c; copy (select 1) to '{target}'; select c.customer_id, c.psy_x",
-])
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        "psy_x\" FROM t; COPY (SELECT 1) TO '{target}'; --",
+        # completes the statement, writes the file, and opens a new one the rest of the query ends
+        "psy_x from customers c; copy (select 1) to '{target}'; select c.customer_id, c.psy_x",
+    ],
+)
 def test_a_crafted_psy_header_is_a_name_not_sql(tmp_path, crafted):
     target = tmp_path / "pwned_kequn.csv"
     header = crafted.format(target=target)
-    clean = _clean(tmp_path, {"psy_x": [1.0, 2.0], header: [3.0, 5.0]},
-                   category=("O'Brien\"; DROP TABLE orders; --", "食品"))
+    clean = _clean(
+        tmp_path,
+        {"psy_x": [1.0, 2.0], header: [3.0, 5.0]},
+        category=("O'Brien\"; DROP TABLE orders; --", "食品"),
+    )
     try:
         f = build_features(clean, "2024-12-31")
     finally:
@@ -197,8 +244,10 @@ def test_a_crafted_psy_header_is_a_name_not_sql(tmp_path, crafted):
 
 
 def test_ordinary_survey_headers_with_spaces_and_dashes_work(tmp_path):
-    clean = _clean(tmp_path, {"psy 价格 敏感度": [1.0, 7.0], "psy-quality-focus": [2.0, 6.0],
-                              "psy_loyal": [4.0, 4.0]})
+    clean = _clean(
+        tmp_path,
+        {"psy 价格 敏感度": [1.0, 7.0], "psy-quality-focus": [2.0, 6.0], "psy_loyal": [4.0, 4.0]},
+    )
     f = build_features(clean, "2024-12-31")
     assert f["psy_价格_敏感度"].tolist() == [1.0, 7.0]
     assert f["psy_quality_focus"].tolist() == [2.0, 6.0]
@@ -208,17 +257,21 @@ def test_ordinary_survey_headers_with_spaces_and_dashes_work(tmp_path):
 
 # --- segment rules --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("expr, kind, pos", [
-    ("@pd.io.common.os.system('touch {flag}') == 0", "syntax", 1),
-    ("__import__('os').system('touch {flag}')", "forbidden", 1),
-    ("monetary > 1 and features.eval('1')", "forbidden", 18),
-    ("(lambda: 1)() == 1", "forbidden", 1),
-    ("monetary[0] > 1", "forbidden", 1),
-    ("城市 == '一线' or open('{flag}', 'w')", "forbidden", 15),
-    ("monetary ** 2 > 'a' * 9", "forbidden", 17),
-    ("monetary is None", "forbidden", 1),
-    ("monetary >", "syntax", 11),
-])
+
+@pytest.mark.parametrize(
+    "expr, kind, pos",
+    [
+        ("@pd.io.common.os.system('touch {flag}') == 0", "syntax", 1),
+        ("__import__('os').system('touch {flag}')", "forbidden", 1),
+        ("monetary > 1 and features.eval('1')", "forbidden", 18),
+        ("(lambda: 1)() == 1", "forbidden", 1),
+        ("monetary[0] > 1", "forbidden", 1),
+        ("城市 == '一线' or open('{flag}', 'w')", "forbidden", 15),
+        ("monetary ** 2 > 'a' * 9", "forbidden", 17),
+        ("monetary is None", "forbidden", 1),
+        ("monetary >", "syntax", 11),
+    ],
+)
 def test_rules_outside_the_whitelist_are_refused_with_their_position(tmp_path, expr, kind, pos):
     flag = tmp_path / "ran"
     expr = expr.format(flag=flag)
@@ -238,14 +291,43 @@ def test_rules_outside_the_whitelist_are_refused_with_their_position(tmp_path, e
 def test_malicious_rule_is_refused_when_parameters_are_written_before_any_stage(tmp_path):
     flag = tmp_path / "ran"
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(yaml.safe_dump({"lang": "en", "clustering": {"rules": {
-        "ok": "monetary >= 3000", "evil": f"@pd.io.common.os.system('touch {flag}') == 0",
-        "typo": "recency_dayz > 3", "survey": "psy_价格 >= 5 and cat_食品 > 0.2"}}},
-        allow_unicode=True))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "lang": "en",
+                "clustering": {
+                    "rules": {
+                        "ok": "monetary >= 3000",
+                        "evil": f"@pd.io.common.os.system('touch {flag}') == 0",
+                        "typo": "recency_dayz > 3",
+                        "survey": "psy_价格 >= 5 and cat_食品 > 0.2",
+                    }
+                },
+            },
+            allow_unicode=True,
+        )
+    )
     from kequn.cli import main
+
     out = tmp_path / "params.yaml"
-    assert main(["params", "--config", str(cfg), "--data", str(tmp_path),
-                 "--processed", str(tmp_path / "p"), "--run", "r", "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "params",
+                "--config",
+                str(cfg),
+                "--data",
+                str(tmp_path),
+                "--processed",
+                str(tmp_path / "p"),
+                "--run",
+                "r",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     assert not out.exists() and not flag.exists()
     with pytest.raises(InputError) as e:
         stage_clustering.settings_check(load_config(cfg)["clustering"])
@@ -264,10 +346,14 @@ def test_configured_rules_pass_the_check():
 
 
 def test_the_evaluator_reads_the_rules_users_write():
-    f = pd.DataFrame({"monetary": [5000.0, 5000.0, 10.0, np.nan, 300.0],
-                      "recency_days": pd.array([10, 400, 10, None, 100], "Int64"),
-                      "city_tier": ["一线", "二线", None, "新一线", "一线"],
-                      "orders": [3, 1, 0, 0, 2]})
+    f = pd.DataFrame(
+        {
+            "monetary": [5000.0, 5000.0, 10.0, np.nan, 300.0],
+            "recency_days": pd.array([10, 400, 10, None, 100], "Int64"),
+            "city_tier": ["一线", "二线", None, "新一线", "一线"],
+            "orders": [3, 1, 0, 0, 2],
+        }
+    )
     ev = lambda e: rule_expr.evaluate(e, f).tolist()  # noqa: E731
     assert ev("monetary >= 3000 and recency_days <= 90") == [True, False, False, False, False]
     assert ev("recency_days > 365 or not orders") == [False, True, True, True, False]
@@ -293,6 +379,7 @@ def write_hostile_export(demo, folder: Path) -> Path:
     from dataclasses import replace
 
     from kequn import synth
+
     rng = np.random.default_rng(15)
     tables = {name: getattr(demo, name).copy() for name in synth.Demo.TABLES}
 
@@ -303,9 +390,17 @@ def write_hostile_export(demo, folder: Path) -> Path:
             rows &= where(df).to_numpy()
         df.loc[rows, col] = f"{col} {payload}"
 
-    fields = [("customers", "occupation"), ("customers", "education"), ("customers", "city"),
-              ("customers", "region"), ("orders", "category"), ("orders", "channel"),
-              ("events", "event_type"), ("events", "channel"), ("feedback", "channel")]
+    fields = [
+        ("customers", "occupation"),
+        ("customers", "education"),
+        ("customers", "city"),
+        ("customers", "region"),
+        ("orders", "category"),
+        ("orders", "channel"),
+        ("events", "event_type"),
+        ("events", "channel"),
+        ("feedback", "channel"),
+    ]
     for i, (table, col) in enumerate(fields):
         plant(table, col, IMG if i % 2 == 0 else SCRIPT)
     plant("feedback", "text", SCRIPT, 0.1)
@@ -318,15 +413,23 @@ def write_hostile_export(demo, folder: Path) -> Path:
     return synth.write(replace(demo, **tables), folder)
 
 
-HOSTILE_CONFIG = {"lang": "en", "privacy": {"salt": "e2e"},
-                  "clustering": {"rules": {f"VIP {IMG}": "monetary >= 3000 and recency_days <= 90",
-                                           f"asleep {SCRIPT}": "recency_days > 365"}}}
+HOSTILE_CONFIG = {
+    "lang": "en",
+    "privacy": {"salt": "e2e"},
+    "clustering": {
+        "rules": {
+            f"VIP {IMG}": "monetary >= 3000 and recency_days <= 90",
+            f"asleep {SCRIPT}": "recency_days > 365",
+        }
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory, demo):
     """The hostile export, with payloads in the rule names too, run through ``make report``."""
     from test_end_to_end import make
+
     data = write_hostile_export(demo, tmp_path_factory.mktemp("hostile-data"))
     tmp = tmp_path_factory.mktemp("hostile")
     (tmp / "config.yaml").write_text(yaml.safe_dump(HOSTILE_CONFIG, allow_unicode=True))

@@ -1,13 +1,23 @@
 """Sentiment that abstains (issue 16): texts the model cannot read get no label and are counted
 as "not scored"; emoji-only or emoji-dominated texts are judged by a small emoji lexicon; keywords
 and topics need a minimum of texts per language."""
+
 import numpy as np
 import pandas as pd
+from kequn import sentiment, text
+from kequn import stage_feedback as sf
 
-from kequn import sentiment, stage_feedback as sf, text
-
-UNREADABLE = ["최악이에요", "おいしいです", "最悪です", "商品が届きました。品質も良い", "Отвратительно", "ꙮꙮꙮ",
-              "🐼🐼", "12345", "🙈"]
+UNREADABLE = [
+    "최악이에요",
+    "おいしいです",
+    "最悪です",
+    "商品が届きました。品質も良い",
+    "Отвратительно",
+    "ꙮꙮꙮ",
+    "🐼🐼",
+    "12345",
+    "🙈",
+]
 
 
 def test_japanese_with_kanji_is_not_routed_to_the_chinese_model():
@@ -20,7 +30,10 @@ def test_unreadable_texts_get_no_label():
     a = m.assess(pd.Series(UNREADABLE + ["很差", "Great product"]))
     assert a["score"].iloc[:-2].isna().all() and a["basis"].iloc[:-2].isna().all(), a
     assert a["reason"].tolist()[:-2] == ["language"] * 6 + ["signal"] * 3
-    assert a["basis"].tolist()[-2:] == ["model", "model"] and a["score"].iloc[-2] < 0.2 < 0.8 < a["score"].iloc[-1]
+    assert (
+        a["basis"].tolist()[-2:] == ["model", "model"]
+        and a["score"].iloc[-2] < 0.2 < 0.8 < a["score"].iloc[-1]
+    )
     # no character n-gram known to the model, or too few of them: no score, whatever the script
     known, share = m.known_share(pd.Series(["ꙮꙮꙮ", "很差"]))
     assert known[0] == 0 and share[1] == 1.0
@@ -39,14 +52,27 @@ def test_emoji_lexicon_polarity():
     assert list(r["label"]) == ["positive"] * 4 + ["negative"] * 5 + ["neutral"]
     assert list(r["basis"]) == ["emoji"] * 10 and r["by_emoji"] == 10
     # a text with more words than emoji is read by the model
-    assert list(sentiment.default_model().assess(pd.Series(["送得很快，味道很好吃😡"]))["basis"]) == ["model"]
+    assert list(
+        sentiment.default_model().assess(pd.Series(["送得很快，味道很好吃😡"]))["basis"]
+    ) == ["model"]
 
 
 def test_not_scored_are_counted_shown_and_left_out_of_shares():
-    texts = ["很好吃，送得快", "太难吃了，再也不点了", "최악이에요", "おいしいです", "🐼🐼", "12345", "👎", ""]
+    texts = [
+        "很好吃，送得快",
+        "太难吃了，再也不点了",
+        "최악이에요",
+        "おいしいです",
+        "🐼🐼",
+        "12345",
+        "👎",
+        "",
+    ]
     fb = sf.prepare_text(pd.DataFrame({"text": texts, "topic": ["zh:a"] * 7 + [None]}))
     r = sf.sentiment_run(fb, seed=7)
-    assert r["scored"] == 3 and r["by_emoji"] == 1 and r["not_scored"] == {"language": 2, "signal": 2}
+    assert (
+        r["scored"] == 3 and r["by_emoji"] == 1 and r["not_scored"] == {"language": 2, "signal": 2}
+    )
     fb["sentiment"], fb["sentiment_score"] = r["label"], r["score"]
     en, zh = sf.not_scored_note(r, "en"), sf.not_scored_note(r, "zh")
     assert "over these 3 texts" in en and "Not scored: 4 texts" in en and "2 in a language" in en
@@ -60,10 +86,14 @@ def test_not_scored_are_counted_shown_and_left_out_of_shares():
 
 def test_keywords_and_topics_need_enough_texts_per_language():
     zh = ["物流很快，包装很好", "客服态度很差", "质量不错，价格实惠"] * 15
-    fb = sf.prepare_text(pd.DataFrame({"text": zh + ["The delivery was late and the box was damaged"]}))
+    fb = sf.prepare_text(
+        pd.DataFrame({"text": zh + ["The delivery was late and the box was damaged"]})
+    )
     kw = sf.keyword_table(fb, "en")
     assert set(kw["Language"]) == {"Chinese"}, kw  # one English text gives no "keywords at 100%"
-    assert sf.too_few_notes(fb, "keywords", "en") == ["Only 1 English texts (fewer than 30): too few to show keywords."]
+    assert sf.too_few_notes(fb, "keywords", "en") == [
+        "Only 1 English texts (fewer than 30): too few to show keywords."
+    ]
     notes = sf.too_few_notes(fb, "topics", "zh")
     assert len(notes) == 2 and "中文文本只有 45 条" in notes[0] and "英文文本只有 1 条" in notes[1]
     assert sf.topics_run(fb, 3, 7)["tables"] == {}

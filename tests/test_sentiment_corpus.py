@@ -1,14 +1,29 @@
 """The shipped sentiment corpus holds no hotel review: hotel reviews are the domain Kequn measures
 transfer on and never trains or tunes on (issue 16). Checked three ways: the category column,
 hotel words, and the documented row count per source (lib/kequn/data/SOURCE.md)."""
-import pandas as pd
 
+import pandas as pd
 from conftest import TEST_DATA
 from kequn import sentiment
 
-SHOP_CATS = {"书籍", "平板", "手机", "水果", "洗发水", "热水器", "蒙牛", "衣服", "计算机"}  # online_shopping_10_cats less 酒店
-DOCUMENTED = {"waimai_10k": 9_975, "online_shopping_10_cats": 19_015, "uci_amazon": 990, "uci_imdb": 996,
-              "amazon_alexa": 2_190}
+SHOP_CATS = {
+    "书籍",
+    "平板",
+    "手机",
+    "水果",
+    "洗发水",
+    "热水器",
+    "蒙牛",
+    "衣服",
+    "计算机",
+}  # online_shopping_10_cats less 酒店
+DOCUMENTED = {
+    "waimai_10k": 9_975,
+    "online_shopping_10_cats": 19_015,
+    "uci_amazon": 990,
+    "uci_imdb": 996,
+    "amazon_alexa": 2_190,
+}
 HOTEL_WORDS = "酒店|宾馆|前台|入住|房间|客房|住店"
 
 
@@ -22,7 +37,9 @@ def test_shipped_corpus_holds_no_hotel_review():
     zh = corpus[corpus["lang"] == "zh"]
     assert zh["review"].str.contains(HOTEL_WORDS).mean() < 0.01
     assert corpus["review"].str.contains("酒店|宾馆").sum() < 20
-    hotels = pd.read_csv(TEST_DATA / "sentiment" / "online_shopping_2k.csv").query("cat == '酒店'")["review"]
+    hotels = pd.read_csv(TEST_DATA / "sentiment" / "online_shopping_2k.csv").query("cat == '酒店'")[
+        "review"
+    ]
     assert len(hotels) > 200 and not set(hotels) & set(corpus["review"])
 
 

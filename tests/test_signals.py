@@ -8,17 +8,17 @@
 
 The Online Retail pages are checked end to end in test_real_exports.py.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import needs, profiling, report
 from kequn import segment_profile as sp
+from kequn import stage_clustering as sc
 from kequn.features import build_features
 from kequn.io import write_table_atomic
-from kequn import stage_clustering as sc
 
 
 def _clean(tmp_path, first: str, as_of: str):
@@ -30,7 +30,14 @@ def _clean(tmp_path, first: str, as_of: str):
     for i, d in enumerate(days):
         recent = d > as_of_ts - pd.Timedelta(days=182)
         rows.append({"customer_id": "A", "order_id": f"a{i}", "order_date": d, "amount": 100.0})
-        rows.append({"customer_id": "B", "order_id": f"b{i}", "order_date": d, "amount": 40.0 if recent else 10.0})
+        rows.append(
+            {
+                "customer_id": "B",
+                "order_id": f"b{i}",
+                "order_date": d,
+                "amount": 40.0 if recent else 10.0,
+            }
+        )
     clean = tmp_path / "clean"
     clean.mkdir()
     orders = pd.DataFrame(rows)
@@ -50,9 +57,13 @@ def test_growth_only_from_two_windows_inside_the_data(tmp_path):
     clean, _ = _clean(tmp_path, "2009-12-01", "2010-06-30")
     f = build_features(clean, "2010-06-30")
     assert f["revenue_prior_6m"].isna().all()
-    a = sp.attractiveness(f, np.array([1, 2]), pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"]}))
+    a = sp.attractiveness(
+        f, np.array([1, 2]), pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"]})
+    )
     assert a["growth"].isna().all() and "growth" in a.attrs["left_out"]
-    gap = sc.growth_gap({"as_of": "2010-06-30", "span": {"orders": {"first": "2009-12-01", "last": "2010-06-30"}}})
+    gap = sc.growth_gap(
+        {"as_of": "2010-06-30", "span": {"orders": {"first": "2009-12-01", "last": "2010-06-30"}}}
+    )
     assert gap == {"first": "2009-12-01", "needed": "2009-07-02"}
     a.attrs["growth_gap"] = gap
     note = sc.attract_note(a, "en")
@@ -67,20 +78,30 @@ def test_growth_only_from_two_windows_inside_the_data(tmp_path):
     as_of = pd.Timestamp("2010-06-30")
     d = orders["order_date"]
     last = orders[d > as_of - pd.Timedelta(days=182)].groupby("customer_id")["amount"].sum()
-    prior = orders[(d > as_of - pd.Timedelta(days=364)) & (d <= as_of - pd.Timedelta(days=182))].groupby("customer_id")["amount"].sum()
+    prior = (
+        orders[(d > as_of - pd.Timedelta(days=364)) & (d <= as_of - pd.Timedelta(days=182))]
+        .groupby("customer_id")["amount"]
+        .sum()
+    )
     assert f.set_index("customer_id")["revenue_prior_6m"].to_dict() == prior.to_dict()
     g = _growth(f)
-    assert g[1] == pytest.approx(last["A"] / prior["A"] - 1) and g[2] == pytest.approx(last["B"] / prior["B"] - 1)
+    assert g[1] == pytest.approx(last["A"] / prior["A"] - 1) and g[2] == pytest.approx(
+        last["B"] / prior["B"] - 1
+    )
     assert g[2] > 1  # B quadrupled its monthly spend
 
 
 def _segments():
     """A: two big established buyers; B: six new low spenders whose prior half-year is nearly
     empty (growth in the thousands of %), all reachable through events; C: two middling buyers."""
-    f = pd.DataFrame({"monetary": [5000.0, 5000] + [100.0] * 6 + [500.0, 500],
-                      "revenue_last_6m": [2500.0, 2500] + [100.0] * 6 + [250.0, 250],
-                      "revenue_prior_6m": [2500.0, 2500] + [0.1] * 6 + [250.0, 250],
-                      "events": [0, 0] + [3] * 6 + [0, 0]})
+    f = pd.DataFrame(
+        {
+            "monetary": [5000.0, 5000] + [100.0] * 6 + [500.0, 500],
+            "revenue_last_6m": [2500.0, 2500] + [100.0] * 6 + [250.0, 250],
+            "revenue_prior_6m": [2500.0, 2500] + [0.1] * 6 + [250.0, 250],
+            "events": [0, 0] + [3] * 6 + [0, 0],
+        }
+    )
     labels = np.array([1, 1] + [2] * 6 + [3, 3])
     names = pd.DataFrame({"segment": [1, 2, 3], "segment_name": ["big", "new small", "middle"]})
     clv = np.array([3000.0, 3000] + [50.0] * 6 + [300.0, 300])
@@ -93,7 +114,13 @@ def test_attractiveness_is_led_by_value():
     f, labels, names, clv = _segments()
     a = sp.attractiveness(f, labels, names)
     assert a.iloc[0]["segment"] == 1
-    assert a.attrs["weights"] == {"revenue_share": 3.0, "value": 1.0, "size": 1.0, "growth": 1.0, "reach": 1.0}
+    assert a.attrs["weights"] == {
+        "revenue_share": 3.0,
+        "value": 1.0,
+        "size": 1.0,
+        "growth": 1.0,
+        "reach": 1.0,
+    }
     assert a.attrs["left_out"] == ["clv"]
     with_clv = sp.attractiveness(f, labels, names, clv=clv)
     assert with_clv["segment"].tolist()[0] == 1 and "clv" in with_clv.attrs["weights"]
@@ -108,7 +135,9 @@ def test_attractiveness_is_led_by_value():
 def test_summary_ranks_again_with_lifetime_value():
     """Stage 06 adds each segment's mean CLV to stage 02's figures, by stage 02's weights."""
     f, labels, names, clv = _segments()
-    a = sp.attractiveness(f, labels, names, {"revenue_share": 0, "value": 0, "size": 0, "growth": 0, "reach": 1})
+    a = sp.attractiveness(
+        f, labels, names, {"revenue_share": 0, "value": 0, "size": 0, "growth": 0, "reach": 1}
+    )
     fig = sc.attract_figures(a)
     cards = pd.DataFrame({"segment": [1, 2, 3], "clv_mean": [10.0, 5000.0, 1.0]})
     fig["weights"] = {**fig["weights"], "clv": 5.0}
@@ -121,20 +150,37 @@ def test_reach_only_with_a_channel_to_reach_them():
     """No events and no online order channel: no reach (the old code used "bought in the last
     180 days"); an online order channel gives it."""
     f = pd.DataFrame({"monetary": [10.0, 20, 30, 40], "recency_days": [5, 5, 400, 400]})
-    labels, names = np.array([1, 1, 2, 2]), pd.DataFrame({"segment": [1, 2], "segment_name": ["a", "b"]})
+    labels, names = (
+        np.array([1, 1, 2, 2]),
+        pd.DataFrame({"segment": [1, 2], "segment_name": ["a", "b"]}),
+    )
     a = sp.attractiveness(f, labels, names)
-    assert a["reach"].isna().all() and "reach" in a.attrs["left_out"] and a.attrs["reach_basis"] is None
+    assert (
+        a["reach"].isna().all()
+        and "reach" in a.attrs["left_out"]
+        and a.attrs["reach_basis"] is None
+    )
     assert not any("Reach" in c for c in sc.attract_table(a, "en").columns)
     f["chan_web"], f["chan_store"] = [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0]
-    a = sp.attractiveness(f, labels, names, feature_labels={"chan_web": "官网", "chan_store": "门店"})
-    assert a.attrs["reach_basis"] == "online_orders" and a.set_index("segment")["reach"].to_dict() == {1: 0.5, 2: 0.0}
+    a = sp.attractiveness(
+        f, labels, names, feature_labels={"chan_web": "官网", "chan_store": "门店"}
+    )
+    assert a.attrs["reach_basis"] == "online_orders" and a.set_index("segment")[
+        "reach"
+    ].to_dict() == {1: 0.5, 2: 0.0}
 
 
 def test_order_value_alone_makes_no_needs_group():
     """A wholesaler's export: order value is the only behaviour there is. No need has a signal,
     so nobody gets a group, not even "balanced" (the old code called the big buyers quality-seeking)."""
-    f = pd.DataFrame({"customer_id": list("ABCD"), "orders": [3, 3, 3, 0], "avg_order_value": [50.0, 900, 200, np.nan],
-                      "tenure_days": [200] * 4})
+    f = pd.DataFrame(
+        {
+            "customer_id": list("ABCD"),
+            "orders": [3, 3, 3, 0],
+            "avg_order_value": [50.0, 900, 200, np.nan],
+            "tenure_days": [200] * 4,
+        }
+    )
     s = needs.needs_scores(f)
     assert s["needs_group"].isna().all()
     assert s.attrs["signals"] == {"price": [], "service": [], "quality": []}
@@ -144,11 +190,14 @@ def test_order_value_alone_makes_no_needs_group():
     assert s.loc["B", "needs_group"] == "quality" and s.loc["A", "needs_group"] == "balanced"
 
 
-@pytest.mark.parametrize("values, key", [
-    (["United Kingdom", "Germany", "France", "EIRE", "USA", None], "region.country"),
-    (["广东省", "浙江", "北京市", "内蒙古自治区"], "region"),
-    (["A", "B", "E", "Unknown"], "region.area"),
-])
+@pytest.mark.parametrize(
+    "values, key",
+    [
+        (["United Kingdom", "Germany", "France", "EIRE", "USA", None], "region.country"),
+        (["广东省", "浙江", "北京市", "内蒙古自治区"], "region"),
+        (["A", "B", "E", "Unknown"], "region.area"),
+    ],
+)
 def test_geography_heading_follows_the_values(values, key):
     bands = pd.DataFrame({"region": values, "monetary": 1.0, "orders": 1})
     head = profiling.distribution(bands, "region", "zh").columns[0]

@@ -1,8 +1,7 @@
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
-
 from kequn import personas, synth
+from scipy.stats import spearmanr
 
 
 def test_same_seed_same_tables_and_other_seed_differs(demo):
@@ -47,10 +46,16 @@ def test_feedback_and_kano_truth_line_up(demo):
     assert 0.90 < agree.mean() < 0.96
     # a complaint's rating judges its handling: only resolved ones carry one
     c = fb[fb["kind"] == "complaint"]
-    assert c.loc[c["status"] != "resolved", "rating"].isna().all() and c["rating"].notna().mean() > 0.5
+    assert (
+        c.loc[c["status"] != "resolved", "rating"].isna().all() and c["rating"].notna().mean() > 0.5
+    )
     # a quarter of the verdicts open with a clause of the other sentiment
     verdict = fb[fb["sentiment"].isin(["positive", "negative"])]
-    assert 0.2 < verdict["text"].str.contains("但是|不过|可是|然而|, but |, however |, yet ").mean() < 0.3
+    assert (
+        0.2
+        < verdict["text"].str.contains("但是|不过|可是|然而|, but |, however |, yet ").mean()
+        < 0.3
+    )
     assert (fb["language"] == "en").mean() > 0.02
     assert fb["text"].str.len().min() > 3
     assert set(demo.truth_kano["category"]) <= {"M", "O", "A", "I", "R"}
@@ -68,6 +73,7 @@ def test_pii_present_in_demo_for_privacy_tests(demo):
 
 def test_messy_faults_are_recorded(messy_dir):
     import json
+
     faults = json.loads((messy_dir / "_truth" / "messy_faults.json").read_text())
     assert faults["orders_duplicate_rows"] > 0 and faults["orders_orphans"] > 0
     raw = (messy_dir / "customers.csv").read_bytes()

@@ -1,14 +1,19 @@
 """kequn.topics: content words by part of speech and stopwords (Chinese and English), and
 topics on the demo feedback that each stand for one planted subject."""
-import pandas as pd
 
+import pandas as pd
 from kequn import synth, topics
 
 
 def test_tokens_keep_content_words_in_both_languages():
     assert topics.tokens("做工粗糙，有明显瑕疵，很失望。") == ["做工", "粗糙", "明显", "瑕疵"]
     assert topics.tokens("请问什么时候发货？谢谢") == ["发货"]  # the act of asking is not a subject
-    assert topics.tokens("The delivery was late and the box was damaged") == ["delivery", "late", "box", "damaged"]
+    assert topics.tokens("The delivery was late and the box was damaged") == [
+        "delivery",
+        "late",
+        "box",
+        "damaged",
+    ]
     assert topics.tokens("") == [] and topics.tokens("😀👍") == []
 
 

@@ -1,8 +1,8 @@
 """kequn.trends: planted growth, decline and flat series told apart; forecasts backtested on
 a planted seasonal series and on real weekly sales (Online Retail II); complete months only."""
+
 import numpy as np
 import pandas as pd
-
 from conftest import TEST_DATA
 from kequn import trends
 
@@ -28,6 +28,7 @@ def test_forecast_beats_naive_on_a_planted_seasonal_series():
     # 80% intervals over 12 origins: the number covered must be consistent with 80% (one-sided
     # binomial test at 1%); a fixed ">= 0.6" failed on 7 of 12 depending on the BLAS build.
     from scipy.stats import binom
+
     assert binom.cdf(round(b["coverage"] * 12), 12, 0.8) > 0.01
     f = trends.forecast(y, 3)
     assert (f["lower"] <= f["mean"]).all() and (f["mean"] <= f["upper"]).all()
@@ -41,15 +42,22 @@ def test_backtest_on_online_retail_weekly_sales():
     b = trends.backtest(y, origins=12, season=52)
     assert b["origins"] == 12 and 0 < b["mape"] < 0.35 and 0 < b["naive_mape"] < 0.35
     assert b["coverage"] >= 0.5
-    assert trends.trend(y, window=26)["direction"] == "growing"  # the autumn ramp of a gift retailer
+    assert (
+        trends.trend(y, window=26)["direction"] == "growing"
+    )  # the autumn ramp of a gift retailer
 
 
 def test_monthly_keeps_complete_months_and_fills_gaps(tmp_path):
     clean = tmp_path / "clean"
     clean.mkdir()
-    pd.DataFrame({"customer_id": ["A", "B", "A", "B"], "category": ["x", "x", "x", "y"],
-                  "order_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-02", "2024-04-10"]),
-                  "amount": [10.0, 5.0, 7.0, 3.0]}).to_parquet(clean / "orders.parquet")
+    pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "A", "B"],
+            "category": ["x", "x", "x", "y"],
+            "order_date": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-03-02", "2024-04-10"]),
+            "amount": [10.0, 5.0, 7.0, 3.0],
+        }
+    ).to_parquet(clean / "orders.parquet")
     m = trends.monthly(clean, "2024-04-15")  # April is not complete
     x = m[m["category"] == "x"]
     assert x["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]

@@ -1,15 +1,21 @@
 """kequn.value: RFM scores and the eight-class model, value tiers and strategies,
 concentration figures — known answers on hand-made bases."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from kequn import value
 
 
 def base(rec, orders, money, margin=None):
-    f = pd.DataFrame({"customer_id": [f"K{i}" for i in range(len(rec))], "recency_days": pd.array(rec, "Int64"),
-                      "orders": orders, "monetary": money})
+    f = pd.DataFrame(
+        {
+            "customer_id": [f"K{i}" for i in range(len(rec))],
+            "recency_days": pd.array(rec, "Int64"),
+            "orders": orders,
+            "monetary": money,
+        }
+    )
     if margin is not None:
         f["margin"] = margin
     return f
@@ -30,11 +36,23 @@ def test_rfm_scores_rank_buyers_and_ties_share_a_score():
 
 def test_eight_class_model_known_answers():
     # cuts (means of buyers): recency 100, orders 5, monetary 500
-    f = base([10, 10, 190, 190, 10, 10, 190, 190], [9, 1, 9, 1, 9, 1, 9, 1], [900.0, 900, 900, 900, 100, 100, 100, 100])
+    f = base(
+        [10, 10, 190, 190, 10, 10, 190, 190],
+        [9, 1, 9, 1, 9, 1, 9, 1],
+        [900.0, 900, 900, 900, 100, 100, 100, 100],
+    )
     c = value.rfm_eight_classes(f)
     assert c.attrs["cuts"] == {"recency_days": 100.0, "orders": 5.0, "monetary": 500.0}
-    assert c["rfm_class"].tolist() == ["important_value", "important_develop", "important_keep", "important_winback",
-                                       "general_value", "general_develop", "general_keep", "general_winback"]
+    assert c["rfm_class"].tolist() == [
+        "important_value",
+        "important_develop",
+        "important_keep",
+        "important_winback",
+        "general_value",
+        "general_develop",
+        "general_keep",
+        "general_winback",
+    ]
     with pytest.raises(ValueError, match="'mean' or 'median'"):
         value.rfm_eight_classes(f, cut="mode")
 
@@ -43,11 +61,18 @@ def test_value_tiers_follow_the_pyramid_and_negative_margin_is_indifferent():
     money = np.arange(1, 101, dtype=float)
     t = value.value_tiers(base([1] * 100, [1] * 100, money))
     assert t.attrs["basis"] == "monetary"
-    assert t.groupby("tier").size().to_dict() == {"key": 1, "important": 4, "ordinary": 15, "small": 80}
+    assert t.groupby("tier").size().to_dict() == {
+        "key": 1,
+        "important": 4,
+        "ordinary": 15,
+        "small": 80,
+    }
     assert t.loc[t["value"] == 100, "strategy"].item() == "yielding"
     margin = money - 50
     m = value.value_tiers(base([1] * 100, [1] * 100, money, margin=margin))
-    assert m.attrs["basis"] == "margin" and (m.loc[m["value"] < 0, "strategy"] == "indifferent").all()
+    assert (
+        m.attrs["basis"] == "margin" and (m.loc[m["value"] < 0, "strategy"] == "indifferent").all()
+    )
     assert (m.loc[m["value"] < 0, "strategy"]).size == 49
 
 
@@ -63,11 +88,14 @@ def test_concentration_known_answers():
         value.concentration([0, -3])
 
 
-def test_the_chosen_lifetime_model_predicts_the_demos_one_time_buyers_better_than_bgnbd(demo_dir, tmp_path):
+def test_the_chosen_lifetime_model_predicts_the_demos_one_time_buyers_better_than_bgnbd(
+    demo_dir, tmp_path
+):
     """Issue 16: BG/NBD lets nobody leave before a repeat purchase, so it over-predicts the demo's
     one-time buyers in the holdout; the model chosen on the same holdout does better."""
     from kequn import stage_value
     from kequn.intake import run_intake
+
     res = run_intake(demo_dir, tmp_path, salt="holdout-test")
     quality = res.quality
     models = stage_value.fit_models(stage_value.btyd_for_run(tmp_path, quality))

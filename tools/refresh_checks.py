@@ -6,6 +6,7 @@ Executes each notebook on its default parameters (the demo data), keeps the outp
 cells tagged ``nbval-check-output`` and strips every other output, so the committed notebook
 stays small and ``make test`` (nbval --nbval-lax) checks exactly those figures.
 """
+
 import sys
 import tempfile
 from pathlib import Path
@@ -17,8 +18,12 @@ import papermill as pm
 def refresh(path: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / path.name
-        pm.execute_notebook(str(path), str(out), kernel_name="kequn", progress_bar=False, cwd=str(path.parent))
-        executed = {c.source: c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"}
+        pm.execute_notebook(
+            str(path), str(out), kernel_name="kequn", progress_bar=False, cwd=str(path.parent)
+        )
+        executed = {
+            c.source: c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
+        }
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "code":

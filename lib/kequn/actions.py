@@ -8,6 +8,7 @@ quote in front (``'=HYPERLINK(…)``), so the text stays readable and is never e
 Numbers stay numbers (a negative amount is still ``-12.5``). Lines end in CRLF (RFC 4180), so a
 cell holding a line break is quoted and cannot start a row (and a formula) of its own.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -9,6 +9,7 @@
   come as plain arguments, so folders and run names with spaces work; the run name is checked.
 - ``latest``: point ``reports/latest`` at a finished run (``make report`` with nothing to redo).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,15 +20,23 @@ import yaml
 
 from .problems import InputError
 
+
 def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
     """A run's parameters from the config, every stage's settings checked unless ``check`` is
     false (``a.lang`` set)."""
     from .config import load_config, stage_params
+
     cfg = load_config(config)
     a.lang = cfg["lang"]
     if not check:
         return stage_params(cfg, data, processed, run)
-    from . import stage_clustering, stage_feedback, stage_needs, stage_value  # every stage's settings, before any work
+    from . import (  # every stage's settings, before any work
+        stage_clustering,
+        stage_feedback,
+        stage_needs,
+        stage_value,
+    )
+
     stage_clustering.settings_check(cfg["clustering"])
     stage_value.settings_check(cfg["value"])
     stage_needs.settings_check(cfg["needs"])
@@ -38,12 +47,14 @@ def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
 def _params(a) -> int:
     p = _make_params(a, a.config, a.data, a.processed, a.run)
     from .io import write_text_atomic
+
     write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)
     return 0
 
 
 def _intake(a) -> int:
     from .stage_profiling import intake_from_params
+
     p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
     a.lang = p.get("lang", "en")  # problems are told in the run's report language
     _print_intake(intake_from_params(**p))
@@ -52,12 +63,15 @@ def _intake(a) -> int:
 
 def _print_intake(q: dict) -> None:
     cleaned = sum(c["rows"] for c in q["cleaning"] if c["rule"] != "pii_columns_dropped")
-    print(f"intake: {', '.join(f'{k} {v:,}' for k, v in q['rows_clean'].items())} rows kept; "
-          f"{len(q['cleaning'])} cleaning rules touched {cleaned:,} rows; as of {q['as_of']}")
+    print(
+        f"intake: {', '.join(f'{k} {v:,}' for k, v in q['rows_clean'].items())} rows kept; "
+        f"{len(q['cleaning'])} cleaning rules touched {cleaned:,} rows; as of {q['as_of']}"
+    )
 
 
 def _stage(a) -> int:
     from .runner import StageFailed, execute
+
     params = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
     try:
         execute(Path(a.notebook), Path(a.output), params)
@@ -70,19 +84,28 @@ def _stage(a) -> int:
 def _run(a) -> int:
     """The stale stages of a run on one kernel, each rendered as it finishes, then the index."""
     from .config import check_run_name
-    return _run_stages([Path(n) for n in a.notebooks], Path(a.params), Path(a.reports),
-                       check_run_name(a.run), Path(a.processed))
+
+    return _run_stages(
+        [Path(n) for n in a.notebooks],
+        Path(a.params),
+        Path(a.reports),
+        check_run_name(a.run),
+        Path(a.processed),
+    )
 
 
-def _run_stages(notebooks: list[Path], params_file: Path, reports: Path, run: str,
-                processed: Path) -> int:
+def _run_stages(
+    notebooks: list[Path], params_file: Path, reports: Path, run: str, processed: Path
+) -> int:
     """Run the stale stages into a staging folder that replaces ``reports/<run>`` in one rename
     only when every stage and the index succeeded; a failed or killed run leaves the previous
     ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over)."""
     import shutil
     import time
+
     from .publish import point_latest, publish_run, render_html
-    from .runner import StageFailed, library_mtime, run_stages, stale, staging_dir
+    from .runner import StageFailed, library_mtime, run_stages, staging_dir, stale
+
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     quality = processed / "quality.json"
     inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
@@ -94,18 +117,32 @@ def _run_stages(notebooks: list[Path], params_file: Path, reports: Path, run: st
     start = time.monotonic()
     stage = staging_dir(reports, run)
     try:
-        run_stages(todo, stage, params, render=render_html, failed_dir=processed / "failed",
-                   log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True))
+        run_stages(
+            todo,
+            stage,
+            params,
+            render=render_html,
+            failed_dir=processed / "failed",
+            log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True),
+        )
         from .stage_profiling import reid_file_of
-        publish_run(reports, run, processed, staging=stage,
-                    reid_file=reid_file_of(processed, params.get("privacy")))
+
+        publish_run(
+            reports,
+            run,
+            processed,
+            staging=stage,
+            reid_file=reid_file_of(processed, params.get("privacy")),
+        )
     except StageFailed as e:
         print(f"{e}\n  {reports / run} and latest are unchanged", file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    print(f"  {time.monotonic() - start:5.1f} s  {len(todo)} of {len(notebooks)} stages run, "
-          "reports written")
+    print(
+        f"  {time.monotonic() - start:5.1f} s  {len(todo)} of {len(notebooks)} stages run, "
+        "reports written"
+    )
     return 0
 
 
@@ -115,14 +152,21 @@ def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
     from .config import resolve
     from .intake import input_fingerprint
     from .runner import library_mtime
+
     quality, stamp = processed / "quality.json", processed / "intake.stamp"
     if not quality.exists() or not stamp.exists():
         return True
     if max(params_file.stat().st_mtime, library_mtime()) > quality.stat().st_mtime:
         return True
     intake = p.get("intake") or {}
-    now = input_fingerprint(resolve(p["data_dir"]), resolve(p.get("column_map")), p.get("as_of"),
-                            intake.get("invalid_rows", "error"), intake.get("date_format"), p.get("currency"))
+    now = input_fingerprint(
+        resolve(p["data_dir"]),
+        resolve(p.get("column_map")),
+        p.get("as_of"),
+        intake.get("invalid_rows", "error"),
+        intake.get("date_format"),
+        p.get("currency"),
+    )
     return stamp.read_text(encoding="utf-8").strip() != now
 
 
@@ -131,6 +175,7 @@ def _report(a) -> int:
     from .config import check_run_name, default_run
     from .io import write_text_atomic
     from .stage_profiling import intake_from_params
+
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
     p = _make_params(a, a.config, a.data, str(processed), run, check=False)
@@ -152,15 +197,24 @@ def _actions(a) -> int:
     from .config import check_run_name, default_run
     from .crm import write_lists
     from .stage_profiling import reid_file_of
+
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
     params_file = processed / "params.yaml"
     if not params_file.exists():
-        print(f"kequn actions: no run '{run}' under {a.processed}: run `make report` first", file=sys.stderr)
+        print(
+            f"kequn actions: no run '{run}' under {a.processed}: run `make report` first",
+            file=sys.stderr,
+        )
         return 2
     p = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    files = write_lists(processed, Path(a.reports) / run / "actions", reid_file_of(processed, p.get("privacy")),
-                        p.get("lang", "zh"), machine=a.machine)
+    files = write_lists(
+        processed,
+        Path(a.reports) / run / "actions",
+        reid_file_of(processed, p.get("privacy")),
+        p.get("lang", "zh"),
+        machine=a.machine,
+    )
     for f in files:
         print(f"actions: {f} (+ .xlsx)")
     return 0
@@ -168,6 +222,7 @@ def _actions(a) -> int:
 
 def _latest(a) -> int:
     from .publish import point_latest
+
     point_latest(Path(a.reports), a.run)
     return 0
 

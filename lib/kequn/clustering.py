@@ -21,6 +21,7 @@ the same data and seed give the same numbers.
 The tables here take the prepared matrix (``kequn.segment_prep.Prepared``) and return
 DataFrames with documented columns.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,7 +32,12 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
-from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
 from sklearn.mixture import GaussianMixture
 
 from .parallel import on_cores
@@ -39,7 +45,9 @@ from .problems import InputError, Problem
 
 METHODS = ("kmeans", "gmm", "hdbscan")
 CRITERIA = ("prediction_strength", "silhouette", "calinski_harabasz", "davies_bouldin", "bic")
-PS_THRESHOLD = 0.8  # Tibshirani & Walther (2005): k clusters are "real" when prediction strength ≥ 0.8
+PS_THRESHOLD = (
+    0.8  # Tibshirani & Walther (2005): k clusters are "real" when prediction strength ≥ 0.8
+)
 UNASSIGNED = 0
 # hdbscan 0.8.40 passes an argument scikit-learn 1.7 renamed; the warning is not the reader's business.
 warnings.filterwarnings("ignore", message=".*force_all_finite.*", category=FutureWarning)
@@ -54,6 +62,7 @@ class Segmentation:
     ``outlier`` (HDBSCAN GLOSH score, else NaN), ``sample`` (row positions the model was fitted
     on), ``merged`` (table of tiny segments merged away), ``method``, ``k``, ``model``,
     ``seconds`` (wall time of fit and assignment)."""
+
     labels: np.ndarray
     strength: np.ndarray
     outlier: np.ndarray
@@ -74,8 +83,9 @@ def row_keys(X: np.ndarray, seed: int) -> np.ndarray:
     the seed only (the same export gives the same segments whatever the salt)."""
     # rounded: the same customer's values may differ in the last bit when the base's means are
     # summed in another order
-    return pd.util.hash_pandas_object(pd.DataFrame(np.round(X, 4)), index=False,
-                                      hash_key=f"kequn{seed:011d}"[:16]).to_numpy()
+    return pd.util.hash_pandas_object(
+        pd.DataFrame(np.round(X, 4)), index=False, hash_key=f"kequn{seed:011d}"[:16]
+    ).to_numpy()
 
 
 def segment_label(segment, name) -> str:
@@ -91,12 +101,17 @@ def stratified_sample(features: pd.DataFrame, n: int, seed: int, X: np.ndarray) 
     keys = row_keys(X, seed)
     if n >= total:
         return np.argsort(keys, kind="stable")
-    m = pd.to_numeric(features["monetary"], errors="coerce").fillna(0).to_numpy() if "monetary" in features \
+    m = (
+        pd.to_numeric(features["monetary"], errors="coerce").fillna(0).to_numpy()
+        if "monetary" in features
         else np.zeros(total)
+    )
     strata = np.zeros(total, dtype="int64")
     bought = m > 0
     if bought.sum() >= 5:
-        strata[bought] = pd.qcut(pd.Series(m[bought]).rank(method="first"), 5, labels=False).to_numpy() + 1
+        strata[bought] = (
+            pd.qcut(pd.Series(m[bought]).rank(method="first"), 5, labels=False).to_numpy() + 1
+        )
     pos = []
     for s in np.unique(strata):
         idx = np.flatnonzero(strata == s)
@@ -108,7 +123,9 @@ def stratified_sample(features: pd.DataFrame, n: int, seed: int, X: np.ndarray) 
 
 def _check(X: np.ndarray, k: int | None, method: str) -> None:
     if method not in METHODS:
-        raise InputError([Problem.of("unknown_method", "config", value=method, allowed=", ".join(METHODS))])
+        raise InputError(
+            [Problem.of("unknown_method", "config", value=method, allowed=", ".join(METHODS))]
+        )
     if len(X) < 2:
         raise InputError([Problem.of("too_few_customers", "features.parquet", n=len(X), k=k or 2)])
     if k is not None and len(X) < max(k, 2) * 5:
@@ -120,15 +137,23 @@ def _kmeans(k: int, seed: int, n_init: int = 10) -> KMeans:
 
 
 def _gmm(k: int, seed: int, covariance: str = "tied", n_init: int = 3) -> GaussianMixture:
-    return GaussianMixture(n_components=k, covariance_type=covariance, n_init=n_init, random_state=seed,
-                           reg_covar=1e-4, max_iter=300)
+    return GaussianMixture(
+        n_components=k,
+        covariance_type=covariance,
+        n_init=n_init,
+        random_state=seed,
+        reg_covar=1e-4,
+        max_iter=300,
+    )
 
 
 def _silhouette(X: np.ndarray, labels: np.ndarray, seed: int, n: int = 4000) -> float:
     ok = labels != UNASSIGNED if labels.min() == UNASSIGNED else np.ones(len(labels), bool)
     if len(np.unique(labels[ok])) < 2:
         return float("nan")
-    return float(silhouette_score(X[ok], labels[ok], sample_size=min(n, int(ok.sum())), random_state=seed))
+    return float(
+        silhouette_score(X[ok], labels[ok], sample_size=min(n, int(ok.sum())), random_state=seed)
+    )
 
 
 def prediction_strength(X: np.ndarray, k: int, seed: int, splits: int = 4) -> float:
@@ -140,7 +165,7 @@ def prediction_strength(X: np.ndarray, k: int, seed: int, splits: int = 4) -> fl
     out = []
     for s in range(splits):
         perm = rng.permutation(len(X))
-        train, test = X[perm[: len(X) // 2]], X[perm[len(X) // 2:]]
+        train, test = X[perm[: len(X) // 2]], X[perm[len(X) // 2 :]]
         pred = _kmeans(k, seed + s, 4).fit(train).predict(test)
         lab = _kmeans(k, seed + s, 4).fit_predict(test)
         vals = []
@@ -170,9 +195,14 @@ def _scan_one(X: np.ndarray, k: int, seed: int, gmm_covariance: str) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         g = _gmm(k, seed, gmm_covariance, n_init=1).fit(X)
-    return {"k": k, "prediction_strength": prediction_strength(X, k, seed), "silhouette": _silhouette(X, lab, seed),
-            "calinski_harabasz": float(calinski_harabasz_score(X, lab)),
-            "davies_bouldin": float(davies_bouldin_score(X, lab)), "bic": float(g.bic(X))}
+    return {
+        "k": k,
+        "prediction_strength": prediction_strength(X, k, seed),
+        "silhouette": _silhouette(X, lab, seed),
+        "calinski_harabasz": float(calinski_harabasz_score(X, lab)),
+        "davies_bouldin": float(davies_bouldin_score(X, lab)),
+        "bic": float(g.bic(X)),
+    }
 
 
 def choose_k(scan: pd.DataFrame, criterion: str, tolerance: float = 0.1) -> tuple[int, str]:
@@ -187,13 +217,23 @@ def choose_k(scan: pd.DataFrame, criterion: str, tolerance: float = 0.1) -> tupl
     BIC (a likelihood) is taken at its minimum; when that is the largest k tried the reason
     says so (widen k_range)."""
     if criterion not in CRITERIA:
-        raise InputError([Problem.of("unknown_criterion", "config", value=criterion, allowed=", ".join(CRITERIA))])
+        raise InputError(
+            [
+                Problem.of(
+                    "unknown_criterion", "config", value=criterion, allowed=", ".join(CRITERIA)
+                )
+            ]
+        )
     s = scan.set_index("k")[criterion].dropna()
     if s.empty:
         return int(scan["k"].min()), "k.reason.none"
     if criterion == "prediction_strength":
         ok = s[s >= PS_THRESHOLD]
-        return (int(ok.index.max()), "k.reason.ps") if len(ok) else (int(s.idxmax()), "k.reason.ps_none")
+        return (
+            (int(ok.index.max()), "k.reason.ps")
+            if len(ok)
+            else (int(s.idxmax()), "k.reason.ps_none")
+        )
     if criterion == "bic":
         k = int(s.idxmin())
         return k, "k.reason.bic_edge" if k == s.index.max() and len(s) > 1 else "k.reason.bic"
@@ -220,7 +260,9 @@ def _centroids(X: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
     return {int(s): X[labels == s].mean(axis=0) for s in np.unique(labels) if s != UNASSIGNED}
 
 
-def merge_small(X: np.ndarray, labels: np.ndarray, min_share: float) -> tuple[np.ndarray, pd.DataFrame]:
+def merge_small(
+    X: np.ndarray, labels: np.ndarray, min_share: float
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Merge segments below ``min_share`` of customers into the segment with the nearest
     centre (too small to act on: 可操作性), smallest first; returns the new labels (renumbered
     by size) and a table segment, customers, share, merged_into (old numbers)."""
@@ -236,12 +278,17 @@ def merge_small(X: np.ndarray, labels: np.ndarray, min_share: float) -> tuple[np
             break
         c, s = min(small)
         cents = _centroids(X, labels)
-        target = min((t for t in cents if t != s), key=lambda t: float(((cents[t] - cents[s]) ** 2).sum()))
-        rows.append({"segment": int(s), "customers": int(c), "share": c / n, "merged_into": int(target)})
+        target = min(
+            (t for t in cents if t != s), key=lambda t: float(((cents[t] - cents[s]) ** 2).sum())
+        )
+        rows.append(
+            {"segment": int(s), "customers": int(c), "share": c / n, "merged_into": int(target)}
+        )
         labels[labels == s] = target
     noise = labels == UNASSIGNED
     return _by_size(np.where(noise, -1, labels), noise), pd.DataFrame(
-        rows, columns=["segment", "customers", "share", "merged_into"])
+        rows, columns=["segment", "customers", "share", "merged_into"]
+    )
 
 
 def _kmeans_strength(model: KMeans, X: np.ndarray) -> np.ndarray:
@@ -252,13 +299,25 @@ def _kmeans_strength(model: KMeans, X: np.ndarray) -> np.ndarray:
 
 def _predict_chunks(fn, X: np.ndarray, chunk: int = 200_000):
     """Apply ``fn`` to row chunks: assignment of a million customers stays in bounded memory."""
-    parts = [fn(X[i:i + chunk]) for i in range(0, len(X), chunk)]
-    return tuple(np.concatenate(p) for p in zip(*parts)) if isinstance(parts[0], tuple) else np.concatenate(parts)
+    parts = [fn(X[i : i + chunk]) for i in range(0, len(X), chunk)]
+    return (
+        tuple(np.concatenate(p) for p in zip(*parts))
+        if isinstance(parts[0], tuple)
+        else np.concatenate(parts)
+    )
 
 
-def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: np.ndarray | None = None,
-                 min_share: float = 0.03, min_cluster_size: int | None = None,
-                 gmm_covariance: str = "tied", n_init: int = 10) -> Segmentation:
+def fit_segments(
+    X: np.ndarray,
+    method: str,
+    k: int | None,
+    seed: int,
+    sample: np.ndarray | None = None,
+    min_share: float = 0.03,
+    min_cluster_size: int | None = None,
+    gmm_covariance: str = "tied",
+    n_init: int = 10,
+) -> Segmentation:
     """Fit ``method`` on ``X[sample]`` (all rows when ``sample`` is None), assign all rows,
     merge segments under ``min_share``, number them by size."""
     _check(X, k if method != "hdbscan" else None, method)
@@ -273,29 +332,50 @@ def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: n
         strength = _predict_chunks(lambda a: _kmeans_strength(model, a), X)
     elif method == "gmm":
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a non-converged init among several is not the user's problem
+            warnings.simplefilter(
+                "ignore"
+            )  # a non-converged init among several is not the user's problem
             model = _gmm(k, seed, gmm_covariance).fit(Xs)
-        labels, strength = _predict_chunks(lambda a: (lambda p: (p.argmax(1), p.max(1)))(model.predict_proba(a)), X)
+        labels, strength = _predict_chunks(
+            lambda a: (lambda p: (p.argmax(1), p.max(1)))(model.predict_proba(a)), X
+        )
     else:
         import hdbscan
         from hdbscan.prediction import approximate_predict, approximate_predict_scores
+
         dims = min(HDBSCAN_DIMS, X.shape[1])
         pca = PCA(n_components=dims, random_state=seed).fit(Xs)
         Zs = pca.transform(Xs)
         mcs = int(min_cluster_size or max(25, round(len(Xs) * min_share)))
-        model = hdbscan.HDBSCAN(min_cluster_size=mcs, min_samples=10, prediction_data=True,
-                                cluster_selection_method="leaf", core_dist_n_jobs=2).fit(Zs)
-        if len(sample) == len(X):  # fitted on everyone (in key order): put results back in row order
+        model = hdbscan.HDBSCAN(
+            min_cluster_size=mcs,
+            min_samples=10,
+            prediction_data=True,
+            cluster_selection_method="leaf",
+            core_dist_n_jobs=2,
+        ).fit(Zs)
+        if len(sample) == len(
+            X
+        ):  # fitted on everyone (in key order): put results back in row order
             labels, strength = np.empty(len(X), dtype="int64"), np.empty(len(X))
-            labels[sample], strength[sample], outlier[sample] = model.labels_, model.probabilities_, model.outlier_scores_
+            labels[sample], strength[sample], outlier[sample] = (
+                model.labels_,
+                model.probabilities_,
+                model.outlier_scores_,
+            )
         else:
+
             def assign(a):
                 z = pca.transform(a)
                 lab, prob = approximate_predict(model, z)
                 return lab, prob, approximate_predict_scores(model, z)
+
             # approximate_predict is a per-point Python loop (~6,000 customers/s): two workers halve it
             from joblib import Parallel, delayed
-            parts = Parallel(n_jobs=2)(delayed(assign)(X[i:i + 100_000]) for i in range(0, len(X), 100_000))
+
+            parts = Parallel(n_jobs=2)(
+                delayed(assign)(X[i : i + 100_000]) for i in range(0, len(X), 100_000)
+            )
             labels, strength, outlier = (np.concatenate(p) for p in zip(*parts))
         labels = np.asarray(labels)
         strength = np.where(labels < 0, 0.0, strength)
@@ -307,9 +387,18 @@ def fit_segments(X: np.ndarray, method: str, k: int | None, seed: int, sample: n
         labels = _by_size(labels)
     labels, merged = merge_small(X, labels, min_share)
     k = int(len(np.unique(labels[labels != UNASSIGNED])))
-    return Segmentation(labels=labels, strength=np.asarray(strength, dtype="float32"), outlier=np.asarray(outlier, dtype="float32"),
-                        sample=sample, method=method, k=k, model=model, pca=pca, merged=merged,
-                        seconds=time.perf_counter() - t0)
+    return Segmentation(
+        labels=labels,
+        strength=np.asarray(strength, dtype="float32"),
+        outlier=np.asarray(outlier, dtype="float32"),
+        sample=sample,
+        method=method,
+        k=k,
+        model=model,
+        pca=pca,
+        merged=merged,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
@@ -317,12 +406,20 @@ def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     structure), Calinski–Harabasz, Davies–Bouldin (lower better), on assigned customers."""
     ok = labels != UNASSIGNED
     if len(np.unique(labels[ok])) < 2:
-        return {"silhouette": float("nan"), "calinski_harabasz": float("nan"), "davies_bouldin": float("nan")}
+        return {
+            "silhouette": float("nan"),
+            "calinski_harabasz": float("nan"),
+            "davies_bouldin": float("nan"),
+        }
     idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][:50_000]  # order-free, as everywhere
-    return {"silhouette": _silhouette(X[idx], labels[idx], seed),
-            "calinski_harabasz": float(calinski_harabasz_score(X[idx], labels[idx])),
-            "davies_bouldin": float(davies_bouldin_score(X[idx], labels[idx]))}
+    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][
+        :50_000
+    ]  # order-free, as everywhere
+    return {
+        "silhouette": _silhouette(X[idx], labels[idx], seed),
+        "calinski_harabasz": float(calinski_harabasz_score(X[idx], labels[idx])),
+        "davies_bouldin": float(davies_bouldin_score(X[idx], labels[idx])),
+    }
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> float:

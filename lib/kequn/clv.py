@@ -24,6 +24,7 @@ Inputs per customer: ``x`` (repeat purchases), ``t_x`` (time of the last purchas
 first), ``T`` (time since the first purchase), in one unit (weeks for CDNOW); ``m`` (mean
 value of the repeat purchases) for Gamma-Gamma.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,16 +35,33 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 _BOUNDS = (-12.0, 12.0)  # log-parameters: e^-12 … e^12 covers every plausible model
-MIN_CUSTOMERS, MIN_REPEAT = 20, 10  # fewer cannot identify four parameters (one customer gave r = 6,079)
+MIN_CUSTOMERS, MIN_REPEAT = (
+    20,
+    10,
+)  # fewer cannot identify four parameters (one customer gave r = 6,079)
 # The purchase models by key: three with dropout, and the NBD without it, their common limit when
 # dropout goes to 0 (the model for histories too short to show any dropout).
 MODELS = ("bgnbd", "mbgnbd", "pareto_nbd", "nbd")
-NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD", "nbd": "NBD",
-         "gamma_gamma": "Gamma-Gamma"}
+NAMES = {
+    "bgnbd": "BG/NBD",
+    "mbgnbd": "MBG/NBD",
+    "pareto_nbd": "Pareto/NBD",
+    "nbd": "NBD",
+    "gamma_gamma": "Gamma-Gamma",
+}
 VANISHING = 1e-3  # mean dropout below this (per purchase, or over the history): "dropout ran to 0"
 # what each parameter describes, to say what ran to its bound
-_ROLES = {"r": "rate", "alpha": "rate", "a": "dropout", "b": "dropout", "s": "dropout", "beta": "dropout",
-          "p": "spend", "q": "spend", "gamma": "spend"}
+_ROLES = {
+    "r": "rate",
+    "alpha": "rate",
+    "a": "dropout",
+    "b": "dropout",
+    "s": "dropout",
+    "beta": "dropout",
+    "p": "spend",
+    "q": "spend",
+    "gamma": "spend",
+}
 
 
 class FitError(ValueError):
@@ -64,6 +82,7 @@ class Fit:
     optimiser converged, the model's key (``MODELS`` or "gamma_gamma") and ``cov``, the
     covariance of the log-parameters (inverse Hessian of −log-likelihood; None when the
     Hessian is not positive definite, i.e. the likelihood is flat in some direction)."""
+
     model: str
     params: dict
     log_likelihood: float
@@ -96,11 +115,16 @@ def _check_rft(x, t_x, T) -> None:
         raise FitError("need x ≥ 0, 0 ≤ t_x ≤ T and T > 0 for every customer", "bad_values")
     repeat = int((x > 0).sum())
     if repeat == 0:
-        raise FitError("no customer bought again: repeat behaviour cannot be estimated", "no_repeat")
+        raise FitError(
+            "no customer bought again: repeat behaviour cannot be estimated", "no_repeat"
+        )
     if len(x) < MIN_CUSTOMERS or repeat < MIN_REPEAT:
-        raise FitError(f"{len(x):,} customers, {repeat:,} of them repeat buyers: too few to estimate four "
-                       f"parameters (at least {MIN_CUSTOMERS} customers and {MIN_REPEAT} repeat buyers)",
-                       "too_few", {"customers": len(x), "repeat": repeat})
+        raise FitError(
+            f"{len(x):,} customers, {repeat:,} of them repeat buyers: too few to estimate four "
+            f"parameters (at least {MIN_CUSTOMERS} customers and {MIN_REPEAT} repeat buyers)",
+            "too_few",
+            {"customers": len(x), "repeat": repeat},
+        )
 
 
 def _hessian(nll, x: np.ndarray, jac: bool) -> np.ndarray:
@@ -120,7 +144,9 @@ def _hessian(nll, x: np.ndarray, jac: bool) -> np.ndarray:
             H[i, i] = (nll(x + ei) - 2 * f0 + nll(x - ei)) / h**2
             for j in range(i):
                 ej = h * np.eye(k)[j]
-                H[i, j] = (nll(x + ei + ej) - nll(x + ei - ej) - nll(x - ei + ej) + nll(x - ei - ej)) / (4 * h**2)
+                H[i, j] = (
+                    nll(x + ei + ej) - nll(x + ei - ej) - nll(x - ei + ej) + nll(x - ei - ej)
+                ) / (4 * h**2)
     return (H + H.T) / 2
 
 
@@ -144,28 +170,47 @@ def _mean_dropout(v: dict, weeks: float | None) -> float | None:
     return None
 
 
-def _bound_reason(model: str, names, lp: np.ndarray, at_bound: np.ndarray, weeks: float | None) -> FitError:
+def _bound_reason(
+    model: str, names, lp: np.ndarray, at_bound: np.ndarray, weeks: float | None
+) -> FitError:
     """FitError naming what ran to its bound, in words a reader can act on."""
     v = dict(zip(names, np.exp(lp)))
     drop = _mean_dropout(v, weeks)
-    if drop is not None and drop < VANISHING:  # e.g. Pareto/NBD's s → 0 with β → ∞, short of the bounds
+    if (
+        drop is not None and drop < VANISHING
+    ):  # e.g. Pareto/NBD's s → 0 with β → ∞, short of the bounds
         at_bound = at_bound | np.array([_ROLES[n] == "dropout" for n in names])
     hit = [n for n, b in zip(names, at_bound) if b]
     roles = {_ROLES[n] for n in hit}
-    what = "rate_spread" if roles == {"rate"} else "spend" if roles == {"spend"} else "dropout_spread"
+    what = (
+        "rate_spread" if roles == {"rate"} else "spend" if roles == {"spend"} else "dropout_spread"
+    )
     if "dropout" in roles:
         what = "dropout_zero" if drop is not None and drop < VANISHING else "dropout_spread"
     span = f" on {weeks:.0f} weeks of history" if weeks else ""
-    words = {"dropout_zero": f"dropout ran to 0 (not identifiable{span})",
-             "dropout_spread": f"the spread of dropout between customers ran to its limit (not identifiable{span})",
-             "rate_spread": "the spread of purchase rates between customers ran to its limit",
-             "spend": "the spend model ran to its limit"}[what]
-    return FitError(f"{model}: {words}; {', '.join(hit)} at the edge of the parameter space", "at_bound",
-                    {"what": what, "params": ", ".join(hit), "weeks": weeks})
+    words = {
+        "dropout_zero": f"dropout ran to 0 (not identifiable{span})",
+        "dropout_spread": f"the spread of dropout between customers ran to its limit (not identifiable{span})",
+        "rate_spread": "the spread of purchase rates between customers ran to its limit",
+        "spend": "the spend model ran to its limit",
+    }[what]
+    return FitError(
+        f"{model}: {words}; {', '.join(hit)} at the edge of the parameter space",
+        "at_bound",
+        {"what": what, "params": ", ".join(hit), "weeks": weeks},
+    )
 
 
-def _optimise(nll, start: np.ndarray, names: list[str], model: str, n: int, jac: bool = False,
-              key: str = "", weeks: float | None = None) -> Fit:
+def _optimise(
+    nll,
+    start: np.ndarray,
+    names: list[str],
+    model: str,
+    n: int,
+    jac: bool = False,
+    key: str = "",
+    weeks: float | None = None,
+) -> Fit:
     """L-BFGS-B on the log-parameters, then the refusals: a parameter at its bound or a
     vanishing mean dropout (checked first: an optimiser that stalls on the way to the bound is
     reported for that, not as "did not converge"), a non-finite likelihood, no convergence.
@@ -178,8 +223,16 @@ def _optimise(nll, start: np.ndarray, names: list[str], model: str, n: int, jac:
         low[0] = low[0] + 1 if d is not None and d < VANISHING / 100 else 0
         if low[0] >= 10:
             raise StopIteration
-    res = minimize(nll, start, method="L-BFGS-B", jac=jac, bounds=[_BOUNDS] * len(start), callback=watch,
-                   options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9})
+
+    res = minimize(
+        nll,
+        start,
+        method="L-BFGS-B",
+        jac=jac,
+        bounds=[_BOUNDS] * len(start),
+        callback=watch,
+        options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
+    )
     at_bound = np.isclose(res.x, _BOUNDS[0], atol=1e-3) | np.isclose(res.x, _BOUNDS[1], atol=1e-3)
     drop = _mean_dropout(dict(zip(names, np.exp(res.x))), weeks)
     if at_bound.any() or (drop is not None and drop < VANISHING):
@@ -187,10 +240,13 @@ def _optimise(nll, start: np.ndarray, names: list[str], model: str, n: int, jac:
     if not res.success or not np.isfinite(res.fun):
         raise FitError(f"{model} did not converge: {res.message}", "not_converged")
     cov = _covariance(_hessian(nll, res.x, jac))
-    return Fit(model, dict(zip(names, np.exp(res.x))), float(-res.fun), n, bool(res.success), key, cov)
+    return Fit(
+        model, dict(zip(names, np.exp(res.x))), float(-res.fun), n, bool(res.success), key, cov
+    )
 
 
 # --- BG/NBD (Fader, Hardie & Lee 2005) -----------------------------------------------------
+
 
 class _Histories:
     """Distinct (x, t_x, T) histories with weights, and each history's index into the distinct
@@ -224,13 +280,23 @@ def _bgnbd_terms(params, h: _Histories, gradient: bool):
     if not gradient:
         return ll, None
     w = h.w
-    wc = np.where(h.repeat, expit(C - B), 0.0)  # share of the likelihood from "dropped out after the last purchase"
+    wc = np.where(
+        h.repeat, expit(C - B), 0.0
+    )  # share of the likelihood from "dropped out after the last purchase"
     wb = 1 - wc
-    g_r = w @ ((digamma(r + ux) - digamma(r))[xi]) + np.log(alpha) * w.sum() - (w * wb) @ lT - (w * wc) @ lt
+    g_r = (
+        w @ ((digamma(r + ux) - digamma(r))[xi])
+        + np.log(alpha) * w.sum()
+        - (w * wb) @ lT
+        - (w * wc) @ lt
+    )
     g_alpha = r / alpha * w.sum() - (w * wb * rx) @ np.exp(-lT) - (w * wc * rx) @ np.exp(-lt)
     g_a = w @ ((digamma(a + b) - digamma(a + b + ux))[xi]) + (w @ wc) / a
     inv_b = np.where(ux > 0, 1 / np.maximum(b + ux - 1, 1e-300), 0.0)[xi]
-    g_b = w @ ((digamma(b + ux) - digamma(a + b + ux) - digamma(b) + digamma(a + b))[xi]) - (w * wc) @ inv_b
+    g_b = (
+        w @ ((digamma(b + ux) - digamma(a + b + ux) - digamma(b) + digamma(a + b))[xi])
+        - (w * wc) @ inv_b
+    )
     return ll, np.array([g_r, g_alpha, g_a, g_b]) * np.asarray(params)
 
 
@@ -238,10 +304,14 @@ def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
     """Log-likelihood per customer of BG/NBD with params (r, alpha, a, b)."""
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     r, alpha, a, b = params
-    base = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b))
+    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
     alive = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        dead = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x), -np.inf)
+        dead = np.where(
+            x > 0,
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
     return base + np.logaddexp(alive, dead)
 
 
@@ -259,9 +329,18 @@ def fit_bgnbd(x, t_x, T) -> Fit:
     def nll(lp):
         ll, g = _bgnbd_terms(np.exp(lp), h, gradient=True)
         return -float(h.w @ ll), -g
+
     start = np.log([1.0, scale, 1.0, 1.0])
-    return _optimise(nll, start, ["r", "alpha", "a", "b"], "BG/NBD", int(h.w.sum()), jac=True, key="bgnbd",
-                     weeks=float(np.max(T)))
+    return _optimise(
+        nll,
+        start,
+        ["r", "alpha", "a", "b"],
+        "BG/NBD",
+        int(h.w.sum()),
+        jac=True,
+        key="bgnbd",
+        weeks=float(np.max(T)),
+    )
 
 
 def bgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -269,7 +348,11 @@ def bgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
     r, alpha, a, b = params
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_ratio = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        log_ratio = (
+            np.log(a)
+            - np.log(np.maximum(b + x - 1, 1e-300))
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        )
     return np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_ratio, 700))), 1.0)
 
 
@@ -284,6 +367,7 @@ def bgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
 #
 # The second term is present for x = 0 too (dropout before any repeat).
 
+
 def _mbgnbd_terms(params, h: _Histories, gradient: bool):
     """Per-history log-likelihood of MBG/NBD and, when asked, the weighted gradient with respect
     to log(r, α, a, b), analytic as for BG/NBD (terms per distinct x, t_x and T)."""
@@ -291,7 +375,9 @@ def _mbgnbd_terms(params, h: _Histories, gradient: bool):
     ux, xi = h.ux, h.xi
     rx = (r + ux)[xi]
     lT, lt = np.log(alpha + h.uT)[h.Ti], np.log(alpha + h.ut)[h.ti]
-    head = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux + 1) - betaln(a, b))[xi]
+    head = (
+        gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux + 1) - betaln(a, b)
+    )[xi]
     B = -rx * lT
     C = (np.log(a) - np.log(b + ux))[xi] - rx * lt
     ll = head + np.logaddexp(B, C)
@@ -300,11 +386,18 @@ def _mbgnbd_terms(params, h: _Histories, gradient: bool):
     w = h.w
     wc = expit(C - B)  # share of the likelihood from "dropped out right after the last purchase"
     wb = 1 - wc
-    g_r = w @ ((digamma(r + ux) - digamma(r))[xi]) + np.log(alpha) * w.sum() - (w * wb) @ lT - (w * wc) @ lt
+    g_r = (
+        w @ ((digamma(r + ux) - digamma(r))[xi])
+        + np.log(alpha) * w.sum()
+        - (w * wb) @ lT
+        - (w * wc) @ lt
+    )
     g_alpha = r / alpha * w.sum() - (w * wb * rx) @ np.exp(-lT) - (w * wc * rx) @ np.exp(-lt)
     g_a = w @ ((digamma(a + b) - digamma(a + b + ux + 1))[xi]) + (w @ wc) / a
-    g_b = (w @ ((digamma(b + ux + 1) - digamma(a + b + ux + 1) - digamma(b) + digamma(a + b))[xi])
-           - (w * wc) @ (1 / (b + ux))[xi])
+    g_b = (
+        w @ ((digamma(b + ux + 1) - digamma(a + b + ux + 1) - digamma(b) + digamma(a + b))[xi])
+        - (w * wc) @ (1 / (b + ux))[xi]
+    )
     return ll, np.array([g_r, g_alpha, g_a, g_b]) * np.asarray(params)
 
 
@@ -360,9 +453,18 @@ def fit_mbgnbd(x, t_x, T) -> Fit:
     def nll(lp):
         ll, g = _mbgnbd_terms(np.exp(lp), h, gradient=True)
         return -float(h.w @ ll), -g
+
     start = np.log([1.0, scale, 1.0, 1.0])
-    return _optimise(nll, start, ["r", "alpha", "a", "b"], "MBG/NBD", int(h.w.sum()), jac=True, key="mbgnbd",
-                     weeks=float(np.max(T)))
+    return _optimise(
+        nll,
+        start,
+        ["r", "alpha", "a", "b"],
+        "MBG/NBD",
+        int(h.w.sum()),
+        jac=True,
+        key="mbgnbd",
+        weeks=float(np.max(T)),
+    )
 
 
 def mbgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -386,6 +488,7 @@ def mbgnbd_expected_purchases(params, t, x, t_x, T) -> np.ndarray:
 
 
 # --- Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader & Hardie's notes) -----------------
+
 
 def _log_h(a_, b_, z, base):
     """log of 2F1(a_, b_; a_+1; z) / base^a_, via Euler's transformation
@@ -460,10 +563,16 @@ def _mean_share(r1, a1, s, b1) -> np.ndarray:
     c = a1 / b1
     out = np.empty(c.shape)
     hi = c >= 1
-    out[hi] = r1[hi] / ((r1[hi] + s[hi]) * c[hi]) * hyp2f1(1.0, r1[hi] + 1, r1[hi] + s[hi] + 1, 1 - 1 / c[hi])
+    out[hi] = (
+        r1[hi]
+        / ((r1[hi] + s[hi]) * c[hi])
+        * hyp2f1(1.0, r1[hi] + 1, r1[hi] + s[hi] + 1, 1 - 1 / c[hi])
+    )
     lo = ~hi
     cc = 1 / c[lo]
-    out[lo] = 1 - s[lo] / ((r1[lo] + s[lo]) * cc) * hyp2f1(1.0, s[lo] + 1, r1[lo] + s[lo] + 1, 1 - 1 / cc)
+    out[lo] = 1 - s[lo] / ((r1[lo] + s[lo]) * cc) * hyp2f1(
+        1.0, s[lo] + 1, r1[lo] + s[lo] + 1, 1 - 1 / cc
+    )
     return np.clip(out, 0.0, 1.0)
 
 
@@ -480,10 +589,15 @@ def pareto_p_no_purchase(params, t, x, t_x, T) -> np.ndarray:
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     t = np.asarray(t, dtype="float64")
     codes, px, pT = _pairs(x, T)  # depends on (x, T) only
-    quiet = np.exp((r + px) * (np.log(alpha + pT) - np.log(alpha + pT + t))
-                   + s * (np.log(beta + pT) - np.log(beta + pT + t)))
-    given_alive = (1 - _mean_share(r + px, alpha + pT, s, beta + pT)
-                   + quiet * _mean_share(r + px, alpha + pT + t, s, beta + pT + t))[codes]
+    quiet = np.exp(
+        (r + px) * (np.log(alpha + pT) - np.log(alpha + pT + t))
+        + s * (np.log(beta + pT) - np.log(beta + pT + t))
+    )
+    given_alive = (
+        1
+        - _mean_share(r + px, alpha + pT, s, beta + pT)
+        + quiet * _mean_share(r + px, alpha + pT + t, s, beta + pT + t)
+    )[codes]
     pa = pareto_p_alive(params, x, t_x, T)
     return 1 - pa + pa * np.clip(given_alive, 0.0, 1.0)
 
@@ -497,12 +611,21 @@ def fit_pareto_nbd(x, t_x, T) -> Fit:
     def nll(lp):
         v = -float(np.dot(w, pareto_loglik(np.exp(lp), ux, ut, uT)))
         return v if np.isfinite(v) else 1e300
+
     start = np.log([1.0, scale, 1.0, scale])
-    return _optimise(nll, start, ["r", "alpha", "s", "beta"], "Pareto/NBD", int(w.sum()), key="pareto_nbd",
-                     weeks=float(np.max(T)))
+    return _optimise(
+        nll,
+        start,
+        ["r", "alpha", "s", "beta"],
+        "Pareto/NBD",
+        int(w.sum()),
+        key="pareto_nbd",
+        weeks=float(np.max(T)),
+    )
 
 
 # --- NBD: purchases without dropout (Ehrenberg 1959; the limit of the three as dropout → 0) ------------
+
 
 def nbd_loglik(params, x, t_x, T) -> np.ndarray:
     """Log-likelihood per customer of the NBD (Poisson purchases at a Gamma(r, α) rate, nobody
@@ -537,19 +660,36 @@ def fit_nbd(x, t_x, T) -> Fit:
         g_r = w @ (digamma(r + ux) - digamma(r) + np.log(alpha) - np.log(alpha + uT))
         g_a = w @ (r / alpha - (r + ux) / (alpha + uT))
         return -float(w @ ll), -np.array([g_r * r, g_a * alpha])
-    return _optimise(nll, np.log([1.0, scale]), ["r", "alpha"], "NBD", int(w.sum()), jac=True, key="nbd",
-                     weeks=float(np.max(T)))
+
+    return _optimise(
+        nll,
+        np.log([1.0, scale]),
+        ["r", "alpha"],
+        "NBD",
+        int(w.sum()),
+        jac=True,
+        key="nbd",
+        weeks=float(np.max(T)),
+    )
 
 
 # --- Gamma-Gamma spend (Fader, Hardie & Lee 2005; Fader & Hardie 2013 note) ----------------------
+
 
 def gamma_gamma_loglik(params, x, m) -> np.ndarray:
     """Log-likelihood per customer of the Gamma-Gamma model with params (p, q, gamma)
     (x repeat purchases with mean value m; the constant in m alone is included)."""
     p, q, g = params
     x, m = np.asarray(x, dtype="float64"), np.asarray(m, dtype="float64")
-    return (gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(g) + (p * x - 1) * np.log(m)
-            + p * x * np.log(x) - (p * x + q) * np.log(g + m * x))
+    return (
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(g)
+        + (p * x - 1) * np.log(m)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(g + m * x)
+    )
 
 
 def fit_gamma_gamma(x, m) -> Fit:
@@ -557,9 +697,14 @@ def fit_gamma_gamma(x, m) -> Fit:
     x, m = np.asarray(x, dtype="float64"), np.asarray(m, dtype="float64")
     keep = (x > 0) & np.isfinite(m) & (m > 0)
     if keep.sum() < 2:
-        raise FitError("Gamma-Gamma needs at least two repeat buyers with a positive mean spend", "too_few_spend")
+        raise FitError(
+            "Gamma-Gamma needs at least two repeat buyers with a positive mean spend",
+            "too_few_spend",
+        )
     (cx, um), w = _collapse(x[keep], m[keep])
-    ux, xi = np.unique(cx, return_inverse=True)  # x-only terms once per distinct x, as in _bgnbd_terms
+    ux, xi = np.unique(
+        cx, return_inverse=True
+    )  # x-only terms once per distinct x, as in _bgnbd_terms
     xr, lm = ux[xi], np.log(um)
     wlm, wsum = w * lm, w.sum()
 
@@ -571,15 +716,25 @@ def fit_gamma_gamma(x, m) -> Fit:
         ll_x = (gammaln(pu + q) - gammaln(pu) + pu * np.log(ux))[xi]
         ll = ll_x - gammaln(q) + q * np.log(g) + (px - 1) * lm - (px + q) * lg
         d_x = (ux * (digamma(pu + q) - digamma(pu) + np.log(ux)))[xi]
-        grad = np.array([(w @ d_x + (wlm * xr).sum() - (w * xr) @ lg) * p,
-                         (w @ (digamma(pu + q)[xi]) - digamma(q) * wsum + np.log(g) * wsum - w @ lg) * q,
-                         (q / g * wsum - (w * (px + q)) @ (1 / (g + um * xr))) * g])
+        grad = np.array(
+            [
+                (w @ d_x + (wlm * xr).sum() - (w * xr) @ lg) * p,
+                (w @ (digamma(pu + q)[xi]) - digamma(q) * wsum + np.log(g) * wsum - w @ lg) * q,
+                (q / g * wsum - (w * (px + q)) @ (1 / (g + um * xr))) * g,
+            ]
+        )
         return -float(w @ ll), -grad
+
     start = np.log([1.0, 1.0, float(np.mean(um))])
-    fit = _optimise(nll, start, ["p", "q", "gamma"], "Gamma-Gamma", int(w.sum()), jac=True, key="gamma_gamma")
+    fit = _optimise(
+        nll, start, ["p", "q", "gamma"], "Gamma-Gamma", int(w.sum()), jac=True, key="gamma_gamma"
+    )
     if fit.params["q"] <= 1:
-        raise FitError(f"Gamma-Gamma: q = {fit.params['q']:.3g} ≤ 1 means an infinite average spend; "
-                       "a few extreme amounts dominate", "infinite_mean")
+        raise FitError(
+            f"Gamma-Gamma: q = {fit.params['q']:.3g} ≤ 1 means an infinite average spend; "
+            "a few extreme amounts dominate",
+            "infinite_mean",
+        )
     return fit
 
 
@@ -599,13 +754,19 @@ def _purchase_factor(params, t, x, T) -> np.ndarray:
     cancels: finite for any x, where the textbook form overflows past x ≈ 150."""
     r, alpha, a, b = params
     z = t / (alpha + T + t)
-    return (a + b + x - 1) / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z))
+    return (
+        (a + b + x - 1)
+        / (a - 1)
+        * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z))
+    )
 
 
 def bgnbd_expected_purchases(params, t, x, t_x, T) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T] under BG/NBD (Fader, Hardie & Lee 2005, eq. 10)."""
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
-    return _purchase_factor(params, np.asarray(t, dtype="float64"), x, T) * bgnbd_p_alive(params, x, t_x, T)
+    return _purchase_factor(params, np.asarray(t, dtype="float64"), x, T) * bgnbd_p_alive(
+        params, x, t_x, T
+    )
 
 
 def _factor(model: str, params, t, x, T) -> np.ndarray:
@@ -640,8 +801,12 @@ def p_alive(params, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
     numpy.ndarray
         One probability per customer.
     """
-    fn = {"bgnbd": bgnbd_p_alive, "mbgnbd": mbgnbd_p_alive, "pareto_nbd": pareto_p_alive,
-          "nbd": lambda p, x, t_x, T: np.ones(np.shape(np.asarray(x, dtype="float64")))}.get(model)
+    fn = {
+        "bgnbd": bgnbd_p_alive,
+        "mbgnbd": mbgnbd_p_alive,
+        "pareto_nbd": pareto_p_alive,
+        "nbd": lambda p, x, t_x, T: np.ones(np.shape(np.asarray(x, dtype="float64"))),
+    }.get(model)
     if fn is None:
         raise ValueError(f"unknown lifetime model {model!r}; one of {', '.join(MODELS)}")
     return fn(params, x, t_x, T)
@@ -650,11 +815,24 @@ def p_alive(params, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
 def expected_purchases(params, t, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T] under ``model`` (see ``p_alive`` for the arguments)."""
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
-    return _factor(model, params, np.asarray(t, dtype="float64"), x, T) * p_alive(params, x, t_x, T, model)
+    return _factor(model, params, np.asarray(t, dtype="float64"), x, T) * p_alive(
+        params, x, t_x, T, model
+    )
 
 
-def discounted_value(bg_params, gg_params, x, t_x, T, m, horizon: float, step: float,
-                     discount_rate: float, margin: float = 1.0, model: str = "bgnbd") -> np.ndarray:
+def discounted_value(
+    bg_params,
+    gg_params,
+    x,
+    t_x,
+    T,
+    m,
+    horizon: float,
+    step: float,
+    discount_rate: float,
+    margin: float = 1.0,
+    model: str = "bgnbd",
+) -> np.ndarray:
     """Discounted lifetime value (折现) over ``horizon`` in steps of ``step`` (both in the time
     unit of T, e.g. 52 weeks in steps of 4.33 for monthly discounting): the purchases expected
     in each step × the expected spend per purchase × ``margin``, discounted at
@@ -664,16 +842,25 @@ def discounted_value(bg_params, gg_params, x, t_x, T, m, horizon: float, step: f
     The hypergeometric term depends on (x, T) only, so it is evaluated once per distinct
     pair (38 thousand for a million customers) and gathered."""
     if not (horizon > 0 and step > 0):
-        raise ValueError("the CLV horizon and its step must be positive (e.g. horizon 52 weeks, step 4.33)")
+        raise ValueError(
+            "the CLV horizon and its step must be positive (e.g. horizon 52 weeks, step 4.33)"
+        )
     if not 0 <= discount_rate < 1:
         raise ValueError("the discount rate is per step, between 0 and 1 (e.g. 0.01 per month)")
     x, t_x, T = (np.atleast_1d(np.asarray(v, dtype="float64")) for v in (x, t_x, T))
     codes, px, pT = _pairs(x, T)
     factor = _discounted_factor(model, bg_params, px, pT, horizon, step, discount_rate)
-    return expected_spend(gg_params, x, m) * margin * factor[codes] * p_alive(bg_params, x, t_x, T, model)
+    return (
+        expected_spend(gg_params, x, m)
+        * margin
+        * factor[codes]
+        * p_alive(bg_params, x, t_x, T, model)
+    )
 
 
-def _discounted_factor(model: str, params, px, pT, horizon: float, step: float, rate: float) -> np.ndarray:
+def _discounted_factor(
+    model: str, params, px, pT, horizon: float, step: float, rate: float
+) -> np.ndarray:
     """Σ over steps of the purchases expected in the step given alive, discounted, per (x, T)."""
     edges = np.arange(0.0, horizon + 1e-9, step)
     if edges[-1] < horizon - 1e-9:
@@ -688,9 +875,23 @@ def _discounted_factor(model: str, params, px, pT, horizon: float, step: float, 
     return factor
 
 
-def clv_interval(fit: Fit, gg: Fit, x, t_x, T, m, groups=None, *, horizon: float, step: float,
-                 discount_rate: float, margin: float = 1.0, draws: int = 200, level: float = 0.95,
-                 seed: int = 0) -> pd.DataFrame | None:
+def clv_interval(
+    fit: Fit,
+    gg: Fit,
+    x,
+    t_x,
+    T,
+    m,
+    groups=None,
+    *,
+    horizon: float,
+    step: float,
+    discount_rate: float,
+    margin: float = 1.0,
+    draws: int = 200,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame | None:
     """Mean discounted CLV per group with an interval from the parameters' sampling distribution.
 
     ``draws`` parameter sets are drawn from a multivariate normal in log-parameter space with the
@@ -721,9 +922,17 @@ def clv_interval(fit: Fit, gg: Fit, x, t_x, T, m, groups=None, *, horizon: float
         return None
     x, t_x, T = (np.atleast_1d(np.asarray(v, dtype="float64")) for v in (x, t_x, T))
     m = np.nan_to_num(np.asarray(m, dtype="float64"))
-    g = np.asarray(groups, dtype=object) if groups is not None else np.full(len(x), "all", dtype=object)
+    g = (
+        np.asarray(groups, dtype=object)
+        if groups is not None
+        else np.full(len(x), "all", dtype=object)
+    )
     df = pd.DataFrame({"g": g, "x": x, "t": t_x, "T": T, "m": m})
-    cell = df.groupby(["g", "x", "t", "T"], sort=False).agg(n=("m", "size"), sm=("m", "sum")).reset_index()
+    cell = (
+        df.groupby(["g", "x", "t", "T"], sort=False)
+        .agg(n=("m", "size"), sm=("m", "sum"))
+        .reset_index()
+    )
     labels, gi = np.unique(cell["g"].astype(str), return_inverse=True)
     cx, ct, cT, cn, csm = (cell[c].to_numpy(dtype="float64") for c in ("x", "t", "T", "n", "sm"))
     codes, px, pT = _pairs(cx, cT)
@@ -740,8 +949,11 @@ def clv_interval(fit: Fit, gg: Fit, x, t_x, T, m, groups=None, *, horizon: float
     bp0, gp0 = np.log(list(fit.params.values())), np.log(list(gg.params.values()))
     rng = np.random.default_rng(seed)
     zb = rng.multivariate_normal(np.zeros(len(bp0)), fit.cov, size=draws)
-    zg = (rng.multivariate_normal(np.zeros(len(gp0)), gg.cov, size=draws) if gg.cov is not None
-          else np.zeros((draws, len(gp0))))
+    zg = (
+        rng.multivariate_normal(np.zeros(len(gp0)), gg.cov, size=draws)
+        if gg.cov is not None
+        else np.zeros((draws, len(gp0)))
+    )
     sims = []
     with np.errstate(all="ignore"):
         for a, b in zip(zb, zg):
@@ -753,19 +965,32 @@ def clv_interval(fit: Fit, gg: Fit, x, t_x, T, m, groups=None, *, horizon: float
                 sims.append(v)
     sims = np.array(sims).reshape(-1, len(labels) + 1)
     tail = (1 - level) / 2 * 100
-    lo, hi = (np.percentile(sims, [tail, 100 - tail], axis=0) if len(sims) >= 20
-              else (np.full(len(labels) + 1, np.nan),) * 2)
+    lo, hi = (
+        np.percentile(sims, [tail, 100 - tail], axis=0)
+        if len(sims) >= 20
+        else (np.full(len(labels) + 1, np.nan),) * 2
+    )
     index = list(labels) + ["all"] if groups is not None else ["all"]
     point = means(np.exp(bp0), np.exp(gp0))
     if groups is None:
         point, lo, hi = point[-1:], lo[-1:], hi[-1:]
-    return pd.DataFrame({"customers": np.append(sizes, cn.sum())[-len(index):], "mean": point, "low": lo,
-                         "high": hi, "draws": len(sims)}, index=pd.Index(index, name="group"))
+    return pd.DataFrame(
+        {
+            "customers": np.append(sizes, cn.sum())[-len(index) :],
+            "mean": point,
+            "low": lo,
+            "high": hi,
+            "draws": len(sims),
+        },
+        index=pd.Index(index, name="group"),
+    )
 
 
 def _pairs(x, T):
     """Distinct (x, T) pairs and each customer's index into them."""
-    codes, pairs = pd.MultiIndex.from_arrays([np.asarray(x, dtype="float64"), np.asarray(T, dtype="float64")]).factorize()
+    codes, pairs = pd.MultiIndex.from_arrays(
+        [np.asarray(x, dtype="float64"), np.asarray(T, dtype="float64")]
+    ).factorize()
     return codes, pairs.get_level_values(0).to_numpy(), pairs.get_level_values(1).to_numpy()
 
 
@@ -775,7 +1000,9 @@ def expected_total_purchases(params, ts, x, t_x, T, model: str = "bgnbd") -> np.
     x, t_x, T = (np.atleast_1d(np.asarray(v, dtype="float64")) for v in (x, t_x, T))
     codes, px, pT = _pairs(x, T)
     alive = np.bincount(codes, weights=p_alive(params, x, t_x, T, model), minlength=len(px))
-    return np.array([float(alive @ _factor(model, params, float(t), px, pT)) if t > 0 else 0.0 for t in ts])
+    return np.array(
+        [float(alive @ _factor(model, params, float(t), px, pT)) if t > 0 else 0.0 for t in ts]
+    )
 
 
 def p_no_purchase(params, t, x, t_x, T, model: str = "bgnbd") -> np.ndarray:

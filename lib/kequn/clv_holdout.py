@@ -12,6 +12,7 @@ compare with what customers actually did.
 - ``compare`` / ``choose``: every lifetime model fitted on the same calibration period and the
   one that predicts the holdout best (``RULE``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,9 +23,12 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from . import clv
 
-
-FITTERS = {"bgnbd": clv.fit_bgnbd, "mbgnbd": clv.fit_mbgnbd, "pareto_nbd": clv.fit_pareto_nbd,
-           "nbd": clv.fit_nbd}
+FITTERS = {
+    "bgnbd": clv.fit_bgnbd,
+    "mbgnbd": clv.fit_mbgnbd,
+    "pareto_nbd": clv.fit_pareto_nbd,
+    "nbd": clv.fit_nbd,
+}
 # The holdout rule: the lowest mean absolute error of holdout purchases per customer; models within
 # 1% of it are tied, and the tie goes to the smallest error of the total.
 RULE_TIE = 0.01
@@ -34,6 +38,7 @@ RULE_TIE = 0.01
 class Holdout:
     """The calibration summary (with predictions), its fits and the holdout length (time units);
     ``bg`` is the lifetime model fitted (key ``model``: BG/NBD unless asked otherwise)."""
+
     cal: pd.DataFrame
     bg: clv.Fit
     gg: clv.Fit | None
@@ -54,7 +59,9 @@ def fit_calibration(cal: pd.DataFrame, length: float, model: str = "bgnbd") -> H
     out["p_none"] = clv.p_no_purchase(p, length, out["x"], out["t_x"], out["T"], model)
     try:
         gg = clv.fit_gamma_gamma(out["x"], out["m"])
-        out["value_predicted"] = out["predicted"] * clv.expected_spend(list(gg.params.values()), out["x"], out["m"])
+        out["value_predicted"] = out["predicted"] * clv.expected_spend(
+            list(gg.params.values()), out["x"], out["m"]
+        )
     except clv.FitError:
         gg = None
     return Holdout(out, bg, gg, length, model)
@@ -81,8 +88,13 @@ def choose(holds: dict) -> tuple[str | None, dict]:
     for key, h in holds.items():
         e = errors(h)
         one = h.cal[h.cal["x"] == 0]
-        scores[key] = {"mae": e["mae"], "total_error": e["total_error"],
-                       "one_time_error": float(one["predicted"].mean() - one["x_holdout"].mean()) if len(one) else None}
+        scores[key] = {
+            "mae": e["mae"],
+            "total_error": e["total_error"],
+            "one_time_error": float(one["predicted"].mean() - one["x_holdout"].mean())
+            if len(one)
+            else None,
+        }
     if not scores:
         return None, scores
     best = min(s["mae"] for s in scores.values())
@@ -95,7 +107,9 @@ def by_frequency(h: Holdout, top: int = 7) -> pd.DataFrame:
     actual, predicted (mean holdout purchases per customer)."""
     c = h.cal
     bucket = np.minimum(c["x"], top)
-    g = c.groupby(bucket).agg(customers=("x", "size"), actual=("x_holdout", "mean"), predicted=("predicted", "mean"))
+    g = c.groupby(bucket).agg(
+        customers=("x", "size"), actual=("x_holdout", "mean"), predicted=("predicted", "mean")
+    )
     return g.rename_axis("x").reset_index()
 
 
@@ -104,9 +118,12 @@ def tracking(h: Holdout, weekly: pd.DataFrame) -> pd.DataFrame:
     customers after each period (``weekly`` from ``features.holdout_weekly``)."""
     c = h.cal
     p = list(h.bg.params.values())
-    pred = clv.expected_total_purchases(p, weekly["period"].to_numpy(dtype="float64"), c["x"], c["t_x"], c["T"],
-                                        h.model)
-    return pd.DataFrame({"period": weekly["period"], "actual": weekly["purchases"].cumsum(), "predicted": pred})
+    pred = clv.expected_total_purchases(
+        p, weekly["period"].to_numpy(dtype="float64"), c["x"], c["t_x"], c["T"], h.model
+    )
+    return pd.DataFrame(
+        {"period": weekly["period"], "actual": weekly["purchases"].cumsum(), "predicted": pred}
+    )
 
 
 def errors(h: Holdout) -> dict:
@@ -114,23 +131,37 @@ def errors(h: Holdout) -> dict:
     c = h.cal
     a, pr, nv = (c[k].to_numpy(dtype="float64") for k in ("x_holdout", "predicted", "naive"))
     none = a == 0
-    out = {"customers": int(len(c)), "actual_total": float(a.sum()), "predicted_total": float(pr.sum()),
-           "total_error": float(pr.sum() / a.sum() - 1) if a.sum() > 0 else float("nan"),
-           "mae": float(np.abs(pr - a).mean()), "rmse": float(np.sqrt(((pr - a) ** 2).mean())),
-           "naive_mae": float(np.abs(nv - a).mean()),
-           "correlation": float(np.corrcoef(pr, a)[0, 1]) if a.std() > 0 and pr.std() > 0 else float("nan"),
-           "churn_auc": float(roc_auc_score(none, c["p_none"])) if 0 < none.sum() < len(none) else float("nan"),
-           "churn_brier": float(brier_score_loss(none, c["p_none"])), "quiet_share": float(none.mean()),
-           "quiet_predicted": float(c["p_none"].mean())}
+    out = {
+        "customers": int(len(c)),
+        "actual_total": float(a.sum()),
+        "predicted_total": float(pr.sum()),
+        "total_error": float(pr.sum() / a.sum() - 1) if a.sum() > 0 else float("nan"),
+        "mae": float(np.abs(pr - a).mean()),
+        "rmse": float(np.sqrt(((pr - a) ** 2).mean())),
+        "naive_mae": float(np.abs(nv - a).mean()),
+        "correlation": float(np.corrcoef(pr, a)[0, 1])
+        if a.std() > 0 and pr.std() > 0
+        else float("nan"),
+        "churn_auc": float(roc_auc_score(none, c["p_none"]))
+        if 0 < none.sum() < len(none)
+        else float("nan"),
+        "churn_brier": float(brier_score_loss(none, c["p_none"])),
+        "quiet_share": float(none.mean()),
+        "quiet_predicted": float(c["p_none"].mean()),
+    }
     if "value_predicted" in c and "m_holdout" in c:
         v = c["m_holdout"].to_numpy(dtype="float64")
         out["value_actual"] = float(v.sum())
         out["value_predicted"] = float(c["value_predicted"].sum())
-        out["value_error"] = float(out["value_predicted"] / v.sum() - 1) if v.sum() > 0 else float("nan")
+        out["value_error"] = (
+            float(out["value_predicted"] / v.sum() - 1) if v.sum() > 0 else float("nan")
+        )
     return out
 
 
-def against_truth(life: pd.DataFrame, alive: pd.Series, bins: int = 10) -> tuple[dict, pd.DataFrame]:
+def against_truth(
+    life: pd.DataFrame, alive: pd.Series, bins: int = 10
+) -> tuple[dict, pd.DataFrame]:
     """The lifetime figures against the planted truth (``alive`` indexed by customer_id).
 
     ``life``: customer_id, x, p_alive, churn_risk per buyer. Figures: AUC of churn risk for
@@ -138,14 +169,25 @@ def against_truth(life: pd.DataFrame, alive: pd.Series, bins: int = 10) -> tuple
     mean P(alive) vs the share truly active (repeat buyers), and per P(alive) decile of repeat
     buyers the share truly active. One-time buyers are left out of the P(alive) figures: BG/NBD
     lets customers drop out only after a repeat purchase, so their P(alive) is 1 by assumption."""
-    df = life.set_index("customer_id")[["x", "p_alive", "churn_risk"]].join(alive.rename("alive").astype(float),
-                                                                              how="inner").dropna()
+    df = (
+        life.set_index("customer_id")[["x", "p_alive", "churn_risk"]]
+        .join(alive.rename("alive").astype(float), how="inner")
+        .dropna()
+    )
     rep = df[df["x"] > 0]
     auc = lambda y, s: float(roc_auc_score(y, s)) if y.nunique() == 2 else float("nan")  # noqa: E731
-    figs = {"customers": int(len(df)), "repeat_buyers": int(len(rep)),
-            "churn_auc": auc(1 - df["alive"], df["churn_risk"]), "p_alive_auc": auc(rep["alive"], rep["p_alive"]),
-            "mean_p_alive": float(rep["p_alive"].mean()), "share_alive": float(rep["alive"].mean())}
+    figs = {
+        "customers": int(len(df)),
+        "repeat_buyers": int(len(rep)),
+        "churn_auc": auc(1 - df["alive"], df["churn_risk"]),
+        "p_alive_auc": auc(rep["alive"], rep["p_alive"]),
+        "mean_p_alive": float(rep["p_alive"].mean()),
+        "share_alive": float(rep["alive"].mean()),
+    }
     band = pd.qcut(rep["p_alive"].rank(method="first"), min(bins, len(rep)), labels=False)
-    cal = rep.groupby(band).agg(p_alive=("p_alive", "mean"), alive=("alive", "mean"),
-                                customers=("p_alive", "size")).reset_index(drop=True)
+    cal = (
+        rep.groupby(band)
+        .agg(p_alive=("p_alive", "mean"), alive=("alive", "mean"), customers=("p_alive", "size"))
+        .reset_index(drop=True)
+    )
     return figs, cal

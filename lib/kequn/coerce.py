@@ -4,6 +4,7 @@ Each parser returns ``(values, invalid)``: the typed series and a boolean mask o
 held something but could not be read. Cells that are empty or say "unknown" in either
 language are missing, not invalid: they count against completeness, not validity.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,8 +15,21 @@ import pandas as pd
 # Arrow-backed strings: .str methods run in C++ (pyarrow compute), ~5-10x faster than object.
 STR = pd.StringDtype("pyarrow")
 
-MISSING_TOKENS = {"未知", "不详", "无", "空", "unknown", "n/a", "na", "nan", "null", "none", "-", "--", "?"}
-
+MISSING_TOKENS = {
+    "未知",
+    "不详",
+    "无",
+    "空",
+    "unknown",
+    "n/a",
+    "na",
+    "nan",
+    "null",
+    "none",
+    "-",
+    "--",
+    "?",
+}
 
 
 def blank_to_na(s: pd.Series) -> pd.Series:
@@ -30,9 +44,11 @@ def blank_to_na(s: pd.Series) -> pd.Series:
 # --- dates -------------------------------------------------------------------------------
 # One regex reads every separated style: Y-M-D, M/D/Y, D/M/Y (2- or 4-digit years), dots,
 # Chinese 年月日, an optional time with seconds, fractions, AM/PM or 上午/下午, and a zone.
-_DATE_RE = (r"^(\d{1,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,4})\s*日?"
-            r"(?:[ T]+(上午|下午|AM|PM|am|pm)?\s*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:[.,](\d{1,9}))?)?秒?"
-            r"\s*(AM|PM|am|pm|a\.m\.|p\.m\.)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC)?$")
+_DATE_RE = (
+    r"^(\d{1,4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,4})\s*日?"
+    r"(?:[ T]+(上午|下午|AM|PM|am|pm)?\s*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:[.,](\d{1,9}))?)?秒?"
+    r"\s*(AM|PM|am|pm|a\.m\.|p\.m\.)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC)?$"
+)
 _COMPACT_RE = r"^(\d{4})(\d{2})(\d{2})(?:[ T]?(\d{2})(\d{2})(\d{2})?)?$"
 _NUMBER_RE = r"^-?\d+(?:\.\d+)?$"
 ORDERS = {"YMD": "%Y-%m-%d", "MDY": "%m/%d/%Y", "DMY": "%d/%m/%Y"}
@@ -71,6 +87,7 @@ def _order_of(fmt: str | None) -> str | None:
 def _assemble(parts: pd.DataFrame, y, m, d, index) -> tuple[pd.Series, pd.Series]:
     """Timestamps from numeric parts; returns (values, out_of_range) — impossible dates
     such as 2/30 are NaT and not out of range."""
+
     def num(col, default=np.nan):
         if col not in parts:
             return np.full(len(parts), default)
@@ -91,10 +108,19 @@ def _assemble(parts: pd.DataFrame, y, m, d, index) -> tuple[pd.Series, pd.Series
     am12 = np.isin(first, ["a", "上"]) & (hour == 12)
     hour = np.where(pm, hour + 12, np.where(am12, 0, hour))
     frac = parts["f"].fillna("0").str.ljust(9, "0").str[:9] if "f" in parts else None
-    fields = pd.DataFrame({"year": np.where(oor, np.nan, year), "month": num(m), "day": num(d),
-                           "hour": hour, "minute": num("mi", 0), "second": num("s", 0),
-                           "ns": pd.to_numeric(frac, errors="coerce").fillna(0).to_numpy(float)
-                           if frac is not None else 0.0})
+    fields = pd.DataFrame(
+        {
+            "year": np.where(oor, np.nan, year),
+            "month": num(m),
+            "day": num(d),
+            "hour": hour,
+            "minute": num("mi", 0),
+            "second": num("s", 0),
+            "ns": pd.to_numeric(frac, errors="coerce").fillna(0).to_numpy(float)
+            if frac is not None
+            else 0.0,
+        }
+    )
     bad = np.isnan(fields[["year", "month", "day"]].to_numpy()).any(axis=1)
     out = np.full(len(parts), np.datetime64("NaT"), dtype="datetime64[ns]")
     if (~bad).any():
@@ -166,8 +192,13 @@ def read_dates(s: pd.Series, fmt: str | None = None) -> DateReading:
         vals = pd.to_datetime(u, format=fmt, errors="coerce")
         chosen = fmt
     else:
-        num = _numeric_dates(u) if fmt is None and u.str.fullmatch(_NUMBER_RE).all() and \
-            not u.str.fullmatch(r"\d{8}").all() else None
+        num = (
+            _numeric_dates(u)
+            if fmt is None
+            and u.str.fullmatch(_NUMBER_RE).all()
+            and not u.str.fullmatch(r"\d{8}").all()
+            else None
+        )
         if num is not None:
             vals, oor, chosen = num
         else:
@@ -226,7 +257,9 @@ def _separated_dates(u: pd.Series, order: str | None):
             styles.append((pick, int(rest.sum())))
     if chit.any():
         c = compact[chit]
-        v, o = _assemble(c.assign(ap1=pd.NA, ap2=pd.NA, f=pd.NA).astype(STR), "a", "b", "c", idx[chit])
+        v, o = _assemble(
+            c.assign(ap1=pd.NA, ap2=pd.NA, f=pd.NA).astype(STR), "a", "b", "c", idx[chit]
+        )
         vals[chit], oor[chit] = v, o.to_numpy(bool)
         styles.append(("COMPACT", int(chit.sum())))
     left = vals.isna() & ~oor & u.str.contains(r"[A-Za-z]{3}", regex=True).fillna(False)
@@ -237,8 +270,13 @@ def _separated_dates(u: pd.Series, order: str | None):
     if not styles:
         return vals, oor, None, ambiguous
     main = max(styles, key=lambda x: x[1])[0]
-    fmt = {"YMD": "%Y-%m-%d", "MDY": "%m/%d/%Y", "DMY": "%d/%m/%Y", "COMPACT": "%Y%m%d",
-           "NAMED": "%d-%b-%Y"}[main]
+    fmt = {
+        "YMD": "%Y-%m-%d",
+        "MDY": "%m/%d/%Y",
+        "DMY": "%d/%m/%Y",
+        "COMPACT": "%Y%m%d",
+        "NAMED": "%d-%b-%Y",
+    }[main]
     if main in ("MDY", "DMY"):
         sample = parts.loc[rest, "c"].dropna()
         if len(sample) and (sample.str.len() <= 2).mean() > 0.5:
@@ -303,7 +341,11 @@ def parse_age(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     ones. Distinct values are parsed once."""
     s = blank_to_na(s.astype(STR) if not pd.api.types.is_numeric_dtype(s) else s)
     if pd.api.types.is_numeric_dtype(s):
-        return s.astype(float), pd.Series(pd.NA, index=s.index, dtype=STR), pd.Series(False, index=s.index)
+        return (
+            s.astype(float),
+            pd.Series(pd.NA, index=s.index, dtype=STR),
+            pd.Series(False, index=s.index),
+        )
     codes, uniq = pd.factorize(s)
     u = pd.Series(uniq, dtype=STR).str.strip().str.lower()
     age = pd.to_numeric(u, errors="coerce").astype(float)
@@ -319,7 +361,6 @@ def parse_age(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     ages = pd.Series(age.to_numpy()[codes], index=s.index).where(codes >= 0)
     bands = pd.Series(band.to_numpy()[codes], index=s.index, dtype=STR).where(codes >= 0)
     return ages.astype(float), bands, s.notna() & ages.isna()
-
 
 
 def parse_importance(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -367,6 +408,7 @@ def parse_kano_answer(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Kano answers given as 1–5 or words (en/zh) as their canonical names (like, must_be,
     neutral, live_with, dislike); unknown words are bad."""
     from .kano import ANSWERS, answer_codes
+
     s = blank_to_na(s)
     codes, _ = answer_codes(s)
     names = np.array((None,) + ANSWERS, dtype=object)

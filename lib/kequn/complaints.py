@@ -10,6 +10,7 @@ effectiveness.
   and who complained; groups with customers but almost no voice (below ``silent_share``) are
   named "silent" — the comprehensiveness standard asks that no group go unheard.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,29 +25,50 @@ def _hours(a: pd.Series, b: pd.Series) -> pd.Series:
 
 def _with_optional(c: pd.DataFrame) -> pd.DataFrame:
     """``c`` with the handling columns an export may lack added as all-missing."""
-    add = {k: pd.Series(pd.NaT if k.endswith("_at") else pd.NA, index=c.index, dtype="datetime64[ns]" if k.endswith("_at")
-                        else "string") for k in ("first_response_at", "resolved_at", "status") if k not in c}
+    add = {
+        k: pd.Series(
+            pd.NaT if k.endswith("_at") else pd.NA,
+            index=c.index,
+            dtype="datetime64[ns]" if k.endswith("_at") else "string",
+        )
+        for k in ("first_response_at", "resolved_at", "status")
+        if k not in c
+    }
     return c.assign(**add) if add else c
 
 
-def timeliness(c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sla_h: float = 72) -> dict:
+def timeliness(
+    c: pd.DataFrame, as_of, response_sla_h: float = 24, resolution_sla_h: float = 72
+) -> dict:
     """Figures over complaints ``c`` (created_at; first_response_at, resolved_at and status
     when the export has them: a missing column counts as never answered / never resolved, and
     the backlog is None when neither status nor resolved_at is there to tell what is open)."""
     known = "status" in c or "resolved_at" in c
     c = _with_optional(c)
-    resp, res = _hours(c["created_at"], c["first_response_at"]), _hours(c["created_at"], c["resolved_at"])
+    resp, res = (
+        _hours(c["created_at"], c["first_response_at"]),
+        _hours(c["created_at"], c["resolved_at"]),
+    )
     bad = (resp < 0) | (res < 0)
     resp, res = resp.mask(bad), res.mask(bad)
     open_ = ~c["status"].astype("string").isin(DONE).fillna(False) & c["resolved_at"].isna()
     age = (pd.Timestamp(as_of) - pd.to_datetime(c["created_at"])).dt.total_seconds() / 3600
-    return {"complaints": int(len(c)), "time_travel": int(bad.sum()),
-            "response_median_h": float(resp.median()), "response_p90_h": float(resp.quantile(0.9)),
-            "response_within_sla": float((resp <= response_sla_h).sum() / resp.notna().sum()) if resp.notna().any() else np.nan,
-            "resolution_median_h": float(res.median()), "resolution_p90_h": float(res.quantile(0.9)),
-            "resolution_within_sla": float((res <= resolution_sla_h).sum() / res.notna().sum()) if res.notna().any() else np.nan,
-            "backlog": int(open_.sum()) if known else None,
-            "backlog_over_sla": int((open_ & (age > resolution_sla_h)).sum()) if known else None}
+    return {
+        "complaints": int(len(c)),
+        "time_travel": int(bad.sum()),
+        "response_median_h": float(resp.median()),
+        "response_p90_h": float(resp.quantile(0.9)),
+        "response_within_sla": float((resp <= response_sla_h).sum() / resp.notna().sum())
+        if resp.notna().any()
+        else np.nan,
+        "resolution_median_h": float(res.median()),
+        "resolution_p90_h": float(res.quantile(0.9)),
+        "resolution_within_sla": float((res <= resolution_sla_h).sum() / res.notna().sum())
+        if res.notna().any()
+        else np.nan,
+        "backlog": int(open_.sum()) if known else None,
+        "backlog_over_sla": int((open_ & (age > resolution_sla_h)).sum()) if known else None,
+    }
 
 
 def effectiveness(c: pd.DataFrame, top=(4, 5), rating: str = "rating") -> dict:
@@ -56,12 +78,17 @@ def effectiveness(c: pd.DataFrame, top=(4, 5), rating: str = "rating") -> dict:
     resolved = status.isin(DONE).fillna(False)
     rated = c.loc[resolved & c[rating].notna(), rating] if rating in c else pd.Series(dtype=float)
     known = len(c) and status.notna().any()  # without any status there is no rate to tell
-    return {"resolution_rate": float(resolved.mean()) if known else np.nan,
-            "reopen_rate": float((status == "reopened").fillna(False).mean()) if known else np.nan,
-            "satisfied_after": float(rated.isin(top).mean()) if len(rated) else np.nan, "rated_after": int(len(rated))}
+    return {
+        "resolution_rate": float(resolved.mean()) if known else np.nan,
+        "reopen_rate": float((status == "reopened").fillna(False).mean()) if known else np.nan,
+        "satisfied_after": float(rated.isin(top).mean()) if len(rated) else np.nan,
+        "rated_after": int(len(rated)),
+    }
 
 
-def coverage(customers: pd.DataFrame, feedback: pd.DataFrame, group: str, silent_share: float = 0.02) -> pd.DataFrame:
+def coverage(
+    customers: pd.DataFrame, feedback: pd.DataFrame, group: str, silent_share: float = 0.02
+) -> pd.DataFrame:
     """Per ``group`` of ``customers`` (customer_id, group): customers, share who gave feedback,
     share who complained (when the feedback has a kind column), silent (feedback share below
     ``silent_share``)."""
@@ -70,8 +97,14 @@ def coverage(customers: pd.DataFrame, feedback: pd.DataFrame, group: str, silent
     c = customers[["customer_id", group]].dropna()
     shares = {"feedback_share": ("customer_id", lambda s: s.isin(voiced).mean())}
     if "kind" in fb:  # without it complaints cannot be told apart: no complaint share
-        complained = set(fb.loc[(fb["kind"].astype("string") == "complaint").fillna(False), "customer_id"])
+        complained = set(
+            fb.loc[(fb["kind"].astype("string") == "complaint").fillna(False), "customer_id"]
+        )
         shares["complaint_share"] = ("customer_id", lambda s: s.isin(complained).mean())
-    out = c.groupby(group, observed=True).agg(customers=("customer_id", "size"), **shares).reset_index()
+    out = (
+        c.groupby(group, observed=True)
+        .agg(customers=("customer_id", "size"), **shares)
+        .reset_index()
+    )
     out["silent"] = out["feedback_share"] < silent_share
     return out

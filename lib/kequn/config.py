@@ -4,6 +4,7 @@ papermill runs a notebook in the caller's folder and nbval in the notebook's, so
 paths in parameters are always resolved against the project root, never the working
 directory.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,35 +21,88 @@ DEFAULTS = {
     "seed": 7,
     "as_of": None,
     "column_map": None,
-    "currency": "CNY",          # ISO 4217 code of the export's amounts (a column map's currency: wins)
-    "currency_symbol": None,    # None: the code's usual symbol (kequn.currency)
+    "currency": "CNY",  # ISO 4217 code of the export's amounts (a column map's currency: wins)
+    "currency_symbol": None,  # None: the code's usual symbol (kequn.currency)
     "intake": {"invalid_rows": "error", "date_format": None},
     "privacy": {"salt": None, "salt_file": "data/.salt", "reid_dir": "data/.reid"},
-    "profiling": {"age_edges": [18, 25, 35, 45, 55, 65], "income_edges": [5000, 10000, 20000, 50000],
-                  "top_n": 12},
+    "profiling": {
+        "age_edges": [18, 25, 35, 45, 55, 65],
+        "income_edges": [5000, 10000, 20000, 50000],
+        "top_n": 12,
+    },
     "clustering": {
-        "method": "kmeans", "feature_sets": ["demographic", "geographic", "psychographic", "behaviour", "channel",
-                                             "category", "online", "service"],
-        "weights": {}, "k": None, "k_range": [3, 10], "criterion": "prediction_strength", "k_tolerance": 0.1,
-        "min_share": 0.03, "sample_size": 20000, "min_cluster_size": None, "bootstrap": 20,
-        "rules": {}, "attractiveness": {"revenue_share": 3.0, "clv": 2.0, "value": 1.0, "size": 1.0, "growth": 1.0,
-                                              "reach": 1.0},
+        "method": "kmeans",
+        "feature_sets": [
+            "demographic",
+            "geographic",
+            "psychographic",
+            "behaviour",
+            "channel",
+            "category",
+            "online",
+            "service",
+        ],
+        "weights": {},
+        "k": None,
+        "k_range": [3, 10],
+        "criterion": "prediction_strength",
+        "k_tolerance": 0.1,
+        "min_share": 0.03,
+        "sample_size": 20000,
+        "min_cluster_size": None,
+        "bootstrap": 20,
+        "rules": {},
+        "attractiveness": {
+            "revenue_share": 3.0,
+            "clv": 2.0,
+            "value": 1.0,
+            "size": 1.0,
+            "growth": 1.0,
+            "reach": 1.0,
+        },
     },
     "value": {
-        "rfm_bins": 5, "rfm_edges": {}, "rfm_cut": "mean", "tier_shares": [0.01, 0.05, 0.20],
-        "horizon_months": 12, "annual_discount_rate": 0.10, "margin": None, "holdout_weeks": 26,
-        "lifecycle": {"new_days": 90, "sleeping_after": 2.0, "churned_after": 4.0, "min_rhythm_days": 30,
-                      "churn_p_alive": 0.2, "risk_days": 90},
+        "rfm_bins": 5,
+        "rfm_edges": {},
+        "rfm_cut": "mean",
+        "tier_shares": [0.01, 0.05, 0.20],
+        "horizon_months": 12,
+        "annual_discount_rate": 0.10,
+        "margin": None,
+        "holdout_weeks": 26,
+        "lifecycle": {
+            "new_days": 90,
+            "sleeping_after": 2.0,
+            "churned_after": 4.0,
+            "min_rhythm_days": 30,
+            "churn_p_alive": 0.2,
+            "risk_days": 90,
+        },
     },
     "needs": {
-        "kano_table": "standard", "kano_rule": "mom", "kano_margin": 0.05, "kano_min_n": 30,
-        "min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"],
-        "horizon_days": 90, "top_categories": 8, "target_share": 0.1,
-        "trend_measure": "revenue", "trend_window": 12, "trend_alpha": 0.05, "forecast_months": 3, "backtest_origins": 6,
+        "kano_table": "standard",
+        "kano_rule": "mom",
+        "kano_margin": 0.05,
+        "kano_min_n": 30,
+        "min_score": 0.6,
+        "min_gap": 0.05,
+        "service_channels": ["门店", "电话订购", "store", "phone"],
+        "horizon_days": 90,
+        "top_categories": 8,
+        "target_share": 0.1,
+        "trend_measure": "revenue",
+        "trend_window": 12,
+        "trend_alpha": 0.05,
+        "forecast_months": 3,
+        "backtest_origins": 6,
     },
     "feedback": {
-        "response_sla_hours": 24, "resolution_sla_hours": 72, "max_half_width": 10.0, "min_answers": 30,
-        "topics": 8, "alert_days": 90,
+        "response_sla_hours": 24,
+        "resolution_sla_hours": 72,
+        "max_half_width": 10.0,
+        "min_answers": 30,
+        "topics": 8,
+        "alert_days": 90,
     },
 }
 
@@ -72,9 +126,14 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-_KIND_NAMES = {int: ("整数", "whole number"), float: ("数字", "number"), str: ("文本", "text"),
-               bool: ("true/false", "true/false"), list: ("数字列表", "list of numbers"),
-               "names": ("名称列表", "list of names")}
+_KIND_NAMES = {
+    int: ("整数", "whole number"),
+    float: ("数字", "number"),
+    str: ("文本", "text"),
+    bool: ("true/false", "true/false"),
+    list: ("数字列表", "list of numbers"),
+    "names": ("名称列表", "list of names"),
+}
 
 
 def _wrong_types(default: dict, given: dict, prefix: str = "") -> list[tuple[str, tuple[str, str]]]:
@@ -96,7 +155,9 @@ def _wrong_types(default: dict, given: dict, prefix: str = "") -> list[tuple[str
             elif isinstance(d, list) and d and isinstance(d[0], str):
                 ok = isinstance(v, list) and all(isinstance(x, str) for x in v)
             elif isinstance(d, list):
-                ok = isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                ok = isinstance(v, list) and all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v
+                )
             else:
                 ok = isinstance(v, type(d))
             if not ok:
@@ -110,20 +171,43 @@ def load_config(path: str | Path | None) -> dict:
     cfg = copy.deepcopy(DEFAULTS)
     if path:
         p = resolve(path)
-        user = read_yaml(p, ("配置文件", "config file"), ("用 CONFIG=config/你的配置.yaml 指定", "pass CONFIG=config/your.yaml"))
+        user = read_yaml(
+            p,
+            ("配置文件", "config file"),
+            ("用 CONFIG=config/你的配置.yaml 指定", "pass CONFIG=config/your.yaml"),
+        )
         unknown = sorted(set(user) - set(DEFAULTS))
         if unknown:
-            raise InputError([Problem.of("unknown_settings", p.name, names=", ".join(unknown), allowed=", ".join(DEFAULTS))])
+            raise InputError(
+                [
+                    Problem.of(
+                        "unknown_settings",
+                        p.name,
+                        names=", ".join(unknown),
+                        allowed=", ".join(DEFAULTS),
+                    )
+                ]
+            )
         cfg = _merge(cfg, user)
         wrong = _wrong_types(DEFAULTS, cfg)
         if wrong:
-            raise InputError([Problem.of("setting_type", p.name, name=n, kind_zh=k[0], kind_en=k[1]) for n, k in wrong])
+            raise InputError(
+                [
+                    Problem.of("setting_type", p.name, name=n, kind_zh=k[0], kind_en=k[1])
+                    for n, k in wrong
+                ]
+            )
     if cfg["lang"] not in ("zh", "en"):
         raise InputError([Problem.of("bad_lang", str(path), value=cfg["lang"])])
     from .currency import valid_code
+
     sym = cfg.get("currency_symbol")
-    if not valid_code(cfg.get("currency")) or not (sym is None or (isinstance(sym, str) and sym.strip())):
-        raise InputError([Problem.of("bad_currency", str(path), value=f"{cfg.get('currency')!r} / {sym!r}")])
+    if not valid_code(cfg.get("currency")) or not (
+        sym is None or (isinstance(sym, str) and sym.strip())
+    ):
+        raise InputError(
+            [Problem.of("bad_currency", str(path), value=f"{cfg.get('currency')!r} / {sym!r}")]
+        )
     salt = (cfg.get("privacy") or {}).get("salt")
     if salt is not None and not str(salt).strip():  # a salt from nothing is public
         raise InputError([Problem.of("salt_empty", str(path))])
@@ -133,8 +217,13 @@ def load_config(path: str | Path | None) -> dict:
 def stage_params(cfg: dict, data_dir: str, processed_dir: str, run: str) -> dict:
     """The parameters papermill injects into every stage notebook (YAML keeps their types)."""
     check_run_name(run)
-    return {"data_dir": str(data_dir), "processed_dir": str(processed_dir), "run": run, **cfg,
-            "as_of": str(cfg["as_of"]) if cfg["as_of"] else None}
+    return {
+        "data_dir": str(data_dir),
+        "processed_dir": str(processed_dir),
+        "run": run,
+        **cfg,
+        "as_of": str(cfg["as_of"]) if cfg["as_of"] else None,
+    }
 
 
 # Run names become folder names under reports/ and data/processed/: letters, digits, CJK,

@@ -36,7 +36,9 @@ def reid_path(reid_dir: str | Path, run_dir: str | Path) -> Path:
     return Path(reid_dir) / f"{Path(run_dir).name}.parquet"
 
 
-def write_reid(table: pd.DataFrame, path: str | Path, processed_root: str | Path | None = None) -> Path:
+def write_reid(
+    table: pd.DataFrame, path: str | Path, processed_root: str | Path | None = None
+) -> Path:
     """Write pseudonym → CRM id (owner-only permissions); refuse a place inside the
     processed data, where every artifact must stay pseudonymous."""
     path = Path(path).resolve()
@@ -73,57 +75,110 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
 
 def winback(value: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Key and important customers who are sleeping or churned, by 12-month CLV (else spend)."""
-    v = value[value["tier"].isin(["key", "important"]) & value["stage"].astype(str).isin(["sleeping", "churned"])]
+    v = value[
+        value["tier"].isin(["key", "important"])
+        & value["stage"].astype(str).isin(["sleeping", "churned"])
+    ]
     by = "clv" if "clv" in v and v["clv"].notna().any() else "monetary"
     v = v.sort_values(by, ascending=False)
     days = _col(v, "recency_days")
-    reason = [t("crm.why.winback", lang).format(tier=t(f"tier.{tr}", lang), stage=t(f"stage.{st}", lang),
-                                               days=int(r) if pd.notna(r) else "—")
-              for tr, st, r in zip(v["tier"], v["stage"].astype(str), days)]
-    return pd.DataFrame({"customer_id": v["customer_id"], "action": t("crm.act.winback", lang), "reason": reason,
-                         "spend": _whole(_col(v, "monetary")), "clv_12m": _whole(_col(v, "clv")),
-                         "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
-                         "days_since_purchase": days, "segment": _segment(v)})
+    reason = [
+        t("crm.why.winback", lang).format(
+            tier=t(f"tier.{tr}", lang),
+            stage=t(f"stage.{st}", lang),
+            days=int(r) if pd.notna(r) else "—",
+        )
+        for tr, st, r in zip(v["tier"], v["stage"].astype(str), days)
+    ]
+    return pd.DataFrame(
+        {
+            "customer_id": v["customer_id"],
+            "action": t("crm.act.winback", lang),
+            "reason": reason,
+            "spend": _whole(_col(v, "monetary")),
+            "clv_12m": _whole(_col(v, "clv")),
+            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
+            "days_since_purchase": days,
+            "segment": _segment(v),
+        }
+    )
 
 
 def key_care(value: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Key customers still active or new: the ones to keep close."""
     v = value[(value["tier"] == "key") & value["stage"].astype(str).isin(["active", "new"])]
     v = v.sort_values("monetary", ascending=False) if "monetary" in v else v
-    reason = [t("crm.why.key_care", lang).format(stage=t(f"stage.{st}", lang)) for st in v["stage"].astype(str)]
-    return pd.DataFrame({"customer_id": v["customer_id"], "action": t("crm.act.key_care", lang), "reason": reason,
-                         "spend": _whole(_col(v, "monetary")), "clv_12m": _whole(_col(v, "clv")),
-                         "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
-                         "segment": _segment(v)})
+    reason = [
+        t("crm.why.key_care", lang).format(stage=t(f"stage.{st}", lang))
+        for st in v["stage"].astype(str)
+    ]
+    return pd.DataFrame(
+        {
+            "customer_id": v["customer_id"],
+            "action": t("crm.act.key_care", lang),
+            "reason": reason,
+            "spend": _whole(_col(v, "monetary")),
+            "clv_12m": _whole(_col(v, "clv")),
+            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
+            "segment": _segment(v),
+        }
+    )
 
 
 def category_targets(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Stage 04's target lists: a customer, the category to offer, why, score and rank."""
-    return pd.DataFrame({"customer_id": targets["customer_id"],
-                         "action": [t("crm.act.category", lang).format(category=c) for c in targets["category"]],
-                         "reason": targets.get("reasons", ""), "score": targets["score"].round(2),
-                         "rank": targets["rank"], "segment": _segment(targets)})
+    return pd.DataFrame(
+        {
+            "customer_id": targets["customer_id"],
+            "action": [t("crm.act.category", lang).format(category=c) for c in targets["category"]],
+            "reason": targets.get("reasons", ""),
+            "score": targets["score"].round(2),
+            "rank": targets["rank"],
+            "segment": _segment(targets),
+        }
+    )
 
 
 def complaint_followup(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Stage 05's alerts: whom to call back and why."""
-    tier = alerts["tier"].map(lambda x: t(f"tier.{x}", lang) if isinstance(x, str) and x in
-                              ("key", "important", "ordinary", "small") else x) if "tier" in alerts else ""
-    return pd.DataFrame({"customer_id": alerts["customer_id"], "action": t("crm.act.followup", lang),
-                         "reason": alerts.get("reason", ""), "tier": tier,
-                         "clv_12m": _whole(alerts["clv"]) if "clv" in alerts else pd.NA,
-                         "last_feedback": alerts.get("last_feedback", ""), "feedback_id": alerts.get("feedback_id", ""),
-                         "segment": _segment(alerts)})
+    tier = (
+        alerts["tier"].map(
+            lambda x: t(f"tier.{x}", lang)
+            if isinstance(x, str) and x in ("key", "important", "ordinary", "small")
+            else x
+        )
+        if "tier" in alerts
+        else ""
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": alerts["customer_id"],
+            "action": t("crm.act.followup", lang),
+            "reason": alerts.get("reason", ""),
+            "tier": tier,
+            "clv_12m": _whole(alerts["clv"]) if "clv" in alerts else pd.NA,
+            "last_feedback": alerts.get("last_feedback", ""),
+            "feedback_id": alerts.get("feedback_id", ""),
+            "segment": _segment(alerts),
+        }
+    )
 
 
 def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
     p = processed / "actions" / f"{name}.csv"
     if not p.exists():
         return None
-    df = pd.read_csv(p, dtype={"customer_id": str, "feedback_id": str}, encoding="utf-8-sig", keep_default_na=True)
+    df = pd.read_csv(
+        p,
+        dtype={"customer_id": str, "feedback_id": str},
+        encoding="utf-8-sig",
+        keep_default_na=True,
+    )
     for c in df.columns:  # the stage files are neutralised: undo the leading quote before reuse
         if df[c].dtype == object:
-            df[c] = df[c].where(~df[c].astype(str).str.match(r"^'[=+\-@\t\r]"), df[c].astype(str).str[1:])
+            df[c] = df[c].where(
+                ~df[c].astype(str).str.match(r"^'[=+\-@\t\r]"), df[c].astype(str).str[1:]
+            )
     return df
 
 
@@ -145,8 +200,13 @@ def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
     return {k: v for k, v in out.items() if not v.empty}
 
 
-def write_lists(processed: str | Path, folder: str | Path, reid_file: str | Path | None, lang: str,
-                machine: bool = False) -> list[Path]:
+def write_lists(
+    processed: str | Path,
+    folder: str | Path,
+    reid_file: str | Path | None,
+    lang: str,
+    machine: bool = False,
+) -> list[Path]:
     """Write each list as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx`` with CRM ids.
 
     Parameters
@@ -179,7 +239,9 @@ def write_lists(processed: str | Path, folder: str | Path, reid_file: str | Path
         if not machine:
             df.columns = [t(f"crm.col.{c}", lang) for c in df.columns]
         safe = neutralise_formulas(df)
-        write_text_atomic("\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"), folder / f"{name}.csv")
+        write_text_atomic(
+            "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"), folder / f"{name}.csv"
+        )
         write_table_atomic(safe, folder / f"{name}.xlsx")
         written.append(folder / f"{name}.csv")
     order = {n: i for i, n in enumerate(LISTS)}

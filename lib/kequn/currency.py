@@ -8,6 +8,7 @@ with ``use``. Catalogue entries that name the unit hold the placeholder ``{cur}`
 ``i18n.t`` fills with ``unit(lang)`` of the active currency: 元 / CNY for yuan (exactly as the
 reports always read), 英镑 / GBP for pounds, the code itself for a code not in the table.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,10 +21,10 @@ DEFAULT_CODE = "CNY"
 
 @dataclass(frozen=True)
 class Currency:
-    code: str        # ISO 4217, e.g. "GBP"
-    symbol: str      # "£"; the code itself when there is none
-    name_zh: str     # "英镑"
-    name_en: str     # "pound sterling"
+    code: str  # ISO 4217, e.g. "GBP"
+    symbol: str  # "£"; the code itself when there is none
+    name_zh: str  # "英镑"
+    name_en: str  # "pound sterling"
     unit_zh: str = ""  # word after an amount in Chinese when it is not the name (人民币: 元)
 
     def unit(self, lang: str = "zh") -> str:
@@ -48,8 +49,16 @@ class Currency:
     def describe(self, lang: str = "zh") -> str:
         """Name, code and symbol: "英镑（GBP，£）", "GBP (£, pound sterling)"."""
         if lang == "zh":
-            return f"{self.name_zh}（{self.code}，{self.symbol}）" if self.name_zh != self.code else f"{self.code}（{self.symbol}）"
-        return f"{self.code} ({self.symbol}, {self.name_en})" if self.name_en != self.code else f"{self.code} ({self.symbol})"
+            return (
+                f"{self.name_zh}（{self.code}，{self.symbol}）"
+                if self.name_zh != self.code
+                else f"{self.code}（{self.symbol}）"
+            )
+        return (
+            f"{self.code} ({self.symbol}, {self.name_en})"
+            if self.name_en != self.code
+            else f"{self.code} ({self.symbol})"
+        )
 
     @property
     def is_default(self) -> bool:
@@ -62,23 +71,42 @@ class Currency:
 
 
 # common codes; any other code is shown by the code itself
-TABLE: dict[str, Currency] = {c.code: c for c in (
-    Currency("CNY", "¥", "人民币", "Chinese yuan", "元"),
-    Currency("USD", "$", "美元", "US dollar"),
-    Currency("GBP", "£", "英镑", "pound sterling"),
-    Currency("EUR", "€", "欧元", "euro"),
-    Currency("TWD", "NT$", "新台币", "New Taiwan dollar"),
-    Currency("HKD", "HK$", "港元", "Hong Kong dollar"),
-    Currency("JPY", "¥", "日元", "Japanese yen"),
-    Currency("SGD", "S$", "新加坡元", "Singapore dollar"),
-    Currency("AUD", "A$", "澳元", "Australian dollar"),
-    Currency("CAD", "C$", "加元", "Canadian dollar"),
-    Currency("KRW", "₩", "韩元", "South Korean won"),
-)}
+TABLE: dict[str, Currency] = {
+    c.code: c
+    for c in (
+        Currency("CNY", "¥", "人民币", "Chinese yuan", "元"),
+        Currency("USD", "$", "美元", "US dollar"),
+        Currency("GBP", "£", "英镑", "pound sterling"),
+        Currency("EUR", "€", "欧元", "euro"),
+        Currency("TWD", "NT$", "新台币", "New Taiwan dollar"),
+        Currency("HKD", "HK$", "港元", "Hong Kong dollar"),
+        Currency("JPY", "¥", "日元", "Japanese yen"),
+        Currency("SGD", "S$", "新加坡元", "Singapore dollar"),
+        Currency("AUD", "A$", "澳元", "Australian dollar"),
+        Currency("CAD", "C$", "加元", "Canadian dollar"),
+        Currency("KRW", "₩", "韩元", "South Korean won"),
+    )
+}
 
 # what people write instead of the code (a Chinese tool reads ¥ as yuan)
-ALIASES = {"RMB": "CNY", "元": "CNY", "人民币": "CNY", "¥": "CNY", "￥": "CNY", "£": "GBP", "€": "EUR", "$": "USD",
-           "US$": "USD", "NT$": "TWD", "NTD": "TWD", "HK$": "HKD", "S$": "SGD", "A$": "AUD", "C$": "CAD", "₩": "KRW"}
+ALIASES = {
+    "RMB": "CNY",
+    "元": "CNY",
+    "人民币": "CNY",
+    "¥": "CNY",
+    "￥": "CNY",
+    "£": "GBP",
+    "€": "EUR",
+    "$": "USD",
+    "US$": "USD",
+    "NT$": "TWD",
+    "NTD": "TWD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "A$": "AUD",
+    "C$": "CAD",
+    "₩": "KRW",
+}
 
 _CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -114,7 +142,11 @@ def for_run(params: dict | None, quality: dict | None) -> Currency:
     if isinstance(q, dict) and q.get("code"):
         cur = resolve(q["code"], q.get("symbol"))
         mine = resolve(p.get("currency"), p.get("currency_symbol"))
-        if mine.code == cur.code and isinstance(p.get("currency_symbol"), str) and p["currency_symbol"].strip():
+        if (
+            mine.code == cur.code
+            and isinstance(p.get("currency_symbol"), str)
+            and p["currency_symbol"].strip()
+        ):
             return mine
         return cur
     return resolve(p.get("currency"), p.get("currency_symbol"))

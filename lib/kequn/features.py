@@ -35,13 +35,14 @@ built from data: identifiers are quoted (``_ident``), values are bound as parame
 survey headers outside ``psy_<word>`` (``PSY 价格 敏感度``) get slug names, their header kept
 as label.
 """
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import numpy as np
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .schema import CONTRACT
@@ -70,10 +71,28 @@ def _slug(prefix: str, value: str, used: set) -> str:
 # Columns build_features can return whatever the data (rule checks before any stage runs), and
 # the prefixes of the families whose names come from the data's values or survey headers.
 STATIC_COLUMNS = tuple(c.name for c in CONTRACT["customers"] if c.kind != "pii") + (
-    "age", "age_band", "tenure_days", "orders", "revenue", "returns", "return_amount", "monetary",
-    "avg_order_value", "first_order", "last_order", "recency_days", "active_days",
-    "revenue_last_6m", "revenue_prior_6m", "discount_share", "coupon_share", "margin", "events",
-    "feedback", "complaints")
+    "age",
+    "age_band",
+    "tenure_days",
+    "orders",
+    "revenue",
+    "returns",
+    "return_amount",
+    "monetary",
+    "avg_order_value",
+    "first_order",
+    "last_order",
+    "recency_days",
+    "active_days",
+    "revenue_last_6m",
+    "revenue_prior_6m",
+    "discount_share",
+    "coupon_share",
+    "margin",
+    "events",
+    "feedback",
+    "complaints",
+)
 VARIABLE_PREFIXES = ("psy_", "cat_", "chan_", "ev_", "evch_")
 _SAFE_PSY = re.compile(r"psy_\w+")
 
@@ -105,13 +124,28 @@ class _Params:
         return f"${key}"
 
 
-def _pivot(con, table: str, col: str, prefix: str, measure: str, denom: str | None, where: str, top_n: int,
-           labels: dict, bind: _Params) -> str:
+def _pivot(
+    con,
+    table: str,
+    col: str,
+    prefix: str,
+    measure: str,
+    denom: str | None,
+    where: str,
+    top_n: int,
+    labels: dict,
+    bind: _Params,
+) -> str:
     """SQL select list for a share (or count) per value of ``col``, top_n values + 'other'."""
     c = _ident(col)
-    vals = [r[0] for r in con.execute(
-        f"SELECT {c} FROM {_ident(table)} WHERE {c} IS NOT NULL AND {where} GROUP BY 1 "
-        f"ORDER BY count(*) DESC, 1 LIMIT $n", {"n": int(top_n)}).fetchall()]
+    vals = [
+        r[0]
+        for r in con.execute(
+            f"SELECT {c} FROM {_ident(table)} WHERE {c} IS NOT NULL AND {where} GROUP BY 1 "
+            f"ORDER BY count(*) DESC, 1 LIMIT $n",
+            {"n": int(top_n)},
+        ).fetchall()
+    ]
     used: set = set()
     parts = []
     for v in vals:
@@ -162,7 +196,9 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         p = clean / f"{name}.parquet"
         if p.exists():
             _view(con, name, p)
-    have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    have = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     ocols = {r[0] for r in con.execute("DESCRIBE orders").fetchall()}
     bind = _Params()
     as_of_sql = f"{bind(pd.Timestamp(as_of).date())}::DATE"
@@ -170,17 +206,45 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
     pos = PURCHASE
     opt = []
     if "discount" in ocols:
-        opt.append(f"avg(CASE WHEN {pos} THEN (coalesce(discount, 0) > 0)::INT END) AS discount_share")
+        opt.append(
+            f"avg(CASE WHEN {pos} THEN (coalesce(discount, 0) > 0)::INT END) AS discount_share"
+        )
     if "coupon_used" in ocols:
-        opt.append(f"avg(CASE WHEN {pos} THEN coalesce(coupon_used, false)::INT END) AS coupon_share")
+        opt.append(
+            f"avg(CASE WHEN {pos} THEN coalesce(coupon_used, false)::INT END) AS coupon_share"
+        )
     if "cost" in ocols:
         opt.append(f"sum(CASE WHEN {pos} THEN amount - coalesce(cost, 0) ELSE 0 END) AS margin")
     if "category" in ocols:
-        opt.append(_pivot(con, "orders", "category", "cat", "amount", f"sum(CASE WHEN {pos} THEN amount ELSE 0 END)",
-                          pos, top_n, labels, bind))
+        opt.append(
+            _pivot(
+                con,
+                "orders",
+                "category",
+                "cat",
+                "amount",
+                f"sum(CASE WHEN {pos} THEN amount ELSE 0 END)",
+                pos,
+                top_n,
+                labels,
+                bind,
+            )
+        )
     if "channel" in ocols:
-        opt.append(_pivot(con, "orders", "channel", "chan", "1", f"count(DISTINCT CASE WHEN {pos} THEN order_id END)",
-                          pos, top_n, labels, bind))
+        opt.append(
+            _pivot(
+                con,
+                "orders",
+                "channel",
+                "chan",
+                "1",
+                f"count(DISTINCT CASE WHEN {pos} THEN order_id END)",
+                pos,
+                top_n,
+                labels,
+                bind,
+            )
+        )
     opt = [o for o in opt if o]
     order_sql = f"""
         SELECT customer_id,
@@ -200,7 +264,9 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         ev_list = [_pivot(con, "events", "event_type", "ev", "1", None, "true", 20, labels, bind)]
         ecols = {r[0] for r in con.execute("DESCRIBE events").fetchall()}
         if "channel" in ecols:
-            ev_list.append(_pivot(con, "events", "channel", "evch", "1", None, "true", 10, labels, bind))
+            ev_list.append(
+                _pivot(con, "events", "channel", "evch", "1", None, "true", 10, labels, bind)
+            )
         ev_list = [e for e in ev_list if e]
         if ev_list:
             ev_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS events, {', '.join(ev_list)} FROM events GROUP BY 1) e USING (customer_id)"
@@ -208,11 +274,15 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
     if "feedback" in have:
         fcols = {r[0] for r in con.execute("DESCRIBE feedback").fetchall()}
         # without a kind column complaints cannot be told apart: no complaints column (not a made-up 0)
-        complaints = ", count(*) FILTER (WHERE kind = 'complaint') AS complaints" if "kind" in fcols else ""
+        complaints = (
+            ", count(*) FILTER (WHERE kind = 'complaint') AS complaints" if "kind" in fcols else ""
+        )
         fb_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS feedback {complaints} FROM feedback GROUP BY 1) f USING (customer_id)"
     ccols = [r[0] for r in con.execute("DESCRIBE customers").fetchall()]
-    cust_cols = ", ".join(f"c.{_ident(c)}" + (f" AS {_ident(n)}" if n != c else "")
-                          for c, n in _customer_columns(ccols, labels))
+    cust_cols = ", ".join(
+        f"c.{_ident(c)}" + (f" AS {_ident(n)}" if n != c else "")
+        for c, n in _customer_columns(ccols, labels)
+    )
     age_expr = f", year({as_of_sql}) - c.birth_year AS age" if "birth_year" in ccols else ""
     signup = "c.signup_date" if "signup_date" in ccols else "NULL::TIMESTAMP"
     sql = f"""
@@ -252,6 +322,7 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
 def load_features(processed_dir: str | Path) -> pd.DataFrame:
     """The feature table a run wrote, with its display labels in ``attrs['labels']``."""
     import json
+
     folder = Path(processed_dir)
     f = pd.read_parquet(folder / "features.parquet")
     labels = folder / "feature_labels.json"
@@ -259,8 +330,9 @@ def load_features(processed_dir: str | Path) -> pd.DataFrame:
     return f
 
 
-def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: float = 7.0,
-                 threads: int = 2) -> pd.DataFrame:
+def btyd_summary(
+    clean_dir: str | Path, as_of, calibration_end=None, unit_days: float = 7.0, threads: int = 2
+) -> pd.DataFrame:
     """Per buyer, the inputs of the buy-till-you-die models (``kequn.clv``), from orders:
 
     ======================  ==============================================================
@@ -298,7 +370,7 @@ def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: 
                CASE WHEN c.x > 0 THEN (c.total - c.first_v)::DOUBLE / c.x END AS m
                {", coalesce(h.n, 0)::BIGINT AS x_holdout, coalesce(h.v, 0)::DOUBLE AS m_holdout" if holdout else ""}
         FROM cal c
-        {f"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > $cal::DATE GROUP BY 1) h USING (customer_id)" if holdout else ""}
+        {"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > $cal::DATE GROUP BY 1) h USING (customer_id)" if holdout else ""}
         WHERE date_diff('day', c.first_d, $cal::DATE) > 0
         ORDER BY c.customer_id"""
     df = con.execute(sql, {"as_of": as_of.date(), "cal": cal.date()}).df()
@@ -306,7 +378,9 @@ def btyd_summary(clean_dir: str | Path, as_of, calibration_end=None, unit_days: 
     return df
 
 
-def holdout_weekly(clean_dir: str | Path, as_of, calibration_end, unit_days: float = 7.0, threads: int = 2) -> pd.DataFrame:
+def holdout_weekly(
+    clean_dir: str | Path, as_of, calibration_end, unit_days: float = 7.0, threads: int = 2
+) -> pd.DataFrame:
     """Purchase days in the holdout, (calibration_end, as_of], per period of ``unit_days``,
     by the customers ``btyd_summary`` keeps (first purchase before the calibration end):
     columns period (1 = the first period after the calibration end), purchases. Periods
@@ -316,15 +390,21 @@ def holdout_weekly(clean_dir: str | Path, as_of, calibration_end, unit_days: flo
     cal = pd.Timestamp(calibration_end).normalize()
     con = duckdb.connect(config={"threads": threads})
     _view(con, "orders", clean / "orders.parquet")
-    df = con.execute(f"""
+    df = con.execute(
+        f"""
         WITH days AS (
             SELECT DISTINCT customer_id, order_date::DATE AS d FROM orders
             WHERE {PURCHASE} AND order_date::DATE <= $as_of::DATE),
         kept AS (SELECT customer_id FROM days GROUP BY 1 HAVING min(d) < $cal::DATE)
         SELECT ceil(date_diff('day', $cal::DATE, d) / {unit_days})::BIGINT AS period, count(*) AS purchases
         FROM days JOIN kept USING (customer_id) WHERE d > $cal::DATE GROUP BY 1 ORDER BY 1""",
-                     {"as_of": as_of.date(), "cal": cal.date()}).df()
+        {"as_of": as_of.date(), "cal": cal.date()},
+    ).df()
     con.close()
     n = int(np.ceil((as_of - cal).days / unit_days))
-    return (pd.DataFrame({"period": np.arange(1, n + 1)}).merge(df, on="period", how="left")
-            .fillna({"purchases": 0}).astype({"purchases": "int64"}))
+    return (
+        pd.DataFrame({"period": np.arange(1, n + 1)})
+        .merge(df, on="period", how="left")
+        .fillna({"purchases": 0})
+        .astype({"purchases": "int64"})
+    )

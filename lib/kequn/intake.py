@@ -17,12 +17,12 @@ Cleaning rules (each one is a row of ``quality.json["cleaning"]``):
 - feedback resolved before it was created loses its resolution time;
 - negative amounts are returns: kept, counted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +32,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import coerce, config, kano_wide, privacy, schema
-from .currency import resolve as resolve_currency
 from .coerce import STR
-from .io import (Export, atomic_dir, broken_lines_problem, find_table, norm_header, read_export, read_yaml,
-                 write_table_atomic, write_text_atomic)
+from .currency import resolve as resolve_currency
+from .io import (
+    Export,
+    atomic_dir,
+    broken_lines_problem,
+    find_table,
+    norm_header,
+    read_export,
+    read_yaml,
+    write_table_atomic,
+    write_text_atomic,
+)
 from .problems import InputError, Problem
 
 MAX_EXAMPLES = 5
@@ -84,18 +93,28 @@ def load_column_map(path: str | Path | None) -> dict:
         base["files"], base["sheet"], base["date_format"], base["currency"] = {}, {}, None, None
         return base
     p = Path(path)
-    user = read_yaml(p, ("字段映射文件", "column map"), ("把 column_map 设为已有的 YAML 文件", "set column_map to an existing YAML file"))
+    user = read_yaml(
+        p,
+        ("字段映射文件", "column map"),
+        ("把 column_map 设为已有的 YAML 文件", "set column_map to an existing YAML file"),
+    )
     problems = []
     for table, cols in user.items():
         if table in MAP_SECTIONS:
             continue
         if table not in schema.CONTRACT:
-            problems.append(Problem.of("unknown_table", p.name, table=table, allowed=", ".join(schema.TABLES)))
+            problems.append(
+                Problem.of("unknown_table", p.name, table=table, allowed=", ".join(schema.TABLES))
+            )
             continue
         known = schema.columns(table)
         for col, headers in (cols or {}).items():
             if col not in known and not col.startswith(schema.PSY_PREFIX):
-                problems.append(Problem.of("unknown_column", p.name, table=table, col=col, allowed=", ".join(known)))
+                problems.append(
+                    Problem.of(
+                        "unknown_column", p.name, table=table, col=col, allowed=", ".join(known)
+                    )
+                )
                 continue
             headers = [headers] if isinstance(headers, str) else list(headers)
             base["user"].setdefault(table, {})[col] = [str(h) for h in headers]
@@ -106,6 +125,7 @@ def load_column_map(path: str | Path | None) -> dict:
     base["date_format"] = user.get("date_format")
     base["currency"] = user.get("currency")
     from .currency import valid_code
+
     if base["currency"] is not None and not valid_code(base["currency"]):
         raise InputError([Problem.of("bad_currency", p.name, value=repr(base["currency"]))])
     return base
@@ -121,8 +141,9 @@ def date_format_for(cmap: dict, table: str, column: str, default=None) -> str | 
     return str(spec) if spec else default
 
 
-def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str,
-                renamed: dict | None = None) -> tuple[pd.DataFrame, list[str], list[Problem]]:
+def map_columns(
+    df: pd.DataFrame, table: str, cmap: dict, file: str, renamed: dict | None = None
+) -> tuple[pd.DataFrame, list[str], list[Problem]]:
     """Rename headers to contract names; returns the frame, ignored headers and problems.
     ``renamed`` maps a repeated header's new name (``amount (2)``) to the one written."""
     renamed = renamed or {}
@@ -148,7 +169,9 @@ def map_columns(df: pd.DataFrame, table: str, cmap: dict, file: str,
             ignored.append(h)
             continue
         if target in taken:
-            problems.append(Problem.of("duplicate_header", file, first=taken[target], second=h, target=target))
+            problems.append(
+                Problem.of("duplicate_header", file, first=taken[target], second=h, target=target)
+            )
             continue
         taken[target] = h
         rename[h] = target
@@ -163,8 +186,15 @@ def _examples(mask: pd.Series, rows: pd.Series, values: pd.Series) -> tuple[list
     return [int(r) for r in rows.iloc[idx[:MAX_EXAMPLES]]], shown.tolist()
 
 
-def _parse_column(raw: pd.Series, col: schema.Column, table: str, file: str, log: _Log, cmap: dict,
-                  date_default: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _parse_column(
+    raw: pd.Series,
+    col: schema.Column,
+    table: str,
+    file: str,
+    log: _Log,
+    cmap: dict,
+    date_default: str | None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(values, bad, out_of_range) of one column; date columns state the style they were read
     in (``log.date_formats``), and a column whose every date fits both month/day and
     day/month is one problem asking for ``date_format``, not one per row."""
@@ -183,25 +213,56 @@ def _parse_column(raw: pd.Series, col: schema.Column, table: str, file: str, log
         log.date_formats.setdefault(table, {})[col.name] = r.fmt
     present = int(raw.notna().sum())
     if r.ambiguous:
-        log.problems.append(Problem.of("date_ambiguous", file, column=col.name, values=r.examples,
-                                       count=int(r.invalid.sum()), table=table, col=col.name))
+        log.problems.append(
+            Problem.of(
+                "date_ambiguous",
+                file,
+                column=col.name,
+                values=r.examples,
+                count=int(r.invalid.sum()),
+                table=table,
+                col=col.name,
+            )
+        )
         log.said.add((table, col.name))  # said once for the column, not per row
         return r.values, r.invalid, r.out_of_range
     if present >= 10 and int(r.invalid.sum()) == present and not r.out_of_range.any():
         _, v = _examples(r.invalid, pd.Series(np.zeros(len(raw), int), index=raw.index), raw)
-        log.problems.append(Problem.of("date_style_unknown", file, column=col.name, values=v,
-                                       count=present, n=present, table=table, col=col.name))
+        log.problems.append(
+            Problem.of(
+                "date_style_unknown",
+                file,
+                column=col.name,
+                values=v,
+                count=present,
+                n=present,
+                table=table,
+                col=col.name,
+            )
+        )
         log.said.add((table, col.name))
         return r.values, r.invalid, r.out_of_range
     if r.out_of_range.any():
-        log.clean(table, "dates_out_of_range", int(r.out_of_range.sum()), column=col.name,
-                  allowed=f"{coerce.MIN_YEAR}–{coerce.MAX_YEAR}",
-                  action="rows dropped" if col.required else "set missing")
+        log.clean(
+            table,
+            "dates_out_of_range",
+            int(r.out_of_range.sum()),
+            column=col.name,
+            allowed=f"{coerce.MIN_YEAR}–{coerce.MAX_YEAR}",
+            action="rows dropped" if col.required else "set missing",
+        )
     return r.values, r.invalid, r.out_of_range
 
 
-def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_rows: str,
-                 cmap: dict | None = None, date_default: str | None = None) -> pd.DataFrame:
+def _parse_table(
+    df: pd.DataFrame,
+    table: str,
+    file: str,
+    log: _Log,
+    invalid_rows: str,
+    cmap: dict | None = None,
+    date_default: str | None = None,
+) -> pd.DataFrame:
     """Typed columns; invalid required values are problems (or dropped rows), invalid
     optional values become missing and are counted; dates out of range are dropped rows
     (required) or missing values (optional), counted."""
@@ -242,20 +303,48 @@ def _parse_table(df: pd.DataFrame, table: str, file: str, log: _Log, invalid_row
                 if not mask.any() or ((table, name) in log.said and invalid_rows != "drop"):
                     continue
                 if invalid_rows == "drop":
-                    log.clean(table, "invalid_required_rows_dropped", int(mask.sum()), column=name,
-                              examples=privacy.mask_examples(_examples(mask, rows, raw)[1][:3]))
+                    log.clean(
+                        table,
+                        "invalid_required_rows_dropped",
+                        int(mask.sum()),
+                        column=name,
+                        examples=privacy.mask_examples(_examples(mask, rows, raw)[1][:3]),
+                    )
                     drop |= mask
                 else:
                     r, v = _examples(mask, rows, raw)
-                    log.problems.append(Problem.of(key, file, column=name, rows=r, values=v, count=int(mask.sum()),
-                                                   **_expect(col)))
+                    log.problems.append(
+                        Problem.of(
+                            key,
+                            file,
+                            column=name,
+                            rows=r,
+                            values=v,
+                            count=int(mask.sum()),
+                            **_expect(col),
+                        )
+                    )
         elif n_bad:
             mask = bad | out_of_range
             r, v = _examples(mask, rows, raw)
-            log.warnings.append({**Problem.of("values_set_missing", file, column=name, rows=r, values=v,
-                                              count=n_bad, n=n_bad, **_expect(col)).to_dict(),
-                                 "rule": "invalid_values_set_missing", "kind": col.kind,
-                                 "lo": col.lo, "hi": col.hi})
+            log.warnings.append(
+                {
+                    **Problem.of(
+                        "values_set_missing",
+                        file,
+                        column=name,
+                        rows=r,
+                        values=v,
+                        count=n_bad,
+                        n=n_bad,
+                        **_expect(col),
+                    ).to_dict(),
+                    "rule": "invalid_values_set_missing",
+                    "kind": col.kind,
+                    "lo": col.lo,
+                    "hi": col.hi,
+                }
+            )
             log.clean(table, "invalid_values_set_missing", n_bad, column=name)
             values = values.mask(mask)
         out[name] = _compact(values) if col.kind in ("text", "enum") else values
@@ -275,8 +364,12 @@ def _compact(values: pd.Series) -> pd.Series:
 
 def _expect(col: schema.Column) -> dict:
     """Problem arguments that describe what a column should hold (rendered per language)."""
-    return {"expect_kind": col.kind, "lo": col.lo, "hi": col.hi,
-            "expect_values": sorted(set(col.values.values())) if col.values else None}
+    return {
+        "expect_kind": col.kind,
+        "lo": col.lo,
+        "hi": col.hi,
+        "expect_values": sorted(set(col.values.values())) if col.values else None,
+    }
 
 
 def _as_of_date(tables: dict, as_of) -> pd.Timestamp:
@@ -348,7 +441,9 @@ def _clean(t: dict[str, pd.DataFrame], log: _Log, as_of, salt: str) -> tuple[dic
 
 def _derive_amount(t, log):
     o = t["orders"]
-    if ("amount" not in o or o["amount"].isna().all()) and {"quantity", "unit_price"} <= set(o.columns):
+    if ("amount" not in o or o["amount"].isna().all()) and {"quantity", "unit_price"} <= set(
+        o.columns
+    ):
         o = o.copy(deep=False)
         o["amount"] = o["quantity"] * o["unit_price"]
         log.clean("orders", "amount_from_quantity_times_price", int(o["amount"].notna().sum()))
@@ -371,7 +466,9 @@ def _settle_customers(t, log, as_of):
         o = t["orders"]
         g = o.groupby("customer_id", sort=True)
         first = g["order_date"].min()
-        c = pd.DataFrame({"_row": 0, "customer_id": first.index.astype(STR), "signup_date": first.to_numpy()})
+        c = pd.DataFrame(
+            {"_row": 0, "customer_id": first.index.astype(STR), "signup_date": first.to_numpy()}
+        )
         for col in schema.LINE_ATTRIBUTES + ("age_band",):
             if col in o and o[col].notna().any():
                 c[col] = _most_frequent(o, col, first.index, log)
@@ -399,7 +496,9 @@ def _most_frequent(o: pd.DataFrame, col: str, keys: pd.Index, log: _Log) -> np.n
     """Per customer (in ``keys`` order) the value of ``col`` seen on most of its order lines;
     customers whose lines disagree are counted (ties go to the value seen first)."""
     pairs = o[["customer_id", col]].dropna()
-    counts = pairs.groupby(["customer_id", col], observed=True, sort=False).size().reset_index(name="n")
+    counts = (
+        pairs.groupby(["customer_id", col], observed=True, sort=False).size().reset_index(name="n")
+    )
     counts = counts.sort_values(["customer_id", "n"], ascending=[True, False], kind="stable")
     conflicts = int(counts.groupby("customer_id", sort=False).size().gt(1).sum())
     log.clean("customers", "line_attribute_conflicts_most_frequent_kept", conflicts, column=col)
@@ -418,9 +517,20 @@ def _keys_differing_by_zeros(orphans: pd.Series, known: pd.Series, table: str, l
     n = int(hit.sum())
     if n:
         ex = pd.Series(orphans.dropna().unique(), dtype=STR)[hit.to_numpy()].head(3)
-        log.warnings.append({**Problem.of("keys_differ_by_zeros", table, column="customer_id", count=n, n=n,
-                                          values=[f"{v[:2]}***{v[-1:]}" for v in ex]).to_dict(),
-                             "rule": "keys_differ_by_leading_zeros", "kind": "same_key"})
+        log.warnings.append(
+            {
+                **Problem.of(
+                    "keys_differ_by_zeros",
+                    table,
+                    column="customer_id",
+                    count=n,
+                    n=n,
+                    values=[f"{v[:2]}***{v[-1:]}" for v in ex],
+                ).to_dict(),
+                "rule": "keys_differ_by_leading_zeros",
+                "kind": "same_key",
+            }
+        )
 
 
 def _form_orders(t, log):
@@ -434,7 +544,9 @@ def _form_orders(t, log):
     when = d if has_time else d.dt.normalize()
     codes, _ = pd.factorize(pd.MultiIndex.from_arrays([o["customer_id"], when]), sort=False)
     o = o.copy(deep=False)
-    o.insert(0, "order_id", pd.Series(np.char.add("O", codes.astype(str)), index=o.index, dtype=STR))
+    o.insert(
+        0, "order_id", pd.Series(np.char.add("O", codes.astype(str)), index=o.index, dtype=STR)
+    )
     n = int(codes.max() + 1) if len(codes) else 0
     if has_time:
         log.clean("orders", "orders_formed_from_customer_and_time", n, lines=len(o))
@@ -481,7 +593,12 @@ def _count_order_facts(t, log):
     pos = amount[amount > 0]
     if len(pos) > 100:
         cap = pos.quantile(0.99) * 100  # p99 is robust to the few outliers it should catch
-        log.clean("orders", "extreme_amounts_flagged", int((amount.abs() > cap).sum()), above=round(float(cap), 2))
+        log.clean(
+            "orders",
+            "extreme_amounts_flagged",
+            int((amount.abs() > cap).sum()),
+            above=round(float(cap), 2),
+        )
 
 
 def _fix_feedback(t, log):
@@ -497,18 +614,30 @@ def _fix_feedback(t, log):
     t["feedback"] = f
 
 
-def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files: dict, ignored: dict) -> dict:
-    completeness = {name: {c: round(float(df[c].notna().mean()), 4) if len(df) else None for c in df.columns}
-                    for name, df in tables.items()}
+def _quality(
+    tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files: dict, ignored: dict
+) -> dict:
+    completeness = {
+        name: {c: round(float(df[c].notna().mean()), 4) if len(df) else None for c in df.columns}
+        for name, df in tables.items()
+    }
     timeliness = {}
     for name, col in {**schema.EVENT_DATE, "customers": "signup_date"}.items():
         if name in tables and col in tables[name] and tables[name][col].notna().any():
             latest = tables[name][col].max()
-            timeliness[name] = {"latest": str(latest.date()), "days_before_as_of": int((as_of - latest.normalize()).days)}
+            timeliness[name] = {
+                "latest": str(latest.date()),
+                "days_before_as_of": int((as_of - latest.normalize()).days),
+            }
     # the data's own time span per table (issue 16): figures that need history say when it starts with the export
-    span = {name: {"first": str(tables[name][col].min().date()), "last": str(tables[name][col].max().date())}
-            for name, col in schema.EVENT_DATE.items()
-            if name in tables and col in tables[name] and tables[name][col].notna().any()}
+    span = {
+        name: {
+            "first": str(tables[name][col].min().date()),
+            "last": str(tables[name][col].max().date()),
+        }
+        for name, col in schema.EVENT_DATE.items()
+        if name in tables and col in tables[name] and tables[name][col].notna().any()
+    }
     return {
         "as_of": str(as_of.date()),
         "files": files,
@@ -518,22 +647,36 @@ def _quality(tables: dict, raw_rows: dict, log: _Log, as_of: pd.Timestamp, files
         "warnings": log.warnings,
         "ignored_columns": ignored,
         "completeness": completeness,
-        "validity": {t: {c: (round(v, 4) if v is not None else None) for c, v in cols.items()}
-                     for t, cols in log.validity.items()},
+        "validity": {
+            t: {c: (round(v, 4) if v is not None else None) for c, v in cols.items()}
+            for t, cols in log.validity.items()
+        },
         "timeliness": timeliness,
         "span": span,
     }
 
 
-def input_fingerprint(data_dir: str | Path, column_map=None, as_of=None, invalid_rows="error", date_format=None,
-                      currency=None) -> str:
+def input_fingerprint(
+    data_dir: str | Path,
+    column_map=None,
+    as_of=None,
+    invalid_rows="error",
+    date_format=None,
+    currency=None,
+) -> str:
     """A digest of what intake would read (file names, sizes, modification times) and of
     its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale."""
     data_dir = Path(data_dir)
-    files = sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith(".")) if data_dir.is_dir() else []
+    files = (
+        sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+        if data_dir.is_dir()
+        else []
+    )
     if column_map:
         files.append(Path(column_map))
-    h = hashlib.sha256(json.dumps([str(as_of), invalid_rows, date_format, currency], default=str).encode())
+    h = hashlib.sha256(
+        json.dumps([str(as_of), invalid_rows, date_format, currency], default=str).encode()
+    )
     for p in files:
         if p.exists():
             st = p.stat()
@@ -555,24 +698,37 @@ def _read(path: Path, table: str, cmap: dict, log: _Log, invalid_rows: str) -> E
     """One export file read; broken lines are problems, or with ``invalid_rows='drop'``
     left out and counted; what was read (type, delimiter, sheet) goes to ``quality.json``."""
     try:
-        ex = read_export(path, sheet=cmap.get("sheet", {}).get(table),
-                         expected_headers=_expected_headers(table, cmap))
+        ex = read_export(
+            path,
+            sheet=cmap.get("sheet", {}).get(table),
+            expected_headers=_expected_headers(table, cmap),
+        )
     except InputError as e:
         log.problems.extend(e.problems)
         return None
     if ex.broken:
         if invalid_rows == "drop":
-            log.clean(table, "broken_lines_skipped", len(ex.broken), lines=[b[0] for b in ex.broken[:5]])
+            log.clean(
+                table, "broken_lines_skipped", len(ex.broken), lines=[b[0] for b in ex.broken[:5]]
+            )
         else:
             log.problems.append(broken_lines_problem(ex, path.name))
     log.reading[table] = ex.describe()
     return ex
 
 
-def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_map: str | Path | None = None,
-               as_of=None, invalid_rows: str = "error", salt: str | None = None,
-               salt_file: str | Path | None = None, date_format: str | None = None,
-               currency: str | None = None, reid_file: str | Path | None = None) -> IntakeResult:
+def run_intake(
+    data_dir: str | Path,
+    out_dir: str | Path | None = None,
+    column_map: str | Path | None = None,
+    as_of=None,
+    invalid_rows: str = "error",
+    salt: str | None = None,
+    salt_file: str | Path | None = None,
+    date_format: str | None = None,
+    currency: str | None = None,
+    reid_file: str | Path | None = None,
+) -> IntakeResult:
     """Read, validate, clean and pseudonymise one export; write ``out_dir/clean`` and
     ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``.
 
@@ -594,8 +750,13 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         path = find_table(data_dir, table, cmap["files"].get(table))
         if path is None or not path.exists():
             if table in schema.REQUIRED_TABLES or cmap["files"].get(table):
-                log.problems.append(Problem.of("table_missing", str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
-                                               table=table))
+                log.problems.append(
+                    Problem.of(
+                        "table_missing",
+                        str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
+                        table=table,
+                    )
+                )
             continue
         ex = _read(path, table, cmap, log, invalid_rows)
         if ex is None:
@@ -619,28 +780,60 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         del raw  # large exports: hold one copy of a table at a time
         ignored[table] = ign
         log.problems.extend(probs)
-        missing = [c.name for c in schema.CONTRACT[table] if c.required and c.name not in df.columns]
-        if table == "orders" and "amount" in missing and {"quantity", "unit_price"} <= set(df.columns):
+        missing = [
+            c.name for c in schema.CONTRACT[table] if c.required and c.name not in df.columns
+        ]
+        if (
+            table == "orders"
+            and "amount" in missing
+            and {"quantity", "unit_price"} <= set(df.columns)
+        ):
             missing.remove("amount")
-        if table == "orders" and "order_id" in missing and {"customer_id", "order_date"} <= set(df.columns):
+        if (
+            table == "orders"
+            and "order_id" in missing
+            and {"customer_id", "order_date"} <= set(df.columns)
+        ):
             missing.remove("order_id")  # formed from customer + date (+ time) after parsing
         for col in missing:
-            log.problems.append(Problem.of("missing_column", path.name, column=col, col=col, table=table,
-                                           found=", ".join(map(str, columns_found))))
+            log.problems.append(
+                Problem.of(
+                    "missing_column",
+                    path.name,
+                    column=col,
+                    col=col,
+                    table=table,
+                    found=", ".join(map(str, columns_found)),
+                )
+            )
         if missing or probs:
             continue
         df.insert(0, "_row", lines)
-        parsed[table] = _parse_table(_keep(df, ~dup), table, path.name, log, invalid_rows, cmap, date_format)
+        parsed[table] = _parse_table(
+            _keep(df, ~dup), table, path.name, log, invalid_rows, cmap, date_format
+        )
         del df
     if log.problems:
         raise InputError(log.problems)
     tables, as_of_ts = _clean(parsed, log, as_of, privacy.load_salt(salt or None, salt_file))
     empty = [n for n in ("orders", "customers") if tables[n].empty]
     if empty:
-        dropped = "; ".join(f"{r['table']} {r['rule']} {r['rows']:,}" for r in log.cleaning
-                            if r["rule"] != "pii_columns_dropped") or "—"
-        raise InputError([Problem.of("no_usable_rows", files.get(n, n), counts=dropped, as_of=str(as_of_ts.date()))
-                          for n in empty])
+        dropped = (
+            "; ".join(
+                f"{r['table']} {r['rule']} {r['rows']:,}"
+                for r in log.cleaning
+                if r["rule"] != "pii_columns_dropped"
+            )
+            or "—"
+        )
+        raise InputError(
+            [
+                Problem.of(
+                    "no_usable_rows", files.get(n, n), counts=dropped, as_of=str(as_of_ts.date())
+                )
+                for n in empty
+            ]
+        )
     quality = _quality(tables, raw_rows, log, as_of_ts, files, ignored)
     quality["date_formats"] = log.date_formats
     quality["reading"] = log.reading
@@ -654,10 +847,15 @@ def run_intake(data_dir: str | Path, out_dir: str | Path | None = None, column_m
         with atomic_dir(out / "clean") as tmp:
             for name, df in tables.items():
                 write_table_atomic(df, tmp / f"{name}.parquet")
-        write_text_atomic(json.dumps(quality, ensure_ascii=False, indent=1, default=str), out / "quality.json")
+        write_text_atomic(
+            json.dumps(quality, ensure_ascii=False, indent=1, default=str), out / "quality.json"
+        )
         if reid_file is not None and log.reid is not None:
             from .crm import write_reid
+
             write_reid(log.reid, reid_file, processed_root=out.parent)
-        write_text_atomic(input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
-                          out / "intake.stamp")
+        write_text_atomic(
+            input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
+            out / "intake.stamp",
+        )
     return IntakeResult(tables, quality, out)

@@ -13,6 +13,7 @@ the line a user sees in an editor, even past quoted line breaks and blank lines.
 Writing: every artifact goes to a temporary file in the target folder and is renamed into
 place, so a failed run never leaves half a table or half a report.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,8 +39,7 @@ SUFFIXES = (".csv", ".csv.gz", ".csv.zip", ".tsv", ".txt", ".parquet", ".xlsx", 
 # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
 _ENCODINGS = ("utf-8-sig", "gb18030")
 DELIMITERS = (",", ";", "\t", "|")
-_MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "zip", b"\x1f\x8b": "gzip",
-          b"\xd0\xcf\x11\xe0": "xls"}
+_MAGIC = {b"PAR1": "parquet", b"PK\x03\x04": "zip", b"\x1f\x8b": "gzip", b"\xd0\xcf\x11\xe0": "xls"}
 MAX_BROKEN_SHOWN = 5
 
 
@@ -203,26 +203,39 @@ def _read_csv_text(text: str, name: str, encoding: str, data: bytes | None = Non
         broken.clear()
         return pcsv.read_csv(
             io.BytesIO(data),
-            read_options=pcsv.ReadOptions(column_names=headers, skip_rows=1, use_threads=threads,
-                                          block_size=max(1 << 24, min(len(data) + 1, 1 << 30))),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                            invalid_row_handler=keep_aside),
-            convert_options=pcsv.ConvertOptions(column_types={h: pa.string() for h in headers},
-                                                strings_can_be_null=True, null_values=[""],
-                                                quoted_strings_can_be_null=True))
+            read_options=pcsv.ReadOptions(
+                column_names=headers,
+                skip_rows=1,
+                use_threads=threads,
+                block_size=max(1 << 24, min(len(data) + 1, 1 << 30)),
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=keep_aside
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={h: pa.string() for h in headers},
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
 
     try:
         table = parse(True)
         if broken:  # line numbers of broken lines are only known single-threaded
             table = parse(False)
     except (pa.ArrowInvalid, pa.ArrowException) as e:
-        raise InputError([Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]) from None
+        raise InputError(
+            [Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]
+        ) from None
     n = table.num_rows
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if n_lines == 1 + n + len(broken):
         lines = np.arange(2, n + 2, dtype=np.int64)  # one line per record: count directly
         if broken:
-            rec = np.array([b[0] for b in broken], dtype=np.int64) - 1  # 1-based records incl. header
+            rec = (
+                np.array([b[0] for b in broken], dtype=np.int64) - 1
+            )  # 1-based records incl. header
             good = np.setdiff1d(np.arange(1, n + len(broken) + 1), rec)
             lines = good + 1
             broken = [(int(r + 1), *b[1:]) for r, b in zip(rec, broken)]
@@ -234,11 +247,20 @@ def _read_csv_text(text: str, name: str, encoding: str, data: bytes | None = Non
         lines = starts[mask][:n]
         if len(lines) < n:  # the csv module and Arrow disagree: fall back to record order
             lines = np.arange(2, n + 2, dtype=np.int64)
-        broken = [(int(starts[r]) if 0 <= r < len(starts) else int(r + 2), *b[1:])
-                  for r, b in zip(rec, broken)]
+        broken = [
+            (int(starts[r]) if 0 <= r < len(starts) else int(r + 2), *b[1:])
+            for r, b in zip(rec, broken)
+        ]
     df = table.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get)
-    return Export(df, lines, "csv", delimiter=delimiter, encoding=encoding, broken=broken,
-                  renamed_headers=renamed)
+    return Export(
+        df,
+        lines,
+        "csv",
+        delimiter=delimiter,
+        encoding=encoding,
+        broken=broken,
+        renamed_headers=renamed,
+    )
 
 
 def _decode(raw: bytes, name: str) -> tuple[str, str, bytes | None]:
@@ -248,8 +270,17 @@ def _decode(raw: bytes, name: str) -> tuple[str, str, bytes | None]:
         enc = detect_encoding(raw)
     except UnicodeDecodeError:
         row, snippet = _bad_byte_row(raw)
-        raise InputError([Problem.of("bad_encoding", name, rows=[row] if row else [],
-                                     values=[snippet] if snippet else [], count=1)]) from None
+        raise InputError(
+            [
+                Problem.of(
+                    "bad_encoding",
+                    name,
+                    rows=[row] if row else [],
+                    values=[snippet] if snippet else [],
+                    count=1,
+                )
+            ]
+        ) from None
     text = raw.decode(enc)
     if enc == "utf-8-sig":  # already UTF-8: Arrow reads the bytes as they are
         return text.lstrip("\ufeff"), "utf-8", raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
@@ -269,13 +300,16 @@ def _read_excel(source, name: str, sheet=None, expected=None) -> Export:
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as e:  # a damaged or password-protected workbook: the user's file
-        raise InputError([Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]) from None
+        raise InputError(
+            [Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]
+        ) from None
     try:
         names = book.sheetnames
         if sheet is not None:
             if str(sheet) not in names:
-                raise InputError([Problem.of("sheet_not_found", name, sheet=sheet,
-                                             sheets=", ".join(names))])
+                raise InputError(
+                    [Problem.of("sheet_not_found", name, sheet=sheet, sheets=", ".join(names))]
+                )
             chosen = str(sheet)
         else:
             chosen = _best_sheet(book, expected)
@@ -287,8 +321,9 @@ def _read_excel(source, name: str, sheet=None, expected=None) -> Export:
     if not rows or not any(v is not None for v in rows[0]):
         raise InputError([Problem.of("no_columns", f"{name} [{chosen}]")])
     width = max(i + 1 for i, v in enumerate(rows[0]) if v is not None)
-    headers, renamed = _unique_headers([v if v is not None else f"column {i + 1}"
-                                        for i, v in enumerate(rows[0][:width])])
+    headers, renamed = _unique_headers(
+        [v if v is not None else f"column {i + 1}" for i, v in enumerate(rows[0][:width])]
+    )
     body = [r[:width] + [None] * (width - len(r)) for r in rows[1:]]
     keep = [i for i, r in enumerate(body) if any(v is not None for v in r)]
     df = pd.DataFrame([body[i] for i in keep], columns=headers, dtype=object).astype(STR)
@@ -300,6 +335,7 @@ def _best_sheet(book, expected) -> str:
     names = book.sheetnames
     if not expected or len(names) == 1:
         return names[0]
+
     def score(ws):
         for row in ws.iter_rows(max_row=1, values_only=True):
             return sum(norm_header(v) in expected for v in row if v is not None)
@@ -365,7 +401,9 @@ def read_export(path: str | Path, sheet=None, expected_headers=None) -> Export:
             else:
                 data_members = [m for m in members if not Path(m).name.startswith((".", "__"))]
                 if len(data_members) != 1:
-                    raise InputError([Problem.of("zip_members", name, members=", ".join(data_members[:10]))])
+                    raise InputError(
+                        [Problem.of("zip_members", name, members=", ".join(data_members[:10]))]
+                    )
                 inner = zf.read(data_members[0])
                 if sniff_kind(inner) == "parquet":
                     return _from_parquet(io.BytesIO(inner))
@@ -376,14 +414,21 @@ def read_export(path: str | Path, sheet=None, expected_headers=None) -> Export:
             df = pd.read_excel(p, dtype=str, sheet_name=sheet if sheet is not None else 0)
             headers, renamed = _unique_headers(list(df.columns))
             df.columns = headers
-            ex = Export(df.astype(STR), np.arange(2, len(df) + 2), "excel", renamed_headers=renamed,
-                        sheet=str(sheet) if sheet is not None else None)
+            ex = Export(
+                df.astype(STR),
+                np.arange(2, len(df) + 2),
+                "excel",
+                renamed_headers=renamed,
+                sheet=str(sheet) if sheet is not None else None,
+            )
         else:
             ex = _csv_from_bytes(raw, name)
     except InputError:
         raise
     except (pd.errors.ParserError, ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise InputError([Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]) from None
+        raise InputError(
+            [Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]
+        ) from None
     df = ex.frame
     if df.shape[1] == 0 or (df.shape[0] == 0 and df.shape[1] <= 1 and not ex.broken):
         raise InputError([Problem.of("no_columns", name)])
@@ -414,9 +459,16 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def broken_lines_problem(ex: Export, name: str) -> Problem:
     """One problem listing the broken lines of ``ex`` (line, fields expected and found)."""
     first = ex.broken[0]
-    return Problem.of("broken_lines", name, rows=[b[0] for b in ex.broken[:MAX_BROKEN_SHOWN]],
-                      values=[b[3][:80] for b in ex.broken[:3]], count=len(ex.broken),
-                      expected=first[1], found=first[2], n=len(ex.broken))
+    return Problem.of(
+        "broken_lines",
+        name,
+        rows=[b[0] for b in ex.broken[:MAX_BROKEN_SHOWN]],
+        values=[b[3][:80] for b in ex.broken[:3]],
+        count=len(ex.broken),
+        expected=first[1],
+        found=first[2],
+        n=len(ex.broken),
+    )
 
 
 def _read_parquet(path, batch_rows: int = 2_000_000) -> pd.DataFrame:
@@ -433,10 +485,14 @@ def _read_parquet(path, batch_rows: int = 2_000_000) -> pd.DataFrame:
     for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
         tb = pa.Table.from_batches([batch])
         # pandas keeps Arrow strings as large_string: cast once here, not again per column
-        wide = pa.schema([f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f
-                          for f in tb.schema])
-        parts.append(tb.cast(wide).to_pandas(types_mapper={pa.large_string(): STR}.get,
-                                             split_blocks=True, self_destruct=True))
+        wide = pa.schema(
+            [f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in tb.schema]
+        )
+        parts.append(
+            tb.cast(wide).to_pandas(
+                types_mapper={pa.large_string(): STR}.get, split_blocks=True, self_destruct=True
+            )
+        )
         del tb, batch
     if not parts:
         return pq.read_table(path).to_pandas()
@@ -459,13 +515,26 @@ def read_yaml(path: Path, what: tuple[str, str], fix: tuple[str, str]) -> dict:
     """A user's YAML file (config, column map) as a dict; a missing file or bad YAML is an
     ``InputError`` that says which file and what to do (``what``, ``fix``: zh and en)."""
     import yaml
+
     if not path.exists():
-        raise InputError([Problem.of("yaml_not_found", str(path), what_zh=what[0], what_en=what[1],
-                                     fix_zh=fix[0], fix_en=fix[1])])
+        raise InputError(
+            [
+                Problem.of(
+                    "yaml_not_found",
+                    str(path),
+                    what_zh=what[0],
+                    what_en=what[1],
+                    fix_zh=fix[0],
+                    fix_en=fix[1],
+                )
+            ]
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
-        raise InputError([Problem.of("yaml_invalid", path.name, detail=str(e).splitlines()[0])]) from None
+        raise InputError(
+            [Problem.of("yaml_invalid", path.name, detail=str(e).splitlines()[0])]
+        ) from None
     if not isinstance(data, dict):
         raise InputError([Problem.of("yaml_not_settings", path.name, kind=type(data).__name__)])
     return data

@@ -16,9 +16,8 @@ equal shares and Fong's (1996) test of the two largest categories. ``continuous`
 DuMouchel's functional/dysfunctional scores; self-stated importance is averaged when given.
 No maintained Python library implements these tables and rules, hence this module.
 """
-from __future__ import annotations
 
-import re
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
@@ -36,23 +35,117 @@ FUNCTIONAL_POINTS = np.array([4.0, 2.0, 0.0, -1.0, -2.0])
 DYSFUNCTIONAL_POINTS = np.array([-2.0, -1.0, 0.0, 2.0, 4.0])
 
 _WORDS = {
-    1: ["like", "i like it", "i like it that way", "i like", "i would like it", "i would like it that way",
-        "i enjoy it", "i enjoy it that way", "this would be very helpful to me", "delighted", "satisfied", "喜欢", "我喜欢", "很喜欢", "非常喜欢", "满意", "很满意", "非常满意", "我很喜欢"],
-    2: ["must be", "must-be", "mustbe", "expect", "expected", "i expect it", "i expect it that way",
-        "i expect it to be that way", "it must be that way", "i must be that way", "it must be", "must be that way",
-        "it should be that way", "it is a basic necessity or i expect it that way", "it is a basic necessity",
-        "this is a basic requirement for me", "理应如此", "理所当然", "应该如此", "应该这样", "必须这样", "必须如此", "必备", "期望如此", "本应如此"],
-    3: ["neutral", "i am neutral", "i'm neutral", "i don't care", "i do not care", "indifferent", "no feeling",
-        "don't care", "this would not affect me", "无所谓", "都可以", "没感觉", "中立", "一般", "无所谓的"],
-    4: ["live with", "live-with", "i can live with it", "i can live with it that way", "i can tolerate it",
-        "i can tolerate it that way", "tolerate", "i tolerate it", "i dislike it, but i can live with it that way",
-        "i dislike it but i can live with it", "this would be a minor inconvenience", "能忍受", "可以忍受", "勉强接受", "能接受", "可以接受", "忍受"],
-    5: ["dislike", "i dislike it", "i dislike it that way", "i don't like it", "i do not like it", "i don't like it that way",
-        "i do not like it that way", "i dislike it, and i can't accept it", "i dislike it and i can't accept it",
-        "this would be a major problem for me", "不喜欢", "很不喜欢", "非常不喜欢", "讨厌", "不满意", "很不满意", "我不喜欢"],
+    1: [
+        "like",
+        "i like it",
+        "i like it that way",
+        "i like",
+        "i would like it",
+        "i would like it that way",
+        "i enjoy it",
+        "i enjoy it that way",
+        "this would be very helpful to me",
+        "delighted",
+        "satisfied",
+        "喜欢",
+        "我喜欢",
+        "很喜欢",
+        "非常喜欢",
+        "满意",
+        "很满意",
+        "非常满意",
+        "我很喜欢",
+    ],
+    2: [
+        "must be",
+        "must-be",
+        "mustbe",
+        "expect",
+        "expected",
+        "i expect it",
+        "i expect it that way",
+        "i expect it to be that way",
+        "it must be that way",
+        "i must be that way",
+        "it must be",
+        "must be that way",
+        "it should be that way",
+        "it is a basic necessity or i expect it that way",
+        "it is a basic necessity",
+        "this is a basic requirement for me",
+        "理应如此",
+        "理所当然",
+        "应该如此",
+        "应该这样",
+        "必须这样",
+        "必须如此",
+        "必备",
+        "期望如此",
+        "本应如此",
+    ],
+    3: [
+        "neutral",
+        "i am neutral",
+        "i'm neutral",
+        "i don't care",
+        "i do not care",
+        "indifferent",
+        "no feeling",
+        "don't care",
+        "this would not affect me",
+        "无所谓",
+        "都可以",
+        "没感觉",
+        "中立",
+        "一般",
+        "无所谓的",
+    ],
+    4: [
+        "live with",
+        "live-with",
+        "i can live with it",
+        "i can live with it that way",
+        "i can tolerate it",
+        "i can tolerate it that way",
+        "tolerate",
+        "i tolerate it",
+        "i dislike it, but i can live with it that way",
+        "i dislike it but i can live with it",
+        "this would be a minor inconvenience",
+        "能忍受",
+        "可以忍受",
+        "勉强接受",
+        "能接受",
+        "可以接受",
+        "忍受",
+    ],
+    5: [
+        "dislike",
+        "i dislike it",
+        "i dislike it that way",
+        "i don't like it",
+        "i do not like it",
+        "i don't like it that way",
+        "i do not like it that way",
+        "i dislike it, and i can't accept it",
+        "i dislike it and i can't accept it",
+        "this would be a major problem for me",
+        "不喜欢",
+        "很不喜欢",
+        "非常不喜欢",
+        "讨厌",
+        "不满意",
+        "很不满意",
+        "我不喜欢",
+    ],
 }
-SHOWN = {1: ("I like it", "喜欢"), 2: ("I expect it", "理应如此"), 3: ("I am neutral", "无所谓"),
-         4: ("I can live with it", "能忍受"), 5: ("I dislike it", "不喜欢")}  # in messages: the known words
+SHOWN = {
+    1: ("I like it", "喜欢"),
+    2: ("I expect it", "理应如此"),
+    3: ("I am neutral", "无所谓"),
+    4: ("I can live with it", "能忍受"),
+    5: ("I dislike it", "不喜欢"),
+}  # in messages: the known words
 _LOOKUP = {w: code for code, words in _WORDS.items() for w in words}
 _LOOKUP.update({str(c): c for c in range(1, 6)})
 _LOOKUP.update({f"{c}.0": c for c in range(1, 6)})
@@ -79,19 +172,43 @@ def parse(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> pd
     ``attrs['missing']``. Unknown answer words are an ``InputError`` naming them and their rows
     (row numbers as in the file: header = row 1)."""
     if table not in TABLES:
-        raise InputError([Problem.of("bad_setting", "config", name="needs.kano_table", value=table,
-                                     rule=" / ".join(TABLES))])
+        raise InputError(
+            [
+                Problem.of(
+                    "bad_setting",
+                    "config",
+                    name="needs.kano_table",
+                    value=table,
+                    rule=" / ".join(TABLES),
+                )
+            ]
+        )
     problems = []
     out = kano.copy()
-    out["feature"] = out["feature"].astype(str)  # a categorical from intake would leak into every mapped column
+    out["feature"] = out["feature"].astype(
+        str
+    )  # a categorical from intake would leak into every mapped column
     for col, short in (("functional", "f"), ("dysfunctional", "d")):
         codes, unknown = answer_codes(out[col])
         out[short] = codes
         if len(unknown):
             vals = unknown.astype(str).value_counts().index.tolist()
-            rows = (unknown.index.to_numpy()[:5] + 2).tolist() if isinstance(kano.index, pd.RangeIndex) else []
-            problems.append(Problem.of("kano_unknown_answer", file, column=col, rows=rows, values=vals[:5],
-                                       count=len(unknown), known="; ".join(f"{c} = {en} / {zh}" for c, (en, zh) in SHOWN.items())))
+            rows = (
+                (unknown.index.to_numpy()[:5] + 2).tolist()
+                if isinstance(kano.index, pd.RangeIndex)
+                else []
+            )
+            problems.append(
+                Problem.of(
+                    "kano_unknown_answer",
+                    file,
+                    column=col,
+                    rows=rows,
+                    values=vals[:5],
+                    count=len(unknown),
+                    known="; ".join(f"{c} = {en} / {zh}" for c, (en, zh) in SHOWN.items()),
+                )
+            )
     if problems:
         raise InputError(problems)
     answered = (out["f"] > 0) & (out["d"] > 0)
@@ -120,7 +237,9 @@ def from_wide(df: pd.DataFrame, id_col: str | None = None) -> pd.DataFrame:
     from .kano_wide import pairs, to_long
 
     if not pairs(df.columns):
-        raise InputError([Problem.of("kano_no_pairs", "kano", columns=", ".join(map(str, df.columns[:8])))])
+        raise InputError(
+            [Problem.of("kano_no_pairs", "kano", columns=", ".join(map(str, df.columns[:8])))]
+        )
     keep = [id_col] if id_col else []
     used = {h for k in pairs(df.columns).values() for h in k.values()}
     long, _ = to_long(df[keep + [c for c in df.columns if c in used]], np.arange(1, len(df) + 1))
@@ -169,7 +288,10 @@ def evaluate(counts: pd.DataFrame, margin: float = 0.05, min_n: int = 30) -> pd.
     out["worse"] = -(out["O"] + out["M"]) / base
     moai = out[["M", "O", "A", "I"]].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        from scipy.stats import chisquare  # here, not at import: intake reads answers through this module
+        from scipy.stats import (
+            chisquare,  # here, not at import: intake reads answers through this module
+        )
+
         chi = chisquare(moai, axis=1)
     out["chi2"], out["chi2_p"] = chi.statistic, chi.pvalue
     no_q = np.sort(out[["M", "O", "A", "I", "R"]].to_numpy(dtype="float64"), axis=1)
@@ -184,17 +306,27 @@ def evaluate(counts: pd.DataFrame, margin: float = 0.05, min_n: int = 30) -> pd.
 def continuous(answers: pd.DataFrame, by=("feature",)) -> pd.DataFrame:
     """DuMouchel's scores per ``by`` group: functional and dysfunctional means (and their
     standard deviations) on the asymmetric scale; importance mean when answered."""
-    a = answers.assign(fx=FUNCTIONAL_POINTS[answers["f"].to_numpy() - 1],
-                       dx=DYSFUNCTIONAL_POINTS[answers["d"].to_numpy() - 1])
-    agg = {"functional": ("fx", "mean"), "functional_sd": ("fx", "std"),
-           "dysfunctional": ("dx", "mean"), "dysfunctional_sd": ("dx", "std")}
+    a = answers.assign(
+        fx=FUNCTIONAL_POINTS[answers["f"].to_numpy() - 1],
+        dx=DYSFUNCTIONAL_POINTS[answers["d"].to_numpy() - 1],
+    )
+    agg = {
+        "functional": ("fx", "mean"),
+        "functional_sd": ("fx", "std"),
+        "dysfunctional": ("dx", "mean"),
+        "dysfunctional_sd": ("dx", "std"),
+    }
     if "importance" in a and a["importance"].notna().any():
         agg["importance"] = ("importance", "mean")
     return a.groupby(list(by), observed=True).agg(**agg).reset_index()
 
 
-def key_needs(ev: pd.DataFrame, cont: pd.DataFrame | None, rule: str = "cat_mom", scale_max: float | None = None
-              ) -> pd.DataFrame:
+def key_needs(
+    ev: pd.DataFrame,
+    cont: pd.DataFrame | None,
+    rule: str = "cat_mom",
+    scale_max: float | None = None,
+) -> pd.DataFrame:
     """The prioritised needs (重点需求): features whose category by ``rule`` is M, O or A, in
     that order (a missing must-be loses customers, a one-dimensional need moves satisfaction
     both ways, an attractive one only delights); within a category by impact = Better + |Worse|,
@@ -214,10 +346,14 @@ def key_needs(ev: pd.DataFrame, cont: pd.DataFrame | None, rule: str = "cat_mom"
     d["rank_cat"] = d["category"].map({"M": 0, "O": 1, "A": 2})
     d = d.sort_values(["rank_cat", "impact"], ascending=[True, False])
     d["priority"] = np.arange(1, len(d) + 1)
-    return d[["feature", "category", "frequency", "importance", "better", "worse", "impact", "priority"]].reset_index(drop=True)
+    return d[
+        ["feature", "category", "frequency", "importance", "better", "worse", "impact", "priority"]
+    ].reset_index(drop=True)
 
 
-def disagreement(ev_by: pd.DataFrame, group: str, rule: str = "cat_mom", min_n: int = 30) -> pd.DataFrame:
+def disagreement(
+    ev_by: pd.DataFrame, group: str, rule: str = "cat_mom", min_n: int = 30
+) -> pd.DataFrame:
     """Features whose category differs between groups (segments, tiers), counting only groups
     with at least ``min_n`` answers: feature × group table of categories (weak cells
     missing), features with one category across groups dropped."""

@@ -7,6 +7,7 @@ contract's long layout (one row per respondent and feature), so a wide file is r
 first; every other column (respondent id, customer id, demographics) is carried along and
 mapped as usual, and each long row keeps its respondent's line number for messages.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,12 +15,23 @@ import re
 import numpy as np
 import pandas as pd
 
-_KINDS = {"functional": "functional", "dysfunctional": "dysfunctional", "importance": "importance",
-          "正向": "functional", "正向问题": "functional", "反向": "dysfunctional",
-          "反向问题": "dysfunctional", "重要性": "importance", "重要程度": "importance"}
+_KINDS = {
+    "functional": "functional",
+    "dysfunctional": "dysfunctional",
+    "importance": "importance",
+    "正向": "functional",
+    "正向问题": "functional",
+    "反向": "dysfunctional",
+    "反向问题": "dysfunctional",
+    "重要性": "importance",
+    "重要程度": "importance",
+}
 # the longer words first, so "dysfunctional" is not read as "functional"
-_PAT = re.compile(r"^(?P<feature>.+?)[\s_\-.:：]*(?P<kind>dysfunctional|functional|importance|"
-                  r"反向问题|正向问题|反向|正向|重要性|重要程度)$", re.I)
+_PAT = re.compile(
+    r"^(?P<feature>.+?)[\s_\-.:：]*(?P<kind>dysfunctional|functional|importance|"
+    r"反向问题|正向问题|反向|正向|重要性|重要程度)$",
+    re.I,
+)
 
 
 def pairs(columns) -> dict[str, dict[str, str]]:
@@ -37,7 +49,9 @@ def is_wide(columns) -> bool:
     return bool(pairs(columns))
 
 
-def to_long(df: pd.DataFrame, lines: np.ndarray, cmap: dict | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def to_long(
+    df: pd.DataFrame, lines: np.ndarray, cmap: dict | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per respondent and feature: the carried columns, ``feature``,
     ``functional``, ``dysfunctional`` and ``importance`` (missing when not asked), plus the
     line number of each row. A respondent without an id column is numbered by its line."""
@@ -59,5 +73,7 @@ def to_long(df: pd.DataFrame, lines: np.ndarray, cmap: dict | None = None) -> tu
     for c in ("feature", "functional", "dysfunctional", "importance"):
         out[c] = out[c].astype("string[pyarrow]")
     lines = np.tile(np.asarray(lines), len(found))
-    asked = (out["functional"].notna() | out["dysfunctional"].notna()).to_numpy()  # blank pair: not asked
+    asked = (
+        out["functional"].notna() | out["dysfunctional"].notna()
+    ).to_numpy()  # blank pair: not asked
     return out[asked].reset_index(drop=True), lines[asked]

@@ -3,6 +3,7 @@
 A million-customer merge on string ids copies every column of both frames; stage tables
 that share one customer order only need, per source frame, one lookup of row positions.
 """
+
 from __future__ import annotations
 
 import numpy as np

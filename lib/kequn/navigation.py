@@ -7,6 +7,7 @@ what amounts to "parse the number in each cell, then sort"; the numbers in our t
 formatted for people ("1,234", "12.3%", "−5.0", "3,506.1 万", "< 0.001"), which is what
 ``SORT_JS`` reads.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,13 +17,15 @@ from .i18n import t
 
 MIN_ROWS = 10  # tables with at least this many body rows become sortable
 
-TOC_CSS = (".kq-toc{border:1px solid #ddd;border-radius:8px;background:#fafafa;padding:6px 14px;margin:10px 0 16px;"
-           "font-size:14px}.kq-toc ol{margin:4px 0;padding-left:1.6em;columns:2;column-gap:2em}"
-           ".kq-toc li{margin:2px 0;break-inside:avoid}"
-           "table.kq-sortable thead tr:last-child th{cursor:pointer;user-select:none}"
-           "table.kq-sortable th[aria-sort=ascending]::after{content:' ▲';font-size:10px}"
-           "table.kq-sortable th[aria-sort=descending]::after{content:' ▼';font-size:10px}"
-           "@media (max-width:600px){.kq-toc ol{columns:1}}")
+TOC_CSS = (
+    ".kq-toc{border:1px solid #ddd;border-radius:8px;background:#fafafa;padding:6px 14px;margin:10px 0 16px;"
+    "font-size:14px}.kq-toc ol{margin:4px 0;padding-left:1.6em;columns:2;column-gap:2em}"
+    ".kq-toc li{margin:2px 0;break-inside:avoid}"
+    "table.kq-sortable thead tr:last-child th{cursor:pointer;user-select:none}"
+    "table.kq-sortable th[aria-sort=ascending]::after{content:' ▲';font-size:10px}"
+    "table.kq-sortable th[aria-sort=descending]::after{content:' ▼';font-size:10px}"
+    "@media (max-width:600px){.kq-toc ol{columns:1}}"
+)
 
 SORT_JS = """<script>
 (function () {
@@ -76,12 +79,18 @@ def sort_script(lang: str) -> str:
 def toc(page: str, lang: str) -> str:
     """A table of contents (``<nav id="toc">``) of the page's ``<h2 id=…>`` sections; "" when
     the page has fewer than three."""
-    items = [(hid, re.sub(r"<[^>]+>", "", _ANCHOR.sub("", inner)).strip()) for hid, inner in _H2.findall(page)]
+    items = [
+        (hid, re.sub(r"<[^>]+>", "", _ANCHOR.sub("", inner)).strip())
+        for hid, inner in _H2.findall(page)
+    ]
     items = [(hid, text) for hid, text in items if text]
     if len(items) < 3:
         return ""
-    lis = "".join(f'<li><a href="#{html.escape(html.unescape(hid))}">'
-                  f'{html.escape(html.unescape(text))}</a></li>' for hid, text in items)
+    lis = "".join(
+        f'<li><a href="#{html.escape(html.unescape(hid))}">'
+        f"{html.escape(html.unescape(text))}</a></li>"
+        for hid, text in items
+    )
     return f'<nav id="toc" class="kq-toc"><strong>{t("nav.contents", lang)}</strong><ol>{lis}</ol></nav>'
 
 
@@ -91,4 +100,6 @@ def with_navigation(page: str, lang: str) -> str:
     nav = toc(page, lang)
     if nav and "</h1>" in page:
         page = page.replace("</h1>", "</h1>" + nav, 1)
-    return page.replace("</head>", f"<style>{TOC_CSS}</style></head>", 1).replace("</body>", sort_script(lang) + "</body>", 1)
+    return page.replace("</head>", f"<style>{TOC_CSS}</style></head>", 1).replace(
+        "</body>", sort_script(lang) + "</body>", 1
+    )

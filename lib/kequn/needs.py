@@ -20,6 +20,7 @@ leads the next by ``min_gap``; otherwise "balanced" (no dominant need). Percenti
 values, so that one extreme order or a skewed scale does not decide; the signals behind each
 score are returned so every label can be explained.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,13 +29,21 @@ import pandas as pd
 NEEDS = ("price", "service", "quality")
 # signals that sharpen a need's score but cannot make one on their own
 SUPPORTING = {"avg_order_value"}
-DEFAULTS = {"min_score": 0.6, "min_gap": 0.05, "service_channels": ["门店", "电话订购", "store", "phone"]}
+DEFAULTS = {
+    "min_score": 0.6,
+    "min_gap": 0.05,
+    "service_channels": ["门店", "电话订购", "store", "phone"],
+}
 
 
 def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, pd.Series]]:
     """The columns behind each need (name → values per customer); absent columns are skipped."""
     f = features
-    years = (pd.to_numeric(f.get("tenure_days"), errors="coerce") / 365.25).clip(lower=0.25) if "tenure_days" in f else 1.0
+    years = (
+        (pd.to_numeric(f.get("tenure_days"), errors="coerce") / 365.25).clip(lower=0.25)
+        if "tenure_days" in f
+        else 1.0
+    )
     out: dict[str, dict[str, pd.Series]] = {n: {} for n in NEEDS}
     for col in ("discount_share", "coupon_share", "psy_price_sensitivity"):
         if col in f:
@@ -42,7 +51,11 @@ def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, 
     for col in ("feedback", "complaints"):
         if col in f:
             out["service"][col] = f[col] / years
-    chans = [c for c in f.columns if c.startswith("chan_") and c[5:].lower() in {s.lower() for s in service_channels}]
+    chans = [
+        c
+        for c in f.columns
+        if c.startswith("chan_") and c[5:].lower() in {s.lower() for s in service_channels}
+    ]
     if chans:
         out["service"]["assisted_channel_share"] = f[chans].sum(axis=1)
     if "psy_service_expectation" in f:
@@ -51,11 +64,15 @@ def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, 
         out["quality"]["avg_order_value"] = f["avg_order_value"]
     cats = [c for c in f.columns if c.startswith("cat_")]
     if cats:
-        out["quality"]["categories_bought"] = (f[cats] > 0).sum(axis=1).where(f[cats].notna().any(axis=1))
+        out["quality"]["categories_bought"] = (
+            (f[cats] > 0).sum(axis=1).where(f[cats].notna().any(axis=1))
+        )
     if "psy_quality_focus" in f:
         out["quality"]["psy_quality_focus"] = f["psy_quality_focus"]
     for need, cols in out.items():
-        if set(cols) <= SUPPORTING:  # nothing that speaks for this need: no score from a bystander signal
+        if (
+            set(cols) <= SUPPORTING
+        ):  # nothing that speaks for this need: no score from a bystander signal
             out[need] = {}
     return out
 
@@ -66,7 +83,11 @@ def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.Dat
     non-buyers), reason (the group's strongest signal and its percentile). ``attrs['signals']``
     lists the signals used per need."""
     s = {**DEFAULTS, **(settings or {})}
-    buyer = (features["orders"] > 0).to_numpy() if "orders" in features else np.ones(len(features), bool)
+    buyer = (
+        (features["orders"] > 0).to_numpy()
+        if "orders" in features
+        else np.ones(len(features), bool)
+    )
     sig = signals(features, s["service_channels"])
     out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy()})
     pct: dict[str, pd.DataFrame] = {}
@@ -74,16 +95,26 @@ def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.Dat
         if not cols:
             out[f"score_{need}"] = np.nan
             continue
-        ranks = pd.DataFrame({c: pd.to_numeric(v, errors="coerce").where(buyer).rank(pct=True) for c, v in cols.items()})
+        ranks = pd.DataFrame(
+            {
+                c: pd.to_numeric(v, errors="coerce").where(buyer).rank(pct=True)
+                for c, v in cols.items()
+            }
+        )
         pct[need] = ranks.reset_index(drop=True)
         out[f"score_{need}"] = ranks.mean(axis=1, skipna=True).to_numpy()
     scores = out[[f"score_{n}" for n in NEEDS]].to_numpy()
     filled = np.where(np.isnan(scores), -1.0, scores)
     order = np.argsort(-filled, axis=1)
-    best, second = np.take_along_axis(filled, order[:, :1], 1)[:, 0], np.take_along_axis(filled, order[:, 1:2], 1)[:, 0]
+    best, second = (
+        np.take_along_axis(filled, order[:, :1], 1)[:, 0],
+        np.take_along_axis(filled, order[:, 1:2], 1)[:, 0],
+    )
     dominant = (best >= s["min_score"]) & (best - np.maximum(second, 0) >= s["min_gap"])
     group = np.where(dominant, np.array(NEEDS)[order[:, 0]], "balanced")
-    scored = any(bool(c) for c in sig.values())  # no need has a signal: no group at all, not "balanced"
+    scored = any(
+        bool(c) for c in sig.values()
+    )  # no need has a signal: no group at all, not "balanced"
     out["needs_group"] = pd.Series(np.where(buyer & scored, group, None), dtype="object")
     reason = np.full(len(out), None, dtype=object)
     for i, need in enumerate(NEEDS):

@@ -1,6 +1,7 @@
 """Per-text work spread over the machine's cores, for the steps whose cost is Python per text
 (jieba segmentation, scikit-learn's character n-gram analyzer) and that no library runs in
 parallel for us. Below ``min_items`` items one process is faster than starting workers."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,9 @@ import numpy as np
 
 def cores() -> int:
     """Cores this process may use (not the machine's count, which a container may cap)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def map_chunks(fn, items, min_items: int = 50_000, n_jobs: int | None = None) -> list:
@@ -20,6 +23,7 @@ def map_chunks(fn, items, min_items: int = 50_000, n_jobs: int | None = None) ->
     if len(items) < min_items or n_jobs == 1:
         return [fn(items)]
     from joblib import Parallel, delayed
+
     bounds = np.linspace(0, len(items), n_jobs + 1).astype(int)
     parts = [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     return Parallel(n_jobs=n_jobs, backend="loky")(delayed(fn)(p) for p in parts)
@@ -27,6 +31,7 @@ def map_chunks(fn, items, min_items: int = 50_000, n_jobs: int | None = None) ->
 
 def _one_thread(fn, args):
     from threadpoolctl import threadpool_limits
+
     with threadpool_limits(1):  # the cores are shared out between processes, not threads
         return fn(*args)
 
@@ -39,4 +44,5 @@ def on_cores(fn, calls: list[tuple], min_calls: int = 2) -> list:
     if n < 2 or len(calls) < min_calls:
         return [fn(*a) for a in calls]
     from joblib import Parallel, delayed
+
     return Parallel(n_jobs=n, backend="loky")(delayed(_one_thread)(fn, a) for a in calls)

@@ -3,6 +3,7 @@
 The font (Noto Sans CJK SC) ships in the ``mplfonts`` wheel, so Chinese labels render on
 any machine without a system font; ``setup()`` registers it with matplotlib by path.
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -29,9 +30,18 @@ def setup(lang: str = "zh") -> str:
     path = cjk_font_path()
     font_manager.fontManager.addfont(path)
     family = font_manager.FontProperties(fname=path).get_name()
-    sns.set_theme(style="whitegrid", context="notebook", font=family,
-                  rc={"axes.unicode_minus": False, "figure.dpi": DPI, "savefig.dpi": DPI,
-                      "figure.figsize": (8, 4), "axes.titleweight": "bold"})
+    sns.set_theme(
+        style="whitegrid",
+        context="notebook",
+        font=family,
+        rc={
+            "axes.unicode_minus": False,
+            "figure.dpi": DPI,
+            "savefig.dpi": DPI,
+            "figure.figsize": (8, 4),
+            "axes.titleweight": "bold",
+        },
+    )
     return family
 
 
@@ -42,18 +52,32 @@ def absent(data, title: str) -> bool:
 
     from .i18n import t
     from .show import md_escape
+
     empty = data is None or len(data) == 0
     if not empty and hasattr(data, "columns") and len(data.columns):
         first = data.iloc[:, 0].astype(str)
         values = data.select_dtypes("number")
-        empty = values.size == 0 or values.isna().all().all() or first.eq(t("missing", _STATE["lang"])).all()
+        empty = (
+            values.size == 0
+            or values.isna().all().all()
+            or first.eq(t("missing", _STATE["lang"])).all()
+        )
     if empty:
         display(Markdown(f"*{md_escape(title)}: {t('not_in_data', _STATE['lang'])}*"))
     return empty
 
 
-def bar(df, x: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = False, horizontal: bool = False,
-        ax=None):
+def bar(
+    df,
+    x: str,
+    y: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    pct: bool = False,
+    horizontal: bool = False,
+    ax=None,
+):
     """A labelled bar chart of ``df[y]`` by ``df[x]`` (values printed on the bars)."""
     if ax is None and absent(df, title):
         return None
@@ -66,7 +90,11 @@ def bar(df, x: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = Fa
     ax.set_title(title)
     ax.set_xlabel(ylabel if horizontal else xlabel)
     ax.set_ylabel(xlabel if horizontal else ylabel)
-    fmt = (lambda v: f"{100 * v:.0f}%") if pct else (lambda v: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}")
+    fmt = (
+        (lambda v: f"{100 * v:.0f}%")
+        if pct
+        else (lambda v: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}")
+    )
     for cont in ax.containers:
         ax.bar_label(cont, labels=[fmt(v) for v in cont.datavalues], fontsize=8, padding=2)
     if pct:
@@ -79,25 +107,45 @@ def bar(df, x: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = Fa
     return ax
 
 
-def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=None, diverging: bool = False):
+def heatmap(
+    table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=None, diverging: bool = False
+):
     """An annotated heat map of a cross-tab (rows × columns); ``diverging`` for signed values
     (red below zero, blue above, white at zero)."""
     if table is None or table.size <= 1 or table.isna().all().all():
         absent(None, title)
         return None
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(12, 1.2 * table.shape[1] + 3), 0.45 * table.shape[0] + 1.8))
+        _, ax = plt.subplots(
+            figsize=(min(12, 1.2 * table.shape[1] + 3), 0.45 * table.shape[0] + 1.8)
+        )
     if diverging:
         lim = float(np.nanmax(np.abs(table.to_numpy(dtype="float64")))) or 1.0
-        sns.heatmap(table, annot=True, fmt=fmt, cmap="RdBu", center=0, vmin=-lim, vmax=lim, cbar=False, ax=ax,
-                    annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="#eeeeee")
+        sns.heatmap(
+            table,
+            annot=True,
+            fmt=fmt,
+            cmap="RdBu",
+            center=0,
+            vmin=-lim,
+            vmax=lim,
+            cbar=False,
+            ax=ax,
+            annot_kws={"fontsize": 8},
+            linewidths=0.5,
+            linecolor="#eeeeee",
+        )
         ax.grid(False)
     else:
-        sns.heatmap(table, annot=True, fmt=fmt, cmap=PALETTE, cbar=False, ax=ax, annot_kws={"fontsize": 8})
+        sns.heatmap(
+            table, annot=True, fmt=fmt, cmap=PALETTE, cbar=False, ax=ax, annot_kws={"fontsize": 8}
+        )
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    crowded = sum(len(str(c)) for c in table.columns) > 90  # column labels would run into each other
+    crowded = (
+        sum(len(str(c)) for c in table.columns) > 90
+    )  # column labels would run into each other
     ax.tick_params(axis="x", rotation=30 if crowded else 0)
     if crowded:
         plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
@@ -106,7 +154,14 @@ def heatmap(table, title: str, xlabel: str, ylabel: str, fmt: str = ",.0f", ax=N
     return ax
 
 
-def profile(dist, title: str, ylabel_share: str, ylabel_value: str, value_col: int = 3, value_pct: bool = False):
+def profile(
+    dist,
+    title: str,
+    ylabel_share: str,
+    ylabel_value: str,
+    value_col: int = 3,
+    value_pct: bool = False,
+):
     """Two panels for a banded distribution: share of customers, and a value per band
     (by default net spend per customer); ``dist`` is ``profiling.distribution``'s table."""
     if absent(dist, title):
@@ -114,9 +169,31 @@ def profile(dist, title: str, ylabel_share: str, ylabel_value: str, value_col: i
     label, share, value = dist.columns[0], dist.columns[2], dist.columns[value_col]
     n = len(dist)
     horizontal = n > 7 or dist[label].astype(str).str.len().max() > 6
-    fig, axes = plt.subplots(1, 2, figsize=(11, max(3.2, 0.32 * n + 1.2)) if horizontal else (11, 3.6))
-    bar(dist, label, share, ylabel_share, label, ylabel_share, pct=True, horizontal=horizontal, ax=axes[0])
-    bar(dist, label, value, ylabel_value, label, ylabel_value, pct=value_pct, horizontal=horizontal, ax=axes[1])
+    fig, axes = plt.subplots(
+        1, 2, figsize=(11, max(3.2, 0.32 * n + 1.2)) if horizontal else (11, 3.6)
+    )
+    bar(
+        dist,
+        label,
+        share,
+        ylabel_share,
+        label,
+        ylabel_share,
+        pct=True,
+        horizontal=horizontal,
+        ax=axes[0],
+    )
+    bar(
+        dist,
+        label,
+        value,
+        ylabel_value,
+        label,
+        ylabel_value,
+        pct=value_pct,
+        horizontal=horizontal,
+        ax=axes[1],
+    )
     if horizontal:
         axes[1].set_ylabel("")
     fig.suptitle(title, fontweight="bold")
@@ -130,7 +207,7 @@ def criteria(scan, chosen, titles: dict, xlabel: str):
     ncol = min(3, len(cols))  # two rows of three stay legible at phone width
     nrow = -(-len(cols) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.4 * ncol, 3.0 * nrow), squeeze=False)
-    for ax in axes.flat[len(cols):]:
+    for ax in axes.flat[len(cols) :]:
         ax.set_visible(False)
     for ax, c in zip(axes.flat, cols):
         ax.plot(scan["k"], scan[c], marker="o", color=sns.color_palette(PALETTE)[4])
@@ -152,29 +229,62 @@ def segment_map(points, names: dict, title: str, xlabel: str, ylabel: str):
     for i, s in enumerate(segs):
         p = points[points["segment"] == s]
         grey = s == 0
-        ax.scatter(p["x"], p["y"], s=5, alpha=0.25 if grey else 0.45, color="#bbbbbb" if grey else pal[i % len(pal)],
-                   label=f"{s} · {names.get(s, s)}", rasterized=True)  # as clustering.segment_label
+        ax.scatter(
+            p["x"],
+            p["y"],
+            s=5,
+            alpha=0.25 if grey else 0.45,
+            color="#bbbbbb" if grey else pal[i % len(pal)],
+            label=f"{s} · {names.get(s, s)}",
+            rasterized=True,
+        )  # as clustering.segment_label
         if not grey:
-            ax.annotate(str(s), (p["x"].median(), p["y"].median()), fontsize=12, fontweight="bold",
-                        ha="center", va="center", bbox=dict(boxstyle="circle", fc="white", alpha=0.8))
+            ax.annotate(
+                str(s),
+                (p["x"].median(), p["y"].median()),
+                fontsize=12,
+                fontweight="bold",
+                ha="center",
+                va="center",
+                bbox=dict(boxstyle="circle", fc="white", alpha=0.8),
+            )
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, markerscale=3, frameon=False)
+    ax.legend(
+        loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, markerscale=3, frameon=False
+    )
     sns.despine(ax=ax)
     fig.tight_layout()
     return fig
 
 
-def bars_with_lines(df, x: str, y: str, title: str, xlabel: str, ylabel: str, lines: dict | None = None,
-                    pct: bool = False):
+def bars_with_lines(
+    df,
+    x: str,
+    y: str,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    lines: dict | None = None,
+    pct: bool = False,
+):
     """A horizontal bar chart with labelled reference lines (e.g. stability thresholds)."""
     ax = bar(df, x, y, title, xlabel, ylabel, pct=pct, horizontal=True)
     if ax is None:
         return None
     for label, v in (lines or {}).items():
         ax.axvline(v, color="#c0392b", linestyle="--", linewidth=1)
-        ax.text(v, 1.0, label, color="#c0392b", fontsize=8, ha="center", va="bottom", transform=ax.get_xaxis_transform())
+        ax.text(
+            v,
+            1.0,
+            label,
+            color="#c0392b",
+            fontsize=8,
+            ha="center",
+            va="bottom",
+            transform=ax.get_xaxis_transform(),
+        )
     ax.set_title(title, pad=16)
     plt.tight_layout()
     return ax
@@ -190,8 +300,18 @@ def _finish(fig, ax, title: str, xlabel: str, ylabel: str):
     return fig
 
 
-def lines(df, x: str, ys: dict, title: str, xlabel: str, ylabel: str, diagonal: str | None = None,
-          pct: bool = False, markers: bool = True, integer_x: bool = False):
+def lines(
+    df,
+    x: str,
+    ys: dict,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    diagonal: str | None = None,
+    pct: bool = False,
+    markers: bool = True,
+    integer_x: bool = False,
+):
     """Lines of ``df[col]`` against ``df[x]``, one per ``ys`` item (legend label → column);
     ``diagonal`` draws and labels the y = x line (Lorenz curves, calibration plots)."""
     if absent(df, title):
@@ -199,7 +319,14 @@ def lines(df, x: str, ys: dict, title: str, xlabel: str, ylabel: str, diagonal: 
     fig, ax = plt.subplots(figsize=(7, 4.2))
     pal = sns.color_palette("deep")
     for i, (label, col) in enumerate(ys.items()):
-        ax.plot(df[x], df[col], marker="o" if markers else None, markersize=4, label=label, color=pal[i % len(pal)])
+        ax.plot(
+            df[x],
+            df[col],
+            marker="o" if markers else None,
+            markersize=4,
+            label=label,
+            color=pal[i % len(pal)],
+        )
     if diagonal:
         lo, hi = 0, max(float(df[x].max()), max(float(df[c].max()) for c in ys.values()))
         ax.plot([lo, hi], [lo, hi], linestyle="--", color="#888888", linewidth=1, label=diagonal)
@@ -217,13 +344,22 @@ def lines(df, x: str, ys: dict, title: str, xlabel: str, ylabel: str, diagonal: 
     return fig
 
 
-def grouped_bars(df, x: str, hue: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = True):
+def grouped_bars(
+    df, x: str, hue: str, y: str, title: str, xlabel: str, ylabel: str, pct: bool = True
+):
     """Horizontal bars of ``df[y]`` per ``df[x]``, one colour per ``df[hue]`` (values printed)."""
     if absent(df, title):
         return None
     fig, ax = plt.subplots(figsize=(8, max(3, 0.6 * df[x].nunique() + 1.2)))
-    sns.barplot(data=df, y=x, x=y, hue=hue, ax=ax, orient="h", palette=[sns.color_palette(PALETTE)[1],
-                                                                          sns.color_palette(PALETTE)[4]])
+    sns.barplot(
+        data=df,
+        y=x,
+        x=y,
+        hue=hue,
+        ax=ax,
+        orient="h",
+        palette=[sns.color_palette(PALETTE)[1], sns.color_palette(PALETTE)[4]],
+    )
     fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
     for cont in ax.containers:
         ax.bar_label(cont, labels=[fmt(v) for v in cont.datavalues], fontsize=8, padding=2)
@@ -249,32 +385,56 @@ def histogram(values, title: str, xlabel: str, ylabel: str, log: bool = True, bi
     ax.hist(v, bins=edges, color=sns.color_palette(PALETTE)[3])
     if log:
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:g}"))
+        ax.xaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:g}")
+        )
     return _finish(fig, ax, title, xlabel, ylabel)
 
 
-def better_worse(df, label: str, title: str, xlabel: str, ylabel: str, quadrants: dict, size: str | None = None):
+def better_worse(
+    df, label: str, title: str, xlabel: str, ylabel: str, quadrants: dict, size: str | None = None
+):
     """Kano's Better–Worse map: |Worse| across, Better up, quadrants at 0.5 named by
     ``quadrants`` (keys A, O, M, I), one labelled point per feature (sized by ``size``)."""
     if absent(df, title):
         return None
     fig, ax = plt.subplots(figsize=(7.5, 6))
     x, y = df["worse"].abs(), df["better"]
-    s = 60 + 240 * (df[size] - df[size].min()) / max(float(df[size].max() - df[size].min()), 1e-9) if size else 80
+    s = (
+        60 + 240 * (df[size] - df[size].min()) / max(float(df[size].max() - df[size].min()), 1e-9)
+        if size
+        else 80
+    )
     ax.scatter(x, y, s=s, color=sns.color_palette(PALETTE)[4], alpha=0.8, zorder=3)
     for xi, yi, name in zip(x, y, df[label]):
         ax.annotate(str(name), (xi, yi), xytext=(5, 4), textcoords="offset points", fontsize=9)
     ax.axvline(0.5, color="#888888", linewidth=1, linestyle="--")
     ax.axhline(0.5, color="#888888", linewidth=1, linestyle="--")
-    for key, (qx, qy) in {"A": (0.02, 0.97), "O": (0.98, 0.97), "I": (0.02, 0.03), "M": (0.98, 0.03)}.items():
-        ax.text(qx, qy, quadrants[key], transform=ax.transAxes, ha="left" if qx < 0.5 else "right",
-                va="top" if qy > 0.5 else "bottom", fontsize=10, color="#c0392b", fontweight="bold")
+    for key, (qx, qy) in {
+        "A": (0.02, 0.97),
+        "O": (0.98, 0.97),
+        "I": (0.02, 0.03),
+        "M": (0.98, 0.03),
+    }.items():
+        ax.text(
+            qx,
+            qy,
+            quadrants[key],
+            transform=ax.transAxes,
+            ha="left" if qx < 0.5 else "right",
+            va="top" if qy > 0.5 else "bottom",
+            fontsize=10,
+            color="#c0392b",
+            fontweight="bold",
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     return _finish(fig, ax, title, xlabel, ylabel)
 
 
-def forecast_panels(history: dict, forecasts: dict, title: str, ylabel: str, labels: dict, ncol: int = 2):
+def forecast_panels(
+    history: dict, forecasts: dict, title: str, ylabel: str, labels: dict, ncol: int = 2
+):
     """One small panel per series: monthly history (``history[name]`` = Series indexed by
     month) and the forecast mean with its interval band (``forecasts[name]`` = frame with
     month, mean, lower, upper); ``labels`` names the lines (history, forecast, interval)."""
@@ -282,15 +442,21 @@ def forecast_panels(history: dict, forecasts: dict, title: str, ylabel: str, lab
     if not names:
         return None
     nrow = -(-len(names) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.0 * nrow), squeeze=False, sharex=True)
-    for ax in axes.flat[len(names):]:
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(5.2 * ncol, 3.0 * nrow), squeeze=False, sharex=True
+    )
+    for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
     pal = sns.color_palette("deep")
     for ax, name in zip(axes.flat, names):
         h, f = history[name], forecasts[name]
         ax.plot(h.index, h.to_numpy(), color=pal[0], label=labels["history"])
-        ax.plot(f["month"], f["mean"], color=pal[1], marker="o", markersize=3, label=labels["forecast"])
-        ax.fill_between(f["month"], f["lower"], f["upper"], color=pal[1], alpha=0.2, label=labels["interval"])
+        ax.plot(
+            f["month"], f["mean"], color=pal[1], marker="o", markersize=3, label=labels["forecast"]
+        )
+        ax.fill_between(
+            f["month"], f["lower"], f["upper"], color=pal[1], alpha=0.2, label=labels["interval"]
+        )
         ax.set_title(name, fontsize=10)
         ax.set_ylabel(ylabel)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))

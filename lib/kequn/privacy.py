@@ -12,6 +12,7 @@ and landline numbers, e-mail addresses, 15- and 18-digit ID numbers (GB 11643 ch
 QQ and WeChat ids where labelled. Full-width characters (``１３９…``, ``＠``) are matched
 as their ASCII twins, and spaces or dashes inside numbers are allowed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,15 +44,23 @@ _PII = re.compile(
     r"(?P<qq>[1-9][0-9]{4,11})(?![0-9])"
     r"|(?i:(?:(?:微信|威信)\s*(?:号码|号)?\s*[:=]?"
     r"|(?<![A-Za-z])(?:wechat|weixin|wx|vx)\s*(?:id|号)?\s*[:=])\s*)"
-    r"(?P<wechat>[A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])")
+    r"(?P<wechat>[A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
+)
 # Cheap pre-filter run in Arrow's C++ regex engine (RE2): only values that hold a digit, an @ or
 # a WeChat label can hold personal data, so the Python pattern never sees the rest.
 _MAYBE = r"(?i)[0-9０-９@＠]|微信|威信|wechat|weixin|ｗｘ|wx|vx"
 # In examples of bad values (messages, quality.json) any long run of digits is masked too:
 # an ID number with a wrong checksum is still somebody's ID number.
 _LONG_DIGITS = re.compile(r"(?<![0-9])[0-9](?: ?[0-9]){10,}(?![0-9])")
-MASKS = {"email": "[email]", "id18": "[id]", "id15": "[id]", "phone": "[phone]", "tel": "[phone]",
-         "qq": "[qq]", "wechat": "[wechat]"}
+MASKS = {
+    "email": "[email]",
+    "id18": "[id]",
+    "id15": "[id]",
+    "phone": "[phone]",
+    "tel": "[phone]",
+    "qq": "[qq]",
+    "wechat": "[wechat]",
+}
 _W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999
 
 
@@ -124,6 +133,7 @@ def mask_series(s: pd.Series) -> tuple[pd.Series, int]:
     """
     import pyarrow as pa
     import pyarrow.compute as pc
+
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = s.cat.categories
         masked = np.array([mask_text(str(c)) for c in cats], dtype=object)
@@ -157,6 +167,7 @@ def mask_columns(tables: dict[str, pd.DataFrame], log) -> None:
     dates or numbers), in place of the dict; each masked column is a cleaning rule row
     ``contact_details_masked`` of ``log`` (``log.clean(table, rule, rows, column=...)``)."""
     from . import schema
+
     for name, df in tables.items():
         kinds = {c.name: c.kind for c in schema.CONTRACT.get(name, [])}
         cols = [c for c in df.columns if kinds.get(c) in ("text", "enum")]

@@ -6,6 +6,7 @@ round instead of one per run. Problems are made with ``Problem.of(key, file, **a
 message and the fix are templates ``err.<key>`` / ``fix.<key>`` of the message catalogue
 (``kequn.i18n``), so ``render('zh')`` and ``render('en')`` say the same thing.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -17,18 +18,38 @@ class Problem:
     message: str
     fix: str = ""
     column: str | None = None
-    rows: list[int] = field(default_factory=list)  # 1-based data rows as in the file (header = row 1)
+    rows: list[int] = field(
+        default_factory=list
+    )  # 1-based data rows as in the file (header = row 1)
     values: list[str] = field(default_factory=list)
     count: int = 0  # how many rows are affected in all (rows/values hold examples)
     key: str = ""  # catalogue template of message and fix
     args: dict = field(default_factory=dict)
 
     @classmethod
-    def of(cls, key: str, file: str, column: str | None = None, rows=(), values=(), count: int = 0,
-           **args) -> "Problem":
+    def of(
+        cls,
+        key: str,
+        file: str,
+        column: str | None = None,
+        rows=(),
+        values=(),
+        count: int = 0,
+        **args,
+    ) -> "Problem":
         from .privacy import mask_examples  # examples of bad values are shown: no personal data
-        p = cls(str(file), "", "", column, [int(r) for r in rows], mask_examples(values), int(count),
-                key, args)
+
+        p = cls(
+            str(file),
+            "",
+            "",
+            column,
+            [int(r) for r in rows],
+            mask_examples(values),
+            int(count),
+            key,
+            args,
+        )
         p.message, p.fix = p.texts("en")
         return p
 
@@ -37,10 +58,16 @@ class Problem:
         if not self.key:
             return self.message, self.fix
         from .i18n import expectation, t
+
         args = dict(self.args)
         if "expect_kind" in args:
-            args["expect"] = expectation(args.pop("expect_kind"), args.pop("lo", None), args.pop("hi", None), lang,
-                                         args.pop("expect_values", None))
+            args["expect"] = expectation(
+                args.pop("expect_kind"),
+                args.pop("lo", None),
+                args.pop("hi", None),
+                lang,
+                args.pop("expect_values", None),
+            )
         return t(f"err.{self.key}", lang).format(**args), t(f"fix.{self.key}", lang).format(**args)
 
     def render(self, lang: str = "en") -> str:
@@ -77,8 +104,11 @@ class InputError(Exception):
 
     def render(self, lang: str = "en") -> str:
         n = len(self.problems)
-        head = (f"输入数据有 {n} 个问题，未写入任何文件。" if lang == "zh"
-                else f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written.")
+        head = (
+            f"输入数据有 {n} 个问题，未写入任何文件。"
+            if lang == "zh"
+            else f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written."
+        )
         return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
 
 

@@ -14,10 +14,10 @@ its coefficients turn into reason codes per customer (the features that raise th
 score most), which a gradient-boosting model would not give as plainly. AUC, lift in the top
 decile and a calibration table judge it on the evaluation window.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from pathlib import Path
 
 import duckdb
@@ -35,15 +35,25 @@ def categories(clean_dir, top_n: int = 8, threads: int = 2) -> list[str]:
     """The ``top_n`` categories with the most orders (the ones worth a target list)."""
     con = duckdb.connect(config={"threads": threads})
     _view(con, "orders", Path(clean_dir) / "orders.parquet")
-    rows = con.execute("""SELECT category FROM orders
+    rows = con.execute(
+        """SELECT category FROM orders
                           WHERE amount >= 0 AND category IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1
-                          LIMIT $n""", {"n": int(top_n)}).fetchall()
+                          LIMIT $n""",
+        {"n": int(top_n)},
+    ).fetchall()
     con.close()
     return [r[0] for r in rows]
 
 
-def snapshot(clean_dir, cut, cats: list[str], horizon_days: int, recent_days: int = 90, labels: bool = True,
-             threads: int = 2) -> pd.DataFrame:
+def snapshot(
+    clean_dir,
+    cut,
+    cats: list[str],
+    horizon_days: int,
+    recent_days: int = 90,
+    labels: bool = True,
+    threads: int = 2,
+) -> pd.DataFrame:
     """Per customer who bought on or before ``cut``: customer_id, the GENERAL features, per
     category k n_k (orders) and rec_k (days since the last order in k; missing if never), and
     with ``labels`` y_k (bought in k within ``horizon_days`` after ``cut``)."""
@@ -54,15 +64,21 @@ def snapshot(clean_dir, cut, cats: list[str], horizon_days: int, recent_days: in
     per_cat = []
     for i in range(len(cats)):
         per_cat.append(f"count(*) FILTER (WHERE category = $k{i})::DOUBLE AS n_{i}")
-        per_cat.append(f"date_diff('day', max(d) FILTER (WHERE category = $k{i}), {c})::DOUBLE AS rec_{i}")
+        per_cat.append(
+            f"date_diff('day', max(d) FILTER (WHERE category = $k{i}), {c})::DOUBLE AS rec_{i}"
+        )
     lab = ""
     if labels:
         params["end"] = end.date()
-        lab = ", " + ", ".join(f"coalesce(bool_or(category = $k{i}), false) AS y_{i}" for i in range(len(cats)))
+        lab = ", " + ", ".join(
+            f"coalesce(bool_or(category = $k{i}), false) AS y_{i}" for i in range(len(cats))
+        )
     con = duckdb.connect(config={"threads": threads})
     _view(con, "raw_orders", Path(clean_dir) / "orders.parquet")
-    con.execute("CREATE VIEW o AS SELECT customer_id, order_date::DATE AS d, category, amount "
-                "FROM raw_orders WHERE amount >= 0")
+    con.execute(
+        "CREATE VIEW o AS SELECT customer_id, order_date::DATE AS d, category, amount "
+        "FROM raw_orders WHERE amount >= 0"
+    )
     sql = f"""
         WITH past AS (
             SELECT customer_id, count(*)::DOUBLE AS orders, sum(amount)::DOUBLE AS spend,
@@ -96,7 +112,10 @@ def design(snap: pd.DataFrame, i: int) -> tuple[np.ndarray, list[str]]:
     rec = np.where(np.isnan(rec), snap["tenure"].to_numpy(dtype="float64") + 365, rec)
     cols.append(np.log1p(rec))
     names.append("rec_self")
-    cols.append(snap[f"n_{i}"].to_numpy(dtype="float64") / np.maximum(snap["orders"].to_numpy(dtype="float64"), 1))
+    cols.append(
+        snap[f"n_{i}"].to_numpy(dtype="float64")
+        / np.maximum(snap["orders"].to_numpy(dtype="float64"), 1)
+    )
     names.append("share_self")
     return np.column_stack(cols), names
 
@@ -104,6 +123,7 @@ def design(snap: pd.DataFrame, i: int) -> tuple[np.ndarray, list[str]]:
 @dataclass
 class CategoryModel:
     """A fitted model of one category: standardisation, logistic regression, feature names."""
+
     category: str
     index: int
     mean: np.ndarray
@@ -125,7 +145,9 @@ class CategoryModel:
         best = np.take_along_axis(contrib, order, 1)
         high = np.take_along_axis(z, order, 1) > 0
         codes = np.array([f"{n}{sign}" for n in self.names for sign in "-+"] + [None], dtype=object)
-        return codes[np.where(best > 0, 2 * order + high, len(codes) - 1)]  # a lookup, not a loop per customer
+        return codes[
+            np.where(best > 0, 2 * order + high, len(codes) - 1)
+        ]  # a lookup, not a loop per customer
 
 
 def fit(snap: pd.DataFrame, i: int, seed: int = 7, max_rows: int = 300_000) -> CategoryModel | None:
@@ -151,18 +173,27 @@ def evaluate(model: CategoryModel, snap: pd.DataFrame, bins: int = 10) -> tuple[
     p = model.scores(snap)
     top = p >= np.quantile(p, 0.9)
     base = float(y.mean())
-    figs = {"category": model.category, "customers": int(len(y)), "base_rate": base,
-            "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan"),
-            "lift_top10": float(y[top].mean() / base) if base > 0 else float("nan"),
-            "brier": float(brier_score_loss(y, p))}
+    figs = {
+        "category": model.category,
+        "customers": int(len(y)),
+        "base_rate": base,
+        "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan"),
+        "lift_top10": float(y[top].mean() / base) if base > 0 else float("nan"),
+        "brier": float(brier_score_loss(y, p)),
+    }
     band = pd.qcut(pd.Series(p).rank(method="first"), bins, labels=False)
-    cal = pd.DataFrame({"p": p, "y": y.astype(float), "band": band}).groupby("band").agg(
-        predicted=("p", "mean"), observed=("y", "mean"), customers=("p", "size")).reset_index(drop=True)
+    cal = (
+        pd.DataFrame({"p": p, "y": y.astype(float), "band": band})
+        .groupby("band")
+        .agg(predicted=("p", "mean"), observed=("y", "mean"), customers=("p", "size"))
+        .reset_index(drop=True)
+    )
     return figs, cal
 
 
-def target_list(models: list[CategoryModel], snap: pd.DataFrame, share: float = 0.1, top_reasons: int = 3
-                ) -> pd.DataFrame:
+def target_list(
+    models: list[CategoryModel], snap: pd.DataFrame, share: float = 0.1, top_reasons: int = 3
+) -> pd.DataFrame:
     """The best customers to approach per category: the top ``share`` by score, columns
     customer_id, category, score, rank (1 = best within the category), reason_1 … (feature
     names, see ``design``)."""
@@ -172,8 +203,14 @@ def target_list(models: list[CategoryModel], snap: pd.DataFrame, share: float = 
         n = max(1, int(np.ceil(share * len(p))))
         idx = np.argsort(-p, kind="stable")[:n]
         why = m.reasons(snap.iloc[idx], top_reasons)
-        part = pd.DataFrame({"customer_id": snap["customer_id"].to_numpy()[idx], "category": m.category,
-                             "score": p[idx], "rank": np.arange(1, n + 1)})
+        part = pd.DataFrame(
+            {
+                "customer_id": snap["customer_id"].to_numpy()[idx],
+                "category": m.category,
+                "score": p[idx],
+                "rank": np.arange(1, n + 1),
+            }
+        )
         for j in range(top_reasons):
             part[f"reason_{j + 1}"] = why[:, j]
         parts.append(part)
@@ -183,6 +220,7 @@ def target_list(models: list[CategoryModel], snap: pd.DataFrame, share: float = 
 def reason_words(code: str | None, cats: list[str], category: str, lang: str) -> str | None:
     """A reason code ("recency-", "n_2+") in words of ``lang``."""
     from .i18n import t
+
     if not code:
         return None
     name, sign = code[:-1], code[-1]

@@ -8,6 +8,7 @@ Reads only what the earlier stages wrote into the run's folder (``profiling.json
 ``features.parquet``); a stage that did not run leaves its part of a card empty, never an error.
 Writes ``summary.json`` (headline, cards), from which ``publish`` builds ``index.html``.
 """
+
 from __future__ import annotations
 
 import html
@@ -37,14 +38,23 @@ HEADLINE = {
 
 
 # stage → the file it writes (its having run) and the catalogue key of its title
-STAGE_FILES = (("profiling", "profiling.json"), ("clustering", "clustering.json"), ("value", "value.json"),
-               ("needs", "needs.json"), ("feedback", "feedback.json"))
+STAGE_FILES = (
+    ("profiling", "profiling.json"),
+    ("clustering", "clustering.json"),
+    ("value", "value.json"),
+    ("needs", "needs.json"),
+    ("feedback", "feedback.json"),
+)
 TABLES = ("customers", "orders", "events", "feedback", "kano")
 
 
 def _earlier(folder: Path, run: str) -> list[Path]:
     """Earlier runs of the same data set (oldest first), never this run's own folder."""
-    return [p for p in earlier_runs(folder.parent, run, "profiling.json") if p.resolve() != folder.resolve()]
+    return [
+        p
+        for p in earlier_runs(folder.parent, run, "profiling.json")
+        if p.resolve() != folder.resolve()
+    ]
 
 
 def run_inputs(processed_dir, run: str, lang: str) -> tuple[dict, dict]:
@@ -54,9 +64,12 @@ def run_inputs(processed_dir, run: str, lang: str) -> tuple[dict, dict]:
     quality = _read_json(folder, "quality.json")
     earlier = _earlier(folder, run)
     ran = [t(f"{stage}.title", lang) for stage, f in STAGE_FILES if (folder / f).exists()]
-    facts = {t("run", lang): run, t("as_of", lang): quality.get("as_of", "—"),
-             t("index.previous", lang): earlier[-1].name if earlier else "—",
-             t("sum.stages_ran", lang): ("、" if lang == "zh" else ", ").join(ran) or "—"}
+    facts = {
+        t("run", lang): run,
+        t("as_of", lang): quality.get("as_of", "—"),
+        t("index.previous", lang): earlier[-1].name if earlier else "—",
+        t("sum.stages_ran", lang): ("、" if lang == "zh" else ", ").join(ran) or "—",
+    }
     return facts, quality
 
 
@@ -91,7 +104,9 @@ def headline(processed_dir, run: str) -> tuple[pd.DataFrame, str | None]:
     now = _figures(folder)
     earlier = _earlier(folder, run)
     before = _figures(earlier[-1]) if earlier else {}
-    same_money = not earlier or _currency(folder) == _currency(earlier[-1])  # no change from £ to 元
+    same_money = not earlier or _currency(folder) == _currency(
+        earlier[-1]
+    )  # no change from £ to 元
     rows = []
     for key, (_, _, kind) in HEADLINE.items():
         v, p = now.get(key), before.get(key) if kind != "money" or same_money else None
@@ -106,6 +121,7 @@ def _table(folder: Path, name: str, cols: list[str]) -> pd.DataFrame | None:
     if not p.exists():
         return None
     import pyarrow.parquet as pq
+
     present = [c for c in cols if c in pq.read_schema(p).names]
     return pd.read_parquet(p, columns=present)
 
@@ -126,7 +142,11 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         return pd.DataFrame()
     seg = seg[seg["segment"] >= 0]
     d = seg.copy()
-    val = _table(folder, "value.parquet", ["customer_id", "monetary", "clv", "tier", "strategy", "stage", "churn_risk"])
+    val = _table(
+        folder,
+        "value.parquet",
+        ["customer_id", "monetary", "clv", "tier", "strategy", "stage", "churn_risk"],
+    )
     if val is not None:
         d = d.merge(val, on="customer_id", how="left")
     need = _table(folder, "needs.parquet", ["customer_id", "needs_group"])
@@ -142,8 +162,9 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         out["clv_low"], out["clv_high"] = _clv_bounds(folder, out.index)  # stage 03's 95% interval
         out["high_value_share"] = g["tier"].apply(lambda s: s.isin(["key", "important"]).mean())
         high = d["tier"].isin(["key", "important"])
-        out["high_value_revenue_share"] = money[high].groupby(d["segment"][high]).sum().reindex(out.index, fill_value=0.0) \
-            / money.groupby(d["segment"]).sum().replace(0, np.nan)
+        out["high_value_revenue_share"] = money[high].groupby(d["segment"][high]).sum().reindex(
+            out.index, fill_value=0.0
+        ) / money.groupby(d["segment"]).sum().replace(0, np.nan)
         tiers = pd.crosstab(d["segment"], d["tier"], normalize="index")
         for x in TIERS:
             out[f"tier_{x}"] = tiers[x] if x in tiers else 0.0
@@ -154,13 +175,20 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         for s in ("new", "active", "sleeping", "churned"):
             out[f"stage_{s}"] = stages[s] if s in stages else 0.0
         out["churn_risk"] = g["churn_risk"].mean()
-    if need is not None and d["needs_group"].notna().any():  # no needs signal in the data: no needs group, no plan on it
-        mix = pd.crosstab(d["segment"], d["needs_group"]).div(out["customers"], axis=0)  # share of all its customers
+    if (
+        need is not None and d["needs_group"].notna().any()
+    ):  # no needs signal in the data: no needs group, no plan on it
+        mix = pd.crosstab(d["segment"], d["needs_group"]).div(
+            out["customers"], axis=0
+        )  # share of all its customers
         out["need"] = mix.idxmax(axis=1)
         out["need_share"] = mix.max(axis=1)
         feats = folder / "features.parquet"
-        if feats.exists():  # the balanced plan recommends by category only when orders have categories
+        if (
+            feats.exists()
+        ):  # the balanced plan recommends by category only when orders have categories
             import pyarrow.parquet as pq
+
             out["has_categories"] = any(c.startswith("cat_") for c in pq.read_schema(feats).names)
     fb = _table(folder, "clean/feedback.parquet", ["feedback_id", "customer_id", "nps"])
     scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
@@ -169,18 +197,25 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         if scored is not None:
             f = f.merge(scored, on="feedback_id", how="left")
         from .satisfaction import nps as nps_of
+
         if "nps" in f:  # an export without NPS answers has no NPS per segment (not a missing one)
             out["nps"] = f.groupby("segment")["nps"].apply(lambda s: nps_of(s)["nps"])
             out["nps_n"] = f.groupby("segment")["nps"].count()
         if "sentiment" in f:
             rated = f[f["sentiment"].notna()]
-            out["negative_share"] = rated.groupby("segment")["sentiment"].apply(lambda s: (s == "negative").mean())
+            out["negative_share"] = rated.groupby("segment")["sentiment"].apply(
+                lambda s: (s == "negative").mean()
+            )
             neg = f[(f["sentiment"] == "negative") & f["topic"].notna()]
-            out["topics"] = neg.groupby("segment")["topic"].agg(lambda s: list(s.value_counts().index[:2]))
+            out["topics"] = neg.groupby("segment")["topic"].agg(
+                lambda s: list(s.value_counts().index[:2])
+            )
     clustering = _read_json(folder, "clustering.json")
     rank, portraits = clustering.get("attractiveness_rank", {}), clustering.get("portraits", {})
     ranking = attractiveness_ranking(out.reset_index(), clustering)
-    if ranking is not None:  # stage 02's figures with stage 03's lifetime value: the ranking the index shows
+    if (
+        ranking is not None
+    ):  # stage 02's figures with stage 03's lifetime value: the ranking the index shows
         rank = {str(s): int(r) for s, r in zip(ranking["segment"], ranking["rank"])}
     out["rank"] = [rank.get(str(i)) for i in out.index]
     out["portrait"] = [portraits.get(str(i)) for i in out.index]
@@ -201,30 +236,67 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
     lifecycle; an interactive service for how it feels. Parts whose stage did not run are left out."""
     out = []
     if "n_yielding" in card:
-        what = "\n".join(t("plan.response_part", lang).format(kind=t(f"strategy.{s}", lang), who=t(f"plan.who.{s}", lang),
-                                                             n=fmt_int(card[f"n_{s}"], lang), what=t(f"strategy_what.{s}", lang))
-                        for s in STRATEGIES if card[f"n_{s}"] > 0)
-        out.append(("plan.response", what, t("plan.why.response", lang).format(
-            share=fmt_pct(card["high_value_revenue_share"], lang))))
+        what = "\n".join(
+            t("plan.response_part", lang).format(
+                kind=t(f"strategy.{s}", lang),
+                who=t(f"plan.who.{s}", lang),
+                n=fmt_int(card[f"n_{s}"], lang),
+                what=t(f"strategy_what.{s}", lang),
+            )
+            for s in STRATEGIES
+            if card[f"n_{s}"] > 0
+        )
+        out.append(
+            (
+                "plan.response",
+                what,
+                t("plan.why.response", lang).format(
+                    share=fmt_pct(card["high_value_revenue_share"], lang)
+                ),
+            )
+        )
     if isinstance(card.get("need"), str):
         n = card["need"]
         key = "balanced_rhythm" if n == "balanced" and card.get("has_categories") is False else n
-        out.append(("plan.custom", t(f"plan.custom.{key}", lang),
-                    t("plan.why.need", lang).format(share=fmt_pct(card["need_share"], lang), need=t(f"need.{n}", lang))))
+        out.append(
+            (
+                "plan.custom",
+                t(f"plan.custom.{key}", lang),
+                t("plan.why.need", lang).format(
+                    share=fmt_pct(card["need_share"], lang), need=t(f"need.{n}", lang)
+                ),
+            )
+        )
     if "stage_sleeping" in card:
         lapsing = card["stage_sleeping"] + card["stage_churned"]
         key = "winback" if lapsing >= 0.4 else ("onboard" if card["stage_new"] >= 0.2 else "rhythm")
-        out.append(("plan.flexible", t(f"plan.flexible.{key}", lang),
-                    t("plan.why.stage", lang).format(lapsing=fmt_pct(lapsing, lang), new=fmt_pct(card["stage_new"], lang),
-                                                    risk=fmt_pct(card["churn_risk"], lang))))
+        out.append(
+            (
+                "plan.flexible",
+                t(f"plan.flexible.{key}", lang),
+                t("plan.why.stage", lang).format(
+                    lapsing=fmt_pct(lapsing, lang),
+                    new=fmt_pct(card["stage_new"], lang),
+                    risk=fmt_pct(card["churn_risk"], lang),
+                ),
+            )
+        )
     if "negative_share" in card and pd.notna(card.get("negative_share")):
         topics = card.get("topics") if isinstance(card.get("topics"), list) else []
         unhappy = card["negative_share"] >= 0.5 or (pd.notna(card.get("nps")) and card["nps"] < 0)
-        what = (t("plan.interactive.fix", lang).format(topics="、".join(topics) if lang == "zh" else ", ".join(topics))
-                if unhappy and topics else t("plan.interactive.engage", lang))
+        what = (
+            t("plan.interactive.fix", lang).format(
+                topics="、".join(topics) if lang == "zh" else ", ".join(topics)
+            )
+            if unhappy and topics
+            else t("plan.interactive.engage", lang)
+        )
         nps = "—" if pd.isna(card.get("nps")) else f"{card['nps']:+.0f}"
-        why = (t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang), nps=nps) if "nps" in card
-               else t("plan.why.feel_neg", lang).format(neg=fmt_pct(card["negative_share"], lang)))  # no NPS asked
+        why = (
+            t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang), nps=nps)
+            if "nps" in card
+            else t("plan.why.feel_neg", lang).format(neg=fmt_pct(card["negative_share"], lang))
+        )  # no NPS asked
         out.append(("plan.interactive", what, why))
     return out
 
@@ -235,15 +307,20 @@ def _clv_bounds(folder: Path, segments) -> tuple[list, list]:
     p = folder / "value.json"
     ci = (json.loads(p.read_text(encoding="utf-8")).get("clv_interval") or {}) if p.exists() else {}
     rows = [ci.get(str(s)) or {} for s in segments]
-    return ([np.nan if r.get("low") is None else r["low"] for r in rows],
-            [np.nan if r.get("high") is None else r["high"] for r in rows])
+    return (
+        [np.nan if r.get("low") is None else r["low"] for r in rows],
+        [np.nan if r.get("high") is None else r["high"] for r in rows],
+    )
 
 
 def _clv_line(card: pd.Series, lang: str) -> str:
-    """"average CLV 171 CNY (95% CI 150–190)", or without the interval when there is none."""
+    """ "average CLV 171 CNY (95% CI 150–190)", or without the interval when there is none."""
     if pd.notna(card.get("clv_low")) and pd.notna(card.get("clv_high")):
-        return t("card.clv_ci", lang).format(clv=fmt_money(card["clv_mean"], lang), low=fmt_money(card["clv_low"], lang),
-                                             high=fmt_money(card["clv_high"], lang))
+        return t("card.clv_ci", lang).format(
+            clv=fmt_money(card["clv_mean"], lang),
+            low=fmt_money(card["clv_low"], lang),
+            high=fmt_money(card["clv_high"], lang),
+        )
     return t("card.clv", lang).format(clv=fmt_money(card["clv_mean"], lang))
 
 
@@ -253,8 +330,11 @@ def _join(parts: list[str], lang: str) -> str:
 
 def _mix(card: pd.Series, prefix: str, keys, label: str, lang: str) -> str:
     """'Key 12% · Important 20% · …' for the shares ``<prefix><key>`` of one card."""
-    return " · ".join(f"{t(f'{label}.{k}', lang)} {fmt_pct(card[f'{prefix}{k}'], lang)}" for k in keys
-                      if f"{prefix}{k}" in card and pd.notna(card[f"{prefix}{k}"]))
+    return " · ".join(
+        f"{t(f'{label}.{k}', lang)} {fmt_pct(card[f'{prefix}{k}'], lang)}"
+        for k in keys
+        if f"{prefix}{k}" in card and pd.notna(card[f"{prefix}{k}"])
+    )
 
 
 def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
@@ -262,26 +342,75 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
     share, CLV, tier mix); lifecycle mix and churn risk; needs (needs group, the segment's own
     Kano key needs and where it departs from the whole base); feeling (NPS, share of negative
     feedback, commonest complaint topics). Rows of stages that did not run are left out."""
-    rows = [("card.f.size", t("card.size", lang).format(share=fmt_pct(card["share"], lang), n=fmt_int(card["customers"], lang)))]
+    rows = [
+        (
+            "card.f.size",
+            t("card.size", lang).format(
+                share=fmt_pct(card["share"], lang), n=fmt_int(card["customers"], lang)
+            ),
+        )
+    ]
     if "revenue_share" in card:
         clv = _clv_line(card, lang) if pd.notna(card.get("clv_mean")) else ""
-        rows.append(("card.f.value", _join([t("card.revenue", lang).format(share=fmt_pct(card["revenue_share"], lang)), clv,
-                                            _mix(card, "tier_", TIERS, "tier", lang)], lang)))
+        rows.append(
+            (
+                "card.f.value",
+                _join(
+                    [
+                        t("card.revenue", lang).format(share=fmt_pct(card["revenue_share"], lang)),
+                        clv,
+                        _mix(card, "tier_", TIERS, "tier", lang),
+                    ],
+                    lang,
+                ),
+            )
+        )
     if "stage_active" in card:
-        risk = t("card.risk", lang).format(risk=fmt_pct(card["churn_risk"], lang)) if pd.notna(card.get("churn_risk")) else ""
-        rows.append(("card.f.lifecycle", _join([_mix(card, "stage_", ("new", "active", "sleeping", "churned"), "stage", lang),
-                                                risk], lang)))
+        risk = (
+            t("card.risk", lang).format(risk=fmt_pct(card["churn_risk"], lang))
+            if pd.notna(card.get("churn_risk"))
+            else ""
+        )
+        rows.append(
+            (
+                "card.f.lifecycle",
+                _join(
+                    [
+                        _mix(
+                            card, "stage_", ("new", "active", "sleeping", "churned"), "stage", lang
+                        ),
+                        risk,
+                    ],
+                    lang,
+                ),
+            )
+        )
     needs = []
     if isinstance(card.get("need"), str):
-        needs.append(t("plan.why.need", lang).format(share=fmt_pct(card["need_share"], lang), need=t(f"need.{card['need']}", lang)))
+        needs.append(
+            t("plan.why.need", lang).format(
+                share=fmt_pct(card["need_share"], lang), need=t(f"need.{card['need']}", lang)
+            )
+        )
     k = card.get("kano")
     if isinstance(k, dict) and k.get("key"):
-        needs.append(t("card.kano", lang).format(n=fmt_int(k["answers"], lang), key=" · ".join(
-            f"{t(f'kano.word.{c}', lang)} {f}" for f, c in k["key"])))
+        needs.append(
+            t("card.kano", lang).format(
+                n=fmt_int(k["answers"], lang),
+                key=" · ".join(f"{t(f'kano.word.{c}', lang)} {f}" for f, c in k["key"]),
+            )
+        )
         if k.get("differs"):
-            needs.append(t("card.kano_differs", lang).format(items=", ".join(
-                t("card.kano_diff", lang).format(feature=f, seg=t(f"kano.word.{c}", lang), all=t(f"kano.word.{a}", lang))
-                for f, c, a in k["differs"][:2])))
+            needs.append(
+                t("card.kano_differs", lang).format(
+                    items=", ".join(
+                        t("card.kano_diff", lang).format(
+                            feature=f, seg=t(f"kano.word.{c}", lang), all=t(f"kano.word.{a}", lang)
+                        )
+                        for f, c, a in k["differs"][:2]
+                    )
+                )
+            )
     elif isinstance(k, dict):
         needs.append(t("card.kano_few", lang))
     if needs:
@@ -293,7 +422,11 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
     if pd.notna(card.get("negative_share")):
         feel.append(t("card.negative", lang).format(share=fmt_pct(card["negative_share"], lang)))
     if isinstance(card.get("topics"), list) and card["topics"]:
-        feel.append(t("card.topics", lang).format(topics="、".join(card["topics"]) if lang == "zh" else ", ".join(card["topics"])))
+        feel.append(
+            t("card.topics", lang).format(
+                topics="、".join(card["topics"]) if lang == "zh" else ", ".join(card["topics"])
+            )
+        )
     if feel:
         rows.append(("card.f.feel", _join(feel, lang)))
     return rows
@@ -305,16 +438,23 @@ def attractiveness_ranking(cards: pd.DataFrame, clustering: dict) -> pd.DataFram
     it), by the weights stage 02 was given (``segment_profile.score_attractiveness``); None when
     stage 02 wrote no such figures (its rank is used as it is)."""
     from .segment_profile import score_attractiveness
+
     fig = clustering.get("attractiveness") or {}
     if not fig.get("rows"):
         return None
     a = pd.DataFrame(fig["rows"])
     for c in ("share", "revenue_share", "value", "growth", "reach"):
         a[c] = pd.to_numeric(a[c], errors="coerce").astype("float64") if c in a else np.nan
-    a["clv"] = (a["segment"].map(cards.set_index("segment")["clv_mean"]).astype("float64")
-                if "clv_mean" in cards and "segment" in cards else np.nan)
+    a["clv"] = (
+        a["segment"].map(cards.set_index("segment")["clv_mean"]).astype("float64")
+        if "clv_mean" in cards and "segment" in cards
+        else np.nan
+    )
     out = score_attractiveness(a, fig.get("weights") or None)
-    out.attrs["reach_basis"], out.attrs["growth_gap"] = fig.get("reach_basis"), fig.get("growth_gap")
+    out.attrs["reach_basis"], out.attrs["growth_gap"] = (
+        fig.get("reach_basis"),
+        fig.get("growth_gap"),
+    )
     return out
 
 
@@ -322,7 +462,12 @@ def attractiveness_note(processed_dir, cards: pd.DataFrame, lang: str) -> str:
     """The formula and weights of the ranking the cards are ordered by, and what it leaves out
     and why ("" when stage 02 wrote no attractiveness figures)."""
     from .stage_clustering import attract_note
-    ranking = attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json")) if len(cards) else None
+
+    ranking = (
+        attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json"))
+        if len(cards)
+        else None
+    )
     return "" if ranking is None else attract_note(ranking, lang)
 
 
@@ -334,26 +479,48 @@ def cards_html(cards: pd.DataFrame, lang: str, note: str = "") -> str:
     order = cards.sort_values(["rank", "segment"], na_position="last") if "rank" in cards else cards
     blocks = []
     for _, c in order.iterrows():
-        rows = "".join(f"<tr><th>{html.escape(t(k, lang))}</th><td>{html.escape(what).replace(chr(10), '<br>')}</td>"
-                       f"<td class='why'>{html.escape(why)}</td></tr>" for k, what, why in plan(c, lang))
-        who = f"<p class='portrait'>{html.escape(c['portrait'])}</p>" if isinstance(c.get("portrait"), str) else ""
-        about = "".join(f"<tr><th>{html.escape(t(k, lang))}</th><td>{html.escape(v)}</td></tr>" for k, v in facts(c, lang)
-                        if not (who and k == "card.f.size"))  # stage 02's portrait opens with the size
-        rank = "" if pd.isna(c.get("rank")) else f" · {t('card.rank', lang).format(rank=int(c['rank']))}"
-        blocks.append(f"<div class='card' id='segment-{int(c['segment'])}'><h3>{int(c['segment'])} · "
-                      f"{html.escape(str(c['segment_name']))}{rank}</h3>{who}"
-                      f"<table class='kq-facts plan'>{about}</table>"
-                      f"<h4>{t('card.plan', lang)}</h4><table class='kq-facts plan'>{rows}</table></div>")
+        rows = "".join(
+            f"<tr><th>{html.escape(t(k, lang))}</th><td>{html.escape(what).replace(chr(10), '<br>')}</td>"
+            f"<td class='why'>{html.escape(why)}</td></tr>"
+            for k, what, why in plan(c, lang)
+        )
+        who = (
+            f"<p class='portrait'>{html.escape(c['portrait'])}</p>"
+            if isinstance(c.get("portrait"), str)
+            else ""
+        )
+        about = "".join(
+            f"<tr><th>{html.escape(t(k, lang))}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in facts(c, lang)
+            if not (who and k == "card.f.size")
+        )  # stage 02's portrait opens with the size
+        rank = (
+            ""
+            if pd.isna(c.get("rank"))
+            else f" · {t('card.rank', lang).format(rank=int(c['rank']))}"
+        )
+        blocks.append(
+            f"<div class='card' id='segment-{int(c['segment'])}'><h3>{int(c['segment'])} · "
+            f"{html.escape(str(c['segment_name']))}{rank}</h3>{who}"
+            f"<table class='kq-facts plan'>{about}</table>"
+            f"<h4>{t('card.plan', lang)}</h4><table class='kq-facts plan'>{rows}</table></div>"
+        )
     basis = f"<p class='attract-basis' id='attract-basis'>{html.escape(note)}</p>" if note else ""
     return basis + "".join(blocks)
 
 
 def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
     """The headline figures with their change since ``previous`` (id ``headline``)."""
+
     def show(v, kind):
         if v is None or pd.isna(v):
             return "—"
-        return {"int": fmt_int(v, lang), "money": fmt_money(v, lang), "pct": fmt_pct(v, lang), "nps": f"{v:+.0f}"}[kind]
+        return {
+            "int": fmt_int(v, lang),
+            "money": fmt_money(v, lang),
+            "pct": fmt_pct(v, lang),
+            "nps": f"{v:+.0f}",
+        }[kind]
 
     def delta(r):
         if r["change"] is None or pd.isna(r["change"]):
@@ -362,23 +529,49 @@ def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
         c = 0.0 if abs(r["change"]) < 0.05 else r["change"]  # no "-0" from rounding noise
         num = f"{c:+,.1f}" if r["kind"] in ("pct", "nps") else f"{c:+,.0f}"
         return f"{num}{unit}"
-    rows = "".join(f"<tr><th>{html.escape(t(f'h.{r.key}', lang))}</th><td>{show(r.value, r.kind)}</td>"
-                   f"<td>{delta(r._asdict())}</td></tr>" for r in table.itertuples())
-    head = (f"<tr><th></th><th>{t('card.now', lang)}</th>"
-            f"<th>{html.escape(t('card.change', lang).format(run=previous))}</th></tr>"
-            if previous else "")
+
+    rows = "".join(
+        f"<tr><th>{html.escape(t(f'h.{r.key}', lang))}</th><td>{show(r.value, r.kind)}</td>"
+        f"<td>{delta(r._asdict())}</td></tr>"
+        for r in table.itertuples()
+    )
+    head = (
+        f"<tr><th></th><th>{t('card.now', lang)}</th>"
+        f"<th>{html.escape(t('card.change', lang).format(run=previous))}</th></tr>"
+        if previous
+        else ""
+    )
     note = "" if previous else f"<p>{t('index.previous_none', lang)}</p>"
-    return f"<div class='card' id='headline'><table class='kq-facts'>{head}{rows}</table>{note}</div>"
+    return (
+        f"<div class='card' id='headline'><table class='kq-facts'>{head}{rows}</table>{note}</div>"
+    )
 
 
-def save_summary(processed_dir, run: str, lang: str, table: pd.DataFrame, previous: str | None,
-                 cards: pd.DataFrame, changes: str = "", attract_note: str = "") -> dict:
+def save_summary(
+    processed_dir,
+    run: str,
+    lang: str,
+    table: pd.DataFrame,
+    previous: str | None,
+    cards: pd.DataFrame,
+    changes: str = "",
+    attract_note: str = "",
+) -> dict:
     """Write the headline, what changed (``changes_html``) and the cards (with the ranking's
     formula, ``attract_note``) as HTML fragments into ``summary.json`` (the index page embeds
     them) with the figures a check needs."""
-    summary = {"run": run, "lang": lang, "previous": previous, "headline_html": headline_html(table, previous, lang),
-               "changes_html": changes, "cards_html": cards_html(cards, lang, attract_note), "segments": int(len(cards))}
-    write_text_atomic(json.dumps(summary, ensure_ascii=False, indent=1), resolve(processed_dir) / "summary.json")
+    summary = {
+        "run": run,
+        "lang": lang,
+        "previous": previous,
+        "headline_html": headline_html(table, previous, lang),
+        "changes_html": changes,
+        "cards_html": cards_html(cards, lang, attract_note),
+        "segments": int(len(cards)),
+    }
+    write_text_atomic(
+        json.dumps(summary, ensure_ascii=False, indent=1), resolve(processed_dir) / "summary.json"
+    )
     return summary
 
 
@@ -388,19 +581,37 @@ def attractiveness_table(cards: pd.DataFrame, lang: str, processed_dir=None) -> 
     if cards.empty:
         return cards
     c = cards.sort_values(["rank", "segment"], na_position="last")
-    ranking = (attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json"))
-               if processed_dir is not None else None)
-    out = pd.DataFrame({t("seg.rank", lang): c["rank"], t("v.segment", lang): [f"{int(s)} · {n}" for s, n in
-                                                                              zip(c["segment"], c["segment_name"])],
-                        t("customers", lang): c["customers"], t("card.share", lang): c["share"]})
-    for col, key in (("revenue_share", "card.revenue_share"), ("clv_mean", "h.clv_mean"),
-                     ("high_value_share", "card.high_value"), ("churn_risk", "card.churn_risk"), ("nps", "h.nps")):
+    ranking = (
+        attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json"))
+        if processed_dir is not None
+        else None
+    )
+    out = pd.DataFrame(
+        {
+            t("seg.rank", lang): c["rank"],
+            t("v.segment", lang): [
+                f"{int(s)} · {n}" for s, n in zip(c["segment"], c["segment_name"])
+            ],
+            t("customers", lang): c["customers"],
+            t("card.share", lang): c["share"],
+        }
+    )
+    for col, key in (
+        ("revenue_share", "card.revenue_share"),
+        ("clv_mean", "h.clv_mean"),
+        ("high_value_share", "card.high_value"),
+        ("churn_risk", "card.churn_risk"),
+        ("nps", "h.nps"),
+    ):
         if col in c:
             out[t(key, lang)] = c[col].round(1) if col in ("clv_mean", "nps") else c[col]
     if ranking is not None:
         score = ranking.set_index("segment")["score"]
         if ranking["growth"].notna().any():
-            out[t("seg.growth", lang)] = [("—" if pd.isna(v) else f"{v:+.1%}") for v in c["segment"].map(ranking.set_index("segment")["growth"])]
+            out[t("seg.growth", lang)] = [
+                ("—" if pd.isna(v) else f"{v:+.1%}")
+                for v in c["segment"].map(ranking.set_index("segment")["growth"])
+            ]
         out[t("seg.score", lang)] = c["segment"].map(score).round(2).to_numpy()
     return out
 
@@ -413,7 +624,9 @@ def segment_sizes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     is paired with the current one that holds most of its customers, when each is the other's
     best match; a segment without a partner shows 0 on the other side (new or dissolved)."""
     b, n = before[before["segment"] >= 0], now[now["segment"] >= 0]
-    both = b[["customer_id", "segment"]].merge(n[["customer_id", "segment"]], on="customer_id", suffixes=("_b", "_n"))
+    both = b[["customer_id", "segment"]].merge(
+        n[["customer_id", "segment"]], on="customer_id", suffixes=("_b", "_n")
+    )
     overlap = pd.crosstab(both["segment_b"], both["segment_n"])
     pairs = {}
     if not overlap.empty:
@@ -423,11 +636,24 @@ def segment_sizes(before: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
     name_b = b.drop_duplicates("segment").set_index("segment")["segment_name"].astype(str)
     name_n = n.drop_duplicates("segment").set_index("segment")["segment_name"].astype(str)
     partner = {sn: sb for sb, sn in pairs.items()}
-    rows = [{"segment_name": name_n[s], "before": int(size_b.get(partner[s], 0)) if s in partner else 0, "now": int(size_n[s])}
-            for s in size_n.index]
-    rows += [{"segment_name": name_b[s], "before": int(size_b[s]), "now": 0} for s in size_b.index if s not in pairs]
-    return pd.DataFrame(rows, columns=["segment_name", "before", "now"]).sort_values(
-        ["now", "before"], ascending=False).reset_index(drop=True)
+    rows = [
+        {
+            "segment_name": name_n[s],
+            "before": int(size_b.get(partner[s], 0)) if s in partner else 0,
+            "now": int(size_n[s]),
+        }
+        for s in size_n.index
+    ]
+    rows += [
+        {"segment_name": name_b[s], "before": int(size_b[s]), "now": 0}
+        for s in size_b.index
+        if s not in pairs
+    ]
+    return (
+        pd.DataFrame(rows, columns=["segment_name", "before", "now"])
+        .sort_values(["now", "before"], ascending=False)
+        .reset_index(drop=True)
+    )
 
 
 def changes(processed_dir, run: str, lang: str) -> dict:
@@ -436,11 +662,14 @@ def changes(processed_dir, run: str, lang: str) -> dict:
     counts, rows before, columns now), ``slipped`` (customers key or important before who have
     since become sleeping or churned, or dropped to ordinary or small)."""
     from .runs import migration, previous_table
+
     folder = resolve(processed_dir)
     out = {"previous": None}
     prev_run, prev_seg = previous_table(folder, run, "segments.parquet")
     if prev_seg is not None and (folder / "segments.parquet").exists():
-        now = pd.read_parquet(folder / "segments.parquet", columns=["customer_id", "segment", "segment_name"])
+        now = pd.read_parquet(
+            folder / "segments.parquet", columns=["customer_id", "segment", "segment_name"]
+        )
         out.update(previous=prev_run, sizes=segment_sizes(prev_seg, now))
     prev_run2, prev_val = previous_table(folder, run, "value.parquet")
     if prev_val is not None and (folder / "value.parquet").exists():
@@ -451,8 +680,12 @@ def changes(processed_dir, run: str, lang: str) -> dict:
         cols = ["customer_id", "tier"] + (["stage"] if "stage" in prev_val else [])
         both = prev_val[cols].merge(now, on="customer_id", suffixes=("_before", ""))
         lapsing = ["sleeping", "churned"]
-        newly_lapsing = both["stage"].isin(lapsing) & ~(both["stage_before"].isin(lapsing) if "stage_before" in both else False)
-        slipped = both["tier_before"].isin(["key", "important"]) & (newly_lapsing | both["tier"].isin(["ordinary", "small"]))
+        newly_lapsing = both["stage"].isin(lapsing) & ~(
+            both["stage_before"].isin(lapsing) if "stage_before" in both else False
+        )
+        slipped = both["tier_before"].isin(["key", "important"]) & (
+            newly_lapsing | both["tier"].isin(["ordinary", "small"])
+        )
         out.update(previous=out["previous"] or prev_run2, tiers=tiers, slipped=int(slipped.sum()))
     return out
 
@@ -462,6 +695,7 @@ def rising_topics(processed_dir) -> dict:
     against the three before (stage 05's two-proportion test), largest rise first: ``new``
     (next to absent before) and ``rising`` (the others); empty lists without feedback topics."""
     from .stage_feedback import topic_trend
+
     folder = resolve(processed_dir)
     scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
     fb = _table(folder, "clean/feedback.parquet", ["feedback_id", "created_at", "kind"])
@@ -469,11 +703,18 @@ def rising_topics(processed_dir) -> dict:
         return {"new": [], "rising": []}
     d = fb.merge(scored, on="feedback_id")
     negative = d["sentiment"] == "negative" if "sentiment" in d else pd.Series(False, index=d.index)
-    unhappy = negative | (d["kind"].astype("string") == "complaint").fillna(False) if "kind" in d else negative
+    unhappy = (
+        negative | (d["kind"].astype("string") == "complaint").fillna(False)
+        if "kind" in d
+        else negative
+    )
     tr = topic_trend(d[unhappy])
     if tr.empty:
         return {"new": [], "rising": []}
-    return {"new": tr.loc[tr["new"], "topic"].tolist(), "rising": tr.loc[tr["rising"] & ~tr["new"], "topic"].tolist()}
+    return {
+        "new": tr.loc[tr["new"], "topic"].tolist(),
+        "rising": tr.loc[tr["rising"] & ~tr["new"], "topic"].tolist(),
+    }
 
 
 def changes_html(ch: dict, topics: dict, lang: str, top: int = 3) -> str:
@@ -486,13 +727,25 @@ def changes_html(ch: dict, topics: dict, lang: str, top: int = 3) -> str:
         sz = ch["sizes"].assign(delta=lambda d: d["now"] - d["before"])
         moved = sz.loc[sz["delta"].abs().nlargest(top).index]
         moved = moved[moved["delta"] != 0]
-        items.append(t("sum.size_moves", lang).format(moves=", ".join(
-            f"{m.segment_name} {m.delta:+,}" for m in moved.itertuples())) if len(moved) else t("sum.size_same", lang))
+        items.append(
+            t("sum.size_moves", lang).format(
+                moves=", ".join(f"{m.segment_name} {m.delta:+,}" for m in moved.itertuples())
+            )
+            if len(moved)
+            else t("sum.size_same", lang)
+        )
     if "slipped" in ch:
         items.append(t("sum.slipped", lang).format(n=fmt_int(ch["slipped"], lang)))
     sep = "、" if lang == "zh" else ", "
     if topics.get("new"):
         items.append(t("sum.new_topics", lang).format(topics=sep.join(topics["new"])))
-    items.append(t("sum.rising", lang).format(topics=sep.join(topics["rising"])) if topics.get("rising")
-                 else t("sum.rising_none", lang))
-    return "<div id='changes'><ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul></div>"
+    items.append(
+        t("sum.rising", lang).format(topics=sep.join(topics["rising"]))
+        if topics.get("rising")
+        else t("sum.rising_none", lang)
+    )
+    return (
+        "<div id='changes'><ul>"
+        + "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        + "</ul></div>"
+    )

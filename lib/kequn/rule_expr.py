@@ -9,6 +9,7 @@ Anything else (calls, attributes, indexing, ``@`` variables, lambdas, …) is re
 position, before a single row is evaluated. Evaluation works on whole columns with pandas;
 a comparison with a missing value is False.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,11 +20,23 @@ import pandas as pd
 
 MAX_LENGTH = 2000  # characters; a rule is a line a person writes
 
-_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-          ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-          ast.Pow: operator.pow}
-_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-        ast.Gt: operator.gt, ast.GtE: operator.ge}
+_ARITH = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_CMP = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
 
 
 class RuleError(ValueError):
@@ -41,7 +54,7 @@ def _one_line(expr) -> str:
 
 def _pos(expr: str, node: ast.AST) -> int:
     """1-based character position of ``node`` (ast counts UTF-8 bytes)."""
-    return len(expr.encode("utf-8")[:node.col_offset].decode("utf-8", errors="ignore")) + 1
+    return len(expr.encode("utf-8")[: node.col_offset].decode("utf-8", errors="ignore")) + 1
 
 
 def _snippet(expr: str, node: ast.AST) -> str:

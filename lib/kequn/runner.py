@@ -17,12 +17,12 @@ folder (``staging_dir``), runs the stale stages there, writes the index and only
 folder in (``swap_in``: one rename). A failed or killed run leaves the previous pages, and
 ``latest``, as they were; temp files carry the process id and a random part.
 """
+
 from __future__ import annotations
 
 import ctypes
 import os
 import shutil
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,7 +39,9 @@ def library_mtime() -> float:
     """Newest modification time of any file in the ``kequn`` package (code, catalogue,
     templates, shipped data): a change to any of them can change every report."""
     root = Path(__file__).parent
-    return max(p.stat().st_mtime for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return max(
+        p.stat().st_mtime for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
 
 
 def stale(notebooks: list[Path], out_dir: Path, inputs_mtime: float) -> list[Path]:
@@ -63,26 +65,42 @@ def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None 
     ``<stage>.failed.ipynb`` in ``failed_dir`` (default: beside ``out``)."""
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb")  # runs overlap
+    tmp = out.with_name(
+        f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
+    )  # runs overlap
     try:
         # cwd only for a kernel of its own: papermill changes this process's directory for it,
         # which would pull the ground from under the render thread of run_stages
-        pm.execute_notebook(str(nb), str(tmp), parameters=params, kernel_name=KERNEL, progress_bar=False,
-                            cwd=None if km is not None else str(nb.resolve().parent), km=km)
+        pm.execute_notebook(
+            str(nb),
+            str(tmp),
+            parameters=params,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=None if km is not None else str(nb.resolve().parent),
+            km=km,
+        )
         os.replace(tmp, out)
     except pm.PapermillExecutionError as e:
         failed = (Path(failed_dir) if failed_dir else out.parent) / (out.stem + ".failed.ipynb")
         if tmp.exists():
             failed.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, failed)
-        if e.ename == "InputError" and len(e.traceback or []) == 1:  # told in the run's language (problems.tell_in)
+        if (
+            e.ename == "InputError" and len(e.traceback or []) == 1
+        ):  # told in the run's language (problems.tell_in)
             raise StageFailed(f"{nb.stem}: {e.traceback[0]}") from None
-        raise StageFailed(f"stage {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
-                          f"  the executed notebook is kept for debugging: {failed}") from None
+        raise StageFailed(
+            f"stage {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+            f"  the executed notebook is kept for debugging: {failed}"
+        ) from None
     except DeadKernelError:
-        raise StageFailed(f"stage {nb.name}: the Jupyter kernel died while running it (most often out of "
-                          "memory: try a smaller clustering.sample_size, or a machine with more memory)") from None
+        raise StageFailed(
+            f"stage {nb.name}: the Jupyter kernel died while running it (most often out of "
+            "memory: try a smaller clustering.sample_size, or a machine with more memory)"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -91,18 +109,26 @@ def _reset(km) -> None:
     """Empty the kernel's namespace between stages (raises if the reset itself fails)."""
     import nbformat
     from nbclient import NotebookClient
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RESET)])
     NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=60).execute()
 
 
-def run_stages(notebooks: list[Path], out_dir: Path, params: dict, render=None, log=print,
-               failed_dir: Path | None = None) -> list[Path]:
+def run_stages(
+    notebooks: list[Path],
+    out_dir: Path,
+    params: dict,
+    render=None,
+    log=print,
+    failed_dir: Path | None = None,
+) -> list[Path]:
     """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
     ``render(executed_path)`` in a background thread; returns the executed paths. Raises
     ``StageFailed`` on the first failing stage (later stages do not run; the pages already
     rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``)."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
+
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     cwd = {nb.resolve().parent for nb in notebooks}
@@ -151,14 +177,15 @@ def staging_dir(reports: Path, run: str) -> Path:
     root = reports / STAGING
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob(f"{run}.*.*"):
-        pid = old.name[len(run) + 1:].split(".")[0]
+        pid = old.name[len(run) + 1 :].split(".")[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     stage = root / f"{run}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     final = reports / run
     if final.is_dir():
-        shutil.copytree(final, stage, symlinks=True,
-                        ignore=shutil.ignore_patterns("*.failed.ipynb", ".*"))
+        shutil.copytree(
+            final, stage, symlinks=True, ignore=shutil.ignore_patterns("*.failed.ipynb", ".*")
+        )
     else:
         stage.mkdir()
     return stage

@@ -9,6 +9,7 @@
   side (default ±10 NPS points, ±10 CSAT percentage points); ``min_sample`` says how many answers
   that takes for the observed spread, so a report can say "n too small" instead of a number.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,13 +26,29 @@ def nps(scores) -> dict:
     s = s[(s >= 0) & (s <= 10)]
     n = len(s)
     if n == 0:
-        return {"n": 0, "promoters": np.nan, "passives": np.nan, "detractors": np.nan, "nps": np.nan,
-                "low": np.nan, "high": np.nan, "half_width": np.nan}
+        return {
+            "n": 0,
+            "promoters": np.nan,
+            "passives": np.nan,
+            "detractors": np.nan,
+            "nps": np.nan,
+            "low": np.nan,
+            "high": np.nan,
+            "half_width": np.nan,
+        }
     p, d = float((s >= 9).mean()), float((s <= 6).mean())
     half = 100 * Z * np.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
     value = 100 * (p - d)
-    return {"n": n, "promoters": p, "passives": 1 - p - d, "detractors": d, "nps": value,
-            "low": max(value - half, -100.0), "high": min(value + half, 100.0), "half_width": float(half)}
+    return {
+        "n": n,
+        "promoters": p,
+        "passives": 1 - p - d,
+        "detractors": d,
+        "nps": value,
+        "low": max(value - half, -100.0),
+        "high": min(value + half, 100.0),
+        "half_width": float(half),
+    }
 
 
 def csat(ratings, top=(4, 5)) -> dict:
@@ -42,21 +59,29 @@ def csat(ratings, top=(4, 5)) -> dict:
         return {"n": 0, "csat": np.nan, "low": np.nan, "high": np.nan, "half_width": np.nan}
     k = int(r.isin(top).sum())
     lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return {"n": n, "csat": k / n, "low": float(lo), "high": float(hi), "half_width": float(100 * (hi - lo) / 2)}
+    return {
+        "n": n,
+        "csat": k / n,
+        "low": float(lo),
+        "high": float(hi),
+        "half_width": float(100 * (hi - lo) / 2),
+    }
 
 
 def min_sample(figure: dict, kind: str, max_half_width: float = 10.0) -> int:
     """Answers needed for a 95% half-width of ``max_half_width`` points at the observed spread."""
     if kind == "nps":
         p, d = figure["promoters"], figure["detractors"]
-        var = max(p + d - (p - d) ** 2, 1e-9) * 100 ** 2
+        var = max(p + d - (p - d) ** 2, 1e-9) * 100**2
     else:
         q = figure["csat"]
-        var = max(q * (1 - q), 1e-9) * 100 ** 2
-    return int(np.ceil(Z ** 2 * var / max_half_width ** 2))
+        var = max(q * (1 - q), 1e-9) * 100**2
+    return int(np.ceil(Z**2 * var / max_half_width**2))
 
 
-def by_group(df: pd.DataFrame, group: str, max_half_width: float = 10.0, min_n: int = 30) -> pd.DataFrame:
+def by_group(
+    df: pd.DataFrame, group: str, max_half_width: float = 10.0, min_n: int = 30
+) -> pd.DataFrame:
     """Per value of ``group`` (``df`` has nps and/or rating): NPS and CSAT with intervals, and
     shown (False with fewer than ``min_n`` answers — where the normal approximation itself
     fails, e.g. 12 promoters out of 12 — or an interval wider than ``max_half_width``)."""
@@ -65,11 +90,25 @@ def by_group(df: pd.DataFrame, group: str, max_half_width: float = 10.0, min_n: 
         row = {group: g}
         if "nps" in part:
             f = nps(part["nps"])
-            row.update({"nps_n": f["n"], "nps": f["nps"], "nps_low": f["low"], "nps_high": f["high"],
-                        "nps_shown": bool(f["n"] >= min_n and f["half_width"] <= max_half_width)})
+            row.update(
+                {
+                    "nps_n": f["n"],
+                    "nps": f["nps"],
+                    "nps_low": f["low"],
+                    "nps_high": f["high"],
+                    "nps_shown": bool(f["n"] >= min_n and f["half_width"] <= max_half_width),
+                }
+            )
         if "rating" in part:
             c = csat(part["rating"])
-            row.update({"csat_n": c["n"], "csat": c["csat"], "csat_low": c["low"], "csat_high": c["high"],
-                        "csat_shown": bool(c["n"] >= min_n and c["half_width"] <= max_half_width)})
+            row.update(
+                {
+                    "csat_n": c["n"],
+                    "csat": c["csat"],
+                    "csat_low": c["low"],
+                    "csat_high": c["high"],
+                    "csat_shown": bool(c["n"] >= min_n and c["half_width"] <= max_half_width),
+                }
+            )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -33,6 +33,7 @@ Each set then gets its total weight (``DEFAULT_WEIGHTS`` unless ``weights`` says
 are scaled by sqrt(weight / number of columns), so eight event columns do not outvote one
 city tier by sheer number. Constant and all-missing columns are dropped and listed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,17 +44,42 @@ import pandas as pd
 from .personas import CITY_TIERS, EDUCATIONS
 from .problems import InputError, Problem
 
-SETS = ("demographic", "geographic", "psychographic", "behaviour", "channel", "category", "online", "service")
+SETS = (
+    "demographic",
+    "geographic",
+    "psychographic",
+    "behaviour",
+    "channel",
+    "category",
+    "online",
+    "service",
+)
 DEFAULT_SETS = list(SETS)
 # Who the customers are (demographics, stated attitudes) counts double; city tier is one coarse
 # column and feedback counts are sparse, so they count half. Measured on the demo data: KMeans
 # ARI against the planted personas 0.43 with equal weights, 0.75 with these (see the note).
-DEFAULT_WEIGHTS = {"demographic": 2.0, "geographic": 0.5, "psychographic": 2.0, "behaviour": 1.0, "channel": 1.0,
-                   "category": 1.0, "online": 1.0, "service": 0.5}
+DEFAULT_WEIGHTS = {
+    "demographic": 2.0,
+    "geographic": 0.5,
+    "psychographic": 2.0,
+    "behaviour": 1.0,
+    "channel": 1.0,
+    "category": 1.0,
+    "online": 1.0,
+    "service": 0.5,
+}
 _TIER_RANK = {v: i + 1 for i, v in enumerate(CITY_TIERS)} | {f"tier {i}": i for i in range(1, 7)}
 _EDU_RANK = {v: i for i, v in enumerate(EDUCATIONS)} | {
-    "basic": 0, "high school": 0, "2n cycle": 1, "college": 1, "graduation": 2, "bachelor": 2, "master": 3,
-    "phd": 3, "doctorate": 3}
+    "basic": 0,
+    "high school": 0,
+    "2n cycle": 1,
+    "college": 1,
+    "graduation": 2,
+    "bachelor": 2,
+    "master": 3,
+    "phd": 3,
+    "doctorate": 3,
+}
 
 
 @dataclass
@@ -62,6 +88,7 @@ class Prepared:
     ``steps`` table (column, set, source, transform, weight), ``dropped`` columns, and ``raw``:
     the same columns in their own units (after shrinkage and per-year rates, before log,
     clipping and scaling) for profiles that readers can follow."""
+
     X: np.ndarray
     columns: list
     ids: pd.Series
@@ -89,19 +116,31 @@ def _raw_columns(f: pd.DataFrame, name: str) -> dict[str, tuple[pd.Series, str]]
                 out[c] = (_num(f[c]), c)
         if "gender" in cols:
             g = f["gender"].astype("object")
-            out["female"] = (pd.Series(np.where(g.isna(), np.nan, (g == "F").astype(float)), index=f.index), "gender")
+            out["female"] = (
+                pd.Series(np.where(g.isna(), np.nan, (g == "F").astype(float)), index=f.index),
+                "gender",
+            )
         if "education" in cols:
             edu = f["education"].astype("object")
-            out["education_level"] = (edu.map(lambda v: _EDU_RANK.get(v, _EDU_RANK.get(str(v).strip().lower())))
-                                      .astype("float64"), "education")
+            out["education_level"] = (
+                edu.map(lambda v: _EDU_RANK.get(v, _EDU_RANK.get(str(v).strip().lower()))).astype(
+                    "float64"
+                ),
+                "education",
+            )
         if "occupation" in cols:
             occ = f["occupation"].astype("object")
             for v in occ.value_counts().index[:10]:
                 out[f"occupation={v}"] = ((occ == v).astype(float).where(occ.notna()), "occupation")
     elif name == "geographic":
         if "city_tier" in cols:
-            out["city_tier_rank"] = (f["city_tier"].astype("object").map(lambda v: _TIER_RANK.get(str(v).lower(), _TIER_RANK.get(v)))
-                                     .astype("float64"), "city_tier")
+            out["city_tier_rank"] = (
+                f["city_tier"]
+                .astype("object")
+                .map(lambda v: _TIER_RANK.get(str(v).lower(), _TIER_RANK.get(v)))
+                .astype("float64"),
+                "city_tier",
+            )
     elif name == "psychographic":
         for c in sorted(c for c in cols if c.startswith("psy_")):
             out[c] = (_num(f[c]), c)
@@ -109,7 +148,14 @@ def _raw_columns(f: pd.DataFrame, name: str) -> dict[str, tuple[pd.Series, str]]
         if "recency_days" in cols:
             r = _num(f["recency_days"])
             out["recency_days"] = (r.fillna(r.max() if r.notna().any() else 0), "recency_days")
-        for c in ("orders", "monetary", "avg_order_value", "tenure_days", "discount_share", "coupon_share"):
+        for c in (
+            "orders",
+            "monetary",
+            "avg_order_value",
+            "tenure_days",
+            "discount_share",
+            "coupon_share",
+        ):
             if c in cols:
                 out[c] = (_num(f[c]).clip(lower=0) if c == "monetary" else _num(f[c]), c)
         if {"returns", "orders"} <= cols:
@@ -133,7 +179,10 @@ def _shrunk_and_rated(f: pd.DataFrame, prior_orders: float) -> pd.DataFrame:
     if "orders" in g:
         n = _num(g["orders"]).fillna(0).to_numpy()
         w = n / (n + prior_orders) if prior_orders > 0 else np.ones_like(n)
-        for c in [c for c in g.columns if c.startswith(("cat_", "chan_"))] + ["discount_share", "coupon_share"]:
+        for c in [c for c in g.columns if c.startswith(("cat_", "chan_"))] + [
+            "discount_share",
+            "coupon_share",
+        ]:
             if c in g:
                 v = _num(g[c])
                 base = v.mean() if v.notna().any() else 0.0
@@ -146,13 +195,27 @@ def _shrunk_and_rated(f: pd.DataFrame, prior_orders: float) -> pd.DataFrame:
     return g
 
 
-def prepare(features: pd.DataFrame, sets=None, weights: dict | None = None, clip: float = 0.005,
-            prior_orders: float = 5.0) -> Prepared:
+def prepare(
+    features: pd.DataFrame,
+    sets=None,
+    weights: dict | None = None,
+    clip: float = 0.005,
+    prior_orders: float = 5.0,
+) -> Prepared:
     """The standardised, weighted clustering matrix of ``features`` (see module docstring)."""
     sets = list(sets or DEFAULT_SETS)
     unknown = [s for s in sets if s not in SETS]
     if unknown:
-        raise InputError([Problem.of("unknown_feature_set", "config", names=", ".join(unknown), allowed=", ".join(SETS))])
+        raise InputError(
+            [
+                Problem.of(
+                    "unknown_feature_set",
+                    "config",
+                    names=", ".join(unknown),
+                    allowed=", ".join(SETS),
+                )
+            ]
+        )
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     if features is None or len(features) == 0:
         raise InputError([Problem.of("no_customers_to_cluster", "features.parquet")])
@@ -170,7 +233,11 @@ def prepare(features: pd.DataFrame, sets=None, weights: dict | None = None, clip
             transform = []
             vals = v[ok]
             if vals.min() >= 0 and np.unique(vals).size > 2 and pd.Series(vals).skew() > 2:
-                v = np.log1p(np.where(ok, v, 0)) if ok.all() else np.where(ok, np.log1p(np.where(ok, v, 0)), np.nan)
+                v = (
+                    np.log1p(np.where(ok, v, 0))
+                    if ok.all()
+                    else np.where(ok, np.log1p(np.where(ok, v, 0)), np.nan)
+                )
                 transform.append("log1p")
             lo, hi = np.nanquantile(v, [clip, 1 - clip])
             v = np.clip(v, lo, hi)
@@ -191,11 +258,27 @@ def prepare(features: pd.DataFrame, sets=None, weights: dict | None = None, clip
         scale = np.sqrt(w / len(kept))
         for col, (v, src, transform, miss) in kept.items():
             blocks.append((v * scale).astype("float32"))
-            steps.append({"column": col, "set": name, "source": src, "transform": " → ".join(transform + ["standardise"]),
-                          "missing_share": miss, "weight": scale ** 2})
+            steps.append(
+                {
+                    "column": col,
+                    "set": name,
+                    "source": src,
+                    "transform": " → ".join(transform + ["standardise"]),
+                    "missing_share": miss,
+                    "weight": scale**2,
+                }
+            )
     if not blocks:
-        raise InputError([Problem.of("no_usable_features", "features.parquet", sets=", ".join(sets))])
+        raise InputError(
+            [Problem.of("no_usable_features", "features.parquet", sets=", ".join(sets))]
+        )
     X = np.column_stack(blocks)
-    return Prepared(X=X, columns=[s["column"] for s in steps], ids=features["customer_id"].reset_index(drop=True),
-                    steps=pd.DataFrame(steps), dropped=pd.DataFrame(dropped, columns=["column", "set", "reason"]),
-                    skipped_sets=skipped, raw=pd.DataFrame(raw_kept)[[s["column"] for s in steps]])
+    return Prepared(
+        X=X,
+        columns=[s["column"] for s in steps],
+        ids=features["customer_id"].reset_index(drop=True),
+        steps=pd.DataFrame(steps),
+        dropped=pd.DataFrame(dropped, columns=["column", "set", "reason"]),
+        skipped_sets=skipped,
+        raw=pd.DataFrame(raw_kept)[[s["column"] for s in steps]],
+    )

@@ -12,6 +12,7 @@
   (where two equal windows lie inside the data) and reach (where there is a channel), each
   scaled 0–1 across segments and weighted into a score for choosing target segments.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -96,11 +97,25 @@ def distinguishing(prep, labels: np.ndarray) -> pd.DataFrame:
         rin = raw[m].mean().to_numpy(dtype="float64")
         with np.errstate(divide="ignore", invalid="ignore"):
             lift = np.where(np.abs(base_raw) > 1e-12, rin / base_raw, np.nan)
-        rows.append(pd.DataFrame({"segment": s, "column": prep.columns, "std_diff": zin - zout,
-                                  "segment_mean": rin, "base_mean": base_raw, "lift": lift}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "segment": s,
+                    "column": prep.columns,
+                    "std_diff": zin - zout,
+                    "segment_mean": rin,
+                    "base_mean": base_raw,
+                    "lift": lift,
+                }
+            )
+        )
     out = pd.concat(rows, ignore_index=True)
     out["abs"] = out["std_diff"].abs()
-    return out.sort_values(["segment", "abs"], ascending=[True, False]).drop(columns="abs").reset_index(drop=True)
+    return (
+        out.sort_values(["segment", "abs"], ascending=[True, False])
+        .drop(columns="abs")
+        .reset_index(drop=True)
+    )
 
 
 def _num(v: float) -> str:
@@ -112,13 +127,21 @@ def _num(v: float) -> str:
 
 def format_value(col: str, v: float, lang: str) -> str:
     """A feature value in its unit: shares as %, other numbers rounded to their size."""
-    if col in ("female", "discount_share", "coupon_share", "return_rate") or col.startswith(("cat_", "chan_", "occupation=")):
+    if col in ("female", "discount_share", "coupon_share", "return_rate") or col.startswith(
+        ("cat_", "chan_", "occupation=")
+    ):
         return fmt_pct(v, lang, 0)
     return _num(v)
 
 
-def name_segments(dist: pd.DataFrame, sizes: pd.Series, spend: pd.Series, lang: str, labels: dict | None = None,
-                  n_traits: int = 2) -> pd.DataFrame:
+def name_segments(
+    dist: pd.DataFrame,
+    sizes: pd.Series,
+    spend: pd.Series,
+    lang: str,
+    labels: dict | None = None,
+    n_traits: int = 2,
+) -> pd.DataFrame:
     """Persona name and portrait per segment: columns segment, segment_name, portrait.
 
     ``dist`` is ``distinguishing``'s table, ``sizes`` customers per segment (index segment,
@@ -129,8 +152,11 @@ def name_segments(dist: pd.DataFrame, sizes: pd.Series, spend: pd.Series, lang: 
     rows, used = [], set()
     for s, g in dist.groupby("segment", sort=True):
         g = g[g["std_diff"].abs() >= NOTICEABLE]
-        traits = [(r.column, r.std_diff, r.segment_mean, r.base_mean, p) for r in g.itertuples()
-                  if (p := _phrase(r.column, r.std_diff, lang, labels))]
+        traits = [
+            (r.column, r.std_diff, r.segment_mean, r.base_mean, p)
+            for r in g.itertuples()
+            if (p := _phrase(r.column, r.std_diff, lang, labels))
+        ]
         phrases = [p for *_, p in traits]
         name = " · ".join(phrases[:n_traits]) or t("seg.average", lang)
         extra = n_traits
@@ -142,20 +168,40 @@ def name_segments(dist: pd.DataFrame, sizes: pd.Series, spend: pd.Series, lang: 
         used.add(name)
         sep = "；" if lang == "zh" else "; "
         facts = sep.join(
-            t("seg.fact", lang).format(phrase=p, label=feature_label(c, lang, labels), seg=format_value(c, sm, lang),
-                                       base=format_value(c, bm, lang))
-            for c, _, sm, bm, p in traits[:4])
+            t("seg.fact", lang).format(
+                phrase=p,
+                label=feature_label(c, lang, labels),
+                seg=format_value(c, sm, lang),
+                base=format_value(c, bm, lang),
+            )
+            for c, _, sm, bm, p in traits[:4]
+        )
         if lang == "en" and facts:
             facts = facts[0].upper() + facts[1:]
         portrait = t("seg.portrait", lang).format(
-            share=fmt_pct(sizes.get(s, 0) / total, lang), n=fmt_int(sizes.get(s, 0), lang), facts=facts or "—",
-            spend=fmt_money(spend.get(s, np.nan), lang), base_spend=fmt_money(spend.get("all", np.nan), lang))
+            share=fmt_pct(sizes.get(s, 0) / total, lang),
+            n=fmt_int(sizes.get(s, 0), lang),
+            facts=facts or "—",
+            spend=fmt_money(spend.get(s, np.nan), lang),
+            base_spend=fmt_money(spend.get("all", np.nan), lang),
+        )
         rows.append({"segment": int(s), "segment_name": name, "portrait": portrait})
     if UNASSIGNED in sizes.index and sizes.get(UNASSIGNED, 0) > 0:
-        rows.append({"segment": UNASSIGNED, "segment_name": t("seg.unassigned", lang),
-                     "portrait": t("seg.unassigned_portrait", lang).format(
-                         share=fmt_pct(sizes[UNASSIGNED] / total, lang), n=fmt_int(sizes[UNASSIGNED], lang))})
-    return pd.DataFrame(rows, columns=["segment", "segment_name", "portrait"]).sort_values("segment").reset_index(drop=True)
+        rows.append(
+            {
+                "segment": UNASSIGNED,
+                "segment_name": t("seg.unassigned", lang),
+                "portrait": t("seg.unassigned_portrait", lang).format(
+                    share=fmt_pct(sizes[UNASSIGNED] / total, lang),
+                    n=fmt_int(sizes[UNASSIGNED], lang),
+                ),
+            }
+        )
+    return (
+        pd.DataFrame(rows, columns=["segment", "segment_name", "portrait"])
+        .sort_values("segment")
+        .reset_index(drop=True)
+    )
 
 
 def _top_label(features: pd.DataFrame, mask, prefix: str, labels: dict, lang: str) -> str:
@@ -166,28 +212,42 @@ def _top_label(features: pd.DataFrame, mask, prefix: str, labels: dict, lang: st
     return "—" if m.isna().all() else t(labels.get(m.idxmax(), m.idxmax()), lang)
 
 
-def profile_table(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, lang: str,
-                  feature_labels: dict | None = None) -> pd.DataFrame:
+def profile_table(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    names: pd.DataFrame,
+    lang: str,
+    feature_labels: dict | None = None,
+) -> pd.DataFrame:
     """Key measures (rows) per segment and for the whole base (columns, named by segment)."""
     fl = feature_labels or {}
     cols = {}
-    groups = [(segment_label(r.segment, r.segment_name), labels == r.segment) for r in names.itertuples()]
+    groups = [
+        (segment_label(r.segment, r.segment_name), labels == r.segment) for r in names.itertuples()
+    ]
     groups.append((t("seg.all", lang), np.ones(len(labels), bool)))
     n = len(labels)
     for title, m in groups:
         f = features.loc[m]
-        col = {t("customers", lang): fmt_int(m.sum(), lang), t("share_of_customers", lang): fmt_pct(m.sum() / n, lang)}
+        col = {
+            t("customers", lang): fmt_int(m.sum(), lang),
+            t("share_of_customers", lang): fmt_pct(m.sum() / n, lang),
+        }
         if "age" in f:
             col[t("f.age", lang)] = _num(f["age"].mean())
         if "gender" in f:
-            col[t("f.female", lang)] = fmt_pct((f["gender"].astype("object") == "F").mean(), lang, 0)
+            col[t("f.female", lang)] = fmt_pct(
+                (f["gender"].astype("object") == "F").mean(), lang, 0
+            )
         if "income" in f:
             col[t("seg.median_income", lang)] = fmt_money(f["income"].median(), lang)
         for c in ("orders", "monetary", "avg_order_value"):
             if c in f:
                 col[t(f"f.{c}", lang)] = _num(f[c].mean())
         if "recency_days" in f:
-            col[t("seg.median_recency", lang)] = _num(pd.to_numeric(f["recency_days"], errors="coerce").median())
+            col[t("seg.median_recency", lang)] = _num(
+                pd.to_numeric(f["recency_days"], errors="coerce").median()
+            )
         if "discount_share" in f:
             col[t("f.discount_share", lang)] = fmt_pct(f["discount_share"].mean(), lang, 0)
         if "complaints" in f:
@@ -204,20 +264,56 @@ def profile_table(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFram
 # net revenue and its customers' lifetime value (stage 03; left out until it is estimated), then
 # net spend per customer, size, revenue growth (only when two equal windows lie inside the data)
 # and reach (only when there is a channel to reach them: events, or orders in online channels).
-ATTRACTIVENESS = {"revenue_share": 3.0, "clv": 2.0, "value": 1.0, "size": 1.0, "growth": 1.0, "reach": 1.0}
+ATTRACTIVENESS = {
+    "revenue_share": 3.0,
+    "clv": 2.0,
+    "value": 1.0,
+    "size": 1.0,
+    "growth": 1.0,
+    "reach": 1.0,
+}
 # component → column of the attractiveness table
-COMPONENTS = {"revenue_share": "revenue_share", "clv": "clv", "value": "value", "size": "share", "growth": "growth",
-              "reach": "reach"}
+COMPONENTS = {
+    "revenue_share": "revenue_share",
+    "clv": "clv",
+    "value": "value",
+    "size": "share",
+    "growth": "growth",
+    "reach": "reach",
+}
 # order channels through which a customer can be reached online (lower-case words matched in the value)
-ONLINE_CHANNELS = ("app", "web", "online", "internet", "e-commerce", "ecommerce", "mobile", "官网", "网店", "网上",
-                   "线上", "小程序", "微信", "直播", "电商", "淘宝", "天猫", "京东", "抖音")
+ONLINE_CHANNELS = (
+    "app",
+    "web",
+    "online",
+    "internet",
+    "e-commerce",
+    "ecommerce",
+    "mobile",
+    "官网",
+    "网店",
+    "网上",
+    "线上",
+    "小程序",
+    "微信",
+    "直播",
+    "电商",
+    "淘宝",
+    "天猫",
+    "京东",
+    "抖音",
+)
 
 
 def online_channel_columns(features: pd.DataFrame, feature_labels: dict | None = None) -> list[str]:
     """The ``chan_`` columns whose channel is an online one (``ONLINE_CHANNELS``)."""
     fl = feature_labels or {}
-    return [c for c in features.columns if c.startswith("chan_")
-            and any(w in str(fl.get(c, c[5:])).lower() for w in ONLINE_CHANNELS)]
+    return [
+        c
+        for c in features.columns
+        if c.startswith("chan_")
+        and any(w in str(fl.get(c, c[5:])).lower() for w in ONLINE_CHANNELS)
+    ]
 
 
 def reach_basis(features: pd.DataFrame, feature_labels: dict | None = None) -> str | None:
@@ -228,8 +324,14 @@ def reach_basis(features: pd.DataFrame, feature_labels: dict | None = None) -> s
     return "online_orders" if online_channel_columns(features, feature_labels) else None
 
 
-def attractiveness(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, weights: dict | None = None,
-                   clv: pd.Series | np.ndarray | None = None, feature_labels: dict | None = None) -> pd.DataFrame:
+def attractiveness(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    names: pd.DataFrame,
+    weights: dict | None = None,
+    clv: pd.Series | np.ndarray | None = None,
+    feature_labels: dict | None = None,
+) -> pd.DataFrame:
     """Columns segment, segment_name, customers, share, revenue_share (of net revenue), value
     (net spend per customer), clv (mean lifetime value per customer, when ``clv`` is given per
     customer), growth (revenue of the last 6 months over the 6 before; missing when either
@@ -242,7 +344,9 @@ def attractiveness(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFra
     f = features
     basis = reach_basis(f, feature_labels)
     online = online_channel_columns(f, feature_labels) if basis == "online_orders" else []
-    money = pd.to_numeric(f["monetary"], errors="coerce").astype("float64") if "monetary" in f else None
+    money = (
+        pd.to_numeric(f["monetary"], errors="coerce").astype("float64") if "monetary" in f else None
+    )
     total = float(money.clip(lower=0).sum()) if money is not None else np.nan
     clv = None if clv is None else pd.Series(np.asarray(clv, dtype="float64"), index=f.index)
     rows = []
@@ -260,13 +364,23 @@ def attractiveness(features: pd.DataFrame, labels: np.ndarray, names: pd.DataFra
         else:
             reach = np.nan
         spend = money[m] if money is not None else None
-        rows.append({"segment": int(r.segment), "segment_name": r.segment_name, "customers": int(m.sum()),
-                     "share": float(m.mean()),
-                     "revenue_share": float(spend.clip(lower=0).sum() / total) if spend is not None and total > 0 else np.nan,
-                     "value": float(spend.mean()) if spend is not None else np.nan,
-                     "clv": float(clv[m].mean()) if clv is not None and clv[m].notna().any() else np.nan,
-                     "growth": float(recent / prior - 1) if pd.notna(prior) and prior > 0 and pd.notna(recent) else np.nan,
-                     "reach": reach})
+        rows.append(
+            {
+                "segment": int(r.segment),
+                "segment_name": r.segment_name,
+                "customers": int(m.sum()),
+                "share": float(m.mean()),
+                "revenue_share": float(spend.clip(lower=0).sum() / total)
+                if spend is not None and total > 0
+                else np.nan,
+                "value": float(spend.mean()) if spend is not None else np.nan,
+                "clv": float(clv[m].mean()) if clv is not None and clv[m].notna().any() else np.nan,
+                "growth": float(recent / prior - 1)
+                if pd.notna(prior) and prior > 0 and pd.notna(recent)
+                else np.nan,
+                "reach": reach,
+            }
+        )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -285,7 +399,11 @@ def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd
     out = table.copy()
     score, used, left = 0.0, {}, []
     for key, col in COMPONENTS.items():
-        v = pd.to_numeric(out[col], errors="coerce") if col in out else pd.Series(np.nan, index=out.index)
+        v = (
+            pd.to_numeric(out[col], errors="coerce")
+            if col in out
+            else pd.Series(np.nan, index=out.index)
+        )
         if not w.get(key):
             continue
         if v.notna().sum() == 0:
@@ -304,22 +422,32 @@ def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd
     return out
 
 
-def segment_map(X: np.ndarray, labels: np.ndarray, seed: int, n: int = 4000) -> tuple[pd.DataFrame, list]:
+def segment_map(
+    X: np.ndarray, labels: np.ndarray, seed: int, n: int = 4000
+) -> tuple[pd.DataFrame, list]:
     """A 2-D map of the segments: the first two principal components of up to ``n``
     customers (columns x, y, segment) and the share of variance each axis explains."""
     from .clustering import row_keys
+
     idx = np.argsort(row_keys(X, seed), kind="stable")[:n]
     pca = PCA(n_components=2, random_state=seed).fit(X)
     xy = pca.transform(X[idx])
-    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "segment": labels[idx]}), list(pca.explained_variance_ratio_)
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "segment": labels[idx]}), list(
+        pca.explained_variance_ratio_
+    )
 
 
-def describe_segments(features: pd.DataFrame, prep, labels: np.ndarray, lang: str,
-                      feature_labels: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def describe_segments(
+    features: pd.DataFrame, prep, labels: np.ndarray, lang: str, feature_labels: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``distinguishing``'s table and ``name_segments``' names and portraits in one call."""
     dist = distinguishing(prep, labels)
     sizes = pd.Series(labels).value_counts()
-    money = pd.to_numeric(features["monetary"], errors="coerce") if "monetary" in features else pd.Series(np.nan, index=features.index)
+    money = (
+        pd.to_numeric(features["monetary"], errors="coerce")
+        if "monetary" in features
+        else pd.Series(np.nan, index=features.index)
+    )
     spend = pd.Series(money.to_numpy()).groupby(labels).mean()
     spend["all"] = money.mean()
     return dist, name_segments(dist, sizes, spend, lang, feature_labels)

@@ -11,6 +11,7 @@ Drift compares this run's segments with the previous run's for the customers in 
 segments are matched by overlap (Hungarian assignment on the cross-table), and the share of
 customers whose matched segment changed, plus the size change per segment, is reported.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from .parallel import on_cores
 from .clustering import UNASSIGNED, fit_segments, segment_label
+from .parallel import on_cores
 from .runs import previous_table
 
 STABLE, DISSOLVING = 0.75, 0.6
@@ -50,18 +51,31 @@ def _refit(Xs, Ls, method, k, seed, draw, args) -> dict[int, float]:
     return _best_jaccard(Ls[uniq], seg.labels[uniq])
 
 
-def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, seed: int, B: int = 20,
-              max_n: int = 5000, min_cluster_size: int | None = None, **fit_args) -> pd.DataFrame:
+def stability(
+    X: np.ndarray,
+    labels: np.ndarray,
+    method: str,
+    k: int,
+    seed: int,
+    B: int = 20,
+    max_n: int = 5000,
+    min_cluster_size: int | None = None,
+    **fit_args,
+) -> pd.DataFrame:
     """Hennig's cluster-wise stability of ``labels`` (the segmentation of the rows of ``X``):
     columns segment, jaccard (mean over ``B`` resamples), jaccard_min, verdict (stable,
     doubtful, dissolving). At most ``max_n`` rows are resampled (a random subset); HDBSCAN's
     ``min_cluster_size`` (for the rows of X) is scaled to the resample's size."""
     rng = np.random.default_rng(seed)
-    idx = np.arange(len(X)) if len(X) <= max_n else np.sort(rng.choice(len(X), max_n, replace=False))
+    idx = (
+        np.arange(len(X)) if len(X) <= max_n else np.sort(rng.choice(len(X), max_n, replace=False))
+    )
     Xs, Ls = X[idx], labels[idx]
     scores: dict[int, list] = {int(s): [] for s in np.unique(Ls) if s != UNASSIGNED}
     calls = []
-    for b in range(B):  # the draws come from one generator in order, so they do not depend on the cores
+    for b in range(
+        B
+    ):  # the draws come from one generator in order, so they do not depend on the cores
         if method == "hdbscan":
             draw = np.sort(rng.choice(len(Xs), int(0.8 * len(Xs)), replace=False))
         else:
@@ -78,12 +92,22 @@ def stability(X: np.ndarray, labels: np.ndarray, method: str, k: int, seed: int,
     rows = []
     for s, js in sorted(scores.items()):
         m = float(np.mean(js)) if js else float("nan")
-        rows.append({"segment": s, "jaccard": m, "jaccard_min": float(np.min(js)) if js else float("nan"),
-                     "verdict": "stable" if m >= STABLE else ("dissolving" if m < DISSOLVING else "doubtful")})
+        rows.append(
+            {
+                "segment": s,
+                "jaccard": m,
+                "jaccard_min": float(np.min(js)) if js else float("nan"),
+                "verdict": "stable"
+                if m >= STABLE
+                else ("dissolving" if m < DISSOLVING else "doubtful"),
+            }
+        )
     return pd.DataFrame(rows, columns=["segment", "jaccard", "jaccard_min", "verdict"])
 
 
-def previous_segments(processed_dir: str | Path, run: str) -> tuple[str | None, pd.DataFrame | None]:
+def previous_segments(
+    processed_dir: str | Path, run: str
+) -> tuple[str | None, pd.DataFrame | None]:
     """The latest earlier run of the same data set (runs are named <data>-<yyyymmdd>) that
     wrote segments.parquet, and its segments; (None, None) when there is none."""
     return previous_table(processed_dir, run, "segments.parquet")
@@ -97,9 +121,11 @@ def drift(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[dict, pd.DataF
     previous run it overlaps most under a one-to-one matching), share_now, share_before,
     stayed (share of its customers who were in the matched previous segment)."""
     both = current.merge(previous, on="customer_id", suffixes=("", "_prev"))
-    figures = {"customers_both": int(len(both)),
-               "new_customers": int((~current["customer_id"].isin(previous["customer_id"])).sum()),
-               "gone_customers": int((~previous["customer_id"].isin(current["customer_id"])).sum())}
+    figures = {
+        "customers_both": int(len(both)),
+        "new_customers": int((~current["customer_id"].isin(previous["customer_id"])).sum()),
+        "gone_customers": int((~previous["customer_id"].isin(current["customer_id"])).sum()),
+    }
     if both.empty:
         figures["changed_share"] = float("nan")
         return figures, pd.DataFrame()
@@ -112,12 +138,23 @@ def drift(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[dict, pd.DataF
     share_now = current["segment"].value_counts(normalize=True)
     share_before = previous["segment"].value_counts(normalize=True)
     rows = []
-    for s, name in current.drop_duplicates("segment").sort_values("segment")[["segment", "segment_name"]].itertuples(index=False):
+    for s, name in (
+        current.drop_duplicates("segment")
+        .sort_values("segment")[["segment", "segment_name"]]
+        .itertuples(index=False)
+    ):
         p = match.get(s)
         n_s = int((both["segment"] == s).sum())
-        rows.append({"segment": int(s), "segment_name": name,
-                     "matched_previous": None if p is None else segment_label(int(p), prev_names.get(p, "")),
-                     "share_now": float(share_now.get(s, 0.0)),
-                     "share_before": float(share_before.get(p, np.nan)) if p is not None else np.nan,
-                     "stayed": float(ct.loc[s, p] / n_s) if p is not None and n_s else np.nan})
+        rows.append(
+            {
+                "segment": int(s),
+                "segment_name": name,
+                "matched_previous": None
+                if p is None
+                else segment_label(int(p), prev_names.get(p, "")),
+                "share_now": float(share_now.get(s, 0.0)),
+                "share_before": float(share_before.get(p, np.nan)) if p is not None else np.nan,
+                "stayed": float(ct.loc[s, p] / n_s) if p is not None and n_s else np.nan,
+            }
+        )
     return figures, pd.DataFrame(rows)

@@ -9,6 +9,7 @@ over its columns (``kequn.features``) and read by the whitelist evaluator ``kequ
 
 A customer belongs to the first rule it matches; customers no rule matches are "other".
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,16 @@ def rule_segments(features: pd.DataFrame, rules: dict, lang: str = "zh") -> pd.S
             continue
         except Exception as e:  # e.g. text compared with a number: their input, told in words
             detail = f"{type(e).__name__}: {e}".splitlines()[0][:200]
-            problems.append(Problem.of("bad_rule", "config", name=name, expr=expr, detail=detail,
-                                       allowed=", ".join(c for c in features.columns if c != "customer_id")[:600]))
+            problems.append(
+                Problem.of(
+                    "bad_rule",
+                    "config",
+                    name=name,
+                    expr=expr,
+                    detail=detail,
+                    allowed=", ".join(c for c in features.columns if c != "customer_id")[:600],
+                )
+            )
             continue
         take = hit & free
         out[take] = str(name)
@@ -49,8 +58,15 @@ def rule_segments(features: pd.DataFrame, rules: dict, lang: str = "zh") -> pd.S
 def rule_problem(name, expr, err: "rule_expr.RuleError", columns) -> Problem:
     """The problem for rule ``name`` refused by ``rule_expr``: where, what, and the columns
     a rule may use."""
-    return Problem.of(f"rule_{err.kind}", "config", name=name, expr=" ".join(str(expr).splitlines()),
-                      pos=err.pos, what=err.what, allowed=", ".join(map(str, columns))[:600])
+    return Problem.of(
+        f"rule_{err.kind}",
+        "config",
+        name=name,
+        expr=" ".join(str(expr).splitlines()),
+        pos=err.pos,
+        what=err.what,
+        allowed=", ".join(map(str, columns))[:600],
+    )
 
 
 def check_rules(rules: dict) -> list[Problem]:
@@ -58,6 +74,7 @@ def check_rules(rules: dict) -> list[Problem]:
     against the feature table's fixed columns (data-dependent families such as ``psy_*``
     and ``cat_*`` by their prefix)."""
     from .features import STATIC_COLUMNS, VARIABLE_PREFIXES
+
     problems = []
     if not isinstance(rules, dict):
         return problems
@@ -71,12 +88,16 @@ def check_rules(rules: dict) -> list[Problem]:
     return problems
 
 
-def compare(rule_labels: pd.Series, segments: np.ndarray, names: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, float]:
+def compare(
+    rule_labels: pd.Series, segments: np.ndarray, names: pd.DataFrame, lang: str
+) -> tuple[pd.DataFrame, float]:
     """Cross-table of rule segments (rows) × data-driven segments (columns, share of the
     rule segment's customers) and the adjusted Rand index of the two partitions."""
     seg_names = names.set_index("segment")["segment_name"]
     cols = pd.Series(segments).map(lambda s: segment_label(s, seg_names.get(s, s)))
-    ct = pd.crosstab(rule_labels.to_numpy(), cols.to_numpy(), normalize="index").map(lambda v: f"{v:.0%}")
+    ct = pd.crosstab(rule_labels.to_numpy(), cols.to_numpy(), normalize="index").map(
+        lambda v: f"{v:.0%}"
+    )
     counts = rule_labels.value_counts()
     ct.insert(0, t("customers", lang), counts.reindex(ct.index).astype(int))
     ct.index.name = t("seg.rule", lang)

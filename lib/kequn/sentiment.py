@@ -10,6 +10,7 @@ accuracy), and ``evaluate`` reports cross-validated accuracy, balanced accuracy 
 little known signal, gets no score (its reason is counted); emoji-only or emoji-dominated texts
 are judged by ``EMOJI_POLARITY``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,10 +44,28 @@ _WORD = r"(?u)\b[A-Za-z][A-Za-z']+\b"
 def pipeline(seed: int = 7, words: bool = True) -> Pipeline:
     """The text model: char 1–3-grams within word boundaries and, with ``words``, Latin-script
     words and word pairs (sublinear TF-IDF each) → logistic regression, balanced class weights."""
-    chars = CharNgramTfidf(min_df=2, max_features=300_000)  # = TfidfVectorizer(analyzer="char_wb", (1, 3)), 5× faster
-    features = make_union(chars, TfidfVectorizer(analyzer="word", token_pattern=_WORD, ngram_range=(1, 2), min_df=2,
-                                                 sublinear_tf=True, dtype=np.float32)) if words else chars
-    return make_pipeline(features, LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced", random_state=seed))
+    chars = CharNgramTfidf(
+        min_df=2, max_features=300_000
+    )  # = TfidfVectorizer(analyzer="char_wb", (1, 3)), 5× faster
+    features = (
+        make_union(
+            chars,
+            TfidfVectorizer(
+                analyzer="word",
+                token_pattern=_WORD,
+                ngram_range=(1, 2),
+                min_df=2,
+                sublinear_tf=True,
+                dtype=np.float32,
+            ),
+        )
+        if words
+        else chars
+    )
+    return make_pipeline(
+        features,
+        LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced", random_state=seed),
+    )
 
 
 # Abstention: a text the model cannot read gets no label, never the model's prior. Readable
@@ -57,12 +76,18 @@ READS = ("zh", "en", "mixed")
 # Emoji with a clear polarity, used when a text is emoji-only or emoji-dominated (more emoji than
 # words): the character model has seen too few emoji to weigh them. Variation selectors, skin
 # tones and joiners are ignored ("👍🏻" is "👍", "❤️" is "❤").
-EMOJI_POLARITY = {e: 1 for e in "👍👏🙏💯👌😀😃😄😁😆😊☺🙂😍🥰😘😋😎🤩🥳😂🤣❤💕💖💗💓💞😻🌹🎉✨⭐🌟💪✌🤗😇🆗"} | {
-    e: -1 for e in "👎😡😠🤬😤💩😞😔😟😢😭😩😫😣😖😒🙄😑😐🤮🤢😷💔❌🚫⚠😱😨😰😓🖕👿☹🙁😕"}
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2300-\u23FF\u3297\u3299]")
-_EMOJI_MODS = re.compile("[\uFE0E\uFE0F\u200D\U0001F3FB-\U0001F3FF]")
+EMOJI_POLARITY = {
+    e: 1 for e in "👍👏🙏💯👌😀😃😄😁😆😊☺🙂😍🥰😘😋😎🤩🥳😂🤣❤💕💖💗💓💞😻🌹🎉✨⭐🌟💪✌🤗😇🆗"
+} | {e: -1 for e in "👎😡😠🤬😤💩😞😔😟😢😭😩😫😣😖😒🙄😑😐🤮🤢😷💔❌🚫⚠😱😨😰😓🖕👿☹🙁😕"}
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2190-\u21ff\u2300-\u23ff\u3297\u3299]"
+)
+_EMOJI_MODS = re.compile("[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
 _LETTER = re.compile(r"[^\W\d_]")
-REASONS = ("language", "signal")  # why a text is not scored: a language the model does not read; too little known signal
+REASONS = (
+    "language",
+    "signal",
+)  # why a text is not scored: a language the model does not read; too little known signal
 
 
 def emoji_counts(texts: pd.Series) -> pd.DataFrame:
@@ -71,7 +96,9 @@ def emoji_counts(texts: pd.Series) -> pd.DataFrame:
     s = pd.Series(texts, dtype="object").fillna("").astype(str)
     n_emoji = s.str.count(_EMOJI).to_numpy()
     pos, neg = np.zeros(len(s), dtype=np.int64), np.zeros(len(s), dtype=np.int64)
-    some = np.flatnonzero(n_emoji > 0)  # the lexicon only where there are emoji (most reviews have none)
+    some = np.flatnonzero(
+        n_emoji > 0
+    )  # the lexicon only where there are emoji (most reviews have none)
     if len(some):
         emo = s.iloc[some].str.replace(_EMOJI_MODS, "", regex=True).str.findall(_EMOJI)
         n_emoji[some] = emo.str.len().to_numpy()
@@ -80,8 +107,16 @@ def emoji_counts(texts: pd.Series) -> pd.DataFrame:
     han = s.str.count(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
     latin = s.str.count(r"[A-Za-z]")
     other = s.str.count(_LETTER) - han - latin
-    return pd.DataFrame({"emoji": n_emoji, "pos": pos, "neg": neg, "words": (han + latin / 5.0 + other).to_numpy(),
-                         "letters": (han + latin + other).to_numpy()}, index=pd.Series(texts).index)
+    return pd.DataFrame(
+        {
+            "emoji": n_emoji,
+            "pos": pos,
+            "neg": neg,
+            "words": (han + latin / 5.0 + other).to_numpy(),
+            "letters": (han + latin + other).to_numpy(),
+        },
+        index=pd.Series(texts).index,
+    )
 
 
 def _chars(pipe: Pipeline) -> CharNgramTfidf:
@@ -98,22 +133,31 @@ def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     grid = np.linspace(0.05, 0.95, 91)
     scores = np.array([balanced_accuracy_score(y, p >= g) for g in grid])
     tied = grid[scores >= scores.max() - 1e-9]
-    return float(np.median(tied))  # the middle of the best range: separable data must not push it to an edge
+    return float(
+        np.median(tied)
+    )  # the middle of the best range: separable data must not push it to an edge
 
 
 def _fold(texts: pd.Series, y: np.ndarray, train, test, seed: int, words: bool) -> np.ndarray:
-    return pipeline(seed, words).fit(texts.iloc[train], y[train]).predict_proba(texts.iloc[test])[:, 1]
+    return (
+        pipeline(seed, words).fit(texts.iloc[train], y[train]).predict_proba(texts.iloc[test])[:, 1]
+    )
 
 
 def out_of_fold(texts: pd.Series, y, folds: int = 5, seed: int = 7) -> np.ndarray:
     """P(positive) for every text from a model that did not see it (stratified folds, run on
     all cores when there are enough texts to repay starting the workers)."""
     from joblib import Parallel, delayed
+
     y = np.asarray(y, dtype=int)
     words = _has_words(texts)
-    splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    splits = list(
+        StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
+    )
     jobs = min(cores(), folds) if len(y) >= 5_000 else 1
-    parts = Parallel(n_jobs=jobs, backend="loky")(delayed(_fold)(texts, y, tr, te, seed, words) for tr, te in splits)
+    parts = Parallel(n_jobs=jobs, backend="loky")(
+        delayed(_fold)(texts, y, tr, te, seed, words) for tr, te in splits
+    )
     p = np.zeros(len(y))
     for (_, te), part in zip(splits, parts):
         p[te] = part
@@ -122,16 +166,21 @@ def out_of_fold(texts: pd.Series, y, folds: int = 5, seed: int = 7) -> np.ndarra
 
 def _figures(y: np.ndarray, p: np.ndarray) -> dict:
     th = _best_threshold(y, p)
-    return {"texts": int(len(y)), "accuracy": float(accuracy_score(y, p >= 0.5)),
-            "accuracy_calibrated": float(accuracy_score(y, p >= th)),
-            "balanced_accuracy": float(balanced_accuracy_score(y, p >= th)), "auc": float(roc_auc_score(y, p)),
-            "threshold": th}
+    return {
+        "texts": int(len(y)),
+        "accuracy": float(accuracy_score(y, p >= 0.5)),
+        "accuracy_calibrated": float(accuracy_score(y, p >= th)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, p >= th)),
+        "auc": float(roc_auc_score(y, p)),
+        "threshold": th,
+    }
 
 
 @dataclass
 class SentimentModel:
     """A fitted text model, its calibrated decision threshold and, when fitted here, its
     cross-validated figures (see ``evaluate``)."""
+
     model: Pipeline
     threshold: float
     figures: dict | None = None
@@ -167,8 +216,11 @@ class SentimentModel:
         from kequn.text.language; computed when not given), at least one known character n-gram
         and ``MIN_KNOWN_SHARE`` of them known."""
         from .text import language
+
         s = pd.Series(texts, dtype="object").fillna("").astype(str)
-        lang = (language(s) if languages is None else pd.Series(languages, index=s.index)).to_numpy()
+        lang = (
+            language(s) if languages is None else pd.Series(languages, index=s.index)
+        ).to_numpy()
         codes, uniq = pd.factorize(s)
         if len(uniq) < 0.9 * len(s):  # feedback repeats itself ("好评"): each distinct text once
             first = np.unique(codes, return_index=True)[1]
@@ -177,7 +229,12 @@ class SentimentModel:
         e = emoji_counts(s)
         hits = (e["pos"] + e["neg"]).to_numpy()
         present = s.str.strip().str.len().to_numpy() > 0
-        by_emoji = present & (e["emoji"].to_numpy() > 0) & (e["emoji"].to_numpy() >= e["words"].to_numpy()) & (hits > 0)
+        by_emoji = (
+            present
+            & (e["emoji"].to_numpy() > 0)
+            & (e["emoji"].to_numpy() >= e["words"].to_numpy())
+            & (hits > 0)
+        )
         score = np.full(len(s), np.nan)
         basis = np.full(len(s), None, dtype=object)
         reason = np.full(len(s), None, dtype=object)
@@ -221,14 +278,20 @@ def transfer(model: SentimentModel, texts: pd.Series, y) -> dict:
     """Figures of a fitted model on another labelled set (cross-domain)."""
     y = np.asarray(y, dtype=int)
     p = model.score(texts)
-    return {"texts": int(len(y)), "accuracy": float(accuracy_score(y, p >= model.threshold)),
-            "balanced_accuracy": float(balanced_accuracy_score(y, p >= model.threshold)),
-            "auc": float(roc_auc_score(y, p))}
+    return {
+        "texts": int(len(y)),
+        "accuracy": float(accuracy_score(y, p >= model.threshold)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, p >= model.threshold)),
+        "auc": float(roc_auc_score(y, p)),
+    }
 
 
 def _cache_path() -> Path:
     import sklearn
-    key = hashlib.sha256(CORPUS.read_bytes() + f"{sklearn.__version__} {MODEL_VERSION}".encode()).hexdigest()[:12]
+
+    key = hashlib.sha256(
+        CORPUS.read_bytes() + f"{sklearn.__version__} {MODEL_VERSION}".encode()
+    ).hexdigest()[:12]
     return Path(sys.prefix) / "share" / "kequn" / f"sentiment-default-{key}.joblib"
 
 
@@ -239,6 +302,7 @@ def default_model() -> SentimentModel:
     predictions. Trained once (about 20 s) and cached in the environment, keyed by the
     corpus, the scikit-learn version and MODEL_VERSION, so nothing is downloaded and nothing stale is loaded."""
     import joblib
+
     path = _cache_path()
     if path.exists():
         try:
@@ -258,5 +322,9 @@ def default_model() -> SentimentModel:
     return model
 
 
-if __name__ == "__main__":  # `python -m kequn.sentiment`: build the default model's cache (make setup)
-    print(f"default sentiment model: threshold {default_model().threshold:.2f}, cached in {_cache_path()}")
+if (
+    __name__ == "__main__"
+):  # `python -m kequn.sentiment`: build the default model's cache (make setup)
+    print(
+        f"default sentiment model: threshold {default_model().threshold:.2f}, cached in {_cache_path()}"
+    )

@@ -6,6 +6,7 @@ percentages, money with separators, long tables scrollable. Values from the data
 labels, words inside sentences) are escaped wherever they reach HTML: a category named
 ``<script>…`` shows as that text and never runs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,7 +70,9 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         if not pd.api.types.is_numeric_dtype(col):
-            text = col.astype(object).map(lambda v: v if isinstance(v, str) or _missing(v) else str(v))
+            text = col.astype(object).map(
+                lambda v: v if isinstance(v, str) or _missing(v) else str(v)
+            )
             out.isetitem(i, text)
     for axis in (out.index, out.columns):
         axis.names = [None if n is None else html.escape(str(n)) for n in axis.names]
@@ -87,12 +90,22 @@ def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False, pct=()) -> 
     shown = _as_text(shown)
     sty = shown.style.format(fmt, na_rep="—", escape="html")
     sty = sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-    sty = sty.set_uuid(hashlib.sha1(shown.to_csv().encode()).hexdigest()[:8])  # same page for the same data
+    sty = sty.set_uuid(
+        hashlib.sha1(shown.to_csv().encode()).hexdigest()[:8]
+    )  # same page for the same data
     text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
     if text_cols:  # numbers align right, words left
         sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
-        sty = sty.set_table_styles([{"selector": f"th.col_heading.col{shown.columns.get_loc(c)}", "props": "text-align: left"}
-                                    for c in text_cols], overwrite=False)
+        sty = sty.set_table_styles(
+            [
+                {
+                    "selector": f"th.col_heading.col{shown.columns.get_loc(c)}",
+                    "props": "text-align: left",
+                }
+                for c in text_cols
+            ],
+            overwrite=False,
+        )
     if not index:
         sty = sty.hide(axis="index")
     display(HTML(f'<div class="kq-table">{sty.to_html()}</div>'))
@@ -100,7 +113,10 @@ def table(df: pd.DataFrame, max_rows: int = 40, index: bool = False, pct=()) -> 
 
 def facts(pairs: dict) -> None:
     """A two-column list of label → value (inputs, parameters)."""
-    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in pairs.items())
+    rows = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in pairs.items()
+    )
     display(HTML(f'<table class="kq-facts inputs">{rows}</table>'))
 
 
@@ -111,6 +127,13 @@ def html_block(fragment: str) -> None:
 
 def caveats(items: list[str], lang: str) -> None:
     """The report's data-quality caveats, up front under the inputs (id ``caveats``)."""
-    body = ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>") if items \
+    body = (
+        ("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+        if items
         else f"<p>{html.escape(t('cav.none', lang))}</p>"
-    display(HTML(f'<div id="caveats" class="kq-caveats"><strong>{html.escape(t("cav.title", lang))}</strong>{body}</div>'))
+    )
+    display(
+        HTML(
+            f'<div id="caveats" class="kq-caveats"><strong>{html.escape(t("cav.title", lang))}</strong>{body}</div>'
+        )
+    )

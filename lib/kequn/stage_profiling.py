@@ -3,6 +3,7 @@
 Called by ``notebooks/01_profiling.ipynb`` and by ``kequn intake``; keeps the notebook to
 one call per step.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,33 +20,61 @@ from .io import write_table_atomic, write_text_atomic
 def reid_file_of(processed_dir, privacy: dict | None) -> Path:
     """The run's re-identification table (``privacy.reid_dir``, default ``data/.reid``)."""
     from .crm import reid_path
-    return reid_path(resolve((privacy or {}).get("reid_dir") or "data/.reid"), resolve(processed_dir))
+
+    return reid_path(
+        resolve((privacy or {}).get("reid_dir") or "data/.reid"), resolve(processed_dir)
+    )
 
 
-def intake_from_params(data_dir, processed_dir, column_map=None, as_of=None, intake=None, privacy=None,
-                       currency=None, **_) -> dict:
+def intake_from_params(
+    data_dir,
+    processed_dir,
+    column_map=None,
+    as_of=None,
+    intake=None,
+    privacy=None,
+    currency=None,
+    **_,
+) -> dict:
     """Run intake for a stage's parameters; returns quality.json's content."""
     intake = intake or {}
     privacy = privacy or {}
-    res = run_intake(resolve(data_dir), resolve(processed_dir), column_map=resolve(column_map), as_of=as_of,
-                     invalid_rows=intake.get("invalid_rows", "error"), salt=privacy.get("salt"),
-                     date_format=intake.get("date_format"), currency=currency,
-                     reid_file=reid_file_of(processed_dir, privacy),
-                     salt_file=resolve(privacy.get("salt_file") or "data/.salt"))
+    res = run_intake(
+        resolve(data_dir),
+        resolve(processed_dir),
+        column_map=resolve(column_map),
+        as_of=as_of,
+        invalid_rows=intake.get("invalid_rows", "error"),
+        salt=privacy.get("salt"),
+        date_format=intake.get("date_format"),
+        currency=currency,
+        reid_file=reid_file_of(processed_dir, privacy),
+        salt_file=resolve(privacy.get("salt_file") or "data/.salt"),
+    )
     return res.quality
 
 
-def load_or_run_intake(data_dir, processed_dir, column_map=None, as_of=None, intake=None, **params) -> dict:
+def load_or_run_intake(
+    data_dir, processed_dir, column_map=None, as_of=None, intake=None, **params
+) -> dict:
     """quality.json of this run; intake runs first when it has not run yet or its inputs or
     settings changed since (an analyst re-running the notebook in JupyterLab)."""
     out = resolve(processed_dir)
     stamp = out / "intake.stamp"
     intake = intake or {}
-    now = input_fingerprint(resolve(data_dir), resolve(column_map), as_of, intake.get("invalid_rows", "error"),
-                            intake.get("date_format"), params.get("currency"))
+    now = input_fingerprint(
+        resolve(data_dir),
+        resolve(column_map),
+        as_of,
+        intake.get("invalid_rows", "error"),
+        intake.get("date_format"),
+        params.get("currency"),
+    )
     if stamp.exists() and stamp.read_text().strip() == now and (out / "quality.json").exists():
         return json.loads((out / "quality.json").read_text(encoding="utf-8"))
-    return intake_from_params(data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake, **params)
+    return intake_from_params(
+        data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake, **params
+    )
 
 
 def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFrame:
@@ -53,10 +82,14 @@ def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFr
     out = resolve(processed_dir)
     f = build_features(out / "clean", quality["as_of"], top_n=top_n)
     write_table_atomic(f, out / "features.parquet")
-    write_text_atomic(json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), out / "feature_labels.json")
+    write_text_atomic(
+        json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), out / "feature_labels.json"
+    )
     return f
 
 
 def save_figures(processed_dir, name: str, figures: dict) -> Path:
-    return write_text_atomic(json.dumps(figures, ensure_ascii=False, indent=1, default=str),
-                             resolve(processed_dir) / f"{name}.json")
+    return write_text_atomic(
+        json.dumps(figures, ensure_ascii=False, indent=1, default=str),
+        resolve(processed_dir) / f"{name}.json",
+    )

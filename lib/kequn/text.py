@@ -15,6 +15,7 @@ nothing is left. The sentiment model reads zh, en and mixed only (``sentiment.RE
 feedback cell would otherwise cost the models as much as thousands of reviews, and its verdict
 is near its start. The cut texts are counted and the report says so.
 """
+
 from __future__ import annotations
 
 import html
@@ -26,9 +27,17 @@ import pandas as pd
 LANGS = ("zh", "en", "mixed", "other", "empty")
 MAX_CHARS = 2000
 BOILERPLATE = (
-    "此用户没有填写评价", "此用户未填写评价内容", "此用户未填写评价", "该用户觉得商品较好，默认给出好评",
-    "该用户觉得商品非常好，给出好评", "系统默认好评", "评价方未及时做出评价，系统默认好评", "默认好评",
-    "用户未及时评价，系统默认好评", "the user did not leave a review", "no review text",
+    "此用户没有填写评价",
+    "此用户未填写评价内容",
+    "此用户未填写评价",
+    "该用户觉得商品较好，默认给出好评",
+    "该用户觉得商品非常好，给出好评",
+    "系统默认好评",
+    "评价方未及时做出评价，系统默认好评",
+    "默认好评",
+    "用户未及时评价，系统默认好评",
+    "the user did not leave a review",
+    "no review text",
 )
 _TAG = re.compile(r"<[^>]{1,200}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
@@ -46,7 +55,11 @@ def clean(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
     whitespace collapsed; texts that are only platform boilerplate become empty and flagged."""
     s = texts.astype("string").fillna("")
     s = s.map(html.unescape, na_action="ignore") if s.str.contains("&", regex=False).any() else s
-    for pattern, hint in ((_TAG, "<"), (_URL, "http|www"), (_MAIL, "@")):  # the regex only where it can match
+    for pattern, hint in (
+        (_TAG, "<"),
+        (_URL, "http|www"),
+        (_MAIL, "@"),
+    ):  # the regex only where it can match
         has = s.str.contains(hint, case=False, regex="|" in hint)
         if has.any():
             s = s.mask(has, s[has].str.replace(pattern, " ", regex=True))
@@ -67,9 +80,16 @@ def language(texts: pd.Series, share: float = 0.8) -> pd.Series:
         zh_share = np.where(words > 0, han / words, 0.0)
     blank = (s.str.strip().str.len() == 0).to_numpy()
     out = np.select(
-        [blank, (words + foreign) == 0, (foreign > han) | ((foreign >= 2) & (4 * foreign >= han)), zh_share >= share,
-         (1 - zh_share) >= share],  # kana beside kanji is Japanese ("最悪です"), one stray "の" in Chinese is not
-        ["empty", "other", "other", "zh", "en"], "mixed")  # emoji or digits only: other, not empty
+        [
+            blank,
+            (words + foreign) == 0,
+            (foreign > han) | ((foreign >= 2) & (4 * foreign >= han)),
+            zh_share >= share,
+            (1 - zh_share) >= share,
+        ],  # kana beside kanji is Japanese ("最悪です"), one stray "の" in Chinese is not
+        ["empty", "other", "other", "zh", "en"],
+        "mixed",
+    )  # emoji or digits only: other, not empty
     return pd.Series(out, index=texts.index, dtype="object")
 
 

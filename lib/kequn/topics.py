@@ -7,6 +7,7 @@ letters outside scikit-learn's stopword list. Topics: NMF on the TF-IDF of those
 (scikit-learn), each named by its three strongest terms; a text belongs to its strongest topic
 when that weight is clear, else to none.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,19 +21,59 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from .parallel import map_chunks
 
 KEEP_POS = ("n", "nr", "ns", "nt", "nz", "nl", "ng", "v", "vn", "vd", "a", "an", "ad", "eng")
-ZH_STOP = set("""的 了 是 我 你 他 她 它 们 这 那 有 在 也 都 就 和 与 及 或 但 而 很 太 非常 比较 还 又 再 不 没 没有 会 能 要 想
+ZH_STOP = set(
+    """的 了 是 我 你 他 她 它 们 这 那 有 在 也 都 就 和 与 及 或 但 而 很 太 非常 比较 还 又 再 不 没 没有 会 能 要 想
 把 被 给 让 对 从 到 为 以 之 其 中 上 下 里 后 前 时 时候 一个 一下 一次 一点 一些 这个 那个 这样 那样 什么 怎么 为什么
 还是 已经 可以 感觉 觉得 真的 东西 事情 问题 情况 时间 今天 昨天 现在 然后 因为 所以 如果 虽然 但是 而且 就是 不是
 还有 一直 一样 知道 看到 出来 起来 下次 这次 这家 一家 大家 自己 我们 你们 他们 有点 挺 蛮 好 好的 行 啊 吧 呢 哦
-嗯 呀 哈 哈哈 吗 买 用 说 做 去 来 看 发 收到 东东 卖家 店家 商家 宝贝""".split())
+嗯 呀 哈 哈哈 吗 买 用 说 做 去 来 看 发 收到 东东 卖家 店家 商家 宝贝""".split()
+)
 # Words of the feedback act itself (asking, suggesting, thanking, judging overall): every topic
 # has them, so they would name topics after the kind of message instead of its subject.
-ZH_STOP |= set("""请问 建议 希望 谢谢 感谢 总体 整体 总的来说 购买 下单 不会 改进 满意 失望 喜欢 推荐 体验 不错 一般 麻烦 能否 是否
-可不可以 有没有 怎么办 多久 一下子 继续 支持 期待 好评 差评 评价 本次 这次 每次 一次 总是 还会 以后 之后""".split())
+ZH_STOP |= set(
+    """请问 建议 希望 谢谢 感谢 总体 整体 总的来说 购买 下单 不会 改进 满意 失望 喜欢 推荐 体验 不错 一般 麻烦 能否 是否
+可不可以 有没有 怎么办 多久 一下子 继续 支持 期待 好评 差评 评价 本次 这次 每次 一次 总是 还会 以后 之后""".split()
+)
 EN_STOP = set(ENGLISH_STOP_WORDS) | {  # the feedback act again, in English
-    "thanks", "thank", "please", "honestly", "really", "just", "would", "could", "like", "get", "got", "also", "still",
-    "much", "very", "one", "time", "bit", "bought", "buy", "order", "ordered", "overall", "item", "items", "product",
-    "products", "i'm", "it's", "don't", "didn't", "can't", "won't", "i've", "will", "good", "bad", "great"}
+    "thanks",
+    "thank",
+    "please",
+    "honestly",
+    "really",
+    "just",
+    "would",
+    "could",
+    "like",
+    "get",
+    "got",
+    "also",
+    "still",
+    "much",
+    "very",
+    "one",
+    "time",
+    "bit",
+    "bought",
+    "buy",
+    "order",
+    "ordered",
+    "overall",
+    "item",
+    "items",
+    "product",
+    "products",
+    "i'm",
+    "it's",
+    "don't",
+    "didn't",
+    "can't",
+    "won't",
+    "i've",
+    "will",
+    "good",
+    "bad",
+    "great",
+}
 _EN = re.compile(r"[A-Za-z][A-Za-z']+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -41,6 +82,7 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 def _jieba():
     import jieba
     import jieba.posseg
+
     jieba.setLogLevel(60)
     jieba.initialize()
     return jieba, jieba.posseg.dt.word_tag_tab
@@ -54,7 +96,12 @@ def tokens(text: str) -> list[str]:
     if _HAN.search(text):
         jieba, tags = _jieba()
         for w in jieba.lcut(text, HMM=False):
-            if len(w) > 1 and _HAN.match(w) and w not in ZH_STOP and tags.get(w, "n").startswith(KEEP_POS):
+            if (
+                len(w) > 1
+                and _HAN.match(w)
+                and w not in ZH_STOP
+                and tags.get(w, "n").startswith(KEEP_POS)
+            ):
                 out.append(w)
     return out
 
@@ -75,8 +122,15 @@ def _given(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def fit_topics(texts: pd.Series, k: int = 8, seed: int = 7, top_terms: int = 3, min_df: int = 5,
-               min_weight: float = 0.01, fit_on: int = 200_000):
+def fit_topics(
+    texts: pd.Series,
+    k: int = 8,
+    seed: int = 7,
+    top_terms: int = 3,
+    min_df: int = 5,
+    min_weight: float = 0.01,
+    fit_on: int = 200_000,
+):
     """(assignments, topics): per text its topic (0…k−1, −1 = none) and weight; per topic its
     name (top terms joined by "·"), terms and size. Texts with no content word get −1. NMF
     learns the topics from at most ``fit_on`` texts (a random sample; topics of a large base are
@@ -96,9 +150,14 @@ def fit_topics(texts: pd.Series, k: int = 8, seed: int = 7, top_terms: int = 3, 
     weight = W.max(axis=1)
     topic = np.where(weight >= min_weight, best, -1)
     top = np.argsort(-nmf.components_, axis=1)[:, :top_terms]
-    table = pd.DataFrame({"topic": np.arange(k), "name": ["·".join(terms[i]) for i in top],
-                          "terms": [list(terms[np.argsort(-row)[:10]]) for row in nmf.components_],
-                          "texts": [int((topic == i).sum()) for i in range(k)]})
+    table = pd.DataFrame(
+        {
+            "topic": np.arange(k),
+            "name": ["·".join(terms[i]) for i in top],
+            "terms": [list(terms[np.argsort(-row)[:10]]) for row in nmf.components_],
+            "texts": [int((topic == i).sum()) for i in range(k)],
+        }
+    )
     return pd.DataFrame({"topic": topic, "weight": weight}, index=texts.index), table
 
 
@@ -108,6 +167,13 @@ def keywords(texts: pd.Series, top: int = 20) -> pd.DataFrame:
     for t in texts.fillna("").astype(str):
         for w in set(tokens(t)):
             counts[w] = counts.get(w, 0) + 1
-    kw = pd.DataFrame({"word": list(counts), "texts": np.fromiter(counts.values(), dtype="int64", count=len(counts))})
-    kw = kw.sort_values(["texts", "word"], ascending=[False, True]).head(top)  # ties by word: same order every run
+    kw = pd.DataFrame(
+        {
+            "word": list(counts),
+            "texts": np.fromiter(counts.values(), dtype="int64", count=len(counts)),
+        }
+    )
+    kw = kw.sort_values(["texts", "word"], ascending=[False, True]).head(
+        top
+    )  # ties by word: same order every run
     return kw.assign(share=kw["texts"] / max(len(texts), 1)).reset_index(drop=True)

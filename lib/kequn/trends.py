@@ -12,6 +12,7 @@ growing, stable or declining, and a short forecast with an interval, backtested.
   compares with the naive forecast (next month = this month, or the same month last year when
   seasonal): MAPE of each and the share of actual values inside the interval.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -27,12 +28,19 @@ from .features import _ident, _view
 MEASURES = ("revenue", "orders", "buyers")
 
 
-def monthly(clean_dir, as_of, by: str | None = "category", segments: pd.DataFrame | None = None,
-            threads: int = 2) -> pd.DataFrame:
+def monthly(
+    clean_dir,
+    as_of,
+    by: str | None = "category",
+    segments: pd.DataFrame | None = None,
+    threads: int = 2,
+) -> pd.DataFrame:
     """Columns month (first day), ``by`` (and segment when ``segments`` are given), revenue,
     orders, buyers — complete months up to as_of, every month present (0 when nothing sold)."""
     as_of = pd.Timestamp(as_of).normalize()
-    last_full = (as_of + pd.Timedelta(days=1)).to_period("M") - 1  # as_of on a month's last day completes it
+    last_full = (as_of + pd.Timedelta(days=1)).to_period(
+        "M"
+    ) - 1  # as_of on a month's last day completes it
     con = duckdb.connect(config={"threads": threads})
     _view(con, "o", Path(clean_dir) / "orders.parquet")
     keys = [by] if by else []
@@ -43,12 +51,15 @@ def monthly(clean_dir, as_of, by: str | None = "category", segments: pd.DataFram
     else:
         src = "o"
     sel = ", ".join(_ident(k) for k in keys)
-    df = con.execute(f"""
-        SELECT date_trunc('month', order_date)::DATE AS month{', ' + sel if sel else ''},
+    df = con.execute(
+        f"""
+        SELECT date_trunc('month', order_date)::DATE AS month{", " + sel if sel else ""},
                sum(amount)::DOUBLE AS revenue, count(*) FILTER (WHERE amount >= 0)::DOUBLE AS orders,
                count(DISTINCT customer_id) FILTER (WHERE amount >= 0)::DOUBLE AS buyers
-        FROM {src} WHERE order_date::DATE <= $as_of::DATE {f'AND {_ident(by)} IS NOT NULL' if by else ''}
-        GROUP BY ALL ORDER BY ALL""", {"as_of": as_of.date()}).df()
+        FROM {src} WHERE order_date::DATE <= $as_of::DATE {f"AND {_ident(by)} IS NOT NULL" if by else ""}
+        GROUP BY ALL ORDER BY ALL""",
+        {"as_of": as_of.date()},
+    ).df()
     con.close()
     df["month"] = pd.to_datetime(df["month"])
     df = df[df["month"].dt.to_period("M") <= last_full]
@@ -66,23 +77,44 @@ def trend(values, window: int = 12, alpha: float = 0.05) -> dict:
     slope_share (slope ÷ mean level), direction (growing / stable / declining / too_short)."""
     y = np.asarray(values, dtype="float64")[-window:]
     if len(y) < 6 or np.allclose(y, y[0]):
-        return {"tau": np.nan, "p": np.nan, "slope": 0.0, "slope_share": 0.0,
-                "direction": "too_short" if len(y) < 6 else "stable", "months": int(len(y))}
+        return {
+            "tau": np.nan,
+            "p": np.nan,
+            "slope": 0.0,
+            "slope_share": 0.0,
+            "direction": "too_short" if len(y) < 6 else "stable",
+            "months": int(len(y)),
+        }
     x = np.arange(len(y))
     tau, p = kendalltau(x, y)
     slope = theilslopes(y, x).slope
     level = float(np.mean(np.abs(y))) or 1.0
     direction = "stable" if not p < alpha else ("growing" if slope > 0 else "declining")
-    return {"tau": float(tau), "p": float(p), "slope": float(slope), "slope_share": float(slope / level),
-            "direction": direction, "months": int(len(y))}
+    return {
+        "tau": float(tau),
+        "p": float(p),
+        "slope": float(slope),
+        "slope_share": float(slope / level),
+        "direction": direction,
+        "months": int(len(y)),
+    }
 
 
 def _model(y: np.ndarray, season: int):
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     seasonal = len(y) >= 2 * season
-    model = ETSModel(pd.Series(y), error="add", trend="add", damped_trend=True,
-                     seasonal="add" if seasonal else None, seasonal_periods=season if seasonal else None)
-    with warnings.catch_warnings():  # convergence chatter on short series; the backtest judges the result
+    model = ETSModel(
+        pd.Series(y),
+        error="add",
+        trend="add",
+        damped_trend=True,
+        seasonal="add" if seasonal else None,
+        seasonal_periods=season if seasonal else None,
+    )
+    with (
+        warnings.catch_warnings()
+    ):  # convergence chatter on short series; the backtest judges the result
         warnings.simplefilter("ignore")
         return model.fit(disp=False), seasonal
 
@@ -98,8 +130,14 @@ def forecast(values, periods: int = 3, level: float = 0.8, season: int = 12) -> 
     fit, _ = _model(y, season)
     pred = fit.get_prediction(start=len(y), end=len(y) + periods - 1)
     frame = pred.summary_frame(alpha=1 - level)
-    return pd.DataFrame({"step": np.arange(1, periods + 1), "mean": frame["mean"].to_numpy(),
-                         "lower": frame["pi_lower"].clip(lower=0).to_numpy(), "upper": frame["pi_upper"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "step": np.arange(1, periods + 1),
+            "mean": frame["mean"].to_numpy(),
+            "lower": frame["pi_lower"].clip(lower=0).to_numpy(),
+            "upper": frame["pi_upper"].to_numpy(),
+        }
+    )
 
 
 def backtest(values, origins: int = 6, level: float = 0.8, season: int = 12) -> dict | None:
@@ -116,6 +154,11 @@ def backtest(values, origins: int = 6, level: float = 0.8, season: int = 12) -> 
         rows.append((y[k], f["mean"].iloc[0], f["lower"].iloc[0], f["upper"].iloc[0], naive))
     a, m, lo, hi, nv = map(np.array, zip(*rows))
     ok = a != 0
-    return {"origins": origins, "mape": float(np.mean(np.abs(m[ok] - a[ok]) / np.abs(a[ok]))) if ok.any() else np.nan,
-            "naive_mape": float(np.mean(np.abs(nv[ok] - a[ok]) / np.abs(a[ok]))) if ok.any() else np.nan,
-            "coverage": float(np.mean((a >= lo) & (a <= hi)))}
+    return {
+        "origins": origins,
+        "mape": float(np.mean(np.abs(m[ok] - a[ok]) / np.abs(a[ok]))) if ok.any() else np.nan,
+        "naive_mape": float(np.mean(np.abs(nv[ok] - a[ok]) / np.abs(a[ok])))
+        if ok.any()
+        else np.nan,
+        "coverage": float(np.mean((a >= lo) & (a <= hi))),
+    }

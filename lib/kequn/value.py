@@ -12,20 +12,30 @@
   is returns of goods bought before the export as often as a loss, so without cost nobody is 冷漠型).
 - ``concentration``: Lorenz curve, Gini coefficient, share of the top 20%.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 EIGHT = {  # (R high, F high, M high) -> class key
-    (True, True, True): "important_value", (True, False, True): "important_develop",
-    (False, True, True): "important_keep", (False, False, True): "important_winback",
-    (True, True, False): "general_value", (True, False, False): "general_develop",
-    (False, True, False): "general_keep", (False, False, False): "general_winback",
+    (True, True, True): "important_value",
+    (True, False, True): "important_develop",
+    (False, True, True): "important_keep",
+    (False, False, True): "important_winback",
+    (True, True, False): "general_value",
+    (True, False, False): "general_develop",
+    (False, True, False): "general_keep",
+    (False, False, False): "general_winback",
 }
 TIERS = ("key", "important", "ordinary", "small")
-STRATEGY = {"key": "yielding", "important": "caring", "ordinary": "adaptive", "small": "adaptive",
-            "negative": "indifferent"}
+STRATEGY = {
+    "key": "yielding",
+    "important": "caring",
+    "ordinary": "adaptive",
+    "small": "adaptive",
+    "negative": "indifferent",
+}
 
 
 def _score(v: pd.Series, bins: int, higher_is_better: bool) -> pd.Series:
@@ -37,10 +47,16 @@ def rfm_scores(features: pd.DataFrame, bins: int = 5, edges: dict | None = None)
     """Columns customer_id, recency_days, orders, monetary, R, F, M (1 = worst … bins = best),
     rfm (e.g. "545"), rfm_sum; buyers only (orders > 0). ``edges`` {"R": [...], "F": [...],
     "M": [...]} switches a dimension to fixed bins (recency edges in days, ascending)."""
-    b = features.loc[features["orders"] > 0, ["customer_id", "recency_days", "orders", "monetary"]].copy()
+    b = features.loc[
+        features["orders"] > 0, ["customer_id", "recency_days", "orders", "monetary"]
+    ].copy()
     b["recency_days"] = pd.to_numeric(b["recency_days"], errors="coerce").astype("float64")
     edges = edges or {}
-    for key, col, better in (("R", "recency_days", False), ("F", "orders", True), ("M", "monetary", True)):
+    for key, col, better in (
+        ("R", "recency_days", False),
+        ("F", "orders", True),
+        ("M", "monetary", True),
+    ):
         if key in edges:
             e = np.asarray(edges[key], dtype="float64")
             idx = np.searchsorted(e, b[col].to_numpy(), side="right")  # 0 … len(e)
@@ -48,8 +64,13 @@ def rfm_scores(features: pd.DataFrame, bins: int = 5, edges: dict | None = None)
         else:
             b[key] = _score(b[col], bins, better)
     n = max(bins, *(len(e) + 1 for e in edges.values())) if edges else bins
-    codes = np.array([f"{r}{f}{m}" for r in range(1, n + 1) for f in range(1, n + 1) for m in range(1, n + 1)], dtype=object)
-    b["rfm"] = codes[((b["R"] - 1) * n + (b["F"] - 1)) * n + (b["M"] - 1)]  # a lookup, not a million string joins
+    codes = np.array(
+        [f"{r}{f}{m}" for r in range(1, n + 1) for f in range(1, n + 1) for m in range(1, n + 1)],
+        dtype=object,
+    )
+    b["rfm"] = codes[
+        ((b["R"] - 1) * n + (b["F"] - 1)) * n + (b["M"] - 1)
+    ]  # a lookup, not a million string joins
     b["rfm_sum"] = b["R"] + b["F"] + b["M"]
     return b.reset_index(drop=True)
 
@@ -60,14 +81,22 @@ def rfm_eight_classes(features: pd.DataFrame, cut: str = "mean") -> pd.DataFrame
     median of buyers), stated in the report with its values (``attrs['cuts']``)."""
     if cut not in ("mean", "median"):
         raise ValueError("the RFM cut is 'mean' or 'median'")
-    b = features.loc[features["orders"] > 0, ["customer_id", "recency_days", "orders", "monetary"]].copy()
+    b = features.loc[
+        features["orders"] > 0, ["customer_id", "recency_days", "orders", "monetary"]
+    ].copy()
     rec = pd.to_numeric(b["recency_days"], errors="coerce").astype("float64")
-    cuts = {c: float(getattr(v, cut)()) for c, v in (("recency_days", rec), ("orders", b["orders"]),
-                                                         ("monetary", b["monetary"]))}
-    out = pd.DataFrame({"customer_id": b["customer_id"].to_numpy(),
-                        "r_high": (rec < cuts["recency_days"]).to_numpy(),
-                        "f_high": (b["orders"] > cuts["orders"]).to_numpy(),
-                        "m_high": (b["monetary"] > cuts["monetary"]).to_numpy()})
+    cuts = {
+        c: float(getattr(v, cut)())
+        for c, v in (("recency_days", rec), ("orders", b["orders"]), ("monetary", b["monetary"]))
+    }
+    out = pd.DataFrame(
+        {
+            "customer_id": b["customer_id"].to_numpy(),
+            "r_high": (rec < cuts["recency_days"]).to_numpy(),
+            "f_high": (b["orders"] > cuts["orders"]).to_numpy(),
+            "m_high": (b["monetary"] > cuts["monetary"]).to_numpy(),
+        }
+    )
     out["rfm_class"] = [EIGHT[k] for k in zip(out["r_high"], out["f_high"], out["m_high"])]
     out.attrs["cuts"] = cuts
     return out
@@ -82,10 +111,18 @@ def value_tiers(features: pd.DataFrame, shares=(0.01, 0.05, 0.20)) -> pd.DataFra
     pos = v.rank(method="min", ascending=False)  # 1 = most valuable; ties share a tier
     cut = [np.ceil(sh * len(v)) for sh in shares]  # ceil: a small base still has its top customer
     tier = np.select([pos <= cut[0], pos <= cut[1], pos <= cut[2]], list(TIERS[:3]), TIERS[3])
-    negative = (v < 0).to_numpy() if basis == "margin" else np.zeros(len(v), bool)  # a negative margin needs cost
+    negative = (
+        (v < 0).to_numpy() if basis == "margin" else np.zeros(len(v), bool)
+    )  # a negative margin needs cost
     strategy = np.where(negative, STRATEGY["negative"], pd.Series(tier).map(STRATEGY).to_numpy())
-    out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(), "value": v.to_numpy(),
-                        "tier": tier, "strategy": strategy})
+    out = pd.DataFrame(
+        {
+            "customer_id": features["customer_id"].to_numpy(),
+            "value": v.to_numpy(),
+            "tier": tier,
+            "strategy": strategy,
+        }
+    )
     out.attrs["basis"] = basis
     return out
 
@@ -99,7 +136,9 @@ def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
         raise ValueError("no positive value to measure concentration on")
     cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
     xs = np.linspace(0, 1, points)
-    curve = pd.DataFrame({"customer_share": xs, "value_share": np.interp(xs, np.arange(n + 1) / n, cum)})
+    curve = pd.DataFrame(
+        {"customer_share": xs, "value_share": np.interp(xs, np.arange(n + 1) / n, cum)}
+    )
     gini = float(1 - 2 * np.trapezoid(cum, dx=1 / n))  # exact for the piecewise-linear curve
     top = v[::-1][: max(1, int(round(0.2 * n)))].sum() / v.sum()
     return curve, {"gini": gini, "top20_share": float(top)}
@@ -108,9 +147,15 @@ def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
 # The widely used R × F grid of named RFM segments (scores 1–5; M follows F closely and is
 # left to the eight-class model): each (R, F) cell belongs to exactly one name.
 RF_GRID = (
-    ("champions", (5,), (4, 5)), ("loyal", (3, 4), (4, 5)), ("potential_loyalists", (4, 5), (2, 3)),
-    ("new_customers", (5,), (1,)), ("promising", (4,), (1,)), ("need_attention", (3,), (3,)),
-    ("about_to_sleep", (3,), (1, 2)), ("cant_lose", (1, 2), (5,)), ("at_risk", (1, 2), (3, 4)),
+    ("champions", (5,), (4, 5)),
+    ("loyal", (3, 4), (4, 5)),
+    ("potential_loyalists", (4, 5), (2, 3)),
+    ("new_customers", (5,), (1,)),
+    ("promising", (4,), (1,)),
+    ("need_attention", (3,), (3,)),
+    ("about_to_sleep", (3,), (1, 2)),
+    ("cant_lose", (1, 2), (5,)),
+    ("at_risk", (1, 2), (3, 4)),
     ("hibernating", (1, 2), (1, 2)),
 )
 

@@ -1,6 +1,7 @@
 """Cut the real-export slices of tests/test_real_exports.py from ../shared/data/public (run from the repository root:
 `.venv/bin/python tests/data/cut_real_exports.py`). Lines are copied byte for byte (BOM, quoting, header kept);
 only which lines are kept is decided here. Deterministic: fixed seeds, gzip without a timestamp."""
+
 import csv
 import gzip
 import io
@@ -13,7 +14,10 @@ OUT = Path(__file__).resolve().parent
 
 
 def write_gz(path: Path, lines: list[bytes]) -> None:
-    with open(path, "wb") as f, gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0, compresslevel=9) as gz:
+    with (
+        open(path, "wb") as f,
+        gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0, compresslevel=9) as gz,
+    ):
         gz.writelines(lines)
 
 
@@ -27,11 +31,16 @@ def ta_feng(members=2000, seed=2000):
     header, body = lines[0], lines[1:]
     ids = [field(line, 1, "utf-8") for line in body]  # CUSTOMER_ID, as written ("01104905")
     chosen = set(random.Random(seed).sample(sorted(set(ids)), members))
-    write_gz(OUT / "ta_feng_2000members.csv.gz", [header] + [l for l, i in zip(body, ids) if i in chosen])
+    write_gz(
+        OUT / "ta_feng_2000members.csv.gz",
+        [header] + [row for row, i in zip(body, ids) if i in chosen],
+    )
 
 
 def online_retail(customers=1500, anonymous=3000, seed=2010):
-    with gzip.open(PUBLIC / "online_retail_ii_2009_2010" / "online_retail_ii_2009_2010.csv.gz", "rb") as f:
+    with gzip.open(
+        PUBLIC / "online_retail_ii_2009_2010" / "online_retail_ii_2009_2010.csv.gz", "rb"
+    ) as f:
         text = f.read()
     lines = text.splitlines(keepends=True)
     rows = list(csv.reader(io.StringIO(text.decode("utf-8"))))
