@@ -37,6 +37,17 @@ STEPS = {
         "q = json.load(open('{d}/proc/quality.json')); "
         "build_features('{d}/proc/clean', q['as_of']).to_parquet('{d}/proc/features.parquet')"
     ),
+    # The floor for "features": one bare GROUP BY customer_id over orders and one over events,
+    # results in pandas (issue 19: the feature table within 4x of this).
+    "features: bare scan (duckdb)": (
+        "import duckdb; con = duckdb.connect(config={{'threads': 2}}); "
+        "con.execute('SET enable_progress_bar = false'); "
+        "c = '{d}/proc/clean'; "
+        'con.execute(f"SELECT customer_id, count(*) AS n, sum(amount) AS s, min(order_date) AS a, '
+        "max(order_date) AS b FROM read_parquet('{{c}}/orders.parquet') GROUP BY 1\").df(); "
+        "con.execute(f\"SELECT customer_id, count(*) AS n FROM read_parquet('{{c}}/events.parquet') "
+        'GROUP BY 1").df()'
+    ),
     "rfm (pandas baseline)": (
         "import pandas as pd; o = pd.read_parquet('{d}/proc/clean/orders.parquet'); p = o[o.amount > 0]; "
         "g = p.groupby('customer_id'); pd.DataFrame({{'orders': g.order_id.nunique(), 'revenue': g.amount.sum(), "

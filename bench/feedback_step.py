@@ -4,7 +4,7 @@ N (default 1,000,000) feedback texts drawn from the shipped sentiment corpus (Ch
 English public reviews, 92% / 8% like the demo), each made unique by an order number so that
 no cache or de-duplication can flatter the figure, with ratings from the corpus labels. Runs
 the stage's sentiment (weak labels from the ratings: 5-fold CV + fit on a 50k sample, every
-text scored) and topics (jieba / English tokens, NMF per language). Prints texts per second
+text scored) and topics (rjieba / English tokens, NMF per language). Prints texts per second
 per language and the split of the time."""
 
 import sys

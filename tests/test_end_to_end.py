@@ -541,12 +541,50 @@ CHROMIUM_FLAGS = [
 # The sections a reader must find on each page, by their element ids (nbconvert makes a
 # heading's id from its text, spaces as "-").
 SECTION_IDS = {
-    "index.html": ["headline", "changes", "stages", "cards", "segment-1", "toc"],
+    "index.html": [
+        "priorities",
+        "segment-map",
+        "headline",
+        "changes",
+        "stages",
+        "cards",
+        "segment-1",
+        "toc",
+    ],
     "01_profiling.html": ["Data-quality-scorecard"],
     "03_value.html": ["Value-tiers:-the-customer-pyramid", "Customer-lifecycle"],
     "05_feedback.html": ["Sentiment", "Complaint-handling"],
     "06_summary.html": ["Key-figures", "headline", "Segments-and-their-service-plans", "segment-1"],
 }
+
+
+# Latin tokens a Chinese page may show: units, ids, currency codes and the few terms the
+# glossary keeps in Latin (issue 17); anything else on a zh card is an untranslated term.
+LATIN_ALLOWED = {"nps", "clv", "kano", "rfm", "csv", "excel", "xlsx", "sla", "cny", "gbp", "usd"}
+LATIN_ALLOWED |= {"eur", "hkd", "jpy", "h", "k", "km", "kg", "id", "crm", "png"}
+
+
+def latin_terms(text: str) -> set[str]:
+    """Latin words in ``text`` outside ``LATIN_ALLOWED`` (ids such as K9b88… and segment ids
+    with digits are not words)."""
+    words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z\-]*(?![A-Za-z0-9])", text)
+    return {w for w in words if w.lower() not in LATIN_ALLOWED}
+
+
+def check_index(dom: str, run) -> None:
+    """The index opens with this period's priorities, each linking to an action list that
+    exists; no card shows "nan", and in a zh run no English term."""
+    import html as html_lib
+
+    prio = re.search(r"<div id=.priorities.*?</ol>", dom, re.S)
+    assert prio, "no priorities on the index"
+    links = re.findall(r"href=.(actions/[^'\"]+\.csv)", prio.group(0))
+    assert links and all((run / link).exists() for link in links), links
+    cards = re.search(r"<div id=.cards.>(.*)", dom, re.S).group(1)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", cards))
+    assert not re.search(r"\bnan\b", text, re.I), re.findall(r".{40}\bnan\b.{40}", text)[:3]
+    if '<html lang="zh' in dom:
+        assert not latin_terms(text), sorted(latin_terms(text))
 
 
 def open_in_chromium(page, profile) -> tuple[str, list[str]]:
@@ -600,6 +638,8 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
         ]:  # every page: contents, data caveats
             assert f'id="{anchor}"' in dom or f"id='{anchor}'" in dom, (page.name, anchor)
         sortable[page.name] = dom.count("kq-sortable")  # set by the page's script: it ran
+        if page.name == "index.html":
+            check_index(dom, run)
         for width, height, tag in ((1280, 2400, "desktop"), (390, 2400, "phone")):
             out = shots / f"{page.stem}-{tag}.png"
             subprocess.run(
@@ -618,3 +658,19 @@ def test_every_report_opens_in_a_real_browser_without_errors(e2e):
     assert all(sortable[p] > 0 for p in ("01_profiling.html", "03_value.html", "04_needs.html")), (
         sortable
     )
+
+
+def test_pages_agree_on_every_segment(e2e):
+    """Issue 16: the same segment's size, active count and needs share are identical on 02
+    (clustering.json), 03 (its per-segment table), 04 (needs by segment, of buyers), 06 and the
+    index (the cards), and the index links the glossary that closes the 06 page."""
+    from kequn import glossary
+
+    tmp, _ = e2e
+    processed, reports = tmp / "processed" / "messy-1", tmp / "reports" / "messy-1"
+    assert glossary.disagreements(processed, reports) == []
+    six = (reports / "06_summary.html").read_text(encoding="utf-8")
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "id='glossary'" in six or 'id="glossary"' in six
+    assert "06_summary.html#glossary" in index
+    assert glossary.term("ordered_90d", "en") in index  # not "Active in last 90 days"

@@ -441,6 +441,12 @@ def test_retail_no_reach_needs_group_or_plan_without_inputs(retail):
     found = {}
     for page, html in retail.pages().items():
         text = visible_text(html)
+        if (
+            page == "06_summary.html"
+        ):  # the glossary defines every needs group: a term, not a finding
+            text = text.rsplit("\n术语表\n", 1)[
+                0
+            ]  # the last heading: the section, not the contents
         hits = [m.group() for m in REACH.finditer(text)]
         hits += [
             w

@@ -21,31 +21,39 @@ import yaml
 from .problems import InputError
 
 
-def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
-    """A run's parameters from the config, every stage's settings checked unless ``check`` is
-    false (``a.lang`` set)."""
-    from .config import load_config, stage_params
+def _config_lang(config) -> str:
+    """The config's ``lang`` as written, so problems with the config itself are told in it."""
+    from .config import resolve
 
+    try:
+        lang = (yaml.safe_load(resolve(config).read_text(encoding="utf-8")) or {}).get("lang")
+    except Exception:  # unreadable: load_config says why
+        return "zh"
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
+    """A run's settings by config section (the run folder's ``params.yaml``), every stage's
+    settings checked unless ``check`` is false (``a.lang`` set)."""
+    from .config import load_config, run_settings
+    from .params import check_values
+    from .problems import SettingsError
+
+    a.lang = _config_lang(config) if config else "zh"
     cfg = load_config(config)
     a.lang = cfg["lang"]
-    if not check:
-        return stage_params(cfg, data, processed, run)
-    from . import (  # every stage's settings, before any work
-        stage_clustering,
-        stage_feedback,
-        stage_needs,
-        stage_value,
-    )
-
-    stage_clustering.settings_check(cfg["clustering"])
-    stage_value.settings_check(cfg["value"])
-    stage_needs.settings_check(cfg["needs"])
-    stage_feedback.settings_check(cfg["feedback"])
-    return stage_params(cfg, data, processed, run)
+    if check:  # every stage's settings, before any work
+        problems = check_values(cfg, where=Path(config).name if config else "config")
+        if problems:
+            raise SettingsError(problems)
+    return run_settings(cfg, data, processed, run)
 
 
 def _params(a) -> int:
-    p = _make_params(a, a.config, a.data, a.processed, a.run)
+    """The flat parameters papermill takes (``papermill -f``), one name per setting."""
+    from .params import flatten
+
+    p = flatten(_make_params(a, a.config, a.data, a.processed, a.run))
     from .io import write_text_atomic
 
     write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)
@@ -53,9 +61,11 @@ def _params(a) -> int:
 
 
 def _intake(a) -> int:
+    from .params import is_flat, nest
     from .stage_profiling import intake_from_params
 
     p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
+    p = nest(p) if is_flat(p) else p  # flat parameters (kequn.cli params) or a run's sections
     a.lang = p.get("lang", "en")  # problems are told in the run's report language
     _print_intake(intake_from_params(**p))
     return 0

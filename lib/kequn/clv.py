@@ -502,23 +502,36 @@ def pareto_loglik(params, x, t_x, T) -> np.ndarray:
     return head + np.logaddexp(first, second)
 
 
-def _pareto_parts(params, x, t_x, T):
+def _distinct_pairs(a, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (a, b) pairs as two arrays, and each element's index into them."""
+    ia, ua = pd.factorize(np.asarray(a, dtype="float64"))
+    ib, ub = pd.factorize(np.asarray(b, dtype="float64"))
+    key, inv = np.unique(ia.astype("int64") * len(ub) + ib, return_inverse=True)
+    return ua[key // len(ub)], ub[key % len(ub)], inv.ravel()
+
+
+def _pareto_parts(params, x, t_x, T, pairs=None):
     """log L = head + log(e^first + e^second): ``first`` is "alive at T", ``second`` "died
     between t_x and T" (Fader & Hardie 2005 note, eq. 22, with its A0 in the α ≥ β / α < β
-    forms and Euler's transformation, ``_log_h``)."""
+    forms and Euler's transformation, ``_log_h``). ``pairs``: the distinct (x, t_x) and (x, T)
+    pairs of the histories (``_distinct_pairs``); the hypergeometric terms, most of the cost,
+    depend on one pair each and are computed once per distinct pair (the same numbers)."""
     r, alpha, s, beta = params
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     rsx = r + s + x
-    if alpha >= beta:
-        b_, big = s + 1, alpha
-        z1, z2 = (alpha - beta) / (alpha + t_x), (alpha - beta) / (alpha + T)
+
+    def log_h(xx, tt):
+        if alpha >= beta:
+            return _log_h(r + s + xx, s + 1, (alpha - beta) / (alpha + tt), alpha + tt)
+        return _log_h(r + s + xx, r + xx, (beta - alpha) / (beta + tt), beta + tt)
+
+    if pairs is None:
+        h1, h2 = log_h(x, t_x), log_h(x, T)
     else:
-        b_, big = r + x, beta
-        z1, z2 = (beta - alpha) / (beta + t_x), (beta - alpha) / (beta + T)
-    h1 = _log_h(rsx, b_, z1, big + t_x)
-    h2 = _log_h(rsx, b_, z2, big + T)
+        (x1, t1, i1), (x2, t2, i2) = pairs
+        h1, h2 = log_h(x1, t1)[i1], log_h(x2, t2)[i2]
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = h1 + np.log1p(-np.exp(np.minimum(h2 - h1, 0.0)))  # h1 ≥ h2; equal when t_x = T
     second = np.log(s) - np.log(rsx) + diff
@@ -607,9 +620,11 @@ def fit_pareto_nbd(x, t_x, T) -> Fit:
     _check_rft(x, t_x, T)
     (ux, ut, uT), w = _collapse(x, t_x, T)
     scale = float(np.mean(T))
+    pairs = (_distinct_pairs(ux, ut), _distinct_pairs(ux, uT))  # ~5x fewer than histories
 
     def nll(lp):
-        v = -float(np.dot(w, pareto_loglik(np.exp(lp), ux, ut, uT)))
+        head, first, second = _pareto_parts(np.exp(lp), ux, ut, uT, pairs)
+        v = -float(np.dot(w, head + np.logaddexp(first, second)))
         return v if np.isfinite(v) else 1e300
 
     start = np.log([1.0, scale, 1.0, scale])

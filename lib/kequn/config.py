@@ -14,97 +14,8 @@ import re
 from pathlib import Path
 
 from .io import read_yaml
-from .problems import InputError, Problem
-
-DEFAULTS = {
-    "lang": "zh",
-    "seed": 7,
-    "as_of": None,
-    "column_map": None,
-    "currency": "CNY",  # ISO 4217 code of the export's amounts (a column map's currency: wins)
-    "currency_symbol": None,  # None: the code's usual symbol (kequn.currency)
-    "intake": {"invalid_rows": "error", "date_format": None},
-    "privacy": {"salt": None, "salt_file": "data/.salt", "reid_dir": "data/.reid"},
-    "profiling": {
-        "age_edges": [18, 25, 35, 45, 55, 65],
-        "income_edges": [5000, 10000, 20000, 50000],
-        "top_n": 12,
-    },
-    "clustering": {
-        "method": "kmeans",
-        "feature_sets": [
-            "demographic",
-            "geographic",
-            "psychographic",
-            "behaviour",
-            "channel",
-            "category",
-            "online",
-            "service",
-        ],
-        "weights": {},
-        "k": None,
-        "k_range": [3, 10],
-        "criterion": "prediction_strength",
-        "k_tolerance": 0.1,
-        "min_share": 0.03,
-        "sample_size": 20000,
-        "min_cluster_size": None,
-        "bootstrap": 20,
-        "rules": {},
-        "attractiveness": {
-            "revenue_share": 3.0,
-            "clv": 2.0,
-            "value": 1.0,
-            "size": 1.0,
-            "growth": 1.0,
-            "reach": 1.0,
-        },
-    },
-    "value": {
-        "rfm_bins": 5,
-        "rfm_edges": {},
-        "rfm_cut": "mean",
-        "tier_shares": [0.01, 0.05, 0.20],
-        "horizon_months": 12,
-        "annual_discount_rate": 0.10,
-        "margin": None,
-        "holdout_weeks": 26,
-        "lifecycle": {
-            "new_days": 90,
-            "sleeping_after": 2.0,
-            "churned_after": 4.0,
-            "min_rhythm_days": 30,
-            "churn_p_alive": 0.2,
-            "risk_days": 90,
-        },
-    },
-    "needs": {
-        "kano_table": "standard",
-        "kano_rule": "mom",
-        "kano_margin": 0.05,
-        "kano_min_n": 30,
-        "min_score": 0.6,
-        "min_gap": 0.05,
-        "service_channels": ["门店", "电话订购", "store", "phone"],
-        "horizon_days": 90,
-        "top_categories": 8,
-        "target_share": 0.1,
-        "trend_measure": "revenue",
-        "trend_window": 12,
-        "trend_alpha": 0.05,
-        "forecast_months": 3,
-        "backtest_origins": 6,
-    },
-    "feedback": {
-        "response_sla_hours": 24,
-        "resolution_sla_hours": 72,
-        "max_half_width": 10.0,
-        "min_answers": 30,
-        "topics": 8,
-        "alert_days": 90,
-    },
-}
+from .params import DEFAULTS  # lib/kequn/defaults.yaml: the one source of defaults
+from .problems import InputError, Problem, SettingsError
 
 
 def project_root() -> Path:
@@ -166,6 +77,22 @@ def _wrong_types(default: dict, given: dict, prefix: str = "") -> list[tuple[str
     return out
 
 
+def _unknown_inside(user: dict) -> list[str]:
+    """``section.key`` (and ``section.group.key``) names in a config that no setting has."""
+    from .params import GROUPS, SECTIONS
+
+    out = []
+    for sec in SECTIONS:
+        given = user.get(sec)
+        if not isinstance(given, dict):
+            continue
+        out += [f"{sec}.{k}" for k in given if k not in DEFAULTS[sec]]
+        for g_sec, g in GROUPS:
+            if g_sec == sec and isinstance(given.get(g), dict):
+                out += [f"{sec}.{g}.{k}" for k in given[g] if k not in DEFAULTS[sec][g]]
+    return out
+
+
 def load_config(path: str | Path | None) -> dict:
     """Defaults overlaid with the YAML at ``path``; unknown keys and bad values are errors."""
     cfg = copy.deepcopy(DEFAULTS)
@@ -177,21 +104,25 @@ def load_config(path: str | Path | None) -> dict:
             ("用 CONFIG=config/你的配置.yaml 指定", "pass CONFIG=config/your.yaml"),
         )
         unknown = sorted(set(user) - set(DEFAULTS))
+        unknown += _unknown_inside(user)
         if unknown:
-            raise InputError(
+            from .params import closest
+
+            allowed = ", ".join(sorted({closest(n.split(".")[-1]) for n in unknown} - {"—"}))
+            raise SettingsError(
                 [
                     Problem.of(
                         "unknown_settings",
                         p.name,
                         names=", ".join(unknown),
-                        allowed=", ".join(DEFAULTS),
+                        allowed=allowed or ", ".join(DEFAULTS),
                     )
                 ]
             )
         cfg = _merge(cfg, user)
         wrong = _wrong_types(DEFAULTS, cfg)
         if wrong:
-            raise InputError(
+            raise SettingsError(
                 [
                     Problem.of("setting_type", p.name, name=n, kind_zh=k[0], kind_en=k[1])
                     for n, k in wrong
@@ -215,7 +146,16 @@ def load_config(path: str | Path | None) -> dict:
 
 
 def stage_params(cfg: dict, data_dir: str, processed_dir: str, run: str) -> dict:
-    """The parameters papermill injects into every stage notebook (YAML keeps their types)."""
+    """The flat parameters papermill injects into the stage notebooks (``kequn.params``: one
+    name per setting, ``k`` for ``clustering.k``; YAML keeps their types)."""
+    from .params import flatten
+
+    return flatten(run_settings(cfg, data_dir, processed_dir, run))
+
+
+def run_settings(cfg: dict, data_dir: str, processed_dir: str, run: str) -> dict:
+    """A run's settings by config section, with where it runs (the run folder's
+    ``params.yaml``, which the glossary and action lists read)."""
     check_run_name(run)
     return {
         "data_dir": str(data_dir),

@@ -39,6 +39,7 @@ as label.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import duckdb
@@ -107,9 +108,65 @@ def _ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def connect(threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with ``threads`` threads. Its progress bar is on only when
+    output goes to a terminal: in logs and notebooks run by papermill it would print bars."""
+    con = duckdb.connect(config={"threads": threads})
+    tty = sys.stdout is not None and sys.stdout.isatty()
+    try:
+        con.execute(f"SET enable_progress_bar = {'true' if tty else 'false'}")
+    except duckdb.InvalidInputException:  # in a Jupyter kernel without ipywidgets: no bar anyway
+        pass
+    return con
+
+
 def _view(con, name: str, path: Path) -> None:
     """View ``name`` over a Parquet file (relational API: the path is no SQL text)."""
     con.read_parquet(str(path)).create_view(name)
+
+
+def frame(con, sql: str, params=None, sort_by: str | None = None) -> pd.DataFrame:
+    """The result of ``sql`` as pandas, with the dtypes DuckDB's ``.df()`` gives (integers and
+    booleans with missing values nullable, DATE as datetime64[us], HUGEINT and DECIMAL as
+    float64) but fetched through Arrow: equal strings share one Python object instead of one per
+    cell, and each column's Arrow memory is freed as it is converted. For the feature table of
+    1M customers: half the time and memory of ``.df()``. ``sort_by``: rows ordered by that
+    column in Arrow (byte order, missing last: as DuckDB's ORDER BY), after DuckDB has freed
+    its working memory, instead of a sort of the wide rows inside the query."""
+    import pyarrow as pa
+
+    table = con.execute(sql, params or {}).fetch_arrow_table()
+    if sort_by is not None:
+        table = table.sort_by(sort_by)
+    ints = {
+        pa.int8(): pd.Int8Dtype(),
+        pa.int16(): pd.Int16Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.int64(): pd.Int64Dtype(),
+        pa.uint8(): pd.UInt8Dtype(),
+        pa.uint16(): pd.UInt16Dtype(),
+        pa.uint32(): pd.UInt32Dtype(),
+        pa.uint64(): pd.UInt64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
+    complete = {  # integer and boolean columns without a missing value: plain numpy dtypes
+        f.name: f.type.to_pandas_dtype()
+        for f, c in zip(table.schema, table.columns)
+        if f.type in ints and c.null_count == 0
+    }
+    dates = [f.name for f in table.schema if pa.types.is_date(f.type)]
+    floats = [f.name for f in table.schema if pa.types.is_decimal(f.type)]
+    df = table.to_pandas(
+        types_mapper=ints.get, date_as_object=False, split_blocks=True, self_destruct=True
+    )
+    del table
+    for c, dtype in complete.items():
+        df[c] = df[c].to_numpy(dtype=dtype)
+    for c in dates:
+        df[c] = df[c].astype("datetime64[us]")
+    for c in floats:
+        df[c] = df[c].astype("float64")
+    return df
 
 
 class _Params:
@@ -130,13 +187,14 @@ def _pivot(
     col: str,
     prefix: str,
     measure: str,
-    denom: str | None,
     where: str,
     top_n: int,
     labels: dict,
     bind: _Params,
-) -> str:
-    """SQL select list for a share (or count) per value of ``col``, top_n values + 'other'."""
+) -> list[tuple[str, str]]:
+    """(aggregate, feature name) per value of ``col`` (top_n values): the amount (``measure``
+    a column) or the number of rows (``measure`` "1") of the rows with that value where
+    ``where`` holds; the caller divides by the table's denominator for shares."""
     c = _ident(col)
     vals = [
         r[0]
@@ -151,10 +209,13 @@ def _pivot(
     for v in vals:
         name = _slug(prefix, v, used)
         labels[name] = v
-        expr = f"sum(CASE WHEN {c} = {bind(v)} AND {where} THEN {measure} ELSE 0 END)"
-        share = f"{expr} / nullif({denom}, 0)" if denom else expr
-        parts.append(f"{share} AS {_ident(name)}")
-    return ", ".join(parts)
+        cond = f"{c} = {bind(v)} AND {where}"
+        if measure == "1":
+            expr = f"count(*) FILTER (WHERE {cond})"
+        else:  # the same additions in the same order as sum(CASE … ELSE 0 END): same doubles
+            expr = f"coalesce(sum({measure}) FILTER (WHERE {cond}), 0)"
+        parts.append((expr, name))
+    return parts
 
 
 def _customer_columns(ccols: list[str], labels: dict) -> list[tuple[str, str]]:
@@ -191,7 +252,7 @@ def window_complete(first_date, as_of, windows: int, days: int = GROWTH_WINDOW_D
 def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2) -> pd.DataFrame:
     """One row per customer (see module docstring); ``as_of`` is the run's as-of date."""
     clean = Path(clean_dir)
-    con = duckdb.connect(config={"threads": threads})
+    con = connect(threads)
     for name in ("customers", "orders", "events", "feedback"):
         p = clean / f"{name}.parquet"
         if p.exists():
@@ -204,72 +265,67 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
     as_of_sql = f"{bind(pd.Timestamp(as_of).date())}::DATE"
     labels: dict = {}
     pos = PURCHASE
-    opt = []
+    # One pass over each table (a GROUP BY customer_id whose aggregates carry their condition as
+    # a FILTER); shares are divided in the outer select, so no wide row is built per order line.
+    # agg: aggregates of the orders pass; out: the order-derived columns after the fixed ones,
+    # in the order they have always had.
+    # Orders and returns are distinct order ids (an order may have several lines). When no
+    # (customer, order id) pair repeats, which all distinct hashes of the pairs prove, counting
+    # lines gives the same numbers without DISTINCT's hash tables (the costliest part at 1M).
+    lines_are_orders = con.execute(
+        "SELECT count(*) = count(DISTINCT hash(customer_id, order_id)) FROM orders"
+        " WHERE order_id IS NOT NULL"
+    ).fetchone()[0]
+    n_orders = "count(order_id)" if lines_are_orders else "count(DISTINCT order_id)"
+    agg = [
+        f"{n_orders} FILTER (WHERE {pos}) AS orders",
+        f"sum(amount) FILTER (WHERE {pos}) AS revenue",
+        f"{n_orders} FILTER (WHERE amount < 0) AS returns",
+        "-sum(amount) FILTER (WHERE amount < 0) AS return_amount",
+        f"min(order_date) FILTER (WHERE {pos}) AS first_order",
+        f"max(order_date) FILTER (WHERE {pos}) AS last_order",
+        f"sum(amount) FILTER (WHERE {pos} AND order_date::DATE > {as_of_sql} - 182)"
+        " AS revenue_last_6m",
+        f"sum(amount) FILTER (WHERE {pos} AND order_date::DATE > {as_of_sql} - 364"
+        f" AND order_date::DATE <= {as_of_sql} - 182) AS revenue_prior_6m",
+    ]
+    out = []
     if "discount" in ocols:
-        opt.append(
-            f"avg(CASE WHEN {pos} THEN (coalesce(discount, 0) > 0)::INT END) AS discount_share"
-        )
+        agg.append(f"avg((coalesce(discount, 0) > 0)::INT) FILTER (WHERE {pos}) AS discount_share")
+        out.append("o.discount_share")
     if "coupon_used" in ocols:
-        opt.append(
-            f"avg(CASE WHEN {pos} THEN coalesce(coupon_used, false)::INT END) AS coupon_share"
-        )
+        agg.append(f"avg(coalesce(coupon_used, false)::INT) FILTER (WHERE {pos}) AS coupon_share")
+        out.append("o.coupon_share")
     if "cost" in ocols:
-        opt.append(f"sum(CASE WHEN {pos} THEN amount - coalesce(cost, 0) ELSE 0 END) AS margin")
+        agg.append(f"coalesce(sum(amount - coalesce(cost, 0)) FILTER (WHERE {pos}), 0) AS margin")
+        out.append("o.margin")
     if "category" in ocols:
-        opt.append(
-            _pivot(
-                con,
-                "orders",
-                "category",
-                "cat",
-                "amount",
-                f"sum(CASE WHEN {pos} THEN amount ELSE 0 END)",
-                pos,
-                top_n,
-                labels,
-                bind,
-            )
-        )
+        cats = _pivot(con, "orders", "category", "cat", "amount", pos, top_n, labels, bind)
+        if cats:  # shares of sum(CASE WHEN pos THEN amount ELSE 0 END), as before
+            agg.append(f"coalesce(sum(amount) FILTER (WHERE {pos}), 0) AS _cat_total")
+        for i, (expr, name) in enumerate(cats):
+            agg.append(f"{expr} AS _cat{i}")
+            out.append(f"o._cat{i} / nullif(o._cat_total, 0) AS {_ident(name)}")
     if "channel" in ocols:
-        opt.append(
-            _pivot(
-                con,
-                "orders",
-                "channel",
-                "chan",
-                "1",
-                f"count(DISTINCT CASE WHEN {pos} THEN order_id END)",
-                pos,
-                top_n,
-                labels,
-                bind,
-            )
-        )
-    opt = [o for o in opt if o]
-    order_sql = f"""
-        SELECT customer_id,
-          count(DISTINCT CASE WHEN {pos} THEN order_id END) AS orders,
-          coalesce(sum(CASE WHEN {pos} THEN amount END), 0) AS revenue,
-          count(DISTINCT CASE WHEN amount < 0 THEN order_id END) AS returns,
-          coalesce(-sum(CASE WHEN amount < 0 THEN amount END), 0) AS return_amount,
-          min(CASE WHEN {pos} THEN order_date END) AS first_order,
-          max(CASE WHEN {pos} THEN order_date END) AS last_order,
-          coalesce(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 182 THEN amount END), 0) AS revenue_last_6m,
-          coalesce(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 364
-                            AND order_date::DATE <= {as_of_sql} - 182 THEN amount END), 0) AS revenue_prior_6m
-          {"," if opt else ""} {", ".join(opt)}
-        FROM orders GROUP BY customer_id"""
-    ev_sql = ""
+        for i, (expr, name) in enumerate(
+            _pivot(con, "orders", "channel", "chan", "1", pos, top_n, labels, bind)
+        ):
+            agg.append(f"{expr} AS _chan{i}")
+            out.append(f"o._chan{i} / nullif(o.orders, 0) AS {_ident(name)}")
+    order_sql = f"SELECT customer_id, {', '.join(agg)} FROM orders GROUP BY customer_id"
+    ev_sql, ev_out = "", []
     if "events" in have:
-        ev_list = [_pivot(con, "events", "event_type", "ev", "1", None, "true", 20, labels, bind)]
+        ev_list = _pivot(con, "events", "event_type", "ev", "1", "true", 20, labels, bind)
         ecols = {r[0] for r in con.execute("DESCRIBE events").fetchall()}
         if "channel" in ecols:
-            ev_list.append(
-                _pivot(con, "events", "channel", "evch", "1", None, "true", 10, labels, bind)
-            )
-        ev_list = [e for e in ev_list if e]
+            ev_list += _pivot(con, "events", "channel", "evch", "1", "true", 10, labels, bind)
         if ev_list:
-            ev_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS events, {', '.join(ev_list)} FROM events GROUP BY 1) e USING (customer_id)"
+            ev_cols = ", ".join(f"{expr} AS {_ident(name)}" for expr, name in ev_list)
+            ev_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS events, {ev_cols} FROM events GROUP BY 1) e USING (customer_id)"
+            ev_out = [  # counts without NULL: BIGINT columns convert to int64 directly
+                f"coalesce(e.{_ident(n)}, 0) AS {_ident(n)}"
+                for n in ["events"] + [name for _, name in ev_list]
+            ]
     fb_sql = ""
     if "feedback" in have:
         fcols = {r[0] for r in con.execute("DESCRIBE feedback").fetchall()}
@@ -296,15 +352,14 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
           date_diff('day', o.last_order::DATE, {as_of_sql}) AS recency_days,
           date_diff('day', o.first_order::DATE, o.last_order::DATE) AS active_days,
           coalesce(o.revenue_last_6m, 0) AS revenue_last_6m, coalesce(o.revenue_prior_6m, 0) AS revenue_prior_6m
-          {", o.* EXCLUDE (customer_id, orders, revenue, returns, return_amount, first_order, last_order, revenue_last_6m, revenue_prior_6m)" if opt else ""}
-          {", e.* EXCLUDE (customer_id)" if ev_sql else ""}
+          {"".join(", " + x for x in out)}
+          {"".join(", " + x for x in ev_out)}
           {", coalesce(f.feedback, 0) AS feedback" if fb_sql else ""}
           {", coalesce(f.complaints, 0) AS complaints" if fb_sql and complaints else ""}
         FROM customers c
         LEFT JOIN ({order_sql}) o USING (customer_id)
-        {ev_sql} {fb_sql}
-        ORDER BY c.customer_id"""
-    df = con.execute(sql, bind.values).df()
+        {ev_sql} {fb_sql}"""
+    df = frame(con, sql, bind.values, sort_by="customer_id")
     first_day = con.execute("SELECT min(order_date)::DATE FROM orders").fetchone()[0]
     con.close()
     for c in df.columns:
@@ -352,7 +407,7 @@ def btyd_summary(
     clean = Path(clean_dir)
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize() if calibration_end is not None else as_of
-    con = duckdb.connect(config={"threads": threads})
+    con = connect(threads)
     _view(con, "orders", clean / "orders.parquet")
     holdout = cal < as_of
     sql = f"""
@@ -388,7 +443,7 @@ def holdout_weekly(
     clean = Path(clean_dir)
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize()
-    con = duckdb.connect(config={"threads": threads})
+    con = connect(threads)
     _view(con, "orders", clean / "orders.parquet")
     df = con.execute(
         f"""

@@ -72,8 +72,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.now": ("本次", "This run"),
     "card.change": ("较上次（{run}）", "Change since {run}"),
     "card.points": (" 个百分点", " points"),
-    "card.size": ("{n} 位客户（{share}）", "{n} customers ({share})"),
-    "card.revenue": ("贡献 {share} 的收入", "{share} of revenue"),
+    "card.size": ("{n} 位客户（占全部客户 {share}）", "{n} customers ({share} of all customers)"),
+    "card.revenue": ("贡献全部净收入的 {share}", "{share} of all net revenue"),
     "card.clv": ("平均终身价值 {clv} {cur}", "average CLV {clv} {cur}"),
     "card.clv_ci": (
         "平均终身价值 {clv} {cur}（95% 区间 {low}–{high}）",
@@ -81,11 +81,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "card.f.size": ("规模", "Size"),
     "card.f.value": ("价值", "Value"),
-    "card.f.lifecycle": ("生命周期", "Lifecycle"),
+    "card.f.lifecycle": ("生命周期（占本群客户）", "Lifecycle (of its customers)"),
     "card.f.needs": ("需求", "Needs"),
     "card.f.feel": ("感受", "Feeling"),
     "card.plan": ("服务方案", "Service plan"),
-    "card.risk": ("平均流失风险 {risk}", "mean churn risk {risk}"),
+    "card.risk": (
+        "90 天内不再购买的平均风险 {risk}（按购买客户）",
+        "mean risk of no purchase in 90 days {risk} (over buyers)",
+    ),
     "card.kano": (
         "Kano（本群每项约 {n} 个回答）：{key}",
         "Kano (about {n} answers per feature in this segment): {key}",
@@ -107,6 +110,128 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kano.word.Q": ("可疑", "questionable"),
     "card.none": ("没有客户群（第 02 阶段未运行）。", "No segments (stage 02 did not run)."),
     "card.rank": ("吸引力第 {rank}", "attractiveness #{rank}"),
+    "card.rank_label": ("吸引力第 {rank} 位", "#{rank} by attractiveness"),
+    "card.seg_id": ("群 {n}", "segment {n}"),
+    "card.clv_over.margin": ("12 个月毛利，按购买客户", "12-month margin, over buyers"),
+    "card.clv_over.revenue": ("12 个月收入，按购买客户", "12-month revenue, over buyers"),
+    "card.clv12": (
+        "人均客户终身价值（{over}）{clv} {cur}",
+        "CLV per customer ({over}) {clv} {cur}",
+    ),
+    "card.clv12_ci": (
+        "人均客户终身价值（{over}）{clv} {cur}（95% 区间 {low}–{high}）",
+        "CLV per customer ({over}) {clv} {cur} (95% interval {low}–{high})",
+    ),
+    "card.terms": (
+        "NPS（净推荐值）＝推荐者（打 9–10 分）占比减去贬损者（0–6 分）占比，−100 到 +100。"
+        "Kano 分类：基本需求＝缺了就不满、有了不加分；期望需求＝做得越好越满意；意外需求＝没有也不会不满、有了是惊喜；"
+        "无差异＝不在乎；反向＝有了反而不满。CLV＝客户终身价值。",
+        "NPS (net promoter score) = share of promoters (9–10) minus share of detractors (0–6), −100 to +100. "
+        "Kano classes: must-be = missed when absent, no credit when present; one-dimensional = the better, "
+        "the more satisfied; attractive = not missed, a delight when present; indifferent = does not "
+        "matter; reverse = present, it displeases. CLV = customer lifetime value.",
+    ),
+    "plan.kano.M": (
+        "先保证做到：{features}（缺了就不满意）",
+        "Secure first: {features} (missed when absent)",
+    ),
+    "plan.kano.A": (
+        "向本群提供：{features}（意外惊喜，能拉开差距）",
+        "Offer this segment: {features} (a delight that sets you apart)",
+    ),
+    "plan.kano.O": (
+        "持续做好：{features}（做得越好越满意）",
+        "Keep improving: {features} (the better, the more satisfied)",
+    ),
+    "plan.kano.R": (
+        "不要向本群主动推：{features}（他们反感）",
+        "Do not push to this segment: {features} (they dislike it)",
+    ),
+    "plan.why.kano": (
+        "本群 Kano 问卷（每项约 {n} 个回答）：{kind}",
+        "this segment's Kano answers (about {n} per feature): {kind}",
+    ),
+    "plan.flexible.winback_high": (
+        "先挽回本群 {n} 位沉睡或流失的大客户和重要客户（12 个月终身价值合计 {clv} {cur}）：限时回归礼遇和召回触达",
+        "Win back its {n} key and important customers who are sleeping or lapsed (12-month CLV {clv} {cur} "
+        "together) first: time-limited come-back offers and win-back contact",
+    ),
+    "plan.custom.balanced_reverse": (
+        "按各自的购买周期提醒补货，不做个性化推荐（本群对 {features} 反感）",
+        "Refill reminders on each one's own purchase cycle, no personalised recommendations (this "
+        "segment dislikes {features})",
+    ),
+    "plan.topic_share": (
+        "{topic}（占本群负面反馈 {share}）",
+        "{topic} ({share} of its negative feedback)",
+    ),
+    "plan.why.promoters": (
+        "NPS {nps}（{n} 个打分），推荐者多于贬损者",
+        "NPS {nps} ({n} scores): promoters outnumber detractors",
+    ),
+    "prio.winback": (
+        "挽回 {n} 位沉睡或流失的大客户和重要客户",
+        "Win back {n} key and important customers who are sleeping or lapsed",
+    ),
+    "prio.key_care": (
+        "稳住 {n} 位仍活跃的大客户",
+        "Keep the {n} active key customers close",
+    ),
+    "prio.complaint": (
+        "解决「{topic}」类投诉（{n} 位客户提过）",
+        "Fix the “{topic}” complaints ({n} customers raised them)",
+    ),
+    "prio.category_seg": (
+        "向 {n} 位最可能购买的客户推荐{category}（最多来自「{segment}」，{k} 位）",
+        "Offer {category} to the {n} customers most likely to buy it (most from “{segment}”, {k})",
+    ),
+    "prio.category": (
+        "向 {n} 位最可能购买的客户推荐{category}",
+        "Offer {category} to the {n} customers most likely to buy it",
+    ),
+    "prio.short.winback": ("挽回沉睡大客户", "Win back key customers"),
+    "prio.short.key_care": ("稳住活跃大客户", "Keep key customers"),
+    "prio.short.complaint": ("投诉：{topic}", "Complaints: {topic}"),
+    "prio.short.category": ("推荐{category}", "Offer {category}"),
+    "prio.basis.clv": (
+        "他们的 12 个月客户终身价值合计 {money} {cur}",
+        "their 12-month CLV {money} {cur} together",
+    ),
+    "prio.basis.nps": ("，这些客户的 NPS {nps}", ", NPS {nps} among them"),
+    "prio.basis.complaint": (
+        "占全部负面反馈的 {share}{nps}；他们的 12 个月客户终身价值合计 {money} {cur}",
+        "{share} of all negative feedback{nps}; their 12-month CLV {money} {cur} together",
+    ),
+    "prio.basis.category": (
+        "预计在该品类的消费 {money} {cur}",
+        "expected spend in the category {money} {cur}",
+    ),
+    "prio.clv.margin": ("按毛利计", "in margin"),
+    "prio.clv.revenue": ("按收入计", "in revenue"),
+    "prio.rule": (
+        "排序规则：按涉及的价值（{clv}，{cur}）从高到低，最多 5 项。挽回、关怀和投诉处理的价值＝所涉客户未来 12 个月的客户终身价值之和；"
+        "品类推荐的价值＝名单上各客户的购买可能性 × 该品类买家的平均消费（按毛利计时再乘毛利率）。缺数据的事项不列出。",
+        "Ranked by the value at stake ({clv}, {cur}), largest first, at most 5. For win-back, key-customer "
+        "care and complaints: the 12-month CLV of the customers concerned, summed; for a category offer: each "
+        "target's purchase probability × the average spend of the category's buyers in it (times the margin "
+        "rate when in margin). An action without its data is not listed.",
+    ),
+    "prio.chart": ("各优先事项涉及的价值（{clv}）", "Value at stake per priority ({clv})"),
+    "prio.chart_alt": (
+        "各优先事项涉及价值的条形图",
+        "Bar chart of the value at stake per priority",
+    ),
+    "index.priorities": ("本期优先事项", "This period's priorities"),
+    "index.map": ("客户群一览", "The segments at a glance"),
+    "map.title": ("客户群地图", "Segment map"),
+    "map.x": ("客户数", "Customers"),
+    "map.y": ("人均净消费（{cur}）", "Net spend per customer ({cur})"),
+    "map.colour": ("90 天内不再购买的平均风险", "Mean risk of no purchase in 90 days"),
+    "map.note": (
+        "每个气泡是一个客户群（标号为吸引力名次）：越靠右人越多，越靠上人均消费越高，气泡越大收入占比越高，越红越可能 90 天内不再购买。",
+        "One bubble per segment (numbered by attractiveness rank): further right, more customers; higher, "
+        "more spend per customer; bigger, more of the revenue; redder, more likely to buy nothing in 90 days.",
+    ),
     "plan.response": ("价值层应对", "Value-tier response"),
     "plan.custom": ("定制化服务", "Customised service"),
     "plan.flexible": ("柔性服务", "Flexible service"),
@@ -136,12 +261,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Many are sleeping or lapsed: time-limited come-back offers and win-back contact, high value first",
     ),
     "plan.flexible.onboard": (
-        "新客多：首单后 30 天内的引导和第二单激励",
-        "Many are new: guidance in the 30 days after the first order and a second-order incentive",
+        "{new} 位新客：首单后 30 天内的引导和第二单激励",
+        "{new} new customers: guidance in the 30 days after the first order and a second-order incentive",
     ),
     "plan.flexible.rhythm": (
-        "大多在正常购买节奏内：按各自的购买周期提醒，不打扰",
-        "Most buy at their usual rhythm: reminders on each one's own cycle, nothing more",
+        "活跃客户占 {active}，大多在正常购买节奏内：按各自的购买周期提醒，不打扰",
+        "{active} active, most at their usual rhythm: reminders on each one's own cycle, nothing more",
     ),
     "plan.interactive.fix": (
         "先解决他们最常抱怨的：{topics}；投诉 24 小时内回访",
@@ -156,10 +281,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "key and important customers bring {share} of the segment's revenue",
     ),
     "plan.response_part": ("{who} {n} 位 → {kind}：{what}", "{who} ({n}) → {kind}: {what}"),
-    "plan.why.need": ("{share} 的客户属于{need}", "{share} of its customers are {need}"),
+    "plan.why.need": ("{share} 的购买客户属于{need}", "{share} of its buyers are {need}"),
     "plan.why.stage": (
-        "沉睡+流失 {lapsing}，新客 {new}，平均流失风险 {risk}",
-        "sleeping + lapsed {lapsing}, new {new}, mean churn risk {risk}",
+        "沉睡+流失 {lapsing}，新客 {new}，90 天内不再购买的平均风险 {risk}",
+        "sleeping + lapsed {lapsing}, new {new}, mean risk of no purchase in 90 days {risk}",
     ),
     "plan.why.feel": ("负面反馈占 {neg}，NPS {nps}", "negative feedback {neg}, NPS {nps}"),
     "plan.why.feel_neg": (
@@ -173,7 +298,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.share": ("客户占比", "Share of customers"),
     "card.revenue_share": ("收入占比", "Share of revenue"),
     "card.high_value": ("大客户+重要客户占比", "Key + important share"),
-    "card.churn_risk": ("平均流失风险", "Mean churn risk"),
+    "card.churn_risk": ("90 天内不再购买的平均风险", "Mean risk of no purchase in 90 days"),
     "sum.title": ("客群分析总览", "Customer analysis overview"),
     "sum.intro": (
         "先看全局：本次运行的关键数字及与上次相比的变化；再看每个客户群是谁、值多少、需要什么、感受如何，以及该怎么服务他们。"
@@ -306,7 +431,38 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # headline figures
     "h.customers": ("客户总数", "Customers"),
     "h.buyers": ("有购买的客户", "Customers who bought"),
-    "h.active_90d": ("近 90 天活跃客户", "Active in last 90 days"),
+    "h.active_90d": ("近 90 天下单客户", "Ordered in the last 90 days"),
+    "hb.customers": ("全部客户", "all customers"),
+    "hb.active_90d": (
+        "截止日前 {days} 天内下过单；不是生命周期的“活跃”",
+        "an order in the {days} days up to the as-of date; not the lifecycle stage 'active'",
+    ),
+    "hb.revenue": ("收入减退货，全部订单", "revenue minus returns, all orders"),
+    "hb.top20_share": (
+        "按净消费排名前 20% 的客户占全部净收入",
+        "top 20% of all customers by net spend, of all net revenue",
+    ),
+    "hb.clv_mean": (
+        "今后 {months} 个月{measure}，按月折现，按购买客户平均",
+        "{measure} over the next {months} months, discounted, averaged over buyers",
+    ),
+    "hb.measure.margin": ("毛利", "margin"),
+    "hb.measure.revenue": ("收入", "revenue"),
+    "hb.nps": (
+        "推荐者占比减贬损者占比，分母为打分的反馈",
+        "promoters minus detractors, of the scores given",
+    ),
+    "hb.sla_share": (
+        "{hours} 小时内解决，占全部投诉",
+        "resolved within {hours} hours, of all complaints",
+    ),
+    "glossary.title": ("术语表", "Glossary"),
+    "glossary.intro": (
+        "各页面用到的术语，每个只有一个定义，由一个函数计算（括号中为本次运行的设置）。",
+        "The terms the pages use, each with one definition, computed by one function (with this run's settings).",
+    ),
+    "index.terms": ("术语表", "Terms"),
+    "share_of_buyers": ("购买客户占比", "Share of buyers"),
     "h.orders": ("订单数", "Orders"),
     "h.revenue": ("净收入（{cur}）", "Net revenue ({cur})"),
     "h.aov": ("客单价（{cur}）", "Average order value ({cur})"),
@@ -607,6 +763,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.yaml_not_settings": (
         "参照 config/default.yaml 的格式",
         "see config/default.yaml for the layout",
+    ),
+    "err.unknown_parameter": ("未知的参数“{name}”", "unknown parameter '{name}'"),
+    "fix.unknown_parameter": (
+        "最接近的参数：{close}；全部参数及其默认值见 lib/kequn/defaults.yaml",
+        "closest: {close}; every parameter and its default is in lib/kequn/defaults.yaml",
     ),
     "err.unknown_settings": ("未知的设置项：{names}", "unknown setting(s): {names}"),
     "fix.unknown_settings": ("只可使用：{allowed}", "use only: {allowed}"),
@@ -1045,6 +1206,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(< <= > >= == !=), and / or / not, in [list], + - * / // % ** and parentheses, "
         "e.g. monetary >= 3000 and recency_days <= 90; columns: {allowed}",
     ),
+    "err.rule_lifecycle_word": (
+        "规则分群“{name}”（{expr}）的名称用了生命周期用语“{word}”。术语表中“{term_zh}”的定义是：{definition_zh}"
+        "一个词只能有一个意思，规则分群不能借用它",
+        "rule segment '{name}' ({expr}) is named with the lifecycle word '{word}'. The glossary "
+        "defines '{term_en}' as: {definition_en} One word has one meaning, so a rule may not "
+        "borrow it",
+    ),
+    "fix.rule_lifecycle_word": (
+        "给规则分群起一个描述其规则的名称，如“近90天高消费”“一年未购”“注册半年内”",
+        "name the rule segment by its rule, e.g. 'High spend, ordered in 90 days', "
+        "'No purchase for a year', 'Registered within 6 months'",
+    ),
     "err.bad_setting": (
         "设置“{name}”的值 {value} 不在允许范围 {rule} 内",
         "setting '{name}' is {value}, outside {rule}",
@@ -1473,13 +1646,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rfm_segment.champions": ("冠军客户", "Champions"),
     "rfm_segment.loyal": ("忠诚客户", "Loyal"),
     "rfm_segment.potential_loyalists": ("潜在忠诚客户", "Potential loyalists"),
-    "rfm_segment.new_customers": ("新客户", "New customers"),
+    "rfm_segment.new_customers": ("近期首购", "Recent first buyers"),
     "rfm_segment.promising": ("有潜力", "Promising"),
     "rfm_segment.need_attention": ("需要关注", "Need attention"),
-    "rfm_segment.about_to_sleep": ("即将沉睡", "About to sleep"),
+    "rfm_segment.about_to_sleep": ("来得渐少", "Slipping away"),
     "rfm_segment.cant_lose": ("不能失去", "Can't lose them"),
     "rfm_segment.at_risk": ("有流失风险", "At risk"),
-    "rfm_segment.hibernating": ("休眠", "Hibernating"),
+    "rfm_segment.hibernating": ("低频久未购", "Long quiet, low frequency"),
     "v.buyers": ("购买过的客户", "Customers who bought"),
     "v.horizon": ("CLV 期限", "CLV horizon"),
     "v.months": ("{n} 个月", "{n} months"),

@@ -262,7 +262,103 @@ def _pick(shares: pd.DataFrame, order) -> pd.Series:
     return shares[list(order)].idxmax(axis=1)
 
 
-def evaluate(counts: pd.DataFrame, margin: float = 0.05, min_n: int = 30) -> pd.DataFrame:
+RULES_BY_NAME = {"mode": "cat_mode", "mom": "cat_mom", "aom": "cat_aom"}
+
+
+def evaluate(
+    answers: pd.DataFrame,
+    table: str = "standard",
+    rule: str = "mom",
+    by=None,
+    margin: float = 0.05,
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """The Kano evaluation of survey answers: one row per feature (per ``by`` group and feature).
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        One row per respondent and feature: ``respondent_id``, ``feature``, ``functional``,
+        ``dysfunctional`` (codes 1–5 or words such as "like" / "我喜欢"; see ``SHOWN``), and
+        optionally ``importance`` and grouping columns. Answers already parsed (with a
+        ``category`` column) and counts from ``tally`` are accepted too.
+    table : {"standard", "modified"}
+        Evaluation table: Berger et al. (1993), or Pouliot's (expect/expect and
+        live-with/live-with are Q).
+    rule : {"mom", "mode", "aom"}
+        Category per feature: the most frequent; "mom": the most frequent, but M > O > A > I
+        among categories within ``margin`` of the top; "aom": O + A + M against I + R + Q.
+    by : str or list of str, optional
+        Columns to evaluate separately (e.g. "segment").
+    margin : float
+        Shares this close to the top count as tied (rule "mom").
+    min_n : int
+        Fewer answers than this: ``weak`` is True.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` columns, ``feature``, ``category`` (by ``rule``), counts of M, O, A, I, R, Q and
+        ``total``, shares, the category by every rule (``cat_mode``, ``cat_mom``, ``cat_aom``),
+        ``better`` and ``worse`` (Berger's satisfaction coefficients), ``total_strength``,
+        ``category_strength``, ``chi2``, ``chi2_p``, Fong's test and ``weak``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kequn import kano
+    >>> answers = pd.DataFrame({
+    ...     "respondent_id": [1, 2, 3, 1, 2, 3],
+    ...     "feature": ["fast delivery"] * 3 + ["gift wrap"] * 3,
+    ...     "functional": ["like", "like", "must_be", "like", "neutral", "like"],
+    ...     "dysfunctional": ["dislike", "dislike", "dislike", "neutral", "neutral", "neutral"]})
+    >>> kano.evaluate(answers, min_n=1)[["feature", "category", "better", "worse"]].round(2)
+             feature category  better  worse
+    0  fast delivery        O    0.67   -1.0
+    1      gift wrap        A    0.67    0.0
+
+    The generated demo's survey:
+
+    >>> from kequn.synth import generate
+    >>> demo = generate(500, seed=1)
+    >>> ev = kano.evaluate(demo.kano, rule="mom")
+    >>> ev[["feature", "category", "total"]].head(3)
+      feature category  total
+    0  专属客服顾问        I    200
+    1   个性化推荐        I    200
+    2    以旧换新        I    200
+    """
+    if isinstance(table, (int, float)):  # the former evaluate(counts, margin, min_n)
+        margin = table
+        min_n = rule if isinstance(rule, (int, float)) else min_n
+        table, rule = "standard", "mom"
+    if rule not in RULES_BY_NAME:
+        raise InputError(
+            [
+                Problem.of(
+                    "bad_setting",
+                    "config",
+                    name="needs.kano_rule",
+                    value=rule,
+                    rule=" / ".join(RULES_BY_NAME),
+                )
+            ]
+        )
+    by = [] if by is None else [by] if isinstance(by, str) else list(by)
+    if "total" in answers and "category" not in answers:
+        counts = answers
+    else:
+        parsed = answers if "category" in answers else parse(answers, table=table)
+        if by:
+            parsed = parsed.dropna(subset=by)
+        counts = tally(parsed, by=(*by, "feature"))
+    out = evaluate_counts(counts, margin, min_n)
+    out.columns.name = None
+    out.insert(len(by) + 1 if "feature" in out else 0, "category", out[RULES_BY_NAME[rule]])
+    return out
+
+
+def evaluate_counts(counts: pd.DataFrame, margin: float = 0.05, min_n: int = 30) -> pd.DataFrame:
     """Per row of ``tally``: shares, category by each rule (cat_mode, cat_mom, cat_aom),
     total_strength, category_strength, better, worse, chi2, chi2_p, fong_diff, fong_limit,
     fong_significant, and weak (fewer than ``min_n`` answers, or all in one category)."""

@@ -23,7 +23,8 @@ Per persona:
 
 from __future__ import annotations
 
-CITY_TIERS = ["一线", "新一线", "二线", "三线", "四线", "五线"]
+# the ordinal scales the analysis reads (kequn.segment_prep); the generator draws from them
+from .segment_prep import CITY_TIERS, EDUCATIONS  # noqa: F401
 
 # (city, province) per tier, after the 2023 city-tier ranking of Yicai's 新一线城市研究所.
 CITIES = {
@@ -115,7 +116,7 @@ OCCUPATIONS = [
     "自由职业",
     "退休",
 ]
-EDUCATIONS = ["高中及以下", "大专", "本科", "硕士及以上"]
+
 CATEGORIES = [
     "食品生鲜",
     "日用百货",

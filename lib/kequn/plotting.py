@@ -465,3 +465,80 @@ def forecast_panels(
     fig.suptitle(title, fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+def segment_bubbles(
+    x, y, size, risk, labels, names, title: str, xlabel: str, ylabel: str, colour: str
+):
+    """One bubble per segment: ``x`` customers, ``y`` spend per customer, area ∝ ``size``
+    (revenue share), colour = ``risk`` (risk of no purchase, 0–1, named ``colour``), its short
+    ``labels`` inside and the ``names`` listed below; narrow, with large type, so that it reads
+    at phone width."""
+    import textwrap
+
+    x, y, size, risk = (np.asarray(a, dtype=float) for a in (x, y, size, risk))
+    rows = (len(names) + 1) // 2
+    fig, (ax, cax, lax) = plt.subplots(
+        3,
+        1,
+        figsize=(5.2, 5.4 + 0.3 * rows),
+        gridspec_kw={"height_ratios": [4.2, 0.16, 0.3 * rows + 0.1], "hspace": 0.55},
+    )
+    area = 2400 * np.nan_to_num(size) / max(np.nanmax(size), 1e-9) + 120
+    sc = ax.scatter(
+        x, y, s=area, c=risk, cmap="RdYlGn_r", vmin=0, vmax=1, alpha=0.8, edgecolors="#333"
+    )
+    for xi, yi, lab in zip(x, y, labels):
+        ax.annotate(lab, (xi, yi), ha="center", va="center", fontsize=12, fontweight="bold")
+    ax.margins(0.2)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+    ax.tick_params(labelsize=11)
+    ax.set_title(title, fontsize=13)
+    ax.set_xlabel(xlabel, fontsize=11)
+    ax.set_ylabel(ylabel, fontsize=11)
+    sns.despine(ax=ax)
+    bar = fig.colorbar(sc, cax=cax, orientation="horizontal")
+    bar.set_label(colour, fontsize=11)
+    bar.ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    bar.ax.tick_params(labelsize=10)
+    lax.axis("off")
+    for k, n in enumerate(names):
+        n = n[:17] + "…" if _cjk(n) and len(n) > 18 else textwrap.shorten(n, 28)
+        lax.text(
+            0.5 * (k // rows),
+            1 - (k % rows + 0.5) / rows,
+            n,
+            fontsize=11,
+            va="center",
+            transform=lax.transAxes,
+        )
+    fig.subplots_adjust(left=0.17, right=0.96, top=0.94, bottom=0.02)
+    return fig
+
+
+def value_bars(labels, values, title: str, fmt):
+    """Horizontal bars of each priority's value at stake, largest on top, the amount printed
+    on each; labels wrapped so that the chart reads at phone width."""
+    import textwrap
+
+    n = len(values)
+    fig, ax = plt.subplots(figsize=(4.6, 0.8 + 0.6 * n))
+    wrapped = [textwrap.fill(str(s), 10) if _cjk(s) else textwrap.fill(str(s), 22) for s in labels]
+    pos = np.arange(n)[::-1]
+    ax.barh(pos, values, color=sns.color_palette(PALETTE)[3])
+    ax.set_yticks(pos, wrapped, fontsize=12)
+    for p_, v in zip(pos, values):
+        ax.text(v, p_, " " + fmt(v), va="center", fontsize=12)
+    ax.set_xlim(0, max(values) * 1.45)
+    ax.xaxis.set_visible(False)
+    ax.grid(False)
+    ax.set_title(title, fontsize=12)
+    sns.despine(ax=ax, bottom=True)
+    fig.tight_layout()
+    return fig
+
+
+def _cjk(s) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(s))

@@ -112,6 +112,20 @@ class InputError(Exception):
         return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
 
 
+class SettingsError(InputError):
+    """The run's settings (config file, notebook parameters) cannot be used: raised before any
+    work, so nothing was read or written."""
+
+    def render(self, lang: str = "en") -> str:
+        n = len(self.problems)
+        head = (
+            f"设置有 {n} 个问题，运行没有开始。"
+            if lang == "zh"
+            else f"{n} problem{'s' if n != 1 else ''} in the settings; the run did not start."
+        )
+        return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
+
+
 def tell_in(lang: str) -> None:
     """Inside a Jupyter kernel (a stage notebook's first cell): an ``InputError`` raised by any
     later cell shows as its problems in ``lang`` — file, row, fix — instead of a traceback, and

@@ -20,20 +20,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from .features import _view
+from .features import _view, connect
 
 GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 
 
 def categories(clean_dir, top_n: int = 8, threads: int = 2) -> list[str]:
     """The ``top_n`` categories with the most orders (the ones worth a target list)."""
-    con = duckdb.connect(config={"threads": threads})
+    con = connect(threads)
     _view(con, "orders", Path(clean_dir) / "orders.parquet")
     rows = con.execute(
         """SELECT category FROM orders
@@ -73,7 +72,7 @@ def snapshot(
         lab = ", " + ", ".join(
             f"coalesce(bool_or(category = $k{i}), false) AS y_{i}" for i in range(len(cats))
         )
-    con = duckdb.connect(config={"threads": threads})
+    con = connect(threads)
     _view(con, "raw_orders", Path(clean_dir) / "orders.parquet")
     con.execute(
         "CREATE VIEW o AS SELECT customer_id, order_date::DATE AS d, category, amount "

@@ -58,6 +58,9 @@ CARD_CSS = (
     "max-width:18em} @media (max-width:600px){table.kq-facts.plan th, table.kq-facts.plan td, table.kq-facts.plan td.why{display:block;"
     "max-width:none;border:0;padding:2px 4px} table.kq-facts.plan tr{display:block;border-bottom:1px solid #e3e3e3;"
     "padding:4px 0}}"
+    ".seg-id{color:#888;font-size:12px;font-weight:normal;margin-left:6px}"
+    "p.terms{color:#555;font-size:12px} #priorities ol{padding-left:1.4em} #priorities li{margin:6px 0}"
+    "img.kq-overview{display:block;max-width:100%;height:auto;margin:8px 0}"
 )
 
 
@@ -204,6 +207,11 @@ def publish_run(
     )
     h = params.get("headline", {})
     stages = sorted(p for p in rdir.glob("[0-9][0-9]_*.html"))
+    terms = (  # the glossary closes the summary page
+        f"<li id='terms-link'><a href='06_summary.html#glossary'>{t('index.terms', lang)}</a></li>"
+        if (rdir / "06_summary.html").exists()
+        else ""
+    )
     title = f"{t('index.title', lang)} · {run}"
     items = "".join(
         f'<li><a href="{_href(p.name)}">{html.escape(_stage_title(p))}</a></li>' for p in stages
@@ -217,9 +225,16 @@ def publish_run(
         ]
         if h.get("top20_share") is not None:
             rows.append(("h.top20_share", fmt_pct(h["top20_share"], lang)))
+        from .glossary import headline_basis
+
+        basis = headline_basis(processed, lang)  # what each figure is over (glossary)
         figures = (
             "<table class='kq-facts'>"
-            + "".join(f"<tr><th>{t(k, lang, cur)}</th><td>{v}</td></tr>" for k, v in rows)
+            + "".join(
+                f"<tr><th>{t(k, lang, cur)}<br><small class='basis'>"
+                f"{html.escape(basis.get(k[2:], ''))}</small></th><td>{v}</td></tr>"
+                for k, v in rows
+            )
             + "</table>"
         )
     prev = earlier_runs(reports, run, "index.html")
@@ -250,9 +265,17 @@ def publish_run(
         if (processed / "summary.json").exists()
         else {}
     )
-    changes = ""
+    changes = overview = ""
     if summary:  # stage 06 ran: its headline (with changes), what changed and the segment cards lead the page
         figures = summary["headline_html"]
+        # this period's priorities and the segment map open the page (kequn.priorities)
+        if summary.get("priorities_html"):
+            overview += (
+                f"<h2 id='priorities-title'>{t('index.priorities', lang)}</h2>"
+                f"{summary['priorities_html']}"
+            )
+        if summary.get("map_html"):
+            overview += f"<h2 id='map-title'>{t('index.map', lang)}</h2>{summary['map_html']}"
         if summary.get("changes_html"):
             changes = (
                 f"<h2 id='changes-title'>{t('index.changes', lang)}</h2>{summary['changes_html']}"
@@ -281,8 +304,9 @@ def publish_run(
     )
     body = (
         f"<h1>{html.escape(title)}</h1><p>{t('as_of', lang)}: {html.escape(str(h.get('as_of', '')))}</p>"
-        f"{figures}{notes_html}{prev_txt}{changes}"
-        f"<h2 id='stages-title'>{t('index.stages', lang)}</h2><ul id='stages'>{items}</ul>{actions}{cards}"
+        f"{overview}{figures}{notes_html}{prev_txt}{changes}"
+        f"<h2 id='stages-title'>{t('index.stages', lang)}</h2><ul id='stages'>{items}{terms}</ul>"
+        f"{actions}{cards}"
     )
     write_text_atomic(_index_page(title, body, lang), rdir / "index.html")
     if staging is not None:

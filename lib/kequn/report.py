@@ -107,11 +107,24 @@ def headline(processed_dir, run: str) -> tuple[pd.DataFrame, str | None]:
     same_money = not earlier or _currency(folder) == _currency(
         earlier[-1]
     )  # no change from £ to 元
+    from .glossary import headline_basis
+
+    lang = _read_json(folder, "profiling.json").get("lang", "zh")
+    basis = headline_basis(folder, lang)  # what each figure is over (glossary)
     rows = []
     for key, (_, _, kind) in HEADLINE.items():
         v, p = now.get(key), before.get(key) if kind != "money" or same_money else None
         change = None if v is None or p is None else (v - p) * (100 if kind == "pct" else 1)
-        rows.append({"key": key, "kind": kind, "value": v, "previous": p, "change": change})
+        rows.append(
+            {
+                "key": key,
+                "kind": kind,
+                "value": v,
+                "previous": p,
+                "change": change,
+                "basis": basis.get(key, ""),
+            }
+        )
     return pd.DataFrame(rows), (earlier[-1].name if earlier else None)
 
 
@@ -175,12 +188,20 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         for s in ("new", "active", "sleeping", "churned"):
             out[f"stage_{s}"] = stages[s] if s in stages else 0.0
         out["churn_risk"] = g["churn_risk"].mean()
+        out["spend_mean"] = money.groupby(d["segment"]).mean()  # net spend per customer
+        lapsing = high & d["stage"].astype(str).isin(["sleeping", "churned"])
+        out["n_winback"] = lapsing.groupby(d["segment"]).sum().astype(int)
+        out["clv_winback"] = d["clv"].where(lapsing).clip(lower=0).groupby(d["segment"]).sum()
+        out["n_new"] = (d["stage"].astype(str) == "new").groupby(d["segment"]).sum().astype(int)
+        from .priorities import clv_basis
+
+        out["clv_basis"] = clv_basis(folder)  # 12-month CLV in margin or in revenue
     if (
         need is not None and d["needs_group"].notna().any()
     ):  # no needs signal in the data: no needs group, no plan on it
-        mix = pd.crosstab(d["segment"], d["needs_group"]).div(
-            out["customers"], axis=0
-        )  # share of all its customers
+        mix = pd.crosstab(
+            d["segment"], d["needs_group"], normalize="index"
+        )  # share of its buyers (the glossary's denominator of needs groups, as on page 04)
         out["need"] = mix.idxmax(axis=1)
         out["need_share"] = mix.max(axis=1)
         feats = folder / "features.parquet"
@@ -210,6 +231,14 @@ def segment_cards(processed_dir) -> pd.DataFrame:
             out["topics"] = neg.groupby("segment")["topic"].agg(
                 lambda s: list(s.value_counts().index[:2])
             )
+            n_neg = f[f["sentiment"] == "negative"].groupby("segment").size()
+            out["topic_shares"] = pd.Series(
+                {
+                    sg: [[k, n / n_neg[sg]] for k, n in s.value_counts().head(2).items()]
+                    for sg, s in neg.groupby("segment")["topic"]
+                },
+                dtype=object,
+            )  # [topic, share of the segment's negative feedback]
     clustering = _read_json(folder, "clustering.json")
     rank, portraits = clustering.get("attractiveness_rank", {}), clustering.get("portraits", {})
     ranking = attractiveness_ranking(out.reset_index(), clustering)
@@ -228,12 +257,41 @@ def segment_cards(processed_dir) -> pd.DataFrame:
 STRATEGIES = ("yielding", "caring", "adaptive", "indifferent")
 # Needs group → the customised offer that answers it (catalogue keys plan.custom.<group>).
 NEED_PLANS = ("price", "quality", "service", "balanced")
+# What each needs-group offer pushes, by words a Kano feature's name may hold: an offer is not
+# made to a segment that rates such a feature reverse (balanced falls back to refill reminders).
+NEED_TOUCHES = {
+    "price": ("优惠", "满减", "coupon", "discount"),
+    "quality": ("试用", "保修", "trial", "warranty"),
+    "service": ("顾问", "上门", "advisor", "home service"),
+    "balanced": ("推荐", "recommend"),
+}
+# Kano class → the plan line it calls for (catalogue keys plan.kano.<class>), in this order.
+KANO_PLANS = ("M", "A", "O", "R")
+
+
+def _kano_classes(k) -> dict[str, str]:
+    """Feature → the segment's own Kano class, from its key needs and where it departs from
+    the base (``stage_needs.segment_kano``); empty when its answers were too few."""
+    if not isinstance(k, dict) or not k.get("key"):
+        return {}
+    out = {f: c for f, c in k.get("key") or []}
+    out.update({f: c for f, c, _ in k.get("differs") or []})
+    return out
+
+
+def _names(items, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(str(x) for x in items)
 
 
 def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
-    """The segment's service plan as (kind, what to do, the figure behind it): the value-tier
-    response (屈从型 / 关怀型 / 适应型 / 冷漠型), per value tier, how many customers get which response; a customised service for its commonest need; a flexible service for where it stands in the
-    lifecycle; an interactive service for how it feels. Parts whose stage did not run are left out."""
+    """The segment's service plan from its own findings, as (kind, what to do, the figure
+    behind it): the value-tier response (屈从型 / 关怀型 / 适应型 / 冷漠型) with how many
+    customers of each tier get it; customised lines from its Kano classes (secure the must-be,
+    offer the attractive, do well the one-dimensional, never push what it rates reverse) and
+    from its commonest needs group (unless the offer pushes a feature it rates reverse); a
+    flexible line for where it stands in the lifecycle, with its own counts; interactive lines
+    for its own complaint topics (none without complaints) or, when promoters outnumber
+    detractors, for engaging them. A finding the segment lacks gives no line."""
     out = []
     if "n_yielding" in card:
         what = "\n".join(
@@ -246,34 +304,60 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
             for s in STRATEGIES
             if card[f"n_{s}"] > 0
         )
-        out.append(
-            (
-                "plan.response",
-                what,
-                t("plan.why.response", lang).format(
-                    share=fmt_pct(card["high_value_revenue_share"], lang)
-                ),
+        if what:
+            out.append(
+                (
+                    "plan.response",
+                    what,
+                    t("plan.why.response", lang).format(
+                        share=fmt_pct(card["high_value_revenue_share"], lang)
+                    ),
+                )
             )
-        )
+    kano = _kano_classes(card.get("kano"))
+    for c in KANO_PLANS:
+        feats = [f for f, k in kano.items() if k == c]
+        if feats:
+            out.append(
+                (
+                    "plan.custom",
+                    t(f"plan.kano.{c}", lang).format(features=_names(feats, lang)),
+                    t("plan.why.kano", lang).format(
+                        n=fmt_int(card["kano"]["answers"], lang), kind=t(f"kano.word.{c}", lang)
+                    ),
+                )
+            )
+    reverse = [f for f, k in kano.items() if k == "R"]
     if isinstance(card.get("need"), str):
         n = card["need"]
         key = "balanced_rhythm" if n == "balanced" and card.get("has_categories") is False else n
-        out.append(
-            (
-                "plan.custom",
-                t(f"plan.custom.{key}", lang),
-                t("plan.why.need", lang).format(
-                    share=fmt_pct(card["need_share"], lang), need=t(f"need.{n}", lang)
-                ),
+        clash = [f for f in reverse if any(w in f.lower() for w in NEED_TOUCHES.get(n, ()))]
+        if clash and n == "balanced":
+            key = "balanced_reverse"
+        if not clash or n == "balanced":
+            out.append(
+                (
+                    "plan.custom",
+                    t(f"plan.custom.{key}", lang).format(features=_names(clash, lang)),
+                    t("plan.why.need", lang).format(
+                        share=fmt_pct(card["need_share"], lang), need=t(f"need.{n}", lang)
+                    ),
+                )
             )
-        )
     if "stage_sleeping" in card:
         lapsing = card["stage_sleeping"] + card["stage_churned"]
         key = "winback" if lapsing >= 0.4 else ("onboard" if card["stage_new"] >= 0.2 else "rhythm")
+        if key == "winback" and card.get("n_winback", 0) > 0:
+            key = "winback_high"
         out.append(
             (
                 "plan.flexible",
-                t(f"plan.flexible.{key}", lang),
+                t(f"plan.flexible.{key}", lang).format(
+                    n=fmt_int(card.get("n_winback", 0), lang),
+                    clv=fmt_money(card.get("clv_winback", 0) or 0, lang),
+                    new=fmt_int(card.get("n_new", 0), lang),
+                    active=fmt_pct(card.get("stage_active"), lang),
+                ),
                 t("plan.why.stage", lang).format(
                     lapsing=fmt_pct(lapsing, lang),
                     new=fmt_pct(card["stage_new"], lang),
@@ -281,23 +365,43 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
                 ),
             )
         )
-    if "negative_share" in card and pd.notna(card.get("negative_share")):
+    nps = card.get("nps")
+    nps_txt = "—" if nps is None or pd.isna(nps) else f"{nps:+.0f}"
+    shares = card.get("topic_shares")
+    if not isinstance(shares, list):
         topics = card.get("topics") if isinstance(card.get("topics"), list) else []
-        unhappy = card["negative_share"] >= 0.5 or (pd.notna(card.get("nps")) and card["nps"] < 0)
-        what = (
-            t("plan.interactive.fix", lang).format(
-                topics="、".join(topics) if lang == "zh" else ", ".join(topics)
+        shares = [[x, None] for x in topics]
+    if shares and pd.notna(card.get("negative_share")):
+        what = t("plan.interactive.fix", lang).format(
+            topics=_names(
+                (
+                    x
+                    if s is None
+                    else t("plan.topic_share", lang).format(topic=x, share=fmt_pct(s, lang))
+                    for x, s in shares
+                ),
+                lang,
             )
-            if unhappy and topics
-            else t("plan.interactive.engage", lang)
         )
-        nps = "—" if pd.isna(card.get("nps")) else f"{card['nps']:+.0f}"
         why = (
-            t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang), nps=nps)
+            t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang), nps=nps_txt)
             if "nps" in card
             else t("plan.why.feel_neg", lang).format(neg=fmt_pct(card["negative_share"], lang))
         )  # no NPS asked
         out.append(("plan.interactive", what, why))
+    neg = card.get("negative_share")
+    if (
+        nps is not None and pd.notna(nps) and nps > 0 and not (pd.notna(neg) and neg >= 0.5)
+    ):  # promoters outnumber detractors and most feedback is not negative: engage them
+        out.append(
+            (
+                "plan.interactive",
+                t("plan.interactive.engage", lang),
+                t("plan.why.promoters", lang).format(
+                    nps=nps_txt, n=fmt_int(card.get("nps_n", 0), lang)
+                ),
+            )
+        )
     return out
 
 
@@ -315,13 +419,18 @@ def _clv_bounds(folder: Path, segments) -> tuple[list, list]:
 
 def _clv_line(card: pd.Series, lang: str) -> str:
     """ "average CLV 171 CNY (95% CI 150–190)", or without the interval when there is none."""
+    basis = card.get("clv_basis")
+    if basis not in ("margin", "revenue"):
+        basis = "margin"
+    over = t(f"card.clv_over.{basis}", lang)  # 12 months, in margin or in revenue
     if pd.notna(card.get("clv_low")) and pd.notna(card.get("clv_high")):
-        return t("card.clv_ci", lang).format(
+        return t("card.clv12_ci", lang).format(
+            over=over,
             clv=fmt_money(card["clv_mean"], lang),
             low=fmt_money(card["clv_low"], lang),
             high=fmt_money(card["clv_high"], lang),
         )
-    return t("card.clv", lang).format(clv=fmt_money(card["clv_mean"], lang))
+    return t("card.clv12", lang).format(over=over, clv=fmt_money(card["clv_mean"], lang))
 
 
 def _join(parts: list[str], lang: str) -> str:
@@ -403,11 +512,16 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
         if k.get("differs"):
             needs.append(
                 t("card.kano_differs", lang).format(
-                    items=", ".join(
-                        t("card.kano_diff", lang).format(
-                            feature=f, seg=t(f"kano.word.{c}", lang), all=t(f"kano.word.{a}", lang)
-                        )
-                        for f, c, a in k["differs"][:2]
+                    items=_names(
+                        (
+                            t("card.kano_diff", lang).format(
+                                feature=f,
+                                seg=t(f"kano.word.{c}", lang),
+                                all=t(f"kano.word.{a}", lang),
+                            )
+                            for f, c, a in k["differs"][:2]
+                        ),
+                        lang,
                     )
                 )
             )
@@ -497,16 +611,27 @@ def cards_html(cards: pd.DataFrame, lang: str, note: str = "") -> str:
         rank = (
             ""
             if pd.isna(c.get("rank"))
-            else f" · {t('card.rank', lang).format(rank=int(c['rank']))}"
+            else f"{t('card.rank_label', lang).format(rank=int(c['rank']))} · "
         )
+        seg_id = t("card.seg_id", lang).format(n=int(c["segment"]))
         blocks.append(
-            f"<div class='card' id='segment-{int(c['segment'])}'><h3>{int(c['segment'])} · "
-            f"{html.escape(str(c['segment_name']))}{rank}</h3>{who}"
+            f"<div class='card' id='segment-{int(c['segment'])}'><h3>{rank}"
+            f"{html.escape(str(c['segment_name']))} <span class='seg-id'>{seg_id}</span></h3>{who}"
             f"<table class='kq-facts plan'>{about}</table>"
             f"<h4>{t('card.plan', lang)}</h4><table class='kq-facts plan'>{rows}</table></div>"
         )
     basis = f"<p class='attract-basis' id='attract-basis'>{html.escape(note)}</p>" if note else ""
-    return basis + "".join(blocks)
+    terms = f"<p class='terms' id='card-terms'>{html.escape(t('card.terms', lang))}</p>"
+    return basis + terms + "".join(blocks)
+
+
+def _basis_span(basis) -> str:
+    """A headline figure's basis under its label ("" when none)."""
+    return (
+        f"<br><small class='basis'>{html.escape(basis)}</small>"
+        if isinstance(basis, str) and basis
+        else ""
+    )
 
 
 def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
@@ -531,7 +656,8 @@ def headline_html(table: pd.DataFrame, previous: str | None, lang: str) -> str:
         return f"{num}{unit}"
 
     rows = "".join(
-        f"<tr><th>{html.escape(t(f'h.{r.key}', lang))}</th><td>{show(r.value, r.kind)}</td>"
+        f"<tr><th>{html.escape(t(f'h.{r.key}', lang))}"
+        f"{_basis_span(getattr(r, 'basis', ''))}</th><td>{show(r.value, r.kind)}</td>"
         f"<td>{delta(r._asdict())}</td></tr>"
         for r in table.itertuples()
     )
@@ -556,10 +682,13 @@ def save_summary(
     cards: pd.DataFrame,
     changes: str = "",
     attract_note: str = "",
+    priorities: str = "",
+    segment_map: str = "",
 ) -> dict:
     """Write the headline, what changed (``changes_html``) and the cards (with the ranking's
     formula, ``attract_note``) as HTML fragments into ``summary.json`` (the index page embeds
-    them) with the figures a check needs."""
+    them) with the figures a check needs; ``priorities`` and ``segment_map`` (``kequn.priorities``)
+    open the index."""
     summary = {
         "run": run,
         "lang": lang,
@@ -567,6 +696,8 @@ def save_summary(
         "headline_html": headline_html(table, previous, lang),
         "changes_html": changes,
         "cards_html": cards_html(cards, lang, attract_note),
+        "priorities_html": priorities,
+        "map_html": segment_map,
         "segments": int(len(cards)),
     }
     write_text_atomic(

@@ -66,6 +66,13 @@ def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None 
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
 
+    from .params import ALL, declared, flatten, is_flat
+
+    # the notebooks take one flat name per setting; a run's settings come by config section
+    params = flatten(params) if not is_flat(params) else dict(params)
+    mine = declared(nb)
+    if mine:  # Kequn's settings for other stages stay out; unknown names go in, to be told
+        params = {k: v for k, v in params.items() if k in mine or k not in ALL}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(
         f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
@@ -89,7 +96,7 @@ def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None 
             failed.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, failed)
         if (
-            e.ename == "InputError" and len(e.traceback or []) == 1
+            e.ename in ("InputError", "SettingsError") and len(e.traceback or []) == 1
         ):  # told in the run's language (problems.tell_in)
             raise StageFailed(f"{nb.stem}: {e.traceback[0]}") from None
         raise StageFailed(

@@ -41,8 +41,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .personas import CITY_TIERS, EDUCATIONS
 from .problems import InputError, Problem
+
+# Ordinal scales of two customer attributes as Chinese CRM exports write them (the demo
+# generator, kequn.personas, draws from these same lists).
+CITY_TIERS = ["一线", "新一线", "二线", "三线", "四线", "五线"]
+EDUCATIONS = ["高中及以下", "大专", "本科", "硕士及以上"]
 
 SETS = (
     "demographic",
@@ -96,6 +100,10 @@ class Prepared:
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
     skipped_sets: list = field(default_factory=list)
     raw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # what was learned from the data, for the same preparation of other customers (transform):
+    # {"bases": share column -> base mix, "recency_fill": days,
+    #  "columns": column -> {log, lo, hi, median, mean, sd, scale}}
+    fitted: dict = field(default_factory=dict)
 
     def standardised(self) -> np.ndarray:
         """X without the set weights: each column with mean 0 and sd 1."""
@@ -106,8 +114,11 @@ def _num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
-def _raw_columns(f: pd.DataFrame, name: str) -> dict[str, tuple[pd.Series, str]]:
-    """Raw columns of one feature set: {column: (values, source description)}."""
+def _raw_columns(
+    f: pd.DataFrame, name: str, recency_fill: float | None = None
+) -> dict[str, tuple[pd.Series, str]]:
+    """Raw columns of one feature set: {column: (values, source description)}; never-buyers'
+    recency is ``recency_fill`` (default: the longest observed)."""
     out: dict[str, tuple[pd.Series, str]] = {}
     cols = set(f.columns)
     if name == "demographic":
@@ -147,7 +158,8 @@ def _raw_columns(f: pd.DataFrame, name: str) -> dict[str, tuple[pd.Series, str]]
     elif name == "behaviour":
         if "recency_days" in cols:
             r = _num(f["recency_days"])
-            out["recency_days"] = (r.fillna(r.max() if r.notna().any() else 0), "recency_days")
+            fill = recency_fill if recency_fill is not None else (r.max() if r.notna().any() else 0)
+            out["recency_days"] = (r.fillna(fill), "recency_days")
         for c in (
             "orders",
             "monetary",
@@ -173,8 +185,12 @@ def _raw_columns(f: pd.DataFrame, name: str) -> dict[str, tuple[pd.Series, str]]
     return out
 
 
-def _shrunk_and_rated(f: pd.DataFrame, prior_orders: float) -> pd.DataFrame:
-    """Shares shrunk toward the base mix by order count; event and feedback counts per year."""
+def _shrunk_and_rated(
+    f: pd.DataFrame, prior_orders: float, bases: dict | None = None
+) -> pd.DataFrame:
+    """Shares shrunk toward the base mix by order count (``bases``: the mix per column, filled in
+    from ``f`` for columns it lacks); event and feedback counts per year."""
+    bases = {} if bases is None else bases
     g = f.copy()
     if "orders" in g:
         n = _num(g["orders"]).fillna(0).to_numpy()
@@ -185,7 +201,9 @@ def _shrunk_and_rated(f: pd.DataFrame, prior_orders: float) -> pd.DataFrame:
         ]:
             if c in g:
                 v = _num(g[c])
-                base = v.mean() if v.notna().any() else 0.0
+                if c not in bases:
+                    bases[c] = float(v.mean()) if v.notna().any() else 0.0
+                base = bases[c]
                 g[c] = w * v.fillna(base).to_numpy() + (1 - w) * base
     if "tenure_days" in g:
         years = np.maximum(_num(g["tenure_days"]).fillna(0).to_numpy() / 365.25, 0.25)
@@ -219,10 +237,13 @@ def prepare(
     weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     if features is None or len(features) == 0:
         raise InputError([Problem.of("no_customers_to_cluster", "features.parquet")])
-    features = _shrunk_and_rated(features, prior_orders)
-    blocks, steps, dropped, skipped, raw_kept = [], [], [], [], {}
+    bases: dict = {}
+    features = _shrunk_and_rated(features, prior_orders, bases)
+    blocks, steps, dropped, skipped, raw_kept, fitted = [], [], [], [], {}, {}
+    rec = _num(features["recency_days"]) if "recency_days" in features else None
+    recency_fill = float(rec.max()) if rec is not None and rec.notna().any() else 0.0
     for name in sets:
-        raw = _raw_columns(features, name)
+        raw = _raw_columns(features, name, recency_fill)
         kept = {}
         for col, (s, src) in raw.items():
             v = s.to_numpy(dtype="float64", na_value=np.nan)
@@ -232,7 +253,11 @@ def prepare(
                 continue
             transform = []
             vals = v[ok]
-            if vals.min() >= 0 and np.unique(vals).size > 2 and pd.Series(vals).skew() > 2:
+            median = None
+            logged = bool(
+                vals.min() >= 0 and np.unique(vals).size > 2 and pd.Series(vals).skew() > 2
+            )
+            if logged:
                 v = (
                     np.log1p(np.where(ok, v, 0))
                     if ok.all()
@@ -242,13 +267,23 @@ def prepare(
             lo, hi = np.nanquantile(v, [clip, 1 - clip])
             v = np.clip(v, lo, hi)
             transform.append("clip")
+            median = float(np.nanmedian(v))
             if not ok.all():
-                v = np.where(ok, v, np.nanmedian(v))
+                v = np.where(ok, v, median)
                 transform.append(f"median for {int((~ok).sum()):,} missing")
             sd = v.std()
             if not np.isfinite(sd) or sd < 1e-12:
                 dropped.append({"column": col, "set": name, "reason": "constant"})
                 continue
+            fitted[col] = {
+                "set": name,
+                "log": logged,
+                "lo": float(lo),
+                "hi": float(hi),
+                "median": median,
+                "mean": float(v.mean()),
+                "sd": float(sd),
+            }
             kept[col] = ((v - v.mean()) / sd, src, transform, float((~ok).mean()))
             raw_kept[col] = s.to_numpy(dtype="float32", na_value=np.nan)
         if not kept:
@@ -257,6 +292,7 @@ def prepare(
         w = float(weights.get(name, 1.0))
         scale = np.sqrt(w / len(kept))
         for col, (v, src, transform, miss) in kept.items():
+            fitted[col]["scale"] = float(scale)
             blocks.append((v * scale).astype("float32"))
             steps.append(
                 {
@@ -281,4 +317,34 @@ def prepare(
         dropped=pd.DataFrame(dropped, columns=["column", "set", "reason"]),
         skipped_sets=skipped,
         raw=pd.DataFrame(raw_kept)[[s["column"] for s in steps]],
+        fitted={
+            "bases": bases,
+            "recency_fill": recency_fill,
+            "prior_orders": prior_orders,
+            "columns": {s["column"]: fitted[s["column"]] for s in steps},
+        },
     )
+
+
+def transform(fitted: dict, features: pd.DataFrame) -> np.ndarray:
+    """The clustering matrix of ``features`` prepared exactly as the customers ``fitted``
+    (``Prepared.fitted``) were: their base mix, log choices, clip limits, medians, means,
+    standard deviations and set weights; a column the new table lacks counts as missing."""
+    f = _shrunk_and_rated(features, fitted["prior_orders"], dict(fitted["bases"]))
+    cols = fitted["columns"]
+    raw: dict = {}
+    for name in dict.fromkeys(c["set"] for c in cols.values()):
+        raw.update(_raw_columns(f, name, fitted["recency_fill"]))
+    out = np.empty((len(f), len(cols)), dtype="float32")
+    for j, (col, p) in enumerate(cols.items()):
+        v = (
+            raw[col][0].to_numpy(dtype="float64", na_value=np.nan)
+            if col in raw
+            else np.full(len(f), np.nan)
+        )
+        if p["log"]:
+            v = np.log1p(np.where(v >= 0, v, np.nan))
+        v = np.clip(v, p["lo"], p["hi"])
+        v = np.where(np.isfinite(v), v, p["median"])
+        out[:, j] = (v - p["mean"]) / p["sd"] * p["scale"]
+    return out

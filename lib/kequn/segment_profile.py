@@ -31,7 +31,7 @@ _PHRASES = {
     "female": (("女性居多", "mostly women"), ("男性居多", "mostly men")),
     "family_size": (("大家庭", "large families"), ("小家庭", "small households")),
     "city_tier_rank": (("低线城市", "lower-tier cities"), ("一线及新一线", "top-tier cities")),
-    "recency_days": (("久未购买", "lapsed"), ("近期活跃", "recently active")),
+    "recency_days": (("久未购买", "long since last order"), ("近期下单", "ordered recently")),
     "orders": (("高频购买", "frequent buyers"), ("低频购买", "infrequent buyers")),
     "monetary": (("高消费", "high spend"), ("低消费", "low spend")),
     "avg_order_value": (("高客单价", "large baskets"), ("低客单价", "small baskets")),
@@ -40,7 +40,7 @@ _PHRASES = {
     "complaints": (("投诉多", "many complaints"), None),
     "feedback": (("反馈多", "much feedback"), None),
     "return_rate": (("退货多", "frequent returns"), None),
-    "tenure_days": (("老客户", "long-standing"), ("新客户", "newcomers")),
+    "tenure_days": (("老客户", "long-standing"), ("注册不久", "recently registered")),
 }
 
 

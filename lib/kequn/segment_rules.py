@@ -4,8 +4,11 @@ Rules are an ordered mapping of segment name → expression on the feature table
 over its columns (``kequn.features``) and read by the whitelist evaluator ``kequn.rule_expr``
 (never run as code), e.g.::
 
-    高价值活跃: "monetary >= 5000 and recency_days <= 90"
-    沉睡客户: "recency_days > 365"
+    近90天高消费: "monetary >= 5000 and recency_days < 91"
+    一年未购: "recency_days > 365"
+
+A rule segment may not be named with a lifecycle word of the glossary (新客户, 活跃, 沉睡, 流失,
+潜在客户 and their English words): those name ``lifecycle.stages``' stages, not a rule.
 
 A customer belongs to the first rule it matches; customers no rule matches are "other".
 """
@@ -85,7 +88,31 @@ def check_rules(rules: dict) -> list[Problem]:
             rule_expr.check(expr, set(STATIC_COLUMNS), VARIABLE_PREFIXES)
         except rule_expr.RuleError as e:
             problems.append(rule_problem(name, expr, e, allowed))
+        if (p := lifecycle_name_problem(name, expr)) is not None:
+            problems.append(p)
     return problems
+
+
+def lifecycle_name_problem(name, expr) -> Problem | None:
+    """The problem of a rule segment named with a glossary lifecycle word (沉睡客户 holds 沉睡,
+    "New" is the stage New), which would give one word two meanings; None when the name is free."""
+    from . import glossary
+
+    hit = glossary.lifecycle_word_in(name)
+    if hit is None:
+        return None
+    word, key = hit
+    return Problem.of(
+        "rule_lifecycle_word",
+        "config",
+        name=name,
+        expr=" ".join(str(expr).splitlines()),
+        word=word,
+        term_zh=glossary.term(key, "zh"),
+        term_en=glossary.term(key, "en"),
+        definition_zh=glossary.definition(key, "zh"),
+        definition_en=glossary.definition(key, "en"),
+    )
 
 
 def compare(

@@ -173,7 +173,7 @@ def needs_table(scores: pd.DataFrame, segments: pd.DataFrame | None, lang: str) 
         row = {
             t("n.group", lang): t(f"need.{g}", lang),
             t("customers", lang): len(sel),
-            t("share_of_customers", lang): len(sel) / len(s) if len(s) else np.nan,
+            t("share_of_buyers", lang): len(sel) / len(s) if len(s) else np.nan,
         }
         for need in needs.NEEDS:
             row[t(f"n.score_{need}", lang)] = sel[f"score_{need}"].mean()

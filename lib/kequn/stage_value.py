@@ -213,7 +213,9 @@ def with_first_day_buyers(btyd: pd.DataFrame, features: pd.DataFrame) -> pd.Data
 
 
 def _monthly(v: dict) -> float:
-    return (1 + v["annual_discount_rate"]) ** (1 / 12) - 1
+    from .api import monthly_rate  # one conversion of the yearly rate, the public API's
+
+    return monthly_rate(v["annual_discount_rate"])
 
 
 def clv_interval(

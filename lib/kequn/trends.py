@@ -18,12 +18,11 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, theilslopes
 
-from .features import _ident, _view
+from .features import _ident, _view, connect
 
 MEASURES = ("revenue", "orders", "buyers")
 
@@ -41,7 +40,7 @@ def monthly(
     last_full = (as_of + pd.Timedelta(days=1)).to_period(
         "M"
     ) - 1  # as_of on a month's last day completes it
-    con = duckdb.connect(config={"threads": threads})
+    con = connect(threads)
     _view(con, "o", Path(clean_dir) / "orders.parquet")
     keys = [by] if by else []
     if segments is not None:
