@@ -38,3 +38,33 @@ def test_config_settings_of_the_wrong_type_are_named(tmp_path):
         assert f"setting '{name}'" in msg, name
     p.write_text("profiling: {top_n: 5}\nas_of: 2026-01-31\n")
     assert load_config(p)["profiling"]["top_n"] == 5
+
+
+def test_paths_a_config_names_stay_in_the_project_its_folder_or_the_data_folder(tmp_path, capsys):
+    """A config handed over by someone else cannot make Kequn read /etc/passwd as a column
+    map or write its salt or re-identification table elsewhere: the run stops before any work,
+    naming each setting, never showing a file's content."""
+    from kequn import cli
+
+    cfg = tmp_path / "cfg" / "c.yaml"
+    cfg.parent.mkdir()
+    cfg.write_text(
+        "lang: zh\ncolumn_map: /etc/passwd\n"
+        "privacy: {salt: s, salt_file: /tmp/elsewhere/.salt, reid_dir: ../../../../tmp/reid}\n"
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    out = tmp_path / "p"
+    code = cli.main(["params", "--config", str(cfg), "--data", str(data), "--processed", str(out),
+                     "--run", "r", "--out", str(out / "params.yaml")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    for setting in ("column_map", "privacy.salt_file", "privacy.reid_dir"):
+        assert f"设置 {setting}" in err, setting
+    assert "root:" not in err and "Traceback" not in err
+    # a column map beside the config, or in the data folder, is fine
+    (cfg.parent / "map.yaml").write_text("orders: {order_id: 单号}\n")
+    cfg.write_text(f"lang: zh\ncolumn_map: {cfg.parent / 'map.yaml'}\nprivacy: {{salt: s}}\n")
+    code = cli.main(["params", "--config", str(cfg), "--data", str(data), "--processed", str(out),
+                     "--run", "r", "--out", str(out / "params.yaml")])  # fmt: skip
+    assert code == 0 and (out / "params.yaml").exists()

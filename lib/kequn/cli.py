@@ -42,6 +42,9 @@ def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
     a.lang = _config_lang(config) if config else "zh"
     cfg = load_config(config)
     a.lang = cfg["lang"]
+    from .config import check_config_paths
+
+    check_config_paths(cfg, config, data)
     if check:  # every stage's settings, before any work
         problems = check_values(cfg, where=Path(config).name if config else "config")
         if problems:

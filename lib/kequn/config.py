@@ -195,6 +195,37 @@ def inside(folder: str | Path, name: str | Path, what: str = "files:") -> Path:
     return p
 
 
+CONFIG_PATHS = (("column_map",), ("privacy", "salt_file"), ("privacy", "reid_dir"))
+
+
+def check_config_paths(cfg: dict, config_path: str | Path | None, data_dir: str | Path) -> None:
+    """The files a config names (column map, salt file, re-identification folder) lie inside
+    the project, the config's own folder or the data folder: a config handed over by someone
+    else cannot make Kequn read or write elsewhere. All offending settings at once."""
+    roots = [project_root().resolve(), Path(data_dir).resolve()]
+    if config_path:
+        roots.append(resolve(config_path).resolve().parent)
+    problems = []
+    for keys in CONFIG_PATHS:
+        value = cfg
+        for k in keys:
+            value = (value or {}).get(k) if isinstance(value, dict) else None
+        if not value:
+            continue
+        p = resolve(str(value)).resolve()
+        if not any(p.is_relative_to(r) for r in roots):
+            problems.append(
+                Problem.of(
+                    "config_path_outside",
+                    str(config_path or "config"),
+                    what=".".join(keys),
+                    name=str(value),
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
 def check_data_files(data_dir: str | Path, files: dict) -> None:
     """Every file named under a column map's ``files:`` lies inside ``data_dir``; all
     offending entries are reported together (names only, never the files' content)."""

@@ -623,6 +623,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "name a file inside the data folder (no ../, no absolute path); copy the file into the "
         "data folder",
     ),
+    "err.config_path_outside": (
+        "设置 {what}“{name}”指向项目、配置文件所在目录和数据目录之外",
+        "setting {what} '{name}' points outside the project, the config's folder and the data "
+        "folder",
+    ),
+    "fix.config_path_outside": (
+        "把该文件放进项目（如 config/）、配置文件旁边或数据目录，再写它的路径",
+        "put the file in the project (e.g. config/), beside the config or in the data folder, "
+        "and name that path",
+    ),
     "err.bad_run_name": ("运行名“{name}”不可用", "run name '{name}' cannot be used"),
     "fix.bad_run_name": (
         "只用字母、数字、汉字、空格、- 和 _（不以 - 或空格开头，不用 / \\ 或 .，不用 latest）",
