@@ -581,6 +581,7 @@ def check_index(dom: str, run) -> None:
     links = re.findall(r"href=.(actions/[^'\"]+\.csv)", prio.group(0))
     assert links and all((run / link).exists() for link in links), links
     cards = re.search(r"<div id=.cards.>(.*)", dom, re.S).group(1)
+    cards = re.sub(r"<(script|style)\b.*?</\1>", " ", cards, flags=re.S)  # code, not words
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", cards))
     assert not re.search(r"\bnan\b", text, re.I), re.findall(r".{40}\bnan\b.{40}", text)[:3]
     if '<html lang="zh' in dom:

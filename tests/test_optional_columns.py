@@ -149,3 +149,13 @@ def test_feedback_with_only_text_gets_sentiment_and_topics_and_says_the_rest_is_
         "客户表没有这些可选字段" not in p["01_profiling.html"]
         and "订单表没有这些可选字段" not in p["01_profiling.html"]
     )
+
+
+def test_zh_index_cards_speak_chinese_and_priorities_link_to_lists(feedback_text_only):
+    """The zh run's index (issue 17): priorities link to action lists that exist, and no card
+    shows "nan" or an English term outside the allowed units, ids and kept terms."""
+    from test_end_to_end import check_index
+
+    dom = feedback_text_only.page("index.html")
+    assert '<html lang="zh' in dom
+    check_index(dom, feedback_text_only.reports)
