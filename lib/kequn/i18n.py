@@ -1240,12 +1240,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "value.title": ("客户价值与生命周期", "Customer value and lifecycle"),
     "value.intro": (
         "本报告回答每位客户现在值多少、将来值多少、处在生命周期的哪个阶段：RFM 评分和八类 RFM 模型、"
-        "价值分层（客户金字塔）与应对策略、收入集中度，用 BG/NBD 与 Gamma-Gamma 模型估计的客户终身价值（CLV）"
-        "及其留出期检验，以及生命周期阶段和流失风险。",
+        "价值分层（客户金字塔）与应对策略、收入集中度，客户终身价值（CLV：购买次数模型从 BG/NBD、MBG/NBD、"
+        "Pareto/NBD、NBD 中按留出期检验或似然选出，金额用 Gamma-Gamma）及其区间，以及生命周期阶段和未购风险。",
         "This report answers what each customer is worth now and later, and where they are in their "
         "lifecycle: RFM scores and the eight-class RFM model, value tiers (the customer pyramid) with a "
-        "response strategy, revenue concentration, customer lifetime value (CLV) from the BG/NBD and "
-        "Gamma-Gamma models with a holdout check, and lifecycle stages with churn risk.",
+        "response strategy, revenue concentration, customer lifetime value (CLV: the purchase model "
+        "chosen among BG/NBD, MBG/NBD, Pareto/NBD and the NBD by the holdout or the likelihood, spend "
+        "by Gamma-Gamma) with its interval, and lifecycle stages with the risk of no purchase.",
     ),
     "vsec.rfm": (
         "RFM：最近一次购买、购买频次、消费金额",
