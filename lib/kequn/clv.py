@@ -322,25 +322,24 @@ def bgnbd_gradient(params, x, t_x, T, w) -> np.ndarray:
 
 def fit_bgnbd(x, t_x, T) -> Fit:
     """Maximum-likelihood BG/NBD on per-customer (x, t_x, T)."""
+    return _fit_beta_geometric(_bgnbd_terms, x, t_x, T, "BG/NBD", "bgnbd")
+
+
+def _fit_beta_geometric(terms, x, t_x, T, model: str, key: str) -> Fit:
+    """Maximum likelihood of a four-parameter (r, α, a, b) model whose ``terms`` give the
+    log-likelihood and its gradient per distinct history: BG/NBD and MBG/NBD share it."""
     _check_rft(x, t_x, T)
     h = _Histories(x, t_x, T)
     scale = float(np.mean(T))  # α is on the time scale of T
 
     def nll(lp):
-        ll, g = _bgnbd_terms(np.exp(lp), h, gradient=True)
+        ll, g = terms(np.exp(lp), h, gradient=True)
         return -float(h.w @ ll), -g
 
     start = np.log([1.0, scale, 1.0, 1.0])
-    return _optimise(
-        nll,
-        start,
-        ["r", "alpha", "a", "b"],
-        "BG/NBD",
-        int(h.w.sum()),
-        jac=True,
-        key="bgnbd",
-        weeks=float(np.max(T)),
-    )
+    names = ["r", "alpha", "a", "b"]
+    n = int(h.w.sum())
+    return _optimise(nll, start, names, model, n, jac=True, key=key, weeks=float(np.max(T)))
 
 
 def bgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -446,25 +445,7 @@ def fit_mbgnbd(x, t_x, T) -> Fit:
         Parameters r, alpha, a, b; raises ``FitError`` with the reason when the data cannot
         identify them.
     """
-    _check_rft(x, t_x, T)
-    h = _Histories(x, t_x, T)
-    scale = float(np.mean(T))
-
-    def nll(lp):
-        ll, g = _mbgnbd_terms(np.exp(lp), h, gradient=True)
-        return -float(h.w @ ll), -g
-
-    start = np.log([1.0, scale, 1.0, 1.0])
-    return _optimise(
-        nll,
-        start,
-        ["r", "alpha", "a", "b"],
-        "MBG/NBD",
-        int(h.w.sum()),
-        jac=True,
-        key="mbgnbd",
-        weeks=float(np.max(T)),
-    )
+    return _fit_beta_geometric(_mbgnbd_terms, x, t_x, T, "MBG/NBD", "mbgnbd")
 
 
 def mbgnbd_p_alive(params, x, t_x, T) -> np.ndarray:

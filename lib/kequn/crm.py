@@ -73,6 +73,23 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="Float64")
 
 
+def _value_list(v: pd.DataFrame, action: str, reason: list, **extra) -> pd.DataFrame:
+    """A list drawn from value.parquet: id, action, reason, spend, 12-month CLV, risk of no
+    purchase in 90 days, any ``extra`` columns, segment."""
+    return pd.DataFrame(
+        {
+            "customer_id": v["customer_id"],
+            "action": action,
+            "reason": reason,
+            "spend": _whole(_col(v, "monetary")),
+            "clv_12m": _whole(_col(v, "clv")),
+            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
+            **extra,
+            "segment": _segment(v),
+        }
+    )
+
+
 def winback(value: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Key and important customers who are sleeping or churned, by 12-month CLV (else spend)."""
     v = value[
@@ -90,18 +107,7 @@ def winback(value: pd.DataFrame, lang: str) -> pd.DataFrame:
         )
         for tr, st, r in zip(v["tier"], v["stage"].astype(str), days)
     ]
-    return pd.DataFrame(
-        {
-            "customer_id": v["customer_id"],
-            "action": t("crm.act.winback", lang),
-            "reason": reason,
-            "spend": _whole(_col(v, "monetary")),
-            "clv_12m": _whole(_col(v, "clv")),
-            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
-            "days_since_purchase": days,
-            "segment": _segment(v),
-        }
-    )
+    return _value_list(v, t("crm.act.winback", lang), reason, days_since_purchase=days)
 
 
 def key_care(value: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -112,17 +118,7 @@ def key_care(value: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("crm.why.key_care", lang).format(stage=t(f"stage.{st}", lang))
         for st in v["stage"].astype(str)
     ]
-    return pd.DataFrame(
-        {
-            "customer_id": v["customer_id"],
-            "action": t("crm.act.key_care", lang),
-            "reason": reason,
-            "spend": _whole(_col(v, "monetary")),
-            "clv_12m": _whole(_col(v, "clv")),
-            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
-            "segment": _segment(v),
-        }
-    )
+    return _value_list(v, t("crm.act.key_care", lang), reason)
 
 
 def category_targets(targets: pd.DataFrame, lang: str) -> pd.DataFrame:

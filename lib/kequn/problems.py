@@ -102,28 +102,25 @@ class InputError(Exception):
         self.problems = problems
         super().__init__(self.render())
 
-    def render(self, lang: str = "en") -> str:
+    def head(self, lang: str) -> str:
         n = len(self.problems)
-        head = (
-            f"输入数据有 {n} 个问题，未写入任何文件。"
-            if lang == "zh"
-            else f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written."
-        )
-        return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
+        if lang == "zh":
+            return f"输入数据有 {n} 个问题，未写入任何文件。"
+        return f"{n} problem{'s' if n != 1 else ''} in the input data; nothing was written."
+
+    def render(self, lang: str = "en") -> str:
+        return self.head(lang) + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
 
 
 class SettingsError(InputError):
     """The run's settings (config file, notebook parameters) cannot be used: raised before any
     work, so nothing was read or written."""
 
-    def render(self, lang: str = "en") -> str:
+    def head(self, lang: str) -> str:
         n = len(self.problems)
-        head = (
-            f"设置有 {n} 个问题，运行没有开始。"
-            if lang == "zh"
-            else f"{n} problem{'s' if n != 1 else ''} in the settings; the run did not start."
-        )
-        return head + "\n" + "\n".join(f"  - {p.render(lang)}" for p in self.problems)
+        if lang == "zh":
+            return f"设置有 {n} 个问题，运行没有开始。"
+        return f"{n} problem{'s' if n != 1 else ''} in the settings; the run did not start."
 
 
 def tell_in(lang: str) -> None:
