@@ -98,7 +98,7 @@ def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
 
 def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
     from kequn.features import load_features
-    from kequn.stage_profiling import features_for_run
+    from kequn.run_folder import features_for_run
 
     run = tiny.parent
     f = features_for_run(run, {"as_of": "2024-12-31"})

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from kequn import stage_feedback as sf
+from kequn import topics
 from kequn.config import DEFAULTS
 
 
@@ -179,10 +180,10 @@ def _topic_frame(n=4000, seed=3):
 
 
 def test_topic_trend_finds_the_rising_topic_and_nothing_else():
-    tr = sf.topic_trend(_topic_frame()).set_index("topic")
+    tr = topics.topic_trend(_topic_frame()).set_index("topic")
     assert tr.loc["退款", "rising"] and 15 < tr.loc["退款", "change"] < 25
     assert not tr.drop(index="退款")["rising"].any()
-    assert sf.topic_trend(_topic_frame().head(40)).empty  # too few texts to compare
+    assert topics.topic_trend(_topic_frame().head(40)).empty  # too few texts to compare
 
 
 def test_topic_mix_rows_and_columns():

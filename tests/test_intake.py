@@ -225,7 +225,7 @@ def test_online_retail_through_a_column_map(tmp_path):
 def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
     import os
 
-    from kequn.stage_profiling import load_or_run_intake
+    from kequn.run_folder import load_or_run_intake
 
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", CUSTOMERS)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import priorities, report
+from kequn import overview, priorities, report
 
 
 def _run(folder, alerts=True):
@@ -75,7 +75,7 @@ def test_priorities_rank_by_value_at_stake(tmp_path):
     assert p["rank"].tolist() == [1, 2, 3, 4, 5]
     assert "配送" in p.loc[3, "text"] and "75.0%" in p.loc[3, "basis"]  # 3 of 4 negative texts
     assert "NPS -100" in p.loc[3, "basis"]  # K4 and K5 scored 2 and 3
-    html = priorities.priorities_html(p, "zh", "revenue")
+    html = overview.priorities_html(p, "zh", "revenue")
     assert html.startswith("<div id='priorities'") and "按收入计" in html
     assert html.count("href='actions/complaint_followup.csv'") == 2
     assert "data:image/png;base64," in html  # the value at stake as bars
@@ -88,7 +88,7 @@ def test_a_priority_without_its_inputs_is_not_shown(tmp_path):
     assert p["action"].tolist() == ["key_care", "winback"]
     (folder / "value.parquet").unlink()
     assert priorities.priorities(folder, "en").empty
-    assert priorities.priorities_html(priorities.priorities(folder, "en"), "en") == ""
+    assert overview.priorities_html(priorities.priorities(folder, "en"), "en") == ""
 
 
 def _card(**kw) -> pd.Series:

@@ -66,7 +66,7 @@ def test_growth_only_from_two_windows_inside_the_data(tmp_path):
     )
     assert gap == {"first": "2009-12-01", "needed": "2009-07-02"}
     a.attrs["growth_gap"] = gap
-    note = sc.attract_note(a, "en")
+    note = sp.attract_note(a, "en")
     assert "growth is not counted" in note and "2009-12-01" in note and "2009-07-02" in note
     assert (sc.attract_table(a, "en")["Revenue growth"] == "—").all()
     # two years of orders: both windows are complete and growth is last / prior − 1 as computed
@@ -125,7 +125,7 @@ def test_attractiveness_is_led_by_value():
     with_clv = sp.attractiveness(f, labels, names, clv=clv)
     assert with_clv["segment"].tolist()[0] == 1 and "clv" in with_clv.attrs["weights"]
     assert with_clv.set_index("segment")["clv"].to_dict() == {1: 3000.0, 2: 50.0, 3: 300.0}
-    note = sc.attract_note(with_clv, "zh")
+    note = sp.attract_note(with_clv, "zh")
     assert "收入占比 3" in note and "人均客户终身价值 2" in note
     # equal weights (the old defaults) would choose the new low spenders
     equal = {"revenue_share": 0, "clv": 0, "size": 1, "value": 1, "growth": 1, "reach": 1}

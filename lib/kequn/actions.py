@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import resolve
 from .io import write_text_atomic
+from .paths import resolve
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .clv import monthly_rate  # noqa: F401  (public: the yearly-to-monthly discount rate)
+
 __all__ = [
     "Run",
     "open_run",
@@ -137,7 +139,7 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
     >>> import tempfile, kequn
     >>> from pathlib import Path
     >>> from kequn.synth import generate, write
-    >>> from kequn.stage_clustering import run_features
+    >>> from kequn.run_folder import run_features
     >>> tmp = Path(tempfile.mkdtemp())
     >>> _ = write(generate(500, seed=1), tmp / "demo")
     >>> privacy = {"salt": "doctest", "reid_dir": tempfile.mkdtemp()}  # apart from the data
@@ -149,7 +151,7 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
     (500, True)
     """
     if data is not None:
-        from .stage_clustering import run_features
+        from .run_folder import run_features
 
         # absolute: the stage helpers resolve relative paths against the project root
         run_features(Path(data).expanduser().absolute(), Path(path).expanduser().absolute())
@@ -397,22 +399,6 @@ class Segmenter:
 # ------------------------------------------------------------------- lifetime value (BTYD)
 
 _PERIODS_PER_MONTH = {"D": 365.25 / 12, "W": 365.25 / 12 / 7, "M": 1.0}
-
-
-def monthly_rate(annual_discount_rate: float) -> float:
-    """The monthly discount rate equivalent to a yearly one: (1 + r)^(1/12) − 1.
-
-    Examples
-    --------
-    >>> round(monthly_rate(0.10), 5)
-    0.00797
-    """
-    if not 0 <= annual_discount_rate < 1:
-        raise ValueError(
-            f"annual_discount_rate {annual_discount_rate!r}: a yearly rate between 0 and 1 "
-            "(0.10 = 10% a year)"
-        )
-    return (1 + annual_discount_rate) ** (1 / 12) - 1
 
 
 def _col(v, name: str) -> np.ndarray:

@@ -23,7 +23,7 @@ from .problems import InputError
 
 def _config_lang(config) -> str:
     """The config's ``lang`` as written, so problems with the config itself are told in it."""
-    from .config import resolve
+    from .paths import resolve
 
     try:
         lang = (yaml.safe_load(resolve(config).read_text(encoding="utf-8")) or {}).get("lang")
@@ -65,7 +65,7 @@ def _params(a) -> int:
 
 def _intake(a) -> int:
     from .params import is_flat, nest
-    from .stage_profiling import intake_from_params
+    from .run_folder import intake_from_params
 
     p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
     p = nest(p) if is_flat(p) else p  # flat parameters (kequn.cli params) or a run's sections
@@ -138,7 +138,7 @@ def _run_stages(
             failed_dir=processed / "failed",
             log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True),
         )
-        from .stage_profiling import reid_file_of
+        from .run_folder import reid_file_of
 
         publish_run(
             reports,
@@ -162,8 +162,8 @@ def _run_stages(
 def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
     """Whether intake must run again: no clean tables yet, the params (config) or the library
     are newer than them, or a data file or the column map changed (``intake.stamp``)."""
-    from .config import resolve
     from .intake import input_fingerprint
+    from .paths import resolve
     from .runner import library_mtime
 
     quality, stamp = processed / "quality.json", processed / "intake.stamp"
@@ -187,7 +187,7 @@ def _report(a) -> int:
     """A whole run, deciding itself what is stale (``make report`` calls this)."""
     from .config import check_run_name, default_run
     from .io import write_text_atomic
-    from .stage_profiling import intake_from_params
+    from .run_folder import intake_from_params
 
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
@@ -209,7 +209,7 @@ def _actions(a) -> int:
     """The run's action lists with CRM ids into ``reports/<run>/actions`` (``make actions``)."""
     from .config import check_run_name, default_run
     from .crm import write_lists
-    from .stage_profiling import reid_file_of
+    from .run_folder import reid_file_of
 
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run

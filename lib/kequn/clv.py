@@ -1016,3 +1016,19 @@ def p_no_purchase(params, t, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
     pa = p_alive(params, x, t_x, T, model)
     quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
     return 1 - pa + pa * quiet
+
+
+def monthly_rate(annual_discount_rate: float) -> float:
+    """The monthly discount rate equivalent to a yearly one: (1 + r)^(1/12) − 1.
+
+    Examples
+    --------
+    >>> round(monthly_rate(0.10), 5)
+    0.00797
+    """
+    if not 0 <= annual_discount_rate < 1:
+        raise ValueError(
+            f"annual_discount_rate {annual_discount_rate!r}: a yearly rate between 0 and 1 "
+            "(0.10 = 10% a year)"
+        )
+    return (1 + annual_discount_rate) ** (1 / 12) - 1

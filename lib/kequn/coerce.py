@@ -407,7 +407,7 @@ def parse_enum(s: pd.Series, values: dict) -> tuple[pd.Series, pd.Series]:
 def parse_kano_answer(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Kano answers given as 1–5 or words (en/zh) as their canonical names (like, must_be,
     neutral, live_with, dislike); unknown words are bad."""
-    from .kano import ANSWERS, answer_codes
+    from .kano_answers import ANSWERS, answer_codes
 
     s = blank_to_na(s)
     codes, _ = answer_codes(s)

@@ -15,19 +15,13 @@ from pathlib import Path
 
 from .io import read_yaml
 from .params import DEFAULTS  # lib/kequn/defaults.yaml: the one source of defaults
+from .paths import (  # noqa: F401  (re-exported for settings)
+    check_data_files,
+    inside,
+    project_root,
+    resolve,
+)
 from .problems import InputError, Problem, SettingsError
-
-
-def project_root() -> Path:
-    env = os.environ.get("KEQUN_ROOT")
-    return Path(env) if env else Path(__file__).resolve().parents[2]
-
-
-def resolve(path: str | Path | None) -> Path | None:
-    if path is None or path == "":
-        return None
-    p = Path(path)
-    return p if p.is_absolute() else project_root() / p
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -185,16 +179,6 @@ def default_run(data_dir: str | Path, today: dt.date | None = None) -> str:
     return f"{name}-{(today or dt.date.today()):%Y%m%d}"
 
 
-def inside(folder: str | Path, name: str | Path, what: str = "files:") -> Path:
-    """``folder / name`` resolved (symlinks followed); ``InputError`` (``path_outside``) when
-    it lies outside ``folder``: a column map or config must not make Kequn read other files."""
-    base = Path(folder).resolve()
-    p = (base / Path(name)).resolve()
-    if not p.is_relative_to(base):
-        raise InputError([Problem.of("path_outside", str(name), what=what, name=str(name))])
-    return p
-
-
 CONFIG_PATHS = (("column_map",), ("privacy", "salt_file"), ("privacy", "reid_dir"))
 
 
@@ -222,18 +206,5 @@ def check_config_paths(cfg: dict, config_path: str | Path | None, data_dir: str 
                     name=str(value),
                 )
             )
-    if problems:
-        raise InputError(problems)
-
-
-def check_data_files(data_dir: str | Path, files: dict) -> None:
-    """Every file named under a column map's ``files:`` lies inside ``data_dir``; all
-    offending entries are reported together (names only, never the files' content)."""
-    problems = []
-    for table, name in (files or {}).items():
-        try:
-            inside(data_dir, str(name), what=f"files: {table}")
-        except InputError as e:
-            problems += e.problems
     if problems:
         raise InputError(problems)

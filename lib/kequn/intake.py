@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import coerce, config, kano_wide, privacy, schema
+from . import coerce, kano_wide, paths, privacy, schema
 from .coerce import STR
 from .currency import resolve as resolve_currency
 from .io import (
@@ -743,7 +743,7 @@ def run_intake(
     if not data_dir.is_dir():
         raise InputError([Problem.of("folder_not_found", str(data_dir))])
     cmap = load_column_map(column_map)
-    config.check_data_files(data_dir, cmap["files"])  # files: entries stay inside the data folder
+    paths.check_data_files(data_dir, cmap["files"])  # files: entries stay inside the data folder
     log = _Log()
     parsed, raw_rows, files, ignored = {}, {}, {}, {}
     for table in schema.TABLES:

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import resolve
 from .currency import for_run
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 from .io import write_text_atomic
+from .paths import resolve
 from .runs import earlier_runs
 from .value import TIERS
 
@@ -575,7 +575,7 @@ def attractiveness_ranking(cards: pd.DataFrame, clustering: dict) -> pd.DataFram
 def attractiveness_note(processed_dir, cards: pd.DataFrame, lang: str) -> str:
     """The formula and weights of the ranking the cards are ordered by, and what it leaves out
     and why ("" when stage 02 wrote no attractiveness figures)."""
-    from .stage_clustering import attract_note
+    from .segment_profile import attract_note
 
     ranking = (
         attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json"))
@@ -825,7 +825,7 @@ def rising_topics(processed_dir) -> dict:
     """Topics of negative feedback and complaints whose share rose in the last three months
     against the three before (stage 05's two-proportion test), largest rise first: ``new``
     (next to absent before) and ``rising`` (the others); empty lists without feedback topics."""
-    from .stage_feedback import topic_trend
+    from .topics import topic_trend
 
     folder = resolve(processed_dir)
     scored = _table(folder, "feedback_scored.parquet", ["feedback_id", "sentiment", "topic"])
@@ -879,4 +879,17 @@ def changes_html(ch: dict, topics: dict, lang: str, top: int = 3) -> str:
         "<div id='changes'><ul>"
         + "".join(f"<li>{html.escape(i)}</li>" for i in items)
         + "</ul></div>"
+    )
+
+
+def overview(processed_dir, cards: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, str, str]:
+    """(priorities, their HTML with the bars, the segment map's HTML): what opens the index."""
+    from .overview import priorities_html, segment_map_html
+    from .priorities import clv_basis, priorities
+
+    prios = priorities(processed_dir, lang)
+    return (
+        prios,
+        priorities_html(prios, lang, clv_basis(processed_dir)),
+        segment_map_html(cards, lang),
     )

@@ -30,7 +30,7 @@ def earlier_runs(parent: Path, run: str, marker: str) -> list[Path]:
 def previous_table(processed_dir, run: str, name: str):
     """(run name, table) of the latest earlier run of the same data set that wrote ``name``
     (e.g. segments.parquet), or (None, None) when there is none."""
-    from .config import resolve
+    from .paths import resolve
 
     here = resolve(processed_dir)  # relative to the project root, not to the notebook's folder
     earlier = [p for p in earlier_runs(here.parent, run, name) if p.resolve() != here.resolve()]
@@ -56,7 +56,7 @@ def migration(previous, current, column: str, order) -> pd.DataFrame:
 def planted(data_dir, privacy: dict | None, column: str):
     """On generated data, the planted ``column`` of ``_truth/customers.parquet`` indexed by the
     run's pseudonyms (so a stage can compare its results with the truth); None for real data."""
-    from .config import resolve
+    from .paths import resolve
     from .privacy import load_salt, pseudonymize
 
     p = resolve(data_dir) / "_truth" / "customers.parquet"

@@ -451,3 +451,31 @@ def describe_segments(
     spend = pd.Series(money.to_numpy()).groupby(labels).mean()
     spend["all"] = money.mean()
     return dist, name_segments(dist, sizes, spend, lang, feature_labels)
+
+
+def component_label(key: str, lang: str, reach_basis: str | None = None) -> str:
+    """Name of an attractiveness component in ``lang`` (reach names what it is measured from)."""
+    if key == "reach" and reach_basis:
+        return t(f"attr.c.reach.{reach_basis}", lang)
+    return t(f"attr.c.{key}", lang)
+
+
+def attract_note(a: pd.DataFrame, lang: str, clv_later: bool = False) -> str:
+    """The formula and weights of the ranking ``a`` (``segment_profile.attractiveness``), and
+    each component left out with the reason and the input that would enable it (``clv_later``:
+    stage 02, before stage 03 estimated lifetime value)."""
+    basis, gap = a.attrs.get("reach_basis"), a.attrs.get("growth_gap")
+    sep = "、" if lang == "zh" else ", "
+    used = sep.join(
+        f"{component_label(k, lang, basis)} {v:g}" for k, v in a.attrs.get("weights", {}).items()
+    )
+    parts = [t("attr.formula", lang).format(used=used or "—")]
+    for k in a.attrs.get("left_out", []):
+        if k == "growth":
+            g = gap or {"first": "—", "needed": "—"}
+            parts.append(t("attr.left.growth", lang).format(**g))
+        elif k == "clv":
+            parts.append(t("attr.left.clv_later" if clv_later else "attr.left.clv", lang))
+        else:
+            parts.append(t(f"attr.left.{k}", lang))
+    return " ".join(parts)

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from . import clustering as cl
-from .config import resolve
 from .i18n import fmt_pct, t
 from .io import write_table_atomic
 from .parallel import on_cores
+from .paths import resolve
 from .problems import InputError, Problem
-from .segment_profile import NOTICEABLE, feature_label, format_value
+from .segment_profile import NOTICEABLE, component_label, feature_label, format_value
 
 
 def settings_check(c: dict) -> None:
@@ -329,13 +329,6 @@ def growth_gap(quality: dict) -> dict | None:
     return {"first": first or "—", "needed": str(needed.date())}
 
 
-def component_label(key: str, lang: str, reach_basis: str | None = None) -> str:
-    """Name of an attractiveness component in ``lang`` (reach names what it is measured from)."""
-    if key == "reach" and reach_basis:
-        return t(f"attr.c.reach.{reach_basis}", lang)
-    return t(f"attr.c.{key}", lang)
-
-
 def attract_run(
     features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, c: dict, quality: dict
 ) -> pd.DataFrame:
@@ -352,27 +345,6 @@ def attract_run(
     )
     a.attrs["growth_gap"] = growth_gap(quality) if "growth" in a.attrs.get("left_out", []) else None
     return a
-
-
-def attract_note(a: pd.DataFrame, lang: str, clv_later: bool = False) -> str:
-    """The formula and weights of the ranking ``a`` (``segment_profile.attractiveness``), and
-    each component left out with the reason and the input that would enable it (``clv_later``:
-    stage 02, before stage 03 estimated lifetime value)."""
-    basis, gap = a.attrs.get("reach_basis"), a.attrs.get("growth_gap")
-    sep = "、" if lang == "zh" else ", "
-    used = sep.join(
-        f"{component_label(k, lang, basis)} {v:g}" for k, v in a.attrs.get("weights", {}).items()
-    )
-    parts = [t("attr.formula", lang).format(used=used or "—")]
-    for k in a.attrs.get("left_out", []):
-        if k == "growth":
-            g = gap or {"first": "—", "needed": "—"}
-            parts.append(t("attr.left.growth", lang).format(**g))
-        elif k == "clv":
-            parts.append(t("attr.left.clv_later" if clv_later else "attr.left.clv", lang))
-        else:
-            parts.append(t(f"attr.left.{k}", lang))
-    return " ".join(parts)
 
 
 def attract_table(a: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -483,39 +455,6 @@ def summary(
 
 
 def save_summary(processed_dir, figures: dict) -> Path:
-    from .stage_profiling import save_figures
+    from .run_folder import save_figures
 
     return save_figures(processed_dir, "clustering", figures)
-
-
-def run_features(
-    data_dir,
-    processed_dir,
-    column_map=None,
-    as_of=None,
-    intake=None,
-    privacy=None,
-    profiling=None,
-    currency=None,
-    **_,
-) -> tuple[pd.DataFrame, dict]:
-    """The run's feature table and quality figures; built first (intake, features) when an
-    analyst opens this notebook before stage 01 has run for ``processed_dir``."""
-    from .features import load_features
-    from .stage_profiling import features_for_run, load_or_run_intake
-
-    quality = load_or_run_intake(
-        data_dir,
-        processed_dir,
-        column_map=column_map,
-        as_of=as_of,
-        intake=intake,
-        privacy=privacy,
-        currency=currency,
-    )
-    out = resolve(processed_dir)
-    stamp = out / "intake.stamp"
-    feats = out / "features.parquet"
-    if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
-        features_for_run(processed_dir, quality, top_n=(profiling or {}).get("top_n", 12))
-    return load_features(out), quality

@@ -12,11 +12,11 @@ import pandas as pd
 
 from . import kano, needs
 from .clustering import segment_label
-from .config import resolve
 from .i18n import fmt_p, t
 from .io import write_table_atomic
+from .paths import resolve
 from .problems import InputError, Problem
-from .stage_value import load_segments as _load_segments
+from .run_folder import load_segments as _load_segments
 from .value import TIERS
 
 load_segments = _load_segments  # one reader of segments.parquet, re-exported for the notebook
@@ -222,7 +222,7 @@ def write_needs(processed_dir, scores: pd.DataFrame):
 
 
 def save_summary(processed_dir, figures: dict):
-    from .stage_profiling import save_figures
+    from .run_folder import save_figures
 
     return save_figures(processed_dir, "needs", figures)
 

@@ -15,10 +15,10 @@ import pandas as pd
 
 from . import clv, lifecycle, value
 from .clustering import segment_label
-from .config import resolve
 from .i18n import fmt_money, fmt_pct, t
 from .io import write_table_atomic
 from .keyed import take
+from .paths import resolve
 from .problems import InputError, Problem
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
@@ -213,7 +213,7 @@ def with_first_day_buyers(btyd: pd.DataFrame, features: pd.DataFrame) -> pd.Data
 
 
 def _monthly(v: dict) -> float:
-    from .api import monthly_rate  # one conversion of the yearly rate, the public API's
+    from .clv import monthly_rate  # one conversion of the yearly rate, the public API's
 
     return monthly_rate(v["annual_discount_rate"])
 
@@ -289,11 +289,6 @@ def value_frame(
 
 def write_value(processed_dir, table: pd.DataFrame):
     return write_table_atomic(table, resolve(processed_dir) / "value.parquet")
-
-
-def load_segments(processed_dir) -> pd.DataFrame | None:
-    p = resolve(processed_dir) / "segments.parquet"
-    return pd.read_parquet(p) if p.exists() else None
 
 
 # --- tables in the report's language ----------------------------------------------------------------
@@ -811,7 +806,7 @@ def clv_facts(vt: pd.DataFrame, lang: str) -> dict:
 
 
 def save_summary(processed_dir, figures: dict):
-    from .stage_profiling import save_figures
+    from .run_folder import save_figures
 
     return save_figures(processed_dir, "value", figures)
 

@@ -179,3 +179,40 @@ def keywords(texts: pd.Series, top: int = 20) -> pd.DataFrame:
         top
     )  # ties by word: same order every run
     return kw.assign(share=kw["texts"] / max(len(texts), 1)).reset_index(drop=True)
+
+
+NEW_BELOW = 0.005  # a rising topic that held under 0.5% of the texts before is called new
+
+
+def topic_trend(fb: pd.DataFrame, months: int = 3, alpha: float = 0.05) -> pd.DataFrame:
+    """Topics rising or falling: each topic's share of the texts in the last ``months`` months
+    against the ``months`` before (columns topic, recent, before, change in points, p of a
+    two-proportion z-test, rising = grew with p < alpha, new = rising from under ``NEW_BELOW``
+    of the texts), largest change first."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    if "topic" not in fb or fb["topic"].isna().all():
+        return pd.DataFrame()
+    month = pd.to_datetime(fb["created_at"]).dt.to_period("M")
+    end = month.max()
+    recent = (month > end - months).to_numpy()
+    before = ((month <= end - months) & (month > end - 2 * months)).to_numpy()
+    if recent.sum() < 30 or before.sum() < 30:
+        return pd.DataFrame()
+    rows = []
+    for topic in sorted(fb["topic"].dropna().unique()):
+        hit = (fb["topic"] == topic).to_numpy()
+        a, b = int((hit & recent).sum()), int((hit & before).sum())
+        p = (
+            float(proportions_ztest([a, b], [int(recent.sum()), int(before.sum())])[1])
+            if a + b
+            else 1.0
+        )
+        rows.append(
+            {"topic": topic, "recent": a / recent.sum(), "before": b / before.sum(), "p": p}
+        )
+    out = pd.DataFrame(rows)
+    out["change"] = 100 * (out["recent"] - out["before"])
+    out["rising"] = (out["change"] > 0) & (out["p"] < alpha)
+    out["new"] = out["rising"] & (out["before"] < NEW_BELOW)
+    return out.sort_values("change", ascending=False).reset_index(drop=True)

@@ -1,7 +1,8 @@
-"""Stage 01 glue: intake (reused when up to date) and the feature table, from parameters.
+"""A run's folder (``data/processed/<run>``): where each artifact lives, and getting the run ready
+for a stage: intake (reused when its inputs did not change), the feature table, the segments.
 
-Called by ``notebooks/01_profiling.ipynb`` and by ``kequn intake``; keeps the notebook to
-one call per step.
+Every stage, the public API and the command line name artifacts through ``RunFolder`` and reach
+the clean tables through the functions here, so no stage needs another stage's module.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import resolve
 from .features import build_features
 from .intake import input_fingerprint, run_intake
 from .io import write_table_atomic, write_text_atomic
+from .paths import resolve
 
 
 def reid_file_of(processed_dir, privacy: dict | None) -> Path:
@@ -93,3 +94,41 @@ def save_figures(processed_dir, name: str, figures: dict) -> Path:
         json.dumps(figures, ensure_ascii=False, indent=1, default=str),
         resolve(processed_dir) / f"{name}.json",
     )
+
+
+def run_features(
+    data_dir,
+    processed_dir,
+    column_map=None,
+    as_of=None,
+    intake=None,
+    privacy=None,
+    profiling=None,
+    currency=None,
+    **_,
+) -> tuple[pd.DataFrame, dict]:
+    """The run's feature table and quality figures; built first (intake, features) when an
+    analyst opens this notebook before stage 01 has run for ``processed_dir``."""
+    from .features import load_features
+    from .run_folder import features_for_run, load_or_run_intake
+
+    quality = load_or_run_intake(
+        data_dir,
+        processed_dir,
+        column_map=column_map,
+        as_of=as_of,
+        intake=intake,
+        privacy=privacy,
+        currency=currency,
+    )
+    out = resolve(processed_dir)
+    stamp = out / "intake.stamp"
+    feats = out / "features.parquet"
+    if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
+        features_for_run(processed_dir, quality, top_n=(profiling or {}).get("top_n", 12))
+    return load_features(out), quality
+
+
+def load_segments(processed_dir) -> pd.DataFrame | None:
+    p = resolve(processed_dir) / "segments.parquet"
+    return pd.read_parquet(p) if p.exists() else None
