@@ -10,7 +10,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kequn-setup
-KQ := $(BIN)/python -m kequn.cli
+KQ := $(BIN)/python -m kequn.run.cli
 
 DEMO_DIR := data/demo
 DEMO_N ?= 20000
@@ -20,8 +20,8 @@ CONFIG ?= config/default.yaml
 PROCESSED ?= data/processed
 REPORTS ?= reports
 RUN ?=
-# Paths and the run name reach kequn.cli through the environment, never through make's word
-# lists: a folder or run name with spaces (or quotes) is passed as it is. kequn.cli decides
+# Paths and the run name reach kequn.run.cli through the environment, never through make's word
+# lists: a folder or run name with spaces (or quotes) is passed as it is. kequn.run.cli decides
 # what is stale (config, column map, data files, library, notebooks), names the run
 # (<data folder>-<yyyymmdd> unless RUN is given) and checks the name.
 export KQ_DATA = $(DATA)
@@ -45,22 +45,22 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored" >&2)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "is ignored" >&2)
 	$(BIN)/python -m ipykernel install --sys-prefix --name kequn --display-name "Python (kequn)" > /dev/null
-	$(BIN)/python -m kequn.sentiment > /dev/null  # trains the shipped sentiment model once (~20 s), cached in $(VENV)
+	$(BIN)/python -m kequn.models.sentiment > /dev/null  # trains the shipped sentiment model once (~20 s), cached in $(VENV)
 	touch $@
 
 ## data: generate the demo company into data/demo (DEMO_N customers, SEED)
 data: $(DEMO_DIR)/.stamp
-$(DEMO_DIR)/.stamp: $(STAMP) lib/kequn/synth.py lib/kequn/personas.py lib/kequn/synth_text.py
-	$(BIN)/python -m kequn.synth --out $(DEMO_DIR) --customers $(DEMO_N) --seed $(SEED)
+$(DEMO_DIR)/.stamp: $(STAMP) $(wildcard lib/kequn/demo/*.py)
+	$(BIN)/python -m kequn.demo.synth --out $(DEMO_DIR) --customers $(DEMO_N) --seed $(SEED)
 	touch $@
 
 ## data-messy: a demo export with the faults real exports have, in data/demo-messy
 data-messy: $(STAMP)
-	$(BIN)/python -m kequn.synth --out data/demo-messy --customers $(DEMO_N) --seed $(SEED) --messy
+	$(BIN)/python -m kequn.demo.synth --out data/demo-messy --customers $(DEMO_N) --seed $(SEED) --messy
 
 ## report: run every stage on DATA with CONFIG and write reports/<run>/ (moves reports/latest)
 # Intake runs when the config, column map, data files or library changed; then the stale stages
-# on one kernel (kequn.runner), rendered into a staging folder that replaces reports/<run> only
+# on one kernel (kequn.run.runner), rendered into a staging folder that replaces reports/<run> only
 # when every stage succeeded.
 report: $(STAMP) $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp)
 	$(KQ) report $(NOTEBOOKS) --config="$$KQ_CONFIG" --data="$$KQ_DATA" --run="$$KQ_RUN" \

@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = {
     "generate": "from kequn import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
-    "intake": "from kequn.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
+    "intake": "from kequn.data.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
     "features (duckdb)": (
-        "import json; from kequn.features import build_features; "
+        "import json; from kequn.data.features import build_features; "
         "q = json.load(open('{d}/proc/quality.json')); "
         "build_features('{d}/proc/clean', q['as_of']).to_parquet('{d}/proc/features.parquet')"
     ),

@@ -8,10 +8,10 @@ everyone, name the segments; ``stability`` runs Hennig's bootstrap (20 refits) i
 import sys
 
 import pandas as pd
-from kequn import clustering as cl
-from kequn.segment_prep import prepare
-from kequn.segment_profile import describe_segments
-from kequn.segment_quality import stability
+from kequn.models import clustering as cl
+from kequn.models.segment_prep import prepare
+from kequn.models.segment_profile import describe_segments
+from kequn.models.segment_quality import stability
 
 method, run = sys.argv[1], sys.argv[2]
 f = pd.read_parquet(f"{run}/proc/features.parquet")

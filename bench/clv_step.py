@@ -6,9 +6,9 @@ import json
 import sys
 import time
 
-from kequn import stage_value
-from kequn.config import DEFAULTS
-from kequn.features import btyd_summary
+from kequn.data.features import btyd_summary
+from kequn.run.config import DEFAULTS
+from kequn.stages import value as stage_value
 
 run = sys.argv[1]
 q = json.load(open(f"{run}/proc/quality.json"))

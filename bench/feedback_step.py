@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from kequn import sentiment
-from kequn import stage_feedback as sf
+from kequn.models import sentiment
+from kequn.stages import feedback as sf
 
 run = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000

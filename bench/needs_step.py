@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from kequn import kano
-from kequn.config import DEFAULTS
+from kequn.models import kano
+from kequn.run.config import DEFAULTS
 
 mode, run = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
@@ -36,7 +36,7 @@ if mode == "kano":
         file=sys.stderr,
     )
 else:
-    from kequn import stage_needs
+    from kequn.stages import needs as stage_needs
 
     q = json.load(open(f"{run}/proc/quality.json"))
     res = stage_needs.propensity_run(f"{run}/proc", q, DEFAULTS["needs"], 7)

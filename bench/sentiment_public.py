@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from kequn import sentiment
+from kequn.models import sentiment
 
 ROOT = Path(__file__).resolve().parents[1]
 PUB = ROOT.parent / "shared" / "data" / "public"

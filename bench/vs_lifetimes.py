@@ -74,7 +74,7 @@ def lifetimes_side(summary: Path) -> dict:
 
 def kequn_side(summary: Path) -> dict:
     import pandas as pd
-    from kequn import clv
+    from kequn.models import clv
 
     s = pd.read_csv(summary)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from kequn.schema import CONTRACT
+from kequn.data.schema import CONTRACT
 
 # An order is a purchase when its amount is not negative: a zero-amount order (a gift, a
 # fully discounted basket) is a purchase occasion that adds nothing to revenue; negative

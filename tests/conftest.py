@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from kequn import synth
+from kequn.demo import synth
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = ROOT / "tests" / "data"

@@ -8,8 +8,9 @@ import kequn
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import api, clv
-from kequn import kano as kano_module
+from kequn import api
+from kequn.models import clv
+from kequn.models import kano as kano_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CDNOW = ROOT / "tests/data/cdnow"
@@ -28,7 +29,7 @@ def test_exported_with_all():
     for name in kequn.api.__all__:
         assert getattr(kequn, name) is getattr(kequn.api, name)
     assert set(kequn.api.__all__) == set(kequn.__all__) - {"kano"}
-    assert kequn.kano.evaluate is kano_module.evaluate
+    assert kequn.models.kano.evaluate is kano_module.evaluate
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +80,7 @@ def test_params_pass_back_and_T_column(cls, cdnow):
 
 
 def test_preparer_transforms_new_customers_as_fitted():
-    from kequn.synth import generate
+    from kequn.demo.synth import generate
 
     c = generate(600, seed=3).customers
     old, new = c.iloc[:400], c.iloc[400:]
@@ -112,7 +113,7 @@ def test_segment_prep_does_not_import_the_demo():
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, kequn.segment_prep; print('kequn.personas' in sys.modules)"],
+        [sys.executable, "-c", "import sys, kequn.models.segment_prep; print('kequn.demo.personas' in sys.modules)"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert out.stdout.strip() == "False"
@@ -136,15 +137,15 @@ def test_open_run_relative_to_the_current_directory(tmp_path, monkeypatch):
 
 
 def test_kano_evaluate_by_group_and_rule():
-    from kequn.synth import generate
+    from kequn.demo.synth import generate
 
     k = generate(300, seed=2).kano
     k["half"] = np.where(k["respondent_id"].astype(str).str[-1].isin(list("01234")), "a", "b")
-    ev = kequn.kano.evaluate(k, rule="aom", by="half")
+    ev = kequn.models.kano.evaluate(k, rule="aom", by="half")
     assert list(ev.columns[:3]) == ["half", "feature", "category"]
     assert (ev["category"] == ev["cat_aom"]).all()
     counts = kano_module.tally(kano_module.parse(k))
     old = kano_module.evaluate(counts, 0.05, 30)  # the former signature still answers
-    assert (old["cat_mom"] == kequn.kano.evaluate(k)["category"]).all()
+    assert (old["cat_mom"] == kequn.models.kano.evaluate(k)["category"]).all()
     with pytest.raises(kano_module.InputError):
-        kequn.kano.evaluate(k, rule="modal")
+        kequn.models.kano.evaluate(k, rule="modal")

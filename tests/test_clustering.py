@@ -7,15 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT, TEST_DATA
-from kequn import clustering as cl
-from kequn import privacy
-from kequn import segment_profile as sp
-from kequn.features import build_features
-from kequn.intake import run_intake
-from kequn.problems import InputError
-from kequn.segment_prep import prepare
-from kequn.segment_quality import drift, previous_segments, stability
-from kequn.segment_rules import compare, rule_segments
+from kequn.data import privacy
+from kequn.data.features import build_features
+from kequn.data.intake import run_intake
+from kequn.data.problems import InputError
+from kequn.models import clustering as cl
+from kequn.models import segment_profile as sp
+from kequn.models.segment_prep import prepare
+from kequn.models.segment_quality import drift, previous_segments, stability
+from kequn.models.segment_rules import compare, rule_segments
 
 
 @pytest.fixture(scope="module")
@@ -330,7 +330,7 @@ def test_drift_counts_customers_who_changed_segment():
 
 
 def _ifood_features() -> pd.DataFrame:
-    """iFood's customer table in the feature-table vocabulary (kequn.features)."""
+    """iFood's customer table in the feature-table vocabulary (kequn.data.features)."""
     d = pd.read_csv(TEST_DATA / "ifood" / "ml_project1_data.csv")
     mnt = [c for c in d if c.startswith("Mnt")]
     buys = ["NumWebPurchases", "NumCatalogPurchases", "NumStorePurchases"]
@@ -411,7 +411,7 @@ def test_mall_customers_give_the_known_income_by_spending_groups():
 def test_method_comparison_fits_the_other_methods_on_cores_and_reuses_the_chosen_one():
     """Three well-separated blobs: every method finds them (ARI with the chosen KMeans ≈ 1); the
     chosen method's row is its own fit (agreement exactly 1, its recorded fit time)."""
-    from kequn.stage_clustering import compare_methods
+    from kequn.stages.clustering import compare_methods
 
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 0.3, size=(400, 4)) for c in (0, 4, 8)])

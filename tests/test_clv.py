@@ -1,11 +1,11 @@
-"""kequn.clv: published CDNOW figures reproduced, no overflow at high frequency, fits on
+"""kequn.models.clv: published CDNOW figures reproduced, no overflow at high frequency, fits on
 distinct histories equal fits on customers, and data that cannot identify a model rejected."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import TEST_DATA
-from kequn import clv
+from kequn.models import clv
 
 CDNOW = TEST_DATA / "cdnow"
 
@@ -144,7 +144,7 @@ def test_analytic_gradient_matches_finite_differences(cdnow):
 
 
 def test_btyd_summary_from_orders_known_answer(tmp_path):
-    from kequn.features import btyd_summary
+    from kequn.data.features import btyd_summary
 
     clean = tmp_path / "clean"
     clean.mkdir()

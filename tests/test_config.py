@@ -1,8 +1,8 @@
-"""kequn.config: defaults, the user's YAML, and settings rejected with a message."""
+"""kequn.run.config: defaults, the user's YAML, and settings rejected with a message."""
 
 import pytest
-from kequn.config import load_config
-from kequn.problems import InputError
+from kequn.data.problems import InputError
+from kequn.run.config import load_config
 
 
 def test_config_rejects_unknown_settings_and_languages(tmp_path):
@@ -44,7 +44,7 @@ def test_paths_a_config_names_stay_in_the_project_its_folder_or_the_data_folder(
     """A config handed over by someone else cannot make Kequn read /etc/passwd as a column
     map or write its salt or re-identification table elsewhere: the run stops before any work,
     naming each setting, never showing a file's content."""
-    from kequn import cli
+    from kequn.run import cli
 
     cfg = tmp_path / "cfg" / "c.yaml"
     cfg.parent.mkdir()

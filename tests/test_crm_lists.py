@@ -1,4 +1,4 @@
-"""Action lists a CRM can load (kequn.crm): original CRM ids back through the re-identification
+"""Action lists a CRM can load (kequn.data.crm): original CRM ids back through the re-identification
 table intake writes beside the salt, never in processed data; headers in the run language or
 stable English; CSV with BOM and .xlsx read back intact."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from kequn import crm
-from kequn.intake import run_intake
+from kequn.data import crm
+from kequn.data.intake import run_intake
 
 SALT = "crm-test"
 

@@ -1,4 +1,4 @@
-"""The run's currency (kequn.currency): which one a run uses (intake's quality.json, else the
+"""The run's currency (kequn.lang.currency): which one a run uses (intake's quality.json, else the
 parameters, else CNY), how amounts and units read in zh and en, that no label hard-codes
 元 / CNY any more, and that a page of a GBP run names pounds and never yuan while a CNY run
 reads exactly as before."""
@@ -17,7 +17,7 @@ YUAN = re.compile(r"元|CNY|¥|￥|人民币|RMB")
 
 
 def test_resolve_codes_aliases_symbols_and_unknown_codes():
-    from kequn.currency import resolve
+    from kequn.lang.currency import resolve
 
     assert resolve() == resolve(None) == resolve("") == resolve("CNY")
     assert (resolve().code, resolve().symbol, resolve().unit("zh"), resolve().unit("en")) == (
@@ -42,7 +42,7 @@ def test_resolve_codes_aliases_symbols_and_unknown_codes():
 
 
 def test_for_run_takes_intake_then_parameters_then_cny():
-    from kequn.currency import for_run
+    from kequn.lang.currency import for_run
 
     params = {"currency": "USD", "currency_symbol": "US$"}
     # intake wrote the resolved currency (the column map's GBP won over the config there)
@@ -83,7 +83,7 @@ def test_for_run_takes_intake_then_parameters_then_cny():
     ],
 )
 def test_money_figures_in_both_languages(code, zh_small, zh_large, en):
-    from kequn.currency import resolve
+    from kequn.lang.currency import resolve
 
     c = resolve(code)
     assert c.fmt(1234.4, "zh") == zh_small and c.fmt(35_061_000, "zh") == zh_large
@@ -92,8 +92,8 @@ def test_money_figures_in_both_languages(code, zh_small, zh_large, en):
 
 
 def test_labels_name_the_active_currency_and_cny_reads_as_before():
-    from kequn.currency import active, resolve, using
-    from kequn.i18n import t
+    from kequn.lang.currency import active, resolve, using
+    from kequn.lang.i18n import t
 
     assert active().code == "CNY"
     assert t("h.revenue", "zh") == "净收入（元）" and t("h.revenue", "en") == "Net revenue (CNY)"
@@ -115,7 +115,7 @@ def test_labels_name_the_active_currency_and_cny_reads_as_before():
 
 
 def test_no_catalogue_entry_names_yuan_or_cny():
-    from kequn import i18n
+    from kequn.lang import i18n
 
     hard = {k: v for k, v in i18n.CATALOGUE.items() if any(YUAN.search(x) for x in v)}
     assert not hard, f"money labels must say {{cur}}, not 元/CNY: {sorted(hard)}"
@@ -169,8 +169,8 @@ def test_no_module_or_notebook_hard_codes_yuan_in_a_label():
 
 def test_config_has_the_currency_setting(tmp_path):
     import yaml
-    from kequn.config import DEFAULTS, load_config
-    from kequn.problems import InputError
+    from kequn.data.problems import InputError
+    from kequn.run.config import DEFAULTS, load_config
 
     assert DEFAULTS["currency"] == "CNY" and DEFAULTS["currency_symbol"] is None
     root = Path(__file__).resolve().parents[1] / "config"
@@ -235,9 +235,9 @@ def _run(folder: Path, currency=None, revenue=2300.0, lang="en"):
 @pytest.mark.parametrize("lang, unit", [("en", "GBP"), ("zh", "英镑")])
 def test_summary_page_of_a_gbp_run_names_pounds_never_yuan(tmp_path, lang, unit):
     """Stage 06 as its notebook runs it (currency from quality.json), then the index page."""
-    from kequn import report
-    from kequn.currency import for_run, using
-    from kequn.publish import publish_run
+    from kequn.lang.currency import for_run, using
+    from kequn.run.publish import publish_run
+    from kequn.stages import summary as report
 
     folder = _run(tmp_path / "processed" / "uk-20260101", {"code": "GBP", "symbol": "£"}, lang=lang)
     facts, quality = report.run_inputs(folder, "uk-20260101", lang)
@@ -262,9 +262,9 @@ def test_summary_page_of_a_gbp_run_names_pounds_never_yuan(tmp_path, lang, unit)
 
 
 def test_stage_03_sentence_and_headings_of_a_gbp_run(tmp_path):
-    from kequn import stage_value as sv
-    from kequn.currency import resolve, using
-    from kequn.i18n import t
+    from kequn.lang.currency import resolve, using
+    from kequn.lang.i18n import t
+    from kequn.stages import value as sv
 
     cuts = {"recency_days": 40.0, "orders": 2.5, "monetary": 350.0}
     assert sv.cuts_sentence(cuts, "mean", "zh").endswith("净消费 350 元。")  # as before on yuan
@@ -280,7 +280,7 @@ def test_stage_03_sentence_and_headings_of_a_gbp_run(tmp_path):
 
 
 def test_no_change_in_money_figures_across_currencies(tmp_path):
-    from kequn import report
+    from kequn.stages import summary as report
 
     _run(tmp_path / "shop-20260101", None, revenue=1000.0)  # before the setting: yuan
     now = _run(tmp_path / "shop-20260201", {"code": "GBP", "symbol": "£"}, revenue=1500.0)

@@ -61,7 +61,7 @@ def test_reports_and_artifacts_exist_without_code(e2e):
         "Demand trends and forecast",
     ):
         assert text in needs_html, text
-    # the stage's own list is pseudonymous; the published one carries the CRM's ids (kequn.crm)
+    # the stage's own list is pseudonymous; the published one carries the CRM's ids (kequn.data.crm)
     staged = pd.read_csv(
         tmp / "processed" / "messy-1" / "actions" / "propensity_targets.csv", encoding="utf-8-sig"
     )
@@ -265,7 +265,7 @@ def test_original_crm_ids_only_in_the_action_lists(e2e, demo):
     """The export's own customer ids (zero-padded in the messy export) appear nowhere in the
     processed data or in any page, and only in the CRM action lists, where every id is one of
     the export's (issue 17: re-identification happens only there)."""
-    from kequn.synth import zero_padded
+    from kequn.demo.synth import zero_padded
 
     tmp, _ = e2e
     ids = zero_padded(demo.customers["customer_id"]).tolist()
@@ -459,7 +459,7 @@ def test_value_stage_on_purchases_all_on_one_day_says_why_instead_of_nan(tmp_pat
     )
     cfg = tmp_path / "config.yaml"
     cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
-    kq = [str(ROOT / ".venv" / "bin" / "python"), "-m", "kequn.cli"]
+    kq = [str(ROOT / ".venv" / "bin" / "python"), "-m", "kequn.run.cli"]
     params = tmp_path / "p" / "params.yaml"
     assert (
         subprocess.run(
@@ -665,11 +665,11 @@ def test_pages_agree_on_every_segment(e2e):
     """Issue 16: the same segment's size, active count and needs share are identical on 02
     (clustering.json), 03 (its per-segment table), 04 (needs by segment, of buyers), 06 and the
     index (the cards), and the index links the glossary that closes the 06 page."""
-    from kequn import glossary
+    from kequn.lang import glossary
 
     tmp, _ = e2e
     processed, reports = tmp / "processed" / "messy-1", tmp / "reports" / "messy-1"
-    from kequn import checks
+    from kequn.run import checks
 
     assert checks.disagreements(processed, reports) == []
     six = (reports / "06_summary.html").read_text(encoding="utf-8")

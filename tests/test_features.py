@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
-from kequn.features import build_features
-from kequn.io import write_table_atomic
+from kequn.data.features import build_features
+from kequn.data.io import write_table_atomic
 
 
 @pytest.fixture()
@@ -82,7 +82,7 @@ def test_known_answers_on_a_hand_made_base(tiny):
 
 def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
     from conftest import SALT
-    from kequn.intake import run_intake
+    from kequn.data.intake import run_intake
 
     r = run_intake(demo_dir, tmp_path, salt=SALT)
     f = build_features(tmp_path / "clean", r.quality["as_of"]).set_index("customer_id")
@@ -97,8 +97,8 @@ def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
 
 
 def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
-    from kequn.features import load_features
-    from kequn.run_folder import features_for_run
+    from kequn.data.features import load_features
+    from kequn.data.run_folder import features_for_run
 
     run = tiny.parent
     f = features_for_run(run, {"as_of": "2024-12-31"})

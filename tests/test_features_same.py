@@ -7,8 +7,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from kequn.features import build_features, connect, frame
-from kequn.io import write_table_atomic
+from kequn.data.features import build_features, connect, frame
+from kequn.data.io import write_table_atomic
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -24,7 +24,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def demo_clean(demo_dir, tmp_path_factory):
     from conftest import SALT
-    from kequn.intake import run_intake
+    from kequn.data.intake import run_intake
 
     out = tmp_path_factory.mktemp("features_same")
     r = run_intake(demo_dir, out, salt=SALT)

@@ -5,9 +5,9 @@ negative or open issues."""
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import stage_feedback as sf
-from kequn import topics
-from kequn.config import DEFAULTS
+from kequn.models import topics
+from kequn.run.config import DEFAULTS
+from kequn.stages import feedback as sf
 
 
 def test_sentiment_from_weak_labels_and_without_ratings():
@@ -126,7 +126,7 @@ def test_alerts_pick_valuable_customers_with_open_or_negative_issues():
     ],
 )
 def test_bad_feedback_settings_are_named(change, name):
-    from kequn.problems import InputError
+    from kequn.data.problems import InputError
 
     with pytest.raises(InputError) as e:
         sf.settings_check({**DEFAULTS["feedback"], **change})
@@ -211,7 +211,7 @@ def test_bad_feedback_export_is_counted_and_handled_not_a_crash(tmp_path):
     complaint resolved before it was made and feedback from a customer not in the customer
     table: intake keeps what it can and counts the rest, and every stage-05 step runs."""
     from conftest import SALT
-    from kequn.intake import run_intake
+    from kequn.data.intake import run_intake
 
     raw = tmp_path / "raw"
     raw.mkdir()

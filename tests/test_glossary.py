@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from kequn import glossary
-from kequn.config import DEFAULTS, load_config
-from kequn.i18n import t
-from kequn.segment_rules import check_rules
+from kequn.lang import glossary
+from kequn.lang.i18n import t
+from kequn.models.segment_rules import check_rules
+from kequn.run.config import DEFAULTS, load_config
 
 LIB = ROOT / "lib" / "kequn"
 REQUIRED = (
@@ -87,8 +87,8 @@ def test_no_other_module_computes_the_term(key):
     allowed = {e["function"].rsplit(".", 1)[0], *e.get("modules", [])}
     for sig in e["signatures"]:
         where = {
-            f"kequn.{p.stem}"
-            for p in LIB.glob("*.py")
+            ".".join(("kequn", *p.relative_to(LIB).with_suffix("").parts))
+            for p in LIB.rglob("*.py")
             if p.name != "i18n.py" and re.search(sig, code_of(p))
         }
         assert where, f"{key}: signature {sig!r} found nowhere (stale glossary)"

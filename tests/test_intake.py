@@ -3,8 +3,8 @@ import json
 import pandas as pd
 import pytest
 from conftest import SALT, TEST_DATA, tree_digest
-from kequn.intake import run_intake
-from kequn.problems import InputError
+from kequn.data.intake import run_intake
+from kequn.data.problems import InputError
 
 
 def rules(quality, table):
@@ -196,7 +196,7 @@ def test_two_headers_meaning_the_same_column(tmp_path):
 
 
 def test_online_retail_through_a_column_map(tmp_path):
-    from kequn.config import project_root
+    from kequn.run.config import project_root
 
     lines = pd.read_csv(TEST_DATA / "online_retail_ii_head30k.csv.gz", dtype=str)
     raw = lines.drop_duplicates()
@@ -225,7 +225,7 @@ def test_online_retail_through_a_column_map(tmp_path):
 def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
     import os
 
-    from kequn.run_folder import load_or_run_intake
+    from kequn.data.run_folder import load_or_run_intake
 
     raw = tmp_path / "raw"
     _write(raw, "customers.csv", CUSTOMERS)
@@ -246,7 +246,7 @@ def test_notebook_intake_reruns_only_when_inputs_change(tmp_path):
 
 
 def test_duplicate_rows_match_pandas_including_missing_values():
-    from kequn.intake import _duplicate_rows
+    from kequn.data.intake import _duplicate_rows
 
     df = pd.DataFrame(
         {
@@ -302,7 +302,7 @@ def test_cli_reports_bad_input_in_the_run_language_without_traceback(tmp_path):
         encoding="utf-8",
     )
     r = subprocess.run(
-        [sys.executable, "-m", "kequn.cli", "intake", "--params", str(params)],
+        [sys.executable, "-m", "kequn.run.cli", "intake", "--params", str(params)],
         capture_output=True,
         text=True,
     )
@@ -335,7 +335,7 @@ def test_messy_fault_catalogue_each_case_is_reported_or_read_as_its_census_says(
 ):
     """The stopping faults of `--messy` (one small export each): the problem, its lines and
     count with `invalid_rows: error`, the rows kept with `drop`; the others read as they are."""
-    from kequn.problems import InputError
+    from kequn.data.problems import InputError
 
     folder = messy_dir / "_faults"
     census = json.loads((folder / "census.json").read_text(encoding="utf-8"))

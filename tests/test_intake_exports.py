@@ -10,10 +10,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import coerce
-from kequn.intake import run_intake
-from kequn.io import read_export
-from kequn.problems import InputError
+from kequn.data import coerce
+from kequn.data.intake import run_intake
+from kequn.data.io import read_export
+from kequn.data.problems import InputError
 
 SALT = "test-salt"
 KEYS = [

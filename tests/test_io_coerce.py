@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
-from kequn import coerce
-from kequn.io import read_table, write_table_atomic
-from kequn.problems import InputError
+from kequn.data import coerce
+from kequn.data.io import read_table, write_table_atomic
+from kequn.data.problems import InputError
 
 FRAME = pd.DataFrame(
     {"客户编号": ["C1", "C2"], "城市": ["北京", "深圳"], "金额": ["1,234.50", "88"]}

@@ -1,12 +1,12 @@
-"""kequn.kano: the worked example of stp25kano's README reproduced figure by figure, the real
+"""kequn.models.kano: the worked example of stp25kano's README reproduced figure by figure, the real
 Reppel fintech survey (words, swapped columns) classified, both evaluation tables, unknown
 answers rejected by name, and the generator's planted categories recovered per persona."""
 
 import pandas as pd
 import pytest
 from conftest import ROOT
-from kequn import kano
-from kequn.problems import InputError
+from kequn.data.problems import InputError
+from kequn.models import kano
 
 # One answer pair per category under the standard table (functional, dysfunctional codes).
 PAIR = {"M": (3, 5), "O": (1, 5), "A": (1, 3), "I": (3, 3), "R": (5, 1), "Q": (1, 1)}
@@ -142,7 +142,7 @@ def test_reppel_fintech_survey_is_classified_without_error():
 
 
 def test_planted_categories_are_recovered_per_persona(demo):
-    from kequn import personas
+    from kequn.demo import personas
 
     truth_c = demo.truth_customers.set_index("customer_id")["persona"]
     a = kano.parse(demo.kano.assign(persona=demo.kano["customer_id"].map(truth_c)))

@@ -5,13 +5,14 @@ between runs, the stage's settings and data that cannot identify a model."""
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import clv, clv_holdout, lifecycle, stage_value, value
-from kequn.config import DEFAULTS
-from kequn.features import btyd_summary, build_features, holdout_weekly
-from kequn.intake import run_intake
-from kequn.privacy import load_salt, pseudonymize
-from kequn.problems import InputError
-from kequn.runs import migration
+from kequn.data.features import btyd_summary, build_features, holdout_weekly
+from kequn.data.intake import run_intake
+from kequn.data.privacy import load_salt, pseudonymize
+from kequn.data.problems import InputError
+from kequn.data.runs import migration
+from kequn.models import clv, clv_holdout, lifecycle, value
+from kequn.run.config import DEFAULTS
+from kequn.stages import value as stage_value
 
 TRUE = {"r": 0.6, "alpha": 4.0, "a": 0.8, "b": 3.0}
 

@@ -1,10 +1,10 @@
-"""kequn.navigation: the table of contents, and the table sorter run in a real browser."""
+"""kequn.render.navigation: the table of contents, and the table sorter run in a real browser."""
 
 import re
 import shutil
 import subprocess
 
-from kequn.navigation import MIN_ROWS, toc, with_navigation
+from kequn.render.navigation import MIN_ROWS, toc, with_navigation
 from test_end_to_end import CHROMIUM_FLAGS
 
 # formatted as the reports format them: separators, percentages, Chinese units, signs, "—"

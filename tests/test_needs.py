@@ -1,15 +1,16 @@
-"""kequn.needs and the Kano summaries: needs groups recover the planted personas, every label
+"""kequn.models.needs and the Kano summaries: needs groups recover the planted personas, every label
 is explained, key needs and disagreements follow their stated rules, settings are checked."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import kano, needs, stage_needs
-from kequn.config import DEFAULTS
-from kequn.features import build_features
-from kequn.intake import run_intake
-from kequn.privacy import load_salt, pseudonymize
-from kequn.problems import InputError
+from kequn.data.features import build_features
+from kequn.data.intake import run_intake
+from kequn.data.privacy import load_salt, pseudonymize
+from kequn.data.problems import InputError
+from kequn.models import kano, needs
+from kequn.run.config import DEFAULTS
+from kequn.stages import needs as stage_needs
 
 
 def test_needs_groups_recover_the_planted_personas(demo_dir, tmp_path):
@@ -109,7 +110,7 @@ def test_bad_needs_settings_are_named(change, name):
 
 def test_segment_kano_names_its_own_key_needs_and_where_it_departs():
     """Segment 1 sees 积分 as attractive, the base as indifferent; segment 2 has too few answers."""
-    from kequn.stage_needs import segment_kano
+    from kequn.stages.needs import segment_kano
 
     rows = (
         [("快递", 1, "M")] * 40

@@ -9,7 +9,8 @@ import shutil
 
 import pandas as pd
 import pytest
-from kequn import schema, synth
+from kequn.data import schema
+from kequn.demo import synth
 from runs import run_report, visible_text
 
 PAGES = (

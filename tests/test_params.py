@@ -1,4 +1,4 @@
-"""Flat stage parameters (``kequn.params``): one source of defaults (lib/kequn/defaults.yaml)
+"""Flat stage parameters (``kequn.run.params``): one source of defaults (lib/kequn/run/defaults.yaml)
 that the notebooks' parameters cells and config/default.yaml agree with; ``papermill -p k 5``
 works; unknown or unusable settings stop a run before intake, told in the run's language."""
 
@@ -10,8 +10,8 @@ import nbformat
 import pytest
 import yaml
 from conftest import ROOT
-from kequn import config, params
-from kequn.problems import SettingsError
+from kequn.data.problems import SettingsError
+from kequn.run import config, params
 
 NOTEBOOKS = ROOT / "notebooks"
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -89,7 +89,7 @@ def _report(tmp_path, cfg_text: str):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(cfg_text, encoding="utf-8")
     r = subprocess.run(
-        [PY, "-m", "kequn.cli", "report", "notebooks/01_profiling.ipynb", f"--config={cfg}",
+        [PY, "-m", "kequn.run.cli", "report", "notebooks/01_profiling.ipynb", f"--config={cfg}",
          f"--data={data}", "--run=t", f"--processed={tmp_path / 'p'}",
          f"--reports={tmp_path / 'r'}"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -113,7 +113,7 @@ def test_bad_rule_in_the_config_stops_before_intake_in_chinese(tmp_path):
 
 @pytest.fixture(scope="module")
 def small_demo(tmp_path_factory):
-    from kequn.synth import generate, write
+    from kequn.demo.synth import generate, write
 
     root = tmp_path_factory.mktemp("flat")
     write(generate(1500, seed=3), root / "demo")
@@ -177,7 +177,7 @@ def test_papermill_p_k_5_gives_5_segments(small_demo, tmp_path):
 def test_cli_params_writes_flat_names(tmp_path):
     out = tmp_path / "params.yaml"
     r = subprocess.run(
-        [PY, "-m", "kequn.cli", "params", "--data", "data/demo", "--processed", str(tmp_path),
+        [PY, "-m", "kequn.run.cli", "params", "--data", "data/demo", "--processed", str(tmp_path),
          "--run", "t", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

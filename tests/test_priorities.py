@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import overview, priorities, report
+from kequn.models import priorities
+from kequn.render import overview
+from kequn.stages import summary as report
 
 
 def _run(folder, alerts=True):

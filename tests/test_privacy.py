@@ -1,10 +1,10 @@
 import pandas as pd
 import pytest
 from conftest import SALT
-from kequn import privacy
-from kequn.coerce import STR
-from kequn.intake import run_intake
-from kequn.problems import InputError
+from kequn.data import privacy
+from kequn.data.coerce import STR
+from kequn.data.intake import run_intake
+from kequn.data.problems import InputError
 
 
 def test_pseudonyms_are_stable_keyed_and_distinct():
@@ -141,7 +141,7 @@ def test_examples_of_bad_values_are_masked_loosely():
         "9999999",
         "2062-01-01",
     ]
-    from kequn.problems import Problem
+    from kequn.data.problems import Problem
 
     p = Problem.of(
         "values_set_missing",

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
-from kequn import i18n
-from kequn import profiling as pf
+from kequn.lang import i18n
+from kequn.models import profiling as pf
 
 
 def test_bands_have_the_stated_edges():
@@ -40,7 +40,7 @@ def test_cleaning_rules_all_have_labels():
     import inspect
     import re
 
-    from kequn import intake
+    from kequn.data import intake
 
     src = inspect.getsource(intake)
     used = set(re.findall(r'log\.clean\([^,]+, f?"([a-z_{}]+)"', src))
@@ -67,9 +67,9 @@ def test_portrait_recovers_the_planted_personas(demo_dir, demo, tmp_path):
     """The generator plants rich professionals in tier-1 cities and bargain hunters who buy on
     discount; the profile tables must show both."""
     from conftest import SALT
-    from kequn import privacy
-    from kequn.features import build_features
-    from kequn.intake import run_intake
+    from kequn.data import privacy
+    from kequn.data.features import build_features
+    from kequn.data.intake import run_intake
 
     r = run_intake(demo_dir, tmp_path, salt=SALT)
     f = build_features(tmp_path / "clean", r.quality["as_of"])

@@ -1,12 +1,12 @@
-"""kequn.propensity: snapshots know nothing after their cut, labels come only from the
+"""kequn.models.propensity: snapshots know nothing after their cut, labels come only from the
 following horizon, the model beats chance clearly on a later period it never saw, and the
 target lists and reason codes say what they should."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import propensity as pr
-from kequn.intake import run_intake
+from kequn.data.intake import run_intake
+from kequn.models import propensity as pr
 
 
 def orders_dir(tmp_path, rows):

@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT, TEST_DATA
-from kequn import privacy
-from kequn.io import write_table_atomic
+from kequn.data import privacy
+from kequn.data.io import write_table_atomic
 from runs import CODE_MARKERS, run_report, visible_text
 
 TA_FENG = TEST_DATA / "ta_feng_2000members.csv.gz"

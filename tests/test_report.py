@@ -1,4 +1,4 @@
-"""kequn.report (stage 06): headline figures with their change since the previous run, the
+"""kequn.stages.summary (stage 06): headline figures with their change since the previous run, the
 segment cards' figures and service plans on a hand-made run folder with known answers, what
 changed between two runs, and cards that survive missing stages."""
 
@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import report
+from kequn.stages import summary as report
 
 
 def _run(folder, customers=8, top20=0.6, sla=0.7):

@@ -1,11 +1,11 @@
-"""kequn.runner: which stages are stale, and all stages on one kernel without leaking state."""
+"""kequn.run.runner: which stages are stale, and all stages on one kernel without leaking state."""
 
 import os
 from pathlib import Path
 
 import nbformat
 import pytest
-from kequn.runner import StageFailed, run_stages, stale
+from kequn.run.runner import StageFailed, run_stages, stale
 
 
 def _nb(path, *cells, parameters="x = 0"):
@@ -83,7 +83,7 @@ def test_a_kernel_that_dies_is_named_not_a_traceback(tmp_path):
     assert not list((tmp_path / "out").glob("*.ipynb"))
 
 
-# --- a run replaces reports/<run> whole, or not at all (kequn.cli run / report) -------------
+# --- a run replaces reports/<run> whole, or not at all (kequn.run.cli run / report) -------------
 
 import signal
 import subprocess
@@ -91,7 +91,7 @@ import sys
 
 import yaml
 from conftest import ROOT, tree_digest
-from kequn import cli
+from kequn.run import cli
 
 
 def _stages(src, fail=None, kill=None):
@@ -149,7 +149,7 @@ def test_a_failed_or_killed_rerun_leaves_the_previous_report_and_latest_intact(t
     assert cli.main(_run_args(tmp_path, _stages(src, fail="04_d"))) == 1  # … or 04 fails
     assert tree_digest(reports / "r1") == before and os.readlink(reports / "latest") == "r1"
     killed = subprocess.run(
-        [sys.executable, "-m", "kequn.cli", *_run_args(tmp_path, _stages(src, kill="03_c"))],
+        [sys.executable, "-m", "kequn.run.cli", *_run_args(tmp_path, _stages(src, kill="03_c"))],
         cwd=ROOT,
         timeout=300,
     )
@@ -182,7 +182,7 @@ def test_unchanged_stages_are_carried_over_into_the_new_report(tmp_path):
 
 def test_execute_uses_a_temp_name_of_its_own(tmp_path, monkeypatch):
     import papermill as pm
-    from kequn.runner import execute
+    from kequn.run.runner import execute
 
     seen = []
     monkeypatch.setattr(
@@ -200,8 +200,8 @@ def test_execute_uses_a_temp_name_of_its_own(tmp_path, monkeypatch):
     "run", ["../..", "a/b", "..", "a\\b", ".hidden", "-x", "latest", " x", "a.b", ""]
 )
 def test_bad_run_names_are_refused_before_anything_is_written(tmp_path, run):
-    from kequn.config import check_run_name
-    from kequn.problems import InputError
+    from kequn.data.problems import InputError
+    from kequn.run.config import check_run_name
 
     with pytest.raises(InputError, match="run name"):
         check_run_name(run)
@@ -224,7 +224,7 @@ def test_bad_run_names_are_refused_before_anything_is_written(tmp_path, run):
 
 @pytest.mark.parametrize("run", ["demo-20260101", "客群 春季", "my_run-2", "Ünïcode"])
 def test_good_run_names_pass(run):
-    from kequn.config import check_run_name
+    from kequn.run.config import check_run_name
 
     assert check_run_name(run) == run
 
@@ -232,15 +232,15 @@ def test_good_run_names_pass(run):
 def test_default_run_name_from_a_folder_with_spaces_and_dots():
     import datetime as dt
 
-    from kequn.config import check_run_name, default_run
+    from kequn.run.config import check_run_name, default_run
 
     run = default_run("/x/my export.v2", dt.date(2026, 1, 2))
     assert run == "my export-v2-20260102" and check_run_name(run)
 
 
 def test_column_map_files_outside_the_data_folder_are_refused_unread(tmp_path):
-    from kequn.intake import run_intake
-    from kequn.problems import InputError
+    from kequn.data.intake import run_intake
+    from kequn.data.problems import InputError
 
     data = tmp_path / "data"
     data.mkdir()

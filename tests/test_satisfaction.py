@@ -1,11 +1,11 @@
-"""kequn.satisfaction and kequn.complaints: NPS and CSAT with intervals checked against known
+"""kequn.models.satisfaction and kequn.models.complaints: NPS and CSAT with intervals checked against known
 answers and a simulation, small samples not shown, complaint handling figures on hand-made
 records including impossible timestamps."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import complaints, satisfaction
+from kequn.models import complaints, satisfaction
 
 
 def test_nps_known_answer_and_interval_coverage():

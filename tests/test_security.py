@@ -15,13 +15,16 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT
-from kequn import publish, rule_expr, show, stage_clustering
-from kequn.config import DEFAULTS, load_config
-from kequn.features import build_features
-from kequn.io import write_table_atomic
-from kequn.problems import InputError
-from kequn.report import headline_html
-from kequn.segment_rules import check_rules, rule_segments
+from kequn.data.features import build_features
+from kequn.data.io import write_table_atomic
+from kequn.data.problems import InputError
+from kequn.models import rule_expr
+from kequn.models.segment_rules import check_rules, rule_segments
+from kequn.render import show
+from kequn.run import publish
+from kequn.run.config import DEFAULTS, load_config
+from kequn.stages import clustering as stage_clustering
+from kequn.stages.summary import headline_html
 from test_end_to_end import open_in_chromium
 
 IMG = "<img src=x onerror=\"document.title='pwned'\">"
@@ -138,8 +141,8 @@ def test_pages_run_their_own_scripts_and_nothing_injected_in_chromium(tmp_path):
 
 
 def test_action_lists_neutralise_formulas_and_keep_numbers(tmp_path):
-    from kequn.stage_feedback import write_outputs
-    from kequn.stage_needs import write_targets
+    from kequn.stages.feedback import write_outputs
+    from kequn.stages.needs import write_targets
 
     bad = [
         '=HYPERLINK("http://x","y")',
@@ -307,7 +310,7 @@ def test_malicious_rule_is_refused_when_parameters_are_written_before_any_stage(
             allow_unicode=True,
         )
     )
-    from kequn.cli import main
+    from kequn.run.cli import main
 
     out = tmp_path / "params.yaml"
     assert (
@@ -378,7 +381,7 @@ def write_hostile_export(demo, folder: Path) -> Path:
     and a formula in a category."""
     from dataclasses import replace
 
-    from kequn import synth
+    from kequn.demo import synth
 
     rng = np.random.default_rng(15)
     tables = {name: getattr(demo, name).copy() for name in synth.Demo.TABLES}

@@ -4,8 +4,8 @@ and topics need a minimum of texts per language."""
 
 import numpy as np
 import pandas as pd
-from kequn import sentiment, text
-from kequn import stage_feedback as sf
+from kequn.models import sentiment, text
+from kequn.stages import feedback as sf
 
 UNREADABLE = [
     "최악이에요",

@@ -1,10 +1,10 @@
 """The shipped sentiment corpus holds no hotel review: hotel reviews are the domain Kequn measures
 transfer on and never trains or tunes on (issue 16). Checked three ways: the category column,
-hotel words, and the documented row count per source (lib/kequn/data/SOURCE.md)."""
+hotel words, and the documented row count per source (lib/kequn/models/corpus/SOURCE.md)."""
 
 import pandas as pd
 from conftest import TEST_DATA
-from kequn import sentiment
+from kequn.models import sentiment
 
 SHOP_CATS = {
     "书籍",

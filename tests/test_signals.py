@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import needs, profiling, report
-from kequn import segment_profile as sp
-from kequn import stage_clustering as sc
-from kequn.features import build_features
-from kequn.io import write_table_atomic
+from kequn.data.features import build_features
+from kequn.data.io import write_table_atomic
+from kequn.models import needs, profiling
+from kequn.models import segment_profile as sp
+from kequn.stages import clustering as sc
+from kequn.stages import summary as report
 
 
 def _clean(tmp_path, first: str, as_of: str):

@@ -1,6 +1,6 @@
 """A problem raised inside a stage notebook (an InputError from the library: a bad setting, too
 few customers) reaches the user in the run's language, as one message without a traceback —
-on the shared kernel of `kequn.cli run` and on a kernel of its own (`kequn.cli stage`)."""
+on the shared kernel of `kequn.run.cli run` and on a kernel of its own (`kequn.run.cli stage`)."""
 
 import subprocess
 
@@ -8,11 +8,11 @@ import nbformat
 import pytest
 import yaml
 from conftest import ROOT
-from kequn.runner import StageFailed, execute, run_stages
+from kequn.run.runner import StageFailed, execute, run_stages
 
 RAISES = (
-    "from kequn.problems import tell_in\ntell_in(lang)\n"
-    "from kequn.problems import InputError, Problem\n"
+    "from kequn.data.problems import tell_in\ntell_in(lang)\n"
+    "from kequn.data.problems import InputError, Problem\n"
     "raise InputError([Problem.of('bad_setting', 'config', name='clustering.k', value=1, rule='2–30')])"
 )
 
@@ -53,7 +53,7 @@ def test_cli_stage_exits_non_zero_with_the_message_only(tmp_path):
         [
             str(ROOT / ".venv" / "bin" / "python"),
             "-m",
-            "kequn.cli",
+            "kequn.run.cli",
             "stage",
             str(bad),
             str(tmp_path / "out" / "03_bad.ipynb"),

@@ -1,6 +1,6 @@
 import numpy as np
 import pandas as pd
-from kequn import personas, synth
+from kequn.demo import personas, synth
 from scipy.stats import spearmanr
 
 

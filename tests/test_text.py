@@ -1,11 +1,11 @@
-"""kequn.text and kequn.sentiment: script-based language routing (short Chinese is never
+"""kequn.models.text and kequn.models.sentiment: script-based language routing (short Chinese is never
 Korean), cleaning that keeps emoji, and sentiment floors in and across domains on public sets."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import TEST_DATA
-from kequn import sentiment, text
+from kequn.models import sentiment, text
 
 S = TEST_DATA / "sentiment"
 
@@ -127,7 +127,7 @@ def test_shipped_corpus_leaves_the_test_extracts_out():
 
 
 def test_repeated_texts_scored_once_give_the_same_scores_and_chunks_keep_order():
-    from kequn import parallel, topics
+    from kequn.models import parallel, topics
 
     m = sentiment.default_model()
     texts = pd.Series(["好评", "太慢了", "好评", "Great!", "太慢了", "好评"])
@@ -139,10 +139,10 @@ def test_repeated_texts_scored_once_give_the_same_scores_and_chunks_keep_order()
 
 
 def test_numpy_char_ngrams_match_scikit_learn_char_wb():
-    """kequn.char_ngrams replaces TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)) for
+    """kequn.models.char_ngrams replaces TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)) for
     speed: same vocabulary, and rows that point the same way (only the count of the padding
     space differs)."""
-    from kequn.char_ngrams import CharNgramTfidf
+    from kequn.models.char_ngrams import CharNgramTfidf
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 

@@ -1,8 +1,9 @@
-"""kequn.topics: content words by part of speech and stopwords (Chinese and English), and
+"""kequn.models.topics: content words by part of speech and stopwords (Chinese and English), and
 topics on the demo feedback that each stand for one planted subject."""
 
 import pandas as pd
-from kequn import synth, topics
+from kequn.demo import synth
+from kequn.models import topics
 
 
 def test_tokens_keep_content_words_in_both_languages():

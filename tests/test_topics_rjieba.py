@@ -2,7 +2,7 @@
 dictionary segmentation and its part-of-speech table (nouns, verbs, adjectives kept; adverbs,
 single characters and stopwords dropped)."""
 
-from kequn.topics import _tagger, tokens
+from kequn.models.topics import _tagger, tokens
 
 
 def test_dictionary_words_and_tags():

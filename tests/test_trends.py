@@ -1,10 +1,10 @@
-"""kequn.trends: planted growth, decline and flat series told apart; forecasts backtested on
+"""kequn.models.trends: planted growth, decline and flat series told apart; forecasts backtested on
 a planted seasonal series and on real weekly sales (Online Retail II); complete months only."""
 
 import numpy as np
 import pandas as pd
 from conftest import TEST_DATA
-from kequn import trends
+from kequn.models import trends
 
 
 def test_trend_direction_of_planted_series():

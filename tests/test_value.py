@@ -1,10 +1,10 @@
-"""kequn.value: RFM scores and the eight-class model, value tiers and strategies,
+"""kequn.models.value: RFM scores and the eight-class model, value tiers and strategies,
 concentration figures — known answers on hand-made bases."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from kequn import value
+from kequn.models import value
 
 
 def base(rec, orders, money, margin=None):
@@ -93,8 +93,8 @@ def test_the_chosen_lifetime_model_predicts_the_demos_one_time_buyers_better_tha
 ):
     """Issue 16: BG/NBD lets nobody leave before a repeat purchase, so it over-predicts the demo's
     one-time buyers in the holdout; the model chosen on the same holdout does better."""
-    from kequn import stage_value
-    from kequn.intake import run_intake
+    from kequn.data.intake import run_intake
+    from kequn.stages import value as stage_value
 
     res = run_intake(demo_dir, tmp_path, salt="holdout-test")
     quality = res.quality

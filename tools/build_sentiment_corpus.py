@@ -1,7 +1,7 @@
-"""Build lib/kequn/data/sentiment_corpus.csv.xz, the training texts of the default sentiment model.
+"""Build lib/kequn/models/corpus/sentiment_corpus.csv.xz, the training texts of the default sentiment model.
 
 Run from the repository root: ``.venv/bin/python tools/build_sentiment_corpus.py``. Reads the
-public sets in ../shared/data/public (see lib/kequn/data/SOURCE.md for what is taken from each);
+public sets in ../shared/data/public (see lib/kequn/models/corpus/SOURCE.md for what is taken from each);
 the rows of the test extracts in tests/data/sentiment are left out, so the tests measure the
 shipped model on texts it never saw, and all of UCI's yelp file is left out for the same reason.
 
@@ -16,7 +16,7 @@ import pandas as pd
 
 PUB = Path("../shared/data/public")
 TEST = Path("tests/data/sentiment")
-OUT = Path("lib/kequn/data/sentiment_corpus.csv.xz")
+OUT = Path("lib/kequn/models/corpus/sentiment_corpus.csv.xz")
 SEED = 7
 PER_CAT = 1200  # online_shopping_10_cats: at most this many reviews per category and label
 

@@ -1,9 +1,9 @@
-"""Rewrite the stage notebooks' parameters cells from lib/kequn/defaults.yaml.
+"""Rewrite the stage notebooks' parameters cells from lib/kequn/run/defaults.yaml.
 
 Usage: .venv/bin/python tools/refresh_parameters.py [notebooks/02_clustering.ipynb ...]
 
 Only the first code cell (tagged ``parameters``) of each notebook changes: one line per
-setting, ``name = default  # comment`` (``kequn.params.parameters_cell``), formatted by ruff.
+setting, ``name = default  # comment`` (``kequn.run.params.parameters_cell``), formatted by ruff.
 tests/test_params.py checks that the cells agree with defaults.yaml.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import nbformat
-from kequn import params
+from kequn.run import params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,9 @@ The public API (``kequn.api``, numpydoc docstrings with examples)::
     X = kequn.Preparer().fit_transform(run["features"])
     seg = kequn.Segmenter(k="auto").fit(X)
     bgf = kequn.BetaGeo().fit(btyd["x"], btyd["t_x"], btyd["T"])
-    kequn.kano.evaluate(run["kano"], rule="mom")
+    kequn.models.kano.evaluate(run["kano"], rule="mom")
 
-Names are loaded on first use, so ``import kequn.config`` (the command line) stays light.
+Names are loaded on first use, so ``import kequn.run.config`` (the command line) stays light.
 """
 
 __version__ = "0.1.0"
@@ -28,9 +28,9 @@ def __getattr__(name: str):
     if name == "kano":
         import importlib
 
-        return importlib.import_module(".kano", __name__)
+        return importlib.import_module("kequn.models.kano")
     if name in __all__:
-        from . import api
+        from kequn import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'kequn' has no attribute {name!r}")

@@ -11,7 +11,7 @@ computing modules the stage notebooks use (``segment_prep``, ``clustering``, ``c
   purchase and spend models; ``clv`` takes a YEARLY discount rate and a horizon in months.
 - ``Sentiment``: P(positive) of feedback texts (fit / predict_proba / predict; ``shipped()``).
 
-The Kano evaluation is ``kequn.kano.evaluate``.
+The Kano evaluation is ``kequn.models.kano.evaluate``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .clv import monthly_rate  # noqa: F401  (public: the yearly-to-monthly discount rate)
+from kequn.models.clv import (
+    monthly_rate,  # noqa: F401  (public: the yearly-to-monthly discount rate)
+)
 
 __all__ = [
     "Run",
@@ -89,7 +91,7 @@ class Run:
         if name not in self.FILES:
             raise KeyError(f"{name!r}: not a run table; one of {', '.join(self.FILES)}")
         if name == "features":
-            from .features import load_features
+            from kequn.data.features import load_features
 
             return load_features(self.path)
         f = self.path / self.FILES[name]
@@ -107,7 +109,7 @@ class Run:
         purchase days), ``t_x`` (first to last purchase), ``T`` (first purchase to the as-of
         date), both in units of ``unit_days`` (weeks by default), ``m`` (mean spend of the
         repeat purchase days)."""
-        from .features import btyd_summary
+        from kequn.data.features import btyd_summary
 
         return btyd_summary(self.path / "clean", self.quality["as_of"], unit_days=unit_days)
 
@@ -138,8 +140,8 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
 
     >>> import tempfile, kequn
     >>> from pathlib import Path
-    >>> from kequn.synth import generate, write
-    >>> from kequn.run_folder import run_features
+    >>> from kequn.demo.synth import generate, write
+    >>> from kequn.data.run_folder import run_features
     >>> tmp = Path(tempfile.mkdtemp())
     >>> _ = write(generate(500, seed=1), tmp / "demo")
     >>> privacy = {"salt": "doctest", "reid_dir": tempfile.mkdtemp()}  # apart from the data
@@ -151,7 +153,7 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
     (500, True)
     """
     if data is not None:
-        from .run_folder import run_features
+        from kequn.data.run_folder import run_features
 
         # absolute: the stage helpers resolve relative paths against the project root
         run_features(Path(data).expanduser().absolute(), Path(path).expanduser().absolute())
@@ -164,7 +166,7 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
 class Preparer:
     """Customer features → the standardised, weighted matrix the segmenters see.
 
-    Wraps ``kequn.segment_prep``: named feature sets, shares shrunk toward the base's mix,
+    Wraps ``kequn.models.segment_prep``: named feature sets, shares shrunk toward the base's mix,
     skewed columns log-scaled, extremes clipped, missing values set to the median, columns
     standardised and each set given its total weight. ``fit`` remembers all of it, so
     ``transform`` prepares new customers exactly as the ones fitted on.
@@ -229,7 +231,7 @@ class Preparer:
 
     def fit_transform(self, features: pd.DataFrame, y=None) -> np.ndarray:
         """``fit`` and the prepared matrix of ``features`` (float32, one row per customer)."""
-        from .segment_prep import DEFAULT_WEIGHTS, prepare
+        from kequn.models.segment_prep import DEFAULT_WEIGHTS, prepare
 
         if "customer_id" not in features:
             features = features.assign(customer_id=np.arange(len(features)))
@@ -248,7 +250,7 @@ class Preparer:
 
     def transform(self, features: pd.DataFrame) -> np.ndarray:
         """The matrix of (other) customers, prepared as the fitted ones were."""
-        from .segment_prep import transform
+        from kequn.models.segment_prep import transform
 
         self._check_fitted()
         return transform(self.prepared_.fitted, features)
@@ -261,7 +263,7 @@ class Preparer:
 class Segmenter:
     """Customer segments, with the number of segments chosen inside.
 
-    Wraps ``kequn.clustering``: with ``k="auto"`` the k scan over ``k_range`` runs on (a
+    Wraps ``kequn.models.clustering``: with ``k="auto"`` the k scan over ``k_range`` runs on (a
     sample of) the rows and ``criterion`` picks k; the model is fitted on the sample, every
     row assigned, segments under ``min_share`` merged into their nearest, and segments
     numbered 1, 2, … by size (0 = unassigned, HDBSCAN's noise).
@@ -295,7 +297,7 @@ class Segmenter:
     scan_ : pandas.DataFrame or None
         The k scan (one row per k, every criterion), when k was "auto".
     reason_ : str
-        Catalogue key of why this k (``kequn.i18n``).
+        Catalogue key of why this k (``kequn.lang.i18n``).
 
     Examples
     --------
@@ -311,7 +313,7 @@ class Segmenter:
 
     Choosing k on the generated demo's customers (who they are, where, what they value):
 
-    >>> from kequn.synth import generate
+    >>> from kequn.demo.synth import generate
     >>> customers = generate(500, seed=1).customers
     >>> X = kequn.Preparer(sets=["demographic", "geographic", "psychographic"]).fit_transform(
     ...     customers)
@@ -336,7 +338,7 @@ class Segmenter:
 
     def fit(self, X, y=None) -> "Segmenter":
         """Choose k (when "auto"), fit on a sample of ``X``, assign every row; returns self."""
-        from . import clustering as cl
+        from kequn.models import clustering as cl
 
         X = np.asarray(X, dtype="float32")
         if self.method not in cl.METHODS:
@@ -374,7 +376,7 @@ class Segmenter:
         """Segment of each row of ``X`` (prepared as the fitted rows were, e.g. by the same
         ``Preparer``): the nearest segment's centre for KMeans; the mixture's most probable
         component, as its fitted members were labelled, for "gmm"."""
-        from . import clustering as cl
+        from kequn.models import clustering as cl
 
         if not hasattr(self, "labels_"):
             raise RuntimeError("Segmenter is not fitted yet: call fit(X) first")
@@ -464,7 +466,7 @@ class BetaGeo(_BTYD):
     ----------
     params_ : dict
         The fitted parameters by name; ``BetaGeo(params=model.params_)`` rebuilds the model.
-    fit_ : kequn.clv.Fit
+    fit_ : kequn.models.clv.Fit
         Log-likelihood, convergence, covariance of the fit.
 
     Examples
@@ -490,7 +492,7 @@ class BetaGeo(_BTYD):
         """Fit on each customer's repeat purchases (``frequency``), time of the last purchase
         since the first (``recency``) and time observed since the first purchase (``T``), all
         in one time unit; a DataFrame with those columns may be passed alone. Returns self."""
-        from . import clv
+        from kequn.models import clv
 
         x, t_x, TT = _rft(frequency, recency, T)
         fitter = {
@@ -505,7 +507,7 @@ class BetaGeo(_BTYD):
 
     def p_alive(self, frequency, recency=None, T=None) -> np.ndarray:
         """P(still a customer at T) per customer."""
-        from . import clv
+        from kequn.models import clv
 
         x, t_x, TT = _rft(frequency, recency, T)
         return clv.p_alive(self._values(), x, t_x, TT, self._key)
@@ -513,7 +515,7 @@ class BetaGeo(_BTYD):
     def expected_purchases(self, t, frequency, recency=None, T=None) -> np.ndarray:
         """Expected purchases in the next ``t`` time units, per customer (lifetimes'
         ``conditional_expected_number_of_purchases_up_to_time``)."""
-        from . import clv
+        from kequn.models import clv
 
         x, t_x, TT = _rft(frequency, recency, T)
         return clv.expected_purchases(self._values(), t, x, t_x, TT, self._key)
@@ -546,7 +548,7 @@ class BetaGeo(_BTYD):
         numpy.ndarray
             CLV per customer, in the unit of ``monetary_value``.
         """
-        from . import clv
+        from kequn.models import clv
 
         if freq not in _PERIODS_PER_MONTH:
             raise ValueError(f"freq {freq!r}: one of {', '.join(_PERIODS_PER_MONTH)}")
@@ -653,7 +655,7 @@ class GammaGamma(_BTYD):
 
     def fit(self, frequency, monetary_value) -> "GammaGamma":
         """Fit on repeat purchases (``frequency`` > 0) and their mean spend; returns self."""
-        from . import clv
+        from kequn.models import clv
 
         self.fit_ = clv.fit_gamma_gamma(
             _col(frequency, "frequency"), _col(monetary_value, "monetary_value")
@@ -664,7 +666,7 @@ class GammaGamma(_BTYD):
     def expected_spend(self, frequency, monetary_value) -> np.ndarray:
         """Expected mean spend per purchase of each customer (lifetimes'
         ``conditional_expected_average_profit``)."""
-        from . import clv
+        from kequn.models import clv
 
         return clv.expected_spend(
             self._values(), _col(frequency, "frequency"), _col(monetary_value, "monetary_value")
@@ -686,7 +688,7 @@ class GammaGamma(_BTYD):
 
 class Sentiment:
     """P(positive) of feedback texts in Chinese and English (character and word n-grams,
-    logistic regression; ``kequn.sentiment``), with a decision threshold calibrated on
+    logistic regression; ``kequn.models.sentiment``), with a decision threshold calibrated on
     out-of-fold predictions.
 
     Parameters
@@ -727,7 +729,7 @@ class Sentiment:
     def shipped(cls) -> "Sentiment":
         """The model shipped with Kequn (Chinese delivery and shopping reviews, English product
         and film sentences); cached in the environment by ``make setup``."""
-        from .sentiment import default_model
+        from kequn.models.sentiment import default_model
 
         out = cls()
         out._use(default_model())
@@ -740,7 +742,7 @@ class Sentiment:
 
     def fit(self, texts, y) -> "Sentiment":
         """Fit on labelled texts (``y``: 1 positive, 0 negative); returns self."""
-        from .sentiment import fit
+        from kequn.models.sentiment import fit
 
         self._use(fit(pd.Series(list(texts)), y, folds=self.folds, seed=self.seed))
         return self

@@ -1,0 +1,244 @@
+"""Action lists a CRM can load: the customer's own CRM id, the action, the reason in words,
+the figures behind it rounded for people, and the segment.
+
+Stages write their lists with pseudonymous ids into ``data/processed/<run>/actions/`` (as every
+processed artifact); only here, when a run's reports are published, are the pseudonyms turned
+back into the ids of the export, through the re-identification table intake wrote beside the
+salt (``privacy.reid_dir``, never under ``data/processed`` or ``reports``). One file per action,
+as CSV (UTF-8 with BOM, formula-leading text neutralised, ``kequn.data.actions``) and ``.xlsx``:
+
+- ``winback``: key and important customers who are sleeping or churned, most valuable first;
+- ``key_care``: key customers still active or new (keep them close);
+- ``category_targets``: stage 04's purchase-propensity lists (one row per customer and category);
+- ``complaint_followup``: stage 05's alerts (valuable customers with open complaints or recent
+  negative feedback).
+
+Headers are in the run's language; ``machine=True`` keeps stable English column names for
+scripts that load the lists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from kequn.data.actions import neutralise_formulas
+from kequn.data.io import write_table_atomic, write_text_atomic
+from kequn.lang.i18n import t
+
+LISTS = ("winback", "key_care", "category_targets", "complaint_followup")
+_SOURCES = {"category_targets": "propensity_targets", "complaint_followup": "feedback_alerts"}
+
+
+def reid_path(reid_dir: str | Path, run_dir: str | Path) -> Path:
+    """The re-identification table of a run: ``<reid_dir>/<run>.parquet``."""
+    return Path(reid_dir) / f"{Path(run_dir).name}.parquet"
+
+
+def write_reid(
+    table: pd.DataFrame, path: str | Path, processed_root: str | Path | None = None
+) -> Path:
+    """Write pseudonym → CRM id (owner-only permissions); refuse a place inside the
+    processed data, where every artifact must stay pseudonymous."""
+    path = Path(path).resolve()
+    if processed_root is not None and path.is_relative_to(Path(processed_root).resolve()):
+        raise ValueError(f"the re-identification table must not lie under {processed_root}")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_table_atomic(table, path)
+    path.chmod(0o600)
+    return path
+
+
+def _whole(x) -> pd.Series:
+    """Money rounded to whole units for people (missing stays missing, never "nan")."""
+    return pd.to_numeric(x, errors="coerce").round(0).astype("Int64")
+
+
+def _crm_ids(ids: pd.Series, reid: pd.DataFrame | None) -> pd.Series:
+    if reid is None:
+        return ids.astype(str)
+    lookup = pd.Series(reid["crm_id"].to_numpy(), index=reid["customer_id"].to_numpy())
+    return ids.map(lookup)
+
+
+def _segment(df: pd.DataFrame) -> pd.Series:
+    if "segment_name" not in df:
+        return pd.Series("", index=df.index)
+    return df["segment_name"].astype(str).where(df["segment_name"].notna(), "")
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """A column of ``df``, or missing values when the run did not compute it."""
+    return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="Float64")
+
+
+def _value_list(v: pd.DataFrame, action: str, reason: list, **extra) -> pd.DataFrame:
+    """A list drawn from value.parquet: id, action, reason, spend, 12-month CLV, risk of no
+    purchase in 90 days, any ``extra`` columns, segment."""
+    return pd.DataFrame(
+        {
+            "customer_id": v["customer_id"],
+            "action": action,
+            "reason": reason,
+            "spend": _whole(_col(v, "monetary")),
+            "clv_12m": _whole(_col(v, "clv")),
+            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
+            **extra,
+            "segment": _segment(v),
+        }
+    )
+
+
+def winback(value: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Key and important customers who are sleeping or churned, by 12-month CLV (else spend)."""
+    v = value[
+        value["tier"].isin(["key", "important"])
+        & value["stage"].astype(str).isin(["sleeping", "churned"])
+    ]
+    by = "clv" if "clv" in v and v["clv"].notna().any() else "monetary"
+    v = v.sort_values(by, ascending=False)
+    days = _col(v, "recency_days")
+    reason = [
+        t("crm.why.winback", lang).format(
+            tier=t(f"tier.{tr}", lang),
+            stage=t(f"stage.{st}", lang),
+            days=int(r) if pd.notna(r) else "—",
+        )
+        for tr, st, r in zip(v["tier"], v["stage"].astype(str), days)
+    ]
+    return _value_list(v, t("crm.act.winback", lang), reason, days_since_purchase=days)
+
+
+def key_care(value: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Key customers still active or new: the ones to keep close."""
+    v = value[(value["tier"] == "key") & value["stage"].astype(str).isin(["active", "new"])]
+    v = v.sort_values("monetary", ascending=False) if "monetary" in v else v
+    reason = [
+        t("crm.why.key_care", lang).format(stage=t(f"stage.{st}", lang))
+        for st in v["stage"].astype(str)
+    ]
+    return _value_list(v, t("crm.act.key_care", lang), reason)
+
+
+def category_targets(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Stage 04's target lists: a customer, the category to offer, why, score and rank."""
+    return pd.DataFrame(
+        {
+            "customer_id": targets["customer_id"],
+            "action": [t("crm.act.category", lang).format(category=c) for c in targets["category"]],
+            "reason": targets.get("reasons", ""),
+            "score": targets["score"].round(2),
+            "rank": targets["rank"],
+            "segment": _segment(targets),
+        }
+    )
+
+
+def complaint_followup(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Stage 05's alerts: whom to call back and why."""
+    tier = (
+        alerts["tier"].map(
+            lambda x: t(f"tier.{x}", lang)
+            if isinstance(x, str) and x in ("key", "important", "ordinary", "small")
+            else x
+        )
+        if "tier" in alerts
+        else ""
+    )
+    return pd.DataFrame(
+        {
+            "customer_id": alerts["customer_id"],
+            "action": t("crm.act.followup", lang),
+            "reason": alerts.get("reason", ""),
+            "tier": tier,
+            "clv_12m": _whole(alerts["clv"]) if "clv" in alerts else pd.NA,
+            "last_feedback": alerts.get("last_feedback", ""),
+            "feedback_id": alerts.get("feedback_id", ""),
+            "segment": _segment(alerts),
+        }
+    )
+
+
+def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
+    p = processed / "actions" / f"{name}.csv"
+    if not p.exists():
+        return None
+    df = pd.read_csv(
+        p,
+        dtype={"customer_id": str, "feedback_id": str},
+        encoding="utf-8-sig",
+        keep_default_na=True,
+    )
+    for c in df.columns:  # the stage files are neutralised: undo the leading quote before reuse
+        if df[c].dtype == object:
+            df[c] = df[c].where(
+                ~df[c].astype(str).str.match(r"^'[=+\-@\t\r]"), df[c].astype(str).str[1:]
+            )
+    return df
+
+
+def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
+    """Every action list the run's artifacts support (pseudonymous ids), by name."""
+    processed = Path(processed)
+    out: dict[str, pd.DataFrame] = {}
+    if (processed / "value.parquet").exists():
+        value = pd.read_parquet(processed / "value.parquet")
+        if {"tier", "stage"} <= set(value.columns):
+            out["winback"] = winback(value, lang)
+            out["key_care"] = key_care(value, lang)
+    targets = _read_action(processed, _SOURCES["category_targets"])
+    if targets is not None and not targets.empty:
+        out["category_targets"] = category_targets(targets, lang)
+    alerts = _read_action(processed, _SOURCES["complaint_followup"])
+    if alerts is not None and not alerts.empty:
+        out["complaint_followup"] = complaint_followup(alerts, lang)
+    return {k: v for k, v in out.items() if not v.empty}
+
+
+def write_lists(
+    processed: str | Path,
+    folder: str | Path,
+    reid_file: str | Path | None,
+    lang: str,
+    machine: bool = False,
+) -> list[Path]:
+    """Write each list as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx`` with CRM ids.
+
+    Parameters
+    ----------
+    processed : path
+        The run's processed folder (``data/processed/<run>``).
+    folder : path
+        Where the lists go (``reports/<run>/actions``).
+    reid_file : path or None
+        The re-identification table; when it is missing the lists keep the pseudonyms and a
+        column says so (a CRM cannot load them, but nothing is guessed).
+    lang : {"zh", "en"}
+        Language of the action, the reasons and (unless ``machine``) the headers.
+    machine : bool
+        Stable English column names instead of headers in ``lang``.
+
+    Returns
+    -------
+    list of Path
+        The CSV files written, in ``LISTS`` order.
+    """
+    folder = Path(folder)
+    reid = pd.read_parquet(reid_file) if reid_file and Path(reid_file).exists() else None
+    written = []
+    for name, df in build_lists(processed, lang).items():
+        df = df.copy()
+        df.insert(0, "crm_id", _crm_ids(df.pop("customer_id"), reid))
+        if reid is None:
+            df.insert(1, "id_kind", "pseudonym")
+        if not machine:
+            df.columns = [t(f"crm.col.{c}", lang) for c in df.columns]
+        safe = neutralise_formulas(df)
+        write_text_atomic(
+            "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"), folder / f"{name}.csv"
+        )
+        write_table_atomic(safe, folder / f"{name}.xlsx")
+        written.append(folder / f"{name}.csv")
+    order = {n: i for i, n in enumerate(LISTS)}
+    return sorted(written, key=lambda p: order.get(p.stem, 99))

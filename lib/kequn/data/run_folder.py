@@ -1,0 +1,134 @@
+"""A run's folder (``data/processed/<run>``): where each artifact lives, and getting the run ready
+for a stage: intake (reused when its inputs did not change), the feature table, the segments.
+
+Every stage, the public API and the command line name artifacts through ``RunFolder`` and reach
+the clean tables through the functions here, so no stage needs another stage's module.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from kequn.data.features import build_features
+from kequn.data.intake import input_fingerprint, run_intake
+from kequn.data.io import write_table_atomic, write_text_atomic
+from kequn.data.paths import resolve
+
+
+def reid_file_of(processed_dir, privacy: dict | None) -> Path:
+    """The run's re-identification table (``privacy.reid_dir``, default ``data/.reid``)."""
+    from kequn.data.crm import reid_path
+
+    return reid_path(
+        resolve((privacy or {}).get("reid_dir") or "data/.reid"), resolve(processed_dir)
+    )
+
+
+def intake_from_params(
+    data_dir,
+    processed_dir,
+    column_map=None,
+    as_of=None,
+    intake=None,
+    privacy=None,
+    currency=None,
+    **_,
+) -> dict:
+    """Run intake for a stage's parameters; returns quality.json's content."""
+    intake = intake or {}
+    privacy = privacy or {}
+    res = run_intake(
+        resolve(data_dir),
+        resolve(processed_dir),
+        column_map=resolve(column_map),
+        as_of=as_of,
+        invalid_rows=intake.get("invalid_rows", "error"),
+        salt=privacy.get("salt"),
+        date_format=intake.get("date_format"),
+        currency=currency,
+        reid_file=reid_file_of(processed_dir, privacy),
+        salt_file=resolve(privacy.get("salt_file") or "data/.salt"),
+    )
+    return res.quality
+
+
+def load_or_run_intake(
+    data_dir, processed_dir, column_map=None, as_of=None, intake=None, **params
+) -> dict:
+    """quality.json of this run; intake runs first when it has not run yet or its inputs or
+    settings changed since (an analyst re-running the notebook in JupyterLab)."""
+    out = resolve(processed_dir)
+    stamp = out / "intake.stamp"
+    intake = intake or {}
+    now = input_fingerprint(
+        resolve(data_dir),
+        resolve(column_map),
+        as_of,
+        intake.get("invalid_rows", "error"),
+        intake.get("date_format"),
+        params.get("currency"),
+    )
+    if stamp.exists() and stamp.read_text().strip() == now and (out / "quality.json").exists():
+        return json.loads((out / "quality.json").read_text(encoding="utf-8"))
+    return intake_from_params(
+        data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake, **params
+    )
+
+
+def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFrame:
+    """Build the feature table from the run's clean tables and write features.parquet."""
+    out = resolve(processed_dir)
+    f = build_features(out / "clean", quality["as_of"], top_n=top_n)
+    write_table_atomic(f, out / "features.parquet")
+    write_text_atomic(
+        json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), out / "feature_labels.json"
+    )
+    return f
+
+
+def save_figures(processed_dir, name: str, figures: dict) -> Path:
+    return write_text_atomic(
+        json.dumps(figures, ensure_ascii=False, indent=1, default=str),
+        resolve(processed_dir) / f"{name}.json",
+    )
+
+
+def run_features(
+    data_dir,
+    processed_dir,
+    column_map=None,
+    as_of=None,
+    intake=None,
+    privacy=None,
+    profiling=None,
+    currency=None,
+    **_,
+) -> tuple[pd.DataFrame, dict]:
+    """The run's feature table and quality figures; built first (intake, features) when an
+    analyst opens this notebook before stage 01 has run for ``processed_dir``."""
+    from kequn.data.features import load_features
+    from kequn.data.run_folder import features_for_run, load_or_run_intake
+
+    quality = load_or_run_intake(
+        data_dir,
+        processed_dir,
+        column_map=column_map,
+        as_of=as_of,
+        intake=intake,
+        privacy=privacy,
+        currency=currency,
+    )
+    out = resolve(processed_dir)
+    stamp = out / "intake.stamp"
+    feats = out / "features.parquet"
+    if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
+        features_for_run(processed_dir, quality, top_n=(profiling or {}).get("top_n", 12))
+    return load_features(out), quality
+
+
+def load_segments(processed_dir) -> pd.DataFrame | None:
+    p = resolve(processed_dir) / "segments.parquet"
+    return pd.read_parquet(p) if p.exists() else None

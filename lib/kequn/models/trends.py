@@ -1,0 +1,163 @@
+"""Demand trends (需求趋势预测): monthly demand per category (and segment), whether it is
+growing, stable or declining, and a short forecast with an interval, backtested.
+
+- ``monthly``: demand per calendar month from the orders (DuckDB): revenue, orders and
+  buyers; only complete months (a month the as-of date cuts short would look like a fall).
+- ``trend``: the Mann–Kendall test (Kendall's τ of demand against time) on the last
+  ``window`` months with the Theil–Sen slope as a share of the mean level: "growing" or
+  "declining" when p < ``alpha``, else "stable" — robust to one odd month.
+- ``forecast``: exponential smoothing from statsmodels (additive errors, damped additive trend,
+  additive yearly season when two full years exist) for the next ``periods`` months with an
+  80% prediction interval; ``backtest`` replays it month by month over the last months and
+  compares with the naive forecast (next month = this month, or the same month last year when
+  seasonal): MAPE of each and the share of actual values inside the interval.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import kendalltau, theilslopes
+
+from kequn.data.features import _ident, _view, connect
+
+MEASURES = ("revenue", "orders", "buyers")
+
+
+def monthly(
+    clean_dir,
+    as_of,
+    by: str | None = "category",
+    segments: pd.DataFrame | None = None,
+    threads: int = 2,
+) -> pd.DataFrame:
+    """Columns month (first day), ``by`` (and segment when ``segments`` are given), revenue,
+    orders, buyers — complete months up to as_of, every month present (0 when nothing sold)."""
+    as_of = pd.Timestamp(as_of).normalize()
+    last_full = (as_of + pd.Timedelta(days=1)).to_period(
+        "M"
+    ) - 1  # as_of on a month's last day completes it
+    con = connect(threads)
+    _view(con, "o", Path(clean_dir) / "orders.parquet")
+    keys = [by] if by else []
+    if segments is not None:
+        con.register("seg", segments[["customer_id", "segment"]])
+        keys.append("segment")
+        src = "o JOIN seg USING (customer_id)"
+    else:
+        src = "o"
+    sel = ", ".join(_ident(k) for k in keys)
+    df = con.execute(
+        f"""
+        SELECT date_trunc('month', order_date)::DATE AS month{", " + sel if sel else ""},
+               sum(amount)::DOUBLE AS revenue, count(*) FILTER (WHERE amount >= 0)::DOUBLE AS orders,
+               count(DISTINCT customer_id) FILTER (WHERE amount >= 0)::DOUBLE AS buyers
+        FROM {src} WHERE order_date::DATE <= $as_of::DATE {f"AND {_ident(by)} IS NOT NULL" if by else ""}
+        GROUP BY ALL ORDER BY ALL""",
+        {"as_of": as_of.date()},
+    ).df()
+    con.close()
+    df["month"] = pd.to_datetime(df["month"])
+    df = df[df["month"].dt.to_period("M") <= last_full]
+    if df.empty:
+        return df
+    months = pd.date_range(df["month"].min(), last_full.to_timestamp(), freq="MS")
+    groups = df[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
+    full = groups.merge(pd.DataFrame({"month": months}), how="cross")
+    out = full.merge(df, on=["month"] + keys, how="left").fillna({m: 0.0 for m in MEASURES})
+    return out.sort_values(keys + ["month"]).reset_index(drop=True)
+
+
+def trend(values, window: int = 12, alpha: float = 0.05) -> dict:
+    """Direction of the last ``window`` values: tau, p, slope (per month, Theil–Sen),
+    slope_share (slope ÷ mean level), direction (growing / stable / declining / too_short)."""
+    y = np.asarray(values, dtype="float64")[-window:]
+    if len(y) < 6 or np.allclose(y, y[0]):
+        return {
+            "tau": np.nan,
+            "p": np.nan,
+            "slope": 0.0,
+            "slope_share": 0.0,
+            "direction": "too_short" if len(y) < 6 else "stable",
+            "months": int(len(y)),
+        }
+    x = np.arange(len(y))
+    tau, p = kendalltau(x, y)
+    slope = theilslopes(y, x).slope
+    level = float(np.mean(np.abs(y))) or 1.0
+    direction = "stable" if not p < alpha else ("growing" if slope > 0 else "declining")
+    return {
+        "tau": float(tau),
+        "p": float(p),
+        "slope": float(slope),
+        "slope_share": float(slope / level),
+        "direction": direction,
+        "months": int(len(y)),
+    }
+
+
+def _model(y: np.ndarray, season: int):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    seasonal = len(y) >= 2 * season
+    model = ETSModel(
+        pd.Series(y),
+        error="add",
+        trend="add",
+        damped_trend=True,
+        seasonal="add" if seasonal else None,
+        seasonal_periods=season if seasonal else None,
+    )
+    with (
+        warnings.catch_warnings()
+    ):  # convergence chatter on short series; the backtest judges the result
+        warnings.simplefilter("ignore")
+        return model.fit(disp=False), seasonal
+
+
+def forecast(values, periods: int = 3, level: float = 0.8, season: int = 12) -> pd.DataFrame | None:
+    """Next ``periods`` values with a ``level`` prediction interval: columns step, mean,
+    lower, upper (lower clipped at 0); None when fewer than 8 values are known. ``season`` is
+    the number of periods in a year (12 for months, 52 for weeks); the model is seasonal
+    once two full years are known."""
+    y = np.asarray(values, dtype="float64")
+    if len(y) < 8:
+        return None
+    fit, _ = _model(y, season)
+    pred = fit.get_prediction(start=len(y), end=len(y) + periods - 1)
+    frame = pred.summary_frame(alpha=1 - level)
+    return pd.DataFrame(
+        {
+            "step": np.arange(1, periods + 1),
+            "mean": frame["mean"].to_numpy(),
+            "lower": frame["pi_lower"].clip(lower=0).to_numpy(),
+            "upper": frame["pi_upper"].to_numpy(),
+        }
+    )
+
+
+def backtest(values, origins: int = 6, level: float = 0.8, season: int = 12) -> dict | None:
+    """One-month-ahead forecasts from each of the last ``origins`` months, each fitted only on
+    the months before it: MAPE of the model and of the naive forecast, interval coverage."""
+    y = np.asarray(values, dtype="float64")
+    if len(y) < 8 + origins:
+        return None
+    rows = []
+    for k in range(len(y) - origins, len(y)):
+        f = forecast(y[:k], 1, level, season)
+        seasonal = k >= 2 * season
+        naive = y[k - season] if seasonal else y[k - 1]
+        rows.append((y[k], f["mean"].iloc[0], f["lower"].iloc[0], f["upper"].iloc[0], naive))
+    a, m, lo, hi, nv = map(np.array, zip(*rows))
+    ok = a != 0
+    return {
+        "origins": origins,
+        "mape": float(np.mean(np.abs(m[ok] - a[ok]) / np.abs(a[ok]))) if ok.any() else np.nan,
+        "naive_mape": float(np.mean(np.abs(nv[ok] - a[ok]) / np.abs(a[ok])))
+        if ok.any()
+        else np.nan,
+        "coverage": float(np.mean((a >= lo) & (a <= hi))),
+    }

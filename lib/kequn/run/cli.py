@@ -1,0 +1,296 @@
+"""Command line used by the Makefile: ``python -m kequn.run.cli <command>``.
+
+- ``params``: write a run's papermill parameters (YAML) from the config file.
+- ``intake``: run intake; user mistakes print a clear message and exit 2, no traceback.
+- ``stage``: execute one stage notebook with papermill on the ``kequn`` kernel, atomically.
+- ``run``: execute a run's stale stage notebooks on one kernel, render each, write the index.
+- ``report``: all of a run (what ``make report`` calls): params, intake when its inputs changed
+  (data files, column map, config, library), the stale stages, the index and ``latest``. Paths
+  come as plain arguments, so folders and run names with spaces work; the run name is checked.
+- ``latest``: point ``reports/latest`` at a finished run (``make report`` with nothing to redo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from kequn.data.problems import InputError
+
+
+def _config_lang(config) -> str:
+    """The config's ``lang`` as written, so problems with the config itself are told in it."""
+    from kequn.data.paths import resolve
+
+    try:
+        lang = (yaml.safe_load(resolve(config).read_text(encoding="utf-8")) or {}).get("lang")
+    except Exception:  # unreadable: load_config says why
+        return "zh"
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def _make_params(a, config, data, processed, run, check: bool = True) -> dict:
+    """A run's settings by config section (the run folder's ``params.yaml``), every stage's
+    settings checked unless ``check`` is false (``a.lang`` set)."""
+    from kequn.data.problems import SettingsError
+    from kequn.run.config import load_config, run_settings
+    from kequn.run.params import check_values
+
+    a.lang = _config_lang(config) if config else "zh"
+    cfg = load_config(config)
+    a.lang = cfg["lang"]
+    from kequn.run.config import check_config_paths
+
+    check_config_paths(cfg, config, data)
+    if check:  # every stage's settings, before any work
+        problems = check_values(cfg, where=Path(config).name if config else "config")
+        if problems:
+            raise SettingsError(problems)
+    return run_settings(cfg, data, processed, run)
+
+
+def _params(a) -> int:
+    """The flat parameters papermill takes (``papermill -f``), one name per setting."""
+    from kequn.run.params import flatten
+
+    p = flatten(_make_params(a, a.config, a.data, a.processed, a.run))
+    from kequn.data.io import write_text_atomic
+
+    write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)
+    return 0
+
+
+def _intake(a) -> int:
+    from kequn.data.run_folder import intake_from_params
+    from kequn.run.params import is_flat, nest
+
+    p = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
+    p = nest(p) if is_flat(p) else p  # flat parameters (kequn.run.cli params) or a run's sections
+    a.lang = p.get("lang", "en")  # problems are told in the run's report language
+    _print_intake(intake_from_params(**p))
+    return 0
+
+
+def _print_intake(q: dict) -> None:
+    cleaned = sum(c["rows"] for c in q["cleaning"] if c["rule"] != "pii_columns_dropped")
+    print(
+        f"intake: {', '.join(f'{k} {v:,}' for k, v in q['rows_clean'].items())} rows kept; "
+        f"{len(q['cleaning'])} cleaning rules touched {cleaned:,} rows; as of {q['as_of']}"
+    )
+
+
+def _stage(a) -> int:
+    from kequn.run.runner import StageFailed, execute
+
+    params = yaml.safe_load(Path(a.params).read_text(encoding="utf-8"))
+    try:
+        execute(Path(a.notebook), Path(a.output), params)
+    except StageFailed as e:
+        print(e, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run(a) -> int:
+    """The stale stages of a run on one kernel, each rendered as it finishes, then the index."""
+    from kequn.run.config import check_run_name
+
+    return _run_stages(
+        [Path(n) for n in a.notebooks],
+        Path(a.params),
+        Path(a.reports),
+        check_run_name(a.run),
+        Path(a.processed),
+    )
+
+
+def _run_stages(
+    notebooks: list[Path], params_file: Path, reports: Path, run: str, processed: Path
+) -> int:
+    """Run the stale stages into a staging folder that replaces ``reports/<run>`` in one rename
+    only when every stage and the index succeeded; a failed or killed run leaves the previous
+    ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over)."""
+    import shutil
+    import time
+
+    from kequn.run.publish import point_latest, publish_run, render_html
+    from kequn.run.runner import StageFailed, library_mtime, run_stages, staging_dir, stale
+
+    params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    quality = processed / "quality.json"
+    inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
+    todo = stale(notebooks, reports / run, inputs)
+    if not todo and (reports / run / "index.html").exists():
+        point_latest(reports, run)
+        print(f"  0 of {len(notebooks)} stages run: nothing changed")
+        return 0
+    start = time.monotonic()
+    stage = staging_dir(reports, run)
+    try:
+        run_stages(
+            todo,
+            stage,
+            params,
+            render=render_html,
+            failed_dir=processed / "failed",
+            log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True),
+        )
+        from kequn.data.run_folder import reid_file_of
+
+        publish_run(
+            reports,
+            run,
+            processed,
+            staging=stage,
+            reid_file=reid_file_of(processed, params.get("privacy")),
+        )
+    except StageFailed as e:
+        print(f"{e}\n  {reports / run} and latest are unchanged", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    print(
+        f"  {time.monotonic() - start:5.1f} s  {len(todo)} of {len(notebooks)} stages run, "
+        "reports written"
+    )
+    return 0
+
+
+def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
+    """Whether intake must run again: no clean tables yet, the params (config) or the library
+    are newer than them, or a data file or the column map changed (``intake.stamp``)."""
+    from kequn.data.intake import input_fingerprint
+    from kequn.data.paths import resolve
+    from kequn.run.runner import library_mtime
+
+    quality, stamp = processed / "quality.json", processed / "intake.stamp"
+    if not quality.exists() or not stamp.exists():
+        return True
+    if max(params_file.stat().st_mtime, library_mtime()) > quality.stat().st_mtime:
+        return True
+    intake = p.get("intake") or {}
+    now = input_fingerprint(
+        resolve(p["data_dir"]),
+        resolve(p.get("column_map")),
+        p.get("as_of"),
+        intake.get("invalid_rows", "error"),
+        intake.get("date_format"),
+        p.get("currency"),
+    )
+    return stamp.read_text(encoding="utf-8").strip() != now
+
+
+def _report(a) -> int:
+    """A whole run, deciding itself what is stale (``make report`` calls this)."""
+    from kequn.data.io import write_text_atomic
+    from kequn.data.run_folder import intake_from_params
+    from kequn.run.config import check_run_name, default_run
+
+    run = check_run_name(a.run or default_run(a.data))
+    processed = Path(a.processed) / run
+    p = _make_params(a, a.config, a.data, str(processed), run, check=False)
+    params_file = processed / "params.yaml"
+    text = yaml.safe_dump(p, allow_unicode=True, sort_keys=False)
+    if not params_file.exists() or params_file.read_text(encoding="utf-8") != text:
+        _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
+        write_text_atomic(text, params_file)  # rewritten only when changed: its time says so
+    if _intake_stale(params_file, processed, p):
+        _print_intake(intake_from_params(**p))
+    code = _run_stages([Path(n) for n in a.notebooks], params_file, Path(a.reports), run, processed)
+    if code == 0:
+        print(f"report: {Path(a.reports) / run / 'index.html'} (latest -> {run})")
+    return code
+
+
+def _actions(a) -> int:
+    """The run's action lists with CRM ids into ``reports/<run>/actions`` (``make actions``)."""
+    from kequn.data.crm import write_lists
+    from kequn.data.run_folder import reid_file_of
+    from kequn.run.config import check_run_name, default_run
+
+    run = check_run_name(a.run or default_run(a.data))
+    processed = Path(a.processed) / run
+    params_file = processed / "params.yaml"
+    if not params_file.exists():
+        print(
+            f"kequn actions: no run '{run}' under {a.processed}: run `make report` first",
+            file=sys.stderr,
+        )
+        return 2
+    p = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    files = write_lists(
+        processed,
+        Path(a.reports) / run / "actions",
+        reid_file_of(processed, p.get("privacy")),
+        p.get("lang", "zh"),
+        machine=a.machine,
+    )
+    for f in files:
+        print(f"actions: {f} (+ .xlsx)")
+    return 0
+
+
+def _latest(a) -> int:
+    from kequn.run.publish import point_latest
+
+    point_latest(Path(a.reports), a.run)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="kequn")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("params")
+    p.add_argument("--config", default="config/default.yaml")
+    p.add_argument("--data", required=True)
+    p.add_argument("--processed", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=_params)
+    p = sub.add_parser("intake")
+    p.add_argument("--params", required=True)
+    p.set_defaults(fn=_intake)
+    p = sub.add_parser("stage")
+    p.add_argument("notebook")
+    p.add_argument("output")
+    p.add_argument("--params", required=True)
+    p.set_defaults(fn=_stage)
+    p = sub.add_parser("run")
+    p.add_argument("notebooks", nargs="+")
+    p.add_argument("--params", required=True)
+    p.add_argument("--reports", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--processed", required=True)
+    p.set_defaults(fn=_run)
+    p = sub.add_parser("report")
+    p.add_argument("notebooks", nargs="+")
+    p.add_argument("--config", default="config/default.yaml")
+    p.add_argument("--data", required=True)
+    p.add_argument("--run", default="", help="default: <data folder>-<yyyymmdd>")
+    p.add_argument("--processed", required=True, help="parent folder of the runs' processed data")
+    p.add_argument("--reports", required=True)
+    p.set_defaults(fn=_report)
+    p = sub.add_parser("actions", help="action lists with CRM ids (reports/<run>/actions)")
+    p.add_argument("--data", default="", help="names the run when --run is empty, as report does")
+    p.add_argument("--run", default="")
+    p.add_argument("--processed", required=True)
+    p.add_argument("--reports", required=True)
+    p.add_argument("--machine", action="store_true", help="stable English column names for scripts")
+    p.set_defaults(fn=_actions)
+    p = sub.add_parser("latest")
+    p.add_argument("--reports", required=True)
+    p.add_argument("--run", required=True)
+    p.set_defaults(fn=_latest)
+    a = ap.parse_args(argv)
+    try:
+        return a.fn(a)
+    except InputError as e:
+        print(f"kequn {a.cmd}: {e.render(getattr(a, 'lang', 'en'))}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

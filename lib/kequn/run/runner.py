@@ -1,0 +1,229 @@
+"""Run a report's stage notebooks in one Jupyter kernel and render each as it finishes.
+
+Why not one papermill call per stage: on the demo data, starting a fresh kernel and importing
+pandas, scikit-learn, matplotlib and jieba again for each of six notebooks cost ~40 of the
+~120 s of ``make report``. Here the kernel starts once; between notebooks its namespace is
+reset (``%reset -f``, figures closed), so a notebook can only see what it computes or reads
+from disk — exactly as when an analyst runs it alone in JupyterLab. Imported modules stay
+loaded, which is the saving. Each executed notebook is rendered to HTML in a background
+thread while the kernel runs the next one.
+
+Which stages run follows make's rule for a chain: a stage reruns when its executed notebook
+or HTML is missing or older than its source notebook, the run's inputs (params, intake) or
+the library; and once one stage reruns, every later stage does.
+
+A run never changes ``reports/<run>`` stage by stage: ``kequn.run.cli`` copies it into a staging
+folder (``staging_dir``), runs the stale stages there, writes the index and only then swaps the
+folder in (``swap_in``: one rename). A failed or killed run leaves the previous pages, and
+``latest``, as they were; temp files carry the process id and a random part.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+KERNEL = "kequn"
+RESET = "%reset -f\nimport gc as _gc, matplotlib.pyplot as _plt\n_plt.close('all'); _gc.collect(); del _gc, _plt"
+
+
+class StageFailed(Exception):
+    """A stage notebook raised; the executed copy is kept next to where its output would be."""
+
+
+def library_mtime() -> float:
+    """Newest modification time of any file in the ``kequn`` package (code, catalogue,
+    templates, shipped data): a change to any of them can change every report."""
+    root = Path(__file__).parents[1]
+    return max(
+        p.stat().st_mtime for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+
+
+def stale(notebooks: list[Path], out_dir: Path, inputs_mtime: float) -> list[Path]:
+    """The stage notebooks that must run, in order (see the module docstring)."""
+    todo: list[Path] = []
+    newest = inputs_mtime
+    for nb in notebooks:
+        out = out_dir / nb.name
+        html = out.with_suffix(".html")
+        newest = max(newest, nb.stat().st_mtime)
+        if todo or not out.exists() or not html.exists() or out.stat().st_mtime < newest:
+            todo.append(nb)
+        else:
+            newest = max(newest, out.stat().st_mtime)
+    return todo
+
+
+def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None = None) -> None:
+    """One notebook through papermill, written atomically to ``out``: on the running kernel
+    ``km``, or on a kernel of its own when ``km`` is None. A failed notebook is kept as
+    ``<stage>.failed.ipynb`` in ``failed_dir`` (default: beside ``out``)."""
+    import papermill as pm
+    from nbclient.exceptions import DeadKernelError
+
+    from kequn.run.params import ALL, declared, flatten, is_flat
+
+    # the notebooks take one flat name per setting; a run's settings come by config section
+    params = flatten(params) if not is_flat(params) else dict(params)
+    mine = declared(nb)
+    if mine:  # Kequn's settings for other stages stay out; unknown names go in, to be told
+        params = {k: v for k, v in params.items() if k in mine or k not in ALL}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(
+        f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
+    )  # runs overlap
+    try:
+        # cwd only for a kernel of its own: papermill changes this process's directory for it,
+        # which would pull the ground from under the render thread of run_stages
+        pm.execute_notebook(
+            str(nb),
+            str(tmp),
+            parameters=params,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=None if km is not None else str(nb.resolve().parent),
+            km=km,
+        )
+        os.replace(tmp, out)
+    except pm.PapermillExecutionError as e:
+        failed = (Path(failed_dir) if failed_dir else out.parent) / (out.stem + ".failed.ipynb")
+        if tmp.exists():
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, failed)
+        if (
+            e.ename in ("InputError", "SettingsError") and len(e.traceback or []) == 1
+        ):  # told in the run's language (problems.tell_in)
+            raise StageFailed(f"{nb.stem}: {e.traceback[0]}") from None
+        raise StageFailed(
+            f"stage {nb.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+            f"  the executed notebook is kept for debugging: {failed}"
+        ) from None
+    except DeadKernelError:
+        raise StageFailed(
+            f"stage {nb.name}: the Jupyter kernel died while running it (most often out of "
+            "memory: try a smaller clustering.sample_size, or a machine with more memory)"
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _reset(km) -> None:
+    """Empty the kernel's namespace between stages (raises if the reset itself fails)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RESET)])
+    NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=60).execute()
+
+
+def run_stages(
+    notebooks: list[Path],
+    out_dir: Path,
+    params: dict,
+    render=None,
+    log=print,
+    failed_dir: Path | None = None,
+) -> list[Path]:
+    """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
+    ``render(executed_path)`` in a background thread; returns the executed paths. Raises
+    ``StageFailed`` on the first failing stage (later stages do not run; the pages already
+    rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    out_dir = out_dir.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cwd = {nb.resolve().parent for nb in notebooks}
+    if len(cwd) != 1:
+        raise ValueError(f"stage notebooks must share one folder, got {sorted(map(str, cwd))}")
+    km = AsyncKernelManager(kernel_name=KERNEL)  # the manager nbclient itself uses
+    run_sync(km.start_kernel)(cwd=str(cwd.pop()))
+    done, pending = [], []
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for i, nb in enumerate(notebooks):
+                if i:
+                    _reset(km)
+                out = out_dir / nb.name
+                log(f"stage {nb.stem}")
+                execute(nb, out, params, km, failed_dir)
+                done.append(out)
+                if render is not None:
+                    pending.append(pool.submit(render, out))
+            for f in pending:
+                f.result()
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+    return done
+
+
+# A run's pages are built in a staging folder and swapped in whole: reports/<run> (and
+# latest, which points at it) never holds pages of two runs, whatever fails or is killed.
+STAGING = ".staging"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def staging_dir(reports: Path, run: str) -> Path:
+    """A new, empty staging folder ``reports/.staging/<run>.<pid>.<random>`` holding a copy of
+    ``reports/<run>`` (modification times kept, so ``stale`` judges it as the folder itself);
+    staging folders left by killed runs of the same name are removed first."""
+    root = reports / STAGING
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob(f"{run}.*.*"):
+        pid = old.name[len(run) + 1 :].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    stage = root / f"{run}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    final = reports / run
+    if final.is_dir():
+        shutil.copytree(
+            final, stage, symlinks=True, ignore=shutil.ignore_patterns("*.failed.ipynb", ".*")
+        )
+    else:
+        stage.mkdir()
+    return stage
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one ``renameat2(RENAME_EXCHANGE)`` call (Linux); False where the
+    system or file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
+
+
+def swap_in(stage: Path, final: Path) -> None:
+    """Put the finished ``stage`` folder at ``final`` in one rename (an atomic exchange when
+    ``final`` exists; elsewhere two renames, a moment without ``final``); the old folder goes."""
+    if not final.exists():
+        os.rename(stage, final)
+        return
+    if _exchange(stage, final):
+        shutil.rmtree(stage, ignore_errors=True)  # now holds the old pages
+        return
+    old = final.with_name(f".{final.name}.old.{uuid.uuid4().hex[:8]}")
+    os.rename(final, old)
+    os.rename(stage, final)
+    shutil.rmtree(old, ignore_errors=True)
