@@ -29,7 +29,7 @@ def test_exported_with_all():
     for name in kequn.api.__all__:
         assert getattr(kequn, name) is getattr(kequn.api, name)
     assert set(kequn.api.__all__) == set(kequn.__all__) - {"kano"}
-    assert kequn.models.kano.evaluate is kano_module.evaluate
+    assert kequn.kano.evaluate is kano_module.evaluate
 
 
 @pytest.fixture(scope="module")
@@ -141,11 +141,11 @@ def test_kano_evaluate_by_group_and_rule():
 
     k = generate(300, seed=2).kano
     k["half"] = np.where(k["respondent_id"].astype(str).str[-1].isin(list("01234")), "a", "b")
-    ev = kequn.models.kano.evaluate(k, rule="aom", by="half")
+    ev = kequn.kano.evaluate(k, rule="aom", by="half")
     assert list(ev.columns[:3]) == ["half", "feature", "category"]
     assert (ev["category"] == ev["cat_aom"]).all()
     counts = kano_module.tally(kano_module.parse(k))
     old = kano_module.evaluate(counts, 0.05, 30)  # the former signature still answers
-    assert (old["cat_mom"] == kequn.models.kano.evaluate(k)["category"]).all()
+    assert (old["cat_mom"] == kequn.kano.evaluate(k)["category"]).all()
     with pytest.raises(kano_module.InputError):
-        kequn.models.kano.evaluate(k, rule="modal")
+        kequn.kano.evaluate(k, rule="modal")

@@ -7,7 +7,7 @@ The public API (``kequn.api``, numpydoc docstrings with examples)::
     X = kequn.Preparer().fit_transform(run["features"])
     seg = kequn.Segmenter(k="auto").fit(X)
     bgf = kequn.BetaGeo().fit(btyd["x"], btyd["t_x"], btyd["T"])
-    kequn.models.kano.evaluate(run["kano"], rule="mom")
+    kequn.kano.evaluate(run["kano"], rule="mom")
 
 Names are loaded on first use, so ``import kequn.run.config`` (the command line) stays light.
 """

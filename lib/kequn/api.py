@@ -11,7 +11,7 @@ computing modules the stage notebooks use (``segment_prep``, ``clustering``, ``c
   purchase and spend models; ``clv`` takes a YEARLY discount rate and a horizon in months.
 - ``Sentiment``: P(positive) of feedback texts (fit / predict_proba / predict; ``shipped()``).
 
-The Kano evaluation is ``kequn.models.kano.evaluate``.
+The Kano evaluation is ``kequn.kano.evaluate``.
 """
 
 from __future__ import annotations
