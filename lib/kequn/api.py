@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kequn.data.paths import RunFolder
 from kequn.models.clv import (
     monthly_rate,  # noqa: F401  (public: the yearly-to-monthly discount rate)
 )
@@ -67,7 +68,7 @@ class Run:
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser().absolute()
-        if not (self.path / "quality.json").exists():
+        if not RunFolder(self.path).quality.exists():
             raise FileNotFoundError(
                 f"{path}: no Kequn run here (no quality.json); a run's folder is "
                 "data/processed/<run>, written by `make report` or stage 01"
@@ -83,7 +84,7 @@ class Run:
     @property
     def quality(self) -> dict:
         """Intake's figures (``quality.json``): rows kept, cleaning rules, as-of date …"""
-        return json.loads((self.path / "quality.json").read_text(encoding="utf-8"))
+        return json.loads(RunFolder(self.path).quality.read_text(encoding="utf-8"))
 
     def table(self, name: str) -> pd.DataFrame:
         """The table ``name`` (one of ``Run.FILES``); ``features`` carries its display labels
@@ -111,7 +112,7 @@ class Run:
         repeat purchase days)."""
         from kequn.data.features import btyd_summary
 
-        return btyd_summary(self.path / "clean", self.quality["as_of"], unit_days=unit_days)
+        return btyd_summary(RunFolder(self.path).clean, self.quality["as_of"], unit_days=unit_days)
 
 
 def open_run(path: str | Path, data: str | Path | None = None) -> Run:

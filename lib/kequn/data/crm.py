@@ -25,6 +25,7 @@ import pandas as pd
 
 from kequn.data.actions import neutralise_formulas
 from kequn.data.io import write_table_atomic, write_text_atomic
+from kequn.data.paths import RunFolder
 from kequn.lang.i18n import t
 
 LISTS = ("winback", "key_care", "category_targets", "complaint_followup")
@@ -182,8 +183,8 @@ def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
     """Every action list the run's artifacts support (pseudonymous ids), by name."""
     processed = Path(processed)
     out: dict[str, pd.DataFrame] = {}
-    if (processed / "value.parquet").exists():
-        value = pd.read_parquet(processed / "value.parquet")
+    if RunFolder(processed).value.exists():
+        value = pd.read_parquet(RunFolder(processed).value)
         if {"tier", "stage"} <= set(value.columns):
             out["winback"] = winback(value, lang)
             out["key_care"] = key_care(value, lang)

@@ -46,6 +46,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from kequn.data.paths import RunFolder
 from kequn.data.schema import CONTRACT
 
 # An order is a purchase when its amount is not negative: a zero-amount order (a gift, a
@@ -379,8 +380,8 @@ def load_features(processed_dir: str | Path) -> pd.DataFrame:
     import json
 
     folder = Path(processed_dir)
-    f = pd.read_parquet(folder / "features.parquet")
-    labels = folder / "feature_labels.json"
+    f = pd.read_parquet(RunFolder(folder).features)
+    labels = RunFolder(folder).feature_labels
     f.attrs["labels"] = json.loads(labels.read_text(encoding="utf-8")) if labels.exists() else {}
     return f
 

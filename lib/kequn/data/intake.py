@@ -44,6 +44,7 @@ from kequn.data.io import (
     write_table_atomic,
     write_text_atomic,
 )
+from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
 from kequn.lang.currency import resolve as resolve_currency
 
@@ -844,11 +845,11 @@ def run_intake(
     out = None
     if out_dir is not None:
         out = Path(out_dir)
-        with atomic_dir(out / "clean") as tmp:
+        with atomic_dir(RunFolder(out).clean) as tmp:
             for name, df in tables.items():
                 write_table_atomic(df, tmp / f"{name}.parquet")
         write_text_atomic(
-            json.dumps(quality, ensure_ascii=False, indent=1, default=str), out / "quality.json"
+            json.dumps(quality, ensure_ascii=False, indent=1, default=str), RunFolder(out).quality
         )
         if reid_file is not None and log.reid is not None:
             from kequn.data.crm import write_reid
@@ -856,6 +857,6 @@ def run_intake(
             write_reid(log.reid, reid_file, processed_root=out.parent)
         write_text_atomic(
             input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
-            out / "intake.stamp",
+            RunFolder(out).intake_stamp,
         )
     return IntakeResult(tables, quality, out)

@@ -4,6 +4,7 @@ a path a column map names stays inside the data folder. Every layer resolves pat
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from kequn.data.problems import InputError, Problem
@@ -42,3 +43,86 @@ def check_data_files(data_dir: str | Path, files: dict) -> None:
             problems += e.problems
     if problems:
         raise InputError(problems)
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A run's processed folder (``data/processed/<run>``): the one place that names its
+    artifacts, so a renamed file is renamed everywhere. ``RunFolder.of(processed_dir)``
+    resolves a settings path; ``RunFolder(path)`` takes a path as it is.
+
+    Examples
+    --------
+    >>> RunFolder(Path("/runs/demo")).segments.as_posix()
+    '/runs/demo/segments.parquet'
+    >>> RunFolder(Path("/runs/demo")).figures("value").name
+    'value.json'
+    """
+
+    root: Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root))  # a str path works too
+
+    @classmethod
+    def of(cls, processed_dir) -> RunFolder:
+        return cls(resolve(processed_dir))
+
+    @property
+    def clean(self) -> Path:
+        """Intake's clean tables, one Parquet file each."""
+        return self.root / "clean"
+
+    def table(self, name: str) -> Path:
+        """A clean table (``orders``, ``customers``, ``events``, ``feedback``, ``kano``)."""
+        return self.clean / f"{name}.parquet"
+
+    @property
+    def quality(self) -> Path:
+        return self.root / "quality.json"
+
+    @property
+    def intake_stamp(self) -> Path:
+        return self.root / "intake.stamp"
+
+    @property
+    def params(self) -> Path:
+        return self.root / "params.yaml"
+
+    @property
+    def features(self) -> Path:
+        return self.root / "features.parquet"
+
+    @property
+    def feature_labels(self) -> Path:
+        return self.root / "feature_labels.json"
+
+    @property
+    def segments(self) -> Path:
+        return self.root / "segments.parquet"
+
+    @property
+    def value(self) -> Path:
+        return self.root / "value.parquet"
+
+    @property
+    def needs(self) -> Path:
+        return self.root / "needs.parquet"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback.parquet"
+
+    @property
+    def feedback_scored(self) -> Path:
+        return self.root / "feedback_scored.parquet"
+
+    @property
+    def actions(self) -> Path:
+        """The stages' pseudonymous lists (the CRM lists are in ``reports/<run>/actions``)."""
+        return self.root / "actions"
+
+    def figures(self, stage: str) -> Path:
+        """A stage's figures for the pages and the next run (``profiling``, ``clustering``,
+        ``value``, ``needs``, ``feedback``, ``summary``)."""
+        return self.root / f"{stage}.json"

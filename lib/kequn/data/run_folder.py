@@ -15,7 +15,7 @@ import pandas as pd
 from kequn.data.features import build_features
 from kequn.data.intake import input_fingerprint, run_intake
 from kequn.data.io import write_table_atomic, write_text_atomic
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder, resolve
 
 
 def reid_file_of(processed_dir, privacy: dict | None) -> Path:
@@ -61,7 +61,7 @@ def load_or_run_intake(
     """quality.json of this run; intake runs first when it has not run yet or its inputs or
     settings changed since (an analyst re-running the notebook in JupyterLab)."""
     out = resolve(processed_dir)
-    stamp = out / "intake.stamp"
+    stamp = RunFolder(out).intake_stamp
     intake = intake or {}
     now = input_fingerprint(
         resolve(data_dir),
@@ -71,8 +71,8 @@ def load_or_run_intake(
         intake.get("date_format"),
         params.get("currency"),
     )
-    if stamp.exists() and stamp.read_text().strip() == now and (out / "quality.json").exists():
-        return json.loads((out / "quality.json").read_text(encoding="utf-8"))
+    if stamp.exists() and stamp.read_text().strip() == now and RunFolder(out).quality.exists():
+        return json.loads(RunFolder(out).quality.read_text(encoding="utf-8"))
     return intake_from_params(
         data_dir, processed_dir, column_map=column_map, as_of=as_of, intake=intake, **params
     )
@@ -81,10 +81,10 @@ def load_or_run_intake(
 def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFrame:
     """Build the feature table from the run's clean tables and write features.parquet."""
     out = resolve(processed_dir)
-    f = build_features(out / "clean", quality["as_of"], top_n=top_n)
-    write_table_atomic(f, out / "features.parquet")
+    f = build_features(RunFolder(out).clean, quality["as_of"], top_n=top_n)
+    write_table_atomic(f, RunFolder(out).features)
     write_text_atomic(
-        json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), out / "feature_labels.json"
+        json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), RunFolder(out).feature_labels
     )
     return f
 
@@ -122,13 +122,13 @@ def run_features(
         currency=currency,
     )
     out = resolve(processed_dir)
-    stamp = out / "intake.stamp"
-    feats = out / "features.parquet"
+    stamp = RunFolder(out).intake_stamp
+    feats = RunFolder(out).features
     if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
         features_for_run(processed_dir, quality, top_n=(profiling or {}).get("top_n", 12))
     return load_features(out), quality
 
 
 def load_segments(processed_dir) -> pd.DataFrame | None:
-    p = resolve(processed_dir) / "segments.parquet"
+    p = RunFolder.of(processed_dir).segments
     return pd.read_parquet(p) if p.exists() else None

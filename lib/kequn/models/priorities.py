@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder, resolve
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 
 TOP = 5
@@ -39,7 +39,7 @@ def clv_basis(folder) -> str:
 def _winback_and_care(folder: Path, lang: str) -> list[dict]:
     from kequn.data import crm
 
-    p = folder / "value.parquet"
+    p = RunFolder(folder).value
     if not p.exists():
         return []
     v = pd.read_parquet(p)
@@ -73,9 +73,9 @@ def _complaints(folder: Path, lang: str, topics: int = 2) -> list[dict]:
     if not alerts.exists() or len(pd.read_csv(alerts, encoding="utf-8-sig", usecols=[0])) == 0:
         return []
     fb, sc, val = (
-        folder / "clean" / "feedback.parquet",
-        folder / "feedback_scored.parquet",
-        folder / "value.parquet",
+        RunFolder(folder).table("feedback"),
+        RunFolder(folder).feedback_scored,
+        RunFolder(folder).value,
     )
     if not (fb.exists() and sc.exists() and val.exists()):
         return []
@@ -112,7 +112,7 @@ def _categories(folder: Path, lang: str, top: int = 2) -> list[dict]:
     """Stage 04's target lists by expected spend: per category the purchase probabilities of
     its targets × the average spend of the category's buyers in it (× the margin rate)."""
     tp = folder / "actions" / "propensity_targets.csv"
-    feats = folder / "features.parquet"
+    feats = RunFolder(folder).features
     if not (tp.exists() and feats.exists()):
         return []
     tg = pd.read_csv(tp, encoding="utf-8-sig", dtype={"customer_id": str})

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kequn.data.paths import RunFolder
+
 
 def disagreements(processed, reports=None) -> list[str]:
     """Where a run's pages disagree on a segment's size, lifecycle counts or shares: stage 02
@@ -23,10 +25,10 @@ def disagreements(processed, reports=None) -> list[str]:
     from kequn.stages import value as stage_value
 
     folder, out = Path(processed), []
-    seg = pd.read_parquet(folder / "segments.parquet")
+    seg = pd.read_parquet(RunFolder(folder).segments)
     seg = seg[seg["segment"] >= 0]
     sizes = seg["segment"].value_counts().sort_index()
-    clu = json.loads((folder / "clustering.json").read_text(encoding="utf-8"))
+    clu = json.loads(RunFolder(folder).figures("clustering").read_text(encoding="utf-8"))
     if {int(k): int(v) for k, v in clu["sizes"].items()} != {
         int(k): int(v) for k, v in sizes.items()
     }:
@@ -34,7 +36,7 @@ def disagreements(processed, reports=None) -> list[str]:
     cards = report.segment_cards(folder).set_index("segment")
     if cards["customers"].to_dict() != sizes.to_dict():
         out.append(f"06 card sizes {cards['customers'].to_dict()} != {sizes.to_dict()}")
-    vt = pd.read_parquet(folder / "value.parquet")  # with the segments stage 03 read
+    vt = pd.read_parquet(RunFolder(folder).value)  # with the segments stage 03 read
     vt = vt[vt["segment"] >= 0]
     by = stage_value.by_group(vt, "segment", "en", "segment")
     if by["Customers"].tolist() != sizes.tolist():
@@ -46,7 +48,7 @@ def disagreements(processed, reports=None) -> list[str]:
     if card_active.to_dict() != active.to_dict():
         out.append(f"06 card active {card_active.to_dict()} != 03 active {active.to_dict()}")
     if "need_share" in cards:
-        scores = pd.read_parquet(folder / "needs.parquet")
+        scores = pd.read_parquet(RunFolder(folder).needs)
         mix = stage_needs.needs_by_segment(scores, seg, "en")
         four = mix.max(axis=1).to_numpy()
         if not np.allclose(four, cards["need_share"].to_numpy()):
@@ -56,7 +58,7 @@ def disagreements(processed, reports=None) -> list[str]:
     if reports is not None:
         idx = Path(reports, "index.html").read_text(encoding="utf-8")
         six = Path(reports, "06_summary.html").read_text(encoding="utf-8")
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        summary = json.loads(RunFolder(folder).figures("summary").read_text(encoding="utf-8"))
         for name, page in (("index", idx), ("06", six)):
             for s in sizes.index:
                 block = re.search(rf"id=['\"]segment-{s}['\"].*?</table>", page, re.S)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError
 
 
@@ -120,7 +121,7 @@ def _run_stages(
     from kequn.run.runner import StageFailed, library_mtime, run_stages, staging_dir, stale
 
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    quality = processed / "quality.json"
+    quality = RunFolder(processed).quality
     inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
     todo = stale(notebooks, reports / run, inputs)
     if not todo and (reports / run / "index.html").exists():
@@ -166,7 +167,7 @@ def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
     from kequn.data.paths import resolve
     from kequn.run.runner import library_mtime
 
-    quality, stamp = processed / "quality.json", processed / "intake.stamp"
+    quality, stamp = RunFolder(processed).quality, RunFolder(processed).intake_stamp
     if not quality.exists() or not stamp.exists():
         return True
     if max(params_file.stat().st_mtime, library_mtime()) > quality.stat().st_mtime:
@@ -192,7 +193,7 @@ def _report(a) -> int:
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
     p = _make_params(a, a.config, a.data, str(processed), run, check=False)
-    params_file = processed / "params.yaml"
+    params_file = RunFolder(processed).params
     text = yaml.safe_dump(p, allow_unicode=True, sort_keys=False)
     if not params_file.exists() or params_file.read_text(encoding="utf-8") != text:
         _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
@@ -213,7 +214,7 @@ def _actions(a) -> int:
 
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
-    params_file = processed / "params.yaml"
+    params_file = RunFolder(processed).params
     if not params_file.exists():
         print(
             f"kequn actions: no run '{run}' under {a.processed}: run `make report` first",

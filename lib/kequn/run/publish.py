@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from kequn.data import crm
 from kequn.data.io import write_text_atomic
+from kequn.data.paths import RunFolder
 from kequn.data.runs import earlier_runs
 from kequn.lang.currency import for_run
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
@@ -193,14 +194,14 @@ def publish_run(
     written there and the folder then replaces ``reports/<run>`` in one rename."""
     rdir = staging or reports / run
     params = (
-        json.loads((processed / "profiling.json").read_text(encoding="utf-8"))
-        if (processed / "profiling.json").exists()
+        json.loads(RunFolder(processed).figures("profiling").read_text(encoding="utf-8"))
+        if RunFolder(processed).figures("profiling").exists()
         else {}
     )
     lang = params.get("lang", "zh")
-    quality_path = (
-        processed / "quality.json"
-    )  # the run's currency: intake's, else stage 01's parameters
+    quality_path = RunFolder(
+        processed
+    ).quality  # the run's currency: intake's, else stage 01's parameters
     cur = for_run(
         params,
         json.loads(quality_path.read_text(encoding="utf-8")) if quality_path.exists() else None,
@@ -243,7 +244,7 @@ def publish_run(
         f"{html.escape(prev[-1].name)}</a></p>"
         if prev
         else ""
-        if (processed / "summary.json").exists()
+        if RunFolder(processed).figures("summary").exists()
         else f"<p>{t('index.previous_none', lang)}</p>"
     )
     actions = ""
@@ -261,8 +262,8 @@ def publish_run(
             + "</ul>"
         )
     summary = (
-        json.loads((processed / "summary.json").read_text(encoding="utf-8"))
-        if (processed / "summary.json").exists()
+        json.loads(RunFolder(processed).figures("summary").read_text(encoding="utf-8"))
+        if RunFolder(processed).figures("summary").exists()
         else {}
     )
     changes = overview = ""
@@ -288,8 +289,8 @@ def publish_run(
     else:
         figures, cards = f"<div class='card' id='headline'>{figures}</div>", ""
     quality = (
-        json.loads((processed / "quality.json").read_text(encoding="utf-8"))
-        if (processed / "quality.json").exists()
+        json.loads(RunFolder(processed).quality.read_text(encoding="utf-8"))
+        if RunFolder(processed).quality.exists()
         else {}
     )
     notes = caveats(quality, TABLES, lang) if quality else []

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.io import write_table_atomic
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
 from kequn.lang.i18n import fmt_pct, t
 from kequn.models import clustering as cl
@@ -298,7 +298,7 @@ def segments_frame(
 
 
 def write_segments(processed_dir, segments: pd.DataFrame) -> Path:
-    return write_table_atomic(segments, resolve(processed_dir) / "segments.parquet")
+    return write_table_atomic(segments, RunFolder.of(processed_dir).segments)
 
 
 def drift_table(moves: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.io import write_table_atomic
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder, resolve
 from kequn.data.problems import InputError, Problem
 from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
 from kequn.models import complaints, satisfaction, sentiment, text, topics
@@ -57,7 +57,7 @@ def load(processed_dir) -> pd.DataFrame | None:
     """The run's feedback with the customer's segment, tier and CLV when those stages ran;
     None when the export has no feedback. A complaint's rating moves to ``handling_rating``."""
     folder = resolve(processed_dir)
-    p = folder / "clean" / "feedback.parquet"
+    p = RunFolder(folder).table("feedback")
     if not p.exists():
         return None
     fb = pd.read_parquet(p)
@@ -664,7 +664,7 @@ def write_outputs(processed_dir, fb: pd.DataFrame, alert_table: pd.DataFrame):
         )
         if c in fb
     ]
-    write_table_atomic(fb[cols], folder / "feedback_scored.parquet")
+    write_table_atomic(fb[cols], RunFolder(folder).feedback_scored)
     if len(alert_table):
         from kequn.data.actions import write_action_list  # formula cells neutralised
 

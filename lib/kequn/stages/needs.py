@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.io import write_table_atomic
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder, resolve
 from kequn.data.problems import InputError, Problem
 from kequn.data.run_folder import load_segments as _load_segments
 from kequn.lang.i18n import fmt_p, t
@@ -63,7 +63,7 @@ def load_answers(processed_dir, n: dict) -> pd.DataFrame | None:
     """The run's Kano answers with their category (``kano.parse``), joined to the customer's
     segment and value tier when those stages ran; None when the export has no Kano survey."""
     folder = resolve(processed_dir)
-    p = folder / "clean" / "kano.parquet"
+    p = RunFolder(folder).table("kano")
     if not p.exists():
         return None
     a = kano.parse(pd.read_parquet(p), file="kano", table=n["kano_table"])
@@ -218,7 +218,7 @@ def missing_signals(attrs: dict, lang: str) -> list[str]:
 
 
 def write_needs(processed_dir, scores: pd.DataFrame):
-    return write_table_atomic(scores, resolve(processed_dir) / "needs.parquet")
+    return write_table_atomic(scores, RunFolder.of(processed_dir).needs)
 
 
 def save_summary(processed_dir, figures: dict):
@@ -341,7 +341,7 @@ def propensity_run(processed_dir, quality: dict, n: dict, seed: int) -> dict:
 
     from kequn.models import propensity as pr
 
-    clean = resolve(processed_dir) / "clean"
+    clean = RunFolder.of(processed_dir).clean
     h = int(n["horizon_days"])
     as_of = pd.Timestamp(quality["as_of"]).normalize()
     cut_train, cut_eval = as_of - pd.Timedelta(days=2 * h), as_of - pd.Timedelta(days=h)
@@ -492,7 +492,7 @@ def trends_run(processed_dir, quality: dict, n: dict, segments: pd.DataFrame | N
     orders have no category or fewer than 8 complete months."""
     from kequn.models import trends as tr
 
-    clean = resolve(processed_dir) / "clean"
+    clean = RunFolder.of(processed_dir).clean
     import pyarrow.parquet as pq
 
     if "category" not in pq.read_schema(clean / "orders.parquet").names:

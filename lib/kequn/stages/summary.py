@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.io import write_text_atomic
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder, resolve
 from kequn.data.runs import earlier_runs
 from kequn.lang.currency import for_run
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
@@ -204,7 +204,7 @@ def segment_cards(processed_dir) -> pd.DataFrame:
         )  # share of its buyers (the glossary's denominator of needs groups, as on page 04)
         out["need"] = mix.idxmax(axis=1)
         out["need_share"] = mix.max(axis=1)
-        feats = folder / "features.parquet"
+        feats = RunFolder(folder).features
         if (
             feats.exists()
         ):  # the balanced plan recommends by category only when orders have categories
@@ -408,7 +408,7 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
 def _clv_bounds(folder: Path, segments) -> tuple[list, list]:
     """Per segment, the low and high end of stage 03's 95% interval of mean CLV (value.json
     ``clv_interval``), NaN where it has none."""
-    p = folder / "value.json"
+    p = RunFolder(folder).figures("value")
     ci = (json.loads(p.read_text(encoding="utf-8")).get("clv_interval") or {}) if p.exists() else {}
     rows = [ci.get(str(s)) or {} for s in segments]
     return (
@@ -701,7 +701,8 @@ def save_summary(
         "segments": int(len(cards)),
     }
     write_text_atomic(
-        json.dumps(summary, ensure_ascii=False, indent=1), resolve(processed_dir) / "summary.json"
+        json.dumps(summary, ensure_ascii=False, indent=1),
+        RunFolder.of(processed_dir).figures("summary"),
     )
     return summary
 
@@ -797,14 +798,14 @@ def changes(processed_dir, run: str, lang: str) -> dict:
     folder = resolve(processed_dir)
     out = {"previous": None}
     prev_run, prev_seg = previous_table(folder, run, "segments.parquet")
-    if prev_seg is not None and (folder / "segments.parquet").exists():
+    if prev_seg is not None and RunFolder(folder).segments.exists():
         now = pd.read_parquet(
-            folder / "segments.parquet", columns=["customer_id", "segment", "segment_name"]
+            RunFolder(folder).segments, columns=["customer_id", "segment", "segment_name"]
         )
         out.update(previous=prev_run, sizes=segment_sizes(prev_seg, now))
     prev_run2, prev_val = previous_table(folder, run, "value.parquet")
-    if prev_val is not None and (folder / "value.parquet").exists():
-        now = pd.read_parquet(folder / "value.parquet", columns=["customer_id", "tier", "stage"])
+    if prev_val is not None and RunFolder(folder).value.exists():
+        now = pd.read_parquet(RunFolder(folder).value, columns=["customer_id", "tier", "stage"])
         tiers = migration(prev_val, now, "tier", TIERS)
         tiers.index = [t(f"tier.{x}", lang) for x in tiers.index]
         tiers.columns = [t(f"tier.{x}", lang) for x in tiers.columns]

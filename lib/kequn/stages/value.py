@@ -15,7 +15,7 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.keyed import take
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
 from kequn.lang.i18n import fmt_money, fmt_pct, t
 from kequn.models import clv, lifecycle, value
@@ -288,7 +288,7 @@ def value_frame(
 
 
 def write_value(processed_dir, table: pd.DataFrame):
-    return write_table_atomic(table, resolve(processed_dir) / "value.parquet")
+    return write_table_atomic(table, RunFolder.of(processed_dir).value)
 
 
 # --- tables in the report's language ----------------------------------------------------------------
@@ -715,7 +715,7 @@ def btyd_for_run(processed_dir, quality: dict, calibration_end=None) -> pd.DataF
     """The run's per-buyer BTYD summary in weeks (``features.btyd_summary``)."""
     from kequn.data.features import btyd_summary
 
-    return btyd_summary(resolve(processed_dir) / "clean", quality["as_of"], calibration_end)
+    return btyd_summary(RunFolder.of(processed_dir).clean, quality["as_of"], calibration_end)
 
 
 def holdout_check(processed_dir, quality: dict, weeks: int, models: Models | None = None):
@@ -737,7 +737,7 @@ def holdout_check(processed_dir, quality: dict, weeks: int, models: Models | Non
     if not holds:
         e = next(iter(failed.values()), None)
         return {}, None, (f"fiterr.{e.code}" if e else "v.holdout_none_fit", {})
-    weekly = holdout_weekly(resolve(processed_dir) / "clean", as_of, cal_end)
+    weekly = holdout_weekly(RunFolder.of(processed_dir).clean, as_of, cal_end)
     return holds, weekly, None
 
 
