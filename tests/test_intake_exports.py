@@ -150,6 +150,97 @@ def test_ambiguous_dates_are_one_problem_with_the_fix_then_read_by_date_format(t
     ]
 
 
+def _orders_and_feedback(folder, order_dates, feedback_dates):
+    """orders (ISO or as given) and feedback whose ``created_at`` is ``feedback_dates``."""
+    n = len(order_dates)
+    _orders([f"c{i}" for i in range(n)], dates=order_dates).to_csv(
+        folder / "orders.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "feedback_id": [f"f{i}" for i in range(len(feedback_dates))],
+            "customer_id": [f"c{i % n}" for i in range(len(feedback_dates))],
+            "created_at": feedback_dates,
+            "kind": "review",
+        }
+    ).to_csv(folder / "feedback.csv", index=False)
+
+
+GENERAL = {  # a day-first pattern given for every date column, three ways
+    "config": lambda tmp: {"date_format": "%d/%m/%Y"},
+    "map, all tables": lambda tmp: {"column_map": _map(tmp, "date_format: '%d/%m/%Y'\n")},
+    "map, whole table": lambda tmp: {
+        "column_map": _map(tmp, "date_format: {orders: '%d/%m/%Y', feedback: '%d/%m/%Y'}\n")
+    },
+}
+
+
+def _map(tmp, text):
+    p = tmp / "map.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("where", list(GENERAL))
+def test_a_general_date_format_settles_ambiguous_columns_only(tmp_path, where):
+    """A day-first pattern for all columns: ISO orders stay ISO, a month/day column with a day
+    above 12 stays month/day, and the ambiguous feedback column is read day-first; each
+    column's style is stated in quality.json."""
+    iso = ["2024-03-05", "2024-03-06", "2024-04-01"]
+    _orders_and_feedback(tmp_path, iso, ["01/02/2024", "03/04/2024", "05/06/2024"])
+    r = run_intake(tmp_path, salt=SALT, as_of="2024-12-31", **GENERAL[where](tmp_path))
+    assert r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d").tolist() == iso
+    created = r.tables["feedback"]["created_at"].dt.strftime("%Y-%m-%d")
+    assert created.tolist() == ["2024-02-01", "2024-04-03", "2024-06-05"]
+    assert r.quality["date_formats"] == {
+        "orders": {"order_date": "%Y-%m-%d"},
+        "feedback": {"created_at": "%d/%m/%Y"},
+    }
+    # month/day/year shown by a day above 12 is kept: the pattern only settles what is open
+    _orders_and_feedback(tmp_path, ["3/25/2024", "4/1/2024"], ["01/02/2024"])
+    r = run_intake(tmp_path, salt=SALT, as_of="2024-12-31", **GENERAL[where](tmp_path))
+    dates = r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d").tolist()
+    assert sorted(dates) == ["2024-03-25", "2024-04-01"]
+    assert r.quality["date_formats"]["orders"] == {"order_date": "%m/%d/%Y"}
+
+
+@pytest.mark.parametrize(
+    "spec", ["{orders: {order_date: '%m/%d/%Y'}}", "{orders.order_date: '%m/%d/%Y'}"]
+)
+def test_a_date_format_for_one_column_wins_over_the_general_one(tmp_path, spec):
+    """The config says day-first for all; the column map says month-first for orders.order_date:
+    that column is month-first, the other ambiguous column day-first."""
+    _orders_and_feedback(tmp_path, ["01/02/2024", "03/04/2024"], ["01/02/2024", "03/04/2024"])
+    cmap = _map(tmp_path, f"date_format: {spec}\n")
+    r = run_intake(tmp_path, salt=SALT, column_map=cmap, date_format="%d/%m/%Y", as_of="2024-12-31")
+    orders = r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d")
+    assert sorted(orders) == ["2024-01-02", "2024-03-04"]
+    created = r.tables["feedback"]["created_at"].dt.strftime("%Y-%m-%d")
+    assert sorted(created) == ["2024-02-01", "2024-04-03"]
+    assert r.quality["date_formats"] == {
+        "orders": {"order_date": "%m/%d/%Y"},
+        "feedback": {"created_at": "%d/%m/%Y"},
+    }
+
+
+def test_read_dates_default_pattern_against_one_for_the_column():
+    iso = pd.Series(["2024-03-05", "2024-12-31"], dtype="string")
+    r = coerce.read_dates(iso, default="%d/%m/%Y")
+    assert r.fmt == "%Y-%m-%d" and not r.invalid.any()
+    assert coerce.read_dates(iso, "%d/%m/%Y").invalid.all()  # the column's own pattern wins
+    both = pd.Series(["01.02.24", "03.04.24"], dtype="string")
+    assert coerce.read_dates(both).ambiguous
+    r = coerce.read_dates(both, default="%d/%m/%Y")
+    assert r.fmt == "%d.%m.%y" and r.values.iloc[0] == pd.Timestamp("2024-02-01")
+    # a pattern without month/day order (day of the year) is used where it reads more
+    r = coerce.read_dates(pd.Series(["2024065", "2024366"], dtype="string"), default="%Y%j")
+    assert r.fmt == "%Y%j" and r.values.tolist() == [
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-12-31"),
+    ]
+    assert coerce.read_dates(iso, default="%Y%j").fmt == "%Y-%m-%d"
+
+
 def test_a_column_in_one_unknown_style_says_so_once(tmp_path):
     _orders([str(i) for i in range(12)], dates=["March the 5th"] * 12).to_csv(
         tmp_path / "orders.csv", index=False

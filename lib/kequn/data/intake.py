@@ -131,14 +131,28 @@ def load_column_map(path: str | Path | None) -> dict:
     return base
 
 
-def date_format_for(cmap: dict, table: str, column: str, default=None) -> str | None:
-    """The date pattern the column map (else ``default``) gives for one column."""
+def date_format_for(
+    cmap: dict, table: str, column: str, default=None
+) -> tuple[str | None, str | None]:
+    """(pattern for this very column, pattern for many columns) that the column map gives for
+    one date column.
+
+    A pattern named for the column (``date_format: {orders: {order_date: …}}`` or
+    ``{orders.order_date: …}``) wins over what the values show. One pattern for all tables
+    (``date_format: '%d/%m/%Y'``), for a whole table (``{orders: …}``) or the config's
+    ``intake.date_format`` (``default``; the column map's wins) only settles a column whose
+    values leave month/day against day/month open (``coerce.read_dates``): a column
+    unambiguous in another style (ISO ``2024-03-05``) keeps it.
+    """
     spec = cmap.get("date_format")
-    if isinstance(spec, dict):
-        spec = spec.get(table, spec.get(f"{table}.{column}"))
-        if isinstance(spec, dict):
-            spec = spec.get(column)
-    return str(spec) if spec else default
+    if not isinstance(spec, dict):
+        return None, str(spec) if spec else default
+    own = spec.get(f"{table}.{column}")
+    general = spec.get(table)
+    if isinstance(general, dict):
+        own = general.get(column, own)
+        general = None
+    return (str(own) if own else None), (str(general) if general else default)
 
 
 def map_columns(
@@ -207,8 +221,8 @@ def _parse_column(
     if col.kind not in ("date", "datetime"):
         values, bad = coerce.parse(raw, col.kind, col.values)
         return values, bad, none
-    fmt = date_format_for(cmap, table, col.name, date_default)
-    r = coerce.read_dates(raw, fmt)
+    fmt, general = date_format_for(cmap, table, col.name, date_default)
+    r = coerce.read_dates(raw, fmt, default=general)
     if r.fmt:
         log.date_formats.setdefault(table, {})[col.name] = r.fmt
     present = int(raw.notna().sum())
@@ -732,8 +746,9 @@ def run_intake(
     """Read, validate, clean and pseudonymise one export; write ``out_dir/clean`` and
     ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``.
 
-    ``date_format`` is the default pattern for date columns whose style is ambiguous (the
-    column map's ``date_format`` wins); ``currency`` the default currency code (the column
+    ``date_format`` is the default pattern for date columns whose month/day order is
+    ambiguous; a column unambiguous in another style keeps it, and the column map's
+    ``date_format`` wins (``date_format_for``); ``currency`` the default currency code (the column
     map's ``currency`` wins; CNY when neither says). ``reid_file``: where the pseudonym → CRM
     id table goes (``kequn.data.crm``; action lists need it), never under ``out_dir``'s parent.
     """
