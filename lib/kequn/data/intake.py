@@ -571,7 +571,8 @@ def _form_orders(t, log):
 
 def _link_and_pseudonymise(t, log, salt):
     """Drop rows of unknown customers (orphans) and replace every customer key by its
-    pseudonym, computed once per customer."""
+    pseudonym, computed once per customer; Kano respondent ids (often CRM ids or phone
+    numbers) are pseudonymised too, whether or not the survey links to customers."""
     c = t["customers"]
     c_keys = c["customer_id"].astype(STR)
     known = pa.array(c_keys)
@@ -595,9 +596,11 @@ def _link_and_pseudonymise(t, log, salt):
         # Arrow take: no Python string per row (30M orders)
         taken = names.take(pa.array(np.maximum(pos, 0), mask=pos < 0))
         df["customer_id"] = pd.Series(pd.arrays.ArrowStringArray(taken), index=df.index)
-        if name == "kano":
-            df["respondent_id"] = privacy.pseudonymize(df["respondent_id"], salt)
         t[name] = df
+    if "kano" in t:
+        k = t["kano"].copy(deep=False)
+        k["respondent_id"] = privacy.pseudonymize(k["respondent_id"], salt)
+        t["kano"] = k
 
 
 def _count_order_facts(t, log):
