@@ -421,3 +421,74 @@ def test_any_key_written_in_any_file_type_comes_back_identical(tmp_path_factory,
         assert got["amount"].tolist() == df["amount"].tolist()
 
     roundtrip()
+
+
+XLS = "online_retail_ii_15lines.xls"  # tests/data/xls: a BIFF8 workbook, see SOURCE.md
+
+
+def test_a_legacy_xls_workbook_is_read_as_the_text_it_shows():
+    """.xls as .xlsx: the sheet whose header row holds the table's headers (not the notes sheet
+    first), number cells as the text they show (13085.0 as 13085, a '00000' format as 00123),
+    dates as ISO text, line numbers past an empty row."""
+    from conftest import TEST_DATA
+
+    p = TEST_DATA / "xls" / XLS
+    assert p.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # a real compound-document workbook
+    ex = read_export(p, expected_headers={"invoice", "customer id", "invoicedate"})
+    assert ex.describe() == {"kind": "excel", "sheet": "Year 2009-2010"}
+    f = ex.frame
+    assert len(f) == 15 and list(ex.lines) == [2, 3, 4, 5, 6] + list(range(8, 18))
+    assert f["Invoice"].iloc[0] == "489434" and f["Customer ID"].iloc[0] == "13085"
+    assert f["StockCode"].tolist()[:2] == ["85048", "79323P"]
+    assert f["InvoiceDate"].iloc[0] == "2009-12-01 07:45:00"
+    assert f["Price"].tolist()[:4] == ["6.95", "6.75", "6.75", "2.1"]
+    c = read_export(p, sheet="客户").frame
+    assert c.to_dict("list") == {
+        "客户编号": ["00123", "13085"],
+        "注册日期": ["2009-03-05 00:00:00", "2009-12-01 00:00:00"],
+        "性别": ["女", "男"],
+        "VIP": ["TRUE", "FALSE"],
+    }
+    with pytest.raises(InputError) as e:
+        read_export(p, sheet="Orders")
+    assert "Year 2009-2010" in e.value.render("en")
+
+
+def test_an_xls_export_goes_through_intake(tmp_path):
+    import shutil
+
+    from conftest import TEST_DATA
+
+    shutil.copy(TEST_DATA / "xls" / XLS, tmp_path / "orders.xls")
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text(
+        "orders:\n  order_id: Invoice\n  customer_id: Customer ID\n  order_date: InvoiceDate\n"
+        "  quantity: Quantity\n  unit_price: Price\n  region: Country\n",
+        encoding="utf-8",
+    )
+    r = run_intake(tmp_path, column_map=cmap, salt=SALT)
+    assert r.quality["reading"]["orders"] == {"kind": "excel", "sheet": "Year 2009-2010"}
+    o = r.tables["orders"]
+    lines = pd.read_csv(TEST_DATA / "online_retail_ii_head30k.csv.gz", nrows=15)
+    assert len(o) == 15 and sorted(o["order_id"].unique()) == ["489434", "489435", "489436"]
+    assert o["amount"].sum() == pytest.approx((lines["Quantity"] * lines["Price"]).sum())
+    assert o["order_date"].min() == pd.Timestamp("2009-12-01 07:45")
+    assert r.quality["date_formats"]["orders"]["order_date"] == "%Y-%m-%d %H:%M:%S"
+
+
+def test_without_xlrd_an_xls_export_is_one_problem_naming_the_file_and_the_fix(
+    tmp_path, monkeypatch
+):
+    import shutil
+    import sys
+
+    from conftest import TEST_DATA
+
+    shutil.copy(TEST_DATA / "xls" / XLS, tmp_path / "orders.xls")
+    monkeypatch.setitem(sys.modules, "xlrd", None)  # import xlrd raises ImportError
+    with pytest.raises(InputError) as e:
+        run_intake(tmp_path, salt=SALT)
+    assert len(e.value.problems) == 1
+    en, zh = e.value.render("en"), e.value.render("zh")
+    assert "orders.xls" in en and "xlrd" in en and ".xlsx or CSV" in en and "make setup" in en
+    assert "orders.xls" in zh and "另存为 .xlsx 或 CSV" in zh

@@ -666,6 +666,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "修复这些行（常见原因：导出被截断、文本中有未加引号的分隔符），或设置 intake.invalid_rows: drop 略过它们并计数",
         "repair these lines (usual causes: a cut-off export, a delimiter inside unquoted text), or set intake.invalid_rows: drop to leave them out, counted",
     ),
+    "err.xls_reader_missing": (
+        "这是旧版 Excel 工作簿（.xls），本环境缺少读取它的 xlrd 包",
+        "this is a legacy Excel workbook (.xls) and this environment lacks xlrd, which reads it",
+    ),
+    "fix.xls_reader_missing": (
+        "运行 make setup（按 requirements.txt 安装 xlrd），或在 Excel 中把文件另存为 .xlsx 或 CSV",
+        "run make setup (it installs xlrd from requirements.txt), or save the file in Excel as "
+        ".xlsx or CSV",
+    ),
     "err.sheet_not_found": (
         "工作簿中没有工作表“{sheet}”（现有：{sheets}）",
         "the workbook has no sheet '{sheet}' (sheets: {sheets})",
