@@ -745,6 +745,7 @@ def run_intake(
     date_format: str | None = None,
     currency: str | None = None,
     reid_file: str | Path | None = None,
+    reports_dir: str | Path | None = None,
 ) -> IntakeResult:
     """Read, validate, clean and pseudonymise one export; write ``out_dir/clean`` and
     ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``.
@@ -753,8 +754,15 @@ def run_intake(
     ambiguous; a column unambiguous in another style keeps it, and the column map's
     ``date_format`` wins (``date_format_for``); ``currency`` the default currency code (the column
     map's ``currency`` wins; CNY when neither says). ``reid_file``: where the pseudonym → CRM
-    id table goes (``kequn.data.crm``; action lists need it), never under ``out_dir``'s parent.
+    id table goes (``kequn.data.crm``; action lists need it), never under ``out_dir``'s parent
+    (the processed data) nor under ``reports_dir`` (default ``paths.reports_root()``): refused
+    with a ``SettingsError`` before anything is read.
     """
+    reports_dir = paths.reports_root() if reports_dir is None else Path(reports_dir)
+    if reid_file is not None and out_dir is not None:
+        from kequn.data.crm import check_reid_place
+
+        check_reid_place(reid_file, Path(out_dir).parent, reports_dir)
     data_dir = Path(data_dir)
     if invalid_rows not in ("error", "drop"):
         raise InputError([Problem.of("invalid_rows_setting", "config", value=invalid_rows)])
@@ -871,7 +879,7 @@ def run_intake(
         if reid_file is not None and log.reid is not None:
             from kequn.data.crm import write_reid
 
-            write_reid(log.reid, reid_file, processed_root=out.parent)
+            write_reid(log.reid, reid_file, processed_root=out.parent, reports_root=reports_dir)
         write_text_atomic(
             input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
             out / "intake.stamp",
