@@ -146,3 +146,16 @@ def test_channel_shares_on_an_item_line_export_are_shares_of_orders(tmp_path):
     )["order_id"].nunique().reindex(uk["customer_id"].unique())
     got = f.set_index("customer_id")["chan_united_kingdom"].reindex(per.index)
     assert (got - per).abs().max() < 1e-12
+
+
+def test_the_docstring_says_what_the_code_does(tiny):
+    """Purchases are amount >= 0 (a zero-amount order is a purchase with no revenue), not
+    "positive" orders; there is no 'other' category column."""
+    from kequn.data import features
+
+    doc = " ".join(features.__doc__.split())
+    assert features.PURCHASE == "amount >= 0" and "``>= 0``" in doc
+    assert "positive order" not in doc and "positive amount" not in doc
+    f = build_features(tiny, "2024-12-31", top_n=1)
+    assert [c for c in f.columns if c.startswith("cat_")] == ["cat_食品"]  # no cat_other
+    assert "no 'other' column" in doc and "rest 'other'" not in doc

@@ -370,9 +370,20 @@ _ABOVE = r"^(?:>|＞|≥|>=|over|above)\s*(\d{1,3})\s*(?:岁)?$|^(\d{1,3})\s*(?:
 def parse_age(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Ages written as numbers or as bands (``35-39``, ``<25``, ``>65``, ``65+``,
     ``25岁以下``). Returns (age, band, invalid): a band's age is its middle (an open band
-    ``<25`` is taken as 22, ``>65`` as 68: two years inside the bound) and ``band`` keeps the
-    band as written, so reports can show bands the export used instead of inventing finer
-    ones. Distinct values are parsed once."""
+    ``<25`` is taken as 22, ``>65`` as 68: three years inside the bound) and ``band`` keeps
+    the band as written, so reports can show bands the export used instead of inventing finer
+    ones. Distinct values are parsed once.
+
+    Examples
+    --------
+    >>> age, band, bad = parse_age(pd.Series(["35-39", "<25", ">65", "65+", "25岁以下", "41", "x"]))
+    >>> age.tolist()
+    [37.0, 22.0, 68.0, 68.0, 22.0, 41.0, nan]
+    >>> band.tolist()
+    ['35-39', '<25', '>65', '65+', '25岁以下', <NA>, <NA>]
+    >>> bad.tolist()
+    [False, False, False, False, False, False, True]
+    """
     s = blank_to_na(s.astype(STR) if not pd.api.types.is_numeric_dtype(s) else s)
     if pd.api.types.is_numeric_dtype(s):
         return (
