@@ -1,6 +1,11 @@
 """The feature table as build_features computed it before issue 19's rewrite (commit 0691e80),
 kept verbatim as the reference that tests/test_features_same.py compares the rewrite with:
-the same columns, dtypes, labels and values, bit for bit."""
+the same columns, dtypes, labels and values, bit for bit.
+
+One change since: ``chan_*`` counted purchase LINES in the channel over distinct orders, so on
+item-line exports (several lines per order) a share exceeded 1. Both the oracle and
+build_features now count distinct orders per channel (``count(DISTINCT … order_id)``); every
+other column is as it was."""
 
 # ruff: noqa: E501
 from __future__ import annotations
@@ -101,8 +106,10 @@ def _pivot(
     top_n: int,
     labels: dict,
     bind: _Params,
+    distinct: str | None = None,
 ) -> str:
-    """SQL select list for a share (or count) per value of ``col``, top_n values + 'other'."""
+    """SQL select list for a share (or count) per value of ``col``, top_n values + 'other';
+    with ``distinct`` (a column), the number of its distinct values instead of a sum."""
     c = _ident(col)
     vals = [
         r[0]
@@ -117,7 +124,10 @@ def _pivot(
     for v in vals:
         name = _slug(prefix, v, used)
         labels[name] = v
-        expr = f"sum(CASE WHEN {c} = {bind(v)} AND {where} THEN {measure} ELSE 0 END)"
+        if distinct:  # chan_*: distinct orders in the channel (was: lines)
+            expr = f"count(DISTINCT CASE WHEN {c} = {bind(v)} AND {where} THEN {distinct} END)"
+        else:
+            expr = f"sum(CASE WHEN {c} = {bind(v)} AND {where} THEN {measure} ELSE 0 END)"
         share = f"{expr} / nullif({denom}, 0)" if denom else expr
         parts.append(f"{share} AS {_ident(name)}")
     return ", ".join(parts)
@@ -209,6 +219,7 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
                 top_n,
                 labels,
                 bind,
+                distinct="order_id",
             )
         )
     opt = [o for o in opt if o]

@@ -68,3 +68,19 @@ def test_paths_a_config_names_stay_in_the_project_its_folder_or_the_data_folder(
     code = cli.main(["params", "--config", str(cfg), "--data", str(data), "--processed", str(out),
                      "--run", "r", "--out", str(out / "params.yaml")])  # fmt: skip
     assert code == 0 and (out / "params.yaml").exists()
+
+
+def test_example_column_maps_point_to_the_test_data_not_outside_the_repository():
+    """The example maps say where their data are: tests/data files that exist (and
+    tests/data/SOURCE.md for where those came from), never a folder outside the checkout."""
+    import re
+
+    from conftest import ROOT
+
+    for p in sorted((ROOT / "config" / "columns").glob("*.yaml")):
+        text = p.read_text(encoding="utf-8")
+        assert "shared/data" not in text, p.name
+        for name in re.findall(r"tests/data/[\w./-]+\w", text):
+            assert (ROOT / name).exists(), (p.name, name)
+    ta_feng = (ROOT / "config" / "columns" / "ta_feng_grocery.yaml").read_text(encoding="utf-8")
+    assert "tests/data/ta_feng_2000members.csv.gz" in ta_feng and "tests/data/SOURCE.md" in ta_feng

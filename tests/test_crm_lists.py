@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from kequn.data import crm
 from kequn.data.intake import run_intake
+from kequn.data.problems import SettingsError
 
 SALT = "crm-test"
 
@@ -42,10 +43,58 @@ def test_intake_writes_the_reid_table_outside_processed_data_only(tmp_path):
         if p.is_file():
             data = p.read_bytes()
             assert not any(i.encode() in data for i in ("00012345", "00067890", "A-0042")), p
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingsError):
         run_intake(
             tmp_path / "raw", out, salt=SALT, reid_file=tmp_path / "processed" / "reid.parquet"
         )
+
+
+@pytest.mark.parametrize("under", ["processed", "reports"])
+def test_a_reid_dir_under_the_processed_data_or_the_reports_is_refused_before_any_work(
+    tmp_path, monkeypatch, under
+):
+    """The re-identification table holds the CRM ids: not under data/processed (every artifact
+    pseudonymous) nor under the reports (handed to stakeholders; the folder make exports as
+    KQ_REPORTS). Refused with the setting's name and the fix, in either language, before
+    anything is read or written."""
+    _export(tmp_path / "raw")
+    monkeypatch.setenv("KQ_REPORTS", str(tmp_path / "reports"))  # make REPORTS=…
+    out = tmp_path / "processed" / "run1"
+    reid = tmp_path / under / "secret" / "run1.parquet"
+    with pytest.raises(SettingsError) as e:
+        run_intake(tmp_path / "raw", out, salt=SALT, reid_file=reid)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]  # nothing made, not even out
+    en, zh = e.value.render("en"), e.value.render("zh")
+    assert "privacy.reid_dir" in en and str(reid.parent) in en and "data/.reid" in en
+    assert f"lies under the {'processed data' if under == 'processed' else 'reports'}" in en
+    assert (
+        "privacy.reid_dir" in zh
+        and ("处理后数据目录" if under == "processed" else "报告目录") in zh
+    )
+    assert "运行没有开始" in zh  # a settings problem: the run did not start
+    with pytest.raises(SettingsError):  # a reports folder given by the caller counts too
+        run_intake(
+            tmp_path / "raw",
+            out,
+            salt=SALT,
+            reid_file=tmp_path / "site" / "ids.parquet",
+            reports_dir=tmp_path / "site",
+        )
+
+
+def test_make_report_refuses_a_reid_dir_in_the_reports_before_any_work(tmp_path, capsys):
+    from kequn.run import cli
+
+    _export(tmp_path / "raw")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"lang: en\nprivacy: {{salt: s, reid_dir: {tmp_path / 'r' / 'ids'}}}\n")
+    code = cli.main(
+        ["report", "nb.ipynb", "--config", str(cfg), "--data", str(tmp_path / "raw"),
+         "--run", "x", "--processed", str(tmp_path / "p"), "--reports", str(tmp_path / "r")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "privacy.reid_dir" in err and "lies under the reports" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "raw"]
 
 
 def _processed(tmp_path):

@@ -306,7 +306,9 @@ def _id_number(seq: int) -> str:
 def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp_path, demo_dir):
     """A phone, an e-mail and an ID number typed into every categorical and free-text column
     of every table (occupation, city, category, channel, event type, Kano feature …) reach
-    neither the clean tables nor the features, JSON summaries, pages or action lists."""
+    neither the clean tables nor the features, JSON summaries, pages or action lists; nor do
+    the Kano survey's respondent ids (phone numbers and CRM ids, in a survey that has no
+    customer_id column)."""
     data = tmp_path / "planted"
     shutil.copytree(demo_dir, data)
     columns = {
@@ -326,6 +328,13 @@ def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp
             df.loc[rows, col] = [f"请联系 {v} 谢谢" for v in values] if col == "text" else values
             planted += values
         df.to_csv(data / f"{table}.csv", index=False)
+    kano = pd.read_csv(data / "kano.csv", dtype=str, keep_default_na=False)
+    kano = kano.drop(columns="customer_id")
+    ids = kano["respondent_id"].unique()
+    respondent = {r: f"1380{i:07d}" if i % 2 else f"CRM-{i:06d}" for i, r in enumerate(ids)}
+    kano["respondent_id"] = kano["respondent_id"].map(respondent)
+    kano.to_csv(data / "kano.csv", index=False)
+    planted += list(respondent.values())
     r = make(tmp_path, data, "planted")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     hits = _artifact_hits(tmp_path, _one_pattern([v.encode() for v in planted]))

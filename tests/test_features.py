@@ -72,6 +72,8 @@ def test_known_answers_on_a_hand_made_base(tiny):
     assert a["discount_share"] == pytest.approx(1 / 4) and a["coupon_share"] == pytest.approx(1 / 4)
     assert a["margin"] == pytest.approx(380 - 240)
     assert a["cat_食品"] == pytest.approx(300 / 380) and a["cat_服饰"] == pytest.approx(80 / 380)
+    # shares of distinct orders: invoice 2's two 门店 lines are one order of three
+    assert a["chan_app"] == pytest.approx(2 / 3) and a["chan_门店"] == pytest.approx(1 / 3)
     assert a["ev_like"] == 2 and a["evch_social"] == 2 and a["events"] == 2
     c = f.loc["C"]
     assert (
@@ -107,3 +109,53 @@ def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
         f.reset_index(drop=True), back.reset_index(drop=True), check_dtype=False
     )
     assert back.attrs["labels"]["chan_门店"] == "门店"
+
+
+def test_channel_shares_on_an_item_line_export_are_shares_of_orders(tmp_path):
+    """Online Retail II (tests/data, several lines per invoice), its Country mapped as the
+    order channel (one per invoice, always present): every chan_* share lies in [0, 1] and a
+    buyer's shares add up to 1. Counting lines instead of orders gave shares up to 136."""
+    import shutil
+
+    from conftest import SALT, TEST_DATA
+    from kequn.data.intake import run_intake
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(TEST_DATA / "online_retail_ii_head30k.csv.gz", raw / "orders.csv.gz")
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text(
+        "orders:\n  order_id: Invoice\n  customer_id: Customer ID\n  order_date: InvoiceDate\n"
+        "  quantity: Quantity\n  unit_price: Price\n  channel: Country\n",
+        encoding="utf-8",
+    )
+    r = run_intake(raw, tmp_path / "out", column_map=cmap, salt=SALT)
+    o = r.tables["orders"]
+    assert o.groupby("order_id")["channel"].nunique().max() == 1 and o["channel"].notna().all()
+    assert o["order_id"].duplicated().mean() > 0.9  # item lines: most invoices have several
+    f = build_features(tmp_path / "out" / "clean", r.quality["as_of"], top_n=100)
+    chan = f[[c for c in f.columns if c.startswith("chan_")]]
+    assert o.loc[o["amount"] >= 0, "channel"].nunique() == chan.shape[1] > 5  # all of them
+    buyers = chan[f["orders"] > 0]
+    assert ((buyers >= 0) & (buyers <= 1)).all().all()
+    assert (buyers.sum(axis=1) - 1).abs().max() < 1e-9
+    assert chan[f["orders"] == 0].isna().all().all()  # no orders: no share, not 0
+    uk = o[(o["amount"] >= 0) & (o["channel"] == "United Kingdom")]
+    per = uk.groupby("customer_id")["order_id"].nunique() / o[o["amount"] >= 0].groupby(
+        "customer_id"
+    )["order_id"].nunique().reindex(uk["customer_id"].unique())
+    got = f.set_index("customer_id")["chan_united_kingdom"].reindex(per.index)
+    assert (got - per).abs().max() < 1e-12
+
+
+def test_the_docstring_says_what_the_code_does(tiny):
+    """Purchases are amount >= 0 (a zero-amount order is a purchase with no revenue), not
+    "positive" orders; there is no 'other' category column."""
+    from kequn.data import features
+
+    doc = " ".join(features.__doc__.split())
+    assert features.PURCHASE == "amount >= 0" and "``>= 0``" in doc
+    assert "positive order" not in doc and "positive amount" not in doc
+    f = build_features(tiny, "2024-12-31", top_n=1)
+    assert [c for c in f.columns if c.startswith("cat_")] == ["cat_食品"]  # no cat_other
+    assert "no 'other' column" in doc and "rest 'other'" not in doc

@@ -1,6 +1,11 @@
 """Issue 19: the faster feature table (one pass per table, conditional aggregates, Arrow fetch)
 gives the same table as the query it replaced, kept in ``_features_before_19``: same columns in
-the same order, same dtypes and labels, every value bit for bit."""
+the same order, same dtypes and labels, every value bit for bit.
+
+The oracle was updated once, for ``chan_*`` only: both counted purchase lines per channel over
+distinct orders, a share above 1 on item-line exports (the test with order lines below has
+order 2 on two 门店 lines); both now count distinct orders per channel (test_features.py checks
+the shares lie in [0, 1] and add up to 1 on an item-line export)."""
 
 import _features_before_19 as before
 import duckdb

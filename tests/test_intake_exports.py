@@ -150,6 +150,97 @@ def test_ambiguous_dates_are_one_problem_with_the_fix_then_read_by_date_format(t
     ]
 
 
+def _orders_and_feedback(folder, order_dates, feedback_dates):
+    """orders (ISO or as given) and feedback whose ``created_at`` is ``feedback_dates``."""
+    n = len(order_dates)
+    _orders([f"c{i}" for i in range(n)], dates=order_dates).to_csv(
+        folder / "orders.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "feedback_id": [f"f{i}" for i in range(len(feedback_dates))],
+            "customer_id": [f"c{i % n}" for i in range(len(feedback_dates))],
+            "created_at": feedback_dates,
+            "kind": "review",
+        }
+    ).to_csv(folder / "feedback.csv", index=False)
+
+
+GENERAL = {  # a day-first pattern given for every date column, three ways
+    "config": lambda tmp: {"date_format": "%d/%m/%Y"},
+    "map, all tables": lambda tmp: {"column_map": _map(tmp, "date_format: '%d/%m/%Y'\n")},
+    "map, whole table": lambda tmp: {
+        "column_map": _map(tmp, "date_format: {orders: '%d/%m/%Y', feedback: '%d/%m/%Y'}\n")
+    },
+}
+
+
+def _map(tmp, text):
+    p = tmp / "map.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("where", list(GENERAL))
+def test_a_general_date_format_settles_ambiguous_columns_only(tmp_path, where):
+    """A day-first pattern for all columns: ISO orders stay ISO, a month/day column with a day
+    above 12 stays month/day, and the ambiguous feedback column is read day-first; each
+    column's style is stated in quality.json."""
+    iso = ["2024-03-05", "2024-03-06", "2024-04-01"]
+    _orders_and_feedback(tmp_path, iso, ["01/02/2024", "03/04/2024", "05/06/2024"])
+    r = run_intake(tmp_path, salt=SALT, as_of="2024-12-31", **GENERAL[where](tmp_path))
+    assert r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d").tolist() == iso
+    created = r.tables["feedback"]["created_at"].dt.strftime("%Y-%m-%d")
+    assert created.tolist() == ["2024-02-01", "2024-04-03", "2024-06-05"]
+    assert r.quality["date_formats"] == {
+        "orders": {"order_date": "%Y-%m-%d"},
+        "feedback": {"created_at": "%d/%m/%Y"},
+    }
+    # month/day/year shown by a day above 12 is kept: the pattern only settles what is open
+    _orders_and_feedback(tmp_path, ["3/25/2024", "4/1/2024"], ["01/02/2024"])
+    r = run_intake(tmp_path, salt=SALT, as_of="2024-12-31", **GENERAL[where](tmp_path))
+    dates = r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d").tolist()
+    assert sorted(dates) == ["2024-03-25", "2024-04-01"]
+    assert r.quality["date_formats"]["orders"] == {"order_date": "%m/%d/%Y"}
+
+
+@pytest.mark.parametrize(
+    "spec", ["{orders: {order_date: '%m/%d/%Y'}}", "{orders.order_date: '%m/%d/%Y'}"]
+)
+def test_a_date_format_for_one_column_wins_over_the_general_one(tmp_path, spec):
+    """The config says day-first for all; the column map says month-first for orders.order_date:
+    that column is month-first, the other ambiguous column day-first."""
+    _orders_and_feedback(tmp_path, ["01/02/2024", "03/04/2024"], ["01/02/2024", "03/04/2024"])
+    cmap = _map(tmp_path, f"date_format: {spec}\n")
+    r = run_intake(tmp_path, salt=SALT, column_map=cmap, date_format="%d/%m/%Y", as_of="2024-12-31")
+    orders = r.tables["orders"]["order_date"].dt.strftime("%Y-%m-%d")
+    assert sorted(orders) == ["2024-01-02", "2024-03-04"]
+    created = r.tables["feedback"]["created_at"].dt.strftime("%Y-%m-%d")
+    assert sorted(created) == ["2024-02-01", "2024-04-03"]
+    assert r.quality["date_formats"] == {
+        "orders": {"order_date": "%m/%d/%Y"},
+        "feedback": {"created_at": "%d/%m/%Y"},
+    }
+
+
+def test_read_dates_default_pattern_against_one_for_the_column():
+    iso = pd.Series(["2024-03-05", "2024-12-31"], dtype="string")
+    r = coerce.read_dates(iso, default="%d/%m/%Y")
+    assert r.fmt == "%Y-%m-%d" and not r.invalid.any()
+    assert coerce.read_dates(iso, "%d/%m/%Y").invalid.all()  # the column's own pattern wins
+    both = pd.Series(["01.02.24", "03.04.24"], dtype="string")
+    assert coerce.read_dates(both).ambiguous
+    r = coerce.read_dates(both, default="%d/%m/%Y")
+    assert r.fmt == "%d.%m.%y" and r.values.iloc[0] == pd.Timestamp("2024-02-01")
+    # a pattern without month/day order (day of the year) is used where it reads more
+    r = coerce.read_dates(pd.Series(["2024065", "2024366"], dtype="string"), default="%Y%j")
+    assert r.fmt == "%Y%j" and r.values.tolist() == [
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-12-31"),
+    ]
+    assert coerce.read_dates(iso, default="%Y%j").fmt == "%Y-%m-%d"
+
+
 def test_a_column_in_one_unknown_style_says_so_once(tmp_path):
     _orders([str(i) for i in range(12)], dates=["March the 5th"] * 12).to_csv(
         tmp_path / "orders.csv", index=False
@@ -330,3 +421,74 @@ def test_any_key_written_in_any_file_type_comes_back_identical(tmp_path_factory,
         assert got["amount"].tolist() == df["amount"].tolist()
 
     roundtrip()
+
+
+XLS = "online_retail_ii_15lines.xls"  # tests/data/xls: a BIFF8 workbook, see SOURCE.md
+
+
+def test_a_legacy_xls_workbook_is_read_as_the_text_it_shows():
+    """.xls as .xlsx: the sheet whose header row holds the table's headers (not the notes sheet
+    first), number cells as the text they show (13085.0 as 13085, a '00000' format as 00123),
+    dates as ISO text, line numbers past an empty row."""
+    from conftest import TEST_DATA
+
+    p = TEST_DATA / "xls" / XLS
+    assert p.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # a real compound-document workbook
+    ex = read_export(p, expected_headers={"invoice", "customer id", "invoicedate"})
+    assert ex.describe() == {"kind": "excel", "sheet": "Year 2009-2010"}
+    f = ex.frame
+    assert len(f) == 15 and list(ex.lines) == [2, 3, 4, 5, 6] + list(range(8, 18))
+    assert f["Invoice"].iloc[0] == "489434" and f["Customer ID"].iloc[0] == "13085"
+    assert f["StockCode"].tolist()[:2] == ["85048", "79323P"]
+    assert f["InvoiceDate"].iloc[0] == "2009-12-01 07:45:00"
+    assert f["Price"].tolist()[:4] == ["6.95", "6.75", "6.75", "2.1"]
+    c = read_export(p, sheet="客户").frame
+    assert c.to_dict("list") == {
+        "客户编号": ["00123", "13085"],
+        "注册日期": ["2009-03-05 00:00:00", "2009-12-01 00:00:00"],
+        "性别": ["女", "男"],
+        "VIP": ["TRUE", "FALSE"],
+    }
+    with pytest.raises(InputError) as e:
+        read_export(p, sheet="Orders")
+    assert "Year 2009-2010" in e.value.render("en")
+
+
+def test_an_xls_export_goes_through_intake(tmp_path):
+    import shutil
+
+    from conftest import TEST_DATA
+
+    shutil.copy(TEST_DATA / "xls" / XLS, tmp_path / "orders.xls")
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text(
+        "orders:\n  order_id: Invoice\n  customer_id: Customer ID\n  order_date: InvoiceDate\n"
+        "  quantity: Quantity\n  unit_price: Price\n  region: Country\n",
+        encoding="utf-8",
+    )
+    r = run_intake(tmp_path, column_map=cmap, salt=SALT)
+    assert r.quality["reading"]["orders"] == {"kind": "excel", "sheet": "Year 2009-2010"}
+    o = r.tables["orders"]
+    lines = pd.read_csv(TEST_DATA / "online_retail_ii_head30k.csv.gz", nrows=15)
+    assert len(o) == 15 and sorted(o["order_id"].unique()) == ["489434", "489435", "489436"]
+    assert o["amount"].sum() == pytest.approx((lines["Quantity"] * lines["Price"]).sum())
+    assert o["order_date"].min() == pd.Timestamp("2009-12-01 07:45")
+    assert r.quality["date_formats"]["orders"]["order_date"] == "%Y-%m-%d %H:%M:%S"
+
+
+def test_without_xlrd_an_xls_export_is_one_problem_naming_the_file_and_the_fix(
+    tmp_path, monkeypatch
+):
+    import shutil
+    import sys
+
+    from conftest import TEST_DATA
+
+    shutil.copy(TEST_DATA / "xls" / XLS, tmp_path / "orders.xls")
+    monkeypatch.setitem(sys.modules, "xlrd", None)  # import xlrd raises ImportError
+    with pytest.raises(InputError) as e:
+        run_intake(tmp_path, salt=SALT)
+    assert len(e.value.problems) == 1
+    en, zh = e.value.render("en"), e.value.render("zh")
+    assert "orders.xls" in en and "xlrd" in en and ".xlsx or CSV" in en and "make setup" in en
+    assert "orders.xls" in zh and "另存为 .xlsx 或 CSV" in zh

@@ -94,3 +94,20 @@ def test_booleans_enums_and_float_keys():
     )
     k, _ = coerce.parse_id(pd.Series([13085.0, 12346.0, None]))
     assert k.tolist()[:2] == ["13085", "12346"] and pd.isna(k.iloc[2])
+
+
+def test_coerce_examples_run():
+    import doctest
+
+    res = doctest.testmod(coerce, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
+
+
+def test_parse_age_says_how_far_inside_an_open_band_it_takes_the_age():
+    """The docstring's "N years inside the bound" is the code's offset, for both open ends."""
+    import re
+
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+    said = re.search(r"(\w+) years inside the bound", " ".join(coerce.parse_age.__doc__.split()))
+    age, _, _ = coerce.parse_age(pd.Series(["<25", ">65", "25岁以下", "65岁以上"]))
+    assert said and [25 - age[0], age[1] - 65, 25 - age[2], age[3] - 65] == [words[said[1]]] * 4

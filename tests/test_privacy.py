@@ -38,6 +38,7 @@ def test_no_planted_pii_in_any_clean_table(messy_dir, demo, tmp_path):
         set(demo.customers["phone"]) | set(demo.customers["email"]) | set(demo.customers["name"])
     )
     needles |= set(demo.customers["customer_id"])  # raw keys are replaced too
+    needles |= set(demo.kano["respondent_id"])  # and so are the survey's respondent ids
     for p in (tmp_path / "clean").glob("*.parquet"):
         df = pd.read_parquet(p)
         for col in df.columns:
@@ -219,3 +220,37 @@ def test_personal_data_in_any_text_column_is_masked_at_intake_and_counted(tmp_pa
     )
     for value in [*PLANTED.values(), "110101199003078888", "abc_123"]:
         assert value not in stored, value
+
+
+RESPONDENTS = ["13812345678", "C000123", "li.lei@example.com"]  # phone, CRM id, e-mail as ids
+
+
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_kano_respondent_ids_are_pseudonymised_without_a_customer_id(tmp_path, layout):
+    """A survey with no customer_id column: its respondent ids (often CRM ids or phone
+    numbers) are pseudonymised all the same, and appear nowhere in the processed data."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "orders.csv").write_text(
+        "order_id,customer_id,order_date,amount\nO1,C000123,2024-05-01,10\n", encoding="utf-8"
+    )
+    if layout == "long":
+        kano = "respondent_id,feature,functional,dysfunctional\n" + "".join(
+            f"{r},配送,喜欢,不喜欢\n{r},包装,理应如此,不喜欢\n" for r in RESPONDENTS
+        )
+    else:
+        kano = "ID,F1_functional,F1_dysfunctional\n" + "".join(f"{r},1,5\n" for r in RESPONDENTS)
+    (raw / "kano.csv").write_text(kano, encoding="utf-8")
+    out = tmp_path / "processed" / "run"
+    r = run_intake(raw, out, salt=SALT, reid_file=tmp_path / "reid" / "run.parquet")
+    k = r.tables["kano"]
+    assert "customer_id" not in k
+    expected = privacy.pseudonymize(pd.Series(RESPONDENTS), privacy.load_salt(SALT))
+    assert set(k["respondent_id"]) == set(expected)
+    stored = "".join(
+        pd.read_parquet(p).astype(str).to_csv() if p.suffix == ".parquet" else p.read_text()
+        for p in out.rglob("*")
+        if p.is_file()
+    )
+    for rid in RESPONDENTS:
+        assert rid not in stored, rid

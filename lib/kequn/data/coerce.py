@@ -151,7 +151,7 @@ def _numeric_dates(u: pd.Series) -> tuple[pd.Series, pd.Series, str] | None:
     return vals.where(~oor), oor, fmt
 
 
-def read_dates(s: pd.Series, fmt: str | None = None) -> DateReading:
+def read_dates(s: pd.Series, fmt: str | None = None, default: str | None = None) -> DateReading:
     """A column of dates in whatever style the export uses, decided from all its values.
 
     Styles read: ISO with or without time, ``Y/M/D``, ``M/D/Y`` and ``D/M/Y`` with 2- or
@@ -159,10 +159,42 @@ def read_dates(s: pd.Series, fmt: str | None = None) -> DateReading:
     ``20240305``, Excel serial numbers, Unix seconds and milliseconds, English month names.
     Month/day against day/month is decided for the whole column: a column whose values
     fit only one reading is read that way; one where every value fits both is
-    ``ambiguous`` (every value is then left unread) unless ``fmt`` (a ``strftime``
-    pattern, e.g. ``'%d/%m/%Y'``) says which. Years outside ``MIN_YEAR``–``MAX_YEAR`` are
-    ``out_of_range`` (a cleaning rule), not unreadable.
+    ``ambiguous`` (every value is then left unread) unless a pattern says which.
+    Years outside ``MIN_YEAR``–``MAX_YEAR`` are ``out_of_range`` (a cleaning rule), not
+    unreadable.
+
+    Parameters
+    ----------
+    s : Series
+        The column as read (text, or datetimes from a typed file).
+    fmt : str, optional
+        A ``strftime`` pattern (``'%d/%m/%Y'``) given for this very column: it wins over
+        what the values show.
+    default : str, optional
+        A pattern given for many columns (``intake.date_format``, or one pattern for all
+        tables in a column map): it settles only what the values leave open. A column whose
+        values read unambiguously in a detected style (ISO ``2024-03-05``, month/day with a
+        day above 12) keeps that style; an ambiguous one is read with the pattern's
+        month/day order; a pattern with month names or words is used when it reads more
+        values than the detected styles.
     """
+    if fmt is None and default:
+        found = read_dates(s)
+        if _order_of(default) is None:  # month names or words: when it reads more
+            if found.invalid.any():
+                alt = read_dates(s, default)
+                if int(alt.invalid.sum()) < int(found.invalid.sum()):
+                    return alt
+            return found
+        if not found.ambiguous:
+            return found
+        return _read_dates(s, None, settle=_order_of(default))
+    return _read_dates(s, fmt)
+
+
+def _read_dates(s: pd.Series, fmt: str | None = None, settle: str | None = None) -> DateReading:
+    """``read_dates`` with ``fmt`` forced, or with ``settle`` (``MDY``/``DMY``/…) deciding a
+    column whose every value fits both month/day and day/month."""
     none = pd.Series(False, index=s.index)
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
@@ -202,7 +234,7 @@ def read_dates(s: pd.Series, fmt: str | None = None) -> DateReading:
         if num is not None:
             vals, oor, chosen = num
         else:
-            vals, oor, chosen, ambiguous = _separated_dates(u, order)
+            vals, oor, chosen, ambiguous = _separated_dates(u, order, settle)
     examples = []
     if ambiguous:
         examples = u[pd.Series(vals).isna().to_numpy() & u.notna().to_numpy()].head(3).tolist()
@@ -213,8 +245,10 @@ def read_dates(s: pd.Series, fmt: str | None = None) -> DateReading:
     return DateReading(values, invalid, out_of_range, chosen, ambiguous, examples)
 
 
-def _separated_dates(u: pd.Series, order: str | None):
-    """Distinct date texts read with separators, month names or the compact form."""
+def _separated_dates(u: pd.Series, order: str | None, settle: str | None = None):
+    """Distinct date texts read with separators, month names or the compact form; ``order``
+    forces the reading of every separated value, ``settle`` only that of values which fit
+    both month/day and day/month when all of them do."""
     idx = u.index
     vals = pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
     oor = pd.Series(False, index=idx)
@@ -247,7 +281,7 @@ def _separated_dates(u: pd.Series, order: str | None):
         elif (b > 12).any() and not (a > 12).any():
             pick = "MDY"
         elif not (a > 12).any() and not (b > 12).any():
-            pick, ambiguous = None, True
+            pick, ambiguous = (settle, False) if settle in ("MDY", "DMY") else (None, True)
         else:  # both readings break some rows: the one that reads more
             pick = "MDY" if (b > 12).sum() >= (a > 12).sum() else "DMY"
         if pick is not None:
@@ -336,9 +370,20 @@ _ABOVE = r"^(?:>|＞|≥|>=|over|above)\s*(\d{1,3})\s*(?:岁)?$|^(\d{1,3})\s*(?:
 def parse_age(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Ages written as numbers or as bands (``35-39``, ``<25``, ``>65``, ``65+``,
     ``25岁以下``). Returns (age, band, invalid): a band's age is its middle (an open band
-    ``<25`` is taken as 22, ``>65`` as 68: two years inside the bound) and ``band`` keeps the
-    band as written, so reports can show bands the export used instead of inventing finer
-    ones. Distinct values are parsed once."""
+    ``<25`` is taken as 22, ``>65`` as 68: three years inside the bound) and ``band`` keeps
+    the band as written, so reports can show bands the export used instead of inventing finer
+    ones. Distinct values are parsed once.
+
+    Examples
+    --------
+    >>> age, band, bad = parse_age(pd.Series(["35-39", "<25", ">65", "65+", "25岁以下", "41", "x"]))
+    >>> age.tolist()
+    [37.0, 22.0, 68.0, 68.0, 22.0, 41.0, nan]
+    >>> band.tolist()
+    ['35-39', '<25', '>65', '65+', '25岁以下', <NA>, <NA>]
+    >>> bad.tolist()
+    [False, False, False, False, False, False, True]
+    """
     s = blank_to_na(s.astype(STR) if not pd.api.types.is_numeric_dtype(s) else s)
     if pd.api.types.is_numeric_dtype(s):
         return (

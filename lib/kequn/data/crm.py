@@ -26,6 +26,7 @@ import pandas as pd
 from kequn.data.actions import neutralise_formulas
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder
+from kequn.data.problems import Problem, SettingsError
 from kequn.lang.i18n import t
 
 LISTS = ("winback", "key_care", "category_targets", "complaint_followup")
@@ -37,14 +38,39 @@ def reid_path(reid_dir: str | Path, run_dir: str | Path) -> Path:
     return Path(reid_dir) / f"{Path(run_dir).name}.parquet"
 
 
+def check_reid_place(
+    path: str | Path,
+    processed_root: str | Path | None = None,
+    reports_root: str | Path | None = None,
+) -> None:
+    """Refuse a re-identification table under the processed data (every artifact there stays
+    pseudonymous) or under the reports (pages and lists handed to stakeholders): a
+    ``SettingsError`` naming ``privacy.reid_dir``, raised before any work."""
+    p = Path(path).resolve()
+    for where, root in (("processed", processed_root), ("reports", reports_root)):
+        if root is not None and p.is_relative_to(Path(root).resolve()):
+            raise SettingsError(
+                [
+                    Problem.of(
+                        f"reid_under_{where}",
+                        "privacy.reid_dir",
+                        name=str(Path(path).parent),
+                        folder=str(Path(root)),
+                    )
+                ]
+            )
+
+
 def write_reid(
-    table: pd.DataFrame, path: str | Path, processed_root: str | Path | None = None
+    table: pd.DataFrame,
+    path: str | Path,
+    processed_root: str | Path | None = None,
+    reports_root: str | Path | None = None,
 ) -> Path:
     """Write pseudonym → CRM id (owner-only permissions); refuse a place inside the
-    processed data, where every artifact must stay pseudonymous."""
+    processed data or the reports (``check_reid_place``; intake checks before any work)."""
+    check_reid_place(path, processed_root, reports_root)
     path = Path(path).resolve()
-    if processed_root is not None and path.is_relative_to(Path(processed_root).resolve()):
-        raise ValueError(f"the re-identification table must not lie under {processed_root}")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_table_atomic(table, path)
     path.chmod(0o600)

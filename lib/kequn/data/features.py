@@ -7,23 +7,31 @@
 customer_id                   pseudonymous key
 age, gender, income, ...      customer attributes as cleaned by intake (psy_* included)
 tenure_days                   as_of − signup date (or first order when signup is unknown)
-orders                        distinct orders with a positive amount (frequency)
-revenue                       gross amount of positive orders, CNY
-returns, return_amount        number and amount (positive CNY) of returns
+orders                        distinct purchase orders (frequency): an order line is a purchase
+                              when its amount is ``>= 0`` (``PURCHASE``), so a zero-amount
+                              order (a gift, a fully discounted basket) is a purchase occasion
+                              with no revenue; negative amounts are returns
+revenue                       gross amount of purchase lines, in the run's currency
+returns, return_amount        number of distinct orders with a return line, and the returned
+                              amount as a positive number
 monetary                      revenue − return_amount (net spend)
 avg_order_value               revenue / orders
-first_order, last_order       dates of first and last positive order
+first_order, last_order       dates of the first and last purchase
 recency_days                  as_of − last order date (NaN: never bought)
 active_days                   last − first order date
-revenue_last_6m               gross amount of positive orders in the 182 days up to as_of
+revenue_last_6m               gross amount of purchase lines in the 182 days up to as_of
 revenue_prior_6m              the same for the 182 days before those (growth = last / prior − 1);
                               each is missing for everyone when its window does not lie wholly
                               inside the orders' span (``window_complete``): no growth from a
                               window the export does not cover
-discount_share, coupon_share  share of orders bought on discount / with a coupon
-margin                        revenue − cost of positive orders (when cost is present)
-cat_<category>                share of revenue per category (top ``top_n``, rest 'other')
-chan_<channel>                share of orders per order channel
+discount_share, coupon_share  share of purchase lines bought on discount / with a coupon
+margin                        revenue − cost of purchase lines (when cost is present)
+cat_<category>                share of revenue per category, for the ``top_n`` categories with
+                              most purchase lines; the rest have no column (no 'other' column:
+                              the shares then add up to less than 1)
+chan_<channel>                share of orders in the channel: distinct purchase orders with a
+                              line in it / distinct purchase orders (several lines of one order
+                              count once; top ``top_n`` channels)
 ev_<event_type>               events per type; evch_<channel>: events per channel
 feedback, complaints          feedback items, complaints
 ============================  ==================================================================
@@ -194,8 +202,10 @@ def _pivot(
     bind: _Params,
 ) -> list[tuple[str, str]]:
     """(aggregate, feature name) per value of ``col`` (top_n values): the amount (``measure``
-    a column) or the number of rows (``measure`` "1") of the rows with that value where
-    ``where`` holds; the caller divides by the table's denominator for shares."""
+    a column), the number of rows (``measure`` "1") or the number of distinct values of an
+    expression (``measure`` "count(DISTINCT order_id)", "count(order_id)") of the rows with
+    that value where ``where`` holds; the caller divides by the table's denominator for
+    shares."""
     c = _ident(col)
     vals = [
         r[0]
@@ -213,6 +223,8 @@ def _pivot(
         cond = f"{c} = {bind(v)} AND {where}"
         if measure == "1":
             expr = f"count(*) FILTER (WHERE {cond})"
+        elif measure.startswith("count("):
+            expr = f"{measure} FILTER (WHERE {cond})"
         else:  # the same additions in the same order as sum(CASE … ELSE 0 END): same doubles
             expr = f"coalesce(sum({measure}) FILTER (WHERE {cond}), 0)"
         parts.append((expr, name))
@@ -307,9 +319,9 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         for i, (expr, name) in enumerate(cats):
             agg.append(f"{expr} AS _cat{i}")
             out.append(f"o._cat{i} / nullif(o._cat_total, 0) AS {_ident(name)}")
-    if "channel" in ocols:
+    if "channel" in ocols:  # shares of distinct orders, as ``orders``: one order's lines once
         for i, (expr, name) in enumerate(
-            _pivot(con, "orders", "channel", "chan", "1", pos, top_n, labels, bind)
+            _pivot(con, "orders", "channel", "chan", n_orders, pos, top_n, labels, bind)
         ):
             agg.append(f"{expr} AS _chan{i}")
             out.append(f"o._chan{i} / nullif(o.orders, 0) AS {_ident(name)}")

@@ -132,14 +132,28 @@ def load_column_map(path: str | Path | None) -> dict:
     return base
 
 
-def date_format_for(cmap: dict, table: str, column: str, default=None) -> str | None:
-    """The date pattern the column map (else ``default``) gives for one column."""
+def date_format_for(
+    cmap: dict, table: str, column: str, default=None
+) -> tuple[str | None, str | None]:
+    """(pattern for this very column, pattern for many columns) that the column map gives for
+    one date column.
+
+    A pattern named for the column (``date_format: {orders: {order_date: …}}`` or
+    ``{orders.order_date: …}``) wins over what the values show. One pattern for all tables
+    (``date_format: '%d/%m/%Y'``), for a whole table (``{orders: …}``) or the config's
+    ``intake.date_format`` (``default``; the column map's wins) only settles a column whose
+    values leave month/day against day/month open (``coerce.read_dates``): a column
+    unambiguous in another style (ISO ``2024-03-05``) keeps it.
+    """
     spec = cmap.get("date_format")
-    if isinstance(spec, dict):
-        spec = spec.get(table, spec.get(f"{table}.{column}"))
-        if isinstance(spec, dict):
-            spec = spec.get(column)
-    return str(spec) if spec else default
+    if not isinstance(spec, dict):
+        return None, str(spec) if spec else default
+    own = spec.get(f"{table}.{column}")
+    general = spec.get(table)
+    if isinstance(general, dict):
+        own = general.get(column, own)
+        general = None
+    return (str(own) if own else None), (str(general) if general else default)
 
 
 def map_columns(
@@ -208,8 +222,8 @@ def _parse_column(
     if col.kind not in ("date", "datetime"):
         values, bad = coerce.parse(raw, col.kind, col.values)
         return values, bad, none
-    fmt = date_format_for(cmap, table, col.name, date_default)
-    r = coerce.read_dates(raw, fmt)
+    fmt, general = date_format_for(cmap, table, col.name, date_default)
+    r = coerce.read_dates(raw, fmt, default=general)
     if r.fmt:
         log.date_formats.setdefault(table, {})[col.name] = r.fmt
     present = int(raw.notna().sum())
@@ -558,7 +572,8 @@ def _form_orders(t, log):
 
 def _link_and_pseudonymise(t, log, salt):
     """Drop rows of unknown customers (orphans) and replace every customer key by its
-    pseudonym, computed once per customer."""
+    pseudonym, computed once per customer; Kano respondent ids (often CRM ids or phone
+    numbers) are pseudonymised too, whether or not the survey links to customers."""
     c = t["customers"]
     c_keys = c["customer_id"].astype(STR)
     known = pa.array(c_keys)
@@ -582,9 +597,11 @@ def _link_and_pseudonymise(t, log, salt):
         # Arrow take: no Python string per row (30M orders)
         taken = names.take(pa.array(np.maximum(pos, 0), mask=pos < 0))
         df["customer_id"] = pd.Series(pd.arrays.ArrowStringArray(taken), index=df.index)
-        if name == "kano":
-            df["respondent_id"] = privacy.pseudonymize(df["respondent_id"], salt)
         t[name] = df
+    if "kano" in t:
+        k = t["kano"].copy(deep=False)
+        k["respondent_id"] = privacy.pseudonymize(k["respondent_id"], salt)
+        t["kano"] = k
 
 
 def _count_order_facts(t, log):
@@ -729,15 +746,24 @@ def run_intake(
     date_format: str | None = None,
     currency: str | None = None,
     reid_file: str | Path | None = None,
+    reports_dir: str | Path | None = None,
 ) -> IntakeResult:
     """Read, validate, clean and pseudonymise one export; write ``out_dir/clean`` and
     ``out_dir/quality.json`` when ``out_dir`` is given. Raises ``InputError``.
 
-    ``date_format`` is the default pattern for date columns whose style is ambiguous (the
-    column map's ``date_format`` wins); ``currency`` the default currency code (the column
+    ``date_format`` is the default pattern for date columns whose month/day order is
+    ambiguous; a column unambiguous in another style keeps it, and the column map's
+    ``date_format`` wins (``date_format_for``); ``currency`` the default currency code (the column
     map's ``currency`` wins; CNY when neither says). ``reid_file``: where the pseudonym → CRM
-    id table goes (``kequn.data.crm``; action lists need it), never under ``out_dir``'s parent.
+    id table goes (``kequn.data.crm``; action lists need it), never under ``out_dir``'s parent
+    (the processed data) nor under ``reports_dir`` (default ``paths.reports_root()``): refused
+    with a ``SettingsError`` before anything is read.
     """
+    reports_dir = paths.reports_root() if reports_dir is None else Path(reports_dir)
+    if reid_file is not None and out_dir is not None:
+        from kequn.data.crm import check_reid_place
+
+        check_reid_place(reid_file, Path(out_dir).parent, reports_dir)
     data_dir = Path(data_dir)
     if invalid_rows not in ("error", "drop"):
         raise InputError([Problem.of("invalid_rows_setting", "config", value=invalid_rows)])
@@ -854,7 +880,7 @@ def run_intake(
         if reid_file is not None and log.reid is not None:
             from kequn.data.crm import write_reid
 
-            write_reid(log.reid, reid_file, processed_root=out.parent)
+            write_reid(log.reid, reid_file, processed_root=out.parent, reports_root=reports_dir)
         write_text_atomic(
             input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
             RunFolder(out).intake_stamp,

@@ -1,7 +1,7 @@
 """Reading users' files and writing artifacts atomically.
 
 Reading (``read_export``): the file type is taken from the content, not the name (CSV,
-gzip or zip holding one CSV, Parquet, Excel); CSV comes in any common encoding (UTF-8 with or
+gzip or zip holding one CSV, Parquet, Excel .xlsx with openpyxl and legacy .xls with xlrd); CSV comes in any common encoding (UTF-8 with or
 without BOM, UTF-16, GBK/GB18030) and delimiter (``,`` ``;`` tab ``|``, sniffed). Every CSV
 and Excel cell comes as the text it holds: no type is inferred, so ``00123`` stays
 ``00123`` and a 20-digit key stays 20 digits; intake, not the reader, decides types.
@@ -316,6 +316,12 @@ def _read_excel(source, name: str, sheet=None, expected=None) -> Export:
         rows = [[_cell_text(c) for c in row] for row in book[chosen].iter_rows()]
     finally:
         book.close()
+    return _sheet_export(rows, name, chosen)
+
+
+def _sheet_export(rows: list[list], name: str, chosen: str) -> Export:
+    """A sheet's cells (text or None, row by row) as an export: the first row is the header,
+    empty rows are left out, each row keeps its line number in the sheet."""
     while rows and not any(v is not None for v in rows[-1]):
         rows.pop()
     if not rows or not any(v is not None for v in rows[0]):
@@ -329,6 +335,71 @@ def _read_excel(source, name: str, sheet=None, expected=None) -> Export:
     df = pd.DataFrame([body[i] for i in keep], columns=headers, dtype=object).astype(STR)
     lines = np.asarray(keep, dtype=np.int64) + 2
     return Export(df, lines, "excel", sheet=chosen, renamed_headers=renamed)
+
+
+def _read_xls(raw: bytes, name: str, sheet=None, expected=None) -> Export:
+    """A legacy Excel workbook (.xls, BIFF) read with xlrd as ``_read_excel`` reads .xlsx:
+    the sheet named ``sheet``, else the one whose header row holds most ``expected`` headers,
+    every cell as the text it shows."""
+    try:
+        import xlrd
+    except ImportError:  # an environment set up without requirements.txt
+        raise InputError([Problem.of("xls_reader_missing", name)]) from None
+    try:
+        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, on_demand=True)
+    except Exception as e:  # a damaged or encrypted workbook: the user's file
+        raise InputError(
+            [Problem.of("unreadable", name, detail=str(e).splitlines()[0][:200])]
+        ) from None
+    try:
+        names = book.sheet_names()
+        if sheet is not None:
+            if str(sheet) not in names:
+                raise InputError(
+                    [Problem.of("sheet_not_found", name, sheet=sheet, sheets=", ".join(names))]
+                )
+            chosen = str(sheet)
+        elif not expected or len(names) == 1:
+            chosen = names[0]
+        else:
+            scores = []
+            for n in names:
+                ws = book.sheet_by_name(n)
+                head = ws.row_values(0) if ws.nrows else []
+                scores.append(sum(norm_header(v) in expected for v in head if v != ""))
+            chosen = names[int(np.argmax(scores))]
+        ws = book.sheet_by_name(chosen)
+        rows = [[_xls_cell_text(book, c) for c in ws.row(i)] for i in range(ws.nrows)]
+    finally:
+        book.release_resources()
+    return _sheet_export(rows, name, chosen)
+
+
+def _xls_cell_text(book, cell) -> str | None:
+    """The text an .xls cell shows, as ``_cell_text`` for .xlsx: whole numbers without
+    ``.0``, zero-padded number formats padded, dates as ISO text, errors missing."""
+    import xlrd
+
+    kind, v = cell.ctype, cell.value
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return "TRUE" if v else "FALSE"
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            when = xlrd.xldate_as_datetime(v, book.datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return repr(v)
+        return when.time().isoformat() if v < 1 else when.isoformat(sep=" ")
+    if kind == xlrd.XL_CELL_NUMBER:
+        xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
+        fmt = book.format_map[xf.format_key].format_str if xf is not None else "General"
+        if float(v).is_integer() and abs(v) < 1e15:
+            v = int(v)
+            return str(v).zfill(len(fmt)) if fmt and set(fmt) == {"0"} else str(v)
+        return repr(float(v))
+    s = str(v).strip()
+    return s or None
 
 
 def _best_sheet(book, expected) -> str:
@@ -411,16 +482,7 @@ def read_export(path: str | Path, sheet=None, expected_headers=None) -> Export:
         elif kind == "parquet":
             ex = _from_parquet(p)
         elif kind == "xls":
-            df = pd.read_excel(p, dtype=str, sheet_name=sheet if sheet is not None else 0)
-            headers, renamed = _unique_headers(list(df.columns))
-            df.columns = headers
-            ex = Export(
-                df.astype(STR),
-                np.arange(2, len(df) + 2),
-                "excel",
-                renamed_headers=renamed,
-                sheet=str(sheet) if sheet is not None else None,
-            )
+            ex = _read_xls(raw, name, sheet, expected_headers)
         else:
             ex = _csv_from_bytes(raw, name)
     except InputError:

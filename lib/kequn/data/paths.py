@@ -22,6 +22,12 @@ def resolve(path: str | Path | None) -> Path | None:
     return p if p.is_absolute() else project_root() / p
 
 
+def reports_root() -> Path:
+    """The reports folder: ``KQ_REPORTS`` (which make exports, ``REPORTS=``) or ``reports``,
+    resolved against the project root."""
+    return resolve(os.environ.get("KQ_REPORTS") or "reports")
+
+
 def inside(folder: str | Path, name: str | Path, what: str = "files:") -> Path:
     """``folder / name`` resolved (symlinks followed); ``InputError`` (``path_outside``) when
     it lies outside ``folder``: a column map or config must not make Kequn read other files."""

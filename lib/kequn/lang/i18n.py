@@ -633,6 +633,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "put the file in the project (e.g. config/), beside the config or in the data folder, "
         "and name that path",
     ),
+    "err.reid_under_processed": (
+        "再识别表（假名 → CRM 编号）的目录“{name}”位于处理后数据目录“{folder}”之下，那里的每个文件都必须只含假名",
+        "the re-identification table's folder '{name}' (pseudonym → CRM id) lies under the "
+        "processed data '{folder}', where every file must stay pseudonymous",
+    ),
+    "fix.reid_under_processed": (
+        "把 privacy.reid_dir 设为处理后数据和报告目录之外的目录，例如默认的 data/.reid",
+        "set privacy.reid_dir to a folder outside the processed data and the reports, e.g. the "
+        "default data/.reid",
+    ),
+    "err.reid_under_reports": (
+        "再识别表（假名 → CRM 编号）的目录“{name}”位于报告目录“{folder}”之下，报告会交给业务方，CRM 编号不能放在那里",
+        "the re-identification table's folder '{name}' (pseudonym → CRM id) lies under the "
+        "reports '{folder}', which are handed to stakeholders: CRM ids must not lie there",
+    ),
+    "fix.reid_under_reports": (
+        "把 privacy.reid_dir 设为处理后数据和报告目录之外的目录，例如默认的 data/.reid",
+        "set privacy.reid_dir to a folder outside the processed data and the reports, e.g. the "
+        "default data/.reid",
+    ),
     "err.bad_run_name": ("运行名“{name}”不可用", "run name '{name}' cannot be used"),
     "fix.bad_run_name": (
         "只用字母、数字、汉字、空格、- 和 _（不以 - 或空格开头，不用 / \\ 或 .，不用 latest）",
@@ -665,6 +685,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fix.broken_lines": (
         "修复这些行（常见原因：导出被截断、文本中有未加引号的分隔符），或设置 intake.invalid_rows: drop 略过它们并计数",
         "repair these lines (usual causes: a cut-off export, a delimiter inside unquoted text), or set intake.invalid_rows: drop to leave them out, counted",
+    ),
+    "err.xls_reader_missing": (
+        "这是旧版 Excel 工作簿（.xls），本环境缺少读取它的 xlrd 包",
+        "this is a legacy Excel workbook (.xls) and this environment lacks xlrd, which reads it",
+    ),
+    "fix.xls_reader_missing": (
+        "运行 make setup（按 requirements.txt 安装 xlrd），或在 Excel 中把文件另存为 .xlsx 或 CSV",
+        "run make setup (it installs xlrd from requirements.txt), or save the file in Excel as "
+        ".xlsx or CSV",
     ),
     "err.sheet_not_found": (
         "工作簿中没有工作表“{sheet}”（现有：{sheets}）",

@@ -193,6 +193,11 @@ def _report(a) -> int:
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
     p = _make_params(a, a.config, a.data, str(processed), run, check=False)
+    from kequn.data.crm import check_reid_place
+    from kequn.data.run_folder import reid_file_of
+
+    # the CRM ids stay out of the processed data and the reports: checked before any work
+    check_reid_place(reid_file_of(processed, p.get("privacy")), a.processed, a.reports)
     params_file = RunFolder(processed).params
     text = yaml.safe_dump(p, allow_unicode=True, sort_keys=False)
     if not params_file.exists() or params_file.read_text(encoding="utf-8") != text:
