@@ -57,8 +57,11 @@ def planted(data_dir, privacy: dict | None, column: str):
     """On generated data, the planted ``column`` of ``_truth/customers.parquet`` indexed by the
     run's pseudonyms (so a stage can compare its results with the truth); None for real data."""
     from .config import resolve
+    from .database import is_url
     from .privacy import load_salt, pseudonymize
 
+    if is_url(data_dir):  # a database holds no planted truth
+        return None
     p = resolve(data_dir) / "_truth" / "customers.parquet"
     if not p.exists():
         return None
