@@ -102,7 +102,8 @@ def test_intake_from_postgres_equals_intake_from_files(
         assert PASSWORD.encode() not in p.read_bytes(), p
 
 
-def _keys_db(pg):
+@pytest.fixture(scope="module")
+def keys_db(pg):
     """Database keys: integer keys in one customer table, zero-padded text keys in another,
     order lines under other names (read through a query)."""
     pg.create("keys", "analyst", PASSWORD)
@@ -135,10 +136,10 @@ QUERY = (
 )
 
 
-def test_keys_stay_text_as_stored_and_queries_run_as_written(pg, tmp_path, password):
+def test_keys_stay_text_as_stored_and_queries_run_as_written(keys_db, tmp_path, password):
     from kequn.privacy import load_salt, pseudonymize
 
-    url = _keys_db(pg)
+    url = keys_db
     salt = load_salt(SALT)
     cmap = tmp_path / "map.yaml"
 
@@ -182,6 +183,50 @@ def test_keys_stay_text_as_stored_and_queries_run_as_written(pg, tmp_path, passw
     assert list(r.tables["customers"]["customer_id"]) == list(pseudonymize(pd.Series(texts), salt))
     assert pd.read_parquet(tmp_path / "reid.parquet")["crm_id"].tolist() == texts
     assert q["rows_clean"]["orders"] == 2  # A3 (00123) and A4 (0042) linked
+
+
+def test_a_bad_value_is_said_with_its_table_and_row(keys_db, tmp_path, password):
+    """Messages name the table (or the column map's query) and the row, as they name a file
+    and its line; row 1 is the first row the database returned."""
+    from kequn.problems import InputError
+
+    url = keys_db
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text(
+        json.dumps(
+            {
+                "tables": {"customers": "shop.members"},
+                "queries": {
+                    "orders": "SELECT * FROM (VALUES ('A1', '123', '2024-03-01', 5), "
+                    "('A2', '123', 'next Tuesday', 6), ('A3', '123', '2024-03-02', 7)) "
+                    "AS t (order_id, customer_id, order_date, amount)"
+                },
+            }
+        )
+    )
+    with pytest.raises(InputError) as e:
+        run_intake(url, tmp_path / "p" / "r", column_map=cmap, salt=SALT)
+    (p,) = e.value.problems
+    assert (p.file, p.column, p.rows, p.values) == (
+        "queries: orders",
+        "order_date",
+        [2],
+        ["next Tuesday"],
+    )
+    assert "queries: orders，字段“order_date”，第 2 行" in e.value.render("zh")
+    assert (
+        "queries: orders, column 'order_date', row 2: the value cannot be read"
+        in e.value.render("en")
+    )
+    assert not (tmp_path / "p").exists()  # nothing written
+
+
+def test_open_run_builds_a_run_from_a_database(crm, tmp_path, password, monkeypatch):
+    import kequn
+
+    monkeypatch.setenv("KEQUN_ROOT", str(tmp_path))  # salt and re-identification table here
+    run = kequn.open_run(tmp_path / "processed" / "run", data=crm)
+    assert len(run["features"]) == len(run["customers"]) > 0
 
 
 def test_the_intake_stamp_follows_the_rows(crm, tmp_path, password):

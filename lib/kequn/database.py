@@ -371,8 +371,8 @@ def as_text(v) -> str:
 
 def _text_array(values):
     """One fetched column as Arrow text: text as it is; a column of one type that Arrow writes
-    as ``as_text`` does (integers, floats, booleans, dates, timestamps) converted in C; any
-    other column value by value."""
+    as ``as_text`` does (integers, floats, booleans, decimals, dates, naive timestamps)
+    converted in C; any other column value by value."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -381,17 +381,17 @@ def _text_array(values):
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         pass
     kinds = {type(v) for v in values if v is not None}
-    arrow = _arrow_types().get(kinds.pop()) if len(kinds) == 1 else None
-    if arrow is not None and not (
-        pa.types.is_timestamp(arrow) and any(v.tzinfo for v in values if v is not None)
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind in _arrow_types() and not (
+        kind is dt.datetime and any(v.tzinfo for v in values if v is not None)
     ):
-        try:
-            arr = pa.array(values, type=arrow)
+        try:  # decimals: Arrow finds precision and scale (19.90 stays 19.90)
+            arr = pa.array(values, type=_arrow_types()[kind])
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            arr = None
+            arr = None  # beyond 64 bits or 38 digits, NaN decimals: value by value
         if arr is not None:
-            whole = pa.types.is_timestamp(arrow) and not pc.max(pc.microsecond(arr)).as_py()
-            if whole:  # as the database writes it: no fraction when there is none
+            if kind is dt.datetime and not pc.max(pc.microsecond(arr)).as_py():
+                # as the database writes it: no fraction of a second when there is none
                 arr = pc.strftime(arr.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
             return arr.cast(pa.large_string())
     return pa.array([None if v is None else as_text(v) for v in values], type=pa.large_string())
@@ -405,6 +405,7 @@ def _arrow_types() -> dict:
         int: pa.int64(),
         float: pa.float64(),
         bool: pa.bool_(),
+        decimal.Decimal: None,
         dt.date: pa.date32(),
         dt.datetime: pa.timestamp("us"),
     }
