@@ -371,6 +371,13 @@ def test_the_cli_says_a_refused_login_without_traceback_or_password(crm, tmp_pat
     assert "Traceback" not in r.stderr + r.stdout and WRONG not in r.stderr + r.stdout
 
 
+def test_a_drivers_message_is_scrubbed_of_passwords(monkeypatch):
+    monkeypatch.setenv("KEQUN_DB_PASSWORD", PASSWORD)
+    u = database.parse_url("postgresql://analyst@h:5432/crm")
+    said = database.scrub(f"auth {PASSWORD} at postgresql://analyst:{WRONG}@h/crm", u)
+    assert said == "auth *** at postgresql://analyst:***@h/crm"
+
+
 def test_urls_are_recognised_and_shown_without_password():
     assert database.is_url("postgresql://u@h:5432/db") and database.is_url("mysql+pymysql://u@h/db")
     assert database.is_url("postgres://u@h/db") and database.is_url("mariadb://u@h/db")

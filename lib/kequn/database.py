@@ -150,9 +150,10 @@ def _passfile_password(path: Path, url) -> str | None:
 def _secrets(url=None) -> list[str]:
     """Every password this process may use (to scrub them from any text shown)."""
     out = [os.environ.get(k) for k in _SECRET_ENV]
-    passfile = os.environ.get("KEQUN_DB_PASSFILE")
-    if passfile and url is not None:
-        out.append(_passfile_password(Path(passfile).expanduser(), url))
+    if url is not None:
+        for f in {os.environ.get("KEQUN_DB_PASSFILE"), os.environ.get("PGPASSFILE"), "~/.pgpass"}:
+            if f:
+                out.append(_passfile_password(Path(f).expanduser(), url))
     return [s for s in out if s]
 
 
