@@ -36,7 +36,7 @@ NOTEBOOKS := $(STAGES:%=notebooks/%.ipynb)
 help:
 	@echo "Kequn (客群) — customer segmentation workbench"
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
-	@echo "  variables: DATA=folder CONFIG=config/x.yaml RUN=name DEMO_N=$(DEMO_N) SEED=$(SEED)"
+	@echo "  variables: DATA=folder (or postgresql://user@host:port/db) CONFIG=config/x.yaml RUN=name DEMO_N=$(DEMO_N) SEED=$(SEED)"
 
 ## setup: .venv with the pinned requirements, kequn (editable), the Jupyter kernel 'kequn', the default sentiment model
 setup: $(STAMP)
@@ -70,9 +70,9 @@ report: $(STAMP) $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp)
 actions: report
 	$(KQ) actions --data="$$KQ_DATA" --run="$$KQ_RUN" --processed="$$KQ_PROCESSED" --reports="$$KQ_REPORTS" $(ACTIONS_ARGS)
 
-## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser)
-test: $(STAMP) $(DEMO_DIR)/.stamp browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
+## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser, real PostgreSQL and MariaDB)
+test: $(STAMP) $(DEMO_DIR)/.stamp browser postgres mariadb
+	KEQUN_REQUIRE_POSTGRES=1 KEQUN_REQUIRE_MARIADB=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 
 ## lint: ruff (lint and format check; settings in pyproject.toml); .ci/run runs it before the tests
@@ -98,6 +98,25 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-noto-cjk > /dev/null; }
 
+## postgres: Debian's PostgreSQL server programs for the database tests (installed with apt when missing)
+# The tests run their own throwaway server (tests/pg_server.py: initdb in a temporary folder,
+# 127.0.0.1 on a free port); Debian's packaged cluster is not used.
+postgres:
+	@{ command -v initdb > /dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; } || { \
+	  echo "installing Debian's postgresql for the database tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends postgresql > /dev/null; }
+
+## mariadb: the programs of Debian's mariadb-server (mariadbd, mariadb-install-db) for the MySQL tests (apt, when missing)
+# Only the -core packages: the tests start their own server (tests/mariadb_server.py); no service.
+mariadb:
+	@{ command -v mariadbd > /dev/null 2>&1 || test -x /usr/sbin/mariadbd; } && command -v mariadb-install-db > /dev/null 2>&1 || { \
+	  echo "installing Debian's mariadb-server-core for the MySQL tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends mariadb-server-core mariadb-client-core > /dev/null; }
+
 ## lab: JupyterLab on the kequn kernel
 lab: $(STAMP) $(DEMO_DIR)/.stamp
 	$(BIN)/jupyter lab --notebook-dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
@@ -114,4 +133,4 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-.PHONY: help setup data data-messy report actions test test-fast lint format browser lab bench clean distclean
+.PHONY: help setup data data-messy report actions test test-fast lint format browser postgres mariadb lab bench clean distclean

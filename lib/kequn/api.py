@@ -124,9 +124,9 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
         The run's folder, ``data/processed/<run>``: relative to the current directory, or
         absolute.
     data : str or pathlib.Path, optional
-        An export folder (as for ``make report DATA=…``): when given, intake and the feature
-        table are built into ``path`` first unless they are there and up to date (default
-        settings of ``config/default.yaml``).
+        An export folder or a database URL (as for ``make report DATA=…``): when given, intake
+        and the feature table are built into ``path`` first unless they are there and up to
+        date (default settings of ``config/default.yaml``).
 
     Returns
     -------
@@ -154,10 +154,12 @@ def open_run(path: str | Path, data: str | Path | None = None) -> Run:
     (500, True)
     """
     if data is not None:
+        from kequn.data.database import is_url
         from kequn.data.run_folder import run_features
 
         # absolute: the stage helpers resolve relative paths against the project root
-        run_features(Path(data).expanduser().absolute(), Path(path).expanduser().absolute())
+        source = data if is_url(data) else Path(data).expanduser().absolute()  # or a database
+        run_features(source, Path(path).expanduser().absolute())
     return Run(path)
 
 

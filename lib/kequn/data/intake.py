@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kequn.data import coerce, kano_wide, paths, privacy, schema
+from kequn.data import coerce, database, kano_wide, paths, privacy, schema
 from kequn.data.coerce import STR
 from kequn.data.io import (
     Export,
@@ -76,8 +76,9 @@ class _Log:
 
 
 _norm = norm_header
-# Column map sections besides the tables: where files are, which sheet, date formats, money.
-MAP_SECTIONS = ("files", "sheet", "sheets", "date_format", "currency")
+# Column map sections besides the tables: where files are, which sheet, date formats, money;
+# where tables are in a database and queries per table (kequn.data.database).
+MAP_SECTIONS = ("files", "sheet", "sheets", "date_format", "currency", "tables", "queries")
 
 
 def load_column_map(path: str | Path | None) -> dict:
@@ -92,6 +93,7 @@ def load_column_map(path: str | Path | None) -> dict:
     base["user"] = {}
     if not path:
         base["files"], base["sheet"], base["date_format"], base["currency"] = {}, {}, None, None
+        base["tables"], base["queries"] = {}, {}
         return base
     p = Path(path)
     user = read_yaml(
@@ -119,6 +121,8 @@ def load_column_map(path: str | Path | None) -> dict:
                 continue
             headers = [headers] if isinstance(headers, str) else list(headers)
             base["user"].setdefault(table, {})[col] = [str(h) for h in headers]
+    base["tables"], base["queries"], db_problems = database.column_map_sections(user, p.name)
+    problems += db_problems
     if problems:
         raise InputError(problems)
     base["files"] = user.get("files", {}) or {}
@@ -683,7 +687,11 @@ def input_fingerprint(
     currency=None,
 ) -> str:
     """A digest of what intake would read (file names, sizes, modification times) and of
-    its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale."""
+    its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale.
+    For a database (``kequn.data.database``): row counts and latest dates per table instead."""
+    if database.is_url(data_dir):
+        settings = [str(as_of), invalid_rows, date_format, currency]
+        return database.fingerprint(str(data_dir), column_map, settings)
     data_dir = Path(data_dir)
     files = (
         sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -735,6 +743,26 @@ def _read(path: Path, table: str, cmap: dict, log: _Log, invalid_rows: str) -> E
     return ex
 
 
+def _file_exports(data_dir: Path, cmap: dict, log: _Log, invalid_rows: str):
+    """``(table, export, file name)`` of each contract table found in ``data_dir``, read one at
+    a time; a missing required table (or one the column map names) is a problem."""
+    for table in schema.TABLES:
+        path = find_table(data_dir, table, cmap["files"].get(table))
+        if path is None or not path.exists():
+            if table in schema.REQUIRED_TABLES or cmap["files"].get(table):
+                log.problems.append(
+                    Problem.of(
+                        "table_missing",
+                        str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
+                        table=table,
+                    )
+                )
+            continue
+        ex = _read(path, table, cmap, log, invalid_rows)
+        if ex is not None:
+            yield table, ex, path.name
+
+
 def run_intake(
     data_dir: str | Path,
     out_dir: str | Path | None = None,
@@ -764,45 +792,37 @@ def run_intake(
         from kequn.data.crm import check_reid_place
 
         check_reid_place(reid_file, Path(out_dir).parent, reports_dir)
-    data_dir = Path(data_dir)
     if invalid_rows not in ("error", "drop"):
         raise InputError([Problem.of("invalid_rows_setting", "config", value=invalid_rows)])
-    if not data_dir.is_dir():
-        raise InputError([Problem.of("folder_not_found", str(data_dir))])
-    cmap = load_column_map(column_map)
-    paths.check_data_files(data_dir, cmap["files"])  # files: entries stay inside the data folder
-    log = _Log()
+    db = database.is_url(data_dir)  # DATA=postgresql://…: tables read from the database
+    if db:
+        cmap, log = load_column_map(column_map), _Log()
+        exports = database.DatabaseTables(str(data_dir), cmap, log)
+    else:
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise InputError([Problem.of("folder_not_found", str(data_dir))])
+        cmap = load_column_map(column_map)
+        paths.check_data_files(data_dir, cmap["files"])  # files: stay inside the data folder
+        log = _Log()
+        exports = _file_exports(data_dir, cmap, log, invalid_rows)
     parsed, raw_rows, files, ignored = {}, {}, {}, {}
-    for table in schema.TABLES:
-        path = find_table(data_dir, table, cmap["files"].get(table))
-        if path is None or not path.exists():
-            if table in schema.REQUIRED_TABLES or cmap["files"].get(table):
-                log.problems.append(
-                    Problem.of(
-                        "table_missing",
-                        str(data_dir / (cmap["files"].get(table) or f"{table}.csv")),
-                        table=table,
-                    )
-                )
-            continue
-        ex = _read(path, table, cmap, log, invalid_rows)
-        if ex is None:
-            continue
+    for table, ex, name in exports:  # name: the file, or the database table or query
         raw, lines = ex.frame, ex.lines
         ex.frame = None  # one reference to the raw table: freed as soon as it is parsed
         if table == "kano" and kano_wide.is_wide(raw.columns):
             raw, lines = kano_wide.to_long(raw, lines, cmap)
             log.reading[table]["layout"] = "wide"
-        files[table] = path.name
+        files[table] = name
         raw_rows[table] = int(len(raw))
         if raw.empty:
-            log.problems.append(Problem.of("header_only", path.name))
+            log.problems.append(Problem.of("header_only", name))
             continue
         # Exact duplicates are judged on the whole raw row: columns Kequn ignores (a product
         # code on an invoice line) still tell two lines apart.
         dup = _duplicate_rows(raw)
         log.clean(table, "duplicate_rows_dropped", int(dup.sum()))
-        df, ign, probs = map_columns(raw, table, cmap, path.name, ex.renamed_headers)
+        df, ign, probs = map_columns(raw, table, cmap, name, ex.renamed_headers)
         columns_found = list(raw.columns[:12])
         del raw  # large exports: hold one copy of a table at a time
         ignored[table] = ign
@@ -826,7 +846,7 @@ def run_intake(
             log.problems.append(
                 Problem.of(
                     "missing_column",
-                    path.name,
+                    name,
                     column=col,
                     col=col,
                     table=table,
@@ -837,7 +857,7 @@ def run_intake(
             continue
         df.insert(0, "_row", lines)
         parsed[table] = _parse_table(
-            _keep(df, ~dup), table, path.name, log, invalid_rows, cmap, date_format
+            _keep(df, ~dup), table, name, log, invalid_rows, cmap, date_format
         )
         del df
     if log.problems:
@@ -881,8 +901,13 @@ def run_intake(
             from kequn.data.crm import write_reid
 
             write_reid(log.reid, reid_file, processed_root=out.parent, reports_root=reports_dir)
+        settings = [str(as_of), invalid_rows, date_format, currency]
         write_text_atomic(
-            input_fingerprint(data_dir, column_map, as_of, invalid_rows, date_format, currency),
+            exports.fingerprint(column_map, settings)  # taken in the snapshot that was read
+            if db
+            else input_fingerprint(
+                data_dir, column_map, as_of, invalid_rows, date_format, currency
+            ),
             RunFolder(out).intake_stamp,
         )
     return IntakeResult(tables, quality, out)

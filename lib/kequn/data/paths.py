@@ -16,8 +16,13 @@ def project_root() -> Path:
 
 
 def resolve(path: str | Path | None) -> Path | None:
+    """``path`` against the project root; a database URL (``DATA=postgresql://…``) as it is."""
     if path is None or path == "":
         return None
+    from kequn.data.database import is_url
+
+    if is_url(path):
+        return path
     p = Path(path)
     return p if p.is_absolute() else project_root() / p
 

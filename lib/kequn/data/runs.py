@@ -56,9 +56,12 @@ def migration(previous, current, column: str, order) -> pd.DataFrame:
 def planted(data_dir, privacy: dict | None, column: str):
     """On generated data, the planted ``column`` of ``_truth/customers.parquet`` indexed by the
     run's pseudonyms (so a stage can compare its results with the truth); None for real data."""
+    from kequn.data.database import is_url
     from kequn.data.paths import resolve
     from kequn.data.privacy import load_salt, pseudonymize
 
+    if is_url(data_dir):  # a database holds no planted truth
+        return None
     p = resolve(data_dir) / "_truth" / "customers.parquet"
     if not p.exists():
         return None

@@ -740,6 +740,89 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "用 DATA=导出文件所在目录 指定数据",
         "pass DATA=path/to/export-folder",
     ),
+    # reading from a database (kequn.data.database): the file is the URL, password masked
+    "err.db_url_invalid": (
+        "不是可用的数据库地址（{detail}）",
+        "not a database URL that can be read ({detail})",
+    ),
+    "fix.db_url_invalid": (
+        "写成 postgresql://用户@主机:5432/库名 或 mysql+pymysql://用户@主机:3306/库名",
+        "write it as postgresql://user@host:5432/dbname or mysql+pymysql://user@host:3306/dbname",
+    ),
+    "err.db_password_in_url": (
+        "数据库地址中含有密码（已隐去）；密码不能写在地址里，地址会随运行设置保存并显示在报告中",
+        "the database URL holds a password (hidden here); a password may not be written in the URL, which is stored with the run's settings and shown in its report",
+    ),
+    "fix.db_password_in_url": (
+        "从地址中去掉“:密码”，把密码放在环境变量 KEQUN_DB_PASSWORD（PostgreSQL 也可用 PGPASSWORD）或 .pgpass 格式的密码文件（KEQUN_DB_PASSFILE，默认 ~/.pgpass，权限 600）中",
+        "remove ':password' from the URL and give the password in the environment variable KEQUN_DB_PASSWORD (for PostgreSQL also PGPASSWORD) or in a .pgpass-style file (KEQUN_DB_PASSFILE, default ~/.pgpass, mode 600)",
+    ),
+    "err.db_driver_missing": (
+        "未安装数据库驱动 {driver}",
+        "the database driver {driver} is not installed",
+    ),
+    "fix.db_driver_missing": (
+        "运行 make setup（安装 psycopg2-binary 与 PyMySQL）；其他数据库请安装其 SQLAlchemy 驱动",
+        "run make setup (it installs psycopg2-binary and PyMySQL); for another database install its SQLAlchemy driver",
+    ),
+    "err.db_unreachable": (
+        "无法连接数据库服务器 {where}",
+        "could not connect to the database server at {where}",
+    ),
+    "fix.db_unreachable": (
+        "检查主机名和端口、数据库服务是否在运行、本机是否可以访问它（防火墙、监听地址）",
+        "check the host and port, that the server is running and that it accepts connections from this machine (firewall, listen address)",
+    ),
+    "err.db_login_refused": (
+        "数据库拒绝了用户“{user}”的登录（密码错误或未提供，或该用户无权连接）",
+        "the database refused the login of user '{user}' (wrong or missing password, or the user may not connect)",
+    ),
+    "fix.db_login_refused": (
+        "在环境变量 KEQUN_DB_PASSWORD（PostgreSQL 也可用 PGPASSWORD）或 .pgpass 格式的密码文件（KEQUN_DB_PASSFILE，默认 ~/.pgpass，权限 600）中给出正确密码；不要写在配置或地址里",
+        "give the right password in the environment variable KEQUN_DB_PASSWORD (for PostgreSQL also PGPASSWORD) or in a .pgpass-style file (KEQUN_DB_PASSFILE, default ~/.pgpass, mode 600); never in the config or the URL",
+    ),
+    "err.db_not_found": (
+        "服务器上没有数据库“{db}”",
+        "the server has no database '{db}'",
+    ),
+    "fix.db_not_found": (
+        "检查地址最后的库名",
+        "check the database name at the end of the URL",
+    ),
+    "err.db_error": ("数据库报错：{detail}", "the database reported an error: {detail}"),
+    "fix.db_error": (
+        "检查地址、账号权限和数据库日志",
+        "check the URL, the account's permissions and the database's log",
+    ),
+    "err.db_table_missing": (
+        "数据库中没有 {table} 表所用的表或视图“{name}”",
+        "the database has no table or view '{name}' for the {table} table",
+    ),
+    "fix.db_table_missing": (
+        "建立该表或同名视图；或在字段映射的 tables: 下写明表名（如 {table}: 模式.表名），或在 queries: 下给出查询语句",
+        "create it (or a view of that name); or name the table under 'tables:' in the column map ({table}: schema.table), or give a query under 'queries:'",
+    ),
+    "err.db_source_not_text": (
+        "{section}: 下 {table} 的值应为一段文字（表名或查询语句）",
+        "the value of {table} under '{section}:' should be text (a table name or a query)",
+    ),
+    "fix.db_source_not_text": (
+        "写成 {table}: 模式.表名（tables:）或 {table}: SELECT …（queries:）",
+        "write {table}: schema.table (tables:) or {table}: SELECT … (queries:)",
+    ),
+    "err.db_read_failed": (
+        "读取 {table} 表时数据库报错（{detail}）",
+        "the database could not read the {table} table ({detail})",
+    ),
+    "fix.db_read_failed": (
+        "检查字段映射 queries: 下的查询语句，以及账号对该表的 SELECT 权限",
+        "check the query under 'queries:' in the column map and the account's SELECT permission on the table",
+    ),
+    "err.db_table_empty": ("{table} 表没有数据行", "the {table} table has no rows"),
+    "fix.db_table_empty": (
+        "检查该表或查询的筛选条件",
+        "check the table, or the query's filter",
+    ),
     "err.table_missing": ("缺少 {table} 表", "the {table} table is missing"),
     "fix.table_missing": (
         "把 {table}.csv（或 .parquet/.xlsx）放进该目录，或在字段映射的 files: 下写明文件名",

@@ -151,6 +151,10 @@ def run_settings(cfg: dict, data_dir: str, processed_dir: str, run: str) -> dict
     """A run's settings by config section, with where it runs (the run folder's
     ``params.yaml``, which the glossary and action lists read)."""
     check_run_name(run)
+    from kequn.data.database import is_url, parse_url
+
+    if is_url(data_dir):
+        parse_url(str(data_dir))  # a URL holding a password is refused before it is stored
     return {
         "data_dir": str(data_dir),
         "processed_dir": str(processed_dir),
@@ -174,8 +178,12 @@ def check_run_name(run: str) -> str:
 
 
 def default_run(data_dir: str | Path, today: dt.date | None = None) -> str:
-    """``<data folder>-<yyyymmdd>``, characters a run name may not hold replaced by ``-``."""
-    name = re.sub(r"[^\w\- ]+", "-", Path(os.path.abspath(data_dir)).name).strip(" -") or "data"
+    """``<data folder>-<yyyymmdd>`` (``<database>-<yyyymmdd>`` for a database URL), characters
+    a run name may not hold replaced by ``-``."""
+    from kequn.data.database import database_name, is_url
+
+    base = database_name(data_dir) if is_url(data_dir) else Path(os.path.abspath(data_dir)).name
+    name = re.sub(r"[^\w\- ]+", "-", base).strip(" -") or "data"
     return f"{name}-{(today or dt.date.today()):%Y%m%d}"
 
 
@@ -186,7 +194,9 @@ def check_config_paths(cfg: dict, config_path: str | Path | None, data_dir: str 
     """The files a config names (column map, salt file, re-identification folder) lie inside
     the project, the config's own folder or the data folder: a config handed over by someone
     else cannot make Kequn read or write elsewhere. All offending settings at once."""
-    roots = [project_root().resolve(), Path(data_dir).resolve()]
+    from kequn.data.database import is_url
+
+    roots = [project_root().resolve()] + ([] if is_url(data_dir) else [Path(data_dir).resolve()])
     if config_path:
         roots.append(resolve(config_path).resolve().parent)
     problems = []

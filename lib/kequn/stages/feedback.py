@@ -680,6 +680,10 @@ def save_summary(processed_dir, figures: dict):
 def sentiment_truth(data_dir, fb: pd.DataFrame) -> dict | None:
     """On generated data: accuracy of the sentiment labels against the planted ones (neutral
     left out on both sides); None for real data."""
+    from kequn.data.database import is_url
+
+    if is_url(data_dir):  # a database holds no planted truth
+        return None
     p = resolve(data_dir) / "_truth" / "feedback.parquet"
     if not p.exists() or "sentiment" not in fb:
         return None
