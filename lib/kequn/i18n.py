@@ -1278,16 +1278,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "vsec.strategy": ("各层的应对策略", "Response strategy per tier"),
     "vsec.concentration": ("收入集中度", "Revenue concentration"),
     "v.conc_facts": (
-        "前 20% 的客户贡献 {top} 的{basis}；基尼系数 {gini}（0 = 人人相同，1 = 全部来自一人）。",
-        "The top 20% of customers bring {top} of {basis}; Gini coefficient {gini} (0 = everyone equal, "
-        "1 = all from one customer).",
+        "按净消费排名前 20% 的客户贡献全部净消费的 {top}（即关键数字“前 20% 客户贡献的收入占比”）；"
+        "基尼系数 {gini}（0 = 人人相同，1 = 全部来自一人）。",
+        "The top 20% of customers by net spend bring {top} of all net spend (the key figure “Revenue "
+        "share of the top 20% customers”); Gini coefficient {gini} (0 = everyone equal, 1 = all from "
+        "one customer).",
+    ),
+    "v.conc_margin": (
+        "价值分层按毛利排序；按毛利计，前 20% 的客户贡献 {top} 的毛利（收入减成本）。",
+        "The tiers rank by margin; by margin, the top 20% of customers bring {top} of margin "
+        "(revenue − cost).",
     ),
     "v.lorenz": ("洛伦兹曲线", "Lorenz curve"),
     "v.cum_customers": (
-        "客户累计占比（从价值最低者起）",
-        "Cumulative share of customers (lowest value first)",
+        "客户累计占比（从净消费最低者起）",
+        "Cumulative share of customers (lowest net spend first)",
     ),
-    "v.cum_value": ("价值累计占比", "Cumulative share of value"),
+    "v.cum_value": ("净消费累计占比", "Cumulative share of net spend"),
     "v.equality": ("完全平均", "Perfect equality"),
     "vsec.clv": ("客户终身价值（CLV）", "Customer lifetime value (CLV)"),
     "vsec.clv_note": (

@@ -706,7 +706,6 @@ def summary(
         "clv_mean": float(buyers["clv"].mean()) if buyers["clv"].notna().any() else None,
         "clv_interval": _interval_json(interval),
         "clv_total": float(buyers["clv"].sum()) if buyers["clv"].notna().any() else None,
-        "active_customers": int(vt["stage"].isin(["new", "active"]).sum()),
         "holdout": check,
         "truth": truth,
         "migration": moved,
