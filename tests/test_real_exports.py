@@ -77,7 +77,8 @@ def ta_feng(tmp_path_factory):
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory):
     """Online Retail II with the repository's column map (config/columns/online_retail_ii.yaml),
-    its `files:` pointed at the seven-month slice. Report in Chinese: money must not read 元."""
+    its `files:` pointed at the seven-month slice. Report in Chinese: money must not read 元.
+    Two rule segments as CRM users write them, on tenure and on time since purchase."""
     tmp = tmp_path_factory.mktemp("retail")
     data = tmp / "data"
     data.mkdir()
@@ -87,7 +88,9 @@ def retail(tmp_path_factory):
     )
     cmap["files"] = {"orders": RETAIL.name}
     (tmp / "columns.yaml").write_text(yaml.safe_dump(cmap, allow_unicode=True), encoding="utf-8")
-    return run_report(tmp, data, "retail", config("zh", tmp / "columns.yaml"))
+    rules = '{注册半年内: "tenure_days <= 180", 三个月未购: "recency_days > 90"}'
+    settings = config("zh", tmp / "columns.yaml") + f"clustering: {{rules: {rules}}}\n"
+    return run_report(tmp, data, "retail", settings)
 
 
 @pytest.fixture(scope="module")
@@ -493,3 +496,15 @@ def test_a_lifetime_model_is_fitted_and_clv_shown(request, name):
     )
     figures = run.json("value.json")
     assert figures.get("clv_mean") is not None and np.isfinite(figures["clv_mean"])
+
+
+def test_retail_tenure_names_say_where_history_starts(retail):
+    """History starts with the export (2009-12-01, no sign-up dates): a rule segment on tenure
+    or time since purchase carries where history starts wherever it is shown, and no segment
+    is named by tenure ("recently registered", "long-standing"), which the export caps."""
+    text = visible_text(retail.page("02_clustering.html"))
+    rules = text[text.rindex("规则分群与数据分群对比") :]
+    assert "注册半年内（历史始于 2009-12-01）" in rules
+    assert "三个月未购（历史始于 2009-12-01）" in rules
+    names = " ".join(retail.json("clustering.json")["names"].values())
+    assert "注册不久" not in names and "老客户" not in names

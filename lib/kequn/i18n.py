@@ -54,6 +54,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "规则用到在网天数或购买间隔：{note}",
         "A rule uses tenure or time since purchase: {note}",
     ),
+    "rules.since": ("{name}（历史始于 {first}）", "{name} (history starts {first})"),
     "sec.quality": ("数据质量评分卡", "Data-quality scorecard"),
     "sec.cleaning": ("清洗规则及影响行数", "Cleaning rules and rows affected"),
     "sec.warnings": ("数据问题（已处理）", "Data issues (handled)"),
