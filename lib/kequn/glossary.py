@@ -114,6 +114,24 @@ def _settings(folder: Path) -> dict:
     return (yaml.safe_load(p.read_text(encoding="utf-8")) or {}) if p.exists() else {}
 
 
+def settings_basis(folder=None) -> dict[str, int]:
+    """The settings a run's figures are stated on, from its ``params.yaml`` (the defaults where
+    it says nothing, or without ``folder``): ``clv_months`` (the CLV horizon), ``risk_days``
+    (risk of no purchase), ``reply_hours`` and ``resolve_hours`` (a complaint's first response
+    and resolution). Catalogue texts take them as placeholders: ``t(key).format(**basis)``."""
+    from .config import DEFAULTS
+
+    s = _settings(Path(folder)) if folder is not None else {}
+    v, fb = s.get("value") or {}, s.get("feedback") or {}
+    dv, dfb = DEFAULTS["value"], DEFAULTS["feedback"]
+    return {
+        "clv_months": v.get("horizon_months", dv["horizon_months"]),
+        "risk_days": (v.get("lifecycle") or {}).get("risk_days", dv["lifecycle"]["risk_days"]),
+        "reply_hours": fb.get("response_sla_hours", dfb["response_sla_hours"]),
+        "resolve_hours": fb.get("resolution_sla_hours", dfb["resolution_sla_hours"]),
+    }
+
+
 def headline_basis(folder, lang: str = "zh") -> dict[str, str]:
     """Headline key → the basis it is stated on (horizon, revenue or margin, over buyers or
     all, SLA hours), from the run's settings (``params.yaml``) and stage 03's margin source."""
@@ -122,15 +140,14 @@ def headline_basis(folder, lang: str = "zh") -> dict[str, str]:
     from .i18n import t
 
     folder = Path(folder)
-    s = _settings(folder)
-    v, fb = s.get("value") or {}, s.get("feedback") or {}
+    b = settings_basis(folder)
     p = folder / "value.json"
     src = json.loads(p.read_text(encoding="utf-8")).get("margin_source") if p.exists() else None
     measure = t(f"hb.measure.{'revenue' if src == 'revenue' else 'margin'}", lang)
     args = {
         "active_90d": {"days": 90},
-        "clv_mean": {"months": v.get("horizon_months", 12), "measure": measure},
-        "sla_share": {"hours": fb.get("resolution_sla_hours", 72)},
+        "clv_mean": {"months": b["clv_months"], "measure": measure},
+        "sla_share": {"hours": b["resolve_hours"]},
     }
     keys = ("customers", "active_90d", "revenue", "top20_share", "clv_mean", "nps", "sla_share")
     return {k: t(f"hb.{k}", lang).format(**args.get(k, {})) for k in keys}

@@ -87,8 +87,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.f.feel": ("感受", "Feeling"),
     "card.plan": ("服务方案", "Service plan"),
     "card.risk": (
-        "90 天内不再购买的平均风险 {risk}（按购买客户）",
-        "mean risk of no purchase in 90 days {risk} (over buyers)",
+        "{risk_days} 天内不再购买的平均风险 {risk}（按购买客户）",
+        "mean risk of no purchase in {risk_days} days {risk} (over buyers)",
     ),
     "card.kano": (
         "Kano（本群每项约 {n} 个回答）：{key}",
@@ -113,8 +113,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.rank": ("吸引力第 {rank}", "attractiveness #{rank}"),
     "card.rank_label": ("吸引力第 {rank} 位", "#{rank} by attractiveness"),
     "card.seg_id": ("群 {n}", "segment {n}"),
-    "card.clv_over.margin": ("12 个月毛利，按购买客户", "12-month margin, over buyers"),
-    "card.clv_over.revenue": ("12 个月收入，按购买客户", "12-month revenue, over buyers"),
+    "card.clv_over.margin": (
+        "{clv_months} 个月毛利，按购买客户",
+        "{clv_months}-month margin, over buyers",
+    ),
+    "card.clv_over.revenue": (
+        "{clv_months} 个月收入，按购买客户",
+        "{clv_months}-month revenue, over buyers",
+    ),
     "card.clv12": (
         "人均客户终身价值（{over}）{clv} {cur}",
         "CLV per customer ({over}) {clv} {cur}",
@@ -153,8 +159,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this segment's Kano answers (about {n} per feature): {kind}",
     ),
     "plan.flexible.winback_high": (
-        "先挽回本群 {n} 位沉睡或流失的大客户和重要客户（12 个月终身价值合计 {clv} {cur}）：限时回归礼遇和召回触达",
-        "Win back its {n} key and important customers who are sleeping or lapsed (12-month CLV {clv} {cur} "
+        "先挽回本群 {n} 位沉睡或流失的大客户和重要客户（{clv_months} 个月客户终身价值合计 {clv} {cur}）：限时回归礼遇和召回触达",
+        "Win back its {n} key and important customers who are sleeping or lapsed ({clv_months}-month CLV {clv} {cur} "
         "together) first: time-limited come-back offers and win-back contact",
     ),
     "plan.custom.balanced_reverse": (
@@ -195,13 +201,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "prio.short.complaint": ("投诉：{topic}", "Complaints: {topic}"),
     "prio.short.category": ("推荐{category}", "Offer {category}"),
     "prio.basis.clv": (
-        "他们的 12 个月客户终身价值合计 {money} {cur}",
-        "their 12-month CLV {money} {cur} together",
+        "他们的 {clv_months} 个月客户终身价值合计 {money} {cur}",
+        "their {clv_months}-month CLV {money} {cur} together",
     ),
     "prio.basis.nps": ("，这些客户的 NPS {nps}", ", NPS {nps} among them"),
     "prio.basis.complaint": (
-        "占全部负面反馈的 {share}{nps}；他们的 12 个月客户终身价值合计 {money} {cur}",
-        "{share} of all negative feedback{nps}; their 12-month CLV {money} {cur} together",
+        "占全部负面反馈的 {share}{nps}；他们的 {clv_months} 个月客户终身价值合计 {money} {cur}",
+        "{share} of all negative feedback{nps}; their {clv_months}-month CLV {money} {cur} together",
     ),
     "prio.basis.category": (
         "预计在该品类的消费 {money} {cur}",
@@ -210,10 +216,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "prio.clv.margin": ("按毛利计", "in margin"),
     "prio.clv.revenue": ("按收入计", "in revenue"),
     "prio.rule": (
-        "排序规则：按涉及的价值（{clv}，{cur}）从高到低，最多 5 项。挽回、关怀和投诉处理的价值＝所涉客户未来 12 个月的客户终身价值之和；"
+        "排序规则：按涉及的价值（{clv}，{cur}）从高到低，最多 5 项。挽回、关怀和投诉处理的价值＝所涉客户未来 {clv_months} 个月的客户终身价值之和；"
         "品类推荐的价值＝名单上各客户的购买可能性 × 该品类买家的平均消费（按毛利计时再乘毛利率）。缺数据的事项不列出。",
         "Ranked by the value at stake ({clv}, {cur}), largest first, at most 5. For win-back, key-customer "
-        "care and complaints: the 12-month CLV of the customers concerned, summed; for a category offer: each "
+        "care and complaints: the {clv_months}-month CLV of the customers concerned, summed; for a category offer: each "
         "target's purchase probability × the average spend of the category's buyers in it (times the margin "
         "rate when in margin). An action without its data is not listed.",
     ),
@@ -227,11 +233,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.title": ("客户群地图", "Segment map"),
     "map.x": ("客户数", "Customers"),
     "map.y": ("人均净消费（{cur}）", "Net spend per customer ({cur})"),
-    "map.colour": ("90 天内不再购买的平均风险", "Mean risk of no purchase in 90 days"),
+    "map.colour": (
+        "{risk_days} 天内不再购买的平均风险",
+        "Mean risk of no purchase in {risk_days} days",
+    ),
     "map.note": (
-        "每个气泡是一个客户群（标号为吸引力名次）：越靠右人越多，越靠上人均消费越高，气泡越大收入占比越高，越红越可能 90 天内不再购买。",
+        "每个气泡是一个客户群（标号为吸引力名次）：越靠右人越多，越靠上人均消费越高，气泡越大收入占比越高，越红越可能 {risk_days} 天内不再购买。",
         "One bubble per segment (numbered by attractiveness rank): further right, more customers; higher, "
-        "more spend per customer; bigger, more of the revenue; redder, more likely to buy nothing in 90 days.",
+        "more spend per customer; bigger, more of the revenue; redder, more likely to buy nothing in "
+        "{risk_days} days.",
     ),
     "plan.response": ("价值层应对", "Value-tier response"),
     "plan.custom": ("定制化服务", "Customised service"),
@@ -270,8 +280,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{active} active, most at their usual rhythm: reminders on each one's own cycle, nothing more",
     ),
     "plan.interactive.fix": (
-        "先解决他们最常抱怨的：{topics}；投诉 24 小时内回访",
-        "Fix what they complain about most first: {topics}; call back on complaints within 24 h",
+        "先解决他们最常抱怨的：{topics}；投诉 {reply_hours} 小时内回访",
+        "Fix what they complain about most first: {topics}; call back on complaints within "
+        "{reply_hours} h",
     ),
     "plan.interactive.engage": (
         "邀请评价和参与社群、新品共创",
@@ -284,8 +295,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.response_part": ("{who} {n} 位 → {kind}：{what}", "{who} ({n}) → {kind}: {what}"),
     "plan.why.need": ("{share} 的购买客户属于{need}", "{share} of its buyers are {need}"),
     "plan.why.stage": (
-        "沉睡+流失 {lapsing}，新客 {new}，90 天内不再购买的平均风险 {risk}",
-        "sleeping + lapsed {lapsing}, new {new}, mean risk of no purchase in 90 days {risk}",
+        "沉睡+流失 {lapsing}，新客 {new}，{risk_days} 天内不再购买的平均风险 {risk}",
+        "sleeping + lapsed {lapsing}, new {new}, mean risk of no purchase in {risk_days} days {risk}",
     ),
     "plan.why.feel": ("负面反馈占 {neg}，NPS {nps}", "negative feedback {neg}, NPS {nps}"),
     "plan.why.feel_neg": (
@@ -299,7 +310,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.share": ("客户占比", "Share of customers"),
     "card.revenue_share": ("收入占比", "Share of revenue"),
     "card.high_value": ("大客户+重要客户占比", "Key + important share"),
-    "card.churn_risk": ("90 天内不再购买的平均风险", "Mean risk of no purchase in 90 days"),
+    "card.churn_risk": (
+        "{risk_days} 天内不再购买的平均风险",
+        "Mean risk of no purchase in {risk_days} days",
+    ),
     "sum.title": ("客群分析总览", "Customer analysis overview"),
     "sum.intro": (
         "先看全局：本次运行的关键数字及与上次相比的变化；再看每个客户群是谁、值多少、需要什么、感受如何，以及该怎么服务他们。"
@@ -1911,8 +1925,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "crm.col.action": ("行动", "Action"),
     "crm.col.reason": ("原因", "Reason"),
     "crm.col.spend": ("累计净消费", "Net spend"),
-    "crm.col.clv_12m": ("12 个月客户价值（CLV）", "12-month CLV"),
-    "crm.col.churn_risk_90d": ("90 天内不再购买的概率", "P(no purchase in 90 days)"),
+    "crm.col.clv": ("{clv_months} 个月客户终身价值", "{clv_months}-month CLV"),
+    "crm.col.churn_risk": ("{risk_days} 天内不再购买的概率", "P(no purchase in {risk_days} days)"),
     "crm.col.days_since_purchase": ("距上次购买天数", "Days since last purchase"),
     "crm.col.segment": ("客群", "Segment"),
     "crm.col.score": ("购买倾向得分", "Score"),

@@ -2,8 +2,8 @@
 with the figure it rests on and the action list (``kequn.crm``) that carries it out — and the
 two pictures that open the index: the segment map and the priorities' value as bars.
 
-The ranking rule, in one currency unit: the value at stake is the 12-month customer lifetime
-value (CLV, stage 03; in margin when the data has cost or a margin is set, else in revenue) of
+The ranking rule, in one currency unit: the value at stake is the customer lifetime value over
+the run's horizon (CLV, stage 03, ``value.horizon_months``; in margin when the data has cost or a margin is set, else in revenue) of
 the customers the action reaches — key and important customers sleeping or lapsed (win back),
 key customers still active (keep close), customers whose negative feedback raised a complaint
 topic (fix it) — and for a category offer (stage 04) the expected spend of its target list
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .config import resolve
+from .glossary import settings_basis
 from .i18n import fmt_int, fmt_money, fmt_pct, t
 
 TOP = 5
@@ -61,7 +62,9 @@ def _winback_and_care(folder: Path, lang: str) -> list[dict]:
                 "customers": len(rows),
                 "text": t(f"prio.{name}", lang).format(n=fmt_int(len(rows), lang)),
                 "short": t(f"prio.short.{name}", lang),
-                "basis": t("prio.basis.clv", lang).format(money=fmt_money(value, lang)),
+                "basis": t("prio.basis.clv", lang).format(
+                    **settings_basis(folder), money=fmt_money(value, lang)
+                ),
             }
         )
     return out
@@ -104,7 +107,10 @@ def _complaints(folder: Path, lang: str, topics: int = 2) -> list[dict]:
                 "text": t("prio.complaint", lang).format(topic=topic, n=fmt_int(len(who), lang)),
                 "short": t("prio.short.complaint", lang).format(topic=topic),
                 "basis": t("prio.basis.complaint", lang).format(
-                    share=fmt_pct(n / len(neg), lang), nps=nps, money=fmt_money(value, lang)
+                    **settings_basis(folder),
+                    share=fmt_pct(n / len(neg), lang),
+                    nps=nps,
+                    money=fmt_money(value, lang),
                 ),
             }
         )
@@ -187,10 +193,11 @@ def priorities(processed_dir, lang: str, top: int = TOP) -> pd.DataFrame:
 def overview(processed_dir, cards: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, str, str]:
     """(priorities, their HTML with the bars, the segment map's HTML): what opens the index."""
     prios = priorities(processed_dir, lang)
+    settings = settings_basis(resolve(processed_dir))
     return (
         prios,
-        priorities_html(prios, lang, clv_basis(processed_dir)),
-        segment_map_html(cards, lang),
+        priorities_html(prios, lang, clv_basis(processed_dir), settings),
+        segment_map_html(cards, lang, settings),
     )
 
 
@@ -210,9 +217,12 @@ def _img(fig, alt: str, id_: str) -> str:
     )
 
 
-def priorities_html(prios: pd.DataFrame, lang: str, basis: str = "margin") -> str:
+def priorities_html(
+    prios: pd.DataFrame, lang: str, basis: str = "margin", settings: dict | None = None
+) -> str:
     """The priorities as an ordered list (id ``priorities``), each with its figure and a link
-    to its action list, the ranking rule under it and the value at stake as bars."""
+    to its action list, the ranking rule under it (on the run's ``settings``,
+    ``glossary.settings_basis``) and the value at stake as bars."""
     if prios.empty:
         return ""
     from . import plotting
@@ -228,7 +238,9 @@ def priorities_html(prios: pd.DataFrame, lang: str, basis: str = "margin") -> st
         f"{html.escape(t(f'action.{r.action}', lang))}</a></li>"
         for r in prios.itertuples()
     )
-    rule = t("prio.rule", lang).format(clv=t(f"prio.clv.{basis}", lang))
+    rule = t("prio.rule", lang).format(
+        **(settings or settings_basis()), clv=t(f"prio.clv.{basis}", lang)
+    )
     fig = plotting.value_bars(
         [f"{r.rank}. {r.short}" for r in prios.itertuples()],
         prios["value"].tolist(),
@@ -242,16 +254,17 @@ def priorities_html(prios: pd.DataFrame, lang: str, basis: str = "margin") -> st
     )
 
 
-def segment_map_html(cards: pd.DataFrame, lang: str) -> str:
+def segment_map_html(cards: pd.DataFrame, lang: str, settings: dict | None = None) -> str:
     """One bubble per segment (customers × spend per customer; size = revenue share, colour =
-    risk of no purchase in 90 days), labelled with its rank and name (id ``segment-map``);
-    "" without value figures."""
+    risk of no purchase in the run's window, ``settings``), labelled with its rank and name
+    (id ``segment-map``); "" without value figures."""
     need = {"customers", "revenue_share", "churn_risk", "segment_name", "spend_mean"}
     if cards.empty or not need <= set(cards.columns):
         return ""
     from . import plotting
 
     plotting.setup(lang)
+    settings = settings or settings_basis()
     c = cards.sort_values("rank", na_position="last") if "rank" in cards else cards.copy()
     ranks = c["rank"] if "rank" in c else pd.Series(np.nan, index=c.index)
     label = [str(int(r)) if pd.notna(r) else str(int(s)) for r, s in zip(ranks, c["segment"])]
@@ -266,9 +279,10 @@ def segment_map_html(cards: pd.DataFrame, lang: str) -> str:
         title=t("map.title", lang),
         xlabel=t("map.x", lang),
         ylabel=t("map.y", lang),
-        colour=t("map.colour", lang),
+        colour=t("map.colour", lang).format(**settings),
     )
+    note = t("map.note", lang).format(**settings)
     return (
-        f"<div id='segment-map'><p>{html.escape(t('map.note', lang))}</p>"
+        f"<div id='segment-map'><p>{html.escape(note)}</p>"
         f"{_img(fig, t('map.title', lang), 'segment-map-img')}</div>"
     )
