@@ -10,7 +10,7 @@ import subprocess
 import pandas as pd
 import pytest
 from conftest import ROOT
-from runs import CODE_MARKERS, make
+from runs import CODE_MARKERS, contract_words, latin_words, make
 
 
 @pytest.fixture(scope="module")
@@ -432,7 +432,7 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert (
         "八类 RFM 客户" in val_html
         and "模型检验：留出期预测" in val_html
-        and "BG/NBD（购买次数与流失）" in val_html
+        and "贝塔几何/负二项模型（购买次数与流失）" in val_html
     )
     needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
     assert (
@@ -558,19 +558,6 @@ SECTION_IDS = {
 }
 
 
-# Latin tokens a Chinese page may show: units, ids, currency codes and the few terms the
-# glossary keeps in Latin (issue 17); anything else on a zh card is an untranslated term.
-LATIN_ALLOWED = {"nps", "clv", "kano", "rfm", "csv", "excel", "xlsx", "sla", "cny", "gbp", "usd"}
-LATIN_ALLOWED |= {"eur", "hkd", "jpy", "h", "k", "km", "kg", "id", "crm", "png"}
-
-
-def latin_terms(text: str) -> set[str]:
-    """Latin words in ``text`` outside ``LATIN_ALLOWED`` (ids such as K9b88… and segment ids
-    with digits are not words)."""
-    words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z\-]*(?![A-Za-z0-9])", text)
-    return {w for w in words if w.lower() not in LATIN_ALLOWED}
-
-
 def check_index(dom: str, run) -> None:
     """The index opens with this period's priorities, each linking to an action list that
     exists; no card shows "nan", and in a zh run no English term."""
@@ -584,8 +571,9 @@ def check_index(dom: str, run) -> None:
     cards = re.sub(r"<(script|style)\b.*?</\1>", " ", cards, flags=re.S)  # code, not words
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", cards))
     assert not re.search(r"\bnan\b", text, re.I), re.findall(r".{40}\bnan\b.{40}", text)[:3]
-    if '<html lang="zh' in dom:
-        assert not latin_terms(text), sorted(latin_terms(text))
+    if '<html lang="zh' in dom:  # the allowed Latin words: runs.LATIN_KEPT
+        words, jargon = latin_words(cards, contract_words())
+        assert not words and not jargon, (sorted(words), sorted(jargon))
 
 
 def open_in_chromium(page, profile) -> tuple[str, list[str]]:

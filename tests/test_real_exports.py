@@ -25,7 +25,7 @@ import yaml
 from conftest import ROOT, TEST_DATA
 from kequn import privacy
 from kequn.io import write_table_atomic
-from runs import CODE_MARKERS, run_report, visible_text
+from runs import CODE_MARKERS, assert_plain, run_report, visible_text
 
 TA_FENG = TEST_DATA / "ta_feng_2000members.csv.gz"
 RETAIL = TEST_DATA / "online_retail_ii_2009-12_2010-06_1500customers.csv.gz"
@@ -90,7 +90,9 @@ def retail(tmp_path_factory):
     (tmp / "columns.yaml").write_text(yaml.safe_dump(cmap, allow_unicode=True), encoding="utf-8")
     rules = '{注册半年内: "tenure_days <= 180", 三个月未购: "recency_days > 90"}'
     settings = config("zh", tmp / "columns.yaml") + f"clustering: {{rules: {rules}}}\n"
-    return run_report(tmp, data, "retail", settings)
+    run = run_report(tmp, data, "retail", settings)
+    run.data = data
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -496,6 +498,12 @@ def test_a_lifetime_model_is_fitted_and_clv_shown(request, name):
     )
     figures = run.json("value.json")
     assert figures.get("clv_mean") is not None and np.isfinite(figures["clv_mean"])
+
+
+def test_retail_pages_speak_chinese(retail):
+    """A zh run on an export in English (product and country names): no Latin jargon on any
+    page; the export's own words and its currency code may be quoted (issue 17)."""
+    assert_plain(retail, retail.data, extra={"gbp"})
 
 
 def test_retail_tenure_names_say_where_history_starts(retail):

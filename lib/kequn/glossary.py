@@ -5,7 +5,9 @@ and the ONE function that computes it (``glossary.yaml`` beside this module).
 with the run's settings filled in (``basis``: e.g. ``risk_days=90``, ``months=12``), ``terms()``
 the keys in glossary order, ``lifecycle_words()`` the words reserved for lifecycle stages (a rule
 segment may not be named with one, ``segment_rules.check_rules``) and ``html(lang, **basis)``
-the glossary section of the summary page.
+the glossary section of the summary page. ``methods()`` are the methods and measures the stage
+pages name (区分度 / AUC, 存续概率 / P(alive) …): a Chinese page says the Chinese name only, and
+the glossary gives the English term beside it.
 """
 
 from __future__ import annotations
@@ -22,9 +24,18 @@ PATH = Path(__file__).with_name("glossary.yaml")
 
 
 @cache
+def _file() -> dict:
+    return yaml.safe_load(PATH.read_text(encoding="utf-8"))
+
+
 def load() -> dict:
     """Term key → entry (zh, en, function, basis, signatures, definition {zh, en}, lifecycle)."""
-    return yaml.safe_load(PATH.read_text(encoding="utf-8"))["terms"]
+    return _file()["terms"]
+
+
+def methods() -> dict:
+    """Method key → entry (zh: the name a zh page uses, en: the English term, definition)."""
+    return _file()["methods"]
 
 
 def terms() -> list[str]:
@@ -98,15 +109,35 @@ def table(lang: str = "zh", **basis) -> list[tuple[str, str, str]]:
     return [(term(k, lang), definition(k, lang, **basis), load()[k]["function"]) for k in terms()]
 
 
+def _english(name: str, lang: str) -> str:
+    """In a zh page, the English term beside a Chinese name, marked as English."""
+    return f" <span lang='en'>{_html.escape(name)}</span>" if lang == "zh" else ""
+
+
 def html(lang: str = "zh", **basis) -> str:
-    """The glossary as an HTML definition list (id ``glossary``), one anchor per term."""
+    """The glossary as HTML definition lists: the terms (id ``glossary``, one anchor per term,
+    with the function that computes it) and the methods the stage pages name (id
+    ``glossary-methods``); in a zh page each Chinese name has its English term beside it."""
     rows = "".join(
-        f"<dt id='term-{k}'>{_html.escape(term(k, lang))}</dt>"
+        f"<dt id='term-{k}'>{_html.escape(term(k, lang))}"
+        f"{_english(load()[k]['en'], lang)}</dt>"
         f"<dd>{_html.escape(definition(k, lang, **basis))} "
         f"<code>{_html.escape(load()[k]['function'])}</code></dd>"
         for k in terms()
     )
-    return f"<dl id='glossary' class='kq-glossary'>{rows}</dl>"
+    side = "zh" if lang == "zh" else "en"
+    named = "".join(
+        f"<dt id='method-{k}'>{_html.escape(m[side])}{_english(m['en'], lang)}</dt>"
+        f"<dd>{_html.escape(m['definition'][side])}</dd>"
+        for k, m in methods().items()
+    )
+    from .i18n import t
+
+    return (
+        f"<dl id='glossary' class='kq-glossary'>{rows}</dl>"
+        f"<p>{_html.escape(t('glossary.methods', lang))}</p>"
+        f"<dl id='glossary-methods' class='kq-glossary'>{named}</dl>"
+    )
 
 
 def _settings(folder: Path) -> dict:

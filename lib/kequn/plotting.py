@@ -6,6 +6,7 @@ any machine without a system font; ``setup()`` registers it with matplotlib by p
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import matplotlib
@@ -42,7 +43,74 @@ def setup(lang: str = "zh") -> str:
             "axes.titleweight": "bold",
         },
     )
+    _describe_charts()
     return family
+
+
+_NUMBER = re.compile(r"[\s\d.,%+\-−–—/:×()]*")
+
+
+def figure_text(fig, limit: int = 2000) -> str:
+    """What a chart says in words, for its alternative text (what a screen reader reads, and
+    what the zh check of the pages reads): the figure's title, and per panel its title, axis
+    names, tick labels, legend and the texts placed on it, each once, numbers left out. Call
+    it after the figure is drawn (tick labels are set when drawing)."""
+    seen: list[str] = []
+
+    def add(text) -> None:
+        text = " ".join(str(text).split())
+        if text and not _NUMBER.fullmatch(text) and text not in seen:
+            seen.append(text)
+
+    if getattr(fig, "_suptitle", None) is not None:
+        add(fig._suptitle.get_text())
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for loc in ("left", "center", "right"):
+            add(ax.get_title(loc=loc))
+        add(ax.get_xlabel())
+        add(ax.get_ylabel())
+        for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
+            add(label.get_text())
+        legend = ax.get_legend()
+        if legend is not None:
+            add(legend.get_title().get_text())
+            for text in legend.get_texts():
+                add(text.get_text())
+        for text in ax.texts:
+            add(text.get_text())
+    sep = "；" if _STATE["lang"] == "zh" else "; "
+    return sep.join(seen)[:limit]
+
+
+def _describe_charts() -> None:
+    """In a notebook, every chart the inline backend shows carries ``figure_text`` as the
+    image's alternative text (output metadata ``alt``; the report template writes it)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks
+        return
+    ip = get_ipython()
+    if ip is None or "inline" not in str(matplotlib.get_backend()).lower():
+        return
+    import matplotlib_inline.backend_inline  # noqa: F401  # its import sets the formatters first
+    from matplotlib.figure import Figure
+
+    png = ip.display_formatter.formatters["image/png"]
+    try:
+        draw = png.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if getattr(draw, "kequn_alt", False):
+        return
+
+    def with_alt(fig):
+        data = draw(fig)
+        return None if data is None else (data, {"alt": figure_text(fig)})
+
+    with_alt.kequn_alt = True
+    png.for_type(Figure, with_alt)
 
 
 def absent(data, title: str) -> bool:

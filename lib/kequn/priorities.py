@@ -201,19 +201,21 @@ def overview(processed_dir, cards: pd.DataFrame, lang: str) -> tuple[pd.DataFram
     )
 
 
-def _png(fig) -> str:
+def _img(fig, alt: str, id_: str) -> str:
+    """The figure as an embedded PNG; its alternative text is ``alt`` and what the chart says
+    in words (``plotting.figure_text``)."""
     import matplotlib.pyplot as plt
+
+    from .plotting import _STATE, figure_text
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
+    words = figure_text(fig)
     plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def _img(fig, alt: str, id_: str) -> str:
+    alt = f"{alt}{'：' if _STATE['lang'] == 'zh' else ': '}{words}" if words else alt
     return (
         f"<img id='{id_}' class='kq-overview' alt='{html.escape(alt, quote=True)}' "
-        f"src='data:image/png;base64,{_png(fig)}'>"
+        f"src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'>"
     )
 
 
