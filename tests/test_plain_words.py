@@ -82,3 +82,14 @@ def test_texts_state_the_runs_horizon_risk_window_and_sla(zh_run):
         zh_run.reports / "actions" / "winback.csv", encoding="utf-8-sig", nrows=0
     ).columns
     assert "6 个月客户终身价值" in header and "60 天内不再购买的概率" in header, list(header)
+
+
+def test_the_browser_sees_priorities_linked_to_lists_and_plain_cards(zh_run, tmp_path):
+    """Issue 17's browser check on a zh run: the index, opened in headless Chromium with its
+    scripts run, has its priorities, each linking to an action list that exists, and no card
+    shows "nan" or an English term (runs.LATIN_KEPT)."""
+    from test_end_to_end import check_index, open_in_chromium
+
+    dom, console = open_in_chromium(zh_run.reports / "index.html", tmp_path / "chromium")
+    assert not console, console
+    check_index(dom, zh_run.reports)

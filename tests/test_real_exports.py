@@ -516,3 +516,18 @@ def test_retail_tenure_names_say_where_history_starts(retail):
     assert "三个月未购（历史始于 2009-12-01）" in rules
     names = " ".join(retail.json("clustering.json")["names"].values())
     assert "注册不久" not in names and "老客户" not in names
+
+
+def test_ta_feng_no_growth_or_reach_without_their_inputs(ta_feng):
+    """Issue 16 on the second real export: four months of history (November 2000 to February
+    2001) hold no two complete 6-month windows, so no growth figure anywhere and the pages say
+    why; no events table and no order channel, so no reach."""
+    quality = ta_feng.json("quality.json")["span"]["orders"]
+    attract = ta_feng.json("clustering.json")["attractiveness"]
+    assert attract["growth_gap"]["first"] == quality["first"]
+    assert all(r["growth"] is None and r["reach"] is None for r in attract["rows"])
+    assert ta_feng.parquet("features.parquet")["revenue_prior_6m"].isna().all()
+    for page in ("02_clustering.html", "06_summary.html", "index.html"):
+        text = visible_text(ta_feng.page(page))
+        assert "Revenue growth is not counted" in text and "Reach is not counted" in text, page
+        assert not re.search(r"Revenue growth\s*\n?\s*[+\-−]\d", text), page
