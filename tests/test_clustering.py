@@ -424,3 +424,69 @@ def test_method_comparison_fits_the_other_methods_on_cores_and_reuses_the_chosen
         ari["KMeans"] == 1.0 and ari["Gaussian mixture"] > 0.99 and ari["HDBSCAN (density)"] > 0.9
     )
     assert tab.loc["KMeans", "Seconds"] == km.seconds > 0 and (tab["Segments"] == 3).all()
+
+
+def _tenure_dist() -> pd.DataFrame:
+    """Two segments told apart by tenure most of all: segment 1 short, segment 2 long."""
+    rows = []
+    for s, sign in ((1, -1), (2, 1)):
+        for col, d, m, b in (("tenure_days", 1.2, 60, 200), ("monetary", 0.5, 900, 600)):
+            rows.append(
+                {
+                    "segment": s,
+                    "column": col,
+                    "std_diff": sign * d,
+                    "segment_mean": m if sign < 0 else 2 * b - m,
+                    "base_mean": b,
+                    "lift": np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_tenure_names_a_segment_only_when_history_is_the_customers_own():
+    """Issue 16: with sign-up dates, a segment of short tenure is "recently registered"; when
+    history starts with the export (tenure counts from the export's first order), tenure names
+    no segment and no portrait line, since the export caps it."""
+    sizes, spend = pd.Series({1: 50, 2: 50}), pd.Series({1: 900.0, 2: 300.0, "all": 600.0})
+    own = sp.name_segments(_tenure_dist(), sizes, spend, "zh")
+    assert own["segment_name"].str.contains("注册不久|老客户").all()
+    cut = {"first": "2009-12-01", "last": "2010-06-30", "days": 212, "truncated": True}
+    for lang in ("zh", "en"):
+        names = sp.name_segments(_tenure_dist(), sizes, spend, lang, history=cut)
+        words = " ".join(names["segment_name"]) + " ".join(names["portrait"])
+        for w in (
+            "注册不久",
+            "老客户",
+            "在网天数",
+            "recently registered",
+            "long-standing",
+            "Tenure",
+        ):
+            assert w not in words, (lang, w, words)
+        assert names["segment_name"].nunique() == 2  # still told apart
+
+
+def test_rules_on_history_carry_where_history_starts():
+    """A rule on tenure or time since purchase, shown when history starts with the export,
+    carries where it starts; other rules, and any rule when sign-up dates give real tenure,
+    keep their names."""
+    from kequn.stages import clustering as sc
+
+    rules = {"注册半年内": "tenure_days <= 180", "高消费": "monetary >= 3000"}
+    quality = {
+        "span": {"orders": {"first": "2009-12-01", "last": "2010-06-30"}},
+        "files": {"orders": "orders.csv"},
+    }
+    shown = sc.rules_as_shown(rules, quality, "zh")
+    assert list(shown) == ["注册半年内（历史始于 2009-12-01）", "高消费"]
+    assert list(shown.values()) == list(rules.values())
+    assert (
+        list(sc.rules_as_shown(rules, quality, "en"))[0] == "注册半年内 (history starts 2009-12-01)"
+    )
+    signed = {
+        **quality,
+        "files": {"orders": "orders.csv", "customers": "customers.csv"},
+        "completeness": {"customers": {"signup_date": 1.0}},
+    }
+    assert sc.rules_as_shown(rules, signed, "zh") == rules

@@ -142,7 +142,7 @@ def test_lists_carry_crm_ids_words_and_rounded_figures_in_the_run_language(tmp_p
     assert win["客户编号"].tolist() == ["00012345", "12345"]
     assert win["原因"].iloc[0] == "大客户，沉睡：200 天未购买"
     assert (
-        win["12 个月客户价值（CLV）"].iloc[0] == "1235"
+        win["12 个月客户终身价值"].iloc[0] == "1235"
         and win["90 天内不再购买的概率"].iloc[0] == "0.81"
     )
     assert win["客群"].iloc[1].startswith("'=")  # a formula segment name stays text
@@ -171,3 +171,18 @@ def test_machine_headers_and_pseudonyms_when_the_reid_table_is_missing(tmp_path)
     files = crm.write_lists(out, tmp_path / "r2", tmp_path / "missing.parquet", "en")
     win = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str)
     assert (win["Id kind"] == "pseudonym").all() and win["CRM id"].str.startswith("K").all()
+
+
+def test_headers_state_the_runs_clv_horizon_and_risk_window(tmp_path):
+    """A run with a 6-month CLV horizon and a 30-day risk window says so in its headers, in
+    words and in the machine names (issue 17: the figures behind an action are stated on the
+    run's own basis); the defaults keep their names (clv_12m, churn_risk_90d)."""
+    out, reid, _ = _processed(tmp_path)
+    (out / "params.yaml").write_text("value: {horizon_months: 6, lifecycle: {risk_days: 30}}\n")
+    files = crm.write_lists(out, tmp_path / "zh", reid, "zh")
+    win = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str)
+    assert "6 个月客户终身价值" in win.columns and "30 天内不再购买的概率" in win.columns
+    assert not any("12 个月" in c or "90 天" in c for c in win.columns), list(win.columns)
+    files = crm.write_lists(out, tmp_path / "en", reid, "en", machine=True)
+    win = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str)
+    assert {"clv_6m", "churn_risk_30d"} <= set(win.columns), list(win.columns)

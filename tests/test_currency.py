@@ -97,7 +97,7 @@ def test_labels_name_the_active_currency_and_cny_reads_as_before():
 
     assert active().code == "CNY"
     assert t("h.revenue", "zh") == "净收入（元）" and t("h.revenue", "en") == "Net revenue (CNY)"
-    assert t("v.clv_axis", "zh") == "CLV（元，对数刻度；不足 1 元的计为 1 元）"
+    assert t("v.clv_axis", "zh") == "客户终身价值（元，对数刻度；不足 1 元的计为 1 元）"
     assert t("card.clv", "en").format(clv="1,234") == "average CLV 1,234 CNY"
     with using("GBP"):
         assert (
@@ -276,7 +276,7 @@ def test_stage_03_sentence_and_headings_of_a_gbp_run(tmp_path):
             for lang in ("zh", "en")
         ]
     assert s.endswith("净消费 350 英镑。") and not any(YUAN.search(x) for x in [s, *heads])
-    assert "Mean value (GBP)" in heads and "CLV（英镑）" in heads
+    assert "Mean value (GBP)" in heads and "客户终身价值（英镑）" in heads
 
 
 def test_no_change_in_money_figures_across_currencies(tmp_path):

@@ -452,8 +452,8 @@ def test_make_report_from_postgres_gives_the_files_run(crm, demo_dir, tmp_path, 
     stages on the files; its page names the database; no password anywhere; a rerun knows when
     the database changed."""
     import yaml
+    from kequn.data.run_folder import features_for_run, intake_from_params
     from kequn.run.cli import _intake_stale
-    from kequn.stage_profiling import features_for_run, intake_from_params
 
     (tmp_path / "config.yaml").write_text(
         f"lang: en\nprivacy: {{salt: e2e, reid_dir: {tmp_path / 'reid'}}}\n"

@@ -10,7 +10,7 @@ import subprocess
 import pandas as pd
 import pytest
 from conftest import ROOT
-from runs import CODE_MARKERS, make
+from runs import CODE_MARKERS, contract_words, latin_words, make
 
 
 @pytest.fixture(scope="module")
@@ -441,7 +441,7 @@ def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_pa
     assert (
         "八类 RFM 客户" in val_html
         and "模型检验：留出期预测" in val_html
-        and "BG/NBD（购买次数与流失）" in val_html
+        and "贝塔几何/负二项模型（购买次数与流失）" in val_html
     )
     needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
     assert (
@@ -567,19 +567,6 @@ SECTION_IDS = {
 }
 
 
-# Latin tokens a Chinese page may show: units, ids, currency codes and the few terms the
-# glossary keeps in Latin (issue 17); anything else on a zh card is an untranslated term.
-LATIN_ALLOWED = {"nps", "clv", "kano", "rfm", "csv", "excel", "xlsx", "sla", "cny", "gbp", "usd"}
-LATIN_ALLOWED |= {"eur", "hkd", "jpy", "h", "k", "km", "kg", "id", "crm", "png"}
-
-
-def latin_terms(text: str) -> set[str]:
-    """Latin words in ``text`` outside ``LATIN_ALLOWED`` (ids such as K9b88… and segment ids
-    with digits are not words)."""
-    words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z\-]*(?![A-Za-z0-9])", text)
-    return {w for w in words if w.lower() not in LATIN_ALLOWED}
-
-
 def check_index(dom: str, run) -> None:
     """The index opens with this period's priorities, each linking to an action list that
     exists; no card shows "nan", and in a zh run no English term."""
@@ -593,8 +580,9 @@ def check_index(dom: str, run) -> None:
     cards = re.sub(r"<(script|style)\b.*?</\1>", " ", cards, flags=re.S)  # code, not words
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", cards))
     assert not re.search(r"\bnan\b", text, re.I), re.findall(r".{40}\bnan\b.{40}", text)[:3]
-    if '<html lang="zh' in dom:
-        assert not latin_terms(text), sorted(latin_terms(text))
+    if '<html lang="zh' in dom:  # the allowed Latin words: runs.LATIN_KEPT
+        words, jargon = latin_words(cards, contract_words())
+        assert not words and not jargon, (sorted(words), sorted(jargon))
 
 
 def open_in_chromium(page, profile) -> tuple[str, list[str]]:
@@ -686,3 +674,50 @@ def test_pages_agree_on_every_segment(e2e):
     assert "id='glossary'" in six or 'id="glossary"' in six
     assert "06_summary.html#glossary" in index
     assert glossary.term("ordered_90d", "en") in index  # not "Active in last 90 days"
+
+
+def test_top_20_share_is_one_figure_on_every_page(e2e):
+    """The revenue share of the top 20% of customers (by net spend, of net spend; computed here
+    from features.parquet) reads the same on 01, 03, 06 and the index: one function computes it,
+    every page formats it alike (issue 16; it read 69.3% on 01 and 69.86% of margin on 03)."""
+    import math
+
+    from runs import visible_text
+
+    tmp, _ = e2e
+    f = pd.read_parquet(tmp / "processed" / "messy-1" / "features.parquet")
+    net = f["monetary"].clip(lower=0).sort_values(ascending=False)
+    share = net.iloc[: math.ceil(0.2 * len(net))].sum() / net.sum()
+    shown = f"{100 * share:.1f}%"
+    reports = tmp / "reports" / "messy-1"
+    for page in ("01_profiling.html", "03_value.html", "06_summary.html", "index.html"):
+        text = visible_text((reports / page).read_text(encoding="utf-8"))
+        figures = []  # per mention of the top 20%, the first share after it (not of margin)
+        for m in re.finditer(r"top 20%", text, re.I):
+            pct = next(
+                p
+                for p in re.finditer(r"\d+(?:\.\d+)?%", text[m.end() :])
+                if not text[m.end() : m.end() + p.start()].lower().endswith("top ")
+            )
+            if "margin" not in text[max(m.start() - 30, 0) : m.end() + pct.start()]:
+                figures.append(pct.group(0))
+        assert figures and set(figures) == {shown}, (page, shown, figures)
+
+
+def test_value_figures_named_by_a_lifecycle_stage_count_that_stage(e2e):
+    """A figure of value.json named by a lifecycle word ("active", "new", …: the glossary's
+    stages) counts exactly that stage of value.parquet: no "active_customers" that adds the
+    new ones (issue 16)."""
+    from kequn.lang import glossary
+
+    tmp, _ = e2e
+    folder = tmp / "processed" / "messy-1"
+    figures = json.loads((folder / "value.json").read_text(encoding="utf-8"))
+    counts = pd.read_parquet(folder / "value.parquet")["stage"].astype(str).value_counts()
+    stages = {k for k, e in glossary.load().items() if e.get("lifecycle")}
+    assert figures["stages"] == {s: int(n) for s, n in counts.sort_index().items()}
+    for key, v in figures.items():
+        named = stages & set(key.split("_"))
+        if named and isinstance(v, (int, float)):
+            (stage,) = named
+            assert v == counts.get(stage, 0), (key, v, stage, int(counts.get(stage, 0)))

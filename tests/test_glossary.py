@@ -146,4 +146,26 @@ def test_headline_figures_state_their_basis(tmp_path):
 
 def test_glossary_html_lists_every_term():
     page = glossary.html("zh", risk_days=30)
-    assert page.count("<dt") == len(glossary.terms()) and "30 天" in page
+    assert page.count("<dt id='term-") == len(glossary.terms()) and "30 天" in page
+    assert page.count("<dt id='method-") == len(glossary.methods())
+
+
+def test_methods_have_one_chinese_name_used_by_the_zh_pages_and_an_english_term():
+    """Issue 17: a zh page names a method in Chinese (Better → 满意系数, AUC → 区分度,
+    P(alive) → 存续概率 …), the en page by its English term, and the glossary pairs them: each
+    Chinese name occurs in the zh catalogue and each English term in the en catalogue, and the
+    zh glossary shows the English term marked as English."""
+    from kequn.lang.i18n import CATALOGUE
+
+    zh = "\n".join(z for z, _ in CATALOGUE.values())
+    en = "\n".join(e for _, e in CATALOGUE.values())
+    names = {}
+    for k, m in glossary.methods().items():
+        assert m["zh"] in zh, (k, m["zh"])
+        assert m["en"].split(" ")[0] in en, (k, m["en"])
+        assert m["definition"]["zh"] and m["definition"]["en"], k
+        assert names.setdefault(m["zh"], k) == k, f"{m['zh']} names two methods"
+        assert not re.search(r"[A-Za-z]{2,}", m["zh"]), (k, m["zh"])  # a Chinese name
+    page = glossary.html("zh")
+    for m in glossary.methods().values():
+        assert f"{m['zh']} <span lang='en'>{m['en']}</span>" in page.replace("&amp;", "&"), m

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from kequn.data import schema
 from kequn.demo import synth
-from runs import run_report, visible_text
+from runs import assert_plain, run_report, visible_text
 
 PAGES = (
     "01_profiling.html",
@@ -61,7 +61,9 @@ def all_minimal(tmp_path_factory, export):
 def feedback_text_only(tmp_path_factory, export):
     tmp = tmp_path_factory.mktemp("fbmin")
     data = minimal_export(export, tmp / "raw", ("feedback",), keep=("text",))
-    return run_report(tmp, data, "fbmin", "lang: zh\nprivacy: {salt: e2e}\n")
+    run = run_report(tmp, data, "fbmin", "lang: zh\nprivacy: {salt: e2e}\n")
+    run.data = data
+    return run
 
 
 def pages(run) -> dict[str, str]:
@@ -160,3 +162,9 @@ def test_zh_index_cards_speak_chinese_and_priorities_link_to_lists(feedback_text
     dom = feedback_text_only.page("index.html")
     assert '<html lang="zh' in dom
     check_index(dom, feedback_text_only.reports)
+
+
+def test_zh_pages_speak_chinese_where_inputs_are_missing(feedback_text_only):
+    """Every page of the zh run, the sentences that say what is missing included: no Latin
+    jargon, no untranslated word (issue 17; the allowed words are runs.LATIN_KEPT)."""
+    assert_plain(feedback_text_only, feedback_text_only.data)

@@ -180,3 +180,68 @@ def test_cards_are_labelled_by_rank_with_the_name_and_a_quiet_id():
     assert "<h3>吸引力第 1 位 · 品质客 <span class='seg-id'>群 3</span></h3>" in html
     assert html.index("品质客") < html.index("比价族")
     assert "3 · 品质客" not in html
+
+
+# The demo run's segments (20,000 customers): customers, spend per customer, revenue share and
+# risk, by rank; ranks 4 and 5 (2,660 and 2,800 customers at 930 and 1,184 元) overlap.
+MAP = pd.DataFrame(
+    {
+        "customers": [3460, 3065, 1152, 2655, 2793, 1433, 3311, 2131],
+        "spend": [3393.0, 2585, 5929, 930, 1184, 814, 170, 498],
+        "revenue_share": [0.33, 0.23, 0.19, 0.07, 0.09, 0.03, 0.016, 0.03],
+        "risk": [0.66, 0.62, 0.62, 0.6, 0.55, 0.62, 0.92, 0.88],
+    }
+)
+PHONE_IMG_PX = 350  # a 390 px phone shows the map about 350 px wide (card and page padding)
+
+
+def test_segment_map_labels_stay_readable_where_bubbles_overlap():
+    """Issue 17: on the demo's segment map no rank label touches another label, no bubble's
+    rim runs through a label, every label lies inside the axes, and at phone width the labels
+    read at 13 px and every other word at 11 px or more."""
+    import matplotlib.pyplot as plt
+    from kequn.render import plotting
+    from matplotlib.text import Text
+
+    plotting.setup("zh")
+    ranks = [str(i + 1) for i in range(len(MAP))]
+    fig = plotting.segment_bubbles(
+        MAP["customers"],
+        MAP["spend"],
+        MAP["revenue_share"],
+        MAP["risk"],
+        ranks,
+        [f"{r} 客户群名称{r}" for r in ranks],
+        "客户群地图",
+        "客户数",
+        "人均净消费（元）",
+        "90 天内不再购买的平均风险",
+    )
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    bubbles = ax.collections[0]
+    centres = ax.transData.transform(bubbles.get_offsets())
+    radii = np.sqrt(bubbles.get_sizes() / np.pi) * fig.dpi / 72  # points² → pixels
+    labels = [a for a in ax.texts if a.get_text() in ranks]
+    assert sorted(a.get_text() for a in labels) == sorted(ranks)
+    boxes = [Text.get_window_extent(a) for a in labels]  # the words, not the leader line
+    inside = ax.get_window_extent()
+    for i, b in enumerate(boxes):
+        assert inside.contains(b.x0, b.y0) and inside.contains(b.x1, b.y1), labels[i].get_text()
+        for j in range(i + 1, len(boxes)):
+            assert not b.overlaps(boxes[j]), (labels[i].get_text(), labels[j].get_text())
+        for c, r in zip(centres, radii):  # no rim through the label's box
+            dx, dy = (
+                max(abs(c[0] - (b.x0 + b.x1) / 2) - b.width / 2, 0),
+                max(abs(c[1] - (b.y0 + b.y1) / 2) - b.height / 2, 0),
+            )
+            near = np.hypot(dx, dy)
+            far = max(np.hypot(c[0] - x, c[1] - y) for x in (b.x0, b.x1) for y in (b.y0, b.y1))
+            assert not near < r < far, (labels[i].get_text(), c, r)
+    scale = PHONE_IMG_PX / (fig.get_figwidth() * 72)  # CSS px per point at phone width
+    for a in labels:
+        assert a.get_fontsize() * scale >= 13, a.get_text()
+    for t in fig.findobj(lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text")):
+        if t.get_text().strip() and t.get_visible():
+            assert t.get_fontsize() * scale >= 11, (t.get_text(), t.get_fontsize())
+    plt.close(fig)

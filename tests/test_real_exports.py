@@ -25,7 +25,7 @@ import yaml
 from conftest import ROOT, TEST_DATA
 from kequn.data import privacy
 from kequn.data.io import write_table_atomic
-from runs import CODE_MARKERS, run_report, visible_text
+from runs import CODE_MARKERS, assert_plain, run_report, visible_text
 
 TA_FENG = TEST_DATA / "ta_feng_2000members.csv.gz"
 RETAIL = TEST_DATA / "online_retail_ii_2009-12_2010-06_1500customers.csv.gz"
@@ -77,7 +77,8 @@ def ta_feng(tmp_path_factory):
 @pytest.fixture(scope="module")
 def retail(tmp_path_factory):
     """Online Retail II with the repository's column map (config/columns/online_retail_ii.yaml),
-    its `files:` pointed at the seven-month slice. Report in Chinese: money must not read 元."""
+    its `files:` pointed at the seven-month slice. Report in Chinese: money must not read 元.
+    Two rule segments as CRM users write them, on tenure and on time since purchase."""
     tmp = tmp_path_factory.mktemp("retail")
     data = tmp / "data"
     data.mkdir()
@@ -87,7 +88,11 @@ def retail(tmp_path_factory):
     )
     cmap["files"] = {"orders": RETAIL.name}
     (tmp / "columns.yaml").write_text(yaml.safe_dump(cmap, allow_unicode=True), encoding="utf-8")
-    return run_report(tmp, data, "retail", config("zh", tmp / "columns.yaml"))
+    rules = '{注册半年内: "tenure_days <= 180", 三个月未购: "recency_days > 90"}'
+    settings = config("zh", tmp / "columns.yaml") + f"clustering: {{rules: {rules}}}\n"
+    run = run_report(tmp, data, "retail", settings)
+    run.data = data
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -491,3 +496,36 @@ def test_a_lifetime_model_is_fitted_and_clv_shown(request, name):
     )
     figures = run.json("value.json")
     assert figures.get("clv_mean") is not None and np.isfinite(figures["clv_mean"])
+
+
+def test_retail_pages_speak_chinese(retail):
+    """A zh run on an export in English (product and country names): no Latin jargon on any
+    page; the export's own words and its currency code may be quoted (issue 17)."""
+    assert_plain(retail, retail.data, extra={"gbp"})
+
+
+def test_retail_tenure_names_say_where_history_starts(retail):
+    """History starts with the export (2009-12-01, no sign-up dates): a rule segment on tenure
+    or time since purchase carries where history starts wherever it is shown, and no segment
+    is named by tenure ("recently registered", "long-standing"), which the export caps."""
+    text = visible_text(retail.page("02_clustering.html"))
+    rules = text[text.rindex("规则分群与数据分群对比") :]
+    assert "注册半年内（历史始于 2009-12-01）" in rules
+    assert "三个月未购（历史始于 2009-12-01）" in rules
+    names = " ".join(retail.json("clustering.json")["names"].values())
+    assert "注册不久" not in names and "老客户" not in names
+
+
+def test_ta_feng_no_growth_or_reach_without_their_inputs(ta_feng):
+    """Issue 16 on the second real export: four months of history (November 2000 to February
+    2001) hold no two complete 6-month windows, so no growth figure anywhere and the pages say
+    why; no events table and no order channel, so no reach."""
+    quality = ta_feng.json("quality.json")["span"]["orders"]
+    attract = ta_feng.json("clustering.json")["attractiveness"]
+    assert attract["growth_gap"]["first"] == quality["first"]
+    assert all(r["growth"] is None and r["reach"] is None for r in attract["rows"])
+    assert ta_feng.parquet("features.parquet")["revenue_prior_6m"].isna().all()
+    for page in ("02_clustering.html", "06_summary.html", "index.html"):
+        text = visible_text(ta_feng.page(page))
+        assert "Revenue growth is not counted" in text and "Reach is not counted" in text, page
+        assert not re.search(r"Revenue growth\s*\n?\s*[+\-−]\d", text), page

@@ -373,7 +373,28 @@ def test_the_evaluator_reads_the_rules_users_write():
 # --- a hostile export, end to end -----------------------------------------------------------
 
 FORMULA = '=HYPERLINK("http://x","y")'
-UNESCAPED = re.compile(r"<img src=x|<script>console\.error|<img\s[^>]*onerror", re.I)
+# A payload that reached a page unescaped: the img or script tag itself, or an onerror attribute
+# on any img (attributes read with their quoted values, so that an escaped payload inside an
+# attribute value, e.g. a chart's alternative text naming a hostile category, is text).
+UNESCAPED = re.compile(
+    r"<img src=x|<script>console\.error"
+    r"|<img\b(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*?\s+onerror\b",
+    re.I,
+)
+
+
+def test_the_unescaped_check_sees_an_onerror_attribute_not_text_inside_one():
+    for tag in (
+        '<img src=x onerror="alert(1)">',
+        '<img alt="chart" class="" onerror=alert(1)>',
+        "<img alt='a > b' ONERROR='x'>",
+    ):
+        assert UNESCAPED.search(tag), tag
+    for tag in (
+        '<img alt="Psychographics; psy_img_src_x_onerror" class="" src="data:image/png;base64,A">',
+        '<img alt="&lt;img src=x onerror=&quot;document.title=1&quot;&gt;" src="data:,">',
+    ):
+        assert not UNESCAPED.search(tag), tag
 
 
 def write_hostile_export(demo, folder: Path) -> Path:

@@ -115,3 +115,26 @@ def test_the_chosen_lifetime_model_predicts_the_demos_one_time_buyers_better_tha
     # the rule as stated: the lowest MAE, or within 1% of it with a smaller error of the total
     best = min(v["mae"] for v in s.values())
     assert s[models.chosen]["mae"] <= best * 1.01
+
+
+def test_top_20_share_is_one_rule_for_the_headline_and_stage_03():
+    """Issue 16: the headline (stage 01) and the concentration of stage 03 count the same top
+    20%: seven customers are 1.4 customers' worth, and both take the same whole number (the
+    value pyramid's rule, ⌈0.2·n⌉ — a small base still has its top customer)."""
+    from kequn.models import profiling
+
+    spend = [700.0, 300.0, 100.0, 50.0, 30.0, 20.0, 0.0]
+    f = pd.DataFrame(
+        {
+            "orders": [1] * 7,
+            "monetary": spend,
+            "revenue": spend,
+            "returns": [0] * 7,
+            "recency_days": [10] * 7,
+            "tenure_days": [100] * 7,
+        }
+    )
+    head = profiling.headline(f, {"as_of": "2024-12-31"})["top20_share"]
+    _, conc = value.concentration(spend)
+    assert head == pytest.approx(conc["top20_share"], abs=1e-4)
+    assert conc["top20_share"] == pytest.approx(1000 / 1200)  # the top two of seven

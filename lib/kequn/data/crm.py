@@ -14,11 +14,14 @@ as CSV (UTF-8 with BOM, formula-leading text neutralised, ``kequn.data.actions``
   negative feedback).
 
 Headers are in the run's language; ``machine=True`` keeps stable English column names for
-scripts that load the lists.
+scripts that load the lists. Figures state the run's basis: the CLV column is over the run's
+horizon (``clv_12m`` by default, ``clv_6m`` with ``value.horizon_months: 6``) and the risk over
+its window (``churn_risk_90d`` by default), in the headers and the machine names alike.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +30,7 @@ from kequn.data.actions import neutralise_formulas
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.problems import Problem, SettingsError
+from kequn.lang.glossary import settings_basis
 from kequn.lang.i18n import t
 
 LISTS = ("winback", "key_care", "category_targets", "complaint_followup")
@@ -100,25 +104,35 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="Float64")
 
 
-def _value_list(v: pd.DataFrame, action: str, reason: list, **extra) -> pd.DataFrame:
-    """A list drawn from value.parquet: id, action, reason, spend, 12-month CLV, risk of no
-    purchase in 90 days, any ``extra`` columns, segment."""
+def _clv_name(basis: dict) -> str:
+    return f"clv_{basis['clv_months']}m"
+
+
+def _value_list(
+    v: pd.DataFrame, action: str, reason: list, basis: dict | None = None, **extra
+) -> pd.DataFrame:
+    """A list drawn from value.parquet: id, action, reason, spend, CLV over the run's horizon,
+    risk of no purchase in the run's window (``basis``, ``glossary.settings_basis``), any
+    ``extra`` columns, segment."""
+    b = basis or settings_basis()
     return pd.DataFrame(
         {
             "customer_id": v["customer_id"],
             "action": action,
             "reason": reason,
             "spend": _whole(_col(v, "monetary")),
-            "clv_12m": _whole(_col(v, "clv")),
-            "churn_risk_90d": pd.to_numeric(_col(v, "churn_risk"), errors="coerce").round(2),
+            _clv_name(b): _whole(_col(v, "clv")),
+            f"churn_risk_{b['risk_days']}d": pd.to_numeric(
+                _col(v, "churn_risk"), errors="coerce"
+            ).round(2),
             **extra,
             "segment": _segment(v),
         }
     )
 
 
-def winback(value: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Key and important customers who are sleeping or churned, by 12-month CLV (else spend)."""
+def winback(value: pd.DataFrame, lang: str, basis: dict | None = None) -> pd.DataFrame:
+    """Key and important customers who are sleeping or churned, by CLV (else spend)."""
     v = value[
         value["tier"].isin(["key", "important"])
         & value["stage"].astype(str).isin(["sleeping", "churned"])
@@ -134,10 +148,10 @@ def winback(value: pd.DataFrame, lang: str) -> pd.DataFrame:
         )
         for tr, st, r in zip(v["tier"], v["stage"].astype(str), days)
     ]
-    return _value_list(v, t("crm.act.winback", lang), reason, days_since_purchase=days)
+    return _value_list(v, t("crm.act.winback", lang), reason, basis, days_since_purchase=days)
 
 
-def key_care(value: pd.DataFrame, lang: str) -> pd.DataFrame:
+def key_care(value: pd.DataFrame, lang: str, basis: dict | None = None) -> pd.DataFrame:
     """Key customers still active or new: the ones to keep close."""
     v = value[(value["tier"] == "key") & value["stage"].astype(str).isin(["active", "new"])]
     v = v.sort_values("monetary", ascending=False) if "monetary" in v else v
@@ -145,7 +159,7 @@ def key_care(value: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("crm.why.key_care", lang).format(stage=t(f"stage.{st}", lang))
         for st in v["stage"].astype(str)
     ]
-    return _value_list(v, t("crm.act.key_care", lang), reason)
+    return _value_list(v, t("crm.act.key_care", lang), reason, basis)
 
 
 def category_targets(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -162,7 +176,7 @@ def category_targets(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def complaint_followup(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
+def complaint_followup(alerts: pd.DataFrame, lang: str, basis: dict | None = None) -> pd.DataFrame:
     """Stage 05's alerts: whom to call back and why."""
     tier = (
         alerts["tier"].map(
@@ -179,12 +193,24 @@ def complaint_followup(alerts: pd.DataFrame, lang: str) -> pd.DataFrame:
             "action": t("crm.act.followup", lang),
             "reason": alerts.get("reason", ""),
             "tier": tier,
-            "clv_12m": _whole(alerts["clv"]) if "clv" in alerts else pd.NA,
+            _clv_name(basis or settings_basis()): _whole(alerts["clv"])
+            if "clv" in alerts
+            else pd.NA,
             "last_feedback": alerts.get("last_feedback", ""),
             "feedback_id": alerts.get("feedback_id", ""),
             "segment": _segment(alerts),
         }
     )
+
+
+def header(column: str, lang: str) -> str:
+    """The header in ``lang`` of a list's column (its machine name): ``clv_6m`` → "6 个月客户终身
+    价值" / "6-month CLV", ``churn_risk_30d`` → "30 天内不再购买的概率"."""
+    if m := re.fullmatch(r"clv_(\d+)m", column):
+        return t("crm.col.clv", lang).format(clv_months=m.group(1))
+    if m := re.fullmatch(r"churn_risk_(\d+)d", column):
+        return t("crm.col.churn_risk", lang).format(risk_days=m.group(1))
+    return t(f"crm.col.{column}", lang)
 
 
 def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
@@ -208,18 +234,19 @@ def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
 def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
     """Every action list the run's artifacts support (pseudonymous ids), by name."""
     processed = Path(processed)
+    basis = settings_basis(processed)
     out: dict[str, pd.DataFrame] = {}
     if RunFolder(processed).value.exists():
         value = pd.read_parquet(RunFolder(processed).value)
         if {"tier", "stage"} <= set(value.columns):
-            out["winback"] = winback(value, lang)
-            out["key_care"] = key_care(value, lang)
+            out["winback"] = winback(value, lang, basis)
+            out["key_care"] = key_care(value, lang, basis)
     targets = _read_action(processed, _SOURCES["category_targets"])
     if targets is not None and not targets.empty:
         out["category_targets"] = category_targets(targets, lang)
     alerts = _read_action(processed, _SOURCES["complaint_followup"])
     if alerts is not None and not alerts.empty:
-        out["complaint_followup"] = complaint_followup(alerts, lang)
+        out["complaint_followup"] = complaint_followup(alerts, lang, basis)
     return {k: v for k, v in out.items() if not v.empty}
 
 
@@ -260,7 +287,7 @@ def write_lists(
         if reid is None:
             df.insert(1, "id_kind", "pseudonym")
         if not machine:
-            df.columns = [t(f"crm.col.{c}", lang) for c in df.columns]
+            df.columns = [header(c, lang) for c in df.columns]
         safe = neutralise_formulas(df)
         write_text_atomic(
             "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"), folder / f"{name}.csv"

@@ -54,6 +54,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "规则用到在网天数或购买间隔：{note}",
         "A rule uses tenure or time since purchase: {note}",
     ),
+    "rules.since": ("{name}（历史始于 {first}）", "{name} (history starts {first})"),
     "sec.quality": ("数据质量评分卡", "Data-quality scorecard"),
     "sec.cleaning": ("清洗规则及影响行数", "Cleaning rules and rows affected"),
     "sec.warnings": ("数据问题（已处理）", "Data issues (handled)"),
@@ -86,8 +87,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.f.feel": ("感受", "Feeling"),
     "card.plan": ("服务方案", "Service plan"),
     "card.risk": (
-        "90 天内不再购买的平均风险 {risk}（按购买客户）",
-        "mean risk of no purchase in 90 days {risk} (over buyers)",
+        "{risk_days} 天内不再购买的平均风险 {risk}（按购买客户）",
+        "mean risk of no purchase in {risk_days} days {risk} (over buyers)",
     ),
     "card.kano": (
         "Kano（本群每项约 {n} 个回答）：{key}",
@@ -112,8 +113,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.rank": ("吸引力第 {rank}", "attractiveness #{rank}"),
     "card.rank_label": ("吸引力第 {rank} 位", "#{rank} by attractiveness"),
     "card.seg_id": ("群 {n}", "segment {n}"),
-    "card.clv_over.margin": ("12 个月毛利，按购买客户", "12-month margin, over buyers"),
-    "card.clv_over.revenue": ("12 个月收入，按购买客户", "12-month revenue, over buyers"),
+    "card.clv_over.margin": (
+        "{clv_months} 个月毛利，按购买客户",
+        "{clv_months}-month margin, over buyers",
+    ),
+    "card.clv_over.revenue": (
+        "{clv_months} 个月收入，按购买客户",
+        "{clv_months}-month revenue, over buyers",
+    ),
     "card.clv12": (
         "人均客户终身价值（{over}）{clv} {cur}",
         "CLV per customer ({over}) {clv} {cur}",
@@ -125,7 +132,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.terms": (
         "NPS（净推荐值）＝推荐者（打 9–10 分）占比减去贬损者（0–6 分）占比，−100 到 +100。"
         "Kano 分类：基本需求＝缺了就不满、有了不加分；期望需求＝做得越好越满意；意外需求＝没有也不会不满、有了是惊喜；"
-        "无差异＝不在乎；反向＝有了反而不满。CLV＝客户终身价值。",
+        "无差异＝不在乎；反向＝有了反而不满。",
         "NPS (net promoter score) = share of promoters (9–10) minus share of detractors (0–6), −100 to +100. "
         "Kano classes: must-be = missed when absent, no credit when present; one-dimensional = the better, "
         "the more satisfied; attractive = not missed, a delight when present; indifferent = does not "
@@ -152,8 +159,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "this segment's Kano answers (about {n} per feature): {kind}",
     ),
     "plan.flexible.winback_high": (
-        "先挽回本群 {n} 位沉睡或流失的大客户和重要客户（12 个月终身价值合计 {clv} {cur}）：限时回归礼遇和召回触达",
-        "Win back its {n} key and important customers who are sleeping or lapsed (12-month CLV {clv} {cur} "
+        "先挽回本群 {n} 位沉睡或流失的大客户和重要客户（{clv_months} 个月客户终身价值合计 {clv} {cur}）：限时回归礼遇和召回触达",
+        "Win back its {n} key and important customers who are sleeping or lapsed ({clv_months}-month CLV {clv} {cur} "
         "together) first: time-limited come-back offers and win-back contact",
     ),
     "plan.custom.balanced_reverse": (
@@ -194,13 +201,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "prio.short.complaint": ("投诉：{topic}", "Complaints: {topic}"),
     "prio.short.category": ("推荐{category}", "Offer {category}"),
     "prio.basis.clv": (
-        "他们的 12 个月客户终身价值合计 {money} {cur}",
-        "their 12-month CLV {money} {cur} together",
+        "他们的 {clv_months} 个月客户终身价值合计 {money} {cur}",
+        "their {clv_months}-month CLV {money} {cur} together",
     ),
     "prio.basis.nps": ("，这些客户的 NPS {nps}", ", NPS {nps} among them"),
     "prio.basis.complaint": (
-        "占全部负面反馈的 {share}{nps}；他们的 12 个月客户终身价值合计 {money} {cur}",
-        "{share} of all negative feedback{nps}; their 12-month CLV {money} {cur} together",
+        "占全部负面反馈的 {share}{nps}；他们的 {clv_months} 个月客户终身价值合计 {money} {cur}",
+        "{share} of all negative feedback{nps}; their {clv_months}-month CLV {money} {cur} together",
     ),
     "prio.basis.category": (
         "预计在该品类的消费 {money} {cur}",
@@ -209,10 +216,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "prio.clv.margin": ("按毛利计", "in margin"),
     "prio.clv.revenue": ("按收入计", "in revenue"),
     "prio.rule": (
-        "排序规则：按涉及的价值（{clv}，{cur}）从高到低，最多 5 项。挽回、关怀和投诉处理的价值＝所涉客户未来 12 个月的客户终身价值之和；"
+        "排序规则：按涉及的价值（{clv}，{cur}）从高到低，最多 5 项。挽回、关怀和投诉处理的价值＝所涉客户未来 {clv_months} 个月的客户终身价值之和；"
         "品类推荐的价值＝名单上各客户的购买可能性 × 该品类买家的平均消费（按毛利计时再乘毛利率）。缺数据的事项不列出。",
         "Ranked by the value at stake ({clv}, {cur}), largest first, at most 5. For win-back, key-customer "
-        "care and complaints: the 12-month CLV of the customers concerned, summed; for a category offer: each "
+        "care and complaints: the {clv_months}-month CLV of the customers concerned, summed; for a category offer: each "
         "target's purchase probability × the average spend of the category's buyers in it (times the margin "
         "rate when in margin). An action without its data is not listed.",
     ),
@@ -226,11 +233,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "map.title": ("客户群地图", "Segment map"),
     "map.x": ("客户数", "Customers"),
     "map.y": ("人均净消费（{cur}）", "Net spend per customer ({cur})"),
-    "map.colour": ("90 天内不再购买的平均风险", "Mean risk of no purchase in 90 days"),
+    "map.colour": (
+        "{risk_days} 天内不再购买的平均风险",
+        "Mean risk of no purchase in {risk_days} days",
+    ),
     "map.note": (
-        "每个气泡是一个客户群（标号为吸引力名次）：越靠右人越多，越靠上人均消费越高，气泡越大收入占比越高，越红越可能 90 天内不再购买。",
+        "每个气泡是一个客户群（标号为吸引力名次）：越靠右人越多，越靠上人均消费越高，气泡越大收入占比越高，越红越可能 {risk_days} 天内不再购买。",
         "One bubble per segment (numbered by attractiveness rank): further right, more customers; higher, "
-        "more spend per customer; bigger, more of the revenue; redder, more likely to buy nothing in 90 days.",
+        "more spend per customer; bigger, more of the revenue; redder, more likely to buy nothing in "
+        "{risk_days} days.",
     ),
     "plan.response": ("价值层应对", "Value-tier response"),
     "plan.custom": ("定制化服务", "Customised service"),
@@ -269,8 +280,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{active} active, most at their usual rhythm: reminders on each one's own cycle, nothing more",
     ),
     "plan.interactive.fix": (
-        "先解决他们最常抱怨的：{topics}；投诉 24 小时内回访",
-        "Fix what they complain about most first: {topics}; call back on complaints within 24 h",
+        "先解决他们最常抱怨的：{topics}；投诉 {reply_hours} 小时内回访",
+        "Fix what they complain about most first: {topics}; call back on complaints within "
+        "{reply_hours} h",
     ),
     "plan.interactive.engage": (
         "邀请评价和参与社群、新品共创",
@@ -283,8 +295,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "plan.response_part": ("{who} {n} 位 → {kind}：{what}", "{who} ({n}) → {kind}: {what}"),
     "plan.why.need": ("{share} 的购买客户属于{need}", "{share} of its buyers are {need}"),
     "plan.why.stage": (
-        "沉睡+流失 {lapsing}，新客 {new}，90 天内不再购买的平均风险 {risk}",
-        "sleeping + lapsed {lapsing}, new {new}, mean risk of no purchase in 90 days {risk}",
+        "沉睡+流失 {lapsing}，新客 {new}，{risk_days} 天内不再购买的平均风险 {risk}",
+        "sleeping + lapsed {lapsing}, new {new}, mean risk of no purchase in {risk_days} days {risk}",
     ),
     "plan.why.feel": ("负面反馈占 {neg}，NPS {nps}", "negative feedback {neg}, NPS {nps}"),
     "plan.why.feel_neg": (
@@ -298,7 +310,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.share": ("客户占比", "Share of customers"),
     "card.revenue_share": ("收入占比", "Share of revenue"),
     "card.high_value": ("大客户+重要客户占比", "Key + important share"),
-    "card.churn_risk": ("90 天内不再购买的平均风险", "Mean risk of no purchase in 90 days"),
+    "card.churn_risk": (
+        "{risk_days} 天内不再购买的平均风险",
+        "Mean risk of no purchase in {risk_days} days",
+    ),
     "sum.title": ("客群分析总览", "Customer analysis overview"),
     "sum.intro": (
         "先看全局：本次运行的关键数字及与上次相比的变化；再看每个客户群是谁、值多少、需要什么、感受如何，以及该怎么服务他们。"
@@ -460,6 +475,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "glossary.intro": (
         "各页面用到的术语，每个只有一个定义，由一个函数计算（括号中为本次运行的设置）。",
         "The terms the pages use, each with one definition, computed by one function (with this run's settings).",
+    ),
+    "glossary.methods": (
+        "各阶段报告提到的方法和指标（中文页面只用中文名，英文名附在旁边）：",
+        "The methods and measures the stage reports name:",
     ),
     "index.terms": ("术语表", "Terms"),
     "share_of_buyers": ("购买客户占比", "Share of buyers"),
@@ -992,7 +1011,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sec.k": ("分几群：选择依据", "How many segments: the criteria"),
     "sec.methods": ("三种算法的比较", "Three algorithms compared"),
     "sec.methods_note": (
-        "在同一样本上运行 KMeans、高斯混合和 HDBSCAN；“与所选方案一致度”为调整兰德指数（1 = 完全相同）。",
+        "在同一样本上运行 K 均值、高斯混合和层次密度聚类；“与所选方案一致度”为调整兰德指数（1 = 完全相同）。",
         "KMeans, a Gaussian mixture and HDBSCAN on the same sample; agreement with the chosen "
         "segmentation is the adjusted Rand index (1 = identical).",
     ),
@@ -1012,7 +1031,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sec.map": ("客户群分布图（主成分）", "Segment map (principal components)"),
     "sec.stability": ("稳定性（可持续性）", "Stability (sustainable)"),
     "sec.stability_note": (
-        "对样本重抽样 {b} 次并重新分群，每群取与新分群的最大 Jaccard 相似度的平均值（Hennig 2007）："
+        "对样本重抽样 {b} 次并重新分群，每群取与新分群的最大杰卡德相似度（两群共有客户占两群合计客户的比例）的平均值（Hennig 2007）："
         "≥ 0.75 稳定，0.6–0.75 存疑，< 0.6 正在瓦解。",
         "The sample is resampled {b} times and segmented again; per segment the mean of its best "
         "Jaccard similarity with the new segments (Hennig 2007): ≥ 0.75 stable, 0.6–0.75 doubtful, "
@@ -1132,8 +1151,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "seg.direction": ("方向", "Direction"),
     "seg.higher": ("偏高", "higher"),
     "seg.lower": ("偏低", "lower"),
-    "seg.jaccard": ("平均 Jaccard", "Mean Jaccard"),
-    "seg.jaccard_min": ("最低 Jaccard", "Lowest Jaccard"),
+    "seg.jaccard": ("平均杰卡德相似度", "Mean Jaccard"),
+    "seg.jaccard_min": ("最低杰卡德相似度", "Lowest Jaccard"),
     "seg.verdict": ("判断", "Verdict"),
     "seg.name": ("名称", "Name"),
     "seg.portrait_col": ("画像", "Portrait"),
@@ -1146,7 +1165,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "seg.all": ("全体", "All"),
     "seg.unassigned": ("未归类", "Unassigned"),
     "seg.unassigned_portrait": (
-        "{share} 的客户（{n} 人）不在任何密集区域内，HDBSCAN 不强行归类。",
+        "{share} 的客户（{n} 人）不在任何密集区域内，层次密度聚类不强行归类。",
         "{share} of customers ({n}) lie in no dense region; HDBSCAN does not force them into a segment.",
     ),
     "seg.median_income": ("月收入中位数（{cur}）", "Median monthly income ({cur})"),
@@ -1170,16 +1189,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "verdict.stable": ("稳定", "stable"),
     "verdict.doubtful": ("存疑", "doubtful"),
     "verdict.dissolving": ("正在瓦解", "dissolving"),
-    "method.kmeans": ("KMeans", "KMeans"),
+    "method.kmeans": ("K 均值", "KMeans"),
     "method.gmm": ("高斯混合", "Gaussian mixture"),
-    "method.hdbscan": ("HDBSCAN（密度）", "HDBSCAN (density)"),
+    "method.hdbscan": ("层次密度聚类", "HDBSCAN (density)"),
     "crit.silhouette": ("轮廓系数（越高越好）", "Silhouette (higher is better)"),
     "crit.calinski_harabasz": (
-        "Calinski–Harabasz（越高越好）",
+        "卡林斯基-哈拉巴斯指数（越高越好）",
         "Calinski–Harabasz (higher is better)",
     ),
-    "crit.davies_bouldin": ("Davies–Bouldin（越低越好）", "Davies–Bouldin (lower is better)"),
-    "crit.bic": ("BIC，高斯混合（越低越好）", "BIC, Gaussian mixture (lower is better)"),
+    "crit.davies_bouldin": ("戴维斯-博尔丁指数（越低越好）", "Davies–Bouldin (lower is better)"),
+    "crit.bic": ("贝叶斯信息准则，高斯混合（越低越好）", "BIC, Gaussian mixture (lower is better)"),
     "k.reason.given": ("按配置使用 k = {k}。", "k = {k} as set in the configuration."),
     "k.reason.tolerance": (
         "k = {k}：在 {lo}–{hi} 中，{criterion} 与最优值相差不超过 {tol} 的最大 k。这类指标通常偏好最少的群，"
@@ -1206,11 +1225,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "may not reappear in new data.",
     ),
     "k.reason.bic": (
-        "k = {k}：在 {lo}–{hi} 中 BIC 最低。",
+        "k = {k}：在 {lo}–{hi} 中贝叶斯信息准则最低。",
         "k = {k}: the lowest BIC in {lo}–{hi}.",
     ),
     "k.reason.bic_edge": (
-        "k = {k}：BIC 在所试的最大 k 处仍在下降，可考虑放宽 k_range。",
+        "k = {k}：贝叶斯信息准则在所试的最大 k 处仍在下降，可考虑放宽 k_range。",
         "k = {k}: BIC still falls at the largest k tried; consider widening k_range.",
     ),
     "k.reason.none": (
@@ -1218,7 +1237,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "k = {k}: no criterion could be computed; the smallest k is used.",
     ),
     "k.reason.hdbscan": (
-        "HDBSCAN 自行决定群数；最小群规模 {mcs}（样本的最小占比）。",
+        "层次密度聚类自行决定群数；最小群规模 {mcs}（样本的最小占比）。",
         "HDBSCAN finds the number of segments itself; minimum cluster size {mcs} (the minimum share of the sample).",
     ),
     "set.demographic": ("人口特征", "Demographic"),
@@ -1352,8 +1371,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "value.title": ("客户价值与生命周期", "Customer value and lifecycle"),
     "value.intro": (
         "本报告回答每位客户现在值多少、将来值多少、处在生命周期的哪个阶段：RFM 评分和八类 RFM 模型、"
-        "价值分层（客户金字塔）与应对策略、收入集中度，客户终身价值（CLV：购买次数模型从 BG/NBD、MBG/NBD、"
-        "Pareto/NBD、NBD 中按留出期检验或似然选出，金额用 Gamma-Gamma）及其区间，以及生命周期阶段和未购风险。",
+        "价值分层（客户金字塔）与应对策略、收入集中度，客户终身价值（购买次数模型从贝塔几何/负二项、修正贝塔几何/负二项、"
+        "帕累托/负二项和负二项模型中按留出期检验或似然选出，金额用伽马-伽马金额模型）及其区间，以及生命周期阶段和未购风险。",
         "This report answers what each customer is worth now and later, and where they are in their "
         "lifecycle: RFM scores and the eight-class RFM model, value tiers (the customer pyramid) with a "
         "response strategy, revenue concentration, customer lifetime value (CLV: the purchase model "
@@ -1390,21 +1409,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "vsec.strategy": ("各层的应对策略", "Response strategy per tier"),
     "vsec.concentration": ("收入集中度", "Revenue concentration"),
     "v.conc_facts": (
-        "前 20% 的客户贡献 {top} 的{basis}；基尼系数 {gini}（0 = 人人相同，1 = 全部来自一人）。",
-        "The top 20% of customers bring {top} of {basis}; Gini coefficient {gini} (0 = everyone equal, "
-        "1 = all from one customer).",
+        "按净消费排名前 20% 的客户贡献全部净消费的 {top}（即关键数字“前 20% 客户贡献的收入占比”）；"
+        "基尼系数 {gini}（0 = 人人相同，1 = 全部来自一人）。",
+        "The top 20% of customers by net spend bring {top} of all net spend (the key figure “Revenue "
+        "share of the top 20% customers”); Gini coefficient {gini} (0 = everyone equal, 1 = all from "
+        "one customer).",
+    ),
+    "v.conc_margin": (
+        "价值分层按毛利排序；按毛利计，前 20% 的客户贡献 {top} 的毛利（收入减成本）。",
+        "The tiers rank by margin; by margin, the top 20% of customers bring {top} of margin "
+        "(revenue − cost).",
     ),
     "v.lorenz": ("洛伦兹曲线", "Lorenz curve"),
     "v.cum_customers": (
-        "客户累计占比（从价值最低者起）",
-        "Cumulative share of customers (lowest value first)",
+        "客户累计占比（从净消费最低者起）",
+        "Cumulative share of customers (lowest net spend first)",
     ),
-    "v.cum_value": ("价值累计占比", "Cumulative share of value"),
+    "v.cum_value": ("净消费累计占比", "Cumulative share of net spend"),
     "v.equality": ("完全平均", "Perfect equality"),
-    "vsec.clv": ("客户终身价值（CLV）", "Customer lifetime value (CLV)"),
+    "vsec.clv": ("客户终身价值", "Customer lifetime value (CLV)"),
     "vsec.clv_note": (
-        "寿命模型（所用模型及选择理由见下）由每位客户的购买次数、购买时间跨度和观察期估计其今后的购买次数与仍活跃的概率（P(alive)），"
-        "Gamma-Gamma 模型估计每次购买的金额；二者相乘并按年折现率 {rate} 逐月折现，得到未来 {months} 个月的 CLV。"
+        "寿命模型（所用模型及选择理由见下）由每位客户的购买次数、购买时间跨度和观察期估计其今后的购买次数与存续概率（客户关系仍在的概率），"
+        "伽马-伽马金额模型估计每次购买的金额；二者相乘并按年折现率 {rate} 逐月折现，得到未来 {months} 个月的客户终身价值。"
         "{margin}同一天的多笔订单算一次购买。",
         "The lifetime model (which one and why: below) estimates from each customer's number of "
         "repeat purchase days, their span and the time "
@@ -1414,66 +1440,74 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "count as one purchase.",
     ),
     "v.margin_cost": (
-        "CLV 按毛利计：毛利率 {rate}（数据中的成本）。",
+        "客户终身价值按毛利计：毛利率 {rate}（数据中的成本）。",
         "CLV is in margin: {rate} of spend (from the cost in the data). ",
     ),
     "v.margin_setting": (
-        "CLV 按设置的毛利率 {rate} 计。",
+        "客户终身价值按设置的毛利率 {rate} 计。",
         "CLV is in margin at the configured {rate} of spend. ",
     ),
     "v.margin_revenue": (
-        "数据中没有成本，CLV 按收入计（设置 value.margin 可改为毛利）。",
+        "数据中没有成本，客户终身价值按收入计（设置 value.margin 可改为毛利）。",
         "The data has no cost, so CLV is in revenue (set value.margin for margin). ",
     ),
     "vsec.fits": ("模型参数", "Model parameters"),
     "v.model": ("模型", "Model"),
     "v.parameter": ("参数", "Parameter"),
     "v.estimate": ("估计值", "Estimate"),
-    "model.bgnbd": ("BG/NBD（购买次数与流失）", "BG/NBD (purchases and dropout)"),
-    "model.gamma_gamma": ("Gamma-Gamma（每次购买金额）", "Gamma-Gamma (value per purchase)"),
+    "model.bgnbd": ("贝塔几何/负二项模型（购买次数与流失）", "BG/NBD (purchases and dropout)"),
+    "model.gamma_gamma": ("伽马-伽马金额模型（每次购买金额）", "Gamma-Gamma (value per purchase)"),
     "model.mbgnbd": (
-        "MBG/NBD（首次购买后即可流失）",
+        "修正贝塔几何/负二项模型（首次购买后即可流失）",
         "MBG/NBD (dropout possible right after the first purchase)",
     ),
-    "model.pareto_nbd": ("Pareto/NBD（随时可能流失）", "Pareto/NBD (dropout at any time)"),
-    "model.nbd": ("NBD（不含流失）", "NBD (no dropout)"),
-    "v.chosen": ("✓ 用于 P(alive)、流失风险和 CLV", "✓ used for P(alive), churn risk and CLV"),
+    "model.pareto_nbd": ("帕累托/负二项模型（随时可能流失）", "Pareto/NBD (dropout at any time)"),
+    "model.name.bgnbd": ("贝塔几何/负二项", "BG/NBD"),
+    "model.name.mbgnbd": ("修正贝塔几何/负二项", "MBG/NBD"),
+    "model.name.pareto_nbd": ("帕累托/负二项", "Pareto/NBD"),
+    "model.name.nbd": ("负二项", "NBD"),
+    "model.name.gamma_gamma": ("伽马-伽马", "Gamma-Gamma"),
+    "model.nbd": ("负二项模型（不含流失）", "NBD (no dropout)"),
+    "v.chosen": (
+        "✓ 用于存续概率、流失风险和客户终身价值",
+        "✓ used for P(alive), churn risk and CLV",
+    ),
     "v.choice": ("所用寿命模型：{model}。{why}", "Lifetime model used: {model}. {why}"),
     "v.choice_holdout": (
         "选择规则：留出期检验中每位客户购买次数的平均绝对误差最小（相差 1% 以内时取总数误差较小者）；"
-        "各模型 MAE（总数误差）：{figs}。",
+        "各模型平均绝对误差（总数误差）：{figs}。",
         "Rule: the lowest mean absolute error of holdout purchases per customer (within 1%: the "
         "smaller error of the total); MAE (error of the total) per model: {figs}.",
     ),
     "v.choice_aic": (
-        "历史不够长，无法做留出期检验，按全部历史上的 AIC（2k − 2 对数似然，越小越好）选择；各模型 AIC：{figs}。",
+        "历史不够长，无法做留出期检验，按全部历史上的赤池信息准则（2k − 2 对数似然，越小越好）选择；各模型的值：{figs}。",
         "The history is too short for a holdout check, so the rule is the lowest AIC (2k − 2 "
         "log-likelihood) on the whole history; AIC per model: {figs}.",
     ),
     "v.choice_refused": ("未采用：{refused}。", "Refused: {refused}."),
     "v.choice_nbd": (
-        "{weeks} 周的历史中看不出客户流失，故用不含流失的 NBD：它假定客户在整个 CLV 期间保持各自的购买速度，"
-        "CLV 应视为上限。",
+        "{weeks} 周的历史中看不出客户流失，故用不含流失的负二项模型：它假定客户在整个客户终身价值期限内保持各自的购买速度，"
+        "客户终身价值应视为上限。",
         "On {weeks} weeks of history no dropout can be measured, so the NBD, "
         "which has none, is used: it assumes customers keep their purchase rates over the whole CLV "
         "horizon; read CLV as an upper figure.",
     ),
     "v.choice_none": (
-        "没有可用的寿命模型，CLV、P(alive) 和流失风险缺失。{refused}",
+        "没有可用的寿命模型，客户终身价值、存续概率和流失风险缺失。{refused}",
         "No lifetime model could be used, so CLV, P(alive) and churn risk are missing. {refused}",
     ),
     "v.ci": ("{mean}（95% 区间 {low}–{high}）", "{mean} (95% CI {low}–{high})"),
     "v.ci_note": (
-        "区间：按参数的抽样分布（似然函数在最优点的 Hessian 逆矩阵）抽取 {draws} 组参数，重新计算平均 CLV，取 2.5% 与 97.5% 分位数。"
+        "区间：按参数的抽样分布（似然函数在最优点的海森矩阵之逆）抽取 {draws} 组参数，重新计算平均客户终身价值，取 2.5% 与 97.5% 分位数。"
         "它只反映参数估计的不确定性，不含模型本身的误差。",
         "Interval: {draws} parameter sets drawn from the parameters' sampling distribution (the "
         "inverse Hessian of the likelihood at the optimum), the mean CLV recomputed for each, 2.5 and "
         "97.5 percentiles. It covers the uncertainty of the estimates, not that of the model itself.",
     ),
-    "v.clv_ci_mean": ("平均 CLV（购买客户）", "Mean CLV (buyers)"),
+    "v.clv_ci_mean": ("平均客户终身价值（购买客户）", "Mean CLV (buyers)"),
     "v.clv_ci_low": ("95% 区间下限", "95% interval, low"),
     "v.clv_ci_high": ("95% 区间上限", "95% interval, high"),
-    "v.err.mae_short": ("每位客户 MAE", "MAE per customer"),
+    "v.err.mae_short": ("每位客户的平均绝对误差", "MAE per customer"),
     "v.err.total_short": ("总数误差", "Error of the total"),
     "v.err.one_time": (
         "只买过一次的客户：人均预测 − 实际",
@@ -1539,18 +1573,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "not fitted: a few extreme amounts make the average spend undefined",
     ),
     "v.clv_missing": (
-        "下列 CLV 数字缺失，原因见上表。RFM、价值分层和生命周期规则不受影响。",
+        "下列客户终身价值数字缺失，原因见上表。RFM、价值分层和生命周期规则不受影响。",
         "CLV figures below are missing for the reason in the table above; RFM, value tiers and the "
         "lifecycle rules are not affected.",
     ),
-    "v.clv_facts_mean": ("平均 CLV", "Mean CLV"),
-    "v.clv_facts_total": ("全部客户 CLV 合计", "Total CLV of all customers"),
-    "v.clv_facts_top": ("CLV 前 10% 客户的占比", "Share of CLV from the top 10%"),
+    "v.clv_facts_mean": ("平均客户终身价值", "Mean CLV"),
+    "v.clv_facts_total": ("全部客户的客户终身价值合计", "Total CLV of all customers"),
+    "v.clv_facts_top": ("客户终身价值前 10% 的客户所占比例", "Share of CLV from the top 10%"),
     "v.clv_axis": (
-        "CLV（{cur}，对数刻度；不足 1 {cur}的计为 1 {cur}）",
+        "客户终身价值（{cur}，对数刻度；不足 1 {cur}的计为 1 {cur}）",
         "CLV ({cur}, log scale; below 1 counted as 1)",
     ),
-    "v.clv_hist": ("CLV 分布", "Distribution of CLV"),
+    "v.clv_hist": ("客户终身价值的分布", "Distribution of CLV"),
     "v.customers_axis": ("客户数", "Customers"),
     "vsec.holdout": ("模型检验：留出期预测", "Does the model predict? The holdout check"),
     "vsec.holdout_note": (
@@ -1595,7 +1629,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "v.err.rmse": ("均方根误差", "Root mean squared error"),
     "v.err.corr": ("预测与实际的相关系数", "Correlation of predicted and actual"),
     "v.err.churn": (
-        "流失风险区分留出期未购买客户的 AUC（Brier 分数）",
+        "流失风险区分留出期未购买客户的区分度（布里尔分数）",
         "AUC of churn risk for customers who did not buy in the holdout (Brier score)",
     ),
     "v.err.quiet": (
@@ -1604,28 +1638,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "vsec.truth": ("与演示数据的真实状态对照", "Against the demo data's planted truth"),
     "vsec.truth_note": (
-        "演示数据记录了每位客户在截止日是否仍活跃。下图把重复购买客户按 P(alive) 十等分，比较平均 P(alive) 与真实活跃比例"
-        "（只买过一次的客户不在图中：BG/NBD 假定客户只在重复购买之后才会流失，他们的 P(alive) 按假定为 1，其流失由流失风险反映）。",
+        "演示数据记录了每位客户在截止日是否仍活跃。下图把重复购买客户按存续概率十等分，比较平均存续概率与真实活跃比例"
+        "（只买过一次的客户不在图中：贝塔几何/负二项模型假定客户只在重复购买之后才会流失，他们的存续概率按假定为 1，其流失由流失风险反映）。",
         "The demo data records whether each customer was still active at the end. The chart splits "
         "repeat buyers into ten bands of P(alive) and compares the mean P(alive) with the share truly "
         "active. One-time buyers are not in it: BG/NBD lets customers drop out only after a repeat "
         "purchase, so their P(alive) is 1 by assumption; churn risk covers them.",
     ),
     "v.truth_facts": (
-        "流失风险区分真实流失客户的 AUC {churn_auc}（全部 {n} 位购买客户）；P(alive) 区分真实活跃客户的 AUC {p_alive_auc}，"
-        "平均 P(alive) {mean}，真实活跃比例 {share}（{rep} 位重复购买客户）。",
+        "流失风险区分真实流失客户的区分度 {churn_auc}（全部 {n} 位购买客户）；存续概率区分真实活跃客户的区分度 {p_alive_auc}，"
+        "平均存续概率 {mean}，真实活跃比例 {share}（{rep} 位重复购买客户）。",
         "AUC of churn risk for the truly churned: {churn_auc} (all {n} buyers); AUC of P(alive) for the "
         "truly active: {p_alive_auc}, mean P(alive) {mean} against {share} truly active ({rep} repeat buyers).",
     ),
-    "v.truth_chart": ("P(alive) 校准", "Calibration of P(alive)"),
-    "v.p_alive_band": ("P(alive) 平均值（十等分）", "Mean P(alive) (deciles)"),
+    "v.truth_chart": ("存续概率的校准", "Calibration of P(alive)"),
+    "v.p_alive_band": ("存续概率平均值（十等分）", "Mean P(alive) (deciles)"),
     "v.alive_share": ("真实活跃比例", "Share truly active"),
     "vsec.lifecycle": ("客户生命周期", "Customer lifecycle"),
     "v.stage_rules": (
         "规则：从未购买为潜在客户；首次购买在 {new_days} 天内为新客户；其余按“沉默期 ÷ 购买节奏”判断——"
         "节奏是该客户自己相邻两次购买的平均间隔（只买过一次的用全体的中位间隔，且不短于 {min_rhythm_days} 天），"
         "不超过 {sleeping_after} 个节奏为活跃，不超过 {churned_after} 个为沉睡，更长为流失；"
-        "重复购买客户的 P(alive) 低于 {churn_p_alive} 也算流失。流失风险 = 今后 {risk_days} 天不再购买的概率（所选寿命模型）。",
+        "重复购买客户的存续概率低于 {churn_p_alive} 也算流失。流失风险 = 今后 {risk_days} 天不再购买的概率（所选寿命模型）。",
         "Rules: never bought = potential; first purchase within {new_days} days = new; the others by "
         "silence ÷ rhythm, the rhythm being the customer's own mean gap between purchases (for one-time "
         "buyers the base's median gap; never below {min_rhythm_days} days): up to {sleeping_after} "
@@ -1635,7 +1669,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "v.stage": ("阶段", "Stage"),
     "v.silence": ("沉默期 ÷ 节奏", "Silence ÷ rhythm"),
-    "v.p_alive": ("P(alive)", "P(alive)"),
+    "v.p_alive": ("存续概率", "P(alive)"),
     "v.churn_risk": ("流失风险", "Churn risk"),
     "v.stage_chart": ("生命周期阶段", "Lifecycle stages"),
     "stage.potential": ("潜在客户", "Potential"),
@@ -1648,8 +1682,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "还没有分群结果（分群阶段未运行），按价值层展示。",
         "No segments yet (stage 02 has not run); shown by value tier.",
     ),
-    "v.clv_mean": ("平均 CLV", "Mean CLV"),
-    "v.clv_share": ("CLV 占比", "Share of CLV"),
+    "v.clv_mean": ("平均客户终身价值", "Mean CLV"),
+    "v.clv_share": ("客户终身价值占比", "Share of CLV"),
     "vsec.migration": ("与上次运行相比的迁移", "Migration since the previous run"),
     "v.migration_none": (
         "这是该数据集的第一次价值分析，没有可比较的上次运行。",
@@ -1777,17 +1811,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rfm_segment.at_risk": ("有流失风险", "At risk"),
     "rfm_segment.hibernating": ("低频久未购", "Long quiet, low frequency"),
     "v.buyers": ("购买过的客户", "Customers who bought"),
-    "v.horizon": ("CLV 期限", "CLV horizon"),
+    "v.horizon": ("客户终身价值期限", "CLV horizon"),
     "v.months": ("{n} 个月", "{n} months"),
     "v.discount": ("年折现率", "Annual discount rate"),
     "v.independence": (
-        "Gamma-Gamma 假定每次金额与购买次数无关：重复购买客户中二者的相关系数为 {r}（{verdict}）。",
+        "伽马-伽马金额模型假定每次金额与购买次数无关：重复购买客户中二者的相关系数为 {r}（{verdict}）。",
         "Gamma-Gamma assumes the value per purchase does not depend on how often a customer buys: "
         "among repeat buyers their correlation is {r} ({verdict}).",
     ),
     "v.indep_ok": ("接近 0，假定成立", "close to 0: the assumption holds"),
     "v.indep_weak": (
-        "不可忽略，CLV 的金额部分需谨慎看待",
+        "不可忽略，客户终身价值的金额部分需谨慎看待",
         "not negligible: read the spend part of CLV with care",
     ),
     "err.kano_unknown_answer": (
@@ -1807,7 +1841,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "name wide columns <feature>_functional, <feature>_dysfunctional (optionally <feature>_importance)",
     ),
     "v.no_buyers": (
-        "数据中没有购买过的客户：RFM、价值分层和 CLV 无从计算。",
+        "数据中没有购买过的客户：RFM、价值分层和客户终身价值无从计算。",
         "No customer in this data has bought anything: RFM, value tiers and CLV cannot be computed.",
     ),
     # stage 04: needs
@@ -1827,14 +1861,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "nsec.kano_note": (
         "评价表：{table}；每项功能的类别按{rule}确定（带 * 的回答少于 {min_n} 个或全部相同，仅供参考）。"
-        "Better = (A+O)/(A+O+M+I)，Worse = −(O+M)/(A+O+M+I)；Fong 检验比较最多的两个类别是否显著不同。",
+        "满意系数 = (A+O)/(A+O+M+I)，不满系数 = −(O+M)/(A+O+M+I)；首位类别检验（Fong 1996）比较最多的两个类别是否显著不同。",
         "Evaluation table: {table}; each feature's category by {rule} (* = fewer than {min_n} answers or all "
         "alike: indicative only). Better = (A+O)/(A+O+M+I), Worse = −(O+M)/(A+O+M+I); Fong's test says "
         "whether the two largest categories differ significantly.",
     ),
     "k.table.standard": ("标准表（Berger 等，1993）", "standard (Berger et al. 1993)"),
     "k.table.modified": (
-        "修正表（Pouliot：理应如此/理应如此、能忍受/能忍受记为 Q）",
+        "修正表（Pouliot 1993：理应如此/理应如此、能忍受/能忍受记为 Q）",
         "modified (Pouliot: expect/expect and live-with/live-with are Q)",
     ),
     "k.rule.mode": ("最多的类别", "the most frequent category"),
@@ -1852,7 +1886,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "k.mode": ("众数类别", "Mode"),
     "k.total_strength": ("总强度", "Total strength"),
     "k.category_strength": ("类别强度", "Category strength"),
-    "k.fong": ("Fong 检验", "Fong test"),
+    "k.better": ("满意系数", "Better"),
+    "k.worse": ("不满系数", "Worse"),
+    "k.fong": ("首位类别检验", "Fong test"),
     "k.sig": ("显著", "significant"),
     "k.ns": ("不显著", "not significant"),
     "kano.M": ("基本需求（M）", "Must-be (M)"),
@@ -1867,14 +1903,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kano.short.I": ("I 无差异", "I"),
     "kano.short.R": ("R 反向", "R"),
     "kano.short.Q": ("Q 可疑", "Q"),
-    "k.bw_title": ("Better–Worse 图", "Better–Worse map"),
-    "k.bw_x": ("|Worse|：没有它时的不满", "|Worse|: dissatisfaction without it"),
-    "k.bw_y": ("Better：有它时的满意", "Better: satisfaction with it"),
+    "k.bw_title": ("满意–不满系数图", "Better–Worse map"),
+    "k.bw_x": ("|不满系数|：没有它时的不满", "|Worse|: dissatisfaction without it"),
+    "k.bw_y": ("满意系数：有它时的满意", "Better: satisfaction with it"),
     "k.q.A": ("意外需求", "Attractive"),
     "k.q.O": ("期望需求", "One-dimensional"),
     "k.q.M": ("基本需求", "Must-be"),
     "k.q.I": ("无差异", "Indifferent"),
-    "nsec.continuous": ("连续得分（DuMouchel）", "Continuous scores (DuMouchel)"),
+    "nsec.continuous": ("连续得分（DuMouchel 1993）", "Continuous scores (DuMouchel)"),
     "nsec.continuous_note": (
         "答案按非对称量表计分（正向：喜欢 4、理应如此 2、无所谓 0、能忍受 −1、不喜欢 −2；反向相反），"
         "取每项功能的平均值；自评重要性为平均值。",
@@ -1887,7 +1923,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nsec.key_needs": ("重点需求", "Key needs"),
     "nsec.key_needs_note": (
         "规则：只列基本、期望、意外需求；先基本需求（缺了会流失客户），再期望需求（满意随之升降），再意外需求（有了才惊喜）；"
-        "同类按影响 = Better + |Worse| 排序{imp}。",
+        "同类按影响 = 满意系数 + |不满系数| 排序{imp}。",
         "Rule: must-be, one-dimensional and attractive features only; must-be first (missing it loses "
         "customers), then one-dimensional (satisfaction moves with it), then attractive (delights when "
         "present); within a category by impact = Better + |Worse|{imp}.",
@@ -1944,7 +1980,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "either); the segment cards show no needs group and the plans no customised service built on one.",
     ),
     "k.no_importance": (
-        "Kano 表没有重要性字段（importance）：关键需求只按 Better + |Worse| 排序，不乘自评重要性。",
+        "Kano 表没有重要性字段（importance）：关键需求只按满意系数 + |不满系数| 排序，不乘自评重要性。",
         "The Kano table has no importance column: key needs are ranked by Better + |Worse| alone, "
         "without self-stated importance.",
     ),
@@ -2015,8 +2051,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "crm.col.action": ("行动", "Action"),
     "crm.col.reason": ("原因", "Reason"),
     "crm.col.spend": ("累计净消费", "Net spend"),
-    "crm.col.clv_12m": ("12 个月客户价值（CLV）", "12-month CLV"),
-    "crm.col.churn_risk_90d": ("90 天内不再购买的概率", "P(no purchase in 90 days)"),
+    "crm.col.clv": ("{clv_months} 个月客户终身价值", "{clv_months}-month CLV"),
+    "crm.col.churn_risk": ("{risk_days} 天内不再购买的概率", "P(no purchase in {risk_days} days)"),
     "crm.col.days_since_purchase": ("距上次购买天数", "Days since last purchase"),
     "crm.col.segment": ("客群", "Segment"),
     "crm.col.score": ("购买倾向得分", "Score"),
@@ -2053,9 +2089,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "p.category": ("品类", "Category"),
     "p.base_rate": ("实际购买率", "Base rate"),
-    "p.auc": ("AUC", "AUC"),
+    "p.auc": ("区分度", "AUC"),
     "p.lift": ("前 10% 提升度", "Lift, top 10%"),
-    "p.brier": ("Brier 分数", "Brier score"),
+    "p.brier": ("布里尔分数", "Brier score"),
     "p.cal_title": (
         "校准：预测概率与实际购买率（检验期，全部品类）",
         "Calibration: predicted vs observed (test period, all categories)",
@@ -2084,8 +2120,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "nsec.trends": ("需求趋势与预测", "Demand trends and forecast"),
     "tr.note": (
-        "按月{measure}（只用完整月份，最后一个完整月为 {last}）。趋势：最近 {window} 个月的 Mann–Kendall 检验，p < {alpha} 时为增长或下降，"
-        "否则为平稳；斜率为 Theil–Sen 每月变化占平均水平的比例。预测：指数平滑（阻尼趋势，满两年时加年度季节），80% 预测区间；"
+        "按月{measure}（只用完整月份，最后一个完整月为 {last}）。趋势：最近 {window} 个月的曼-肯德尔趋势检验，p < {alpha} 时为增长或下降，"
+        "否则为平稳；斜率为泰尔-森斜率（每月变化）占平均水平的比例。预测：指数平滑（阻尼趋势，满两年时加年度季节），80% 预测区间；"
         "回测：最近 {origins} 个月逐月只用此前数据预测下月，与“下月 = 本月（有季节时为去年同月）”的朴素预测比较。",
         "Monthly {measure} (complete months only; the last is {last}). Trend: Mann–Kendall test over the "
         "last {window} months, growing or declining when p < {alpha}, else stable; slope = Theil–Sen change "
@@ -2103,7 +2139,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "tr.p": ("p 值", "p-value"),
     "tr.next": ("下月预测", "Next month"),
     "tr.interval": ("80% 区间", "80% interval"),
-    "tr.mape": ("回测误差（MAPE）", "Backtest MAPE"),
+    "tr.mape": ("回测误差（平均绝对百分比误差）", "Backtest MAPE"),
     "tr.naive_mape": ("朴素预测误差", "Naive MAPE"),
     "tr.coverage": ("区间覆盖率", "Interval coverage"),
     "tr.dir.growing": ("增长", "growing"),
@@ -2197,8 +2233,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "lang.empty": ("无文字", "No text"),
     "fsec.sentiment": ("情感", "Sentiment"),
     "f.sent_note": (
-        "模型：字符 n-gram TF-IDF + 逻辑回归，用本数据的评分作弱标签训练（4–5 分为正面，1–2 分为负面，3 分不用；投诉的评分评的是处理，也不用；{n} 条），"
-        "判定阈值由交叉验证选出（{th}）；与阈值相差不到 {band} 的记为中性。五折交叉验证：准确率 {acc}，AUC {auc}。",
+        "模型：字符片段的词频-逆文档频率特征 + 逻辑回归，用本数据的评分作弱标签训练（4–5 分为正面，1–2 分为负面，3 分不用；投诉的评分评的是处理，也不用；{n} 条），"
+        "判定阈值由交叉验证选出（{th}）；与阈值相差不到 {band} 的记为中性。五折交叉验证：准确率 {acc}，区分度 {auc}。",
         "Model: character n-gram TF-IDF + logistic regression trained on this data's own ratings as weak "
         "labels (4–5 positive, 1–2 negative, 3 left out, and so are complaints' ratings, which judge the handling; {n} texts), decision threshold chosen by "
         "cross-validation ({th}); within {band} of it counts as neutral. Five-fold cross-validation: accuracy "
@@ -2246,12 +2282,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No text is left after cleaning: no sentiment this time.",
     ),
     "f.sent_default_check": (
-        "Kequn 自带的通用模型在这些有评分的文本上：准确率 {acc}，AUC {auc}（本数据自己训练的模型更贴合业务用语）。",
+        "Kequn 自带的通用模型在这些有评分的文本上：准确率 {acc}，区分度 {auc}（本数据自己训练的模型更贴合业务用语）。",
         "Kequn's shipped general model on the same rated texts: accuracy {acc}, AUC {auc} (the model "
         "trained on this data knows its own wording better).",
     ),
     "f.sent_default": (
-        "反馈没有足够的评分作弱标签（至少 200 条，正负都有），情感由 Kequn 自带的通用模型给出：字符 n-gram TF-IDF + "
+        "反馈没有足够的评分作弱标签（至少 200 条，正负都有），情感由 Kequn 自带的通用模型给出：字符片段的词频-逆文档频率特征 + "
         "逻辑回归，用 {n} 条公开的中英文评论训练（外卖、电商、产品和影评），离线运行。在没参与训练的公开评论上："
         "外卖 {zh1}、电商 {zh2}、英文餐厅点评 {en}。与阈值（{th}）相差不到 {band} 的记为中性。行业用语不同时会变差，"
         "请先抽样核对再据此行动。",
@@ -2263,7 +2299,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "a sample by eye before acting on it.",
     ),
     "f.sent_default_rated": (
-        "在本数据中带评分的 {n} 条文本上：准确率 {acc}，AUC {auc}。",
+        "在本数据中带评分的 {n} 条文本上：准确率 {acc}，区分度 {auc}。",
         "On this data's {n} rated texts: accuracy {acc}, AUC {auc}.",
     ),
     "f.sentiment": ("情感", "Sentiment"),
@@ -2277,8 +2313,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "fsec.topics": ("话题", "Topics"),
     "f.topics_note": (
-        "中文用 jieba 分词，按词性保留名词、动词、形容词并去掉停用词和“请问、建议、谢谢”等反馈用语；英文去掉常用停用词；"
-        "NMF 分出 {k} 个话题，以前三个关键词命名。没有明确话题的文本不归类。",
+        "中文用结巴分词，按词性保留名词、动词、形容词并去掉停用词和“请问、建议、谢谢”等反馈用语；英文去掉常用停用词；"
+        "非负矩阵分解分出 {k} 个话题，以前三个关键词命名。没有明确话题的文本不归类。",
         "Chinese is segmented with jieba, keeping nouns, verbs and adjectives and dropping stopwords and the "
         "words of the feedback act (asking, suggesting, thanking); English drops common stopwords; NMF finds "
         "{k} topics, each named by its three strongest terms. Texts without a clear topic stay unassigned.",
@@ -2328,7 +2364,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "f.by.all": ("范围", "Scope"),
     "fsec.complaints": ("投诉处理", "Complaint handling"),
     "f.c_note": (
-        "三个标准：及时性（响应和解决时间对比 SLA：响应 {r} 小时、解决 {s} 小时）、全面性（各客户群是否都有反馈渠道发声）、有效性（解决率、重开率、解决后的满意度）。",
+        "三个标准：及时性（响应和解决时间对比承诺时限：响应 {r} 小时、解决 {s} 小时）、全面性（各客户群是否都有反馈渠道发声）、有效性（解决率、重开率、解决后的满意度）。",
         "Three standards: timeliness (response and resolution times against the SLA: response {r} h, "
         "resolution {s} h), comprehensiveness (does every segment have a voice), effectiveness (resolution "
         "rate, reopen rate, satisfaction after resolution).",
@@ -2339,7 +2375,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "f.c.resolution": ("解决时间：中位数 / 90% 分位", "Resolution: median / 90th percentile"),
     "f.c.resolution_sla": ("{h} 小时内解决的占比", "Resolved within {h} h"),
     "f.c.backlog": ("未结投诉", "Open complaints"),
-    "f.c.over_sla": ("件超过 SLA", "over the SLA"),
+    "f.c.over_sla": ("件超过承诺时限", "over the SLA"),
     "f.c.resolution_rate": ("解决率", "Resolution rate"),
     "f.c.reopen": ("重开率", "Reopen rate"),
     "f.c.satisfied_after": ("解决后满意（4–5 分）", "Satisfied after resolution (4–5)"),
@@ -2370,7 +2406,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Alerts: valuable customers to follow up now",
     ),
     "f.alerts_note": (
-        "大客户、重要客户或 CLV 前 10% 的客户中，近 {d} 天有负面反馈或投诉尚未解决的，共 {n} 位，按 CLV 排序写入 {file}。",
+        "大客户、重要客户或客户终身价值前 10% 的客户中，近 {d} 天有负面反馈或投诉尚未解决的，共 {n} 位，按客户终身价值排序写入 {file}。",
         "Key or important customers, or the top 10% by CLV, with negative feedback in the last {d} days "
         "or a complaint still open: {n} customers, most valuable first, in {file}.",
     ),
@@ -2381,7 +2417,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "f.a.negative": ("近期负面反馈", "recent negative feedback"),
     "f.a.unresolved": ("投诉未解决", "complaint still open"),
     "f.a.both": ("负面反馈且投诉未解决", "negative feedback and complaint open"),
-    "f.clv": ("CLV（{cur}）", "CLV ({cur})"),
+    "f.clv": ("客户终身价值（{cur}）", "CLV ({cur})"),
     "f.reason": ("原因", "Reason"),
     "f.last_feedback": ("最近反馈时间", "Last feedback"),
     "f.feedback_id": ("反馈编号", "Feedback id"),

@@ -2,8 +2,8 @@
 with the figure it rests on and the action list (``kequn.data.crm``) that carries it out — and the
 two pictures that open the index: the segment map and the priorities' value as bars.
 
-The ranking rule, in one currency unit: the value at stake is the 12-month customer lifetime
-value (CLV, stage 03; in margin when the data has cost or a margin is set, else in revenue) of
+The ranking rule, in one currency unit: the value at stake is the customer lifetime value over
+the run's horizon (CLV, stage 03, ``value.horizon_months``; in margin when the data has cost or a margin is set, else in revenue) of
 the customers the action reaches — key and important customers sleeping or lapsed (win back),
 key customers still active (keep close), customers whose negative feedback raised a complaint
 topic (fix it) — and for a category offer (stage 04) the expected spend of its target list
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.paths import RunFolder, resolve
+from kequn.lang.glossary import settings_basis
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 
 TOP = 5
@@ -58,7 +59,9 @@ def _winback_and_care(folder: Path, lang: str) -> list[dict]:
                 "customers": len(rows),
                 "text": t(f"prio.{name}", lang).format(n=fmt_int(len(rows), lang)),
                 "short": t(f"prio.short.{name}", lang),
-                "basis": t("prio.basis.clv", lang).format(money=fmt_money(value, lang)),
+                "basis": t("prio.basis.clv", lang).format(
+                    **settings_basis(folder), money=fmt_money(value, lang)
+                ),
             }
         )
     return out
@@ -101,7 +104,10 @@ def _complaints(folder: Path, lang: str, topics: int = 2) -> list[dict]:
                 "text": t("prio.complaint", lang).format(topic=topic, n=fmt_int(len(who), lang)),
                 "short": t("prio.short.complaint", lang).format(topic=topic),
                 "basis": t("prio.basis.complaint", lang).format(
-                    share=fmt_pct(n / len(neg), lang), nps=nps, money=fmt_money(value, lang)
+                    **settings_basis(folder),
+                    share=fmt_pct(n / len(neg), lang),
+                    nps=nps,
+                    money=fmt_money(value, lang),
                 ),
             }
         )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from kequn.lang.i18n import fmt_int, t
+from kequn.models.value import top_share
 
 AGE_EDGES = [18, 25, 35, 45, 55, 65]
 INCOME_EDGES = [5000, 10000, 20000, 50000]
@@ -448,9 +449,7 @@ def headline(features: pd.DataFrame, quality: dict) -> dict:
     """Key figures of the base (language-neutral keys; also written to profiling.json)."""
     f = features
     buyers = f["orders"] > 0
-    net = f["monetary"].clip(lower=0).sort_values(ascending=False).to_numpy()
-    top = int(np.ceil(0.2 * len(net)))
-    total = net.sum()
+    top20 = top_share(f["monetary"])  # by net spend, of net spend (as stage 03 counts it)
     orders = int(f["orders"].sum())
     return {
         "customers": int(len(f)),
@@ -459,7 +458,7 @@ def headline(features: pd.DataFrame, quality: dict) -> dict:
         "orders": orders,
         "revenue": round(float(f["monetary"].sum()), 2),
         "aov": round(float(f["revenue"].sum() / orders), 2) if orders else None,
-        "top20_share": round(float(net[:top].sum() / total), 4) if total > 0 else None,
+        "top20_share": None if top20 is None else round(top20, 4),
         "return_rate": round(float(f["returns"].sum() / orders), 4) if orders else None,
         "median_tenure": float(f["tenure_days"].median()),
         "as_of": quality["as_of"],

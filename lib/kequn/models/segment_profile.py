@@ -44,6 +44,10 @@ _PHRASES = {
 }
 
 
+# Traits the export's first date caps when history starts with the export (no sign-up dates).
+HISTORY_CAPPED = ("tenure_days",)
+
+
 def feature_label(col: str, lang: str, labels: dict | None = None) -> str:
     """Readable name of a prepared column in ``lang``."""
     labels = labels or {}
@@ -141,17 +145,21 @@ def name_segments(
     lang: str,
     labels: dict | None = None,
     n_traits: int = 2,
+    history: dict | None = None,
 ) -> pd.DataFrame:
     """Persona name and portrait per segment: columns segment, segment_name, portrait.
 
     ``dist`` is ``distinguishing``'s table, ``sizes`` customers per segment (index segment,
     0 = unassigned), ``spend`` net spend per customer per segment (index segment, 'all' =
-    base)."""
+    base). ``history`` (``profiling.history``): when it is ``truncated`` — tenure counts from
+    the export's first order, not from sign-up — tenure names no segment and no portrait line
+    ("recently registered" would be a guess the export caps)."""
     labels = labels or {}
     total = int(sizes.sum())
     rows, used = [], set()
+    capped = set(HISTORY_CAPPED) if history and history.get("truncated") else set()
     for s, g in dist.groupby("segment", sort=True):
-        g = g[g["std_diff"].abs() >= NOTICEABLE]
+        g = g[(g["std_diff"].abs() >= NOTICEABLE) & ~g["column"].isin(capped)]
         traits = [
             (r.column, r.std_diff, r.segment_mean, r.base_mean, p)
             for r in g.itertuples()
@@ -438,9 +446,15 @@ def segment_map(
 
 
 def describe_segments(
-    features: pd.DataFrame, prep, labels: np.ndarray, lang: str, feature_labels: dict | None = None
+    features: pd.DataFrame,
+    prep,
+    labels: np.ndarray,
+    lang: str,
+    feature_labels: dict | None = None,
+    history: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``distinguishing``'s table and ``name_segments``' names and portraits in one call."""
+    """``distinguishing``'s table and ``name_segments``' names and portraits in one call
+    (``history``: ``profiling.history`` of the run, see ``name_segments``)."""
     dist = distinguishing(prep, labels)
     sizes = pd.Series(labels).value_counts()
     money = (
@@ -450,7 +464,7 @@ def describe_segments(
     )
     spend = pd.Series(money.to_numpy()).groupby(labels).mean()
     spend["all"] = money.mean()
-    return dist, name_segments(dist, sizes, spend, lang, feature_labels)
+    return dist, name_segments(dist, sizes, spend, lang, feature_labels, history=history)
 
 
 def component_label(key: str, lang: str, reach_basis: str | None = None) -> str:

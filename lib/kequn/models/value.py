@@ -127,9 +127,20 @@ def value_tiers(features: pd.DataFrame, shares=(0.01, 0.05, 0.20)) -> pd.DataFra
     return out
 
 
+def top_share(values, share: float = 0.2) -> float | None:
+    """Share of the total (negatives counted as 0) held by the top ``share`` of customers:
+    the ⌈share·n⌉ largest values, as the value pyramid counts its tiers (a small base still has
+    its top customer). The one computation of "the top 20% hold X%" (the headline, stage 03);
+    None when nothing is positive."""
+    v = np.sort(np.clip(np.asarray(values, dtype="float64"), 0, None))[::-1]
+    if len(v) == 0 or v.sum() <= 0:
+        return None
+    return float(v[: int(np.ceil(share * len(v)))].sum() / v.sum())
+
+
 def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
     """Lorenz curve (customer share vs value share, customers sorted from the smallest) and
-    figures: gini, top20_share (share of value from the top 20% of customers)."""
+    figures: gini, top20_share (share of value from the top 20% of customers, ``top_share``)."""
     v = np.sort(np.clip(np.asarray(values, dtype="float64"), 0, None))
     n = len(v)
     if n == 0 or v.sum() <= 0:
@@ -140,8 +151,7 @@ def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
         {"customer_share": xs, "value_share": np.interp(xs, np.arange(n + 1) / n, cum)}
     )
     gini = float(1 - 2 * np.trapezoid(cum, dx=1 / n))  # exact for the piecewise-linear curve
-    top = v[::-1][: max(1, int(round(0.2 * n)))].sum() / v.sum()
-    return curve, {"gini": gini, "top20_share": float(top)}
+    return curve, {"gini": gini, "top20_share": top_share(v)}
 
 
 # The widely used R × F grid of named RFM segments (scores 1–5; M follows F closely and is

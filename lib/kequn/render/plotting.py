@@ -6,6 +6,7 @@ any machine without a system font; ``setup()`` registers it with matplotlib by p
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import matplotlib
@@ -42,7 +43,74 @@ def setup(lang: str = "zh") -> str:
             "axes.titleweight": "bold",
         },
     )
+    _describe_charts()
     return family
+
+
+_NUMBER = re.compile(r"[\s\d.,%+\-−–—/:×()]*")
+
+
+def figure_text(fig, limit: int = 2000) -> str:
+    """What a chart says in words, for its alternative text (what a screen reader reads, and
+    what the zh check of the pages reads): the figure's title, and per panel its title, axis
+    names, tick labels, legend and the texts placed on it, each once, numbers left out. Call
+    it after the figure is drawn (tick labels are set when drawing)."""
+    seen: list[str] = []
+
+    def add(text) -> None:
+        text = " ".join(str(text).split())
+        if text and not _NUMBER.fullmatch(text) and text not in seen:
+            seen.append(text)
+
+    if getattr(fig, "_suptitle", None) is not None:
+        add(fig._suptitle.get_text())
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for loc in ("left", "center", "right"):
+            add(ax.get_title(loc=loc))
+        add(ax.get_xlabel())
+        add(ax.get_ylabel())
+        for label in [*ax.get_xticklabels(), *ax.get_yticklabels()]:
+            add(label.get_text())
+        legend = ax.get_legend()
+        if legend is not None:
+            add(legend.get_title().get_text())
+            for text in legend.get_texts():
+                add(text.get_text())
+        for text in ax.texts:
+            add(text.get_text())
+    sep = "；" if _STATE["lang"] == "zh" else "; "
+    return sep.join(seen)[:limit]
+
+
+def _describe_charts() -> None:
+    """In a notebook, every chart the inline backend shows carries ``figure_text`` as the
+    image's alternative text (output metadata ``alt``; the report template writes it)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks
+        return
+    ip = get_ipython()
+    if ip is None or "inline" not in str(matplotlib.get_backend()).lower():
+        return
+    import matplotlib_inline.backend_inline  # noqa: F401  # its import sets the formatters first
+    from matplotlib.figure import Figure
+
+    png = ip.display_formatter.formatters["image/png"]
+    try:
+        draw = png.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if getattr(draw, "kequn_alt", False):
+        return
+
+    def with_alt(fig):
+        data = draw(fig)
+        return None if data is None else (data, {"alt": figure_text(fig)})
+
+    with_alt.kequn_alt = True
+    png.for_type(Figure, with_alt)
 
 
 def absent(data, title: str) -> bool:
@@ -467,54 +535,175 @@ def forecast_panels(
     return fig
 
 
+# The segment map's bubble labels, in points: large enough to read at phone width (the map is
+# 5.2 in wide at 110 dpi, 572 px, shown at about 350 px on a 390 px phone: 14 pt reads as 13 px).
+BUBBLE_LABEL_PT = 14
+
+
+def _bubble_labels(centres, radii, size_pt: float, bounds=None, chars=None) -> list:
+    """Where each bubble's label goes, as an offset from its centre in points: the centre while
+    no label placed before it is in the way and no other bubble's rim runs through it, else the
+    first spot outside its rim, turned away from its neighbours, clear of the labels placed, of
+    every bubble and (``bounds``: x0, y0, x1, y1) of the axes' edges. The largest bubbles are
+    labelled first; ``centres`` and ``radii`` are in points, ``chars`` the labels' lengths."""
+    n = len(centres)
+    chars = [1] * n if chars is None else list(chars)
+    # half a label's box: bold digits are about 0.6 em wide and 1.2 em tall, with a margin
+    hw = [0.3 * size_pt * max(k, 1) + 2 for k in chars]
+    hh = 0.6 * size_pt + 1
+    placed: list[tuple[np.ndarray, float]] = []
+    offsets = [np.zeros(2)] * n
+
+    def gap(p, c, w) -> tuple[float, float]:  # nearest and farthest distance of the box from c
+        ax_, ay_ = abs(c[0] - p[0]), abs(c[1] - p[1])
+        near = float(np.hypot(max(ax_ - w, 0.0), max(ay_ - hh, 0.0)))
+        return near, float(np.hypot(ax_ + w, ay_ + hh))
+
+    def free(p, i: int, own: bool) -> bool:
+        w = hw[i]
+        if any(abs(p[0] - q[0]) < w + qw + 2 and abs(p[1] - q[1]) < 2 * hh + 2 for q, qw in placed):
+            return False
+        if bounds is not None and not (
+            bounds[0] + w <= p[0] <= bounds[2] - w and bounds[1] + hh <= p[1] <= bounds[3] - hh
+        ):
+            return False
+        for j in range(n):
+            near, far = gap(p, centres[j], w)
+            if j == i and not own and near < radii[j]:  # outside: clear of its own bubble
+                return False
+            if j != i and (near < radii[j] < far if own else near < radii[j]):
+                return False  # a rim through the label, or (outside) on another bubble
+            if j != i and not own and abs(p[0] - centres[j][0]) < w + hw[j] + 2:
+                if abs(p[1] - centres[j][1]) < 2 * hh + 2:
+                    return False  # (outside) where another bubble's own label goes
+        return True
+
+    for i in np.argsort(-np.asarray(radii), kind="stable"):
+        c = centres[i]
+        if free(c, i, own=True):
+            placed.append((c, hw[i]))
+            continue
+        away = np.zeros(2)
+        for j in range(n):
+            if j != i:
+                d = c - centres[j]
+                away += d / max(float(np.hypot(*d)), 1e-6) ** 2
+        base = np.arctan2(away[1], away[0]) if np.hypot(*away) > 0 else np.pi / 2
+        reach = np.hypot(hw[i], hh)
+        spots = [
+            c + (radii[i] + reach * step + 3) * np.array([np.cos(a), np.sin(a)])
+            for step in (1, 1.8, 3)
+            for k in range(16)
+            for a in [base + (k + 1) // 2 * (1 if k % 2 else -1) * np.pi / 8]
+        ]
+        spot = next((q for q in spots if free(q, i, own=False)), spots[0])
+        placed.append((spot, hw[i]))
+        offsets[i] = spot - c
+    return offsets
+
+
 def segment_bubbles(
     x, y, size, risk, labels, names, title: str, xlabel: str, ylabel: str, colour: str
 ):
     """One bubble per segment: ``x`` customers, ``y`` spend per customer, area ∝ ``size``
     (revenue share), colour = ``risk`` (risk of no purchase, 0–1, named ``colour``), its short
-    ``labels`` inside and the ``names`` listed below; narrow, with large type, so that it reads
-    at phone width."""
+    ``labels`` (rank) on it and the ``names`` listed below. Narrow, with large type, so that it
+    reads at phone width; bubbles are whole inside the axes, the largest drawn first, and a
+    label that would sit on another label moves just outside its bubble with a leader line
+    (``_bubble_labels``), a white halo keeping it readable over a neighbour."""
     import textwrap
 
+    from matplotlib import patheffects
+
     x, y, size, risk = (np.asarray(a, dtype=float) for a in (x, y, size, risk))
-    rows = (len(names) + 1) // 2
+    cols = 2 if max((len(str(n)) for n in names), default=0) <= 10 else 1
+    rows = -(-len(names) // cols)
     fig, (ax, cax, lax) = plt.subplots(
         3,
         1,
-        figsize=(5.2, 5.4 + 0.3 * rows),
-        gridspec_kw={"height_ratios": [4.2, 0.16, 0.3 * rows + 0.1], "hspace": 0.55},
+        figsize=(5.2, 5.6 + 0.32 * rows),
+        gridspec_kw={"height_ratios": [4.2, 0.16, 0.32 * rows + 0.1], "hspace": 0.6},
     )
-    area = 2400 * np.nan_to_num(size) / max(np.nanmax(size), 1e-9) + 120
+    fig.subplots_adjust(left=0.17, right=0.96, top=0.94, bottom=0.02)
+    area = 1500 * np.nan_to_num(size) / max(np.nanmax(size), 1e-9) + 150  # points²
+    radius = np.sqrt(area / np.pi)
+    pt = 72 / fig.dpi
+    box = ax.get_window_extent()
+    pad = radius.max() + BUBBLE_LABEL_PT * 1.6  # room for the largest bubble and a label
+
+    def limits(v, length_pt):
+        lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+        span = max(hi - lo, abs(hi) * 0.1, 1.0)
+        per_pt = span / max(length_pt - 2 * pad, length_pt * 0.3)
+        return lo - pad * per_pt, hi + pad * per_pt
+
+    ax.set_xlim(*limits(x, box.width * pt))
+    ax.set_ylim(*limits(y, box.height * pt))
+    order = np.argsort(-area, kind="stable")  # largest first: a small bubble stays on top
     sc = ax.scatter(
-        x, y, s=area, c=risk, cmap="RdYlGn_r", vmin=0, vmax=1, alpha=0.8, edgecolors="#333"
+        x[order],
+        y[order],
+        s=area[order],
+        c=risk[order],
+        cmap="RdYlGn_r",
+        vmin=0,
+        vmax=1,
+        alpha=0.75,
+        edgecolors="#333",
+        linewidths=0.8,
+        zorder=2,
     )
-    for xi, yi, lab in zip(x, y, labels):
-        ax.annotate(lab, (xi, yi), ha="center", va="center", fontsize=12, fontweight="bold")
-    ax.margins(0.2)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    centres = ax.transData.transform(np.column_stack([x, y])) * pt
+    bounds = np.asarray(ax.get_window_extent().extents) * pt
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for xi, yi, lab, off, r in zip(
+        x,
+        y,
+        labels,
+        _bubble_labels(centres, radius, BUBBLE_LABEL_PT, bounds, [len(str(v)) for v in labels]),
+        radius,
+    ):
+        line = dict(
+            arrowstyle="-", color="#555", linewidth=0.8, shrinkA=BUBBLE_LABEL_PT * 0.6, shrinkB=r
+        )
+        ax.annotate(
+            lab,
+            (xi, yi),
+            xytext=tuple(off),
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=BUBBLE_LABEL_PT,
+            fontweight="bold",
+            zorder=4,
+            path_effects=halo,
+            arrowprops=line if np.hypot(*off) > 0 else None,
+        )
+    whole = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 0 else "")
+    ax.xaxis.set_major_formatter(whole)
+    ax.yaxis.set_major_formatter(whole)  # no negative customers or spend on the axes
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
-    ax.tick_params(labelsize=11)
-    ax.set_title(title, fontsize=13)
-    ax.set_xlabel(xlabel, fontsize=11)
-    ax.set_ylabel(ylabel, fontsize=11)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+    ax.tick_params(labelsize=12)
+    ax.set_title(title, fontsize=14)
+    ax.set_xlabel(xlabel, fontsize=12)
+    ax.set_ylabel(ylabel, fontsize=12)
     sns.despine(ax=ax)
     bar = fig.colorbar(sc, cax=cax, orientation="horizontal")
-    bar.set_label(colour, fontsize=11)
+    bar.set_label(colour, fontsize=12)
     bar.ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    bar.ax.tick_params(labelsize=10)
+    bar.ax.tick_params(labelsize=12)
     lax.axis("off")
     for k, n in enumerate(names):
-        n = n[:17] + "…" if _cjk(n) and len(n) > 18 else textwrap.shorten(n, 28)
+        n = n[:25] + "…" if _cjk(n) and len(n) > 26 else textwrap.shorten(n, 44)
         lax.text(
             0.5 * (k // rows),
             1 - (k % rows + 0.5) / rows,
             n,
-            fontsize=11,
+            fontsize=13,
             va="center",
             transform=lax.transAxes,
         )
-    fig.subplots_adjust(left=0.17, right=0.96, top=0.94, bottom=0.02)
     return fig
 
 

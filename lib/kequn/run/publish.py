@@ -90,6 +90,9 @@ def render_html(executed: Path) -> Path:
     body = re.sub(
         r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S
     )
+    body = re.sub(  # the page's language, for screen readers and fonts (nbconvert says "en")
+        r"<html\b[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1
+    )
     body = body.replace("</head>", CSS + f"<style>{CARD_CSS}</style></head>", 1)
     body = with_csp(with_navigation(_mark_wide_images(body), lang))
     out = executed.with_suffix(".html")

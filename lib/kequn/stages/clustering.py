@@ -418,6 +418,25 @@ def rules_history(rules: dict, quality: dict, lang: str) -> str:
     return t("rules.history", lang).format(note=note) if note and uses else ""
 
 
+def rules_as_shown(rules: dict, quality: dict, lang: str) -> dict:
+    """The rules under the names a page shows: a rule on tenure or time since purchase, when
+    history starts with the export (``profiling.history``), carries where it starts —
+    "注册半年内（历史始于 2009-12-01）" — so that its name does not claim what the export
+    cannot tell; the other rules keep their names. Order and expressions are kept."""
+    import re
+
+    from kequn.models.profiling import history
+
+    h = history(quality)
+    if not h or not h["truncated"]:
+        return dict(rules or {})
+    out = {}
+    for name, expr in (rules or {}).items():
+        uses = any(re.search(rf"\b{c}\b", str(expr)) for c in HISTORY_COLUMNS)
+        out[t("rules.since", lang).format(name=name, first=h["first"]) if uses else name] = expr
+    return out
+
+
 def summary(
     run: str,
     lang: str,

@@ -94,8 +94,8 @@ def category_table(ev: pd.DataFrame, rule: str, lang: str) -> pd.DataFrame:
     out[t("k.mode", lang)] = ev["cat_mode"].map(lambda c: t(f"kano.short.{c}", lang))
     out[t("k.total_strength", lang)] = ev["total_strength"]
     out[t("k.category_strength", lang)] = ev["category_strength"]
-    out["Better"] = ev["better"].round(3)
-    out["Worse"] = ev["worse"].round(3)
+    out[t("k.better", lang)] = ev["better"].round(3)
+    out[t("k.worse", lang)] = ev["worse"].round(3)
     out[t("k.fong", lang)] = ev["fong_significant"].map(lambda s: t("k.sig" if s else "k.ns", lang))
     return out
 
@@ -115,8 +115,8 @@ def key_needs_table(kn: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("k.category", lang): kn["category"].map(lambda c: t(f"kano.{c}", lang)),
             t("k.frequency", lang): kn["frequency"],
             t("k.importance", lang): kn["importance"],
-            "Better": kn["better"].round(3),
-            "Worse": kn["worse"].round(3),
+            t("k.better", lang): kn["better"].round(3),
+            t("k.worse", lang): kn["worse"].round(3),
             t("k.impact", lang): kn["impact"].round(3),
         }
     )

@@ -251,6 +251,10 @@ def segment_cards(processed_dir) -> pd.DataFrame:
     kano_seg = _read_json(folder, "needs.json").get("kano_segments")
     if kano_seg:
         out["kano"] = [kano_seg.get(str(i)) for i in out.index]
+    from kequn.lang.glossary import settings_basis
+
+    for k, v in settings_basis(folder).items():  # the run's CLV horizon, risk window, SLA hours
+        out[k] = v
     return out.reset_index()
 
 
@@ -279,6 +283,14 @@ def _kano_classes(k) -> dict[str, str]:
     return out
 
 
+def _basis(card: pd.Series) -> dict:
+    """The settings a card's figures are stated on (``glossary.settings_basis``; the defaults
+    for a card made without them)."""
+    from kequn.lang.glossary import settings_basis
+
+    return {k: card[k] if k in card else v for k, v in settings_basis().items()}
+
+
 def _names(items, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(str(x) for x in items)
 
@@ -292,7 +304,7 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
     flexible line for where it stands in the lifecycle, with its own counts; interactive lines
     for its own complaint topics (none without complaints) or, when promoters outnumber
     detractors, for engaging them. A finding the segment lacks gives no line."""
-    out = []
+    out, basis = [], _basis(card)
     if "n_yielding" in card:
         what = "\n".join(
             t("plan.response_part", lang).format(
@@ -353,12 +365,14 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
             (
                 "plan.flexible",
                 t(f"plan.flexible.{key}", lang).format(
+                    **basis,
                     n=fmt_int(card.get("n_winback", 0), lang),
                     clv=fmt_money(card.get("clv_winback", 0) or 0, lang),
                     new=fmt_int(card.get("n_new", 0), lang),
                     active=fmt_pct(card.get("stage_active"), lang),
                 ),
                 t("plan.why.stage", lang).format(
+                    **basis,
                     lapsing=fmt_pct(lapsing, lang),
                     new=fmt_pct(card["stage_new"], lang),
                     risk=fmt_pct(card["churn_risk"], lang),
@@ -373,6 +387,7 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
         shares = [[x, None] for x in topics]
     if shares and pd.notna(card.get("negative_share")):
         what = t("plan.interactive.fix", lang).format(
+            **basis,
             topics=_names(
                 (
                     x
@@ -381,7 +396,7 @@ def plan(card: pd.Series, lang: str) -> list[tuple[str, str, str]]:
                     for x, s in shares
                 ),
                 lang,
-            )
+            ),
         )
         why = (
             t("plan.why.feel", lang).format(neg=fmt_pct(card["negative_share"], lang), nps=nps_txt)
@@ -422,7 +437,7 @@ def _clv_line(card: pd.Series, lang: str) -> str:
     basis = card.get("clv_basis")
     if basis not in ("margin", "revenue"):
         basis = "margin"
-    over = t(f"card.clv_over.{basis}", lang)  # 12 months, in margin or in revenue
+    over = t(f"card.clv_over.{basis}", lang).format(**_basis(card))  # horizon, margin or revenue
     if pd.notna(card.get("clv_low")) and pd.notna(card.get("clv_high")):
         return t("card.clv12_ci", lang).format(
             over=over,
@@ -476,7 +491,7 @@ def facts(card: pd.Series, lang: str) -> list[tuple[str, str]]:
         )
     if "stage_active" in card:
         risk = (
-            t("card.risk", lang).format(risk=fmt_pct(card["churn_risk"], lang))
+            t("card.risk", lang).format(**_basis(card), risk=fmt_pct(card["churn_risk"], lang))
             if pd.notna(card.get("churn_risk"))
             else ""
         )
@@ -709,10 +724,12 @@ def save_summary(
 
 def attractiveness_table(cards: pd.DataFrame, lang: str, processed_dir=None) -> pd.DataFrame:
     """Segments ranked by attractiveness (``attractiveness_ranking``) with the figures a choice
-    of target segments weighs, and the score (when ``processed_dir`` holds stage 02's figures)."""
+    of target segments weighs, and the score (when ``processed_dir`` holds stage 02's figures);
+    ``attrs['pct']`` names the columns that are shares."""
     if cards.empty:
         return cards
     c = cards.sort_values(["rank", "segment"], na_position="last")
+    basis = _basis(c.iloc[0])
     ranking = (
         attractiveness_ranking(cards, _read_json(resolve(processed_dir), "clustering.json"))
         if processed_dir is not None
@@ -736,7 +753,8 @@ def attractiveness_table(cards: pd.DataFrame, lang: str, processed_dir=None) -> 
         ("nps", "h.nps"),
     ):
         if col in c:
-            out[t(key, lang)] = c[col].round(1) if col in ("clv_mean", "nps") else c[col]
+            label = t(key, lang).format(**basis)
+            out[label] = c[col].round(1) if col in ("clv_mean", "nps") else c[col]
     if ranking is not None:
         score = ranking.set_index("segment")["score"]
         if ranking["growth"].notna().any():
@@ -745,6 +763,8 @@ def attractiveness_table(cards: pd.DataFrame, lang: str, processed_dir=None) -> 
                 for v in c["segment"].map(ranking.set_index("segment")["growth"])
             ]
         out[t("seg.score", lang)] = c["segment"].map(score).round(2).to_numpy()
+    shares = ("card.share", "card.revenue_share", "card.high_value", "card.churn_risk")
+    out.attrs["pct"] = [x for x in (t(k, lang).format(**basis) for k in shares) if x in out]
     return out
 
 
@@ -885,12 +905,14 @@ def changes_html(ch: dict, topics: dict, lang: str, top: int = 3) -> str:
 
 def overview(processed_dir, cards: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, str, str]:
     """(priorities, their HTML with the bars, the segment map's HTML): what opens the index."""
+    from kequn.lang.glossary import settings_basis
     from kequn.models.priorities import clv_basis, priorities
     from kequn.render.overview import priorities_html, segment_map_html
 
     prios = priorities(processed_dir, lang)
+    settings = settings_basis(resolve(processed_dir))
     return (
         prios,
-        priorities_html(prios, lang, clv_basis(processed_dir)),
-        segment_map_html(cards, lang),
+        priorities_html(prios, lang, clv_basis(processed_dir), settings),
+        segment_map_html(cards, lang, settings),
     )

@@ -425,8 +425,10 @@ def refusal(models: Models, key: str, lang: str) -> str:
     0, not identifiable on 17 weeks of history")."""
     code, d = models.errors[key], models.details.get(key, {})
     if code == "at_bound" and d.get("what"):
+        params = [x.strip() for x in str(d.get("params", "")).split(",") if x.strip()]
         return t(f"fiterr.at_bound.{d['what']}", lang).format(
-            params=d.get("params", ""), weeks=f"{d.get('weeks') or models.weeks:.0f}"
+            params=", ".join(GREEK.get(x, x) if lang == "zh" else x for x in params),
+            weeks=f"{d.get('weeks') or models.weeks:.0f}",
         )
     if code == "too_few":
         return t("fiterr.too_few", lang).format(
@@ -449,11 +451,19 @@ def _refused_cell(models: Models, key: str, lang: str) -> str:
     )
 
 
+def _name(model: str, lang: str) -> str:
+    """A lifetime model's short name: its English term (``clv.NAMES``) in English, its Chinese
+    name in a Chinese page (the glossary pairs them)."""
+    return t(f"model.name.{model}", lang) if lang == "zh" else clv.NAMES[model]
+
+
 def choice_sentence(models: Models, lang: str) -> str:
     """Which lifetime model is used, by which rule, and which were refused and why."""
     sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
     refused = sep.join(
-        f"{clv.NAMES[k]}{colon}{refusal(models, k, lang)}" for k in clv.MODELS if k in models.errors
+        f"{_name(k, lang)}{colon}{refusal(models, k, lang)}"
+        for k in clv.MODELS
+        if k in models.errors
     )
     if models.chosen is None:
         return t("v.choice_none", lang).format(refused=refused)
@@ -461,14 +471,14 @@ def choice_sentence(models: Models, lang: str) -> str:
     if models.rule == "holdout":
         why = t("v.choice_holdout", lang).format(
             figs=sep.join(
-                f"{clv.NAMES[k]} {s[k]['mae']:.3f} ({s[k]['total_error']:+.1%})"
+                f"{_name(k, lang)} {s[k]['mae']:.3f} ({s[k]['total_error']:+.1%})"
                 for k in s
                 if "mae" in s[k]
             )
         )
     else:
         why = t("v.choice_aic", lang).format(
-            figs=sep.join(f"{clv.NAMES[k]} {s[k]['aic']:,.1f}" for k in s)
+            figs=sep.join(f"{_name(k, lang)} {s[k]['aic']:,.1f}" for k in s)
         )
     space = "" if lang == "zh" else " "
     out = t("v.choice", lang).format(model=t(f"model.{models.chosen}", lang), why=why)
@@ -490,6 +500,11 @@ def interval_text(row, lang: str) -> str:
         low=fmt_money(row["low"], lang),
         high=fmt_money(row["high"], lang),
     )
+
+
+# Parameters named by Greek letters, written as the letters in a Chinese page (r, a, b, s, p, q
+# are symbols already).
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ"}
 
 
 def fits_table(models: Models, lang: str) -> pd.DataFrame:
@@ -517,7 +532,7 @@ def fits_table(models: Models, lang: str) -> pd.DataFrame:
             rows.append(
                 {
                     t("v.model", lang): t(f"model.{key}", lang),
-                    t("v.parameter", lang): name,
+                    t("v.parameter", lang): GREEK.get(name, name) if lang == "zh" else name,
                     t("v.estimate", lang): f"{val:.4g}",
                 }
             )
@@ -701,7 +716,6 @@ def summary(
         "clv_mean": float(buyers["clv"].mean()) if buyers["clv"].notna().any() else None,
         "clv_interval": _interval_json(interval),
         "clv_total": float(buyers["clv"].sum()) if buyers["clv"].notna().any() else None,
-        "active_customers": int(vt["stage"].isin(["new", "active"]).sum()),
         "holdout": check,
         "truth": truth,
         "migration": moved,
