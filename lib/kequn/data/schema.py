@@ -208,5 +208,7 @@ def columns(table: str) -> dict[str, Column]:
 
 def default_column_map() -> dict:
     """Built-in header aliases (English and Chinese) for every contract column."""
-    text = resources.files("kequn.data").joinpath("columns_default.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files("kequn.data").joinpath("columns_default.yaml").read_text(encoding="utf-8")
+    )
     return yaml.safe_load(text)
