@@ -144,6 +144,13 @@ def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
     return curve, {"gini": gini, "top20_share": float(top)}
 
 
+def concentration_if_any(values, points: int = 101) -> tuple[pd.DataFrame | None, dict]:
+    """``concentration`` of ``values``, or (None, {}) when no customer has a positive value."""
+    if np.nansum(np.clip(np.asarray(values, dtype="float64"), 0, None)) <= 0:
+        return None, {}
+    return concentration(values, points)
+
+
 # The widely used R × F grid of named RFM segments (scores 1–5; M follows F closely and is
 # left to the eight-class model): each (R, F) cell belongs to exactly one name.
 RF_GRID = (
