@@ -30,3 +30,79 @@ def test_value_sections_say_why_a_check_is_missing():
         "compare with."
     ]
     assert isinstance(first, Section) and first.charts() == 0
+
+
+# ---- 04 needs
+
+
+def test_needs_sections_without_a_kano_survey():
+    from kequn.stages import needs as sn
+
+    assert sn.kano_evaluation(None, {}) == (None, None)
+    assert sn.key_needs_of(None, None, "cat_mom", {}) is None
+    assert sn.importance_scale({}) == [1, 5] and sn.importance_scale({"scales": None}) == [1, 5]
+    assert sn.kano_section(None, None, None, {}, "en").sentences() == [
+        "This data has no Kano survey (kano table); the Kano analysis is skipped."
+    ]
+    assert len(sn.key_needs_section(None, None, {}, "en")) == 0  # left out with its narration
+    assert sn.kano_by_groups(None, {}, "en") == {}
+    assert len(sn.kano_group_section(None, {}, "segment", {}, "en")) == 0
+    assert sn.group_evaluation({}, "segment") is None
+    assert len(sn.needs_truth_section(None, "en")) == 0
+    assert sn.target_list("unused", {"none": "no_orders", "models": {}}, {}, None, "en") == (
+        None,
+        None,
+    )
+    assert sn.trends_section({"none": True}, None, {}, "en").sentences() == [sn.t("tr.none", "en")]
+
+
+def test_kano_disagreements_only_for_groups_that_could_be_compared():
+    from kequn.stages import needs as sn
+
+    dis = pd.DataFrame({"Feature": ["points", "delivery"], "A": ["M", "O"]})
+    groups = {
+        "segment": (pd.DataFrame({"x": [1]}), dis, "ev"),
+        "tier": (None, None, None),
+    }
+    assert sn.disagreements(groups) == {"segment": ["points", "delivery"]}
+    assert sn.group_evaluation(groups, "segment") == "ev"
+    sec = sn.kano_group_section(pd.DataFrame({"a": [1]}), groups, "tier", {}, "en")
+    assert sec.sentences() == [sn.t("k.no_customer_id", "en")]
+
+
+# ---- 05 feedback
+
+
+def test_feedback_steps_pass_a_missing_feedback_table_on():
+    from kequn.stages import feedback as sf
+
+    assert sf.prepared(None) is None and sf.with_topics(None, 8, 7) is None
+    assert sf.score_sentiment(None, "unused", 7) == (None, {"none": "no_feedback"}, None)
+    assert sf.complaints_of(None, {}, {}, "en") == (None, None, None)
+    assert sf.alert_list(None, {}, {}, "en").empty
+    for sec in (
+        sf.texts_section(None, {}, "en"),
+        sf.sentiment_section(None, {"none": "no_feedback"}, None, "en"),
+        sf.topics_section(None, 8, "en"),
+        sf.satisfaction_section(None, {}, "en"),
+        sf.complaints_section("unused", None, None, {}, "en"),
+        sf.drivers_section(None, "en"),
+        sf.alerts_section(None, pd.DataFrame(), {}, "en"),
+    ):
+        assert len(sec) == 0  # each left out of the page with its narration
+    figures = sf.write_results(
+        "unused", "r1", "en", None, {"none": "no_feedback"}, None, None, None
+    )
+    assert figures == {"run": "r1", "lang": "en", "feedback": 0}
+
+
+def test_feedback_sections_say_which_column_is_missing():
+    from kequn.stages import feedback as sf
+
+    fb = pd.DataFrame({"feedback_id": ["f1"], "customer_id": ["c1"], "text": ["ok"]})
+    assert sf.complaints_of(fb, {"as_of": "2026-06-30"}, {}, "en") == (None, None, None)
+    drivers = sf.drivers_section(fb, "en")
+    assert drivers.sentences() == sf.missing_notes(fb, "drivers", "en") and len(drivers) == 1
+    assert sf.alerts_section(fb.drop(columns="text"), pd.DataFrame(), {}, "en").sentences() == (
+        sf.missing_notes(fb.drop(columns="text"), "alerts", "en")
+    )

@@ -4,7 +4,8 @@ A stage notebook says why each step is there in markdown cells, written twice si
 Chinese cell tagged ``lang-zh``, the English one tagged ``lang-en`` right after it. An analyst in
 JupyterLab reads both before running anything; the stakeholder page of a run shows only the
 run's language (``kequn.run.publish.render_html`` drops the other language's cells, as it drops
-the cells tagged ``analyst`` and the parameters).
+the cells tagged ``analyst`` and the parameters). A section that shows nothing on a run (its
+input is not in the export) is left out of the page together with its narration.
 
 ``tests/test_narration.py`` keeps every narration cell paired with its other language.
 """
@@ -38,6 +39,18 @@ def language_of(cell) -> str | None:
 
 
 def for_reader(cells: list, lang: str) -> list:
-    """The cells of a run's page in ``lang``: without the cells tagged with ``hidden_tags``."""
+    """The cells of a run's page in ``lang``: without the cells tagged with ``hidden_tags``, and
+    without the narration of a section that showed nothing (its code cell, the next cell a
+    reader sees, has no output: an input the export lacks, such as a Kano survey)."""
     hide = hidden_tags(lang)
-    return [c for c in cells if not hide & set(c.get("metadata", {}).get("tags", []))]
+    shown = [c for c in cells if not hide & set(c.get("metadata", {}).get("tags", []))]
+    return [
+        c
+        for c, after in zip(shown, shown[1:] + [None])
+        if not (
+            language_of(c)
+            and after is not None
+            and after.get("cell_type") == "code"
+            and not after.get("outputs")
+        )
+    ]

@@ -1041,7 +1041,7 @@ def truth_section(truth: dict | None, calibration: pd.DataFrame | None, lang: st
     sec = Section()
     if truth is None:
         return sec
-    sec.heading("vsec.truth", lang, level=3).text("vsec.truth_note", lang)
+    sec.text("vsec.truth_note", lang)
     sec.markdown(
         t("v.truth_facts", lang).format(
             churn_auc=f"{truth['churn_auc']:.2f}",
