@@ -106,3 +106,26 @@ def test_feedback_sections_say_which_column_is_missing():
     assert sf.alerts_section(fb.drop(columns="text"), pd.DataFrame(), {}, "en").sentences() == (
         sf.missing_notes(fb.drop(columns="text"), "alerts", "en")
     )
+
+
+# ---- 02 clustering, 06 summary
+
+
+def test_clustering_sections_on_a_first_run_and_without_rules():
+    from kequn.stages import clustering as sc
+
+    assert sc.drift_of(None, pd.DataFrame()) == ({}, None)
+    assert sc.drift_section(None, {}, None, "en").sentences() == [sc.t("seg.drift_none", "en")]
+    assert sc.rules_section(None, {"rules": {}}, {}, None, None, "en").sentences() == [
+        sc.t("sec.rules_none", "en")
+    ]
+    assert sc.k_to_compare(5, None, {}) == 5
+    facts = sc.separation_facts({"silhouette": 0.1234, "calinski_harabasz": 12345.6}, "en")
+    assert list(facts.values()) == ["0.123", "12,346"]
+
+
+def test_summary_fragments_only_when_there_is_one():
+    from kequn.stages import summary as report
+
+    assert len(report.fragment_section("")) == 0
+    assert len(report.fragment_section("<div id='priorities'></div>")) == 1
