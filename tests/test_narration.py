@@ -272,3 +272,20 @@ def test_a_section_that_shows_nothing_leaves_the_page_with_its_narration(tmp_pat
     ]
     page = publish.render_html(path).read_text("utf-8")
     assert "Key needs" not in page and "Why tiers" in page and "a figure: 42" in page
+
+
+def test_narration_headings_are_the_catalogues_headings():
+    """A section's heading is written in its narration cells, in both languages; the pair is
+    the catalogue's (``kequn.lang.i18n``), so a heading reads the same on every page that names
+    the section and changes in one place."""
+    from kequn.lang.i18n import CATALOGUE
+
+    pairs = set(CATALOGUE.values())
+    for path in STAGES:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for zh, en in zip(cells, cells[1:]):
+            if narration.language_of(zh) != "zh":
+                continue
+            heads = [re.match(r"#+ (.*)", "".join(c["source"])) for c in (zh, en)]
+            assert all(heads), (path.name, "narration without a heading")
+            assert (heads[0].group(1), heads[1].group(1)) in pairs, (path.name, heads[1].group(1))
