@@ -154,6 +154,13 @@ def concentration(values, points: int = 101) -> tuple[pd.DataFrame, dict]:
     return curve, {"gini": gini, "top20_share": top_share(v)}
 
 
+def concentration_if_any(values, points: int = 101) -> tuple[pd.DataFrame | None, dict]:
+    """``concentration`` of ``values``, or (None, {}) when no customer has a positive value."""
+    if np.nansum(np.clip(np.asarray(values, dtype="float64"), 0, None)) <= 0:
+        return None, {}
+    return concentration(values, points)
+
+
 # The widely used R × F grid of named RFM segments (scores 1–5; M follows F closely and is
 # left to the eight-class model): each (R, F) cell belongs to exactly one name.
 RF_GRID = (
@@ -177,3 +184,11 @@ def rfm_named(scores: pd.DataFrame) -> pd.Series:
     for key, rs, fs in RF_GRID:
         name[scores["R"].isin(rs) & scores["F"].isin(fs)] = key
     return name
+
+
+def margin_concentration(vt: pd.DataFrame) -> dict:
+    """``{"top20_share_margin": …}`` when the value tiers rank by margin (``vt.attrs['basis']``),
+    else {}: stage 03 states that share apart from the net-spend key figure."""
+    if vt.attrs.get("basis") != "margin":
+        return {}
+    return {"top20_share_margin": top_share(vt["value"])}

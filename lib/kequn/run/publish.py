@@ -67,13 +67,20 @@ CARD_CSS = (
 
 def render_html(executed: Path) -> Path:
     """HTML beside the executed notebook: outputs and report text only, no code, no
-    analyst-only cells (tag ``analyst``), images embedded, nothing loaded from the network."""
+    analyst-only cells (tag ``analyst``), narration only in the run's language (the other
+    language's ``lang-xx`` cells dropped, ``kequn.render.narration``), images embedded, nothing
+    loaded from the network."""
     import nbformat
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
+    from kequn.render.narration import for_reader, hidden_tags
+
+    nb = nbformat.read(executed, as_version=4)
+    lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang", "zh")
+    nb.cells = for_reader(nb.cells, lang)
     c = Config()
-    c.TagRemovePreprocessor.remove_cell_tags = {"analyst", "parameters", "injected-parameters"}
+    c.TagRemovePreprocessor.remove_cell_tags = hidden_tags(lang)
     c.TagRemovePreprocessor.enabled = True
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
@@ -83,8 +90,6 @@ def render_html(executed: Path) -> Path:
         template_name="kequn",  # lab without scripts from the network
         extra_template_basedirs=[str(Path(__file__).parents[1] / "render" / "templates")],
     )
-    nb = nbformat.read(executed, as_version=4)
-    lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang", "zh")
     body, _ = exporter.from_notebook_node(nb)
     title = _first_heading(nb) or executed.stem
     body = re.sub(
@@ -149,7 +154,10 @@ def _mark_wide_images(page: str) -> str:
 
 
 def _first_heading(nb) -> str | None:
+    """The page's title: its first heading, from a narration cell or a cell's output."""
     for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            return cell.source.lstrip("# \n").splitlines()[0]
         for o in cell.get("outputs", []):
             md = o.get("data", {}).get("text/markdown")
             if md and md.lstrip().startswith("#"):

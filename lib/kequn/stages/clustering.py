@@ -15,10 +15,11 @@ import pandas as pd
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
-from kequn.lang.i18n import fmt_pct, t
+from kequn.lang.i18n import fmt_int, fmt_pct, t
 from kequn.models import clustering as cl
 from kequn.models.parallel import on_cores
 from kequn.models.segment_profile import NOTICEABLE, component_label, feature_label, format_value
+from kequn.render.section import Section
 
 
 def settings_check(c: dict) -> None:
@@ -477,3 +478,230 @@ def save_summary(processed_dir, figures: dict) -> Path:
     from kequn.data.run_folder import save_figures
 
     return save_figures(processed_dir, "clustering", figures)
+
+
+# --- sections: what the notebook shows, one call per section (kequn.render.section) -----------
+
+
+def inputs_section(
+    run: str, quality: dict, features: pd.DataFrame, c: dict, seed: int, lang: str
+) -> Section:
+    """The run, as-of date, customers, method and seed; the data caveats."""
+    from kequn.models.profiling import caveats
+
+    sec = Section().facts(
+        {
+            t("run", lang): run,
+            t("as_of", lang): quality["as_of"],
+            t("customers", lang): fmt_int(len(features), lang),
+            t("seg.method", lang): t(f"method.{c['method']}", lang),
+            t("seed", lang): seed,
+        }
+    )
+    tables = ("customers", "orders", "events", "feedback")
+    return sec.caveats(caveats(quality, tables, lang), lang)
+
+
+def prep_section(prep, labels: dict, lang: str) -> Section:
+    """How the features were prepared and weighted, and the ones left out."""
+    sec = Section().text("sec.prep_note", lang)
+    sec.table(prep_table(prep, lang, labels), max_rows=80)
+    dropped = dropped_table(prep, lang, labels)
+    if not dropped.empty:
+        sec.heading("sec.dropped", lang, level=3).table(dropped)
+    return sec
+
+
+def k_to_compare(k: int | None, scan: pd.DataFrame, c: dict) -> int:
+    """The k the methods are fitted and compared at: the chosen k, or for HDBSCAN (which finds
+    its own number) the criterion's."""
+    return k or cl.choose_k(scan, c["criterion"], c["k_tolerance"])[0]
+
+
+def k_section(
+    scan: pd.DataFrame,
+    k_fit: int,
+    seg,
+    k: int | None,
+    reason: str,
+    c: dict,
+    n_fit: int,
+    customers: int,
+    agree: float | None,
+    lang: str,
+) -> Section:
+    """The criteria over k, why this k, how many customers the fit saw, how the sample agrees
+    with a fit on everyone, and the small segments merged."""
+    from kequn.render import plotting
+
+    sec = Section().chart(
+        plotting.criteria,
+        scan,
+        k_fit,
+        {m: t(f"crit.{m}", lang) for m in cl.CRITERIA},
+        t("seg.k_axis", lang),
+    )
+    mcs = getattr(seg.model, "min_cluster_size", None)
+    sec.markdown(k_sentence(seg.k if k is None else k, reason, c, lang, mcs))
+    if n_fit == customers:
+        sec.markdown(t("seg.sample_all", lang).format(n=fmt_int(n_fit, lang)))
+    else:
+        sec.markdown(
+            t("seg.sample_note", lang).format(
+                n=fmt_int(n_fit, lang), m=fmt_int(customers - n_fit, lang)
+            )
+        )
+    if agree is not None:
+        sec.markdown(t("seg.sample_agree", lang).format(ari=f"{agree:.2f}"))
+    merged = "seg.merged" if len(seg.merged) else "seg.merged_none"
+    return sec.markdown(
+        t(merged, lang).format(n=len(seg.merged), share=fmt_pct(c["min_share"], lang, 0))
+    )
+
+
+def names_section(names: pd.DataFrame, lang: str) -> Section:
+    """Each segment's name and portrait."""
+    return Section().table(
+        names.rename(
+            columns={
+                "segment": t("seg.segment", lang),
+                "segment_name": t("seg.name", lang),
+                "portrait": t("seg.portrait_col", lang),
+            }
+        )
+    )
+
+
+def sizes_section(seg, names: pd.DataFrame, features: pd.DataFrame, lang: str) -> Section:
+    """Customers, share and value per segment, the shares as bars."""
+    from kequn.render import plotting
+
+    tab = sizes_table(seg.labels, names, features, seg.strength, lang)
+    return (
+        Section()
+        .table(tab)
+        .chart(
+            plotting.bar,
+            tab,
+            tab.columns[0],
+            tab.columns[2],
+            t("sec.sizes", lang),
+            t("seg.segment", lang),
+            t("share_of_customers", lang),
+            pct=True,
+            horizontal=True,
+        )
+    )
+
+
+def separation_facts(sep: dict, lang: str) -> dict:
+    """The separation figures as label → text (Calinski–Harabasz as a whole number)."""
+    return {
+        t(f"crit.{m}", lang): f"{v:,.0f}" if m == "calinski_harabasz" else f"{v:.3f}"
+        for m, v in sep.items()
+    }
+
+
+def distinct_section(dist, names: pd.DataFrame, sep: dict, labels: dict, lang: str) -> Section:
+    """The features that set each segment apart (standardised differences), and the
+    separation figures."""
+    sec = Section().text("sec.distinct_note", lang)
+    sec.table(distinct_words(dist, names, lang, labels), max_rows=60)
+    return sec.heading("sec.separation", lang, level=3).facts(separation_facts(sep, lang))
+
+
+def profile_section(
+    features: pd.DataFrame, seg, names: pd.DataFrame, points, var, labels: dict, lang: str
+) -> Section:
+    """Each segment against the whole base, and the segment map on two principal components."""
+    from kequn.models.segment_profile import profile_table
+    from kequn.render import plotting
+
+    name_of = names.set_index("segment")["segment_name"].to_dict()
+    sec = Section().table(profile_table(features, seg.labels, names, lang, labels), max_rows=30)
+    return sec.chart(
+        plotting.segment_map,
+        points,
+        name_of,
+        t("sec.map", lang),
+        t("seg.pc", lang).format(i=1, v=fmt_pct(var[0], lang, 0)),
+        t("seg.pc", lang).format(i=2, v=fmt_pct(var[1], lang, 0)),
+    )
+
+
+def methods_section(X, sample, k_fit: int, seed: int, c: dict, seg, lang: str) -> Section:
+    """KMeans, a Gaussian mixture and HDBSCAN on the same sample (``compare_methods``)."""
+    sec = Section().text("sec.methods_note", lang)
+    return sec.table(compare_methods(X, sample, k_fit, seed, c, seg, lang))
+
+
+def stability_section(stab: pd.DataFrame, names: pd.DataFrame, c: dict, lang: str) -> Section:
+    """Bootstrap Jaccard per segment against the stable and dissolving lines."""
+    from kequn.models.segment_quality import DISSOLVING, STABLE
+    from kequn.render import plotting
+
+    tab = stability_table(stab, names, lang)
+    sec = Section().markdown(t("sec.stability_note", lang).format(b=c["bootstrap"])).table(tab)
+    return sec.chart(
+        plotting.bars_with_lines,
+        tab,
+        tab.columns[0],
+        tab.columns[1],
+        t("sec.stability", lang),
+        t("seg.segment", lang),
+        t("seg.jaccard", lang),
+        lines={t("verdict.stable", lang): STABLE, t("verdict.dissolving", lang): DISSOLVING},
+    )
+
+
+def drift_of(prev: pd.DataFrame | None, segments: pd.DataFrame):
+    """(figures, customer moves) against the previous run's segments (``segment_quality.drift``);
+    ({}, None) on a data set's first run."""
+    from kequn.models.segment_quality import drift
+
+    return ({}, None) if prev is None else drift(prev, segments)
+
+
+def drift_section(prev_run: str | None, moved: dict, moves, lang: str) -> Section:
+    """How many customers changed segment since the previous run, and between which."""
+    sec = Section()
+    if moves is None:
+        return sec.text("seg.drift_none", lang)
+    sec.markdown(
+        t("seg.drift_figures", lang).format(
+            run=prev_run,
+            both=fmt_int(moved["customers_both"], lang),
+            changed=fmt_pct(moved["changed_share"], lang),
+            new=fmt_int(moved["new_customers"], lang),
+            gone=fmt_int(moved["gone_customers"], lang),
+        )
+    )
+    return sec.table(drift_table(moves, lang))
+
+
+def attract_section(attract: pd.DataFrame, lang: str) -> Section:
+    """The attractiveness ranking with its formula and weights."""
+    from kequn.models.segment_profile import attract_note
+
+    return (
+        Section()
+        .table(attract_table(attract, lang))
+        .markdown(attract_note(attract, lang, clv_later=True))
+    )
+
+
+def rules_section(features: pd.DataFrame, c: dict, quality: dict, seg, names, lang: str) -> Section:
+    """The configured rule-based segments against the data-driven ones (shares, adjusted Rand
+    index), with the caveat when a rule uses tenure on a history the export cuts short."""
+    from kequn.models.segment_rules import compare, rule_segments
+
+    sec = Section()
+    if not c["rules"]:
+        return sec.text("sec.rules_none", lang)
+    shown = rules_as_shown(c["rules"], quality, lang)  # history rules say where it starts
+    table, ari = compare(rule_segments(features, shown, lang), seg.labels, names, lang)
+    sec.markdown(t("sec.rules_note", lang).format(ari=f"{ari:.2f}"))
+    history = rules_history(c["rules"], quality, lang)  # tenure rules on a cut history
+    if history:
+        sec.markdown(history)
+    return sec.table(table)

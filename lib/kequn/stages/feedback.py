@@ -17,6 +17,7 @@ from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
 from kequn.models import complaints, satisfaction, sentiment, text, topics
 from kequn.models.clustering import segment_label
 from kequn.models.value import TIERS
+from kequn.render.section import Section
 
 NEUTRAL_BAND = 0.15  # |P(positive) − threshold| below this is "neutral"
 # Texts a language needs before its keywords or topics are shown: one English text would give
@@ -758,3 +759,276 @@ def alerts_view(alert_table: pd.DataFrame, lang: str, n: int = 10) -> pd.DataFra
     }
     view = alert_table.drop(columns=[c for c in ("segment",) if c in alert_table]).head(n)
     return view.rename(columns={c: t(k, lang) for c, k in heads.items()})
+
+
+# --- steps and sections: what the notebook computes and shows, one call each ------------------
+# Without feedback in the export (``fb`` None) every step passes None on and every section
+# after the inputs shows nothing (kequn.render.narration leaves it out of the page).
+
+
+def inputs_section(
+    run: str, quality: dict, features: pd.DataFrame, fb: pd.DataFrame | None, lang: str
+) -> Section:
+    """The run, as-of date, customers and feedback texts; caveats; a sentence when the export
+    has no feedback."""
+    from kequn.models.profiling import caveats
+
+    sec = Section().facts(
+        {
+            t("run", lang): run,
+            t("as_of", lang): quality["as_of"],
+            t("customers", lang): fmt_int(len(features), lang),
+            t("f.texts", lang): fmt_int(0 if fb is None else len(fb), lang),
+        }
+    )
+    sec.caveats(caveats(quality, ("feedback",), lang), lang)
+    if fb is None:
+        sec.text("fsec.none", lang)
+    return sec
+
+
+def prepared(fb: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``prepare_text`` (clean text, boilerplate, cut, language, month); None stays None."""
+    return None if fb is None else prepare_text(fb)
+
+
+def texts_section(fb: pd.DataFrame | None, quality: dict, lang: str) -> Section:
+    """How many texts, what cleaning removed, the languages; what intake fixed in the file."""
+    sec = Section()
+    if fb is None:
+        return sec
+    sec.notes(missing_notes(fb, "texts", lang))
+    if "text" in fb:
+        sec.markdown(
+            t("f.text_facts", lang).format(
+                n=fmt_int(len(fb), lang),
+                boiler=fmt_int(fb["boilerplate"].sum(), lang),
+                empty=fmt_int((fb["language"] == "empty").sum(), lang),
+                cut=fmt_int(fb["cut"].sum(), lang),
+                max=fmt_int(text.MAX_CHARS, lang),
+            )
+        )
+        sec.table(language_table(fb, lang))
+    touched = intake_table(quality, lang)
+    if len(touched):
+        sec.markdown(t("f.intake_note", lang)).table(touched)
+    return sec
+
+
+def score_sentiment(fb: pd.DataFrame | None, data_dir, seed: int):
+    """(feedback with sentiment_score, sentiment and sentiment_basis columns, ``sentiment_run``'s
+    result, accuracy against the planted labels on the demo data or None). The columns are
+    added to ``fb`` itself; without feedback: (None, {"none": "no_feedback"}, None)."""
+    if fb is None:
+        return None, {"none": "no_feedback"}, None
+    sent = sentiment_run(fb, seed)
+    if sent["none"]:
+        return fb, sent, None
+    fb["sentiment_score"], fb["sentiment"], fb["sentiment_basis"] = (
+        sent["score"],
+        sent["label"],
+        sent["basis"],
+    )
+    return fb, sent, sentiment_truth(data_dir, fb)
+
+
+def sentiment_section(
+    fb: pd.DataFrame | None, sent: dict, truth: dict | None, lang: str
+) -> Section:
+    """Which model scored the texts and how well, what it could not read, the planted truth on
+    the demo data, sentiment per segment."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if fb is None:
+        return sec
+    if sent["none"]:
+        return sec.text("f.sent_none" if "text" in fb else "f.no_text", lang)
+    sec.markdown(sentiment_note(sent, lang))
+    sec.markdown(not_scored_note(sent, lang))  # texts it cannot read get no label
+    if truth is not None:
+        sec.markdown(
+            t("f.truth_sent", lang).format(
+                acc=fmt_pct(truth["accuracy"], lang), n=fmt_int(truth["n"], lang)
+            )
+        )
+    if "segment" not in fb:
+        return sec
+    return sec.chart(
+        plotting.heatmap,
+        sentiment_by_segment(fb, lang),
+        t("f.sent_chart", lang),
+        t("f.sentiment", lang),
+        t("f.by.segment", lang),
+        fmt=".0%",
+    )
+
+
+def with_topics(fb: pd.DataFrame | None, k: int, seed: int) -> pd.DataFrame | None:
+    """``fb`` with its ``topic`` column (``topics_run``; added to ``fb`` itself)."""
+    if fb is None:
+        return None
+    fb["topic"] = topics_run(fb, k, seed)["topic"]
+    return fb
+
+
+def topics_section(fb: pd.DataFrame | None, k: int, lang: str) -> Section:
+    """Topics with their share and negative share, keywords, topics by segment and by month,
+    and the topics rising in the last months."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if fb is None:
+        return sec
+    if "text" not in fb:
+        return sec.text("f.no_text", lang)
+    sec.markdown(t("f.topics_note", lang).format(k=k))
+    sec.notes(too_few_notes(fb, "topics", lang))
+    sec.markdown(t("f.unassigned", lang).format(share=fmt_pct(fb["topic"].notna().mean(), lang)))
+    sec.table(topic_table(fb, lang), pct=[t("f.negative_share", lang)])
+    sec.heading("f.keywords_title", lang, level=3)
+    sec.notes(too_few_notes(fb, "keywords", lang))
+    sec.table(keyword_table(fb, lang), max_rows=30)
+    sec.chart(
+        plotting.heatmap,
+        topic_mix(fb, "segment", lang),
+        t("f.topic_by_segment", lang),
+        t("f.topic", lang),
+        t("f.by.segment", lang),
+        fmt=".0%",
+    )
+    sec.chart(
+        plotting.heatmap,
+        topic_mix(fb, "month", lang),
+        t("f.topic_by_month", lang),
+        t("f.month", lang),
+        t("f.topic", lang),
+        fmt=".0%",
+    )
+    trend = topics.topic_trend(fb)
+    if len(trend):
+        sec.markdown(t("f.topic_trend_note", lang).format(m=3))
+        sec.table(
+            topic_trend_table(topic_trend_view(trend), lang),
+            pct=[t("f.recent_share", lang), t("f.before_share", lang)],
+        )
+    return sec
+
+
+def satisfaction_section(fb: pd.DataFrame | None, f: dict, lang: str) -> Section:
+    """NPS and CSAT with intervals overall, by segment, value tier and channel, and by month."""
+    sec = Section()
+    if fb is None:
+        return sec
+    sec.notes(missing_notes(fb, "satisfaction", lang))
+    if "nps" not in fb and "rating" not in fb:
+        return sec
+    sec.markdown(t("f.sat_note", lang).format(n=f["min_answers"], w=f["max_half_width"]))
+    d = fb.assign(all=t("f.overall", lang))
+    names = (
+        d.drop_duplicates("segment").set_index("segment")["segment_name"] if "segment" in d else {}
+    )
+    labels = {
+        "segment": lambda s: segment_label(int(s), names.get(s, "")),
+        "tier": lambda v: t(f"tier.{v}", lang),
+        "channel": lambda v: channel_name(v, lang),
+    }
+    for group in ("all", "segment", "tier", "channel"):
+        tab = satisfaction_table(d, group, f, lang, labels.get(group))
+        if len(tab):
+            sec.table(tab)
+    return sec.table(satisfaction_table(d, "month", f, lang).tail(12))
+
+
+def complaints_of(fb: pd.DataFrame | None, quality: dict, f: dict, lang: str):
+    """``complaint_facts`` (facts in words, timeliness, effectiveness) when the feedback says
+    which texts are complaints; (None, None, None) otherwise."""
+    if fb is None or "kind" not in fb:
+        return None, None, None
+    return complaint_facts(fb, quality["as_of"], f, lang, quality)
+
+
+def complaints_section(
+    processed_dir, fb: pd.DataFrame | None, facts, f: dict, lang: str
+) -> Section:
+    """Complaint handling against the SLAs, then who has a voice (feedback and complaints per
+    segment and value tier, silent groups)."""
+    sec = Section()
+    if fb is None:
+        return sec
+    sec.notes(missing_notes(fb, "complaints", lang))
+    if facts is not None:
+        sec.markdown(
+            t("f.c_note", lang).format(r=f["response_sla_hours"], s=f["resolution_sla_hours"])
+        )
+        sec.facts(facts)
+    for group in ("segment", "tier"):
+        cov = coverage_table(processed_dir, fb, group, lang)
+        if not len(cov):
+            continue
+        if group == "segment":
+            sec.heading("fsec.coverage", lang, level=3)
+        sec.table(cov, pct=[t("f.feedback_share", lang), t("f.complaint_share", lang)])
+    return sec
+
+
+def drivers_section(fb: pd.DataFrame | None, lang: str) -> Section:
+    """The topics that move NPS (``drivers``), or why they cannot be measured."""
+    sec = Section()
+    if fb is None:
+        return sec
+    notes = missing_notes(fb, "drivers", lang)
+    if notes:
+        return sec.notes(notes)
+    dr = drivers(fb)
+    if dr.empty:
+        return sec.text("f.drivers_none", lang)
+    return sec.text("f.drivers_note", lang).table(drivers_table(dr, lang))
+
+
+def alert_list(fb: pd.DataFrame | None, quality: dict, f: dict, lang: str) -> pd.DataFrame:
+    """``alerts`` when the feedback has texts or complaints; an empty frame otherwise."""
+    if fb is None or ("text" not in fb and "kind" not in fb):
+        return pd.DataFrame()
+    return alerts(fb, quality["as_of"], f["alert_days"], lang)
+
+
+def alerts_section(
+    fb: pd.DataFrame | None, alert_table: pd.DataFrame, f: dict, lang: str
+) -> Section:
+    """Valuable customers to follow up now, written to ``actions/feedback_alerts.csv``."""
+    sec = Section()
+    if fb is None:
+        return sec
+    sec.notes(missing_notes(fb, "alerts", lang))
+    if "text" not in fb and "kind" not in fb:
+        return sec
+    if alert_table.empty:
+        return sec.text("f.alerts_none", lang)
+    sec.markdown(
+        t("f.alerts_note", lang).format(
+            d=f["alert_days"],
+            n=fmt_int(len(alert_table), lang),
+            file="`actions/feedback_alerts.csv`",
+        )
+    )
+    return sec.table(alerts_view(alert_table, lang))
+
+
+def write_results(
+    processed_dir,
+    run: str,
+    lang: str,
+    fb: pd.DataFrame | None,
+    sent: dict,
+    timeliness,
+    effectiveness,
+    alert_table: pd.DataFrame,
+) -> dict:
+    """Write ``feedback_scored.parquet`` and the alert list (when there is feedback); the
+    stage's figures for ``feedback.json``."""
+    figures = {"run": run, "lang": lang, "feedback": 0 if fb is None else int(len(fb))}
+    if fb is not None:
+        write_outputs(processed_dir, fb, alert_table)
+        figures.update(summary(fb, sent, timeliness, effectiveness, alert_table))
+    return figures

@@ -14,10 +14,11 @@ from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder, resolve
 from kequn.data.problems import InputError, Problem
 from kequn.data.run_folder import load_segments as _load_segments
-from kequn.lang.i18n import fmt_p, t
+from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
 from kequn.models import kano, needs
 from kequn.models.clustering import segment_label
 from kequn.models.value import TIERS
+from kequn.render.section import Section
 
 load_segments = _load_segments  # one reader of segments.parquet, re-exported for the notebook
 RULE_COLUMN = {"mode": "cat_mode", "mom": "cat_mom", "aom": "cat_aom"}
@@ -588,3 +589,295 @@ def segment_trends(by_seg: pd.DataFrame, segments: pd.DataFrame, lang: str) -> p
     tab.index = [segment_label(int(s), names.get(s, "")) for s in tab.index]
     tab.columns = [t(c, lang) for c in tab.columns]
     return tab
+
+
+# --- sections: what the notebook shows, one call per section (kequn.render.section) -----------
+
+
+def inputs_section(
+    run: str, quality: dict, features: pd.DataFrame, answers: pd.DataFrame | None, lang: str
+) -> Section:
+    """The run, as-of date and customers; the Kano survey's size when there is one; caveats."""
+    from kequn.models.profiling import caveats
+
+    facts = {
+        t("run", lang): run,
+        t("as_of", lang): quality["as_of"],
+        t("customers", lang): fmt_int(len(features), lang),
+    }
+    if answers is not None:
+        facts.update(
+            {
+                t("k.respondents", lang): fmt_int(answers["respondent_id"].nunique(), lang),
+                t("k.features", lang): fmt_int(answers["feature"].nunique(), lang),
+                t("k.answers", lang): fmt_int(len(answers), lang),
+                t("k.missing", lang): fmt_int(answers.attrs["missing"], lang),
+            }
+        )
+    return Section().facts(facts).caveats(caveats(quality, ("kano", "orders"), lang), lang)
+
+
+def kano_evaluation(answers: pd.DataFrame | None, n: dict):
+    """(each feature's categories and coefficients, DuMouchel's continuous scores), or
+    (None, None) without a Kano survey."""
+    if answers is None:
+        return None, None
+    ev = kano.evaluate(kano.tally(answers), n["kano_margin"], n["kano_min_n"])
+    return ev, kano.continuous(answers)
+
+
+def importance_scale(quality: dict) -> list:
+    """The Kano survey's importance scale as intake read it (default 1–5)."""
+    return (quality.get("scales") or {}).get("kano.importance") or [1, 5]
+
+
+def key_needs_of(ev, cont, rule_col: str, quality: dict) -> pd.DataFrame | None:
+    """The key needs (``kano.key_needs``) on the survey's importance scale; None without one."""
+    if ev is None:
+        return None
+    return kano.key_needs(ev, cont, rule_col, scale_max=importance_scale(quality)[1])
+
+
+def kano_section(answers: pd.DataFrame | None, ev, cont, n: dict, lang: str) -> Section:
+    """Each feature's Kano category, Better/Worse, DuMouchel's continuous scores; a sentence
+    when the export has no Kano survey."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if ev is None:
+        return sec.text("nsec.kano_none", lang)
+    sec.markdown(
+        t("nsec.kano_note", lang).format(
+            table=t(f"k.table.{n['kano_table']}", lang),
+            min_n=n["kano_min_n"],
+            rule=t(f"k.rule.{n['kano_rule']}", lang).format(
+                margin=fmt_pct(n["kano_margin"], lang, 0)
+            ),
+        )
+    )
+    sec.table(category_table(ev, n["kano_rule"], lang), pct=share_columns(lang))
+    sec.chart(
+        plotting.better_worse,
+        ev.merge(cont, on="feature"),
+        "feature",
+        t("k.bw_title", lang),
+        t("k.bw_x", lang),
+        t("k.bw_y", lang),
+        {k: t(f"k.q.{k}", lang) for k in "AOMI"},
+        size="importance" if "importance" in cont else None,
+    )
+    sec.heading("nsec.continuous", lang, level=3).text("nsec.continuous_note", lang)
+    return sec.table(continuous_table(cont, lang))
+
+
+def key_needs_section(answers, key: pd.DataFrame | None, quality: dict, lang: str) -> Section:
+    """The key needs ranked by the stated rule; nothing without a Kano survey."""
+    sec = Section()
+    if key is None:
+        return sec
+    scale = importance_scale(quality)
+    stated = key["importance"].notna().any()
+    imp = t("k.imp_note", lang).format(lo=scale[0], hi=scale[1]) if stated else ""
+    sec.markdown(t("nsec.key_needs_note", lang).format(imp=imp))
+    if "importance" not in answers:
+        sec.text("k.no_importance", lang)
+    return sec.table(key_needs_table(key, lang), pct=[t("k.frequency", lang)])
+
+
+KANO_GROUPS = ("segment", "tier")
+
+
+def kano_by_groups(answers: pd.DataFrame | None, n: dict, lang: str) -> dict:
+    """``by_group`` for segments and value tiers: {group: (categories, disagreements,
+    evaluation)}; {} without a Kano survey."""
+    if answers is None:
+        return {}
+    return {group: by_group(answers, group, n, lang) for group in KANO_GROUPS}
+
+
+def disagreements(groups: dict) -> dict:
+    """Per group that could be compared, the features where its groups disagree."""
+    return {
+        group: (dis.iloc[:, 0].tolist() if len(dis) else [])
+        for group, (cats, dis, _) in groups.items()
+        if cats is not None
+    }
+
+
+def group_evaluation(groups: dict, group: str):
+    """The Kano evaluation per ``group`` (segment or tier), None when it could not be made."""
+    return groups.get(group, (None, None, None))[2]
+
+
+def kano_group_section(answers, groups: dict, group: str, n: dict, lang: str) -> Section:
+    """Kano categories per segment or per value tier (``group``) and the features where they
+    disagree; nothing without a Kano survey."""
+    sec = Section()
+    if group not in groups:
+        return sec
+    cats, dis, _ = groups[group]
+    if cats is None:
+        return sec.markdown(
+            t("nsec.by_group_none", lang).format(what=t(f"n.what.{group}", lang))
+            if "customer_id" in answers
+            else t("k.no_customer_id", lang)
+        )
+    sec.table(cats).heading("nsec.disagree", lang, level=3)
+    if dis.empty:
+        return sec.markdown(t("nsec.disagree_none", lang).format(n=n["kano_min_n"]))
+    return sec.table(dis)
+
+
+def needs_groups_section(
+    scores: pd.DataFrame,
+    segments: pd.DataFrame | None,
+    features: pd.DataFrame,
+    n: dict,
+    lang: str,
+) -> Section:
+    """How the price / service / quality scores are made and from which signals, the groups
+    with their shares, and the groups within each segment (when stage 02 ran)."""
+    from kequn.render import plotting
+
+    sec = Section().markdown(
+        t("nsec.groups_note", lang).format(min_score=n["min_score"], gap=n["min_gap"])
+    )
+    sec.table(signals_table(scores.attrs["signals"], lang, features.attrs["labels"]))
+    sec.notes(missing_signals(scores.attrs["signals"], lang))
+    if not scores["needs_group"].notna().any():  # no signal of any need: no groups
+        return sec.text("n.no_groups", lang)
+    groups = needs_table(scores, None, lang)
+    sec.table(groups).chart(
+        plotting.bar,
+        groups,
+        groups.columns[0],
+        groups.columns[2],
+        t("n.groups_chart", lang),
+        t("n.group", lang),
+        t("share_of_buyers", lang),
+        pct=True,
+    )
+    if segments is None:
+        return sec
+    sec.heading("nsec.groups_by_segment", lang, level=3)
+    return sec.chart(
+        plotting.heatmap,
+        needs_by_segment(scores, segments, lang),
+        t("nsec.groups_by_segment", lang),
+        t("n.group", lang),
+        t("seg.segment", lang),
+        fmt=".0%",
+    )
+
+
+def needs_truth_section(truth_mix: pd.DataFrame | None, lang: str) -> Section:
+    """On the demo data only: needs groups against the planted personas."""
+    sec = Section()
+    if truth_mix is None:
+        return sec
+    sec.text("n.truth_note", lang)
+    return sec.table(truth_mix, index=True, pct=list(truth_mix.columns))
+
+
+def target_list(processed_dir, prop: dict, n: dict, segments, lang: str):
+    """The propensity target list (``targets``) written to ``actions/`` : (table, path), or
+    (None, None) when no category could be scored."""
+    if prop["none"] or not prop["models"]:
+        return None, None
+    table = targets(prop, n, segments, lang)
+    return table, write_targets(processed_dir, table)
+
+
+def propensity_section(prop: dict, target_table, target_path, n: dict, lang: str) -> Section:
+    """The time splits, each category's model figures, its calibration, and the target lists."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if prop["none"]:
+        return sec.markdown(t("p.none", lang).format(h=n["horizon_days"]))
+    train_cut, eval_cut, as_of_day = prop["cuts"]
+    sec.markdown(
+        t("nsec.propensity_note", lang).format(
+            train=train_cut, evalc=eval_cut, as_of=as_of_day, h=n["horizon_days"]
+        )
+    )
+    sec.table(propensity_table(prop["figures"], lang), pct=[t("p.base_rate", lang)])
+    if prop["skipped"]:
+        cats = ", ".join(t(c, lang) for c in prop["skipped"])
+        sec.markdown(t("p.skipped", lang).format(cats=cats))
+    if len(prop["calibration"]):
+        sec.chart(
+            plotting.lines,
+            pooled_calibration(prop["calibration"]),
+            "predicted",
+            {t("p.observed", lang): "observed"},
+            t("p.cal_title", lang),
+            t("p.cal_x", lang),
+            t("p.cal_y", lang),
+            diagonal=t("v.equality", lang),
+            pct=True,
+        )
+    if target_table is None:
+        return sec
+    sec.heading("nsec.targets", lang, level=3)
+    sec.markdown(
+        t("p.targets_note", lang).format(
+            share=fmt_pct(n["target_share"], lang, 0), file=f"`actions/{target_path.name}`"
+        )
+    )
+    sec.table(targets_by_segment(target_table, lang))
+    return sec.table(top_targets(target_table, lang))
+
+
+def trends_section(trend_run: dict, segments, n: dict, lang: str) -> Section:
+    """Trend tests and forecasts per category (where the model loses to the naive forecast),
+    four categories' forecasts drawn, and the trend per segment."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if trend_run["none"]:
+        return sec.text("tr.none", lang)
+    measure = t(f"tr.measure.{n['trend_measure']}", lang)
+    sec.markdown(
+        t("tr.note", lang).format(
+            measure=measure,
+            last=trend_run["last_month"].strftime("%Y-%m"),
+            window=n["trend_window"],
+            alpha=n["trend_alpha"],
+            origins=n["backtest_origins"],
+        )
+    )
+    tt = trend_run["table"]
+    sec.table(trends_table(tt, lang))
+    if "bt_mape" in tt and (tt["bt_mape"] > tt["bt_naive_mape"]).any():
+        worse = tt.loc[tt["bt_mape"] > tt["bt_naive_mape"], "category"]
+        sec.markdown(
+            t("tr.worse_than_naive", lang).format(cats=", ".join(t(c, lang) for c in worse))
+        )
+    first = list(trend_run["history"])[:4]
+    sec.chart(
+        plotting.forecast_panels,
+        {t(c, lang): trend_run["history"][c] for c in first},
+        {t(c, lang): trend_run["forecasts"][c] for c in first},
+        t("tr.chart", lang),
+        measure,
+        {
+            "history": t("tr.history", lang),
+            "forecast": t("tr.forecast", lang),
+            "interval": t("tr.band", lang),
+        },
+    )
+    if "by_segment" not in trend_run:
+        return sec
+    seg_tr = segment_trends(trend_run["by_segment"], segments, lang)
+    if seg_tr.isna().all().all():
+        return sec.text("tr.by_segment_none", lang)
+    return sec.chart(
+        plotting.heatmap,
+        seg_tr,
+        t("tr.by_segment", lang),
+        t("p.category", lang),
+        t("seg.segment", lang),
+        fmt="+.1%",
+        diverging=True,
+    )

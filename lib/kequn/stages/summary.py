@@ -24,6 +24,7 @@ from kequn.data.runs import earlier_runs
 from kequn.lang.currency import for_run
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models.value import TIERS
+from kequn.render.section import Section
 
 # headline key → (file, path inside it, kind)
 HEADLINE = {
@@ -916,3 +917,78 @@ def overview(processed_dir, cards: pd.DataFrame, lang: str) -> tuple[pd.DataFram
         priorities_html(prios, lang, clv_basis(processed_dir), settings),
         segment_map_html(cards, lang, settings),
     )
+
+
+# --- sections: what the notebook shows, one call per section (kequn.render.section) -----------
+
+
+def inputs_section(facts: dict, quality: dict, lang: str) -> Section:
+    """What the summary stands on (``run_inputs``) and the run's data caveats."""
+    from kequn.models.profiling import caveats
+
+    return Section().facts(facts).caveats(caveats(quality, TABLES, lang), lang)
+
+
+def headline_section(table: pd.DataFrame, previous: str | None, lang: str) -> Section:
+    """The headline figures and their change since the previous run."""
+    return Section().html(headline_html(table, previous, lang))
+
+
+def fragment_section(fragment: str) -> Section:
+    """An HTML fragment built for the index too (priorities, the segment map); nothing when
+    the run has none."""
+    sec = Section()
+    if fragment:
+        sec.html(fragment)
+    return sec
+
+
+def attractiveness_section(cards: pd.DataFrame, note: str, processed_dir, lang: str) -> Section:
+    """Segments ranked by attractiveness, with the formula and weights (``note``)."""
+    sec = Section().text("sum.attr_note", lang)
+    ranking = attractiveness_table(cards, lang, processed_dir)
+    sec.table(ranking, pct=ranking.attrs.get("pct", []))  # shares shown as %
+    if note:
+        sec.markdown(note)
+    return sec
+
+
+def cards_section(cards: pd.DataFrame, lang: str) -> Section:
+    """One card per segment with its portrait, figures and service plan."""
+    return Section().text("sum.cards_note", lang).html(cards_html(cards, lang))
+
+
+def changes_section(ch: dict, changes: str, lang: str) -> Section:
+    """What changed since the previous run: the summary (``changes_html``), segment sizes
+    before and now, the migration between value tiers."""
+    from kequn.render import plotting
+
+    sec = Section().html(changes)
+    if "sizes" in ch:
+        sec.heading("sum.sizes", lang, level=3)
+        sec.table(
+            ch["sizes"].rename(
+                columns={
+                    "segment_name": t("v.segment", lang),
+                    "before": t("sum.before", lang),
+                    "now": t("sum.now", lang),
+                }
+            )
+        )
+    if "tiers" in ch:
+        sec.chart(
+            plotting.heatmap,
+            ch["tiers"],
+            t("sum.tiers", lang),
+            t("sum.now", lang),
+            t("sum.before", lang),
+        )
+    return sec
+
+
+def glossary_section(processed_dir, lang: str) -> Section:
+    """The terms the pages use, one definition each, with what each figure is over."""
+    from kequn.lang import glossary
+
+    sec = Section().text("glossary.intro", lang)
+    return sec.html(glossary.html(lang, **glossary.run_basis(processed_dir)))

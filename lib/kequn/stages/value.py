@@ -17,9 +17,10 @@ from kequn.data.io import write_table_atomic
 from kequn.data.keyed import take
 from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
-from kequn.lang.i18n import fmt_money, fmt_pct, t
+from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models import clv, lifecycle, value
 from kequn.models.clustering import segment_label
+from kequn.render.section import Section
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 
@@ -832,3 +833,327 @@ def spend_independence(btyd: pd.DataFrame) -> float | None:
     if len(rep) < 3 or rep["x"].nunique() < 2 or rep["m"].nunique() < 2:
         return None
     return float(np.corrcoef(rep["x"], rep["m"])[0, 1])
+
+
+# --- sections: what the notebook shows, one call per section (kequn.render.section) -----------
+
+
+def inputs_section(run: str, quality: dict, features: pd.DataFrame, v: dict, lang: str) -> Section:
+    """The run, its as-of date, customers and buyers, horizon and discount rate; the data
+    caveats; a sentence when nobody bought (every value figure is then empty)."""
+    from kequn.models.profiling import caveats
+
+    buyers = int((features["orders"] > 0).sum())
+    sec = Section().facts(
+        {
+            t("run", lang): run,
+            t("as_of", lang): quality["as_of"],
+            t("customers", lang): fmt_int(len(features), lang),
+            t("v.buyers", lang): fmt_int(buyers, lang),
+            t("v.horizon", lang): t("v.months", lang).format(n=v["horizon_months"]),
+            t("v.discount", lang): fmt_pct(v["annual_discount_rate"], lang),
+        }
+    )
+    sec.caveats(caveats(quality, ("customers", "orders"), lang), lang)
+    if buyers == 0:
+        sec.text("v.no_buyers", lang)
+    return sec
+
+
+def rfm_section(vt: pd.DataFrame, v: dict, lang: str) -> Section:
+    """The named R × F segments: how scores are given, the table, the shares as bars."""
+    from kequn.render import plotting
+
+    tab = rfm_segment_table(vt, lang)
+    sec = Section().markdown(t("vsec.rfm_note", lang).format(bins=v["rfm_bins"])).table(tab)
+    if len(tab):
+        sec.chart(
+            plotting.bar,
+            tab,
+            tab.columns[0],
+            tab.columns[2],
+            t("v.rfm_segment", lang),
+            t("v.rfm_segment", lang),
+            t("share_of_customers", lang),
+            pct=True,
+            horizontal=True,
+        )
+    return sec
+
+
+def eight_class_section(vt: pd.DataFrame, v: dict, lang: str) -> Section:
+    """The eight RFM classes: where high and low are split (when anyone bought), the table."""
+    sec = Section()
+    if (vt["orders"] > 0).any():
+        sec.markdown(cuts_sentence(vt.attrs["cuts"], v["rfm_cut"], lang))
+    return sec.table(eight_class_table(vt, lang))
+
+
+def tiers_section(vt: pd.DataFrame, v: dict, lang: str) -> Section:
+    """The value pyramid: how customers are ranked, the tier table, customers against value."""
+    from kequn.render import plotting
+
+    basis = t(f"v.basis_{vt.attrs['basis']}", lang)
+    tiers = tier_table(vt, v["tier_shares"], lang)
+    return (
+        Section()
+        .markdown(t("vsec.tiers_note", lang).format(basis=basis))
+        .table(tiers)
+        .chart(
+            plotting.grouped_bars,
+            pyramid_frame(tiers, lang),
+            t("v.tier", lang),
+            t("v.measure", lang),
+            t("v.share", lang),
+            t("vsec.tiers", lang),
+            t("v.tier", lang),
+            t("v.share", lang),
+        )
+    )
+
+
+def strategy_section(lang: str) -> Section:
+    return Section().table(strategy_table(lang))
+
+
+def concentration_section(vt: pd.DataFrame, curve, conc: dict, lang: str) -> Section:
+    """Top-20% share and Gini with the Lorenz curve; nothing when no customer has value."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if curve is None:
+        return sec
+    sec.markdown(
+        t("v.conc_facts", lang).format(
+            top=fmt_pct(conc["top20_share"], lang), gini=f"{conc['gini']:.2f}"
+        )
+    )
+    if "top20_share_margin" in conc:  # the tiers rank by margin: its concentration, named as such
+        sec.markdown(t("v.conc_margin", lang).format(top=fmt_pct(conc["top20_share_margin"], lang)))
+    return sec.chart(
+        plotting.lines,
+        curve,
+        "customer_share",
+        {t("v.lorenz", lang): "value_share"},
+        t("v.lorenz", lang),
+        t("v.cum_customers", lang),
+        t("v.cum_value", lang),
+        diagonal=t("v.equality", lang),
+        pct=True,
+        markers=False,
+    )
+
+
+def clv_section(
+    vt: pd.DataFrame,
+    btyd: pd.DataFrame,
+    models: Models,
+    v: dict,
+    rate: tuple[float, str],
+    interval: pd.DataFrame | None,
+    lang: str,
+) -> Section:
+    """How CLV is computed and which lifetime model was chosen, every model's parameters, the
+    Gamma-Gamma independence check, the CLV figures with their interval and distribution."""
+    from kequn.render import plotting
+
+    sec = Section().markdown(
+        t("vsec.clv_note", lang).format(
+            rate=fmt_pct(v["annual_discount_rate"], lang),
+            months=v["horizon_months"],
+            margin=t(f"v.margin_{rate[1]}", lang).format(rate=fmt_pct(rate[0], lang)),
+        )
+    )
+    sec.markdown(choice_sentence(models, lang))
+    sec.heading("vsec.fits", lang, level=3).table(fits_table(models, lang))
+    indep = spend_independence(btyd)
+    if indep is not None and models.gg is not None:
+        verdict = t("v.indep_ok" if abs(indep) < 0.3 else "v.indep_weak", lang)
+        sec.markdown(t("v.independence", lang).format(r=f"{indep:.2f}", verdict=verdict))
+    if not vt["clv"].notna().any():
+        return sec.text("v.clv_missing", lang)
+    facts = clv_facts(vt, lang)
+    if interval is not None:
+        facts[t("v.clv_facts_mean", lang)] = interval_text(interval.loc["all"], lang)
+    sec.facts(facts)
+    if interval is not None:
+        sec.markdown(t("v.ci_note", lang).format(draws=int(interval["draws"].iloc[0])))
+    return sec.chart(
+        plotting.histogram,
+        vt["clv"].clip(lower=1),
+        t("v.clv_hist", lang),
+        t("v.clv_axis", lang),
+        t("v.customers_axis", lang),
+    )
+
+
+def holdout_errors(models: Models, hold: dict | None) -> dict | None:
+    """The chosen model's holdout errors (``clv_holdout.errors``), None without a holdout."""
+    from kequn.models.clv_holdout import errors
+
+    h = hold.get(models.chosen) if hold else None
+    return None if h is None else errors(h)
+
+
+def holdout_section(
+    models: Models,
+    hold: dict | None,
+    weekly: pd.DataFrame | None,
+    why,
+    check: dict | None,
+    quality: dict,
+    v: dict,
+    lang: str,
+) -> Section:
+    """The holdout check of the chosen model: why there is none, or the split, the error
+    figures, every model ranked, purchases by earlier frequency and the tracking curve."""
+    from kequn.models import clv_holdout as ch
+    from kequn.render import plotting
+
+    sec = Section()
+    h = hold.get(models.chosen) if hold else None
+    if h is None:
+        reason = t(why[0], lang).format(**why[1]) if why else choice_sentence(models, lang)
+        return sec.markdown(t("vsec.holdout_none", lang).format(reason=reason))
+    cal_end = (pd.Timestamp(quality["as_of"]) - pd.Timedelta(weeks=v["holdout_weeks"])).date()
+    sec.markdown(
+        t("vsec.holdout_note", lang).format(
+            cal=cal_end, weeks=v["holdout_weeks"], as_of=quality["as_of"]
+        )
+    )
+    sec.facts(error_facts(check, lang))
+    sec.heading("v.holdout_models", lang, level=3).table(holdout_table(models, lang))
+    actual_predicted = {t("v.actual", lang): "actual", t("v.predicted", lang): "predicted"}
+    freq = ch.by_frequency(h)
+    sec.chart(
+        plotting.lines,
+        freq,
+        "x",
+        actual_predicted,
+        t("v.by_freq", lang),
+        t("v.by_freq_x", lang).format(top=int(freq["x"].max())),
+        t("v.per_customer", lang),
+        integer_x=True,
+    )
+    return sec.chart(
+        plotting.lines,
+        ch.tracking(h, weekly),
+        "period",
+        actual_predicted,
+        t("v.tracking", lang),
+        t("v.week", lang),
+        t("v.cum_purchases", lang),
+        markers=False,
+        integer_x=True,
+    )
+
+
+def truth_section(truth: dict | None, calibration: pd.DataFrame | None, lang: str) -> Section:
+    """On the demo data only: P(alive) and churn risk against the planted alive/dead state."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if truth is None:
+        return sec
+    sec.text("vsec.truth_note", lang)
+    sec.markdown(
+        t("v.truth_facts", lang).format(
+            churn_auc=f"{truth['churn_auc']:.2f}",
+            p_alive_auc=f"{truth['p_alive_auc']:.2f}",
+            mean=fmt_pct(truth["mean_p_alive"], lang),
+            share=fmt_pct(truth["share_alive"], lang),
+            n=fmt_int(truth["customers"], lang),
+            rep=fmt_int(truth["repeat_buyers"], lang),
+        )
+    )
+    return sec.chart(
+        plotting.lines,
+        calibration,
+        "p_alive",
+        {t("v.alive_share", lang): "alive"},
+        t("v.truth_chart", lang),
+        t("v.p_alive_band", lang),
+        t("v.alive_share", lang),
+        diagonal=t("v.equality", lang),
+        pct=True,
+    )
+
+
+def lifecycle_section(vt: pd.DataFrame, v: dict, lang: str) -> Section:
+    """The stage rules, customers per stage, the shares as bars."""
+    from kequn.render import plotting
+
+    tab = stage_table(vt, lang)
+    return (
+        Section()
+        .markdown(stage_rules(v, lang))
+        .table(tab)
+        .chart(
+            plotting.bar,
+            tab,
+            tab.columns[0],
+            tab.columns[2],
+            t("v.stage_chart", lang),
+            t("v.stage", lang),
+            t("share_of_customers", lang),
+            pct=True,
+        )
+    )
+
+
+def by_segment_section(vt: pd.DataFrame, lang: str) -> Section:
+    """Value and lifecycle mix per segment (per value tier while stage 02 has not run)."""
+    from kequn.render import plotting
+
+    sec = Section()
+    if "segment" in vt:
+        tab = by_group(vt, "segment", lang, t("v.segment", lang))
+    else:
+        sec.text("vsec.by_segment_none", lang)
+        tab = by_group(vt, "tier", lang, t("v.tier", lang))
+    stage_cols = [t(f"stage.{s}", lang) for s in lifecycle.STAGES]
+    return sec.table(tab, pct=stage_cols).chart(
+        plotting.heatmap,
+        tab.set_index(tab.columns[0])[stage_cols],
+        t("v.stage_chart", lang),
+        t("v.stage", lang),
+        tab.columns[0],
+        fmt=".0%",
+    )
+
+
+def migration_figures(prev_run: str | None, prev: pd.DataFrame | None, vt: pd.DataFrame):
+    """Against the previous run of the data set: its name, customers in both, how many slipped
+    to a lower tier or lapsed (``slipped``); None on a data set's first run."""
+    return None if prev is None else {"run": prev_run, **slipped(prev, vt)}
+
+
+def migration_section(prev: pd.DataFrame | None, vt: pd.DataFrame, moved, lang: str) -> Section:
+    """Customers who moved between lifecycle stages and value tiers since the previous run."""
+    from kequn.data.runs import migration
+    from kequn.render import plotting
+
+    sec = Section()
+    if moved is None:
+        return sec.text("v.migration_none", lang)
+    sec.markdown(
+        t("v.migration_facts", lang).format(
+            run=moved["run"],
+            both=fmt_int(moved["customers_both"], lang),
+            down=fmt_int(moved["tier_down"], lang),
+            lapsed=fmt_int(moved["lapsed"], lang),
+        )
+    )
+    for col, order, title in (
+        ("stage", lifecycle.STAGES, "v.migration_stage"),
+        ("tier", value.TIERS, "v.migration_tier"),
+    ):
+        sec.chart(
+            plotting.heatmap,
+            migration_table(migration(prev, vt, col, order), col, lang),
+            t(title, lang),
+            t("v.now", lang),
+            t("v.before", lang),
+            fmt=",.0f",
+        )
+    return sec
