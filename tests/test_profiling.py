@@ -49,20 +49,6 @@ def test_cleaning_rules_all_have_labels():
     assert not missing
 
 
-def test_catalogue_has_no_key_defined_twice():
-    import ast
-    import inspect
-
-    tree = ast.parse(inspect.getsource(i18n))
-    cat = next(
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "CATALOGUE"
-    )
-    keys = [k.value for k in cat.value.keys]
-    assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})
-
-
 def test_portrait_recovers_the_planted_personas(demo_dir, demo, tmp_path):
     """The generator plants rich professionals in tier-1 cities and bargain hunters who buy on
     discount; the profile tables must show both."""
