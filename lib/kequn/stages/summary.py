@@ -260,10 +260,9 @@ def segment_cards(processed_dir) -> pd.DataFrame:
 
 
 STRATEGIES = ("yielding", "caring", "adaptive", "indifferent")
-# Needs group → the customised offer that answers it (catalogue keys plan.custom.<group>).
-NEED_PLANS = ("price", "quality", "service", "balanced")
-# What each needs-group offer pushes, by words a Kano feature's name may hold: an offer is not
-# made to a segment that rates such a feature reverse (balanced falls back to refill reminders).
+# Needs group → what its customised offer (catalogue keys plan.custom.<group>) pushes, by words
+# a Kano feature's name may hold: an offer is not made to a segment that rates such a feature
+# reverse (balanced falls back to refill reminders).
 NEED_TOUCHES = {
     "price": ("优惠", "满减", "coupon", "discount"),
     "quality": ("试用", "保修", "trial", "warranty"),
