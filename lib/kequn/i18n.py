@@ -790,6 +790,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "see how config/default.yaml writes it",
     ),
     "err.bad_lang": ("lang 的值“{value}”无效", "lang is '{value}'"),
+    "err.bad_engine": ("engine 的值“{value}”无效", "engine is '{value}'"),
+    "fix.bad_engine": ("设置 engine 为 {allowed} 之一", "set engine to one of {allowed}"),
+    "err.bad_spark_master": ("spark_master 的值“{value}”无效", "spark_master is '{value}'"),
+    "fix.bad_spark_master": (
+        "写 local[*]、local[4]、spark://主机:7077、yarn 或 k8s://主机:端口（spark-submit 的 --master 写法）",
+        "write local[*], local[4], spark://host:7077, yarn or k8s://host:port (spark-submit's --master)",
+    ),
     "fix.bad_lang": ("设置 lang: zh 或 lang: en", "set lang: zh or lang: en"),
     "err.bad_currency": (
         "currency / currency_symbol 的值 {value} 无效",
