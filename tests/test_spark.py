@@ -176,3 +176,24 @@ def test_sentiment_scores(spark):
     )
     want = texts[["id"]].assign(score=model.score(texts["text"]))
     same(want, ss.sentiment(spark, texts, model).toPandas(), key="id")
+
+
+def test_stage_03_scores_on_the_executors_when_the_engine_is_spark(small, spark):
+    """``stage_value.lifetime`` (what the notebook calls) hands the scoring to Spark under
+    ``engine: spark`` and gives the in-process table: same rows in the same order."""
+    from kequn import config, engine
+    from kequn.stage_value import _lifetime, fit_models, lifetime
+
+    clean, as_of = small
+    btyd = F.btyd_summary(clean, as_of, engine="duckdb").sample(frac=1.0, random_state=3)
+    models = fit_models(btyd)
+    v = config.load_config(None)["value"]
+    want = _lifetime(btyd, models, v, 0.7)
+    before = engine.current()
+    engine.use("spark", before[1])
+    try:
+        got = lifetime(btyd, models, v, 0.7)
+    finally:
+        engine.use(*before)
+    assert got.index.equals(want.index)
+    same(want, got, key=None)

@@ -86,7 +86,13 @@ class DuckRunner:
         self.con = connect(threads)
 
     def view_parquet(self, name: str, path: Path) -> None:
-        self.con.read_parquet(str(path)).create_view(name)  # relational API: no path in SQL
+        if Path(path).is_dir():  # a folder of Parquet parts, partitioned as Spark writes them
+            rel = self.con.read_parquet(
+                str(Path(path) / "**" / "*.parquet"), hive_partitioning=True
+            )
+        else:
+            rel = self.con.read_parquet(str(path))
+        rel.create_view(name)  # relational API: no path in SQL
 
     def view_sql(self, name: str, sql: str, params=None) -> None:
         self.con.execute(f"CREATE VIEW {name} AS {sql}", params or {})

@@ -260,8 +260,28 @@ def build_features(
     ``engine``: duckdb or spark (``kequn.engine``; None: the run's engine) — the same query."""
     from .engine import runner
 
-    clean = Path(clean_dir)
     run = runner(threads, engine)
+    sql, params, labels = feature_query(run, clean_dir, as_of, top_n)
+    df = run.frame(sql, params, sort_by="customer_id")
+    first_day = run.rows("SELECT min(order_date)::DATE FROM orders")[0][0]
+    run.close()
+    for c in df.columns:
+        if c.startswith(("ev_", "evch_")) or c == "events":
+            df[c] = df[c].fillna(0).astype("int64")
+    for c in ("first_order", "last_order"):
+        df[c] = pd.to_datetime(df[c])
+    for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
+        if not window_complete(first_day, as_of, windows):
+            df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
+    df.attrs["labels"] = labels
+    return df
+
+
+def feature_query(run, clean_dir: str | Path, as_of, top_n: int = 10) -> tuple[str, dict, dict]:
+    """The feature table's query on ``run`` (an ``engine`` runner, given views of the clean
+    tables here): (SQL in DuckDB's dialect, its bound values, labels of the value-named
+    columns). The top values of each pivot are read here, by small queries on ``run``."""
+    clean = Path(clean_dir)
     for name in ("customers", "orders", "events", "feedback"):
         p = clean / f"{name}.parquet"
         if p.exists():
@@ -366,19 +386,7 @@ def build_features(
         FROM customers c
         LEFT JOIN ({order_sql}) o USING (customer_id)
         {ev_sql} {fb_sql}"""
-    df = run.frame(sql, bind.values, sort_by="customer_id")
-    first_day = run.rows("SELECT min(order_date)::DATE FROM orders")[0][0]
-    run.close()
-    for c in df.columns:
-        if c.startswith(("ev_", "evch_")) or c == "events":
-            df[c] = df[c].fillna(0).astype("int64")
-    for c in ("first_order", "last_order"):
-        df[c] = pd.to_datetime(df[c])
-    for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
-        if not window_complete(first_day, as_of, windows):
-            df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
-    df.attrs["labels"] = labels
-    return df
+    return sql, bind.values, labels
 
 
 def load_features(processed_dir: str | Path) -> pd.DataFrame:
@@ -424,6 +432,15 @@ def btyd_summary(
     cal = pd.Timestamp(calibration_end).normalize() if calibration_end is not None else as_of
     run = runner(threads, engine)
     run.view_parquet("orders", clean / "orders.parquet")
+    sql, params = btyd_query(as_of, cal, unit_days)
+    df = run.df(sql, params)
+    run.close()
+    return df
+
+
+def btyd_query(as_of, cal, unit_days: float = 7.0) -> tuple[str, dict]:
+    """``btyd_summary``'s query over a view ``orders`` (DuckDB's dialect) and its values."""
+    as_of, cal = pd.Timestamp(as_of).normalize(), pd.Timestamp(cal).normalize()
     holdout = cal < as_of
     sql = f"""
         WITH days AS (
@@ -443,9 +460,7 @@ def btyd_summary(
         {"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > $cal::DATE GROUP BY 1) h USING (customer_id)" if holdout else ""}
         WHERE date_diff('day', c.first_d, $cal::DATE) > 0
         ORDER BY c.customer_id"""
-    df = run.df(sql, {"as_of": as_of.date(), "cal": cal.date()})
-    run.close()
-    return df
+    return sql, {"as_of": as_of.date(), "cal": cal.date()}
 
 
 def holdout_weekly(

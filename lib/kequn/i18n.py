@@ -717,6 +717,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "put {table}.csv (or .parquet/.xlsx) in the folder, or name its file under 'files:' in the column map",
     ),
     "err.header_only": ("只有表头，没有数据行", "has a header but no rows"),
+    "err.spark_invalid_rows": (
+        "{n} 行的必填字段（{columns}）无法读取或为空",
+        "{n} rows have a required value ({columns}) that is missing or unreadable",
+    ),
+    "fix.spark_invalid_rows": (
+        "Spark 导入不知道原文件的行号：用 make report 的导入查看是哪几行，或设置 invalid_rows: drop 跳过这些行（计数）",
+        "Spark's intake does not know the file's row numbers: run the intake of make report to "
+        "see which rows, or set invalid_rows: drop to leave them out (counted)",
+    ),
+    "err.spark_duplicate_keys": (
+        "{n} 个客户编号在客户表中出现不止一次",
+        "{n} customer ids appear more than once in the customer table",
+    ),
+    "fix.spark_duplicate_keys": (
+        "Spark 不保留文件行序，无法按“第一行为准”去重：导出前去重，或用 make report 的导入",
+        "Spark keeps no file order, so 'the first row wins' cannot be applied: remove the "
+        "duplicates in the export, or use the intake of make report",
+    ),
     "fix.header_only": ("重新导出包含数据的表", "export the table again with its data"),
     "err.missing_column": (
         "缺少必填字段“{col}”（现有表头：{found}）",

@@ -17,7 +17,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .engine import to_spark
@@ -191,10 +190,50 @@ class SparkRunner:
         self._views.clear()
 
 
-def float_close(a, b, rel: float = 1e-9) -> bool:
-    """Whether two float arrays agree to ``rel`` relative (NaN in the same places)."""
-    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
-        return False
-    ok = ~np.isnan(a)
-    return bool(np.allclose(a[ok], b[ok], rtol=rel, atol=0))
+def features_frame(clean_dir, as_of, top_n: int = 10):
+    """The feature table as a Spark DataFrame (not collected) and its labels: the query of
+    ``features.build_features`` on Spark, with its finishing steps as column expressions (growth
+    windows the export does not cover are missing)."""
+    from pyspark.sql import functions as F
+
+    from .features import feature_query, window_complete
+
+    run = SparkRunner(session_of_engine())
+    sql, params, labels = feature_query(run, clean_dir, as_of, top_n)
+    sdf = run.dataframe(sql, params)
+    first_day = run.rows("SELECT min(order_date)::DATE FROM orders")[0][0]
+    for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
+        if not window_complete(first_day, as_of, windows):
+            sdf = sdf.withColumn(c, F.lit(None).cast("double"))
+    return sdf, labels
+
+
+def write_features(clean_dir, as_of, out, top_n: int = 10) -> dict:
+    """The feature table written by Spark as Parquet at ``out`` (a folder), labels beside it
+    (``out``/../feature_labels.json); for tables too large to collect. Returns the labels."""
+    import json
+
+    sdf, labels = features_frame(clean_dir, as_of, top_n)
+    sdf.write.mode("overwrite").parquet(str(out))
+    Path(out).parent.joinpath("feature_labels.json").write_text(
+        json.dumps(labels, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return labels
+
+
+def btyd_frame(clean_dir, as_of, calibration_end=None, unit_days: float = 7.0):
+    """``features.btyd_summary`` as a Spark DataFrame (not collected)."""
+    from .features import btyd_query
+
+    cal = calibration_end if calibration_end is not None else as_of
+    run = SparkRunner(session_of_engine())
+    run.view_parquet("orders", Path(clean_dir) / "orders.parquet")
+    sql, params = btyd_query(as_of, cal, unit_days)
+    return run.dataframe(sql, params)
+
+
+def session_of_engine():
+    """The session of the process's engine settings (``kequn.engine.use``)."""
+    from .engine import current
+
+    return session(current()[1])

@@ -51,10 +51,10 @@ LIFETIME = ("p_alive", "churn_risk", "expected_purchases", "expected_spend", "cl
 
 
 def _lifetime_batch(b: pd.DataFrame, payload) -> pd.DataFrame:
-    from .stage_value import lifetime
+    from .stage_value import _lifetime
 
     models, v, rate = payload
-    return lifetime(b, models, v, rate)
+    return _lifetime(b, models, v, rate)
 
 
 def lifetime(spark, btyd, models, v: dict, rate: float):

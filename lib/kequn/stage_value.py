@@ -161,7 +161,25 @@ def margin_rate(features: pd.DataFrame, v: dict) -> tuple[float, str]:
 def lifetime(btyd: pd.DataFrame, models: Models, v: dict, rate: float) -> pd.DataFrame:
     """Per buyer of the BTYD summary: p_alive, churn_risk (P(no purchase in risk_days)),
     expected_purchases and clv over the horizon, expected_spend; columns missing (NaN) for
-    the parts whose model could not be fitted."""
+    the parts whose model could not be fitted. With ``engine: spark`` the scores run on the
+    executors (``spark_scores.lifetime``: the same function per batch), rows in ``btyd``'s
+    order."""
+    from .engine import current
+
+    if current()[0] == "spark" and models.bg is not None and len(btyd):
+        from .spark_engine import session_of_engine
+        from .spark_scores import lifetime as on_spark
+
+        got = on_spark(session_of_engine(), btyd, models, v, rate).toPandas()
+        got = got.set_index("customer_id").loc[btyd["customer_id"]].reset_index()
+        return got.set_axis(btyd.index).astype(
+            {c: btyd[c].dtype for c in ("x", "t_x", "T", "m") if c in btyd}
+        )
+    return _lifetime(btyd, models, v, rate)
+
+
+def _lifetime(btyd: pd.DataFrame, models: Models, v: dict, rate: float) -> pd.DataFrame:
+    """``lifetime`` in this process (and on each executor's batch)."""
     out = btyd[["customer_id", "x", "t_x", "T", "m"]].copy()
     for c in ("p_alive", "churn_risk", "expected_purchases", "expected_spend", "clv"):
         out[c] = np.nan
