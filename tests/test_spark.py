@@ -197,3 +197,86 @@ def test_stage_03_scores_on_the_executors_when_the_engine_is_spark(small, spark)
         engine.use(*before)
     assert got.index.equals(want.index)
     same(want, got, key=None)
+
+
+@pytest.fixture(scope="module")
+def edge_clean(tmp_path_factory):
+    """Hand-made clean tables with what the demo lacks: several lines per order (the DISTINCT
+    path), a zero-amount order, a customer with only a return, one without orders or events,
+    values outside the top ones, missing optional values."""
+    from kequn.io import write_table_atomic
+
+    clean = tmp_path_factory.mktemp("edge") / "clean"
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "customer_id": ["A", "B", "C", "D"],
+                "signup_date": pd.to_datetime(["2024-01-01", None, "2024-12-01", "2024-03-01"]),
+                "birth_year": [1990.0, None, 1960.0, 1975.0],
+                "gender": ["F", None, "M", "F"],
+            }
+        ),
+        clean / "customers.parquet",
+    )
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "order_id": ["1", "2", "2", "3", "4", "5", "6", "6", "7"],
+                "customer_id": ["A", "A", "A", "A", "B", "A", "D", "D", "A"],
+                "order_date": pd.to_datetime(
+                    ["2024-02-01", "2024-03-01", "2024-03-01", "2024-03-15", "2024-07-01"]
+                    + ["2024-12-01", "2024-11-01", "2024-11-01", "2024-12-20"]
+                ),
+                "amount": [100.1, 50.2, 30.3, -50.0, 20.0, 200.7, -12.5, 0.0, 0.0],
+                "category": ["食品", "服饰", "服饰", "服饰", "食品", "家电", "食品", None, "食品"],
+                "channel": ["App", "门店", "门店", "门店", "App", "官网", None, "App", "App"],
+                "discount": [0.1, 0.0, None, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0],
+                "coupon_used": [True, False, None, False, False, False, True, False, True],
+                "cost": [60.0, 20.0, 10.0, -20.0, None, 150.0, -8.0, 0.0, 0.0],
+            }
+        ),
+        clean / "orders.parquet",
+    )
+    write_table_atomic(
+        pd.DataFrame(
+            {
+                "customer_id": ["A", "A", "B", "D"],
+                "ts": pd.to_datetime(["2024-02-01"] * 4),
+                "event_type": ["like", "like", "app_open", "share"],
+                "channel": ["social", "social", "mobile", None],
+            }
+        ),
+        clean / "events.parquet",
+    )
+    write_table_atomic(
+        pd.DataFrame({"customer_id": ["A", "B"], "kind": ["complaint", "review"]}),
+        clean / "feedback.parquet",
+    )
+    return clean
+
+
+@pytest.mark.parametrize("top_n", [10, 1])
+def test_edge_cases_of_the_feature_table(edge_clean, spark, top_n):
+    same(
+        F.build_features(edge_clean, "2024-12-31", top_n=top_n, engine="duckdb"),
+        F.build_features(edge_clean, "2024-12-31", top_n=top_n, engine="spark"),
+    )
+
+
+def test_edge_cases_of_btyd_snapshots_and_demand(edge_clean, spark):
+    for end in (None, "2024-10-01"):
+        same(
+            F.btyd_summary(edge_clean, "2024-12-31", end, engine="duckdb"),
+            F.btyd_summary(edge_clean, "2024-12-31", end, engine="spark"),
+        )
+    cats = pr.categories(edge_clean, 3, engine="duckdb")
+    assert cats == pr.categories(edge_clean, 3, engine="spark")
+    same(
+        pr.snapshot(edge_clean, "2024-09-01", cats, 120, engine="duckdb"),
+        pr.snapshot(edge_clean, "2024-09-01", cats, 120, engine="spark"),
+    )
+    same(
+        tr.monthly(edge_clean, "2024-12-31", "category", engine="duckdb"),
+        tr.monthly(edge_clean, "2024-12-31", "category", engine="spark"),
+        key=None,
+    )
