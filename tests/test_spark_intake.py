@@ -126,6 +126,7 @@ def test_rules_a_clean_demo_never_meets_give_the_pandas_intakes_tables(spark, tm
         encoding="utf-8",
     )
     r = run_intake(raw, tmp_path / "pandas", salt=SALT, as_of="2024-06-01", invalid_rows="drop")
+    assert str(r.quality["as_of"])[:10] == "2024-06-01"
     facts = run_spark_intake(
         spark, raw, tmp_path / "spark", salt=SALT, as_of="2024-06-01", invalid_rows="drop"
     )
