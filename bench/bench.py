@@ -165,6 +165,8 @@ def main() -> int:
                 print(p.stdout[-2000:], p.stderr[-3000:])
                 return 1
             wall, peak = map(float, p.stdout.split()[-2:])
+            if step.startswith("engine: "):  # the process tree's peak (a JVM and its workers)
+                peak = float(p.stderr.rsplit("process tree", 1)[1].split()[0].replace(",", ""))
             q = d / "proc" / "quality.json"
             counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
             label = f"{step} @{a.against}" if lib else step

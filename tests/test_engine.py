@@ -94,3 +94,14 @@ def test_duckdb_runs_never_load_spark():
         "assert 'pyspark' not in sys.modules and 'sqlglot' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_headers_stay_names_in_spark_sql():
+    """A header is quoted for DuckDB (``features._ident``) and stays one quoted name in the
+    Spark text: a backtick in it is doubled, never the end of the name."""
+    from kequn.features import _ident
+
+    for header in ["psy x`; DROP TABLE t; --", 'a"b', "psy 价格 敏感度", "it's"]:
+        sql = engine.to_spark(f"SELECT c.{_ident(header)} FROM customers c WHERE k = $v0")
+        quoted = "`" + header.replace("`", "``") + "`"
+        assert sql == f"SELECT c.{quoted} FROM customers AS c WHERE k = :v0"
