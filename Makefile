@@ -70,8 +70,8 @@ report: $(STAMP) $(if $(filter $(DEMO_DIR),$(DATA)),$(DEMO_DIR)/.stamp)
 actions: report
 	$(KQ) actions --data="$$KQ_DATA" --run="$$KQ_RUN" --processed="$$KQ_PROCESSED" --reports="$$KQ_REPORTS" $(ACTIONS_ARGS)
 
-## test: set up and run every test (unit, bad input, notebooks, end to end, reports in a real browser, real PostgreSQL and MariaDB)
-test: $(STAMP) $(DEMO_DIR)/.stamp browser postgres mariadb
+## test: set up and run every test (unit, bad input, notebooks, end to end, Spark, reports in a real browser, real PostgreSQL and MariaDB)
+test: $(STAMP) $(DEMO_DIR)/.stamp browser java postgres mariadb
 	KEQUN_REQUIRE_POSTGRES=1 KEQUN_REQUIRE_MARIADB=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 
@@ -85,9 +85,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix lib tests bench notebooks tools
 	$(BIN)/ruff format lib tests bench notebooks tools
 
-## test-fast: the tests that are neither end to end nor in the browser (about a minute)
+## test-fast: the tests that are neither end to end nor in the browser nor Spark (about a minute)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e and not browser" tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not e2e and not browser and not spark" tests $(PYTEST_ARGS)
+
+## test-spark: the Spark engine's tests (local[2] against DuckDB on a small demo, about a minute)
+test-spark: $(STAMP) java
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m spark tests $(PYTEST_ARGS)
 
 ## browser: Debian's chromium and CJK fonts for the browser test (installed with apt when missing)
 # fonts-noto-cjk: without a CJK font the screenshots show Chinese as empty boxes.
@@ -117,6 +121,16 @@ mariadb:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends mariadb-server-core mariadb-client-core > /dev/null; }
 
+## java: Debian's Java 17 runtime for the Spark engine and its tests (installed with apt when missing)
+# Spark 4 runs on Java 17 or newer; an older java on PATH counts as missing.
+java:
+	@{ command -v java > /dev/null 2>&1 && \
+	  java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; } || { \
+	  echo "installing Debian's openjdk-17-jre-headless for Spark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends openjdk-17-jre-headless > /dev/null; }
+
 ## lab: JupyterLab on the kequn kernel
 lab: $(STAMP) $(DEMO_DIR)/.stamp
 	$(BIN)/jupyter lab --notebook-dir=. $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
@@ -133,4 +147,4 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-.PHONY: help setup data data-messy report actions test test-fast lint format browser postgres mariadb lab bench clean distclean
+.PHONY: help setup data data-messy report actions test test-fast test-spark lint format browser java postgres mariadb lab bench clean distclean

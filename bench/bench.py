@@ -12,6 +12,9 @@ Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
                              [--steps intake ...] [--against 2fcece7]
+The Spark rows (issue 19): --steps intake engine --sizes 1000000 (any size; the issue's
+10000000 takes the intake of a 10M-customer export first) — features and CLV scores on
+local[2] against DuckDB on the same clean tables.
 ``--against COMMIT`` runs each step that exists there a second time with the library of that
 commit (a git worktree in bench/out/.baseline-COMMIT), on the same data in the same bench, and
 prints the ratio: machines here vary 2x from day to day, so only ratios compare. Writes
@@ -62,6 +65,12 @@ STEPS = {
     "04 propensity: splits, fits, scores, lists": "propensity",
     "05 sentiment + topics: 1M texts": "feedback",
     "all stages (make report)": None,
+    # issue 19: the same queries and scores on Spark (local[2]) against DuckDB, on the same
+    # clean tables, results written as Parquet; the peak is the process tree's (JVM included)
+    "engine: features (duckdb)": ("features", "duckdb"),
+    "engine: features (spark local[2])": ("features", "spark"),
+    "engine: btyd, fits, CLV scores (duckdb)": ("clv", "duckdb"),
+    "engine: btyd, fits, CLV scores (spark local[2])": ("clv", "spark"),
 }
 # Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
 WRAPPER = (
@@ -91,6 +100,8 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
         return [sys.executable, str(ROOT / "bench" / "clv_step.py"), str(d)]
     if step.startswith("04 "):
         return [sys.executable, str(ROOT / "bench" / "needs_step.py"), STEPS[step], str(d)]
+    if step.startswith("engine: "):
+        return [sys.executable, str(ROOT / "bench" / "engine_step.py"), *STEPS[step], str(d)]
     if step.startswith("05 "):  # a fixed million texts, whatever the company's size
         return [sys.executable, str(ROOT / "bench" / "feedback_step.py"), str(d)]
     return [
@@ -154,6 +165,8 @@ def main() -> int:
                 print(p.stdout[-2000:], p.stderr[-3000:])
                 return 1
             wall, peak = map(float, p.stdout.split()[-2:])
+            if step.startswith("engine: "):  # the process tree's peak (a JVM and its workers)
+                peak = float(p.stderr.rsplit("process tree", 1)[1].split()[0].replace(",", ""))
             q = d / "proc" / "quality.json"
             counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
             label = f"{step} @{a.against}" if lib else step
@@ -177,7 +190,7 @@ def main() -> int:
                 flush=True,
             )
             if (
-                step.startswith(("03 ", "04 ", "05 ")) and p.stderr.strip()
+                step.startswith(("03 ", "04 ", "05 ", "engine: ")) and p.stderr.strip()
             ):  # the step's own split of its time
                 print(p.stderr.strip().splitlines()[-1], flush=True)
                 row["detail"] = p.stderr.strip().splitlines()[-1].strip()

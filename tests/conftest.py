@@ -71,3 +71,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         if e2e or browser:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (local[2]) for the whole test session (the JVM starts once); the
+    process's master is set to it, so ``engine="spark"`` calls run on this session."""
+    from kequn.data import engine, spark_engine
+
+    before = engine.current()
+    engine.use(before[0], "local[2]")
+    s = spark_engine.session("local[2]", {"spark.sql.shuffle.partitions": "2"})
+    yield s
+    spark_engine.stop()
+    engine.use(*before)

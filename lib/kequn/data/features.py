@@ -142,9 +142,13 @@ def frame(con, sql: str, params=None, sort_by: str | None = None) -> pd.DataFram
     1M customers: half the time and memory of ``.df()``. ``sort_by``: rows ordered by that
     column in Arrow (byte order, missing last: as DuckDB's ORDER BY), after DuckDB has freed
     its working memory, instead of a sort of the wide rows inside the query."""
+    return arrow_frame(con.execute(sql, params or {}).fetch_arrow_table(), sort_by)
+
+
+def arrow_frame(table, sort_by: str | None = None) -> pd.DataFrame:
+    """An Arrow table as pandas with ``frame``'s dtypes (``frame``; Spark's results too)."""
     import pyarrow as pa
 
-    table = con.execute(sql, params or {}).fetch_arrow_table()
     if sort_by is not None:
         table = table.sort_by(sort_by)
     ints = {
@@ -191,7 +195,7 @@ class _Params:
 
 
 def _pivot(
-    con,
+    run,
     table: str,
     col: str,
     prefix: str,
@@ -209,11 +213,11 @@ def _pivot(
     c = _ident(col)
     vals = [
         r[0]
-        for r in con.execute(
+        for r in run.rows(
             f"SELECT {c} FROM {_ident(table)} WHERE {c} IS NOT NULL AND {where} GROUP BY 1 "
             f"ORDER BY count(*) DESC, 1 LIMIT $n",
             {"n": int(top_n)},
-        ).fetchall()
+        )
     ]
     used: set = set()
     parts = []
@@ -262,18 +266,41 @@ def window_complete(first_date, as_of, windows: int, days: int = GROWTH_WINDOW_D
     return pd.Timestamp(first_date).normalize() <= start
 
 
-def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2) -> pd.DataFrame:
-    """One row per customer (see module docstring); ``as_of`` is the run's as-of date."""
+def build_features(
+    clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2, engine: str | None = None
+) -> pd.DataFrame:
+    """One row per customer (see module docstring); ``as_of`` is the run's as-of date.
+    ``engine``: duckdb or spark (``kequn.data.engine``; None: the run's engine) — the same query."""
+    from kequn.data.engine import runner
+
+    run = runner(threads, engine)
+    sql, params, labels = feature_query(run, clean_dir, as_of, top_n)
+    df = run.frame(sql, params, sort_by="customer_id")
+    first_day = run.rows("SELECT min(order_date)::DATE FROM orders")[0][0]
+    run.close()
+    for c in df.columns:
+        if c.startswith(("ev_", "evch_")) or c == "events":
+            df[c] = df[c].fillna(0).astype("int64")
+    for c in ("first_order", "last_order"):
+        df[c] = pd.to_datetime(df[c])
+    for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
+        if not window_complete(first_day, as_of, windows):
+            df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
+    df.attrs["labels"] = labels
+    return df
+
+
+def feature_query(run, clean_dir: str | Path, as_of, top_n: int = 10) -> tuple[str, dict, dict]:
+    """The feature table's query on ``run`` (an ``engine`` runner, given views of the clean
+    tables here): (SQL in DuckDB's dialect, its bound values, labels of the value-named
+    columns). The top values of each pivot are read here, by small queries on ``run``."""
     clean = Path(clean_dir)
-    con = connect(threads)
     for name in ("customers", "orders", "events", "feedback"):
         p = clean / f"{name}.parquet"
         if p.exists():
-            _view(con, name, p)
-    have = {
-        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    }
-    ocols = {r[0] for r in con.execute("DESCRIBE orders").fetchall()}
+            run.view_parquet(name, p)
+    have = run.tables()
+    ocols = set(run.columns("orders"))
     bind = _Params()
     as_of_sql = f"{bind(pd.Timestamp(as_of).date())}::DATE"
     labels: dict = {}
@@ -285,10 +312,10 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
     # Orders and returns are distinct order ids (an order may have several lines). When no
     # (customer, order id) pair repeats, which all distinct hashes of the pairs prove, counting
     # lines gives the same numbers without DISTINCT's hash tables (the costliest part at 1M).
-    lines_are_orders = con.execute(
+    lines_are_orders = run.rows(
         "SELECT count(*) = count(DISTINCT hash(customer_id, order_id)) FROM orders"
         " WHERE order_id IS NOT NULL"
-    ).fetchone()[0]
+    )[0][0]
     n_orders = "count(order_id)" if lines_are_orders else "count(DISTINCT order_id)"
     agg = [
         f"{n_orders} FILTER (WHERE {pos}) AS orders",
@@ -313,7 +340,7 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         agg.append(f"coalesce(sum(amount - coalesce(cost, 0)) FILTER (WHERE {pos}), 0) AS margin")
         out.append("o.margin")
     if "category" in ocols:
-        cats = _pivot(con, "orders", "category", "cat", "amount", pos, top_n, labels, bind)
+        cats = _pivot(run, "orders", "category", "cat", "amount", pos, top_n, labels, bind)
         if cats:  # shares of sum(CASE WHEN pos THEN amount ELSE 0 END), as before
             agg.append(f"coalesce(sum(amount) FILTER (WHERE {pos}), 0) AS _cat_total")
         for i, (expr, name) in enumerate(cats):
@@ -321,17 +348,17 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
             out.append(f"o._cat{i} / nullif(o._cat_total, 0) AS {_ident(name)}")
     if "channel" in ocols:  # shares of distinct orders, as ``orders``: one order's lines once
         for i, (expr, name) in enumerate(
-            _pivot(con, "orders", "channel", "chan", n_orders, pos, top_n, labels, bind)
+            _pivot(run, "orders", "channel", "chan", n_orders, pos, top_n, labels, bind)
         ):
             agg.append(f"{expr} AS _chan{i}")
             out.append(f"o._chan{i} / nullif(o.orders, 0) AS {_ident(name)}")
     order_sql = f"SELECT customer_id, {', '.join(agg)} FROM orders GROUP BY customer_id"
     ev_sql, ev_out = "", []
     if "events" in have:
-        ev_list = _pivot(con, "events", "event_type", "ev", "1", "true", 20, labels, bind)
-        ecols = {r[0] for r in con.execute("DESCRIBE events").fetchall()}
+        ev_list = _pivot(run, "events", "event_type", "ev", "1", "true", 20, labels, bind)
+        ecols = set(run.columns("events"))
         if "channel" in ecols:
-            ev_list += _pivot(con, "events", "channel", "evch", "1", "true", 10, labels, bind)
+            ev_list += _pivot(run, "events", "channel", "evch", "1", "true", 10, labels, bind)
         if ev_list:
             ev_cols = ", ".join(f"{expr} AS {_ident(name)}" for expr, name in ev_list)
             ev_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS events, {ev_cols} FROM events GROUP BY 1) e USING (customer_id)"
@@ -341,13 +368,13 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
             ]
     fb_sql = ""
     if "feedback" in have:
-        fcols = {r[0] for r in con.execute("DESCRIBE feedback").fetchall()}
+        fcols = set(run.columns("feedback"))
         # without a kind column complaints cannot be told apart: no complaints column (not a made-up 0)
         complaints = (
             ", count(*) FILTER (WHERE kind = 'complaint') AS complaints" if "kind" in fcols else ""
         )
         fb_sql = f"LEFT JOIN (SELECT customer_id, count(*) AS feedback {complaints} FROM feedback GROUP BY 1) f USING (customer_id)"
-    ccols = [r[0] for r in con.execute("DESCRIBE customers").fetchall()]
+    ccols = run.columns("customers")
     cust_cols = ", ".join(
         f"c.{_ident(c)}" + (f" AS {_ident(n)}" if n != c else "")
         for c, n in _customer_columns(ccols, labels)
@@ -372,19 +399,7 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
         FROM customers c
         LEFT JOIN ({order_sql}) o USING (customer_id)
         {ev_sql} {fb_sql}"""
-    df = frame(con, sql, bind.values, sort_by="customer_id")
-    first_day = con.execute("SELECT min(order_date)::DATE FROM orders").fetchone()[0]
-    con.close()
-    for c in df.columns:
-        if c.startswith(("ev_", "evch_")) or c == "events":
-            df[c] = df[c].fillna(0).astype("int64")
-    for c in ("first_order", "last_order"):
-        df[c] = pd.to_datetime(df[c])
-    for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
-        if not window_complete(first_day, as_of, windows):
-            df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
-    df.attrs["labels"] = labels
-    return df
+    return sql, bind.values, labels
 
 
 def load_features(processed_dir: str | Path) -> pd.DataFrame:
@@ -399,7 +414,12 @@ def load_features(processed_dir: str | Path) -> pd.DataFrame:
 
 
 def btyd_summary(
-    clean_dir: str | Path, as_of, calibration_end=None, unit_days: float = 7.0, threads: int = 2
+    clean_dir: str | Path,
+    as_of,
+    calibration_end=None,
+    unit_days: float = 7.0,
+    threads: int = 2,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Per buyer, the inputs of the buy-till-you-die models (``kequn.models.clv``), from orders:
 
@@ -416,12 +436,24 @@ def btyd_summary(
     ======================  ==============================================================
 
     ``calibration_end`` defaults to as_of (no holdout). Customers whose first purchase is
-    after the calibration end are left out (they have no calibration history)."""
+    after the calibration end are left out (they have no calibration history). ``engine``:
+    duckdb or spark (``kequn.data.engine``; None: the run's engine) — the same query."""
+    from kequn.data.engine import runner
+
     clean = Path(clean_dir)
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize() if calibration_end is not None else as_of
-    con = connect(threads)
-    _view(con, "orders", clean / "orders.parquet")
+    run = runner(threads, engine)
+    run.view_parquet("orders", clean / "orders.parquet")
+    sql, params = btyd_query(as_of, cal, unit_days)
+    df = run.df(sql, params)
+    run.close()
+    return df
+
+
+def btyd_query(as_of, cal, unit_days: float = 7.0) -> tuple[str, dict]:
+    """``btyd_summary``'s query over a view ``orders`` (DuckDB's dialect) and its values."""
+    as_of, cal = pd.Timestamp(as_of).normalize(), pd.Timestamp(cal).normalize()
     holdout = cal < as_of
     sql = f"""
         WITH days AS (
@@ -441,24 +473,29 @@ def btyd_summary(
         {"LEFT JOIN (SELECT customer_id, count(*) AS n, sum(v) AS v FROM days WHERE d > $cal::DATE GROUP BY 1) h USING (customer_id)" if holdout else ""}
         WHERE date_diff('day', c.first_d, $cal::DATE) > 0
         ORDER BY c.customer_id"""
-    df = con.execute(sql, {"as_of": as_of.date(), "cal": cal.date()}).df()
-    con.close()
-    return df
+    return sql, {"as_of": as_of.date(), "cal": cal.date()}
 
 
 def holdout_weekly(
-    clean_dir: str | Path, as_of, calibration_end, unit_days: float = 7.0, threads: int = 2
+    clean_dir: str | Path,
+    as_of,
+    calibration_end,
+    unit_days: float = 7.0,
+    threads: int = 2,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Purchase days in the holdout, (calibration_end, as_of], per period of ``unit_days``,
     by the customers ``btyd_summary`` keeps (first purchase before the calibration end):
     columns period (1 = the first period after the calibration end), purchases. Periods
     without purchases are present with 0, so the cumulative sum is the tracking curve."""
+    from kequn.data.engine import runner
+
     clean = Path(clean_dir)
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize()
-    con = connect(threads)
-    _view(con, "orders", clean / "orders.parquet")
-    df = con.execute(
+    run = runner(threads, engine)
+    run.view_parquet("orders", clean / "orders.parquet")
+    df = run.df(
         f"""
         WITH days AS (
             SELECT DISTINCT customer_id, order_date::DATE AS d FROM orders
@@ -467,8 +504,8 @@ def holdout_weekly(
         SELECT ceil(date_diff('day', $cal::DATE, d) / {unit_days})::BIGINT AS period, count(*) AS purchases
         FROM days JOIN kept USING (customer_id) WHERE d > $cal::DATE GROUP BY 1 ORDER BY 1""",
         {"as_of": as_of.date(), "cal": cal.date()},
-    ).df()
-    con.close()
+    )
+    run.close()
     n = int(np.ceil((as_of - cal).days / unit_days))
     return (
         pd.DataFrame({"period": np.arange(1, n + 1)})

@@ -25,22 +25,22 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from kequn.data.features import _view, connect
+from kequn.data.engine import runner
 
 GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 
 
-def categories(clean_dir, top_n: int = 8, threads: int = 2) -> list[str]:
+def categories(clean_dir, top_n: int = 8, threads: int = 2, engine: str | None = None) -> list[str]:
     """The ``top_n`` categories with the most orders (the ones worth a target list)."""
-    con = connect(threads)
-    _view(con, "orders", Path(clean_dir) / "orders.parquet")
-    rows = con.execute(
+    run = runner(threads, engine)
+    run.view_parquet("orders", Path(clean_dir) / "orders.parquet")
+    rows = run.rows(
         """SELECT category FROM orders
                           WHERE amount >= 0 AND category IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1
                           LIMIT $n""",
         {"n": int(top_n)},
-    ).fetchall()
-    con.close()
+    )
+    run.close()
     return [r[0] for r in rows]
 
 
@@ -52,10 +52,12 @@ def snapshot(
     recent_days: int = 90,
     labels: bool = True,
     threads: int = 2,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Per customer who bought on or before ``cut``: customer_id, the GENERAL features, per
     category k n_k (orders) and rec_k (days since the last order in k; missing if never), and
-    with ``labels`` y_k (bought in k within ``horizon_days`` after ``cut``)."""
+    with ``labels`` y_k (bought in k within ``horizon_days`` after ``cut``). ``engine``: duckdb
+    or spark (``kequn.data.engine``; None: the run's engine) — the same query."""
     cut = pd.Timestamp(cut).normalize()
     end = cut + pd.Timedelta(days=horizon_days)
     c, e = "$cut::DATE", "$end::DATE"
@@ -72,11 +74,12 @@ def snapshot(
         lab = ", " + ", ".join(
             f"coalesce(bool_or(category = $k{i}), false) AS y_{i}" for i in range(len(cats))
         )
-    con = connect(threads)
-    _view(con, "raw_orders", Path(clean_dir) / "orders.parquet")
-    con.execute(
-        "CREATE VIEW o AS SELECT customer_id, order_date::DATE AS d, category, amount "
-        "FROM raw_orders WHERE amount >= 0"
+    run = runner(threads, engine)
+    run.view_parquet("raw_orders", Path(clean_dir) / "orders.parquet")
+    run.view_sql(
+        "o",
+        "SELECT customer_id, order_date::DATE AS d, category, amount "
+        "FROM raw_orders WHERE amount >= 0",
     )
     sql = f"""
         WITH past AS (
@@ -89,8 +92,8 @@ def snapshot(
         FROM past
         {f"LEFT JOIN (SELECT customer_id {lab} FROM o WHERE d > {c} AND d <= {e} GROUP BY 1) f USING (customer_id)" if labels else ""}
         ORDER BY customer_id"""
-    df = con.execute(sql, params).df()
-    con.close()
+    df = run.df(sql, params)
+    run.close()
     df.attrs["categories"] = list(cats)
     return df
 

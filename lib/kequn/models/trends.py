@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, theilslopes
 
-from kequn.data.features import _ident, _view, connect
+from kequn.data.engine import runner
+from kequn.data.features import _ident
 
 MEASURES = ("revenue", "orders", "buyers")
 
@@ -33,6 +34,7 @@ def monthly(
     by: str | None = "category",
     segments: pd.DataFrame | None = None,
     threads: int = 2,
+    engine: str | None = None,
 ) -> pd.DataFrame:
     """Columns month (first day), ``by`` (and segment when ``segments`` are given), revenue,
     orders, buyers — complete months up to as_of, every month present (0 when nothing sold)."""
@@ -40,17 +42,17 @@ def monthly(
     last_full = (as_of + pd.Timedelta(days=1)).to_period(
         "M"
     ) - 1  # as_of on a month's last day completes it
-    con = connect(threads)
-    _view(con, "o", Path(clean_dir) / "orders.parquet")
+    run = runner(threads, engine)
+    run.view_parquet("o", Path(clean_dir) / "orders.parquet")
     keys = [by] if by else []
     if segments is not None:
-        con.register("seg", segments[["customer_id", "segment"]])
+        run.register("seg", segments[["customer_id", "segment"]])
         keys.append("segment")
         src = "o JOIN seg USING (customer_id)"
     else:
         src = "o"
     sel = ", ".join(_ident(k) for k in keys)
-    df = con.execute(
+    df = run.df(
         f"""
         SELECT date_trunc('month', order_date)::DATE AS month{", " + sel if sel else ""},
                sum(amount)::DOUBLE AS revenue, count(*) FILTER (WHERE amount >= 0)::DOUBLE AS orders,
@@ -58,8 +60,8 @@ def monthly(
         FROM {src} WHERE order_date::DATE <= $as_of::DATE {f"AND {_ident(by)} IS NOT NULL" if by else ""}
         GROUP BY ALL ORDER BY ALL""",
         {"as_of": as_of.date()},
-    ).df()
-    con.close()
+    )
+    run.close()
     df["month"] = pd.to_datetime(df["month"])
     df = df[df["month"].dt.to_period("M") <= last_full]
     if df.empty:

@@ -124,6 +124,11 @@ def load_config(path: str | Path | None) -> dict:
             )
     if cfg["lang"] not in ("zh", "en"):
         raise InputError([Problem.of("bad_lang", str(path), value=cfg["lang"])])
+    from kequn.data.engine import check as check_engine
+
+    engine_problems = check_engine(cfg.get("engine"), cfg.get("spark_master"), str(path))
+    if engine_problems:
+        raise SettingsError(engine_problems)
     from kequn.lang.currency import valid_code
 
     sym = cfg.get("currency_symbol")

@@ -243,6 +243,9 @@ def check_values(nested: dict, sections=SECTIONS, where: str = "parameters") -> 
             )
     if nested.get("lang") not in ("zh", "en"):
         problems.append(Problem.of("bad_lang", where, value=nested.get("lang")))
+    from kequn.data.engine import check as check_engine
+
+    problems += check_engine(nested.get("engine"), nested.get("spark_master"), where)
     if problems or not sections:  # the value rules assume the right types
         return problems
     from kequn.stages import clustering as stage_clustering
@@ -276,4 +279,7 @@ def settings(ns: dict, stage: str) -> dict:
     problems = check_names(injected()) + check_values(nested, STAGES[stage])
     if problems:
         raise SettingsError(problems)
+    from kequn.data import engine
+
+    engine.use(nested["engine"], nested["spark_master"])  # the stage's queries run there
     return nested

@@ -20,9 +20,10 @@ from kequn.data.problems import InputError, Problem
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models import clv, lifecycle, value
 from kequn.models.clustering import segment_label
+from kequn.models.lifetime import WEEKS_PER_MONTH
+from kequn.models.lifetime import monthly_discount as _monthly
+from kequn.models.lifetime import score_buyers as _lifetime  # one function for both engines
 from kequn.render.section import Section
-
-WEEKS_PER_MONTH = 365.25 / 12 / 7
 
 
 def settings_check(v: dict) -> None:
@@ -162,36 +163,21 @@ def margin_rate(features: pd.DataFrame, v: dict) -> tuple[float, str]:
 def lifetime(btyd: pd.DataFrame, models: Models, v: dict, rate: float) -> pd.DataFrame:
     """Per buyer of the BTYD summary: p_alive, churn_risk (P(no purchase in risk_days)),
     expected_purchases and clv over the horizon, expected_spend; columns missing (NaN) for
-    the parts whose model could not be fitted."""
-    out = btyd[["customer_id", "x", "t_x", "T", "m"]].copy()
-    for c in ("p_alive", "churn_risk", "expected_purchases", "expected_spend", "clv"):
-        out[c] = np.nan
-    if models.bg is None or out.empty:
-        return out
-    bg, key = list(models.bg.params.values()), models.chosen
-    lc = {**lifecycle.DEFAULTS, **v["lifecycle"]}
-    horizon = v["horizon_months"] * WEEKS_PER_MONTH
-    x, tx, T = out["x"], out["t_x"], out["T"]
-    out["p_alive"] = clv.p_alive(bg, x, tx, T, key)
-    out["churn_risk"] = clv.p_no_purchase(bg, lc["risk_days"] / 7, x, tx, T, key)
-    out["expected_purchases"] = clv.expected_purchases(bg, horizon, x, tx, T, key)
-    if models.gg is not None:
-        gg = list(models.gg.params.values())
-        out["expected_spend"] = clv.expected_spend(gg, x, out["m"])
-        out["clv"] = clv.discounted_value(
-            bg,
-            gg,
-            x,
-            tx,
-            T,
-            out["m"],
-            horizon=horizon,
-            step=WEEKS_PER_MONTH,
-            discount_rate=_monthly(v),
-            margin=rate,
-            model=key,
+    the parts whose model could not be fitted. With ``engine: spark`` the scores run on the
+    executors (``spark_scores.lifetime``: the same function per batch), rows in ``btyd``'s
+    order."""
+    from kequn.data.engine import current
+
+    if current()[0] == "spark" and models.bg is not None and len(btyd):
+        from kequn.data.spark_engine import session_of_engine
+        from kequn.models.spark_scores import lifetime as on_spark
+
+        got = on_spark(session_of_engine(), btyd, models, v, rate).toPandas()
+        got = got.set_index("customer_id").loc[btyd["customer_id"]].reset_index()
+        return got.set_axis(btyd.index).astype(
+            {c: btyd[c].dtype for c in ("x", "t_x", "T", "m") if c in btyd}
         )
-    return out
+    return _lifetime(btyd, models, v, rate)
 
 
 def with_first_day_buyers(btyd: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
@@ -211,12 +197,6 @@ def with_first_day_buyers(btyd: pd.DataFrame, features: pd.DataFrame) -> pd.Data
         [btyd, add.astype({c: btyd[c].dtype for c in ("x", "t_x", "T", "m") if c in btyd})],
         ignore_index=True,
     )
-
-
-def _monthly(v: dict) -> float:
-    from kequn.models.clv import monthly_rate  # one conversion of the yearly rate, the public API's
-
-    return monthly_rate(v["annual_discount_rate"])
 
 
 def clv_interval(

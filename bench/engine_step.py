@@ -1,0 +1,91 @@
+"""Engine step for make bench (issue 19): python bench/engine_step.py WHAT ENGINE RUN_DIR
+
+WHAT: ``features`` (the feature table written as Parquet) or ``clv`` (BTYD summary, BG/NBD and
+Gamma-Gamma fitted on the driver, P(alive), churn risk and CLV of every buyer written as
+Parquet). ENGINE: ``duckdb`` (this process) or ``spark`` (local[2]; features written by Spark,
+scores by mapInPandas on the executors). Both read RUN_DIR/proc/clean, as stage 01 and 03 do.
+
+Prints to stderr the split of the time and the peak memory of the whole process tree (this
+Python, and for Spark its JVM and Python workers), sampled every 0.2 s: the bench's own peak
+(the largest single process) would miss the JVM.
+"""
+
+import json
+import sys
+import threading
+import time
+
+import psutil
+
+what, eng, run = sys.argv[1:4]
+q = json.load(open(f"{run}/proc/quality.json"))
+clean, out = f"{run}/proc/clean", f"{run}/proc/engine-{eng}"
+
+peak = {"rss": 0}
+
+
+def watch():
+    me = psutil.Process()
+    while True:
+        total = 0
+        for p in [me, *me.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        peak["rss"] = max(peak["rss"], total)
+        time.sleep(0.2)
+
+
+threading.Thread(target=watch, daemon=True).start()
+t0 = time.perf_counter()
+split = {}
+if eng == "spark":
+    from kequn.data import engine, spark_engine
+
+    engine.use("spark", "local[2]")
+    spark = spark_engine.session("local[2]", {"spark.driver.memory": "6g"})
+    split["JVM start"] = time.perf_counter() - t0
+
+if what == "features":
+    t = time.perf_counter()
+    if eng == "spark":
+        spark_engine.write_features(clean, q["as_of"], f"{out}/features.parquet", top_n=12)
+    else:
+        from kequn.data.features import build_features
+
+        build_features(clean, q["as_of"], top_n=12).to_parquet(f"{out}-features.parquet")
+    split["features"] = time.perf_counter() - t
+else:
+    from kequn.data.features import btyd_summary
+    from kequn.run.config import DEFAULTS
+    from kequn.stages import value as stage_value
+
+    t = time.perf_counter()
+    if eng == "spark":
+        btyd = spark_engine.btyd_frame(clean, q["as_of"]).cache()
+        hist = btyd.select("x", "t_x", "T", "m").toPandas()  # histories to the driver
+    else:
+        hist = btyd = btyd_summary(clean, q["as_of"])
+    split["summary"] = time.perf_counter() - t
+    t = time.perf_counter()
+    models = stage_value.fit_models(hist)
+    split["fits (driver)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if eng == "spark":
+        from kequn.models import spark_scores
+
+        life = spark_scores.lifetime(spark, btyd, models, DEFAULTS["value"], 1.0)
+        life.write.mode("overwrite").parquet(f"{out}/lifetime.parquet")
+    else:
+        stage_value.lifetime(btyd, models, DEFAULTS["value"], 1.0).to_parquet(
+            f"{out}-lifetime.parquet"
+        )
+    split["scores"] = time.perf_counter() - t
+    assert not models.errors
+print(
+    f"  {eng}: "
+    + ", ".join(f"{k} {v:.1f} s" for k, v in split.items())
+    + f"; peak of the process tree {peak['rss'] / 2**20:,.0f} MiB",
+    file=sys.stderr,
+)

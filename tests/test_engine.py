@@ -1,0 +1,108 @@
+"""Issue 19, the engine setting (``engine: duckdb | spark``, ``spark_master``) and the one
+definition of each heavy query (DuckDB SQL, transpiled to Spark SQL): checks that need no JVM.
+The Spark runs themselves are in test_spark.py."""
+
+import pytest
+from kequn.data import engine
+from kequn.data.problems import SettingsError
+from kequn.run import config, params
+from test_params import _report
+
+
+def test_engine_settings_default_to_duckdb_on_this_machine():
+    assert params.default("engine") == "duckdb" and params.default("spark_master") == "local[*]"
+    for stage in params.STAGES:  # every stage may run the heavy queries
+        assert {"engine", "spark_master"} <= set(params.stage_names(stage))
+
+
+@pytest.mark.parametrize(
+    "master",
+    ["local", "local[*]", "local[2]", "local[4,3]", "spark://m1:7077", "spark://m1:7077,m2:7077"]
+    + ["yarn", "k8s://https://k8s.example:443", "mesos://m:5050"],
+)
+def test_masters_spark_submit_accepts_are_accepted(master):
+    assert engine.check("spark", master) == []
+
+
+@pytest.mark.parametrize(
+    "master", ["", "local[0]", "local[two]", "spark://", "yarn-cluster", "http://m:7077", 7077]
+)
+def test_other_masters_are_refused_with_the_forms_spark_accepts(master):
+    (p,) = engine.check("spark", master)
+    assert p.key == "bad_spark_master"
+    assert "spark://主机:7077" in p.texts("zh")[1] and "spark://host:7077" in p.texts("en")[1]
+
+
+def test_a_notebook_stops_on_an_unknown_engine_in_the_runs_language_before_any_work():
+    ns = {n: params.default(n) for n in params.stage_names("01_profiling")}
+    for lang, head in (("zh", "设置有 1 个问题，运行没有开始。"), ("en", "")):
+        with pytest.raises(SettingsError) as e:
+            params.settings({**ns, "lang": lang, "engine": "sparkk"}, "01_profiling")
+        text = e.value.render(lang)
+        assert text.startswith(head) and "sparkk" in text and "duckdb, spark" in text
+    with pytest.raises(SettingsError):
+        params.settings({**ns, "spark_master": "cluster"}, "01_profiling")
+    with pytest.raises(SettingsError):  # a type, checked with the others
+        params.settings({**ns, "engine": 3}, "01_profiling")
+
+
+def test_settings_make_the_stages_engine_the_processs_engine():
+    ns = {n: params.default(n) for n in params.stage_names("03_value")}
+    try:
+        params.settings({**ns, "engine": "spark", "spark_master": "local[2]"}, "03_value")
+        assert engine.current() == ("spark", "local[2]")
+        params.settings(ns, "03_value")
+        assert engine.current() == ("duckdb", "local[*]")
+    finally:
+        engine.use("duckdb", "local[*]")
+
+
+def test_a_config_with_a_bad_engine_is_refused_when_it_is_read(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("engine: spark\nspark_master: 'spark//m:7077'\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as e:
+        config.load_config(p)
+    assert [x.key for x in e.value.problems] == ["bad_spark_master"]
+    p.write_text("engine: spark\nspark_master: yarn\n", encoding="utf-8")
+    assert config.load_config(p)["engine"] == "spark"
+
+
+def test_make_report_with_a_bad_engine_stops_before_intake_in_chinese(tmp_path):
+    err = _report(tmp_path, "lang: zh\nengine: hadoop\n")
+    assert "设置有 1 个问题，运行没有开始。" in err and "hadoop" in err and "Traceback" not in err
+
+
+def test_translation_keeps_parameters_bound_and_fixes_what_the_dialects_read_differently():
+    sql = engine.to_spark(
+        "SELECT date_diff('day', a, $cut::DATE) / 7.0 AS t, sum(v::DECIMAL(18, 2)) AS s,"
+        ' year($cut::DATE) - b AS age, count(DISTINCT hash(c, d)) AS n, "T" FROM x'
+        " WHERE k = $k0 GROUP BY ALL"
+    )
+    assert ":cut" in sql and ":k0" in sql and "$" not in sql  # bound, never inlined
+    assert "/ CAST(7.0 AS DOUBLE)" in sql  # DuckDB divides by a decimal literal in floating point
+    assert "DECIMAL(18, 2)" in sql  # … but a type's precision stays
+    assert "CAST(YEAR(" in sql and "AS BIGINT)" in sql  # BIGINT, as DuckDB's year()
+    assert "XXHASH64(c, d)" in sql  # 64-bit, as DuckDB's hash
+    assert "`T`" in sql
+
+
+def test_duckdb_runs_never_load_spark():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pandas as pd; from kequn.data import features; from kequn.models import propensity, trends;"
+        "assert 'pyspark' not in sys.modules and 'sqlglot' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_headers_stay_names_in_spark_sql():
+    """A header is quoted for DuckDB (``features._ident``) and stays one quoted name in the
+    Spark text: a backtick in it is doubled, never the end of the name."""
+    from kequn.data.features import _ident
+
+    for header in ["psy x`; DROP TABLE t; --", 'a"b', "psy 价格 敏感度", "it's"]:
+        sql = engine.to_spark(f"SELECT c.{_ident(header)} FROM customers c WHERE k = $v0")
+        quoted = "`" + header.replace("`", "``") + "`"
+        assert sql == f"SELECT c.{quoted} FROM customers AS c WHERE k = :v0"
