@@ -143,3 +143,16 @@ def tell_in(lang: str) -> None:
         return stb
 
     shell.set_custom_exc((InputError,), told)
+
+
+def check_settings(rules) -> None:
+    """One ``InputError`` naming every setting that breaks its rule: ``rules`` holds
+    (name, value, ok, rule in words) per setting, ``ok`` whether the value keeps the rule.
+    Each stage lists its rules; this says them all at once, before any work."""
+    problems = [
+        Problem.of("bad_setting", "config", name=name, value=value, rule=rule)
+        for name, value, ok, rule in rules
+        if not ok
+    ]
+    if problems:
+        raise InputError(problems)

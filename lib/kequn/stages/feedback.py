@@ -12,7 +12,7 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder, resolve
-from kequn.data.problems import InputError, Problem
+from kequn.data.problems import check_settings
 from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
 from kequn.models import complaints, satisfaction, sentiment, text, topics
 from kequn.models.clustering import segment_label
@@ -45,13 +45,7 @@ def settings_check(f: dict) -> None:
         ("feedback.topics", f["topics"], 2 <= f["topics"] <= 30, "2–30"),
         ("feedback.alert_days", f["alert_days"], f["alert_days"] >= 1, "≥ 1"),
     ]
-    problems = [
-        Problem.of("bad_setting", "config", name=k, value=v, rule=r)
-        for k, v, ok, r in rules
-        if not ok
-    ]
-    if problems:
-        raise InputError(problems)
+    check_settings(rules)
 
 
 def load(processed_dir) -> pd.DataFrame | None:

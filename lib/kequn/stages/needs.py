@@ -12,7 +12,7 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder, resolve
-from kequn.data.problems import InputError, Problem
+from kequn.data.problems import check_settings
 from kequn.data.run_folder import load_segments as _load_segments
 from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
 from kequn.models import kano, needs
@@ -51,13 +51,7 @@ def settings_check(n: dict) -> None:
         ("needs.forecast_months", n["forecast_months"], 1 <= n["forecast_months"] <= 12, "1–12"),
         ("needs.backtest_origins", n["backtest_origins"], 1 <= n["backtest_origins"] <= 24, "1–24"),
     ]
-    problems = [
-        Problem.of("bad_setting", "config", name=k, value=v, rule=r)
-        for k, v, ok, r in rules
-        if not ok
-    ]
-    if problems:
-        raise InputError(problems)
+    check_settings(rules)
 
 
 def load_answers(processed_dir, n: dict) -> pd.DataFrame | None:

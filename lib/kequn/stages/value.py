@@ -16,7 +16,7 @@ import pandas as pd
 from kequn.data.io import write_table_atomic
 from kequn.data.keyed import take
 from kequn.data.paths import RunFolder
-from kequn.data.problems import InputError, Problem
+from kequn.data.problems import check_settings
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models import clv, lifecycle, value
 from kequn.models.clustering import segment_label
@@ -67,13 +67,7 @@ def settings_check(v: dict) -> None:
         ("value.lifecycle.risk_days", lc["risk_days"], lc["risk_days"] > 0, "> 0"),
         ("value.lifecycle.new_days", lc["new_days"], lc["new_days"] >= 0, "≥ 0"),
     ]
-    problems = [
-        Problem.of("bad_setting", "config", name=n, value=val, rule=r)
-        for n, val, ok, r in rules
-        if not ok
-    ]
-    if problems:
-        raise InputError(problems)
+    check_settings(rules)
 
 
 # --- lifetime models -------------------------------------------------------------------------
