@@ -316,15 +316,10 @@ def segment_map(points, names: dict, title: str, xlabel: str, ylabel: str):
                 va="center",
                 bbox=dict(boxstyle="circle", fc="white", alpha=0.8),
             )
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     ax.legend(
         loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, markerscale=3, frameon=False
     )
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, title, xlabel, ylabel)
 
 
 def bars_with_lines(
@@ -398,18 +393,13 @@ def lines(
     if diagonal:
         lo, hi = 0, max(float(df[x].max()), max(float(df[c].max()) for c in ys.values()))
         ax.plot([lo, hi], [lo, hi], linestyle="--", color="#888888", linewidth=1, label=diagonal)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     if pct:
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     if integer_x:
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(frameon=False)
-    sns.despine(ax=ax)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, title, xlabel, ylabel)
 
 
 def grouped_bars(
