@@ -9,14 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from kequn import api
-from kequn.models import clv
+from kequn.models import btyd, clv, segmenter, sentiment_model
 from kequn.models import kano as kano_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CDNOW = ROOT / "tests/data/cdnow"
 
 
-@pytest.mark.parametrize("module", [api, kano_module], ids=["api", "kano"])
+@pytest.mark.parametrize(
+    "module",
+    [api, segmenter, btyd, sentiment_model, kano_module],
+    ids=["api", "segmenter", "btyd", "sentiment", "kano"],
+)
 def test_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)  # the examples read tests/data/... as an analyst in the repo would
     res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
