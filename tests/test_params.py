@@ -74,12 +74,33 @@ def test_flat_names_are_unique_and_map_back():
 
 def test_settings_check_names_types_and_values():
     ns = {n: params.default(n) for n in params.stage_names("02_clustering")}
-    assert params.settings(ns, "02_clustering")["clustering"]["k"] is None
+    assert params.settings(ns, "02_clustering").clustering.k is None
     for bad in ({"k": "five"}, {"k": 1}, {"rules": {"x": "monetary >>= 3"}}, {"lang": "fr"}):
         with pytest.raises(SettingsError) as e:
             params.settings({**ns, **bad}, "02_clustering")
         assert e.value.render("zh").startswith("设置有 1 个问题，运行没有开始。")
     assert [p.args["close"] for p in params.check_names(["k_rnage"])] == ["k_range"]
+
+
+def test_settings_are_typed_values_with_the_defaults_files_fields():
+    import dataclasses
+
+    from kequn.data.settings import LifecycleSettings, Settings
+
+    def fields(cls, sub=None):
+        return [f.name for f in dataclasses.fields(sub or cls)]
+
+    assert fields(Settings) == list(params.RUN) + list(params.DEFAULTS)
+    for section in params.SECTIONS:
+        cls = {f.name: f.type for f in dataclasses.fields(Settings)}[section]
+        cls = getattr(__import__("kequn.data.settings", fromlist=[cls]), cls)
+        assert fields(cls) == list(params.DEFAULTS[section]), section
+    assert fields(LifecycleSettings) == list(params.DEFAULTS["value"]["lifecycle"])
+    ns = {n: params.default(n) for n in params.stage_names("03_value")}
+    s = params.settings({**ns, "risk_days": 60, "seed": 3}, "03_value")
+    assert s.value.lifecycle.risk_days == 60 and s.seed == 3 and s.run == ns["run"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.value.horizon_months = 6  # a stage reads its settings, never changes them
 
 
 def _report(tmp_path, cfg_text: str):

@@ -268,10 +268,11 @@ def check_values(nested: dict, sections=SECTIONS, where: str = "parameters") -> 
     return problems
 
 
-def settings(ns: dict, stage: str) -> dict:
-    """A stage notebook's settings by config section, from the flat names in ``ns`` (the
-    notebook's ``globals()``), checked: unknown injected names, wrong types and unusable values
-    raise ``SettingsError`` (shown in ``ns['lang']`` by ``problems.tell_in``) before any work."""
+def settings(ns: dict, stage: str):
+    """A stage notebook's settings (``kequn.data.settings.Settings``: one attribute per config
+    section), from the flat names in ``ns`` (the notebook's ``globals()``), checked: unknown
+    injected names, wrong types and unusable values raise ``SettingsError`` (shown in
+    ``ns['lang']`` by ``problems.tell_in``) before any work."""
     from kequn.data.problems import SettingsError
 
     names = stage_names(stage)
@@ -281,5 +282,7 @@ def settings(ns: dict, stage: str) -> dict:
         raise SettingsError(problems)
     from kequn.data import engine
 
+    from kequn.data.settings import Settings
+
     engine.use(nested["engine"], nested["spark_master"])  # the stage's queries run there
-    return nested
+    return Settings.from_mapping({**{n: v for n, (v, _) in RUN.items()}, **nested})
