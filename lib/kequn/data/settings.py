@@ -162,4 +162,3 @@ class Settings(_Section):
     value: ValueSettings
     needs: NeedsSettings
     feedback: FeedbackSettings
-

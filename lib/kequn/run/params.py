@@ -281,7 +281,6 @@ def settings(ns: dict, stage: str):
     if problems:
         raise SettingsError(problems)
     from kequn.data import engine
-
     from kequn.data.settings import Settings
 
     engine.use(nested["engine"], nested["spark_master"])  # the stage's queries run there
