@@ -70,6 +70,22 @@ def _files_under(folder: Path):
     return [p for p in folder.rglob("*") if p.is_file()]
 
 
+# The demo files hold customers, orders and feedback in key order, as a table without a primary
+# key is read (every column, left to right: the key first); events (by time) and kano (features
+# in the survey's order) are read in another order than the file's: compared as the same rows.
+READ_IN_ANOTHER_ORDER = ("events", "kano")
+
+
+def assert_same_clean_table(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
+    """Clean tables equal, row for row; for ``READ_IN_ANOTHER_ORDER`` the same rows in any
+    order."""
+    if name in READ_IN_ANOTHER_ORDER:
+        a, b = (
+            t.sort_values(list(t.columns), kind="stable").reset_index(drop=True) for t in (a, b)
+        )
+    pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
 def test_intake_from_postgres_equals_intake_from_files(
     crm, demo_dir, tmp_path, password, monkeypatch
 ):
@@ -84,7 +100,7 @@ def test_intake_from_postgres_equals_intake_from_files(
     for name in files.tables:
         a = pd.read_parquet(out / "db" / "clean" / f"{name}.parquet")
         b = pd.read_parquet(out / "files" / "clean" / f"{name}.parquet")
-        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+        assert_same_clean_table(a, b, name)
     qa = json.loads((out / "db" / "quality.json").read_text(encoding="utf-8"))
     qb = json.loads((out / "files" / "quality.json").read_text(encoding="utf-8"))
     assert _without_source(qa) == _without_source(qb)
@@ -245,9 +261,7 @@ def test_the_intake_stamp_follows_the_rows(crm, tmp_path, password):
             later = now()
             assert later != stamp
             c.execute("UPDATE orders SET amount = 2 WHERE order_id = 'O-new'")
-            assert (
-                now() == later
-            )  # a value changed in place: not seen (stated in kequn.data.database)
+            assert now() not in (stamp, later)  # a value changed in place (count, dates kept)
         finally:
             c.execute("DELETE FROM orders WHERE order_id = 'O-new'")
     assert now() == stamp

@@ -17,7 +17,14 @@ import pytest
 from conftest import SALT
 from kequn.data import database
 from kequn.data.intake import input_fingerprint, run_intake
-from test_database import PASSWORD, WRONG, _files_under, _report, _without_source
+from test_database import (
+    PASSWORD,
+    WRONG,
+    _files_under,
+    _report,
+    _without_source,
+    assert_same_clean_table,
+)
 
 mariadb_server = pytest.importorskip("mariadb_server")
 
@@ -65,7 +72,7 @@ def test_intake_from_mariadb_equals_intake_from_files(
     for name in files.tables:
         a = pd.read_parquet(out / "db" / "clean" / f"{name}.parquet")
         b = pd.read_parquet(out / "files" / "clean" / f"{name}.parquet")
-        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+        assert_same_clean_table(a, b, name)
     assert _without_source(db.quality) == _without_source(files.quality)
     assert db.quality["reading"]["orders"]["kind"] == "mysql"
     assert db.quality["reading"]["orders"]["chunks"] > 1

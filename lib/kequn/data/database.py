@@ -53,7 +53,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from kequn.data import schema
 from kequn.data.problems import InputError, Problem
@@ -61,7 +60,6 @@ from kequn.data.problems import InputError, Problem
 CHUNK_ROWS = 50_000  # rows per fetch: bounds the driver's buffer and the Python row objects
 CONNECT_TIMEOUT = 10  # seconds
 SCHEMES = ("postgresql", "postgres", "mysql", "mariadb")
-DATE_COLUMN = {**schema.EVENT_DATE, "customers": "signup_date"}  # what the fingerprint watches
 _URL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*)://")
 _SECRET_ENV = ("KEQUN_DB_PASSWORD", "PGPASSWORD", "MYSQL_PWD")
 
@@ -418,29 +416,126 @@ def _as_written(conn, sql: str, **options):
     return conn.exec_driver_sql(sql, execution_options={"no_parameters": True, **options})
 
 
-def _select(conn, src: Source) -> str:
-    """The statement that reads ``src``: the analyst's query as written, or every column of
-    the table or view (its name quoted by SQLAlchemy)."""
-    if src.kind == "query":
-        return src.sql
-    return f"SELECT * FROM {_quoted_table(conn, src)}"
-
-
 def _quoted_table(conn, src: Source) -> str:
     import sqlalchemy as sa
 
     return conn.dialect.identifier_preparer.format_table(sa.table(src.name, schema=src.schema))
 
 
-def read(conn, src: Source):
-    """All rows of ``src`` as an ``io.Export`` of text columns (``CHUNK_ROWS`` per fetch) and
-    the number of fetches."""
+def _from(conn, src: Source) -> str:
+    """``src`` as a ``FROM`` item named ``kequn_t``: the table or view, or the analyst's query
+    as a derived table (on lines of its own, so a trailing ``--`` comment ends there)."""
+    if src.kind == "query":
+        return f"(\n{src.sql}\n) AS kequn_t"
+    return f"{_quoted_table(conn, src)} AS kequn_t"
+
+
+@dataclass
+class Columns:
+    """What a source returns: column names and the driver's type codes (PostgreSQL: OIDs)."""
+
+    names: list[str]
+    types: list
+
+
+def probe(conn, src: Source) -> Columns:
+    """The columns ``src`` returns, without reading a row."""
+    res = _as_written(conn, f"SELECT * FROM {_from(conn, src)} WHERE 1 = 0")
+    try:
+        desc = res.cursor.description or []
+        return Columns(list(res.keys()), [d[1] for d in desc])
+    finally:
+        res.close()
+
+
+# --- the order rows are read in ("first row wins") ----------------------------------------
+
+# PostgreSQL types without a default ordering (json, xml, geometric types and their arrays):
+# ordered by their text instead of making ORDER BY fail.
+_PG_UNORDERED = {114, 199, 142, 143, 600, 601, 602, 603, 604, 628, 718, 1017, 1018, 1019, 1020}
+_NOISE = {  # what cannot hold a keyword: comments, strings, quoted names
+    "postgresql": re.compile(
+        r"--[^\n]*|/\*.*?\*/|\$([A-Za-z_]\w*)?\$.*?\$\1\$|\b[Ee]'(?:[^'\\]|''|\\.)*'"
+        r"|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"",
+        re.S,
+    ),
+    "mysql": re.compile(
+        r"(?:--\s|#)[^\n]*|/\*.*?\*/|'(?:[^'\\]|''|\\.)*'|\"(?:[^\"\\]|\"\"|\\.)*\""
+        r"|`(?:[^`]|``)*`",
+        re.S,
+    ),
+}
+
+
+def orders_itself(sql: str, dialect: str) -> bool:
+    """Whether a query ends in its own ``ORDER BY`` (outside parentheses, comments, strings):
+    then its rows are read in that order."""
+    text = _NOISE["postgresql" if dialect == "postgresql" else "mysql"].sub(" ", sql)
+    depth = 0
+    for m in re.finditer(r"[()]|\border\s+by\b", text, re.I):
+        tok = m.group(0)
+        if tok in "()":
+            depth += 1 if tok == "(" else -1
+        elif depth == 0:
+            return True
+    return False
+
+
+def _primary_key(conn, src: Source) -> list[str]:
+    """The primary key's columns of a table (none for a view or query)."""
+    import sqlalchemy as sa
+
+    if src.kind != "table":
+        return []
+    try:
+        pk = sa.inspect(conn).get_pk_constraint(src.name, schema=src.schema)
+    except NotImplementedError:
+        return []
+    return list(pk.get("constrained_columns") or [])
+
+
+def order_by(conn, src: Source, cols: Columns) -> str:
+    """The ``ORDER BY`` that makes the read order, and so "first row wins", the same on every
+    read: a table's primary key; else every column, left to right (for a view, a table without
+    a key, a query without its own ``ORDER BY``); "" for a query that orders itself.
+
+    Values compare as the database compares them (its types and collation): dates, numbers
+    and booleans alike on every server, text by the database's collation; a missing value
+    comes before any other, as MySQL sorts it (PostgreSQL is told ``NULLS FIRST``)."""
+    quote = conn.dialect.identifier_preparer.quote
+    if src.kind == "query" and orders_itself(src.sql, conn.dialect.name):
+        return ""
+    pg = conn.dialect.name == "postgresql"
+    pk = _primary_key(conn, src)
+    if pk and set(pk) <= set(cols.names):  # never NULL: the key's index gives the order
+        return " ORDER BY " + ", ".join(f"kequn_t.{quote(c)}" for c in pk)
+    keys = [
+        f"CAST(kequn_t.{quote(n)} AS text)" if pg and t in _PG_UNORDERED else str(i)
+        for i, (n, t) in enumerate(zip(cols.names, cols.types), start=1)
+    ]
+    return " ORDER BY " + ", ".join(f"{k} NULLS FIRST" if pg else k for k in keys)
+
+
+def _select(conn, src: Source, cols: Columns) -> str:
+    """The statement that reads ``src`` in a stable order (``order_by``): every column of the
+    table or view (its name quoted by SQLAlchemy), or the analyst's query as written."""
+    order = order_by(conn, src, cols)
+    if src.kind == "query" and not order:
+        return src.sql
+    return f"SELECT * FROM {_from(conn, src)}{order}"
+
+
+def read(conn, src: Source, cols: Columns | None = None):
+    """All rows of ``src`` (``order_by``'s order) as an ``io.Export`` of text columns
+    (``CHUNK_ROWS`` per fetch) and the number of fetches."""
     import pyarrow as pa
 
     from kequn.data.coerce import STR
     from kequn.data.io import Export, _unique_headers
 
-    result = _as_written(conn, _select(conn, src), stream_results=True, max_row_buffer=CHUNK_ROWS)
+    cols = cols or probe(conn, src)
+    sql = _select(conn, src, cols)
+    result = _as_written(conn, sql, stream_results=True, max_row_buffer=CHUNK_ROWS)
     headers, renamed = _unique_headers(list(result.keys()))
     batches, chunks = [], 0
     try:
@@ -463,43 +558,34 @@ def read(conn, src: Source):
     return ex, chunks
 
 
-def _date_column(columns: list[str], table: str, cmap: dict) -> str | None:
-    """The database column that holds ``table``'s date (through the column map)."""
-    from kequn.data.intake import map_columns
-    from kequn.data.io import _unique_headers
-
-    want = DATE_COLUMN.get(table)
-    if not want or not columns:
-        return None
-    headers, renamed = _unique_headers(columns)
-    mapped, _, _ = map_columns(pd.DataFrame([headers], columns=headers), table, cmap, "", renamed)
-    if want not in mapped:
-        return None
-    h = mapped[want].iloc[0]
-    return renamed.get(h, h)
+# --- when to rerun intake -----------------------------------------------------------------
 
 
-def table_fingerprint(conn, src: Source, cmap: dict) -> list:
-    """What ``fingerprint`` watches of one table: source, columns, row count, latest date."""
-    import sqlalchemy as sa
+def content_sql(conn, src: Source, cols: Columns) -> str:
+    """One aggregate query giving ``src``'s row count and a hash of its whole content that no
+    row order changes: the sum over rows of a hash of each row's text, computed by the server.
 
-    if src.kind == "query":
-        probe = f"SELECT * FROM ({src.sql}) AS kequn_q WHERE 1 = 0"
+    PostgreSQL: ``SUM(hashtextextended(row::text, 0))``, a 64-bit hash of the row as the
+    server writes it (PostgreSQL 11 or later). MySQL/MariaDB: ``SUM(CRC32(CONCAT_WS(',',
+    QUOTE(CAST(col AS BINARY)), …)))``, each value quoted (``NULL`` unquoted, so a missing
+    value, an empty one and the text ``NULL`` differ) and taken as bytes (no collation mix).
+    A sum, not an XOR: two equal rows do not cancel each other. Only quoted column names and
+    fixed SQL: no value and no credential is ever part of it."""
+    if conn.dialect.name == "postgresql":
+        row_hash = "hashtextextended(kequn_t::text, 0)"
     else:
-        probe = f"SELECT * FROM {_quoted_table(conn, src)} WHERE 1 = 0"
-    res = _as_written(conn, probe)
-    columns = list(res.keys())
-    res.close()
-    date_col = _date_column(columns, src.table, cmap)
-    quote = conn.dialect.identifier_preparer.quote
-    if src.kind == "query":
-        latest = f"MAX(kequn_q.{quote(date_col)})" if date_col else "NULL"
-        row = _as_written(conn, f"SELECT COUNT(*), {latest} FROM ({src.sql}) AS kequn_q").one()
-    else:
-        t = sa.table(src.name, schema=src.schema)
-        latest = sa.func.max(sa.column(date_col)) if date_col else sa.null()
-        row = conn.execute(sa.select(sa.func.count(), latest).select_from(t)).one()
-    return [src.label, src.kind, columns, int(row[0]), None if row[1] is None else str(row[1])]
+        quote = conn.dialect.identifier_preparer.quote
+        values = ", ".join(f"QUOTE(CAST(kequn_t.{quote(c)} AS BINARY))" for c in cols.names)
+        row_hash = f"CRC32(CONCAT_WS(',', {values}))"
+    return f"SELECT COUNT(*), SUM({row_hash}) FROM {_from(conn, src)}"
+
+
+def table_fingerprint(conn, src: Source, cols: Columns | None = None) -> list:
+    """What ``fingerprint`` watches of one table: where it comes from, its columns, its row
+    count and its content hash (``content_sql``)."""
+    cols = cols or probe(conn, src)
+    count, content = _as_written(conn, content_sql(conn, src, cols)).one()
+    return [src.label, src.kind, cols.names, int(count), None if content is None else str(content)]
 
 
 def digest(url: str, parts: dict, column_map, settings: list) -> str:
@@ -541,7 +627,7 @@ def fingerprint(url: str, column_map, settings: list) -> str:
         parts = {}
         for table, src in found.items():
             try:
-                parts[table] = table_fingerprint(conn, src, cmap)
+                parts[table] = table_fingerprint(conn, src)
             except DBAPIError as e:
                 raise _problem(
                     "db_read_failed", src.label, table=table, detail=_detail(e, conn.engine.url)
@@ -579,8 +665,9 @@ class DatabaseTables:
                     continue
                 try:
                     with conn.begin_nested():  # a failed read leaves the others readable
-                        self.parts[table] = table_fingerprint(conn, src, self.cmap)
-                        ex, chunks = read(conn, src)
+                        cols = probe(conn, src)
+                        self.parts[table] = table_fingerprint(conn, src, cols)
+                        ex, chunks = read(conn, src, cols)
                 except DBAPIError as e:
                     detail = _detail(e, conn.engine.url)
                     self.log.problems.append(
