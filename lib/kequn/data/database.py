@@ -18,8 +18,21 @@ Every value arrives as text, as the database writes it: an integer key ``123`` b
 ISO dates (a timestamp with time zone keeps the wall time the database session shows). So
 intake parses database values with the very rules it applies to CSV cells. Rows are fetched
 ``CHUNK_ROWS`` at a time (server-side cursors: the driver never holds the whole result) into
-Arrow arrays; a problem names the table (or ``queries: <table>``) and the row number in the
-order the database returned the rows (add ``ORDER BY`` to a query to make it stable).
+Arrow arrays.
+
+A table has no order of its own, and a database may return the same rows in another order from
+one read to the next (after an UPDATE, a VACUUM, in parallel or synchronized scans). So every
+source is read in a stated order (``order_by``), which is what "first" means where intake keeps
+a first row (a repeated customer key, the most frequent value's ties) and what row numbers in
+messages count: a table's primary key when it has one; else every column, left to right (a
+view, a table without a key, a query); a query that ends in its own ``ORDER BY`` is read in that
+order (make it total, or ties fall in the database's order). Values compare as the database
+compares them: dates, numbers and booleans alike on every server, a missing value before any
+other (PostgreSQL is told ``NULLS FIRST``, MySQL's own rule), text by the database's collation
+(so two servers agree on repeated keys unless they are told apart only by text their collations
+order differently, such as case under a case-insensitive MySQL collation). The server sorts
+(on disk when it must): on the 20,000-customer demo in PostgreSQL 15, ordering adds 0.2–0.6 s
+to fetching orders (157k rows) and events (296k rows), a few per cent of reading them.
 
 All tables are read in one read-only ``REPEATABLE READ`` transaction, so orders and customers
 come from one snapshot of the database.
@@ -33,11 +46,22 @@ either. A password is never written to an artifact, a log or a message: URLs are
 ``safe_url`` and the driver's error texts are scrubbed of it.
 
 When to rerun intake (``fingerprint``): a digest of the intake settings, the column map file
-(as for files) and, per table, where it comes from, its columns, its row count and the
-largest value of its date column (orders.order_date, events.ts, feedback.created_at,
-customers.signup_date, through the column map). Rows added, deleted or re-dated change it;
-a value changed in place that keeps the count and the latest date does not (a new day gives a
-new run anyway: the run name holds the date). Computing it costs one aggregate query per table.
+(as for files) and, per table, where it comes from, its columns, its row count and a hash of its
+whole content computed by the server (``content_sql``): the sum over rows of a hash of each
+row's text (PostgreSQL ``SUM(hashtextextended(row::text, 0))``; MySQL/MariaDB
+``SUM(CRC32(CONCAT_WS(',', QUOTE(CAST(col AS BINARY)), …)))``). Any row added, deleted or
+changed in place, even an amount corrected with counts and dates kept, changes it; the order
+rows are stored in does not. For a view or a query, the rows it returns are hashed (so a change
+in the tables under it is seen). Chosen over the servers' change counters
+(``pg_stat_user_tables``, ``information_schema.tables.update_time``), which are not
+transactional, may be reset or lag, say nothing about views and queries, and for InnoDB are
+lost on restart; and over ``md5(string_agg(… ORDER BY …))``, which sorts every row (4–5× slower
+here). Cost, measured on the 20,000-customer demo in PostgreSQL 15: 0.1–0.45 s for orders
+(157k rows) and 0.15–0.3 s for events (296k), about 1 s for all five tables, against about
+11 s to read them; one aggregate query per table, per ``make report`` and per stage. A change
+goes unseen only if the changed rows' hashes happen to sum to the old ones: about one chance in
+2**64 on PostgreSQL, 2**32 on MySQL (a CRC32 per row; a row whose text exceeds MySQL's
+``max_allowed_packet`` hashes as NULL, so only its count is watched).
 """
 
 from __future__ import annotations

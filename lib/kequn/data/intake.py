@@ -688,7 +688,8 @@ def input_fingerprint(
 ) -> str:
     """A digest of what intake would read (file names, sizes, modification times) and of
     its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale.
-    For a database (``kequn.data.database``): row counts and latest dates per table instead."""
+    For a database (``kequn.data.database``): each table's row count and a hash of its content
+    computed by the server instead."""
     if database.is_url(data_dir):
         settings = [str(as_of), invalid_rows, date_format, currency]
         return database.fingerprint(str(data_dir), column_map, settings)
