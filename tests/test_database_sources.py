@@ -369,3 +369,22 @@ def test_no_password_in_a_failed_fingerprints_message(db, views, tmp_path, passw
     assert PASSWORD not in out.out + out.err
     written = [p for p in _files_under(tmp_path) if p != cmap]  # the map holds it: the input
     assert written == [] or not [p for p in written if PASSWORD.encode() in p.read_bytes()]
+
+
+def test_a_table_with_a_json_column_is_read_in_order(db, tmp_path, password):
+    """PostgreSQL's json has no ordering: the read order compares it as text instead of
+    failing (a repeated key, so the order matters)."""
+    url = db.make("with_json")
+    db.execute(
+        url,
+        "CREATE TABLE customers (customer_id varchar(20), signup_date date, prefs json)",
+        """INSERT INTO customers VALUES ('C1', '2024-01-01', '{"vip": 1}'),
+        ('C1', '2024-01-01', '{"vip": 0}'), ('C2', '2024-01-02', NULL)""",
+        "CREATE TABLE orders (order_id varchar(20), customer_id varchar(20), order_date date, "
+        "amount numeric(10,2))",
+        "INSERT INTO orders VALUES ('O1', 'C1', '2024-02-01', 5), ('O2', 'C2', '2024-02-02', 6)",
+    )
+    r = run_intake(url, tmp_path / "r", salt=SALT, as_of="2024-06-30")
+    assert len(r.tables["customers"]) == 2
+    assert r.quality["reading"]["customers"]["source"] == "table"
+    assert input_fingerprint(url, None, None, "error", None, None)
