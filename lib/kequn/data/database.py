@@ -59,10 +59,10 @@ lost on restart; and over ``md5(string_agg(… ORDER BY …))``, which sorts eve
 here). Cost, measured on the 20,000-customer demo in PostgreSQL 15: 0.1–0.45 s for orders
 (157k rows) and 0.15–0.3 s for events (296k), about 1 s for all five tables, against about
 11 s to read them (MariaDB 10.11: 0.6 s for orders, against 8 s to read them); one aggregate
-query per table, per ``make report`` and per stage. A change
-goes unseen only if the changed rows' hashes happen to sum to the old ones: about one chance in
-2**64 on PostgreSQL, 2**32 on MySQL (a CRC32 per row; a row whose text exceeds MySQL's
-``max_allowed_packet`` hashes as NULL, so only its count is watched).
+query per table, per ``make report`` and per stage. A change goes unseen only if the changed
+rows' hashes happen to sum to the old ones: about one chance in 2**64 on PostgreSQL, 2**32 on
+MySQL (a CRC32 per row; a row whose text exceeds MySQL's ``max_allowed_packet`` hashes as
+NULL, so only its count is watched).
 """
 
 from __future__ import annotations
