@@ -1,12 +1,15 @@
-"""kequn.stages.summary (stage 06): headline figures with their change since the previous run, the
-segment cards' figures and service plans on a hand-made run folder with known answers, what
-changed between two runs, and cards that survive missing stages."""
+"""Stage 06 (``kequn.models.summary``, ``kequn.models.segment_cards``, ``kequn.stages.summary``):
+headline figures with their change since the previous run, the segment cards' figures and service
+plans on a hand-made run folder with known answers, what changed between two runs, and cards that
+survive missing stages."""
 
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+from kequn.models import segment_cards as mc
+from kequn.models import summary as ms
 from kequn.stages import summary as report
 
 
@@ -121,7 +124,7 @@ def _run(folder, customers=8, top20=0.6, sla=0.7):
 
 
 def test_cards_hold_the_known_figures(tmp_path):
-    c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
+    c = mc.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
     assert c.loc[1, "customers"] == 4 and c.loc[1, "share"] == 0.5
     assert c.loc[2, "revenue_share"] == pytest.approx(1900 / 2300)
     assert c.loc[2, "high_value_share"] == 0.5 and c.loc[
@@ -148,8 +151,8 @@ def test_cards_hold_the_known_figures(tmp_path):
 
 
 def test_card_facts_say_who_value_lifecycle_needs_and_feeling(tmp_path):
-    c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
-    one = dict(report.facts(c.loc[1], "en"))
+    c = mc.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
+    one = dict(mc.facts(c.loc[1], "en"))
     assert "Key 0.0% · Important 0.0% · Ordinary 25.0% · Small 75.0%" in one["card.f.value"]
     assert one["card.f.lifecycle"].startswith(
         "New 25.0% · Active 25.0% · Sleeping 25.0% · Churned 25.0%"
@@ -162,7 +165,7 @@ def test_card_facts_say_who_value_lifecycle_needs_and_feeling(tmp_path):
         one["card.f.feel"]
         == "NPS +33 (3 scores); negative feedback 66.7%; commonest complaints: 退款"
     )
-    two = dict(report.facts(c.loc[2], "zh"))
+    two = dict(mc.facts(c.loc[2], "zh"))
     assert "本群回答太少" in two["card.f.needs"]  # every Kano cell of the segment was weak
     html = report.cards_html(c.reset_index(), "zh")
     assert (
@@ -172,15 +175,15 @@ def test_card_facts_say_who_value_lifecycle_needs_and_feeling(tmp_path):
 
 
 def test_service_plan_follows_the_figures(tmp_path):
-    c = report.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
-    one = dict((k, (what, why)) for k, what, why in report.plan(c.loc[1], "en"))
+    c = mc.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
+    one = dict((k, (what, why)) for k, what, why in mc.plan(c.loc[1], "en"))
     assert set(one) == {"plan.response", "plan.custom", "plan.flexible", "plan.interactive"}
     assert (
         "come-back" in one["plan.flexible"][0] and "50.0%" in one["plan.flexible"][1]
     )  # half sleeping or lapsed
     assert "退款" in one["plan.interactive"][0]  # unhappy: fix the commonest complaint first
     assert one["plan.custom"][0].startswith("Member prices") and "75.0%" in one["plan.custom"][1]
-    two = dict((k, (what, why)) for k, what, why in report.plan(c.loc[2], "zh"))
+    two = dict((k, (what, why)) for k, what, why in mc.plan(c.loc[2], "zh"))
     assert "屈从型" in two["plan.response"][0] and "大客户 1 位" in two["plan.response"][0]
     assert "邀请评价" in two["plan.interactive"][0]  # content: engage, not fix
     html = report.cards_html(c.reset_index(), "zh")
@@ -192,18 +195,18 @@ def test_headline_changes_against_the_previous_run_of_the_same_data(tmp_path):
     _run(tmp_path / "demo-20260101", customers=8, top20=0.6, sla=0.7)
     _run(tmp_path / "other-20260102", customers=99)
     now = _run(tmp_path / "demo-20260201", customers=10, top20=0.65, sla=0.5)
-    table, previous = report.headline(now, "demo-20260201")
-    assert previous == "demo-20260101"  # not the other data set's run
-    h = table.set_index("key")
+    head = ms.headline(now, "demo-20260201")
+    assert head.previous == "demo-20260101"  # not the other data set's run
+    h = head.table.set_index("key")
     assert h.loc["customers", "change"] == 2 and h.loc["top20_share", "change"] == pytest.approx(
         5.0
     )
     assert h.loc["sla_share", "change"] == pytest.approx(-20.0)
-    html = report.headline_html(table, previous, "en")
+    html = report.headline_html(head, "en")
     assert "+2" in html and "+5.0 points" in html and "demo-20260101" in html
-    first, none = report.headline(tmp_path / "demo-20260101", "demo-20260101")
-    assert none is None and first["change"].isna().all()
-    assert "first run" in report.headline_html(first, none, "en")
+    first = ms.headline(tmp_path / "demo-20260101", "demo-20260101")
+    assert first.previous is None and first.table["change"].isna().all()
+    assert "first run" in report.headline_html(first, "en")
 
 
 def test_changes_between_runs_name_segments_and_slipping_customers(tmp_path):
@@ -215,12 +218,13 @@ def test_changes_between_runs_name_segments_and_slipping_customers(tmp_path):
         "churned",
     )  # the key customer drops, the important one lapses
     v.to_parquet(now / "value.parquet")
-    ch = report.changes(now, "demo-20260201", "en")
-    assert ch["previous"] == "demo-20260101" and ch["slipped"] == 2
-    assert ch["tiers"].loc["Key", "Ordinary"] == 1 and ch["tiers"].to_numpy().sum() == 8
-    assert ch["sizes"].set_index("segment_name").loc["价格敏感", "before"] == 4
-    assert report.changes(tmp_path / "demo-20260101", "demo-20260101", "en") == {"previous": None}
-    html = report.changes_html(ch, {"new": [], "rising": []}, "en")
+    ch = ms.changes(now, "demo-20260201")
+    assert ch.previous == "demo-20260101" and ch.slipped == 2
+    assert ch.tiers.loc["key", "ordinary"] == 1 and ch.tiers.to_numpy().sum() == 8
+    assert ch.sizes.set_index("segment_name").loc["价格敏感", "before"] == 4
+    first = ms.changes(tmp_path / "demo-20260101", "demo-20260101")
+    assert (first.previous, first.sizes, first.tiers, first.slipped) == (None, None, None, None)
+    html = report.changes_html(ch, ms.RisingTopics(), "en")
     assert (
         "Segments that changed most in size" not in html
         and "Segment sizes are the same as last run." in html
@@ -245,7 +249,7 @@ def test_segment_sizes_pair_segments_by_their_customers_not_their_names():
             "segment_name": ["价格敏感"] * 6 + ["高端"] * 5,
         }
     )
-    sizes = report.segment_sizes(before, now).set_index("segment_name")
+    sizes = ms.segment_sizes(before, now).set_index("segment_name")
     assert sizes.to_dict("index") == {
         "价格敏感": {"before": 6, "now": 6},
         "高端": {"before": 3, "now": 5},
@@ -263,13 +267,13 @@ def test_cards_without_the_later_stages(tmp_path):
         "clean/feedback.parquet",
     ):
         (folder / name).unlink()
-    c = report.segment_cards(folder)
+    c = mc.segment_cards(folder)
     assert list(c["customers"]) == [4, 4] and "clv_mean" not in c
     assert all(  # only stage 04's Kano answers (needs.json) are left to plan on
-        "Kano" in why for _, _, why in report.plan(c.iloc[0], "zh")
+        "Kano" in why for _, _, why in mc.plan(c.iloc[0], "zh")
     ) and "segment-1" in report.cards_html(c, "zh")
     (folder / "segments.parquet").unlink()
-    assert report.segment_cards(folder).empty and "02" in report.cards_html(pd.DataFrame(), "zh")
+    assert mc.segment_cards(folder).empty and "02" in report.cards_html(pd.DataFrame(), "zh")
 
 
 def test_rising_complaint_topics_from_the_feedback(tmp_path):
@@ -294,19 +298,17 @@ def test_rising_complaint_topics_from_the_feedback(tmp_path):
     pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": topic}).to_parquet(
         folder / "feedback_scored.parquet"
     )
-    assert report.rising_topics(folder) == {"new": [], "rising": ["退款慢"]}
+    assert ms.rising_topics(folder) == ms.RisingTopics(new=(), rising=("退款慢",))
     newcomer = np.where(
         month >= 10, np.where(rng.random(n) < 0.2, "漏发", topic), topic
     )  # never seen before October
     pd.DataFrame({"feedback_id": ids, "sentiment": "negative", "topic": newcomer}).to_parquet(
         folder / "feedback_scored.parquet"
     )
-    assert report.rising_topics(folder) == {"new": ["漏发"], "rising": ["退款慢"]}
-    html = report.changes_html(
-        report.changes(folder, "demo-20260101", "en"), report.rising_topics(folder), "en"
-    )
+    assert ms.rising_topics(folder) == ms.RisingTopics(new=("漏发",), rising=("退款慢",))
+    html = report.changes_html(ms.changes(folder, "demo-20260101"), ms.rising_topics(folder), "en")
     assert (
         "New complaint topics in the last 3 months (next to absent in the 3 before): 漏发." in html
     )
     (folder / "feedback_scored.parquet").unlink()
-    assert report.rising_topics(folder) == {"new": [], "rising": []}
+    assert ms.rising_topics(folder) == ms.RisingTopics()
