@@ -312,3 +312,106 @@ def test_rising_complaint_topics_from_the_feedback(tmp_path):
     )
     (folder / "feedback_scored.parquet").unlink()
     assert ms.rising_topics(folder) == ms.RisingTopics()
+
+
+# ---- the models one by one (kequn.models.summary, kequn.models.segment_cards)
+
+
+def test_cards_count_the_lapsing_high_value_and_the_new(tmp_path):
+    folder = _run(tmp_path / "demo-20260101")
+    v = pd.read_parquet(folder / "value.parquet")
+    v.loc[5, "stage"] = "sleeping"  # K5, important, CLV 300, lapses
+    v.to_parquet(folder / "value.parquet")
+    c = mc.segment_cards(folder).set_index("segment")
+    # segment 1: K0–K3 spend 100 each, none key or important, K3 new
+    assert (c.loc[1, "spend_mean"], c.loc[1, "n_winback"], c.loc[1, "n_new"]) == (100, 0, 1)
+    assert c.loc[1, "clv_winback"] == 0
+    # segment 2: spends 1000 + 500 + 250 + 150; K5 the one high-value customer lapsing
+    assert c.loc[2, "spend_mean"] == 1900 / 4 and c.loc[2, "n_winback"] == 1
+    assert c.loc[2, "clv_winback"] == 300 and c.loc[2, "n_new"] == 0
+    assert mc.lifecycle_plan(c.loc[2]) == "winback_high"  # K5 and K7 sleeping, K5 important
+    assert mc.lifecycle_plan(c.loc[1]) == "winback"  # half lapsing, none of them high value
+
+
+def test_lifecycle_plan_thresholds():
+    card = pd.Series({"stage_sleeping": 0.3, "stage_churned": 0.1, "stage_new": 0.5})
+    assert mc.lifecycle_plan(card) == "winback"  # 40% lapsing comes before 50% new
+    assert mc.lifecycle_plan({**card, "n_winback": 3}) == "winback_high"
+    assert mc.lifecycle_plan({**card, "stage_churned": 0.09}) == "onboard"
+    assert mc.lifecycle_plan({**card, "stage_churned": 0.09, "stage_new": 0.19}) == "rhythm"
+
+
+def test_mix_names_the_shares_a_card_has():
+    card = pd.Series({"tier_key": 0.125, "tier_important": np.nan, "tier_small": 0.5})
+    assert mc.mix(card, "tier_", ("key", "important", "ordinary", "small"), "tier", "en") == (
+        "Key 12.5% · Small 50.0%"
+    )
+    assert mc.mix(card, "stage_", ("new",), "stage", "en") == ""
+
+
+def test_kano_classes_take_the_departures_over_the_key_needs():
+    k = {"answers": 50, "key": [["快递", "M"], ["积分", "A"]], "differs": [["积分", "R", "A"]]}
+    assert mc.kano_classes(k) == {"快递": "M", "积分": "R"}
+    assert mc.kano_classes({"answers": 5, "key": [], "differs": []}) == {}
+    assert mc.kano_classes(np.nan) == {}
+
+
+def test_slipped_counts_high_value_customers_lapsing_or_dropping():
+    before = pd.DataFrame(
+        {
+            "customer_id": list("ABCDEF"),
+            "tier": ["key", "important", "key", "key", "ordinary", "important"],
+            "stage": ["active", "active", "sleeping", "active", "active", "active"],
+        }
+    )
+    now = pd.DataFrame(
+        {
+            "customer_id": list("ABCDEF"),
+            "tier": ["key", "small", "key", "key", "ordinary", "important"],
+            "stage": ["churned", "active", "churned", "active", "sleeping", "active"],
+        }
+    )
+    # A lapsed, B dropped to small; C was sleeping already; E was never high value
+    assert ms.slipped(before, now) == 2
+    assert ms.slipped(before.drop(columns="stage"), now) == 3  # no stage before: C counts too
+
+
+def test_a_headline_change_is_in_points_for_shares():
+    assert ms.change(0.65, 0.6, "pct") == pytest.approx(5.0)
+    assert ms.change(10, 8, "int") == 2 and ms.change(None, 8, "int") is None
+
+
+def test_run_inputs_say_what_the_summary_stands_on(tmp_path):
+    _run(tmp_path / "demo-20260101")
+    now = _run(tmp_path / "demo-20260201")
+    (now / "quality.json").write_text(json.dumps({"as_of": "2026-01-31", "cleaning": []}))
+    inputs = ms.run_inputs(now, "demo-20260201")
+    assert (inputs.run, inputs.as_of, inputs.previous) == (
+        "demo-20260201",
+        "2026-01-31",
+        "demo-20260101",
+    )
+    assert inputs.stages_ran == ("profiling", "clustering", "value", "needs", "feedback")
+    first = ms.run_inputs(tmp_path / "demo-20260101", "demo-20260101")
+    assert first.previous is None and first.as_of is None and first.quality == {}
+    facts = report.inputs_section(first, "en").parts[0][1][0]
+    assert facts["Previous run"] == "—" and facts["As-of date"] == "—"
+
+
+def test_the_ranking_table_names_its_share_columns(tmp_path):
+    c = mc.segment_cards(_run(tmp_path / "demo-20260101"))
+    ranking = report.attractiveness_table(c, "en", tmp_path / "demo-20260101")
+    assert ranking.table.iloc[0, 1] == "2 · <b>高端</b>"  # rank 1 first
+    assert set(ranking.pct) <= set(ranking.table.columns) and len(ranking.pct) == 4
+    assert report.attractiveness_table(pd.DataFrame(), "en").pct == []
+    assert mc.attractiveness_note(tmp_path / "demo-20260101", c, "en") == ""  # no figures
+
+
+def test_the_tier_migration_is_shown_in_the_report_language(tmp_path):
+    _run(tmp_path / "demo-20260101")
+    ch = ms.changes(_run(tmp_path / "demo-20260201"), "demo-20260201")
+    assert list(ch.tiers.index) == ["key", "important", "ordinary", "small"]
+    sec = report.changes_section(ch, "", "zh")
+    shown = next(args[1] for kind, args, _ in sec.parts if kind == "chart")  # (draw, table, …)
+    assert list(shown.index) == ["大客户", "重要客户", "普通客户", "小客户"]
+    assert np.diag(shown.to_numpy()).tolist() == [1, 1, 2, 4]  # nobody moved
