@@ -20,12 +20,7 @@ import pandas as pd
 from kequn.data.io import write_text_atomic
 from kequn.data.paths import RunFolder, resolve
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
-from kequn.models.segment_cards import (
-    attractiveness_ranking,
-    card_basis,
-    facts,
-    plan,
-)
+from kequn.models.segment_cards import attractiveness_ranking, card_basis, facts, plan
 from kequn.models.summary import Changes, Headline, RisingTopics, RunInputs, read_figures
 from kequn.render.section import Section
 
@@ -37,7 +32,8 @@ TABLES = ("customers", "orders", "events", "feedback", "kano")
 
 def cards_html(cards: pd.DataFrame, lang: str, note: str = "") -> str:
     """The segment cards as HTML (ids ``segment-<n>``), most attractive first; ``note`` (the
-    ranking's formula and weights, ``attractiveness_note``) above them."""
+    ranking's formula and weights, ``segment_cards.attractiveness_note``) above them; each card's
+    rows are ``segment_cards.facts`` and its plan ``segment_cards.plan``."""
     if cards.empty:
         return f"<p>{t('card.none', lang)}</p>"
     order = cards.sort_values(["rank", "segment"], na_position="last") if "rank" in cards else cards
