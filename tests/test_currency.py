@@ -236,20 +236,22 @@ def _run(folder: Path, currency=None, revenue=2300.0, lang="en"):
 def test_summary_page_of_a_gbp_run_names_pounds_never_yuan(tmp_path, lang, unit):
     """Stage 06 as its notebook runs it (currency from quality.json), then the index page."""
     from kequn.lang.currency import for_run, using
+    from kequn.models import segment_cards as mc
+    from kequn.models import summary as ms
     from kequn.run.publish import publish_run
     from kequn.stages import summary as report
 
     folder = _run(tmp_path / "processed" / "uk-20260101", {"code": "GBP", "symbol": "£"}, lang=lang)
-    facts, quality = report.run_inputs(folder, "uk-20260101", lang)
+    quality = ms.run_inputs(folder, "uk-20260101").quality
     with using(for_run({"currency": "CNY"}, quality)):
-        table, previous = report.headline(folder, "uk-20260101")
-        cards = report.segment_cards(folder)
+        head = ms.headline(folder, "uk-20260101")
+        cards = mc.segment_cards(folder)
         page = (
-            report.headline_html(table, previous, lang)
+            report.headline_html(head, lang)
             + report.cards_html(cards, lang)
-            + " ".join(map(str, report.attractiveness_table(cards, lang).columns))
+            + " ".join(map(str, report.attractiveness_table(cards, lang).table.columns))
         )
-        summary = report.save_summary(folder, "uk-20260101", lang, table, previous, cards)
+        summary = report.save_summary(folder, "uk-20260101", lang, head, cards)
     assert unit in page and not YUAN.search(page), page
     assert unit in summary["headline_html"]
     index = publish_run(tmp_path / "reports", "uk-20260101", folder).read_text(encoding="utf-8")
@@ -280,13 +282,11 @@ def test_stage_03_sentence_and_headings_of_a_gbp_run(tmp_path):
 
 
 def test_no_change_in_money_figures_across_currencies(tmp_path):
-    from kequn.stages import summary as report
+    from kequn.models import summary as ms
 
     _run(tmp_path / "shop-20260101", None, revenue=1000.0)  # before the setting: yuan
     now = _run(tmp_path / "shop-20260201", {"code": "GBP", "symbol": "£"}, revenue=1500.0)
-    h = report.headline(now, "shop-20260201")[0].set_index("key")
+    h = ms.headline(now, "shop-20260201").table.set_index("key")
     assert pd.isna(h.loc["revenue", "change"]) and h.loc["customers", "change"] == 0
     same = _run(tmp_path / "shop-20260301", {"code": "GBP", "symbol": "£"}, revenue=1800.0)
-    assert (
-        report.headline(same, "shop-20260301")[0].set_index("key").loc["revenue", "change"] == 300
-    )
+    assert ms.headline(same, "shop-20260301").table.set_index("key").loc["revenue", "change"] == 300

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from kequn.models import priorities
+from kequn.models.segment_cards import plan
 from kequn.render import overview
 from kequn.stages import summary as report
 
@@ -122,7 +123,7 @@ def _card(**kw) -> pd.Series:
 
 
 def _lines(card, lang="zh"):
-    return report.plan(card, lang)
+    return plan(card, lang)
 
 
 def test_a_feature_rated_reverse_is_never_recommended():

@@ -144,3 +144,36 @@ def test_caveats_name_absent_tables_dropped_rows_rules_and_stale_data():
         pf.caveats(q, ("orders",), "zh")[0]
         == "订单（订单.csv）：读入 1,000 行，保留 990 行，删除 10 行。"
     )
+
+
+# ---- stage 01's sections read their settings as attributes (kequn.stages.profiling)
+
+
+def test_the_geography_section_shows_the_settings_top_regions():
+    from kequn.data.settings import ProfilingSettings
+    from kequn.stages import profiling as sp
+
+    bands = pd.DataFrame(
+        {
+            "region": ["东"] * 5 + ["南"] * 3 + ["西"] * 2 + ["北"],
+            "city_tier": ["tier1"] * 11,
+            "monetary": [10.0] * 11,
+            "orders": [1] * 11,
+        }
+    )
+    settings = ProfilingSettings(age_edges=[18, 65], income_edges=[5000], top_n=2)
+    regions = sp.geographic_section(bands, settings, "en").tables()[-1]
+    assert regions.iloc[:, 0].tolist() == ["东", "南"] and regions.iloc[:, 1].tolist() == [5, 3]
+
+
+def test_the_saved_headline_is_what_the_summary_reads(tmp_path):
+    """profiling.json as stage 01 writes it: stage 06 finds its figures and its currency."""
+    from kequn.lang.currency import resolve
+    from kequn.models import summary as ms
+    from kequn.stages import profiling as sp
+
+    headline = {"customers": 20, "active_90d": 7, "revenue": 1234.5, "top20_share": 0.6}
+    sp.save_headline(tmp_path, "shop-20260101", "en", resolve("GBP"), headline)
+    figures = ms.headline_figures(tmp_path)
+    assert (figures["customers"], figures["revenue"], figures["clv_mean"]) == (20, 1234.5, None)
+    assert ms.currency_code(tmp_path) == "GBP"

@@ -20,6 +20,7 @@ from kequn.data.io import write_table_atomic
 from kequn.data.problems import InputError
 from kequn.models import rule_expr
 from kequn.models.segment_rules import check_rules, rule_segments
+from kequn.models.summary import Headline
 from kequn.render import show
 from kequn.run import publish
 from kequn.run.config import DEFAULTS, load_config
@@ -73,7 +74,7 @@ def test_run_names_and_previous_run_are_escaped_in_index_pages(tmp_path):
     table = pd.DataFrame(
         [{"key": "customers", "kind": "int", "value": 1.0, "previous": 2.0, "change": -1.0}]
     )
-    assert "<img src=x" not in headline_html(table, run, "en")
+    assert "<img src=x" not in headline_html(Headline(table, run), "en")
 
 
 # --- Content-Security-Policy ----------------------------------------------------------------

@@ -17,9 +17,9 @@ import pytest
 from kequn.data.features import build_features
 from kequn.data.io import write_table_atomic
 from kequn.models import needs, profiling
+from kequn.models import segment_cards as mc
 from kequn.models import segment_profile as sp
 from kequn.stages import clustering as sc
-from kequn.stages import summary as report
 
 
 def _clean(tmp_path, first: str, as_of: str):
@@ -142,9 +142,9 @@ def test_summary_ranks_again_with_lifetime_value():
     fig = sc.attract_figures(a)
     cards = pd.DataFrame({"segment": [1, 2, 3], "clv_mean": [10.0, 5000.0, 1.0]})
     fig["weights"] = {**fig["weights"], "clv": 5.0}
-    ranking = report.attractiveness_ranking(cards, {"attractiveness": fig})
+    ranking = mc.attractiveness_ranking(cards, {"attractiveness": fig})
     assert ranking.iloc[0]["segment"] == 2 and ranking.attrs["weights"]["clv"] == 5.0
-    assert report.attractiveness_ranking(cards, {}) is None
+    assert mc.attractiveness_ranking(cards, {}) is None
 
 
 def test_reach_only_with_a_channel_to_reach_them():

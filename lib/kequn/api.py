@@ -48,6 +48,9 @@ __all__ = [
 # ---------------------------------------------------------------------------------- runs
 
 
+_HERE = RunFolder(Path())  # a run folder's files relative to it
+
+
 class Run:
     """A run's folder under ``data/processed/<run>``: its tables by name.
 
@@ -55,18 +58,15 @@ class Run:
     ``run.names()`` lists those the run has; ``run.quality`` is intake's ``quality.json``.
     """
 
-    # name -> file inside the run folder; the clean tables come first
+    # name -> file inside the run folder (as RunFolder names it); the clean tables come first
     FILES = {
-        "customers": "clean/customers.parquet",
-        "orders": "clean/orders.parquet",
-        "events": "clean/events.parquet",
-        "kano": "clean/kano.parquet",
-        "clean_feedback": "clean/feedback.parquet",
-        "features": "features.parquet",
-        "segments": "segments.parquet",
-        "value": "value.parquet",
-        "needs": "needs.parquet",
-        "feedback": "feedback_scored.parquet",
+        **{n: _HERE.table(n).as_posix() for n in ("customers", "orders", "events", "kano")},
+        "clean_feedback": _HERE.table("feedback").as_posix(),
+        "features": _HERE.features.as_posix(),
+        "segments": _HERE.segments.as_posix(),
+        "value": _HERE.value.as_posix(),
+        "needs": _HERE.needs.as_posix(),
+        "feedback": _HERE.feedback_scored.as_posix(),
     }
 
     def __init__(self, path: str | Path):

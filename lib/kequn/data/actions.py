@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from kequn.data.io import write_text_atomic
-from kequn.data.paths import resolve
+from kequn.data.paths import RunFolder
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,4 +43,4 @@ def write_action_list(table: pd.DataFrame, processed_dir, name: str) -> Path:
     """``actions/<name>.csv`` of the run's folder, formula cells neutralised, UTF-8 with BOM
     (so Excel opens the Chinese correctly)."""
     text = neutralise_formulas(table).to_csv(index=False, lineterminator="\r\n")
-    return write_text_atomic("\ufeff" + text, resolve(processed_dir) / "actions" / f"{name}.csv")
+    return write_text_atomic("\ufeff" + text, RunFolder.of(processed_dir).action_list(name))

@@ -214,7 +214,7 @@ def header(column: str, lang: str) -> str:
 
 
 def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
-    p = processed / "actions" / f"{name}.csv"
+    p = RunFolder(processed).action_list(name)
     if not p.exists():
         return None
     df = pd.read_csv(

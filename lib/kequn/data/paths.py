@@ -137,3 +137,10 @@ class RunFolder:
         """A stage's figures for the pages and the next run (``profiling``, ``clustering``,
         ``value``, ``needs``, ``feedback``, ``summary``)."""
         return self.root / f"{stage}.json"
+
+    # --- the stages' action lists (issue 18: their readers name them here too) -------------
+
+    def action_list(self, name: str) -> Path:
+        """A stage's pseudonymous action list, ``actions/<name>.csv`` (``feedback_alerts``,
+        ``propensity_targets`` …), which ``kequn.data.crm`` turns into the CRM lists."""
+        return self.actions / f"{name}.csv"

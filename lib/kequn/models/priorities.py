@@ -26,14 +26,15 @@ from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 TOP = 5
 
 
-def _json(folder: Path, name: str) -> dict:
-    p = folder / name
+def _figures(folder, stage: str) -> dict:
+    """A stage's JSON figures in the run's folder, {} when the stage did not run."""
+    p = RunFolder.of(folder).figures(stage)
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
 
 def clv_basis(folder) -> str:
     """What CLV is over: ``margin`` or ``revenue`` (stage 03's ``margin_source``)."""
-    src = _json(resolve(folder), "value.json").get("margin_source")
+    src = _figures(folder, "value").get("margin_source")
     return "revenue" if src == "revenue" else "margin"
 
 
@@ -72,7 +73,7 @@ def _complaints(folder: Path, lang: str, topics: int = 2) -> list[dict]:
     exists: share of negative feedback, NPS among the customers who raised it, their CLV."""
     from kequn.models.satisfaction import nps as nps_of
 
-    alerts = folder / "actions" / "feedback_alerts.csv"
+    alerts = RunFolder(folder).action_list("feedback_alerts")
     if not alerts.exists() or len(pd.read_csv(alerts, encoding="utf-8-sig", usecols=[0])) == 0:
         return []
     fb, sc, val = (
@@ -117,7 +118,7 @@ def _complaints(folder: Path, lang: str, topics: int = 2) -> list[dict]:
 def _categories(folder: Path, lang: str, top: int = 2) -> list[dict]:
     """Stage 04's target lists by expected spend: per category the purchase probabilities of
     its targets × the average spend of the category's buyers in it (× the margin rate)."""
-    tp = folder / "actions" / "propensity_targets.csv"
+    tp = RunFolder(folder).action_list("propensity_targets")
     feats = RunFolder(folder).features
     if not (tp.exists() and feats.exists()):
         return []
@@ -130,7 +131,7 @@ def _categories(folder: Path, lang: str, top: int = 2) -> list[dict]:
     if not cats or "monetary" not in pq.read_schema(feats).names:
         return []
     fe = pd.read_parquet(feats, columns=["monetary", *cats])
-    rate = _json(folder, "value.json").get("margin_rate")
+    rate = _figures(folder, "value").get("margin_rate")
     rate = 1.0 if rate is None or clv_basis(folder) == "revenue" else float(rate)
     out = []
     for cat, g in tg.groupby("category"):

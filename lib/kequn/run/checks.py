@@ -20,8 +20,8 @@ def disagreements(processed, reports=None) -> list[str]:
 
     import pandas as pd
 
+    from kequn.models.segment_cards import segment_cards
     from kequn.stages import needs as stage_needs
-    from kequn.stages import summary as report
     from kequn.stages import value as stage_value
 
     folder, out = Path(processed), []
@@ -33,7 +33,7 @@ def disagreements(processed, reports=None) -> list[str]:
         int(k): int(v) for k, v in sizes.items()
     }:
         out.append(f"02 sizes {clu['sizes']} != segments {sizes.to_dict()}")
-    cards = report.segment_cards(folder).set_index("segment")
+    cards = segment_cards(folder).set_index("segment")
     if cards["customers"].to_dict() != sizes.to_dict():
         out.append(f"06 card sizes {cards['customers'].to_dict()} != {sizes.to_dict()}")
     vt = pd.read_parquet(RunFolder(folder).value)  # with the segments stage 03 read

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kequn.data.settings import ProfilingSettings
+from kequn.lang.currency import Currency
 from kequn.lang.i18n import t
 from kequn.models import profiling as pf
 from kequn.render.section import Section
@@ -14,7 +16,9 @@ from kequn.render.section import Section
 TABLES = ("customers", "orders", "events", "feedback", "kano")
 
 
-def inputs_section(run: str, data_dir, quality: dict, cur, seed: int, lang: str) -> Section:
+def inputs_section(
+    run: str, data_dir, quality: dict, cur: Currency, seed: int, lang: str
+) -> Section:
     """The run, data folder, as-of date, files, language, seed, the currency when it is not the
     default, how the files were read; the data caveats."""
     facts = {
@@ -42,6 +46,15 @@ def cleaning_section(quality: dict, lang: str) -> Section:
 
 def warnings_section(quality: dict, lang: str) -> Section:
     return Section().table(pf.warnings_table(quality, lang))
+
+
+def save_headline(processed_dir, run: str, lang: str, cur: Currency, headline: dict) -> None:
+    """Write ``profiling.json``: the headline figures (``profiling.headline``) with the run, its
+    language and currency (``cur``), which stage 06 and the index page read."""
+    from kequn.data.run_folder import save_figures
+
+    figures = {"lang": lang, "run": run, "currency": cur.code, "currency_symbol": cur.symbol}
+    save_figures(processed_dir, "profiling", {**figures, "headline": headline})
 
 
 def headline_section(headline: dict, lang: str) -> Section:
@@ -73,10 +86,10 @@ def demographic_section(bands: pd.DataFrame, lang: str) -> Section:
     return sec
 
 
-def geographic_section(bands: pd.DataFrame, top_n: int, lang: str) -> Section:
-    """City tiers with their spend, the leading regions."""
+def geographic_section(bands: pd.DataFrame, profiling: ProfilingSettings, lang: str) -> Section:
+    """City tiers with their spend, the leading regions (``profiling.top_n`` of them)."""
     sec = _profile(Section(), bands, "city_tier", lang)
-    return sec.table(pf.distribution(bands, "region", lang, top=top_n))
+    return sec.table(pf.distribution(bands, "region", lang, top=profiling.top_n))
 
 
 def psychographic_section(features: pd.DataFrame, lang: str) -> Section:
