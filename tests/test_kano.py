@@ -129,13 +129,14 @@ def test_reppel_fintech_survey_is_classified_without_error():
     ]
     long = pd.concat(frames, ignore_index=True)
     assert long["feature"].nunique() == 5 and len(long) == 5 * (91 + 97 + 89 + 86)
-    a = kano.parse(long, table="modified")
+    parsed = kano.parse_answers(long, table="modified")
+    a = parsed.answers
     # F4 lists dysfunctional before functional: read by name, its "like" answers are functional ones
     f4 = long[long["feature"] == "F4"]
     raw = pd.read_csv(sorted(src.glob("storage--cohort1-clean.csv"))[0])
     assert f4["functional"].iloc[0] == raw["F4_functional"].iloc[0]
     ev = kano.evaluate(kano.tally(a)).set_index("feature")
-    assert (ev["total"] + a.attrs["missing"] / 5 >= 300).all()
+    assert (ev["total"] + parsed.missing / 5 >= 300).all()
     assert ev["cat_aom"].isin(list(kano.CATEGORIES)).all() and ev["better"].between(0, 1).all()
     imp = kano.continuous(a).set_index("feature")["importance"]
     assert imp.between(1, 9).all()
@@ -180,7 +181,7 @@ def test_weak_surveys_are_flagged_not_crashed():
     )
     ev = kano.evaluate(kano.tally(same)).iloc[0]
     assert ev["cat_mode"] == "A" and bool(ev["weak"])  # everyone alike: 50 answers, still flagged
-    gaps = kano.parse(
+    gaps = kano.parse_answers(
         pd.DataFrame(
             {
                 "respondent_id": ["1", "2", "3"],
@@ -190,4 +191,4 @@ def test_weak_surveys_are_flagged_not_crashed():
             }
         )
     )
-    assert len(gaps) == 1 and gaps.attrs["missing"] == 2
+    assert len(gaps.answers) == 1 and gaps.missing == 2

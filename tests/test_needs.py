@@ -35,7 +35,7 @@ def test_needs_groups_recover_the_planted_personas(demo_dir, tmp_path):
         s.loc[f["orders"].to_numpy() == 0, "needs_group"].isna().all()
     )  # never bought: no needs group
     assert b.loc[b["needs_group"] != "balanced", "reason"].notna().all()
-    assert set(s.attrs["signals"]["price"]) == {
+    assert set(needs.signal_names(f)["price"]) == {
         "discount_share",
         "coupon_share",
         "psy_price_sensitivity",
@@ -110,7 +110,7 @@ def test_bad_needs_settings_are_named(change, name):
 
 def test_segment_kano_names_its_own_key_needs_and_where_it_departs():
     """Segment 1 sees 积分 as attractive, the base as indifferent; segment 2 has too few answers."""
-    from kequn.stages.needs import segment_kano
+    from kequn.models.kano import segment_kano
 
     rows = (
         [("快递", 1, "M")] * 40

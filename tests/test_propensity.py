@@ -63,7 +63,7 @@ def demo_splits(demo_dir, tmp_path_factory):
 def test_model_predicts_a_later_period_it_never_saw(demo_splits):
     cats, train, test = demo_splits
     for i in range(len(cats)):
-        m = pr.fit(train, i)
+        m = pr.fit(train, cats, i)
         figs, cal = pr.evaluate(m, test)
         assert figs["auc"] > 0.75 and figs["lift_top10"] > 2.5, figs
         assert abs(cal["predicted"].mean() - figs["base_rate"]) < 0.05  # calibrated on average
@@ -72,7 +72,7 @@ def test_model_predicts_a_later_period_it_never_saw(demo_splits):
 
 def test_target_list_and_reason_codes(demo_splits):
     cats, train, test = demo_splits
-    models = [pr.fit(test, i) for i in range(len(cats))]
+    models = [pr.fit(test, cats, i) for i in range(len(cats))]
     tl = pr.target_list(models, test, share=0.1)
     per = tl.groupby("category").size()
     assert (per == int(np.ceil(0.1 * len(test)))).all()
@@ -91,4 +91,4 @@ def test_target_list_and_reason_codes(demo_splits):
 def test_a_category_nobody_bought_is_not_modelled(tmp_path):
     clean = orders_dir(tmp_path, [(c, "2024-01-01", "food", 5) for c in "ABC"])
     s = pr.snapshot(clean, "2024-02-01", ["food"], 30)
-    assert pr.fit(s, 0) is None
+    assert pr.fit(s, ["food"], 0) is None

@@ -137,3 +137,8 @@ class RunFolder:
         """A stage's figures for the pages and the next run (``profiling``, ``clustering``,
         ``value``, ``needs``, ``feedback``, ``summary``)."""
         return self.root / f"{stage}.json"
+
+    @property
+    def propensity_targets(self) -> Path:
+        """Stage 04's purchase-propensity target lists (pseudonymous)."""
+        return self.actions / "propensity_targets.csv"
