@@ -213,14 +213,14 @@ def test_categories_by_group_and_where_groups_disagree():
         [
             ("delivery", 1, "key", "M", 35),
             ("delivery", 1, "key", "I", 5),
-            ("delivery", 2, "small", "A", 35),
-            ("delivery", 2, "small", "I", 5),
-            ("delivery", 3, "small", "A", 5),
+            ("delivery", 2, "important", "A", 35),
+            ("delivery", 2, "important", "I", 5),
+            ("delivery", 3, "important", "A", 5),
             ("points", 1, "key", "O", 35),
             ("points", 1, "key", "I", 5),
-            ("points", 2, "small", "O", 35),
-            ("points", 2, "small", "I", 5),
-            ("points", 3, "small", "I", 5),
+            ("points", 2, "important", "O", 35),
+            ("points", 2, "important", "I", 5),
+            ("points", 3, "important", "I", 5),
         ]
     )
     k = kano.by_group(a, "segment", "mom", 0.05, 30)
@@ -231,8 +231,8 @@ def test_categories_by_group_and_where_groups_disagree():
     assert k.disagreements.to_dict("index") == {"delivery": {1: "M", 2: "A"}}
     assert set(k.evaluation["segment"]) == {1, 2, 3} and k.evaluation["total"].sum() == len(a)
     tiers = kano.by_group(a, "tier", "mom", 0.05, 30)
-    assert list(tiers.categories.columns) == ["key", "small"]  # tiers from key down, not a–z
-    assert tiers.categories.loc["delivery"].tolist() == ["M", "A"]  # small: 40 A of 45
+    assert list(tiers.categories.columns) == ["key", "important"]  # tiers from key down, not a–z
+    assert tiers.categories.loc["delivery"].tolist() == ["M", "A"]  # important: 40 A of 45
     groups = kano.by_groups(a, "mom", 0.05, 30)
     assert kano.disagreeing_features(groups) == {"segment": ["delivery"], "tier": ["delivery"]}
     assert kano.group_evaluation(groups, "tier") is groups["tier"].evaluation
