@@ -36,17 +36,18 @@ if mode == "kano":
         file=sys.stderr,
     )
 else:
-    from kequn.stages import needs as stage_needs
+    from kequn.models import propensity as pr
 
     q = json.load(open(f"{run}/proc/quality.json"))
-    res = stage_needs.propensity_run(f"{run}/proc", q, DEFAULTS["needs"], 7)
+    h = DEFAULTS["needs"]
+    res = pr.run(f"{run}/proc/clean", q["as_of"], h["horizon_days"], h["top_categories"], 7)
     t1 = time.perf_counter()
-    scored = [m.scores(res["now"]) for m in res["models"]]
+    scored = [m.scores(res.now) for m in res.models]
     t2 = time.perf_counter()
-    tl = stage_needs.targets(res, DEFAULTS["needs"], None, "zh")
+    tl = pr.target_table(res, h["target_share"], None, "zh")
     print(
-        f"  {len(res['now']):,} customers, {len(res['models'])} categories: snapshots + fits + evaluation "
+        f"  {len(res.now):,} customers, {len(res.models)} categories: snapshots + fits + evaluation "
         f"{t1 - t0:.1f} s, scoring everyone {t2 - t1:.1f} s, target lists {time.perf_counter() - t2:.1f} s "
-        f"(mean AUC {res['figures']['auc'].mean():.3f}, {len(tl):,} rows)",
+        f"(mean AUC {res.figures['auc'].mean():.3f}, {len(tl):,} rows)",
         file=sys.stderr,
     )

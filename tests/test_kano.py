@@ -2,6 +2,7 @@
 Reppel fintech survey (words, swapped columns) classified, both evaluation tables, unknown
 answers rejected by name, and the generator's planted categories recovered per persona."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
@@ -129,13 +130,14 @@ def test_reppel_fintech_survey_is_classified_without_error():
     ]
     long = pd.concat(frames, ignore_index=True)
     assert long["feature"].nunique() == 5 and len(long) == 5 * (91 + 97 + 89 + 86)
-    a = kano.parse(long, table="modified")
+    parsed = kano.parse_answers(long, table="modified")
+    a = parsed.answers
     # F4 lists dysfunctional before functional: read by name, its "like" answers are functional ones
     f4 = long[long["feature"] == "F4"]
     raw = pd.read_csv(sorted(src.glob("storage--cohort1-clean.csv"))[0])
     assert f4["functional"].iloc[0] == raw["F4_functional"].iloc[0]
     ev = kano.evaluate(kano.tally(a)).set_index("feature")
-    assert (ev["total"] + a.attrs["missing"] / 5 >= 300).all()
+    assert (ev["total"] + parsed.missing / 5 >= 300).all()
     assert ev["cat_aom"].isin(list(kano.CATEGORIES)).all() and ev["better"].between(0, 1).all()
     imp = kano.continuous(a).set_index("feature")["importance"]
     assert imp.between(1, 9).all()
@@ -180,7 +182,7 @@ def test_weak_surveys_are_flagged_not_crashed():
     )
     ev = kano.evaluate(kano.tally(same)).iloc[0]
     assert ev["cat_mode"] == "A" and bool(ev["weak"])  # everyone alike: 50 answers, still flagged
-    gaps = kano.parse(
+    gaps = kano.parse_answers(
         pd.DataFrame(
             {
                 "respondent_id": ["1", "2", "3"],
@@ -190,4 +192,79 @@ def test_weak_surveys_are_flagged_not_crashed():
             }
         )
     )
-    assert len(gaps) == 1 and gaps.attrs["missing"] == 2
+    assert len(gaps.answers) == 1 and gaps.missing == 2
+
+
+# --- by groups of respondents, key needs on the survey's scale (moved from stage 04) --------
+
+
+def _answers(rows):
+    """Parsed answers from (feature, segment, tier, category, count) rows."""
+    return pd.DataFrame(
+        [(f, s, tr, c) for f, s, tr, c, k in rows for _ in range(k)],
+        columns=["feature", "segment", "tier", "category"],
+    )
+
+
+def test_categories_by_group_and_where_groups_disagree():
+    """Segment 1 finds delivery a must-be, segment 2 attractive (they disagree); both find
+    points one-dimensional; segment 3 answered too rarely to count (weak, left out)."""
+    a = _answers(
+        [
+            ("delivery", 1, "key", "M", 35),
+            ("delivery", 1, "key", "I", 5),
+            ("delivery", 2, "important", "A", 35),
+            ("delivery", 2, "important", "I", 5),
+            ("delivery", 3, "important", "A", 5),
+            ("points", 1, "key", "O", 35),
+            ("points", 1, "key", "I", 5),
+            ("points", 2, "important", "O", 35),
+            ("points", 2, "important", "I", 5),
+            ("points", 3, "important", "I", 5),
+        ]
+    )
+    k = kano.by_group(a, "segment", "mom", 0.05, 30)
+    assert k.categories.fillna("-").to_dict("index") == {
+        "delivery": {1: "M", 2: "A", 3: "-"},
+        "points": {1: "O", 2: "O", 3: "-"},
+    }
+    assert k.disagreements.to_dict("index") == {"delivery": {1: "M", 2: "A"}}
+    assert set(k.evaluation["segment"]) == {1, 2, 3} and k.evaluation["total"].sum() == len(a)
+    tiers = kano.by_group(a, "tier", "mom", 0.05, 30)
+    assert list(tiers.categories.columns) == ["key", "important"]  # tiers from key down, not a–z
+    assert tiers.categories.loc["delivery"].tolist() == ["M", "A"]  # important: 40 A of 45
+    groups = kano.by_groups(a, "mom", 0.05, 30)
+    assert kano.disagreeing_features(groups) == {"segment": ["delivery"], "tier": ["delivery"]}
+    assert kano.group_evaluation(groups, "tier") is groups["tier"].evaluation
+
+
+def test_no_group_when_no_respondent_has_one():
+    a = _answers([("delivery", 1, "key", "M", 35), ("delivery", 1, "key", "O", 5)])
+    a["segment"] = np.nan
+    assert kano.by_group(a, "segment") is None
+    assert kano.by_group(a.drop(columns="tier"), "tier") is None
+    groups = kano.by_groups(a)
+    assert groups["segment"] is None and kano.disagreeing_features(groups) == {"tier": []}
+    assert kano.by_groups(None) == {}
+
+
+def test_key_needs_weigh_importance_on_the_surveys_own_scale():
+    """Impact = (Better + |Worse|) × importance ÷ the scale's top: 1–10 as intake read it."""
+    ev = pd.DataFrame(
+        {
+            "feature": ["a", "b"],
+            "cat_mom": ["O", "O"],
+            "better": [0.6, 0.4],
+            "worse": [-0.2, -0.5],
+            **{f"share_{c}": [0.5, 0.5] for c in kano.CATEGORIES},
+        }
+    )
+    cont = pd.DataFrame({"feature": ["a", "b"], "importance": [2.0, 9.0]})
+    quality = {"scales": {"kano.importance": [1, 10]}}
+    k = kano.key_needs_on_scale(ev, cont, "cat_mom", quality).set_index("feature")
+    assert k.loc["a", "impact"] == pytest.approx(0.8 * 2 / 10)
+    assert k.loc["b", "impact"] == pytest.approx(0.9 * 9 / 10)
+    assert k["priority"].to_dict() == {"b": 1, "a": 2}
+    five = kano.key_needs_on_scale(ev, cont, "cat_mom", {}).set_index("feature")  # default 1–5
+    assert five.loc["a", "impact"] == pytest.approx(0.8 * 2 / 5)
+    assert kano.importance_scale({"scales": {"kano.importance": [0, 7]}}) == [0, 7]

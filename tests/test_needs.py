@@ -35,7 +35,7 @@ def test_needs_groups_recover_the_planted_personas(demo_dir, tmp_path):
         s.loc[f["orders"].to_numpy() == 0, "needs_group"].isna().all()
     )  # never bought: no needs group
     assert b.loc[b["needs_group"] != "balanced", "reason"].notna().all()
-    assert set(s.attrs["signals"]["price"]) == {
+    assert set(needs.signal_names(f)["price"]) == {
         "discount_share",
         "coupon_share",
         "psy_price_sensitivity",
@@ -110,7 +110,7 @@ def test_bad_needs_settings_are_named(change, name):
 
 def test_segment_kano_names_its_own_key_needs_and_where_it_departs():
     """Segment 1 sees 积分 as attractive, the base as indifferent; segment 2 has too few answers."""
-    from kequn.stages.needs import segment_kano
+    from kequn.models.kano import segment_kano
 
     rows = (
         [("快递", 1, "M")] * 40
@@ -133,3 +133,45 @@ def test_segment_kano_names_its_own_key_needs_and_where_it_departs():
     assert k["2"]["key"] == [] and k["2"]["differs"] == []
     assert k["3"]["key"] == [["快递", "M"]] and k["3"]["differs"] == []
     assert segment_kano(None, ev, "cat_mom") == {}
+
+
+def _scores():
+    """Five customers: two price-seeking, one balanced, one quality-seeking, one non-buyer."""
+    return pd.DataFrame(
+        {
+            "customer_id": list("ABCDE"),
+            "score_price": [0.9, 0.7, 0.5, 0.1, np.nan],
+            "score_service": [0.2, 0.4, 0.5, 0.3, np.nan],
+            "score_quality": [0.1, 0.3, 0.5, 0.8, np.nan],
+            "needs_group": ["price", "price", "balanced", "quality", None],
+        }
+    )
+
+
+def test_group_table_counts_buyers_and_averages_their_scores():
+    g = needs.group_table(_scores()).set_index("group")
+    assert g.index.tolist() == ["price", "service", "quality", "balanced"]
+    assert g["customers"].tolist() == [2, 0, 1, 1]
+    assert g["share"].tolist() == [0.5, 0.0, 0.25, 0.25]  # of the 4 buyers, not of 5 customers
+    assert g.loc["price", "score_price"] == pytest.approx(0.8)
+    assert g.loc["price", "score_quality"] == pytest.approx(0.2)
+    assert np.isnan(g.loc["service", "score_price"])  # nobody in it: no mean
+    nobody = needs.group_table(_scores().assign(needs_group=None))
+    assert nobody["customers"].sum() == 0 and nobody["share"].isna().all()
+
+
+def test_group_shares_per_segment_and_per_any_key():
+    s = _scores()
+    seg = pd.DataFrame(
+        {"customer_id": list("ABCDE"), "segment": [1, 2, 1, 2, 1], "segment_name": list("xyxyx")}
+    )
+    tab = needs.groups_by_segment(s, seg)
+    assert tab.index.tolist() == [(1, "x"), (2, "y")]
+    assert list(tab.columns) == ["price", "service", "quality", "balanced"]
+    # segment 1: A price, C balanced (E never bought); segment 2: B price, D quality
+    assert tab.loc[(1, "x")].tolist() == [0.5, 0.0, 0.0, 0.5]
+    assert tab.loc[(2, "y")].tolist() == [0.5, 0.0, 0.5, 0.0]
+    persona = s["customer_id"].map({"A": "bargain", "B": "bargain", "C": "premium", "D": "premium"})
+    by = needs.group_shares(s, persona)
+    assert by.loc["bargain"].tolist() == [1.0, 0.0, 0.0, 0.0]
+    assert by.loc["premium"].tolist() == [0.0, 0.0, 0.5, 0.5]

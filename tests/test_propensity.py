@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from kequn.data.intake import run_intake
+from kequn.lang.i18n import t
 from kequn.models import propensity as pr
 
 
@@ -63,7 +64,7 @@ def demo_splits(demo_dir, tmp_path_factory):
 def test_model_predicts_a_later_period_it_never_saw(demo_splits):
     cats, train, test = demo_splits
     for i in range(len(cats)):
-        m = pr.fit(train, i)
+        m = pr.fit(train, cats, i)
         figs, cal = pr.evaluate(m, test)
         assert figs["auc"] > 0.75 and figs["lift_top10"] > 2.5, figs
         assert abs(cal["predicted"].mean() - figs["base_rate"]) < 0.05  # calibrated on average
@@ -72,7 +73,7 @@ def test_model_predicts_a_later_period_it_never_saw(demo_splits):
 
 def test_target_list_and_reason_codes(demo_splits):
     cats, train, test = demo_splits
-    models = [pr.fit(test, i) for i in range(len(cats))]
+    models = [pr.fit(test, cats, i) for i in range(len(cats))]
     tl = pr.target_list(models, test, share=0.1)
     per = tl.groupby("category").size()
     assert (per == int(np.ceil(0.1 * len(test)))).all()
@@ -91,4 +92,78 @@ def test_target_list_and_reason_codes(demo_splits):
 def test_a_category_nobody_bought_is_not_modelled(tmp_path):
     clean = orders_dir(tmp_path, [(c, "2024-01-01", "food", 5) for c in "ABC"])
     s = pr.snapshot(clean, "2024-02-01", ["food"], 30)
-    assert pr.fit(s, 0) is None
+    assert pr.fit(s, ["food"], 0) is None
+
+
+# --- a run's three splits, its calibration and target lists (moved from stage 04) ----------
+
+
+def test_pooled_calibration_weighs_bands_by_their_customers():
+    """Twenty bands pooled into ten: each pooled band is two neighbours by predicted
+    probability, averaged with their customers as weights."""
+    cal = pd.DataFrame(
+        {
+            "predicted": np.arange(20) / 20,
+            "observed": np.r_[np.zeros(10), np.ones(10)],
+            "customers": np.tile([1, 3], 10),
+        }
+    ).sample(frac=1, random_state=3)  # the order of the categories' bands does not matter
+    pooled = pr.pooled_calibration(cal)
+    assert len(pooled) == 10
+    assert pooled["predicted"].iloc[0] == pytest.approx((0 * 1 + 0.05 * 3) / 4)
+    assert pooled["predicted"].iloc[9] == pytest.approx((0.9 * 1 + 0.95 * 3) / 4)
+    assert pooled["observed"].tolist() == [0.0] * 5 + [1.0] * 5
+
+
+def test_a_run_with_nothing_to_model_is_none(tmp_path):
+    few = orders_dir(tmp_path, [(c, "2024-01-01", "food", 5) for c in "ABC"])
+    assert pr.run(few, "2024-09-30", 90) is None  # three customers at the training cut
+    clean = tmp_path / "nocat" / "clean"
+    clean.mkdir(parents=True)
+    pd.DataFrame(
+        {"customer_id": ["A"], "order_date": pd.to_datetime(["2024-01-01"]), "amount": [5.0]}
+    ).to_parquet(clean / "orders.parquet")
+    assert pr.run(clean, "2024-09-30", 90) is None  # no category column
+
+
+def test_a_run_trains_evaluates_and_scores_on_its_three_cuts(demo_dir, tmp_path):
+    """The run's figures are those of a model fitted at as_of − 2·90 days and judged on the
+    next 90 days; its final models are refit at as_of − 90 and score everyone at as_of."""
+    res = run_intake(demo_dir, tmp_path, salt="prop-test")
+    clean, as_of = tmp_path / "clean", pd.Timestamp(res.quality["as_of"])
+    r = pr.run(clean, as_of, 90, 3, seed=7)
+    cats = pr.categories(clean, 3)
+    assert r.categories == cats and r.skipped == []
+    assert r.cuts == tuple((as_of - pd.Timedelta(days=d)).date() for d in (180, 90, 0))
+    train = pr.snapshot(clean, as_of - pd.Timedelta(days=180), cats, 90)
+    test = pr.snapshot(clean, as_of - pd.Timedelta(days=90), cats, 90)
+    for i, c in enumerate(cats):
+        figs, cal = pr.evaluate(pr.fit(train, cats, i, 7), test)
+        assert r.figures.set_index("category").loc[c].to_dict() == pytest.approx(
+            {k: v for k, v in figs.items() if k != "category"}
+        )
+        assert r.calibration[r.calibration["category"] == c]["observed"].tolist() == (
+            cal["observed"].tolist()
+        )
+        later = pr.fit(test, cats, i, 7).scores(r.now)
+        assert np.allclose(r.models[i].scores(r.now), later)
+    assert "y_0" not in r.now and len(r.now) > len(test)
+
+    # the target lists as written: the top 10% per category, reasons in words, segments joined
+    seg = pd.DataFrame({"customer_id": r.now["customer_id"], "segment": 1, "segment_name": "s"})
+    tt = pr.target_table(r, 0.1, seg, "en")
+    assert list(tt.columns) == [
+        "customer_id",
+        "category",
+        "segment",
+        "segment_name",
+        "score",
+        "rank",
+        "reasons",
+    ]
+    per = tt.groupby("category").size()
+    assert (per == int(np.ceil(0.1 * len(r.now)))).all() and len(per) == 3
+    raw = pr.target_list(r.models, r.now, 0.1).iloc[0]
+    said = [pr.reason_words(raw[f"reason_{j}"], cats, raw["category"], "en") for j in (1, 2, 3)]
+    assert tt["reasons"].iloc[0] == " / ".join(w for w in said if w)
+    assert (tt["segment"] == 1).all() and tt["category"].iloc[0] == t(cats[0], "en")

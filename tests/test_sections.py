@@ -36,37 +36,34 @@ def test_value_sections_say_why_a_check_is_missing():
 
 
 def test_needs_sections_without_a_kano_survey():
+    from kequn.models import kano
     from kequn.stages import needs as sn
 
     assert sn.kano_evaluation(None, {}) == (None, None)
-    assert sn.key_needs_of(None, None, "cat_mom", {}) is None
-    assert sn.importance_scale({}) == [1, 5] and sn.importance_scale({"scales": None}) == [1, 5]
+    assert kano.key_needs_on_scale(None, None, "cat_mom", {}) is None
+    assert kano.importance_scale({}) == [1, 5] and kano.importance_scale({"scales": None}) == [1, 5]
     assert sn.kano_section(None, None, None, {}, "en").sentences() == [
         "This data has no Kano survey (kano table); the Kano analysis is skipped."
     ]
     assert len(sn.key_needs_section(None, None, {}, "en")) == 0  # left out with its narration
-    assert sn.kano_by_groups(None, {}, "en") == {}
+    assert sn.kano_by_groups(None, {}) == {}
     assert len(sn.kano_group_section(None, {}, "segment", {}, "en")) == 0
-    assert sn.group_evaluation({}, "segment") is None
+    assert kano.group_evaluation({}, "segment") is None
     assert len(sn.needs_truth_section(None, "en")) == 0
-    assert sn.target_list("unused", {"none": "no_orders", "models": {}}, {}, None, "en") == (
-        None,
-        None,
-    )
-    assert sn.trends_section({"none": True}, None, {}, "en").sentences() == [sn.t("tr.none", "en")]
+    assert sn.target_list("unused", None, {}, None, "en") == (None, None)
+    assert sn.trends_section(None, None, {}, "en").sentences() == [sn.t("tr.none", "en")]
 
 
 def test_kano_disagreements_only_for_groups_that_could_be_compared():
+    from kequn.models import kano
     from kequn.stages import needs as sn
 
-    dis = pd.DataFrame({"Feature": ["points", "delivery"], "A": ["M", "O"]})
-    groups = {
-        "segment": (pd.DataFrame({"x": [1]}), dis, "ev"),
-        "tier": (None, None, None),
-    }
-    assert sn.disagreements(groups) == {"segment": ["points", "delivery"]}
-    assert sn.group_evaluation(groups, "segment") == "ev"
-    sec = sn.kano_group_section(pd.DataFrame({"a": [1]}), groups, "tier", {}, "en")
+    dis = pd.DataFrame({1: ["M", "O"]}, index=["points", "delivery"])
+    groups = {"segment": kano.GroupKano("ev", pd.DataFrame({1: ["M"]}), dis), "tier": None}
+    assert kano.disagreeing_features(groups) == {"segment": ["points", "delivery"]}
+    assert kano.group_evaluation(groups, "segment") == "ev"
+    answers = kano.ParsedAnswers(pd.DataFrame({"a": [1]}), 0)
+    sec = sn.kano_group_section(answers, groups, "tier", {}, "en")
     assert sec.sentences() == [sn.t("k.no_customer_id", "en")]
 
 

@@ -184,10 +184,10 @@ def test_order_value_alone_makes_no_needs_group():
     )
     s = needs.needs_scores(f)
     assert s["needs_group"].isna().all()
-    assert s.attrs["signals"] == {"price": [], "service": [], "quality": []}
+    assert needs.signal_names(f) == {"price": [], "service": [], "quality": []}
     f["psy_quality_focus"] = [1.0, 5, 2, np.nan]  # a stated quality focus: order value joins it
     s = needs.needs_scores(f).set_index("customer_id")
-    assert s.attrs["signals"]["quality"] == ["avg_order_value", "psy_quality_focus"]
+    assert needs.signal_names(f)["quality"] == ["avg_order_value", "psy_quality_focus"]
     assert s.loc["B", "needs_group"] == "quality" and s.loc["A", "needs_group"] == "balanced"
 
 

@@ -89,7 +89,7 @@ def test_propensity_snapshots_and_scores(small, spark):
     same(train, pr.snapshot(clean, cut, cats, 90, engine="spark"))
     now = pr.snapshot(clean, as_of, cats, 90, labels=False, engine="duckdb")
     same(now, pr.snapshot(clean, as_of, cats, 90, labels=False, engine="spark"))
-    models = [m for i in range(len(cats)) if (m := pr.fit(train, i, seed=7)) is not None]
+    models = [m for i in range(len(cats)) if (m := pr.fit(train, cats, i, seed=7)) is not None]
     assert models
     want = pd.DataFrame({"customer_id": now["customer_id"]})
     for m in models:

@@ -144,3 +144,8 @@ class RunFolder:
         """A stage's pseudonymous action list, ``actions/<name>.csv`` (``feedback_alerts``,
         ``propensity_targets`` …), which ``kequn.data.crm`` turns into the CRM lists."""
         return self.actions / f"{name}.csv"
+
+    @property
+    def propensity_targets(self) -> Path:
+        """Stage 04's purchase-propensity target lists (pseudonymous)."""
+        return self.action_list("propensity_targets")

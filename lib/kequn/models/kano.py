@@ -19,6 +19,8 @@ No maintained Python library implements these tables and rules, hence this modul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -39,11 +41,25 @@ FUNCTIONAL_POINTS = np.array([4.0, 2.0, 0.0, -1.0, -2.0])
 DYSFUNCTIONAL_POINTS = np.array([-2.0, -1.0, 0.0, 2.0, 4.0])
 
 
+@dataclass(frozen=True)
+class ParsedAnswers:
+    """A Kano survey read by ``parse_answers``: the answers with their category, and how many
+    rows were dropped for a missing answer (the page says so)."""
+
+    answers: pd.DataFrame
+    missing: int
+
+
 def parse(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> pd.DataFrame:
     """``kano`` (respondent_id, feature, functional, dysfunctional[, importance, customer_id])
-    with f, d (codes 1–5) and category; rows with a missing answer are dropped and counted in
-    ``attrs['missing']``. Unknown answer words are an ``InputError`` naming them and their rows
-    (row numbers as in the file: header = row 1)."""
+    with f, d (codes 1–5) and category; rows with a missing answer are dropped
+    (``parse_answers`` counts them). Unknown answer words are an ``InputError`` naming them and
+    their rows (row numbers as in the file: header = row 1)."""
+    return parse_answers(kano, file, table).answers
+
+
+def parse_answers(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> ParsedAnswers:
+    """``parse``, with the number of rows dropped for a missing answer."""
     if table not in TABLES:
         raise InputError(
             [
@@ -91,8 +107,7 @@ def parse(kano: pd.DataFrame, file: str = "kano", table: str = "standard") -> pd
     out["category"] = grid[out["f"].to_numpy() - 1, out["d"].to_numpy() - 1]
     if "importance" in out:
         out["importance"] = importance_values(out["importance"])
-    out.attrs["missing"] = missing
-    return out
+    return ParsedAnswers(out, missing)
 
 
 def importance_values(values: pd.Series) -> pd.Series:
@@ -330,3 +345,123 @@ def disagreement(
     wide = ok.pivot(index="feature", columns=group, values=rule)
     differs = wide.nunique(axis=1) > 1
     return wide[differs]
+
+
+def importance_scale(quality: dict) -> list:
+    """The survey's importance scale as intake read it (``quality.json``; default 1–5)."""
+    return (quality.get("scales") or {}).get("kano.importance") or [1, 5]
+
+
+def key_needs_on_scale(
+    ev: pd.DataFrame | None, cont: pd.DataFrame | None, rule: str, quality: dict
+) -> pd.DataFrame | None:
+    """``key_needs`` with importance read on the survey's own scale; None without a survey."""
+    if ev is None:
+        return None
+    return key_needs(ev, cont, rule, scale_max=importance_scale(quality)[1])
+
+
+# --- Kano by groups of respondents (segments, value tiers) -----------------------------------
+
+GROUPS = ("segment", "tier")
+
+
+@dataclass(frozen=True)
+class GroupKano:
+    """The Kano evaluation of one way of grouping respondents (segment or value tier).
+
+    Attributes
+    ----------
+    evaluation : pandas.DataFrame
+        ``evaluate`` with ``by=group``: one row per group and feature.
+    categories : pandas.DataFrame
+        Feature × group, the category by the rule; missing where the group's answers are weak
+        or absent. Groups in order (tiers from key to small, segments by number).
+    disagreements : pandas.DataFrame
+        Feature × group, only features whose category differs between groups with at least
+        ``min_n`` answers (``disagreement``); the other groups' cells missing.
+    """
+
+    evaluation: pd.DataFrame
+    categories: pd.DataFrame
+    disagreements: pd.DataFrame
+
+
+def _group_order(group: str, present) -> list:
+    from kequn.models.value import TIERS
+
+    return [g for g in TIERS if g in present] if group == "tier" else sorted(present)
+
+
+def by_group(
+    answers: pd.DataFrame, group: str, rule: str = "mom", margin: float = 0.05, min_n: int = 30
+) -> GroupKano | None:
+    """The Kano categories of each ``group`` (a column of the parsed answers) and the features
+    where the groups disagree; None when no respondent has a group."""
+    if group not in answers or answers[group].isna().all():
+        return None
+    col = RULES_BY_NAME[rule]
+    ev = evaluate(answers, rule=rule, by=group, margin=margin, min_n=min_n)
+    wide = ev.pivot(index="feature", columns=group, values=col)
+    weak = ev.pivot(index="feature", columns=group, values="weak")
+    order = _group_order(group, wide.columns)
+    cats = wide[order].where(~weak[order].astype(bool))  # an unanswered cell counts as weak
+    dis = disagreement(ev, group, col, min_n)
+    return GroupKano(ev, cats, dis[[g for g in order if g in dis.columns]])
+
+
+def by_groups(
+    answers: pd.DataFrame | None,
+    rule: str = "mom",
+    margin: float = 0.05,
+    min_n: int = 30,
+    groups=GROUPS,
+) -> dict[str, GroupKano | None]:
+    """``by_group`` for each of ``groups``; {} without a survey."""
+    if answers is None:
+        return {}
+    return {g: by_group(answers, g, rule, margin, min_n) for g in groups}
+
+
+def disagreeing_features(groups: dict[str, GroupKano | None]) -> dict[str, list]:
+    """Per grouping that could be evaluated, the features where its groups disagree."""
+    return {g: list(k.disagreements.index) for g, k in groups.items() if k is not None}
+
+
+def group_evaluation(groups: dict[str, GroupKano | None], group: str) -> pd.DataFrame | None:
+    """The evaluation per ``group`` (segment or tier); None when it could not be made."""
+    k = groups.get(group)
+    return None if k is None else k.evaluation
+
+
+def segment_kano(
+    ev_seg: pd.DataFrame | None,
+    ev: pd.DataFrame | None,
+    rule: str,
+    min_n: int = 30,
+    top: int = 3,
+) -> dict:
+    """Per segment (key: its number as text) the Kano view a segment card shows: ``answers``
+    (its median answers per feature), ``key`` (its first ``top`` key needs as [feature,
+    category], must-be first, as ``key_needs`` orders them) and ``differs`` ([feature, its
+    category, everyone's category] where its category is not the whole base's), counting only
+    features the segment answered at least ``min_n`` times (empty lists when none); {} without
+    a survey or segments. ``rule`` is the category column (``cat_mom`` …)."""
+    if ev_seg is None or ev is None:
+        return {}
+    overall = ev.set_index("feature")[rule]
+    out = {}
+    for s, g in ev_seg.groupby("segment"):
+        ok = g[g["total"] >= min_n]
+        kn = key_needs(ok, None, rule).head(top)
+        differs = [
+            [f, c, overall.get(f)]
+            for f, c in zip(ok["feature"], ok[rule])
+            if overall.get(f) is not None and c != overall.get(f)
+        ]
+        out[str(int(s))] = {
+            "answers": int(g["total"].median()),
+            "key": kn[["feature", "category"]].values.tolist(),
+            "differs": differs,
+        }
+    return out

@@ -80,7 +80,7 @@ def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, 
 def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
     """Columns customer_id, score_price, score_service, score_quality (0–1, missing for
     customers who never bought), needs_group (price / service / quality / balanced; missing for
-    non-buyers), reason (the group's strongest signal and its percentile). ``attrs['signals']``
+    non-buyers), reason (the group's strongest signal and its percentile). ``signal_names``
     lists the signals used per need."""
     s = {**DEFAULTS, **(settings or {})}
     buyer = (
@@ -127,5 +127,41 @@ def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.Dat
             val = top.max(axis=1)
             reason[sel] = [f"{c} P{round(100 * v)}" for c, v in zip(col, val)]
     out["reason"] = reason
-    out.attrs["signals"] = {n: list(c) for n, c in sig.items()}
     return out
+
+
+def signal_names(features: pd.DataFrame, service_channels=()) -> dict[str, list[str]]:
+    """Per need, the names of the signals its score is made of in this data (empty: no score)."""
+    return {n: list(c) for n, c in signals(features, service_channels).items()}
+
+
+GROUPS = NEEDS + ("balanced",)
+
+
+def group_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per needs group (``GROUPS`` order; buyers only): group, customers, share of buyers (missing
+    when nobody has a group), and the mean score of each need (score_price …)."""
+    s = scores[scores["needs_group"].notna()]
+    rows = []
+    for g in GROUPS:
+        sel = s[s["needs_group"] == g]
+        row = {"group": g, "customers": len(sel), "share": len(sel) / len(s) if len(s) else np.nan}
+        for need in NEEDS:
+            row[f"score_{need}"] = sel[f"score_{need}"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def group_shares(scores: pd.DataFrame, by) -> pd.DataFrame:
+    """Share of each needs group (columns in ``GROUPS`` order) among the buyers of each value
+    of ``by`` (a Series or list of Series aligned with ``scores``); rows sorted by ``by``."""
+    has = scores["needs_group"].notna().to_numpy()
+    keys = [k[has] for k in by] if isinstance(by, list) else by[has]
+    tab = pd.crosstab(keys, scores["needs_group"][has], normalize="index")
+    return tab.reindex(columns=list(GROUPS), fill_value=0.0)
+
+
+def groups_by_segment(scores: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """``group_shares`` per segment: rows indexed by (segment, segment_name)."""
+    m = scores.merge(segments[["customer_id", "segment", "segment_name"]], on="customer_id")
+    return group_shares(m, [m["segment"], m["segment_name"]])

@@ -56,7 +56,8 @@ def snapshot(
 ) -> pd.DataFrame:
     """Per customer who bought on or before ``cut``: customer_id, the GENERAL features, per
     category k n_k (orders) and rec_k (days since the last order in k; missing if never), and
-    with ``labels`` y_k (bought in k within ``horizon_days`` after ``cut``). ``engine``: duckdb
+    with ``labels`` y_k (bought in k within ``horizon_days`` after ``cut``); k is the position
+    in ``cats``. ``engine``: duckdb
     or spark (``kequn.data.engine``; None: the run's engine) — the same query."""
     cut = pd.Timestamp(cut).normalize()
     end = cut + pd.Timedelta(days=horizon_days)
@@ -94,15 +95,13 @@ def snapshot(
         ORDER BY customer_id"""
     df = run.df(sql, params)
     run.close()
-    df.attrs["categories"] = list(cats)
     return df
 
 
-def design(snap: pd.DataFrame, i: int) -> tuple[np.ndarray, list[str]]:
-    """The model's features for category ``i``: log-scaled GENERAL features, every category's
-    orders, and for category i its days since the last order (never = tenure + 365) and its
-    share of the customer's orders."""
-    ncat = len(snap.attrs["categories"])
+def design(snap: pd.DataFrame, i: int, ncat: int) -> tuple[np.ndarray, list[str]]:
+    """The model's features for category ``i`` of a snapshot of ``ncat`` categories: log-scaled
+    GENERAL features, every category's orders, and for category i its days since the last order
+    (never = tenure + 365) and its share of the customer's orders."""
     cols, names = [], []
     for g in GENERAL:
         cols.append(np.log1p(snap[g].to_numpy(dtype="float64").clip(min=0)))
@@ -124,23 +123,25 @@ def design(snap: pd.DataFrame, i: int) -> tuple[np.ndarray, list[str]]:
 
 @dataclass
 class CategoryModel:
-    """A fitted model of one category: standardisation, logistic regression, feature names."""
+    """A fitted model of one category (the ``index``-th of ``ncat`` in the snapshot):
+    standardisation, logistic regression, feature names."""
 
     category: str
     index: int
+    ncat: int
     mean: np.ndarray
     sd: np.ndarray
     model: LogisticRegression
     names: list[str]
 
     def scores(self, snap: pd.DataFrame) -> np.ndarray:
-        X, _ = design(snap, self.index)
+        X, _ = design(snap, self.index, self.ncat)
         return self.model.predict_proba((X - self.mean) / self.sd)[:, 1]
 
     def reasons(self, snap: pd.DataFrame, top: int = 3) -> np.ndarray:
         """Per customer (rows) the ``top`` features that raise the score most, as reason codes
         "<feature>+" (a high value raises it) or "<feature>-" (a low value does); None pads."""
-        X, _ = design(snap, self.index)
+        X, _ = design(snap, self.index, self.ncat)
         z = (X - self.mean) / self.sd
         contrib = z * self.model.coef_[0]
         order = np.argsort(-contrib, axis=1)[:, :top]
@@ -152,20 +153,23 @@ class CategoryModel:
         ]  # a lookup, not a loop per customer
 
 
-def fit(snap: pd.DataFrame, i: int, seed: int = 7, max_rows: int = 300_000) -> CategoryModel | None:
-    """Logistic regression for category ``i`` on a labelled snapshot (a seeded sample of
-    ``max_rows`` customers when larger); None when the window has no buyer or no non-buyer."""
+def fit(
+    snap: pd.DataFrame, cats: list[str], i: int, seed: int = 7, max_rows: int = 300_000
+) -> CategoryModel | None:
+    """Logistic regression for category ``cats[i]`` on a labelled snapshot of ``cats`` (a seeded
+    sample of ``max_rows`` customers when larger); None when the window has no buyer or no
+    non-buyer."""
     y = snap[f"y_{i}"].to_numpy(dtype=bool)
     if y.all() or not y.any():
         return None
-    X, names = design(snap, i)
+    X, names = design(snap, i, len(cats))
     if len(X) > max_rows:
         keep = np.random.default_rng(seed).choice(len(X), max_rows, replace=False)
         X, y = X[keep], y[keep]
     mean, sd = X.mean(axis=0), X.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     m = LogisticRegression(C=1.0, max_iter=500).fit((X - mean) / sd, y)
-    return CategoryModel(snap.attrs["categories"][i], i, mean, sd, m, names)
+    return CategoryModel(cats[i], i, len(cats), mean, sd, m, names)
 
 
 def evaluate(model: CategoryModel, snap: pd.DataFrame, bins: int = 10) -> tuple[dict, pd.DataFrame]:
@@ -229,3 +233,148 @@ def reason_words(code: str | None, cats: list[str], category: str, lang: str) ->
     if name.startswith("n_"):
         return t(f"p.r.n{sign}", lang).format(cat=t(cats[int(name[2:])], lang))
     return t(f"p.r.{name}{sign}", lang).format(cat=t(category, lang))
+
+
+# --- the three splits of a run ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PropensityRun:
+    """Per-category models trained, judged and applied on the three time splits (``run``).
+
+    Attributes
+    ----------
+    cuts : tuple of datetime.date
+        The training cut, the evaluation cut and the as-of date (scoring).
+    categories : list of str
+        The categories modelled, most ordered first (``n_k`` / ``y_k`` of the snapshots).
+    figures : pandas.DataFrame
+        Per category scored: ``evaluate``'s figures on the evaluation window.
+    calibration : pandas.DataFrame
+        The calibration tables of those categories, with a ``category`` column.
+    models : list of CategoryModel
+        The final models, refit on the evaluation window, that score ``now``.
+    now : pandas.DataFrame
+        The unlabelled snapshot at the as-of date.
+    skipped : list of str
+        Categories with no buyer or no non-buyer in a window (not modelled).
+    """
+
+    cuts: tuple
+    categories: list
+    figures: pd.DataFrame
+    calibration: pd.DataFrame
+    models: list
+    now: pd.DataFrame
+    skipped: list
+
+
+MIN_CUSTOMERS = 50  # fewer customers at the training cut: no model
+
+
+def has_category(clean_dir) -> bool:
+    """Whether the run's orders have a category column."""
+    import pyarrow.parquet as pq
+
+    return "category" in pq.read_schema(Path(clean_dir) / "orders.parquet").names
+
+
+def run(clean_dir, as_of, horizon_days: int, top_n: int = 8, seed: int = 7) -> PropensityRun | None:
+    """Train at as_of − 2·horizon, evaluate at as_of − horizon, refit on that window and score
+    everyone at ``as_of``, for the ``top_n`` most ordered categories; None when the orders have
+    no category or fewer than ``MIN_CUSTOMERS`` customers had bought by the training cut."""
+    h = int(horizon_days)
+    as_of = pd.Timestamp(as_of).normalize()
+    cut_train, cut_eval = as_of - pd.Timedelta(days=2 * h), as_of - pd.Timedelta(days=h)
+    cats = categories(clean_dir, top_n) if has_category(clean_dir) else []
+    if not cats:
+        return None
+    train = snapshot(clean_dir, cut_train, cats, h)
+    if len(train) < MIN_CUSTOMERS:
+        return None
+    test = snapshot(clean_dir, cut_eval, cats, h)
+    now = snapshot(clean_dir, as_of, cats, h, labels=False)
+    figs, cals, final, skipped = [], [], [], []
+    for i, c in enumerate(cats):
+        m = fit(train, cats, i, seed)
+        m_final = fit(test, cats, i, seed)
+        if m is None or m_final is None:
+            skipped.append(c)
+            continue
+        f, cal = evaluate(m, test)
+        figs.append(f)
+        cals.append(cal.assign(category=c))
+        final.append(m_final)
+    return PropensityRun(
+        cuts=(cut_train.date(), cut_eval.date(), as_of.date()),
+        categories=cats,
+        figures=pd.DataFrame(figs),
+        calibration=pd.concat(cals, ignore_index=True) if cals else pd.DataFrame(),
+        models=final,
+        now=now,
+        skipped=skipped,
+    )
+
+
+def pooled_calibration(cal: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
+    """Calibration bands of all categories pooled into ``bins`` bands of predicted probability:
+    predicted and observed, each the customer-weighted mean of the bands it pools."""
+    band = pd.qcut(cal["predicted"].rank(method="first"), bins, labels=False)
+    return (
+        cal.groupby(band)
+        .apply(
+            lambda g: pd.Series(
+                {
+                    "predicted": np.average(g["predicted"], weights=g["customers"]),
+                    "observed": np.average(g["observed"], weights=g["customers"]),
+                }
+            ),
+            include_groups=False,
+        )
+        .reset_index(drop=True)
+    )
+
+
+def target_table(
+    result: PropensityRun, share: float, segments: pd.DataFrame | None, lang: str
+) -> pd.DataFrame:
+    """The target lists of a run (``target_list``) as written for the CRM: customer_id,
+    category (in words of ``lang``), segment and segment_name (with ``segments``), score, rank,
+    reasons (the reason codes in words, joined by " / ")."""
+    from kequn.lang.i18n import t
+
+    tl = target_list(result.models, result.now, share)
+    if tl.empty:
+        return tl
+    cols = ["reason_1", "reason_2", "reason_3"]
+    pairs = (
+        tl[["category"] + cols]
+        .melt(id_vars="category")
+        .dropna()
+        .drop_duplicates(["category", "value"])
+    )
+    said = {
+        (c, r): reason_words(r, result.categories, c, lang)
+        for c, r in zip(pairs["category"], pairs["value"])
+    }
+    parts = [
+        pd.Series([said.get((c, r)) for c, r in zip(tl["category"], tl[col])], index=tl.index)
+        for col in cols
+    ]
+    words = parts[0].fillna("")
+    for p in parts[1:]:  # one translation per distinct (category, reason), joined column-wise
+        words = words.str.cat(p, sep=" / ", na_rep="").str.replace(r"( / )+$", "", regex=True)
+    out = pd.DataFrame(
+        {
+            "customer_id": tl["customer_id"],
+            "category": tl["category"].map(lambda c: t(c, lang)),
+            "score": tl["score"].round(4),
+            "rank": tl["rank"],
+            "reasons": words,
+        }
+    )
+    if segments is not None:
+        seg = segments.set_index("customer_id")
+        out.insert(2, "segment", out["customer_id"].map(seg["segment"]).astype("Int64"))
+        out.insert(3, "segment_name", out["customer_id"].map(seg["segment_name"]).astype("object"))
+    return out

@@ -166,9 +166,7 @@ def segments(spark, features, fitted: dict, seg, min_share: float = 0.03):
 # --- purchase propensity ------------------------------------------------------------------
 
 
-def _propensity_batch(b: pd.DataFrame, payload) -> pd.DataFrame:
-    models, cats = payload
-    b.attrs["categories"] = cats
+def _propensity_batch(b: pd.DataFrame, models) -> pd.DataFrame:
     out = pd.DataFrame({"customer_id": b["customer_id"].to_numpy()})
     for m in models:
         out[f"p_{m.index}"] = m.scores(b)
@@ -176,13 +174,12 @@ def _propensity_batch(b: pd.DataFrame, payload) -> pd.DataFrame:
 
 
 def propensity(spark, snap, models: list):
-    """P(buy in the category) per customer of the snapshot ``snap`` (pandas with
-    ``attrs['categories']``, or Spark plus ``cats``) for each fitted ``CategoryModel``: a Spark
-    DataFrame customer_id, p_<index> per model."""
-    cats = list(snap.attrs["categories"]) if isinstance(snap, pd.DataFrame) else None
+    """P(buy in the category) per customer of the snapshot ``snap`` (pandas or Spark) for each
+    fitted ``CategoryModel`` (which knows its snapshot's layout): a Spark DataFrame customer_id,
+    p_<index> per model."""
     sdf = _spark_frame(spark, snap)
     schema = "customer_id string" + "".join(f", p_{m.index} double" for m in models)
-    return _mapped(sdf, _propensity_batch, (models, cats), schema)
+    return _mapped(sdf, _propensity_batch, models, schema)
 
 
 # --- sentiment ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ growing, stable or declining, and a short forecast with an interval, backtested.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +164,114 @@ def backtest(values, origins: int = 6, level: float = 0.8, season: int = 12) -> 
         else np.nan,
         "coverage": float(np.mean((a >= lo) & (a <= hi))),
     }
+
+
+# --- every category of a run ----------------------------------------------------------------
+
+MIN_MONTHS = 8  # fewer complete months: no trends
+
+
+@dataclass(frozen=True)
+class TrendRun:
+    """Demand per category of a run (``category_trends``).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per category, most demand first: category, last (the last month's demand),
+        ``trend``'s figures, next, next_lower, next_upper (the first forecast month and its
+        interval; missing without a forecast) and, where a backtest could be made, bt_origins,
+        bt_mape, bt_naive_mape, bt_coverage.
+    history : dict
+        Category → its monthly demand (a Series indexed by month).
+    forecasts : dict
+        Category → ``forecast`` with a month column, or None.
+    last_month : datetime.date
+        The last complete month.
+    months : int
+        Complete months known.
+    by_segment : pandas.DataFrame or None
+        With segments: one row per category and segment, ``trend``'s figures.
+    """
+
+    table: pd.DataFrame
+    history: dict
+    forecasts: dict
+    last_month: object
+    months: int
+    by_segment: pd.DataFrame | None = None
+
+
+def category_trends(
+    clean_dir,
+    as_of,
+    measure: str = "revenue",
+    window: int = 12,
+    alpha: float = 0.05,
+    periods: int = 3,
+    origins: int = 6,
+    segments: pd.DataFrame | None = None,
+) -> TrendRun | None:
+    """Per category (and, with ``segments``, per segment × category) the monthly ``measure``,
+    its trend, the forecast of the next ``periods`` months and the backtest over ``origins``
+    months; None when the orders have no category or fewer than ``MIN_MONTHS`` complete months."""
+    import pyarrow.parquet as pq
+
+    if "category" not in pq.read_schema(Path(clean_dir) / "orders.parquet").names:
+        return None
+    m = monthly(clean_dir, as_of, "category")
+    if m.empty or m["month"].nunique() < MIN_MONTHS:
+        return None
+    rows, history, forecasts = [], {}, {}
+    top = m.groupby("category")[measure].sum().sort_values(ascending=False).index
+    for c in top:
+        g = m[m["category"] == c].set_index("month")[measure]
+        trd = trend(g.to_numpy(), window, alpha)
+        fc = forecast(g.to_numpy(), periods)
+        bt = backtest(g.to_numpy(), origins)
+        if fc is not None:
+            fc["month"] = pd.date_range(
+                g.index.max() + pd.offsets.MonthBegin(1), periods=len(fc), freq="MS"
+            )
+        history[c], forecasts[c] = g, fc
+        rows.append(
+            {
+                "category": c,
+                "last": float(g.iloc[-1]),
+                **trd,
+                "next": float(fc["mean"].iloc[0]) if fc is not None else np.nan,
+                "next_lower": float(fc["lower"].iloc[0]) if fc is not None else np.nan,
+                "next_upper": float(fc["upper"].iloc[0]) if fc is not None else np.nan,
+                **({f"bt_{k}": v for k, v in bt.items()} if bt else {}),
+            }
+        )
+    by_segment = None
+    if segments is not None:
+        ms = monthly(clean_dir, as_of, "category", segments=segments)
+        by_segment = pd.DataFrame(
+            [
+                {"category": c, "segment": s, **trend(g[measure].to_numpy(), window, alpha)}
+                for (c, s), g in ms.groupby(["category", "segment"])
+            ]
+        )
+    return TrendRun(
+        table=pd.DataFrame(rows),
+        history=history,
+        forecasts=forecasts,
+        last_month=m["month"].max().date(),
+        months=int(m["month"].nunique()),
+        by_segment=by_segment,
+    )
+
+
+def significant_slopes(by_segment: pd.DataFrame) -> pd.DataFrame:
+    """Segment × category: the monthly slope as a share of the level where the trend is
+    significant (growing or declining), missing where it is stable or too short."""
+    sig = by_segment.assign(
+        v=np.where(
+            by_segment["direction"].isin(["growing", "declining"]),
+            by_segment["slope_share"],
+            np.nan,
+        )
+    )
+    return sig.pivot(index="segment", columns="category", values="v")
