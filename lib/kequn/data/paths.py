@@ -137,3 +137,8 @@ class RunFolder:
         """A stage's figures for the pages and the next run (``profiling``, ``clustering``,
         ``value``, ``needs``, ``feedback``, ``summary``)."""
         return self.root / f"{stage}.json"
+
+    @property
+    def feedback_alerts(self) -> Path:
+        """Stage 05's list of valuable customers to follow up (pseudonymous)."""
+        return self.actions / "feedback_alerts.csv"
