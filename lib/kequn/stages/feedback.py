@@ -170,12 +170,10 @@ def not_scored_note(sent: SentimentRun, lang: str) -> str:
 def sentiment_note(sent: SentimentRun, lang: str) -> str:
     """What the sentiment figures rest on, in the report's language."""
 
-    def acc_auc(f):
+    def acc_auc(figs):
         return {
-            "acc": fmt_pct(
-                f["accuracy"] if "accuracy_calibrated" not in f else f["accuracy_calibrated"], lang
-            ),
-            "auc": f"{f['auc']:.3f}",
+            "acc": fmt_pct(figs.get("accuracy_calibrated", figs["accuracy"]), lang),
+            "auc": f"{figs['auc']:.3f}",
         }
 
     if sent.source == "ratings":
