@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 import pandas as pd
-from kequn.models import sentiment
-from kequn.stages import feedback as sf
+from kequn.models import sentiment, text, topics
+from kequn.models.sentiment_model import score_feedback
 
 run = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
@@ -43,9 +43,9 @@ fb = pd.DataFrame(
     }
 )
 t0 = time.perf_counter()
-fb = sf.prepare_text(fb)
+fb = text.prepare(fb)
 t1 = time.perf_counter()
-sent = sf.sentiment_run(fb, seed=7)
+sent = score_feedback(fb, seed=7)
 t2 = time.perf_counter()
 lang_t = {}
 for lg in ("zh", "en"):
@@ -54,13 +54,13 @@ for lg in ("zh", "en"):
     sentiment.default_model().score(fb.loc[sel, "clean_text"].head(50_000))
     lang_t[lg] = 50_000 / (time.perf_counter() - s)
 t3 = time.perf_counter()
-top = sf.topics_run(fb, 8, 7)
+top = topics.per_language(fb, 8, 7)
 t4 = time.perf_counter()
 counts = fb["language"].value_counts()
 print(
     f"  {n:,} texts (zh {counts.get('zh', 0):,}, en {counts.get('en', 0):,}): cleaning + language {t1 - t0:.0f} s, "
-    f"sentiment (CV + fit on {sent['labelled']:,}, score all) {t2 - t1:.0f} s (CV accuracy "
-    f"{sent['figures']['accuracy_calibrated']:.3f}), topics {t4 - t3:.0f} s ({top['topic'].notna().mean():.0%} with a "
+    f"sentiment (CV + fit on {sent.labelled:,}, score all) {t2 - t1:.0f} s (CV accuracy "
+    f"{sent.figures['accuracy_calibrated']:.3f}), topics {t4 - t3:.0f} s ({top.topic.notna().mean():.0%} with a "
     f"topic); scoring alone zh {lang_t['zh']:,.0f} / en {lang_t['en']:,.0f} texts/s per process",
     file=sys.stderr,
 )

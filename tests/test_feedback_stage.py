@@ -1,13 +1,18 @@
 """Stage 05 pieces: sentiment learnt from the user's ratings (the shipped model without them), NPS
 drivers recovering planted topic effects, and the alert list picking valuable customers with
-negative or open issues."""
+negative or open issues (computed in kequn.models; the stage's words around them)."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from kequn.models import topics
+from kequn.data.settings import FeedbackSettings
+from kequn.lang.i18n import t
+from kequn.models import feedback, satisfaction, text, topics
+from kequn.models.sentiment_model import score_feedback
 from kequn.run.config import DEFAULTS
 from kequn.stages import feedback as sf
+
+F = FeedbackSettings.from_mapping(DEFAULTS["feedback"])
 
 
 def test_sentiment_from_weak_labels_and_without_ratings():
@@ -25,26 +30,26 @@ def test_sentiment_from_weak_labels_and_without_ratings():
             "rating": [5] * 300 + [1] * 300 + [np.nan] * 2,
         }
     )
-    fb = sf.prepare_text(fb)
-    r = sf.sentiment_run(fb, seed=7)
+    fb = text.prepare(fb)
+    r = score_feedback(fb, seed=7)
     assert (
-        r["none"] is None
-        and r["source"] == "ratings"
-        and r["labelled"] == 600
-        and r["figures"]["auc"] > 0.95
+        r.why_none is None
+        and r.source == "ratings"
+        and r.labelled == 600
+        and r.figures["auc"] > 0.95
     )
     assert (
-        r["default_figures"]["texts"] == 600 and r["default_figures"]["auc"] > 0.9
+        r.default_figures["texts"] == 600 and r.default_figures["auc"] > 0.9
     )  # the shipped model, same texts
-    lab = pd.Series(r["label"])
+    lab = pd.Series(r.label)
     assert (lab[:300] == "positive").mean() > 0.9 and (lab[300:600] == "negative").mean() > 0.7
     assert (lab[:300] == "negative").sum() == 0 and lab.iloc[
         -2
     ] is not None  # the unrated text is scored too
     assert (
-        lab.iloc[-1] is None and r["reason"][-1] == "signal"
+        lab.iloc[-1] is None and r.reason[-1] == "signal"
     )  # characters the model never saw: not scored
-    assert f"{100 * r['default_figures']['accuracy']:.1f}%" in sf.sentiment_note(r, "en")
+    assert f"{100 * r.default_figures['accuracy']:.1f}%" in sf.sentiment_note(r, "en")
 
 
 def test_without_ratings_the_shipped_model_scores_every_text():
@@ -56,21 +61,21 @@ def test_without_ratings_the_shipped_model_scores_every_text():
         "",
         "系统默认好评",
     ]
-    fb = sf.prepare_text(pd.DataFrame({"text": texts}))
-    r = sf.sentiment_run(fb, seed=7)
-    assert r["source"] == "default" and r["figures"] is None and r["labelled"] == 0
-    assert list(r["label"]) == ["positive", "negative", "positive", "negative", None, None]
+    fb = text.prepare(pd.DataFrame({"text": texts}))
+    r = score_feedback(fb, seed=7)
+    assert r.source == "default" and r.figures is None and r.labelled == 0
+    assert list(r.label) == ["positive", "negative", "positive", "negative", None, None]
     note = sf.sentiment_note(r, "zh")
     assert "自带的通用模型" in note and "86.0%" in note
     # a few ratings (too few to train on) are used to check the shipped model instead
-    rated = sf.prepare_text(pd.DataFrame({"text": ["好吃", "难吃"] * 15, "rating": [5, 1] * 15}))
-    r = sf.sentiment_run(rated, seed=7)
-    assert (
-        r["source"] == "default" and r["figures"]["texts"] == 30 and r["figures"]["accuracy"] == 1.0
-    )
-    assert sf.sentiment_run(sf.prepare_text(pd.DataFrame({"text": ["", None]})), seed=7) == {
-        "none": "no_text"
-    }
+    rated = text.prepare(pd.DataFrame({"text": ["好吃", "难吃"] * 15, "rating": [5, 1] * 15}))
+    r = score_feedback(rated, seed=7)
+    assert r.source == "default" and r.figures["texts"] == 30 and r.figures["accuracy"] == 1.0
+    # nothing to score: the run says why (a catalogue key), and the page says it
+    empty = score_feedback(text.prepare(pd.DataFrame({"text": ["", None]})), seed=7)
+    assert empty.why_none == "f.sent_none" and empty.score is None and empty.scored == 0
+    no_column = score_feedback(text.prepare(pd.DataFrame({"rating": [5, 1]})), seed=7)
+    assert no_column.why_none == "f.no_text"
 
 
 def test_drivers_recover_planted_topic_effects():
@@ -84,7 +89,7 @@ def test_drivers_recover_planted_topic_effects():
         .to_numpy()
     )
     nps = np.clip(np.round(6 + effect + rng.normal(0, 1.5, n)), 0, 10)
-    dr = sf.drivers(pd.DataFrame({"topic": topic, "nps": nps})).set_index("topic")
+    dr = satisfaction.drivers(pd.DataFrame({"topic": topic, "nps": nps})).set_index("topic")
     assert (
         dr.loc["delivery", "low"] < -2.0 < dr.loc["delivery", "high"]
         or abs(dr.loc["delivery", "effect"] + 2) < 0.2
@@ -109,13 +114,17 @@ def test_alerts_pick_valuable_customers_with_open_or_negative_issues():
             "clv": [900.0, 500.0, 800.0, 10.0, 900.0],
         }
     )
-    a = sf.alerts(fb, as_of, days=90, lang="en")
+    a = feedback.alerts(fb, as_of, days=90)
     assert a["customer_id"].tolist() == [
         "A",
         "B",
     ]  # C's complaint is old and resolved; D is not valuable
-    assert a["reason"].tolist() == ["recent negative feedback", "complaint still open"]
+    assert a["reason"].tolist() == ["negative", "unresolved"]
     assert a.loc[0, "feedback_id"] == "F1"  # the alerting feedback, not the later positive one
+    # the stage's list (and CSV) says the reason and the tier in the report's language
+    shown = sf.alerts(fb, as_of, days=90, lang="en")
+    assert shown["reason"].tolist() == ["recent negative feedback", "complaint still open"]
+    assert shown["tier"].tolist() == [t("tier.key", "en"), t("tier.important", "en")]
 
 
 @pytest.mark.parametrize(
@@ -152,7 +161,7 @@ def test_complaint_ratings_judge_handling_and_stay_out_of_csat(tmp_path):
     assert fb["handling_rating"].iloc[1:].tolist() == [4.0, 1.0] and np.isnan(
         fb["handling_rating"].iloc[0]
     )
-    facts, tm, ef = sf.complaint_facts(fb, pd.Timestamp("2024-02-01"), DEFAULTS["feedback"], "en")
+    facts, tm, ef = sf.complaint_facts(fb, pd.Timestamp("2024-02-01"), F, "en")
     assert (
         ef["rated_after"] == 1 and ef["satisfied_after"] == 1.0
     )  # only the resolved complaint's verdict counts
@@ -188,12 +197,12 @@ def test_topic_trend_finds_the_rising_topic_and_nothing_else():
 
 def test_topic_mix_rows_and_columns():
     d = _topic_frame()
-    seg = sf.topic_mix(d, "segment", "zh", top=2)
+    seg = topics.mix(d, "segment", top=2)
     assert seg.shape == (3, 2) and list(seg.index) == ["1 · 甲", "2 · 乙", "3 · 丙"]
     assert (seg.sum(axis=1) < 1).all()  # shares of all topics; only the two largest shown
-    month = sf.topic_mix(d, "month", "zh", last=6)
+    month = topics.mix(d, "month", last=6)
     assert month.shape == (4, 6) and np.allclose(month.sum(axis=0), 1.0)
-    assert sf.topic_mix(d.assign(topic=None), "segment", "zh").empty
+    assert topics.mix(d.assign(topic=None), "segment").empty
 
 
 def test_channel_codes_translated_and_others_kept():
@@ -241,18 +250,14 @@ def test_bad_feedback_export_is_counted_and_handled_not_a_crash(tmp_path):
     assert cleaning[("feedback", "invalid_values_set_missing")] == 1  # the rating of 9
     shown = sf.intake_table(r.quality, "en")  # the report lists what intake did to the file
     assert len(shown) >= 3 and shown["Rows"].sum() >= 3 and set(shown["Table"]) == {"feedback"}
-    fb = sf.prepare_text(sf.load(out))
+    fb = text.prepare(sf.load(out))
     assert len(fb) == 5 and fb["rating"].isna().sum() == 2  # F4's 9 and F5, a complaint
     assert fb["cut"].sum() == 1 and fb["clean_text"].str.len().max() == 2000
     assert (fb["language"] == "empty").sum() == 1
-    sent = sf.sentiment_run(fb, seed=7)
-    assert (
-        sent["source"] == "default" and pd.isna(sent["score"][1]) and sent["label"][2] == "negative"
-    )
+    sent = score_feedback(fb, seed=7)
+    assert sent.source == "default" and pd.isna(sent.score[1]) and sent.label[2] == "negative"
     assert cleaning[("feedback", "resolved_at_before_creation_set_missing")] == 1
-    facts, tm, ef = sf.complaint_facts(
-        fb, pd.Timestamp("2024-04-01"), DEFAULTS["feedback"], "en", r.quality
-    )
+    facts, tm, ef = sf.complaint_facts(fb, pd.Timestamp("2024-04-01"), F, "en", r.quality)
     assert (
         tm["complaints"] == 1 and tm["resolution_median_h"] != tm["resolution_median_h"]
     )  # left out, so none
@@ -262,6 +267,6 @@ def test_bad_feedback_export_is_counted_and_handled_not_a_crash(tmp_path):
     # an export without the handling columns still gets its complaint count, the rest reads "—"
     # (what is still open cannot be told without status or resolved_at: no backlog, not a made-up one)
     bare = fb.drop(columns=["first_response_at", "resolved_at", "status"])
-    facts, tm, ef = sf.complaint_facts(bare, pd.Timestamp("2024-04-01"), DEFAULTS["feedback"], "en")
+    facts, tm, ef = sf.complaint_facts(bare, pd.Timestamp("2024-04-01"), F, "en")
     assert tm["complaints"] == 1 and tm["backlog"] is None and "nan" not in " ".join(facts.values())
     assert facts["Open complaints"] == "—"

@@ -74,12 +74,13 @@ def test_feedback_steps_pass_a_missing_feedback_table_on():
     from kequn.stages import feedback as sf
 
     assert sf.prepared(None) is None and sf.with_topics(None, 8, 7) is None
-    assert sf.score_sentiment(None, "unused", 7) == (None, {"none": "no_feedback"}, None)
+    fb, sent, truth = sf.score_sentiment(None, "unused", 7)
+    assert fb is None and truth is None and sent.why_none == "fsec.none" and sent.score is None
     assert sf.complaints_of(None, {}, {}, "en") == (None, None, None)
     assert sf.alert_list(None, {}, {}, "en").empty
     for sec in (
         sf.texts_section(None, {}, "en"),
-        sf.sentiment_section(None, {"none": "no_feedback"}, None, "en"),
+        sf.sentiment_section(None, sent, None, "en"),
         sf.topics_section(None, 8, "en"),
         sf.satisfaction_section(None, {}, "en"),
         sf.complaints_section("unused", None, None, {}, "en"),
@@ -87,9 +88,7 @@ def test_feedback_steps_pass_a_missing_feedback_table_on():
         sf.alerts_section(None, pd.DataFrame(), {}, "en"),
     ):
         assert len(sec) == 0  # each left out of the page with its narration
-    figures = sf.write_results(
-        "unused", "r1", "en", None, {"none": "no_feedback"}, None, None, None
-    )
+    figures = sf.write_results("unused", "r1", "en", None, sent, None, None, None)
     assert figures == {"run": "r1", "lang": "en", "feedback": 0}
 
 

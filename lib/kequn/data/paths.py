@@ -149,3 +149,8 @@ class RunFolder:
     def propensity_targets(self) -> Path:
         """Stage 04's purchase-propensity target lists (pseudonymous)."""
         return self.action_list("propensity_targets")
+
+    @property
+    def feedback_alerts(self) -> Path:
+        """Stage 05's list of valuable customers to follow up (pseudonymous)."""
+        return self.action_list("feedback_alerts")

@@ -9,9 +9,14 @@ effectiveness.
 - ``coverage``: per group (segment, channel …), the share of customers who gave any feedback
   and who complained; groups with customers but almost no voice (below ``silent_share``) are
   named "silent" — the comprehensiveness standard asks that no group go unheard.
+- ``handling``: the first two over the complaints of a feedback table, with the impossible
+  timestamps intake set missing counted in; ``rating_apart``: a complaint's rating judges its
+  handling, not the product.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -108,3 +113,73 @@ def coverage(
     )
     out["silent"] = out["feedback_share"] < silent_share
     return out
+
+
+def is_complaint(fb: pd.DataFrame) -> np.ndarray:
+    """True per row whose kind is "complaint" (all False without a kind column)."""
+    if "kind" not in fb:
+        return np.zeros(len(fb), dtype=bool)
+    return (fb["kind"].astype("string") == "complaint").fillna(False).to_numpy()
+
+
+def rating_apart(fb: pd.DataFrame) -> pd.DataFrame:
+    """``fb`` with a complaint's rating moved to ``handling_rating``: it judges the handling,
+    not the product, so it stays out of CSAT and the sentiment labels and serves the
+    effectiveness figures. Unchanged without a rating or kind column."""
+    if "rating" not in fb or "kind" not in fb:
+        return fb
+    complaint = is_complaint(fb)
+    return fb.assign(
+        handling_rating=fb["rating"].where(complaint), rating=fb["rating"].mask(complaint)
+    )
+
+
+# intake's rules that set a complaint's impossible answer or resolution time missing
+TIME_TRAVEL_RULES = (
+    "first_response_at_before_creation_set_missing",
+    "resolved_at_before_creation_set_missing",
+)
+
+
+def fixed_at_intake(quality: dict | None) -> int:
+    """Feedback rows whose answer or resolution intake found dated before their complaint."""
+    return sum(
+        c["rows"]
+        for c in (quality or {}).get("cleaning", [])
+        if c["table"] == "feedback" and c["rule"] in TIME_TRAVEL_RULES
+    )
+
+
+@dataclass(frozen=True)
+class Handling:
+    """Complaint handling of a feedback table (``handling``).
+
+    Attributes
+    ----------
+    timeliness : dict
+        ``timeliness`` over the complaints (its ``time_travel`` counts this step's finds only).
+    effectiveness : dict
+        ``effectiveness`` over the complaints, on their handling rating.
+    time_travel : int
+        Answers and resolutions dated before their complaint, whether intake (``quality``) or
+        ``timeliness`` found them.
+    """
+
+    timeliness: dict
+    effectiveness: dict
+    time_travel: int
+
+
+def handling(
+    fb: pd.DataFrame,
+    as_of,
+    response_sla_h: float = 24,
+    resolution_sla_h: float = 72,
+    quality: dict | None = None,
+) -> Handling:
+    """``timeliness`` and ``effectiveness`` of the complaints in ``fb`` (``handling_rating``
+    judges the handling when ``rating_apart`` made it, else ``rating``)."""
+    c = fb[is_complaint(fb)]
+    tm = timeliness(c, as_of, response_sla_h, resolution_sla_h)
+    ef = effectiveness(c, rating="handling_rating" if "handling_rating" in c else "rating")
+    return Handling(tm, ef, tm["time_travel"] + fixed_at_intake(quality))

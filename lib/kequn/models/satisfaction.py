@@ -112,3 +112,37 @@ def by_group(
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def drivers(fb: pd.DataFrame, min_answers: int = 50, min_topic: int = 10) -> pd.DataFrame:
+    """Which topics move NPS: ordinary least squares of the NPS answer (0–10) on one indicator
+    per topic (texts without a topic are the base), robust (HC1) standard errors. Needs
+    ``min_answers`` NPS answers, 20 of them with a topic, and keeps the topics of at least
+    ``min_topic`` answers. Columns topic, effect (points on the 0–10 scale), low, high (95%),
+    p, texts; lowest effect first. Empty when ``fb`` has no nps or topic column, or too few
+    answers."""
+    import statsmodels.api as sm
+
+    if "nps" not in fb or "topic" not in fb:
+        return pd.DataFrame()
+    d = fb[fb["nps"].notna()]
+    if len(d) < min_answers or d["topic"].notna().sum() < 20:
+        return pd.DataFrame()
+    X = pd.get_dummies(d["topic"], dtype=float)
+    X = X.loc[:, X.sum() >= min_topic]
+    if X.empty:
+        return pd.DataFrame()
+    res = sm.OLS(d["nps"].astype(float), sm.add_constant(X)).fit(cov_type="HC1")
+    ci = res.conf_int()
+    rows = [
+        {
+            "topic": c,
+            "effect": res.params[c],
+            "low": ci.loc[c, 0],
+            "high": ci.loc[c, 1],
+            "p": res.pvalues[c],
+            "texts": int(X[c].sum()),
+        }
+        for c in X.columns
+    ]
+    return pd.DataFrame(rows).sort_values("effect").reset_index(drop=True)

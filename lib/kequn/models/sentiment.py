@@ -90,6 +90,44 @@ REASONS = (
 )  # why a text is not scored: a language the model does not read; too little known signal
 
 
+# Labels: a score within NEUTRAL_BAND of the threshold is "neutral" (|P(positive) − threshold| <
+# 0.15: the model leans, it does not say).
+NEUTRAL_BAND = 0.15
+
+
+def labels(score, threshold: float, emoji=None) -> np.ndarray:
+    """ "positive", "neutral" or "negative" per score (None where it is NaN: not scored).
+
+    A model's score is positive from ``threshold + NEUTRAL_BAND``, negative up to
+    ``threshold − NEUTRAL_BAND``, neutral between. A text judged by its emoji (``emoji`` True;
+    its score is the share of positive emoji among the lexicon's hits) is positive with more
+    positive than negative emoji, negative with fewer, neutral on a tie.
+
+    Examples
+    --------
+    >>> labels([0.9, 0.6, 0.2, float("nan")], threshold=0.5).tolist()
+    ['positive', 'neutral', 'negative', None]
+    >>> labels([0.6, 0.5, 0.4], threshold=0.5, emoji=[True, True, True]).tolist()
+    ['positive', 'neutral', 'negative']
+    """
+    score = np.asarray(score, dtype=float)
+    out = np.where(
+        np.isnan(score),
+        None,
+        np.where(
+            score >= threshold + NEUTRAL_BAND,
+            "positive",
+            np.where(score <= threshold - NEUTRAL_BAND, "negative", "neutral"),
+        ),
+    )
+    if emoji is not None:
+        e = np.asarray(emoji, dtype=bool)
+        out[e] = np.where(
+            score[e] > 0.5, "positive", np.where(score[e] < 0.5, "negative", "neutral")
+        )
+    return out
+
+
 def emoji_counts(texts: pd.Series) -> pd.DataFrame:
     """Per text: emoji (all), positive and negative lexicon hits, and words (Han characters plus
     Latin letters / 5 plus any other letters, as in kequn.models.text.language)."""
@@ -284,6 +322,61 @@ def transfer(model: SentimentModel, texts: pd.Series, y) -> dict:
         "balanced_accuracy": float(balanced_accuracy_score(y, p >= model.threshold)),
         "auc": float(roc_auc_score(y, p)),
     }
+
+
+# --- a feedback table's labels: per segment, and against the planted ones of generated data ---
+
+
+def by_segment(fb: pd.DataFrame) -> pd.DataFrame:
+    """Share of positive, neutral and negative labels among each segment's labelled texts
+    (``fb``: sentiment, segment, segment_name): rows named by ``segment_label``, columns
+    positive, neutral, negative (each row sums to 1; texts not scored left out)."""
+    from kequn.models.clustering import segment_label
+
+    d = fb[fb["sentiment"].notna() & fb["segment"].notna()]
+    names = d.drop_duplicates("segment").set_index("segment")["segment_name"]
+    tab = pd.crosstab(d["segment"], d["sentiment"], normalize="index").reindex(
+        columns=["positive", "neutral", "negative"], fill_value=0.0
+    )
+    tab.index = [segment_label(int(s), names.get(s, "")) for s in tab.index]
+    return tab
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Labels against planted ones: ``n`` texts positive or negative on both sides, the share
+    ``accuracy`` of them labelled as planted."""
+
+    n: int
+    accuracy: float
+
+
+def agreement(fb: pd.DataFrame, planted: pd.DataFrame) -> Agreement | None:
+    """``fb``'s sentiment labels against ``planted`` ones (both: feedback_id, sentiment),
+    neutral and unlabelled texts left out on both sides; None when no text is left."""
+    sides = ["positive", "negative"]
+    m = fb[["feedback_id", "sentiment"]].merge(
+        planted[["feedback_id", "sentiment"]].rename(columns={"sentiment": "planted"}),
+        on="feedback_id",
+    )
+    m = m[m["planted"].isin(sides) & m["sentiment"].isin(sides)]
+    if m.empty:
+        return None
+    return Agreement(int(len(m)), float((m["sentiment"] == m["planted"]).mean()))
+
+
+def planted_agreement(data_dir, fb: pd.DataFrame) -> Agreement | None:
+    """On generated data (``_truth/feedback.parquet`` beside the export): ``agreement`` of
+    ``fb``'s labels with the planted ones; None for real data and a database."""
+    from kequn.data.database import is_url
+    from kequn.data.paths import resolve
+
+    if is_url(data_dir) or "sentiment" not in fb:  # a database holds no planted truth
+        return None
+    p = resolve(data_dir) / "_truth" / "feedback.parquet"
+    if not p.exists():
+        return None
+    return agreement(fb, pd.read_parquet(p, columns=["feedback_id", "sentiment"]))
 
 
 def _cache_path() -> Path:

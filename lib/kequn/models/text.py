@@ -98,3 +98,30 @@ def cut(texts: pd.Series, max_chars: int = MAX_CHARS) -> tuple[pd.Series, pd.Ser
     s = texts.astype("string").fillna("")
     long = s.str.len() > max_chars
     return (s.where(~long, s.str.slice(0, max_chars)) if long.any() else s), long
+
+
+def prepare(fb: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the feedback with the columns every later step reads: ``clean_text`` (cleaned,
+    cut to ``MAX_CHARS``; "" without a text column), ``boilerplate``, ``cut``, ``language`` and
+    ``month`` (YYYY-MM of created_at, when there is one)."""
+    out = fb.copy()
+    if "created_at" in out:
+        out["month"] = pd.to_datetime(out["created_at"]).dt.strftime("%Y-%m")
+    none = (pd.Series("", index=out.index), pd.Series(False, index=out.index))
+    out["clean_text"], out["boilerplate"] = clean(out["text"]) if "text" in out else none
+    out["clean_text"], out["cut"] = cut(out["clean_text"])
+    out["language"] = language(out["clean_text"])
+    return out
+
+
+def language_shares(languages: pd.Series) -> pd.DataFrame:
+    """Texts per language in ``LANGS`` order (zeros included) and their share of all texts:
+    columns language, texts, share."""
+    counts = pd.Series(languages).value_counts().reindex(list(LANGS), fill_value=0)
+    return pd.DataFrame(
+        {
+            "language": counts.index,
+            "texts": counts.to_numpy(),
+            "share": counts.to_numpy() / max(len(languages), 1),
+        }
+    )

@@ -14,6 +14,7 @@ when that weight is clear, else to none.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -23,6 +24,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from kequn.models.parallel import map_chunks
 
+# Texts a language needs before its keywords or topics are shown: one English text would give
+# every word it holds "100%" (a share of 1 from n = 1 says nothing).
+KEYWORD_MIN_TEXTS = 30
+TOPIC_MIN_TEXTS = 200
 KEEP_POS = ("n", "nr", "ns", "nt", "nz", "nl", "ng", "v", "vn", "vd", "a", "an", "ad", "eng")
 ZH_STOP = set(
     """的 了 是 我 你 他 她 它 们 这 那 有 在 也 都 就 和 与 及 或 但 而 很 太 非常 比较 还 又 再 不 没 没有 会 能 要 想
@@ -216,3 +221,128 @@ def topic_trend(fb: pd.DataFrame, months: int = 3, alpha: float = 0.05) -> pd.Da
     out["rising"] = (out["change"] > 0) & (out["p"] < alpha)
     out["new"] = out["rising"] & (out["before"] < NEW_BELOW)
     return out.sort_values("change", ascending=False).reset_index(drop=True)
+
+
+def largest_moves(trend: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` topics of ``topic_trend`` that moved most (either way), largest rise first."""
+    return trend.loc[trend["change"].abs().nlargest(n).index].sort_values("change", ascending=False)
+
+
+# --- a feedback table's topics, per language ------------------------------------------------
+# ``fb`` below is the feedback as ``kequn.models.text.prepare`` leaves it (clean_text, language,
+# month), with ``topic`` once ``per_language`` has run.
+
+
+@dataclass(frozen=True, eq=False)
+class TopicsRun:
+    """Topics of the feedback texts, fitted per language (``per_language``).
+
+    Attributes
+    ----------
+    topic : pandas.Series
+        Per text (the feedback's index): its topic's name, its three strongest terms
+        ("物流·包装·速度"), or None (no clear topic, or a language with too few texts).
+    tables : dict
+        Per language fitted ("zh", "en"): ``fit_topics``'s table of topics (topic, name,
+        terms, texts).
+    """
+
+    topic: pd.Series
+    tables: dict = field(default_factory=dict)
+
+
+def per_language(
+    fb: pd.DataFrame, k: int, seed: int, min_texts: int = TOPIC_MIN_TEXTS
+) -> TopicsRun:
+    """``fit_topics`` on the clean texts of each language (zh, en) with at least ``min_texts``
+    texts; every text gets its topic's name or None."""
+    topic = pd.Series(None, index=fb.index, dtype="object")
+    tables = {}
+    for lg in ("zh", "en"):
+        sel = fb["language"] == lg
+        if sel.sum() < min_texts:
+            continue
+        a, table = fit_topics(fb.loc[sel, "clean_text"], k=k, seed=seed)
+        names = table.set_index("topic")["name"]
+        topic[sel] = a["topic"].map(lambda i: names.get(i) if i >= 0 else None)
+        tables[lg] = table
+    return TopicsRun(topic, tables)
+
+
+def too_few(languages: pd.Series, least: int) -> dict:
+    """The languages (zh, en) with some texts but fewer than ``least``: language → texts."""
+    counts = pd.Series(languages).value_counts()
+    return {lg: int(counts[lg]) for lg in ("zh", "en") if 0 < counts.get(lg, 0) < least}
+
+
+def keywords_by_language(
+    fb: pd.DataFrame,
+    top: int = 15,
+    sample: int = 20_000,
+    seed: int = 7,
+    min_texts: int = KEYWORD_MIN_TEXTS,
+) -> pd.DataFrame:
+    """``keywords`` of each language (zh, en) with at least ``min_texts`` texts, estimated on
+    a random ``sample`` of its texts when there are more: columns language, word, texts, share
+    (of that language's texts, or of the sample)."""
+    rows = []
+    for lg in ("zh", "en"):
+        texts = fb.loc[fb["language"] == lg, "clean_text"]
+        if len(texts) < min_texts:
+            continue
+        kw = keywords(texts.sample(min(len(texts), sample), random_state=seed), top=top)
+        rows.append(kw.assign(language=lg)[["language", "word", "texts", "share"]])
+    if not rows:
+        return pd.DataFrame(columns=["language", "word", "texts", "share"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def topic_figures(fb: pd.DataFrame) -> pd.DataFrame:
+    """Per topic, largest first: texts, share (of all texts, with a topic or not),
+    negative_share (of its texts with a sentiment label, when ``fb`` has a sentiment column:
+    texts not scored are left out) and complaints (when ``fb`` has a kind column)."""
+    d = fb[fb["topic"].notna()]
+    g = d.groupby("topic")
+    out = pd.DataFrame(
+        {
+            "topic": g.size().index,
+            "texts": g.size().to_numpy(),
+            "share": g.size().to_numpy() / max(len(fb), 1),
+        }
+    )
+    if "sentiment" in d:
+        out["negative_share"] = (
+            g["sentiment"]
+            .apply(
+                lambda s: (s == "negative").sum() / s.notna().sum() if s.notna().any() else np.nan
+            )
+            .to_numpy()
+        )
+    if "kind" in d:  # without it complaints cannot be told apart
+        out["complaints"] = (
+            g["kind"].apply(lambda s: (s.astype("string") == "complaint").sum()).to_numpy()
+        )
+    return out.sort_values("texts", ascending=False).reset_index(drop=True)
+
+
+def mix(fb: pd.DataFrame, by: str, last: int = 12, top: int = 10) -> pd.DataFrame:
+    """Share of each of the ``top`` largest topics among a group's texts with a topic: per
+    segment (``by`` "segment"; rows named by ``segment_label``, topics as columns, rows summing
+    to 1 over all topics) or per month (``by`` "month", the last ``last`` months; topics as
+    rows, months as columns). Empty when there are no topics or no such column."""
+    from kequn.models.clustering import segment_label
+
+    if "topic" not in fb or by not in fb or fb["topic"].isna().all():
+        return pd.DataFrame()
+    d = fb[fb["topic"].notna() & fb[by].notna()]
+    keep = d["topic"].value_counts().index[:top]
+    if by == "month":
+        return pd.crosstab(d["topic"], d["month"], normalize="columns").iloc[:, -last:].loc[keep]
+    tab = pd.crosstab(d[by], d["topic"], normalize="index")[keep]
+    names = (
+        d.drop_duplicates("segment").set_index("segment")["segment_name"]
+        if "segment_name" in d
+        else {}
+    )
+    tab.index = [segment_label(int(c), names.get(c, "")) for c in tab.index]
+    return tab
