@@ -42,7 +42,7 @@ def test_eight_class_model_known_answers():
         [900.0, 900, 900, 900, 100, 100, 100, 100],
     )
     c = value.rfm_eight_classes(f)
-    assert c.attrs["cuts"] == {"recency_days": 100.0, "orders": 5.0, "monetary": 500.0}
+    assert value.rfm_cuts(f) == {"recency_days": 100.0, "orders": 5.0, "monetary": 500.0}
     assert c["rfm_class"].tolist() == [
         "important_value",
         "important_develop",
@@ -55,12 +55,13 @@ def test_eight_class_model_known_answers():
     ]
     with pytest.raises(ValueError, match="'mean' or 'median'"):
         value.rfm_eight_classes(f, cut="mode")
+    assert value.rfm_cuts(f, "median")["monetary"] == 500.0  # four 900s and four 100s
 
 
 def test_value_tiers_follow_the_pyramid_and_negative_margin_is_indifferent():
     money = np.arange(1, 101, dtype=float)
     t = value.value_tiers(base([1] * 100, [1] * 100, money))
-    assert t.attrs["basis"] == "monetary"
+    assert value.value_basis(base([1] * 100, [1] * 100, money)) == "monetary"
     assert t.groupby("tier").size().to_dict() == {
         "key": 1,
         "important": 4,
@@ -70,9 +71,8 @@ def test_value_tiers_follow_the_pyramid_and_negative_margin_is_indifferent():
     assert t.loc[t["value"] == 100, "strategy"].item() == "yielding"
     margin = money - 50
     m = value.value_tiers(base([1] * 100, [1] * 100, money, margin=margin))
-    assert (
-        m.attrs["basis"] == "margin" and (m.loc[m["value"] < 0, "strategy"] == "indifferent").all()
-    )
+    assert value.value_basis(base([1] * 100, [1] * 100, money, margin=margin)) == "margin"
+    assert (m.loc[m["value"] < 0, "strategy"] == "indifferent").all()
     assert (m.loc[m["value"] < 0, "strategy"]).size == 49
 
 
@@ -94,14 +94,15 @@ def test_the_chosen_lifetime_model_predicts_the_demos_one_time_buyers_better_tha
     """Issue 16: BG/NBD lets nobody leave before a repeat purchase, so it over-predicts the demo's
     one-time buyers in the holdout; the model chosen on the same holdout does better."""
     from kequn.data.intake import run_intake
-    from kequn.stages import value as stage_value
+    from kequn.models import clv_holdout, lifetime
 
     res = run_intake(demo_dir, tmp_path, salt="holdout-test")
-    quality = res.quality
-    models = stage_value.fit_models(stage_value.btyd_for_run(tmp_path, quality))
-    holds, _, why = stage_value.holdout_check(tmp_path, quality, 26, models)
-    assert why is None and set(holds) == {"bgnbd", "mbgnbd", "pareto_nbd", "nbd"}
-    stage_value.choose(models, holds)
+    as_of = res.quality["as_of"]
+    models = lifetime.fit_models(lifetime.btyd_for_run(tmp_path, as_of))
+    check = clv_holdout.holdout_check(tmp_path, as_of, 26, models)
+    holds = check.holds
+    assert check.why is None and set(holds) == {"bgnbd", "mbgnbd", "pareto_nbd", "nbd"}
+    lifetime.choose(models, holds)
     s = models.scores
     assert models.rule == "holdout" and models.chosen != "bgnbd"
     once = holds["bgnbd"].cal["x"] == 0
