@@ -265,3 +265,45 @@ def test_value_json_keeps_its_keys():
     assert got["clv_mean"] == 40.0 and got["clv_total"] == 40.0 and got["bgnbd"] is None
     assert got["migration"] == {"run": "before", "customers_both": 2, "tier_down": 1, "lapsed": 0}
     assert value.migration_figures(None, None, vt) is None
+
+
+def test_group_tier_and_stage_figures_known_answers():
+    vt = pd.DataFrame(
+        {
+            "rfm_class": ["general_keep", "important_value", None, "important_value"],
+            "recency_days": pd.array([30, 10, None, 20], "Int64"),
+            "orders": [2, 5, 0, 3],
+            "monetary": [-20.0, 300, 0, 100],
+            "value": [-20.0, 300, 0, 100],
+            "tier": ["ordinary", "key", "small", "important"],
+            "strategy": ["indifferent", "yielding", "adaptive", "caring"],
+            "stage": ["sleeping", "active", "potential", "active"],
+            "silence": [3.0, 0.5, np.nan, 1.5],
+            "p_alive": [0.2, 0.9, np.nan, 0.7],
+            "churn_risk": [0.9, 0.1, np.nan, 0.3],
+            "clv": [5.0, 80, np.nan, 40],
+        }
+    )
+    g = value.group_figures(vt, "rfm_class", list(value.EIGHT.values())).set_index("rfm_class")
+    assert g.index.tolist() == ["important_value", "general_keep"]  # EIGHT's order, buyers only
+    assert g["customers"].tolist() == [2, 1] and g["share"].tolist() == pytest.approx(
+        [2 / 3, 1 / 3]
+    )
+    assert g["revenue_share"].tolist() == [1.0, 0.0]  # the return counts as 0
+    assert g.loc["important_value", ["recency_days", "orders", "monetary"]].tolist() == [15, 4, 200]
+    tiers = value.tier_figures(vt).set_index("tier")
+    assert tiers.index.tolist() == ["key", "important", "ordinary", "small"]
+    assert tiers["value_share"].tolist() == [0.75, 0.25, 0.0, 0.0]
+    assert tiers["negative"].tolist() == [0, 0, 1, 0] and tiers.loc["ordinary", "mean_value"] == -20
+    st = value.stage_figures(vt).set_index("stage")
+    assert st.index.tolist() == ["potential", "new", "active", "sleeping", "churned"]
+    assert st["customers"].tolist() == [1, 0, 2, 1, 0] and st.loc["new", "share"] == 0
+    assert st.loc["active", ["revenue_share", "silence", "p_alive", "clv_mean"]].tolist() == [
+        1.0,
+        1.0,
+        pytest.approx(0.8),
+        60.0,
+    ]
+    assert st.loc["new", "revenue_share"] == 0 and np.isnan(st.loc["new", "clv_mean"])
+    none = value.stage_figures(vt.assign(monetary=0.0))
+    assert none["revenue_share"].isna().all()  # nobody spent: no share, not 0

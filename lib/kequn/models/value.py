@@ -293,6 +293,90 @@ def by_group(vt: pd.DataFrame, key: str) -> pd.DataFrame:
     return out.rename_axis(key).reset_index()
 
 
+def group_figures(vt: pd.DataFrame, key: str, order) -> pd.DataFrame:
+    """Per value of ``key`` among the customers that have one (RFM class, named RFM segment),
+    in ``order`` (values nobody has left out): customers, share (of those customers),
+    revenue_share (net spend, returns as 0; NaN when nobody spent), mean recency_days, orders
+    and monetary."""
+    b = vt[vt[key].notna()]
+    rev = b["monetary"].clip(lower=0)
+    g = pd.DataFrame(
+        {
+            "rev": rev,
+            "recency_days": pd.to_numeric(b["recency_days"], errors="coerce").astype("float64"),
+            "orders": b["orders"].astype("float64"),
+            "monetary": b["monetary"].astype("float64"),
+        }
+    ).groupby(b[key].astype(object).to_numpy())
+    n = g.size()
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "share": n / len(b),
+            "revenue_share": g["rev"].sum() / rev.sum() if rev.sum() > 0 else np.nan,
+            "recency_days": g["recency_days"].mean(),
+            "orders": g["orders"].mean(),
+            "monetary": g["monetary"].mean(),
+        }
+    )
+    return out.reindex([k for k in order if k in out.index]).rename_axis(key).reset_index()
+
+
+def tier_figures(vt: pd.DataFrame) -> pd.DataFrame:
+    """Per value tier present (``TIERS`` order): customers, share, value_share (of the positive
+    value; NaN when nobody has any), mean_value and negative (customers whose value is negative:
+    strategy indifferent)."""
+    pos = vt["value"].clip(lower=0)
+    g = pd.DataFrame(
+        {
+            "pos": pos,
+            "value": vt["value"].astype("float64"),
+            "negative": vt["strategy"] == STRATEGY["negative"],
+        }
+    ).groupby(vt["tier"].to_numpy())
+    n = g.size()
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "share": n / len(vt),
+            "value_share": g["pos"].sum() / pos.sum() if pos.sum() > 0 else np.nan,
+            "mean_value": g["value"].mean(),
+            "negative": g["negative"].sum().astype(int),
+        }
+    )
+    return out.reindex([k for k in TIERS if k in out.index]).rename_axis("tier").reset_index()
+
+
+def stage_figures(vt: pd.DataFrame) -> pd.DataFrame:
+    """Per lifecycle stage (every one of ``lifecycle.STAGES``, empty ones too): customers,
+    share, revenue_share (net spend, returns as 0), mean silence, p_alive, churn_risk and
+    clv_mean (NaN for an empty stage)."""
+    rev = vt["monetary"].clip(lower=0)
+    g = pd.DataFrame(
+        {
+            "rev": rev,
+            **{c: vt[c].astype("float64") for c in ("silence", "p_alive", "churn_risk", "clv")},
+        }
+    ).groupby(vt["stage"].astype(object).to_numpy())
+    n = g.size()
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "share": n / len(vt),
+            "revenue_share": g["rev"].sum() / rev.sum() if rev.sum() > 0 else np.nan,
+            "silence": g["silence"].mean(),
+            "p_alive": g["p_alive"].mean(),
+            "churn_risk": g["churn_risk"].mean(),
+            "clv_mean": g["clv"].mean(),
+        }
+    ).reindex(list(lifecycle.STAGES))
+    out["customers"] = out["customers"].fillna(0).astype(int)
+    out["share"] = out["share"].fillna(0.0)
+    if rev.sum() > 0:
+        out["revenue_share"] = out["revenue_share"].fillna(0.0)
+    return out.rename_axis("stage").reset_index()
+
+
 @dataclass(frozen=True)
 class ClvFigures:
     """The CLV of the customers who have one: mean, total and the share of the total held by

@@ -116,31 +116,24 @@ def summary(
 # --- tables in the report's language ----------------------------------------------------------------
 
 
-def _group_table(vt: pd.DataFrame, key: str, order, label, lang: str, extra=None) -> pd.DataFrame:
-    """Per group of ``key``: customers, share, revenue share, mean recency / orders / spend, and
-    the columns of ``extra`` (name → function of the group)."""
-    buyers = vt[vt[key].notna()]
-    rev = buyers["monetary"].clip(lower=0)
-    rows = []
-    for k in order:
-        g = buyers[buyers[key] == k]
-        if g.empty:
-            continue
-        row = {
-            label: t(f"{key}.{k}", lang) if isinstance(k, str) else k,
-            t("customers", lang): len(g),
-            t("share_of_customers", lang): len(g) / len(buyers),
-            t("revenue_share", lang): g["monetary"].clip(lower=0).sum() / rev.sum()
-            if rev.sum() > 0
-            else np.nan,
-            t("v.recency", lang): g["recency_days"].mean(),
-            t("f.orders", lang): g["orders"].mean(),
-            t("f.monetary", lang): g["monetary"].mean(),
-        }
-        for name, fn in (extra or {}).items():
-            row[name] = fn(g)
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _group_table(vt: pd.DataFrame, key: str, order, label, lang: str, extra) -> pd.DataFrame:
+    """``value.group_figures`` in the report's language: the group's name, customers, share,
+    revenue share, mean recency / orders / spend, and ``extra`` (name → function of the key)."""
+    g = value.group_figures(vt, key, order)
+    out = pd.DataFrame({label: [t(f"{key}.{k}", lang) for k in g[key]]})
+    cols = {
+        "customers": "customers",
+        "share": "share_of_customers",
+        "revenue_share": "revenue_share",
+        "recency_days": "v.recency",
+        "orders": "f.orders",
+        "monetary": "f.monetary",
+    }
+    for c, k in cols.items():
+        out[t(k, lang)] = g[c].to_numpy()
+    for name, fn in extra.items():
+        out[name] = [fn(k) for k in g[key]]
+    return out if len(g) else pd.DataFrame()
 
 
 def eight_class_table(vt: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -151,7 +144,7 @@ def eight_class_table(vt: pd.DataFrame, lang: str) -> pd.DataFrame:
         keys,
         t("v.class", lang),
         lang,
-        {t("v.action", lang): lambda g: t(f"rfm_action.{g['rfm_class'].iloc[0]}", lang)},
+        {t("v.action", lang): lambda k: t(f"rfm_action.{k}", lang)},
     )
 
 
@@ -165,7 +158,7 @@ def rfm_segment_table(vt: pd.DataFrame, lang: str) -> pd.DataFrame:
         keys,
         t("v.rfm_segment", lang),
         lang,
-        {t("v.rule", lang): lambda g: _grid_rule(g["rfm_segment"].iloc[0])},
+        {t("v.rule", lang): _grid_rule},
     )
 
 
@@ -192,28 +185,23 @@ def tier_table(vt: pd.DataFrame, shares, lang: str) -> pd.DataFrame:
         f"{fmt_pct(shares[1], lang, 0)}–{fmt_pct(shares[2], lang, 0)}",
         f"> {fmt_pct(shares[2], lang, 0)}",
     ]
-    pos = vt["value"].clip(lower=0)
-    rows = []
-    for tier, rule in zip(value.TIERS, rules):
-        g = vt[vt["tier"] == tier]
-        if g.empty:
-            continue
-        neg = int((g["strategy"] == value.STRATEGY["negative"]).sum())
-        rows.append(
-            {
-                t("v.tier", lang): t(f"tier.{tier}", lang),
-                t("v.tier_rule", lang): rule,
-                t("customers", lang): len(g),
-                t("share_of_customers", lang): len(g) / len(vt),
-                t("v.value_share", lang): g["value"].clip(lower=0).sum() / pos.sum()
-                if pos.sum() > 0
-                else np.nan,
-                t("v.mean_value", lang): g["value"].mean(),
-                t("v.strategy", lang): t(f"strategy.{value.STRATEGY[tier]}", lang)
-                + (t("v.negative_note", lang).format(n=neg) if neg else ""),
-            }
-        )
-    return pd.DataFrame(rows)
+    rule = dict(zip(value.TIERS, rules))
+    g = value.tier_figures(vt)
+    return pd.DataFrame(
+        {
+            t("v.tier", lang): [t(f"tier.{k}", lang) for k in g["tier"]],
+            t("v.tier_rule", lang): [rule[k] for k in g["tier"]],
+            t("customers", lang): g["customers"],
+            t("share_of_customers", lang): g["share"],
+            t("v.value_share", lang): g["value_share"],
+            t("v.mean_value", lang): g["mean_value"],
+            t("v.strategy", lang): [
+                t(f"strategy.{value.STRATEGY[k]}", lang)
+                + (t("v.negative_note", lang).format(n=neg) if neg else "")
+                for k, neg in zip(g["tier"], g["negative"])
+            ],
+        }
+    )
 
 
 def strategy_table(lang: str) -> pd.DataFrame:
@@ -395,26 +383,21 @@ def by_group_table(vt: pd.DataFrame, key: str, lang: str) -> pd.DataFrame:
 
 
 def stage_table(vt: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Per lifecycle stage: customers, share, revenue share, mean silence, P(alive), churn risk, CLV."""
-    rows = []
-    rev = vt["monetary"].clip(lower=0).sum()
-    for s in lifecycle.STAGES:
-        g = vt[vt["stage"] == s]
-        rows.append(
-            {
-                t("v.stage", lang): t(f"stage.{s}", lang),
-                t("customers", lang): len(g),
-                t("share_of_customers", lang): len(g) / len(vt),
-                t("revenue_share", lang): g["monetary"].clip(lower=0).sum() / rev
-                if rev > 0
-                else np.nan,
-                t("v.silence", lang): g["silence"].mean(),
-                t("v.p_alive", lang): g["p_alive"].mean(),
-                t("v.churn_risk", lang): g["churn_risk"].mean(),
-                t("v.clv_mean", lang): g["clv"].mean(),
-            }
-        )
-    return pd.DataFrame(rows)
+    """``value.stage_figures`` in the report's language: per lifecycle stage, customers, share,
+    revenue share, mean silence, P(alive), churn risk, CLV."""
+    g = value.stage_figures(vt)
+    cols = {
+        "customers": "customers",
+        "share": "share_of_customers",
+        "revenue_share": "revenue_share",
+        "silence": "v.silence",
+        "p_alive": "v.p_alive",
+        "churn_risk": "v.churn_risk",
+        "clv_mean": "v.clv_mean",
+    }
+    out = g[list(cols)].rename(columns={c: t(k, lang) for c, k in cols.items()})
+    out.insert(0, t("v.stage", lang), [t(f"stage.{k}", lang) for k in g["stage"]])
+    return out
 
 
 def stage_rules(v: ValueSettings, lang: str) -> str:
