@@ -7,17 +7,18 @@ import sys
 import time
 
 from kequn.data.features import btyd_summary
+from kequn.data.settings import ValueSettings
+from kequn.models import lifetime
 from kequn.run.config import DEFAULTS
-from kequn.stages import value as stage_value
 
 run = sys.argv[1]
 q = json.load(open(f"{run}/proc/quality.json"))
 t0 = time.perf_counter()
 s = btyd_summary(f"{run}/proc/clean", q["as_of"])
 t1 = time.perf_counter()
-models = stage_value.fit_models(s)
+models = lifetime.fit_models(s)
 t2 = time.perf_counter()
-life = stage_value.lifetime(s, models, DEFAULTS["value"], 1.0)
+life = lifetime.lifetime(s, models, ValueSettings.from_mapping(DEFAULTS["value"]), 1.0)
 t3 = time.perf_counter()
 assert not models.errors and life["clv"].notna().all()
 print(

@@ -58,8 +58,11 @@ if what == "features":
     split["features"] = time.perf_counter() - t
 else:
     from kequn.data.features import btyd_summary
+    from kequn.data.settings import ValueSettings
+    from kequn.models import lifetime
     from kequn.run.config import DEFAULTS
-    from kequn.stages import value as stage_value
+
+    v = ValueSettings.from_mapping(DEFAULTS["value"])
 
     t = time.perf_counter()
     if eng == "spark":
@@ -69,18 +72,16 @@ else:
         hist = btyd = btyd_summary(clean, q["as_of"])
     split["summary"] = time.perf_counter() - t
     t = time.perf_counter()
-    models = stage_value.fit_models(hist)
+    models = lifetime.fit_models(hist)
     split["fits (driver)"] = time.perf_counter() - t
     t = time.perf_counter()
     if eng == "spark":
         from kequn.models import spark_scores
 
-        life = spark_scores.lifetime(spark, btyd, models, DEFAULTS["value"], 1.0)
+        life = spark_scores.lifetime(spark, btyd, models, v, 1.0)
         life.write.mode("overwrite").parquet(f"{out}/lifetime.parquet")
     else:
-        stage_value.lifetime(btyd, models, DEFAULTS["value"], 1.0).to_parquet(
-            f"{out}-lifetime.parquet"
-        )
+        lifetime.lifetime(btyd, models, v, 1.0).to_parquet(f"{out}-lifetime.parquet")
     split["scores"] = time.perf_counter() - t
     assert not models.errors
 print(

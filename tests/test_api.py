@@ -153,3 +153,17 @@ def test_kano_evaluate_by_group_and_rule():
     assert (old["cat_mom"] == kequn.kano.evaluate(k)["category"]).all()
     with pytest.raises(kano_module.InputError):
         kequn.kano.evaluate(k, rule="modal")
+
+
+def test_the_fit_figures_the_value_stage_reads(cdnow):
+    """AIC, log-likelihood, customers and covariance of a fit (stage 03 states them); a model
+    rebuilt from parameters has none, and says so."""
+    bg = kequn.BetaGeo().fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert round(bg.log_likelihood_, 1) == -9582.4 and bg.n_ == 2357  # Fader, Hardie & Lee
+    assert bg.aic_ == pytest.approx(2 * 4 + 2 * 9582.43, abs=0.1)
+    assert bg.covariance_.shape == (4, 4) and (np.diag(bg.covariance_) > 0).all()
+    with pytest.raises(RuntimeError, match="no fit"):
+        kequn.BetaGeo(params=bg.params_).aic_
+    one = bg.p_no_purchase(13, 0, 0, 38.86)  # a one-time buyer: no dropout, Poisson-gamma quiet
+    r, alpha = bg.params_["r"], bg.params_["alpha"]
+    assert float(one) == pytest.approx(((alpha + 38.86) / (alpha + 38.86 + 13)) ** r)

@@ -10,9 +10,12 @@ from kequn.data.intake import run_intake
 from kequn.data.privacy import load_salt, pseudonymize
 from kequn.data.problems import InputError
 from kequn.data.runs import migration
-from kequn.models import clv, clv_holdout, lifecycle, value
+from kequn.data.settings import ValueSettings
+from kequn.models import clv, clv_holdout, lifecycle, lifetime, value
 from kequn.run.config import DEFAULTS
 from kequn.stages import value as stage_value
+
+V = ValueSettings.from_mapping(DEFAULTS["value"])
 
 TRUE = {"r": 0.6, "alpha": 4.0, "a": 0.8, "b": 3.0}
 
@@ -53,7 +56,7 @@ def simulated():
 def test_simulated_population_parameters_and_holdout_are_recovered(simulated):
     h = clv_holdout.fit_calibration(simulated, 26.0)
     for k, v in TRUE.items():
-        assert h.bg.params[k] == pytest.approx(v, rel=0.25), k
+        assert h.bg.params_[k] == pytest.approx(v, rel=0.25), k
     e = clv_holdout.errors(h)
     assert abs(e["total_error"]) < 0.05
     assert e["mae"] < e["naive_mae"]  # better than carrying each customer's past rate forward
@@ -69,7 +72,7 @@ def test_simulated_population_parameters_and_holdout_are_recovered(simulated):
 
 def test_tracking_curve_is_the_sum_of_customer_expectations(simulated):
     h = clv_holdout.fit_calibration(simulated.head(2000), 26.0)
-    p = list(h.bg.params.values())
+    p = list(h.bg.params_.values())
     c = h.cal
     weekly = pd.DataFrame({"period": [1, 13, 26], "purchases": [10, 20, 30]})
     tr = clv_holdout.tracking(h, weekly)
@@ -187,11 +190,10 @@ def test_lifecycle_and_churn_risk_recover_the_planted_state(demo_dir, tmp_path):
     res = run_intake(demo_dir, tmp_path, salt="life-test")
     f = build_features(tmp_path / "clean", res.quality["as_of"])
     b = btyd_summary(tmp_path / "clean", res.quality["as_of"])
-    v = DEFAULTS["value"]
-    models = stage_value.fit_models(b)
+    models = lifetime.fit_models(b)
     assert not models.errors
-    life = stage_value.lifetime(b, models, v, 1.0)
-    st = lifecycle.stages(f, b, life.set_index("customer_id")["p_alive"], v["lifecycle"])
+    life = lifetime.lifetime(b, models, V, 1.0)
+    st = lifecycle.stages(f, b, life.set_index("customer_id")["p_alive"], V.lifecycle)
     truth = pd.read_parquet(demo_dir / "_truth" / "customers.parquet")
     alive = pd.Series(
         truth["alive_at_end"].to_numpy(),
@@ -229,14 +231,13 @@ def test_value_frame_columns_and_cannot_fit_is_reported_not_nan():
             "m": [np.nan] * 2,
         }
     )
-    models = stage_value.fit_models(b)  # nobody bought twice
+    models = lifetime.fit_models(b)  # nobody bought twice
     assert models.bg is None and models.errors == {
         **dict.fromkeys(clv.MODELS, "no_repeat"),
         "gamma_gamma": "too_few_spend",
     }
-    v = DEFAULTS["value"]
-    life = stage_value.lifetime(b, models, v, 1.0)
-    vt = stage_value.value_frame(f, life, lifecycle.stages(f, b, None, v["lifecycle"]), v)
+    life = lifetime.lifetime(b, models, V, 1.0)
+    vt = value.value_frame(f, life, lifecycle.stages(f, b, None, V.lifecycle), V).table
     assert vt["clv"].isna().all() and vt["tier"].notna().all() and (vt["stage"] == "new").all()
     table = stage_value.fits_table(models, "en")
     assert table.iloc[0, 2].startswith("not fitted: no customer bought again")
@@ -285,7 +286,8 @@ def test_migration_matrix_between_runs():
     tiers_n = pd.DataFrame(
         {"customer_id": list("AB"), "tier": ["small", "small"], "stage": ["churned", "active"]}
     )
-    assert stage_value.slipped(tiers_b, tiers_n) == {
+    assert value.slipped(tiers_b, tiers_n, "before").as_json() == {
+        "run": "before",
         "customers_both": 2,
         "tier_down": 1,
         "lapsed": 1,
@@ -325,24 +327,22 @@ def test_one_customer_and_zero_or_negative_amounts_do_not_make_nan_tables():
     b = pd.DataFrame(
         {"customer_id": ["A"], "x": [2], "t_x": [200 / 7], "T": [210 / 7], "m": [50.0]}
     )
-    models = stage_value.fit_models(b)  # one buyer's history cannot identify either model
+    models = lifetime.fit_models(b)  # one buyer's history cannot identify either model
     assert (
         models.bg is None
         and models.gg is None
         and set(models.errors) == {*clv.MODELS, "gamma_gamma"}
     )
     assert models.errors["bgnbd"] == "too_few"  # not converged=True with r = 6,079
-    v = DEFAULTS["value"]
-    vt = stage_value.value_frame(
-        f, stage_value.lifetime(b, models, v, 1.0), lifecycle.stages(f, b, None, v["lifecycle"]), v
-    )
+    life = lifetime.lifetime(b, models, V, 1.0)
+    vt = value.value_frame(f, life, lifecycle.stages(f, b, None, V.lifecycle), V).table
     assert vt.set_index("customer_id")["strategy"].to_dict() == {
         "A": "yielding",
         "B": "indifferent",
         "C": "adaptive",
     }
     assert vt["stage"].tolist() == ["active", "new", "potential"]
-    tiers = stage_value.tier_table(vt, v["tier_shares"], "en")
+    tiers = stage_value.tier_table(vt, V.tier_shares, "en")
     assert tiers.notna().all().all() and "with negative margin" in " ".join(tiers.iloc[:, -1])
     assert stage_value.stage_table(vt, "en").iloc[:, 1].sum() == 3
 
@@ -351,8 +351,8 @@ def test_spend_independence_check_matches_the_cdnow_figure():
     from conftest import TEST_DATA
 
     g = pd.read_csv(TEST_DATA / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
-    r = stage_value.spend_independence(pd.DataFrame({"x": g["x"], "m": g["zbar"]}))
+    r = lifetime.spend_independence(pd.DataFrame({"x": g["x"], "m": g["zbar"]}))
     assert (
         round(r, 2) == 0.11
     )  # Fader & Hardie (2013), "The Gamma-Gamma model of monetary value", p. 4
-    assert stage_value.spend_independence(pd.DataFrame({"x": [0, 1], "m": [np.nan, 5.0]})) is None
+    assert lifetime.spend_independence(pd.DataFrame({"x": [0, 1], "m": [np.nan, 5.0]})) is None

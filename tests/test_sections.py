@@ -16,15 +16,20 @@ def test_concentration_only_when_someone_has_value():
     assert kv.concentration_if_any([0.0, -3.0, np.nan]) == (None, {})
     curve, conc = kv.concentration_if_any([1.0, 1.0, 2.0])
     assert len(curve) == 101 and conc == kv.concentration([1.0, 1.0, 2.0])[1]
-    assert len(sv.concentration_section(pd.DataFrame(), None, {}, "en")) == 0
+    assert len(sv.concentration_section(None, {}, "en")) == 0
 
 
 def test_value_sections_say_why_a_check_is_missing():
-    off = sv.holdout_section(None, {}, None, ("v.holdout_off", {}), None, {}, {}, "en")
+    from kequn.models.clv_holdout import HoldoutCheck, TruthCheck
+    from kequn.models.lifetime import Models
+
+    off = sv.holdout_section(
+        Models(), HoldoutCheck(why=("v.holdout_off", {})), None, {}, None, "en"
+    )
     assert off.sentences() == ["No holdout check: value.holdout_weeks is 0."]
-    assert len(sv.truth_section(None, None, "en")) == 0  # real data: no planted truth
-    assert sv.migration_figures(None, None, pd.DataFrame()) is None
-    first = sv.migration_section(None, pd.DataFrame(), None, "en")
+    assert len(sv.truth_section(TruthCheck(), "en")) == 0  # real data: no planted truth
+    assert kv.migration_figures(None, None, pd.DataFrame()) is None
+    first = sv.migration_section(None, None, None, "en")
     assert first.sentences() == [
         "This is the first value analysis of this data set; there is no previous run to "
         "compare with."

@@ -148,15 +148,16 @@ def test_segments_with_the_same_seed(both_features, spark, method):
 
 def test_lifetime_scores(small, both_features, spark):
     """Fitted on the distinct histories on the driver (as stage 03), scored on the executors."""
+    from kequn.data.settings import ValueSettings
+    from kequn.models.lifetime import fit_models, lifetime, margin_rate
     from kequn.run import config
-    from kequn.stages.value import fit_models, lifetime, margin_rate
 
     clean, as_of = small
     btyd = F.btyd_summary(clean, as_of, engine="spark")
     models = fit_models(btyd)
     assert models.bg is not None and models.gg is not None
-    v = config.load_config(None)["value"]
-    rate = margin_rate(both_features[0], v)[0]
+    v = ValueSettings.from_mapping(config.load_config(None)["value"])
+    rate = margin_rate(both_features[0], v.margin).rate
     want = lifetime(btyd, models, v, rate)
     assert want["clv"].notna().sum() > 300
     got = ss.lifetime(spark, btyd, models, v, rate).toPandas()
@@ -179,17 +180,18 @@ def test_sentiment_scores(spark):
 
 
 def test_stage_03_scores_on_the_executors_when_the_engine_is_spark(small, spark):
-    """``stage_value.lifetime`` (what the notebook calls) hands the scoring to Spark under
+    """``lifetime.lifetime`` (what the notebook calls) hands the scoring to Spark under
     ``engine: spark`` and gives the in-process table: same rows in the same order."""
     from kequn.data import engine
+    from kequn.data.settings import ValueSettings
+    from kequn.models.lifetime import fit_models, lifetime, score_buyers
     from kequn.run import config
-    from kequn.stages.value import _lifetime, fit_models, lifetime
 
     clean, as_of = small
     btyd = F.btyd_summary(clean, as_of, engine="duckdb").sample(frac=1.0, random_state=3)
     models = fit_models(btyd)
-    v = config.load_config(None)["value"]
-    want = _lifetime(btyd, models, v, 0.7)
+    v = ValueSettings.from_mapping(config.load_config(None)["value"])
+    want = score_buyers(btyd, models, v, 0.7)
     before = engine.current()
     engine.use("spark", before[1])
     try:

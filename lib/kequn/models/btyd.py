@@ -59,6 +59,34 @@ class _BTYD:
             raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(...) first")
         return [self.params_[n] for n in self._names]
 
+    def _fitted(self):
+        if not hasattr(self, "fit_"):
+            raise RuntimeError(
+                f"{type(self).__name__} has no fit: call fit(...) (parameters passed in have none)"
+            )
+        return self.fit_
+
+    @property
+    def log_likelihood_(self) -> float:
+        """Total log-likelihood of the fit."""
+        return self._fitted().log_likelihood
+
+    @property
+    def aic_(self) -> float:
+        """Akaike's information criterion of the fit, 2k − 2 log L (k parameters)."""
+        return self._fitted().aic
+
+    @property
+    def n_(self) -> int:
+        """Customers the model was fitted on."""
+        return self._fitted().n
+
+    @property
+    def covariance_(self) -> np.ndarray | None:
+        """Covariance of the log-parameters (inverse Hessian of −log L at the optimum; None
+        when the likelihood is flat in some direction): the basis of ``clv_interval``."""
+        return self._fitted().cov
+
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):
             return f"{type(self).__name__}()"
@@ -133,6 +161,14 @@ class BetaGeo(_BTYD):
         x, t_x, TT = _rft(frequency, recency, T)
         return clv.expected_purchases(self._values(), t, x, t_x, TT, self._key)
 
+    def p_no_purchase(self, t, frequency, recency=None, T=None) -> np.ndarray:
+        """P(no purchase in the next ``t`` time units) per customer: Kequn's churn risk (unlike
+        1 − P(alive), informative for one-time buyers too; ``clv.p_no_purchase``)."""
+        from kequn.models import clv
+
+        x, t_x, TT = _rft(frequency, recency, T)
+        return clv.p_no_purchase(self._values(), t, x, t_x, TT, self._key)
+
     def clv(self, frequency, recency, T, monetary_value, spend: "GammaGamma",
             horizon_months: float = 12, annual_discount_rate: float = 0.10,
             margin: float = 1.0, freq: str = "W") -> np.ndarray:  # fmt: skip
@@ -180,6 +216,28 @@ class BetaGeo(_BTYD):
             margin=margin,
             model=self._key,
         )
+
+    def clv_interval(self, frequency, recency, T, monetary_value, spend: "GammaGamma",
+                     groups=None, horizon_months: float = 12,
+                     annual_discount_rate: float = 0.10, margin: float = 1.0, freq: str = "W",
+                     draws: int = 200, level: float = 0.95) -> pd.DataFrame | None:  # fmt: skip
+        """Mean CLV per group (and over all, row "all") with its ``level`` interval from the
+        parameters' sampling distribution (``clv.clv_interval``: ``draws`` parameter sets from
+        both fits' ``covariance_``); arguments as for ``clv``. Columns customers, mean, low,
+        high, draws; None when this fit has no covariance."""
+        from kequn.models import clv
+
+        if freq not in _PERIODS_PER_MONTH:
+            raise ValueError(f"freq {freq!r}: one of {', '.join(_PERIODS_PER_MONTH)}")
+        x, t_x, TT = _rft(frequency, recency, T)
+        step = _PERIODS_PER_MONTH[freq]
+        return clv.clv_interval(
+            self._fitted(), spend._fitted(), x, t_x, TT,
+            _col(monetary_value, "monetary_value"), groups,
+            horizon=horizon_months * step, step=step,
+            discount_rate=monthly_rate(annual_discount_rate), margin=margin, draws=draws,
+            level=level,
+        )  # fmt: skip
 
 
 class ModifiedBetaGeo(BetaGeo):
@@ -294,3 +352,7 @@ class GammaGamma(_BTYD):
             frequency, recency, T, monetary_value, spend=self, horizon_months=horizon_months,
             annual_discount_rate=annual_discount_rate, margin=margin, freq=freq,
         )  # fmt: skip
+
+
+# The purchase models by their key in ``clv.MODELS``: the estimator the value stage fits for each.
+ESTIMATORS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "pareto_nbd": ParetoNBD, "nbd": NBD}

@@ -10,25 +10,21 @@ compare with what customers actually did.
   (AUC, Brier score);
 - ``against_truth``: on generated data, P(alive) against the planted alive/dead state;
 - ``compare`` / ``choose``: every lifetime model fitted on the same calibration period and the
-  one that predicts the holdout best (``RULE``).
+  one that predicts the holdout best (``RULE``);
+- ``holdout_check`` / ``truth_check``: both for a run's folder, as stage 03 shows them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from kequn.models import clv
+from kequn.models.btyd import ESTIMATORS, BetaGeo, GammaGamma
 
-FITTERS = {
-    "bgnbd": clv.fit_bgnbd,
-    "mbgnbd": clv.fit_mbgnbd,
-    "pareto_nbd": clv.fit_pareto_nbd,
-    "nbd": clv.fit_nbd,
-}
 # The holdout rule: the lowest mean absolute error of holdout purchases per customer; models within
 # 1% of it are tied, and the tie goes to the smallest error of the total.
 RULE_TIE = 0.01
@@ -37,11 +33,12 @@ RULE_TIE = 0.01
 @dataclass
 class Holdout:
     """The calibration summary (with predictions), its fits and the holdout length (time units);
-    ``bg`` is the lifetime model fitted (key ``model``: BG/NBD unless asked otherwise)."""
+    ``bg`` is the lifetime model fitted (an estimator of ``btyd``, key ``model``: BG/NBD unless
+    asked otherwise), ``gg`` the Gamma-Gamma fit (None when refused)."""
 
     cal: pd.DataFrame
-    bg: clv.Fit
-    gg: clv.Fit | None
+    bg: BetaGeo
+    gg: GammaGamma | None
     length: float
     model: str = "bgnbd"
 
@@ -51,17 +48,14 @@ def fit_calibration(cal: pd.DataFrame, length: float, model: str = "bgnbd") -> H
     (``features.btyd_summary`` with a calibration end) and add predicted, naive, p_none
     (P(no purchase)) and, with spend, value_predicted columns for the holdout of ``length``
     time units."""
-    bg = FITTERS[model](cal["x"], cal["t_x"], cal["T"])
-    p = list(bg.params.values())
+    bg = ESTIMATORS[model]().fit(cal["x"], cal["t_x"], cal["T"])
     out = cal.copy()
-    out["predicted"] = clv.expected_purchases(p, length, out["x"], out["t_x"], out["T"], model)
+    out["predicted"] = bg.expected_purchases(length, out["x"], out["t_x"], out["T"])
     out["naive"] = out["x"] / out["T"] * length
-    out["p_none"] = clv.p_no_purchase(p, length, out["x"], out["t_x"], out["T"], model)
+    out["p_none"] = bg.p_no_purchase(length, out["x"], out["t_x"], out["T"])
     try:
-        gg = clv.fit_gamma_gamma(out["x"], out["m"])
-        out["value_predicted"] = out["predicted"] * clv.expected_spend(
-            list(gg.params.values()), out["x"], out["m"]
-        )
+        gg = GammaGamma().fit(out["x"], out["m"])
+        out["value_predicted"] = out["predicted"] * gg.expected_spend(out["x"], out["m"])
     except clv.FitError:
         gg = None
     return Holdout(out, bg, gg, length, model)
@@ -117,7 +111,7 @@ def tracking(h: Holdout, weekly: pd.DataFrame) -> pd.DataFrame:
     """Columns period, actual, predicted: cumulative holdout purchases of all calibration
     customers after each period (``weekly`` from ``features.holdout_weekly``)."""
     c = h.cal
-    p = list(h.bg.params.values())
+    p = list(h.bg.params_.values())
     pred = clv.expected_total_purchases(
         p, weekly["period"].to_numpy(dtype="float64"), c["x"], c["t_x"], c["T"], h.model
     )
@@ -191,3 +185,65 @@ def against_truth(
         .reset_index(drop=True)
     )
     return figs, cal
+
+
+@dataclass
+class HoldoutCheck:
+    """The holdout check of a run: ``holds`` (model key → ``Holdout``, the models fitted on the
+    calibration period), ``weekly`` (purchases per holdout week, ``features.holdout_weekly``),
+    or, when there is none, ``why``: the catalogue key of the reason and its values."""
+
+    holds: dict = field(default_factory=dict)
+    weekly: pd.DataFrame | None = None
+    why: tuple[str, dict] | None = None
+
+    def errors(self, model: str | None) -> dict | None:
+        """``errors`` of ``model``'s holdout (the chosen one's, for value.json), None without."""
+        h = self.holds.get(model) if model else None
+        return None if h is None else errors(h)
+
+
+def holdout_check(processed_dir, as_of, weeks: int, models=None) -> HoldoutCheck:
+    """The calibration/holdout split ``weeks`` before ``as_of`` of the run in ``processed_dir``:
+    every model accepted on the whole history (``models.fits``; all of ``clv.MODELS`` when
+    None) fitted on the calibration period. No holdout when ``weeks`` is 0, the history is
+    shorter than the holdout or no model fits the calibration period (``why`` says which)."""
+    from kequn.data.features import holdout_weekly
+    from kequn.data.paths import RunFolder
+    from kequn.models.lifetime import btyd_for_run
+
+    if weeks <= 0:
+        return HoldoutCheck(why=("v.holdout_off", {}))
+    end = pd.Timestamp(as_of)
+    cal_end = end - pd.Timedelta(weeks=weeks)
+    cal = btyd_for_run(processed_dir, as_of, cal_end)
+    if cal.empty or cal["T"].max() < weeks:
+        return HoldoutCheck(why=("v.holdout_short", {"weeks": weeks}))
+    keys = list(models.fits) if models is not None else list(clv.MODELS)
+    holds, failed = compare(cal, (end.normalize() - cal_end.normalize()).days / 7, keys)
+    if not holds:
+        e = next(iter(failed.values()), None)
+        return HoldoutCheck(why=(f"fiterr.{e.code}" if e else "v.holdout_none_fit", {}))
+    weekly = holdout_weekly(RunFolder.of(processed_dir).clean, end, cal_end)
+    return HoldoutCheck(holds, weekly, None)
+
+
+@dataclass
+class TruthCheck:
+    """P(alive) and churn risk against the planted alive/dead state (``against_truth``):
+    ``figures`` (customers, repeat_buyers, churn_auc, p_alive_auc, mean_p_alive, share_alive)
+    and ``calibration`` (per P(alive) band, the share truly alive); both None for real data."""
+
+    figures: dict | None = None
+    calibration: pd.DataFrame | None = None
+
+
+def truth_check(data_dir, privacy, life: pd.DataFrame) -> TruthCheck:
+    """On generated data (``_truth/customers.parquet`` beside the export), ``life`` against the
+    planted state; an empty ``TruthCheck`` for real data or without P(alive)."""
+    from kequn.data.runs import planted
+
+    alive = planted(data_dir, privacy, "alive_at_end")
+    if alive is None or life["p_alive"].isna().all():
+        return TruthCheck()
+    return TruthCheck(*against_truth(life, alive))

@@ -8,7 +8,7 @@ customer (or text) is spread out. Every score here is a row-wise function of the
 model, so batch boundaries do not change a value.
 
 - ``lifetime``: P(alive), churn risk, expected purchases and spend, CLV
-  (``stage_value.lifetime`` per batch) from a BTYD summary.
+  (``lifetime.score_buyers`` per batch) from a BTYD summary.
 - ``segments``: segment per customer for a k-means or Gaussian-mixture segmentation: the
   clustering matrix of each batch (``segment_prep.transform``), the model's cluster and strength;
   then the renumbering by size and the merge of small segments (``clustering.merge_small``),
@@ -57,10 +57,10 @@ def _lifetime_batch(b: pd.DataFrame, payload) -> pd.DataFrame:
     return score_buyers(b, models, v, rate)
 
 
-def lifetime(spark, btyd, models, v: dict, rate: float):
-    """``stage_value.lifetime`` on the executors: a Spark DataFrame customer_id, x, t_x, T, m,
+def lifetime(spark, btyd, models, v, rate: float):
+    """``lifetime.score_buyers`` on the executors: a Spark DataFrame customer_id, x, t_x, T, m,
     p_alive, churn_risk, expected_purchases, expected_spend, clv (one row per buyer of
-    ``btyd``, pandas or Spark)."""
+    ``btyd``, pandas or Spark); ``v`` the value settings (``ValueSettings``)."""
     schema = "customer_id string, x long, t_x double, T double, m double, " + ", ".join(
         f"{c} double" for c in LIFETIME
     )

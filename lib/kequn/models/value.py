@@ -11,12 +11,21 @@
   negative, who cost more than they bring — only when the data has cost: a negative net spend
   is returns of goods bought before the export as often as a loss, so without cost nobody is 冷漠型).
 - ``concentration``: Lorenz curve, Gini coefficient, share of the top 20%.
+- ``value_frame``: stage 03's one row per customer (``ValueTable``: the table, the eight-class
+  cuts and the tiers' basis), and the figures stage 03 states from it (``by_group``,
+  ``clv_figures``, ``slipped`` / ``migration_figures``, ``figures``: value.json).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 import pandas as pd
+
+from kequn.data.keyed import take
+from kequn.data.settings import ValueSettings
+from kequn.models import lifecycle
 
 EIGHT = {  # (R high, F high, M high) -> class key
     (True, True, True): "important_value",
@@ -75,20 +84,31 @@ def rfm_scores(features: pd.DataFrame, bins: int = 5, edges: dict | None = None)
     return b.reset_index(drop=True)
 
 
-def rfm_eight_classes(features: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
-    """Columns customer_id, r_high, f_high, m_high, rfm_class (a key of ``EIGHT``'s values),
-    for buyers; "high" = more recent / more orders / more spend than the ``cut`` (mean or
-    median of buyers), stated in the report with its values (``attrs['cuts']``)."""
-    if cut not in ("mean", "median"):
-        raise ValueError("the RFM cut is 'mean' or 'median'")
+def _buyers_rfm(features: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     b = features.loc[
         features["orders"] > 0, ["customer_id", "recency_days", "orders", "monetary"]
     ].copy()
-    rec = pd.to_numeric(b["recency_days"], errors="coerce").astype("float64")
-    cuts = {
+    return b, pd.to_numeric(b["recency_days"], errors="coerce").astype("float64")
+
+
+def rfm_cuts(features: pd.DataFrame, cut: str = "mean") -> dict:
+    """Where the eight-class model splits high from low: the ``cut`` (mean or median) of the
+    buyers' recency_days, orders and monetary (stated in the report with its values)."""
+    if cut not in ("mean", "median"):
+        raise ValueError("the RFM cut is 'mean' or 'median'")
+    b, rec = _buyers_rfm(features)
+    return {
         c: float(getattr(v, cut)())
         for c, v in (("recency_days", rec), ("orders", b["orders"]), ("monetary", b["monetary"]))
     }
+
+
+def rfm_eight_classes(features: pd.DataFrame, cut: str = "mean") -> pd.DataFrame:
+    """Columns customer_id, r_high, f_high, m_high, rfm_class (a key of ``EIGHT``'s values),
+    for buyers; "high" = more recent / more orders / more spend than the ``cut`` (mean or
+    median of buyers: ``rfm_cuts``)."""
+    cuts = rfm_cuts(features, cut)
+    b, rec = _buyers_rfm(features)
     out = pd.DataFrame(
         {
             "customer_id": b["customer_id"].to_numpy(),
@@ -98,15 +118,15 @@ def rfm_eight_classes(features: pd.DataFrame, cut: str = "mean") -> pd.DataFrame
         }
     )
     out["rfm_class"] = [EIGHT[k] for k in zip(out["r_high"], out["f_high"], out["m_high"])]
-    out.attrs["cuts"] = cuts
     return out
 
 
 def value_tiers(features: pd.DataFrame, shares=(0.01, 0.05, 0.20)) -> pd.DataFrame:
     """Columns customer_id, value (margin when the data has it, else net spend), tier (key,
     important, ordinary, small; by rank: the top ⌈shares[0]·n⌉ customers, up to ⌈shares[1]·n⌉, …), strategy
-    (yielding 屈从型, caring 关怀型, adaptive 适应型; indifferent 冷漠型 when value < 0)."""
-    basis = "margin" if "margin" in features and features["margin"].notna().any() else "monetary"
+    (yielding 屈从型, caring 关怀型, adaptive 适应型; indifferent 冷漠型 when value < 0); value is
+    the column ``value_basis`` names."""
+    basis = value_basis(features)
     v = pd.to_numeric(features[basis], errors="coerce").fillna(0.0)
     pos = v.rank(method="min", ascending=False)  # 1 = most valuable; ties share a tier
     cut = [np.ceil(sh * len(v)) for sh in shares]  # ceil: a small base still has its top customer
@@ -123,8 +143,13 @@ def value_tiers(features: pd.DataFrame, shares=(0.01, 0.05, 0.20)) -> pd.DataFra
             "strategy": strategy,
         }
     )
-    out.attrs["basis"] = basis
     return out
+
+
+def value_basis(features: pd.DataFrame) -> str:
+    """What the value tiers rank by: "margin" when the data has cost, else "monetary" (net
+    spend)."""
+    return "margin" if "margin" in features and features["margin"].notna().any() else "monetary"
 
 
 def top_share(values, share: float = 0.2) -> float | None:
@@ -186,9 +211,284 @@ def rfm_named(scores: pd.DataFrame) -> pd.Series:
     return name
 
 
-def margin_concentration(vt: pd.DataFrame) -> dict:
-    """``{"top20_share_margin": …}`` when the value tiers rank by margin (``vt.attrs['basis']``),
-    else {}: stage 03 states that share apart from the net-spend key figure."""
-    if vt.attrs.get("basis") != "margin":
+# --- stage 03's value table and its figures ----------------------------------------------------
+
+
+@dataclass
+class ValueTable:
+    """Stage 03's value table (``table``: one row per customer, written as value.parquet), with
+    the eight-class model's ``cuts`` (``rfm_cuts``) and the ``basis`` the tiers rank by
+    (``value_basis``: "margin" or "monetary")."""
+
+    table: pd.DataFrame
+    cuts: dict
+    basis: str
+
+
+def value_frame(
+    features: pd.DataFrame,
+    life: pd.DataFrame,
+    stages: pd.DataFrame,
+    v: ValueSettings,
+    segments: pd.DataFrame | None = None,
+) -> ValueTable:
+    """One row per customer (value.parquet): customer_id, orders, recency_days, monetary,
+    R, F, M, rfm, rfm_segment (5 bins), rfm_class, value, tier, strategy, p_alive, churn_risk,
+    expected_purchases, expected_spend, clv (``lifetime.score_buyers``), stage, rhythm_days,
+    silence (``lifecycle.stages``), segment, segment_name (when stage 02 ran)."""
+    out = features[["customer_id", "orders", "recency_days", "monetary"]].reset_index(drop=True)
+    ids = out["customer_id"]
+    scores = rfm_scores(features, v.rfm_bins, v.rfm_edges or None)
+    if v.rfm_bins == 5:
+        scores["rfm_segment"] = rfm_named(scores)
+    parts = [
+        (scores, ["R", "F", "M", "rfm"] + (["rfm_segment"] if "rfm_segment" in scores else [])),
+        (rfm_eight_classes(features, v.rfm_cut), ["rfm_class"]),
+        (value_tiers(features, tuple(v.tier_shares)), ["value", "tier", "strategy"]),
+        (life, ["p_alive", "churn_risk", "expected_purchases", "expected_spend", "clv"]),
+        (stages, ["stage", "rhythm_days", "silence"]),
+    ]
+    if segments is not None:
+        parts.append((segments, ["segment", "segment_name"]))
+    for frame, cols in parts:  # aligned by position, not merged: a million-row merge copies all
+        for c, col in take(ids, frame, cols).items():
+            out[c] = col
+    return ValueTable(out, rfm_cuts(features, v.rfm_cut), value_basis(features))
+
+
+def margin_concentration(vt: ValueTable) -> dict:
+    """``{"top20_share_margin": …}`` when the value tiers rank by margin (``vt.basis``), else
+    {}: stage 03 states that share apart from the net-spend key figure."""
+    if vt.basis != "margin":
         return {}
-    return {"top20_share_margin": top_share(vt["value"])}
+    return {"top20_share_margin": top_share(vt.table["value"])}
+
+
+def by_group(vt: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Per value of ``key`` (segment, tier …; sorted): customers, revenue_share (net spend,
+    returns as 0), clv_mean, clv_share (of the total CLV), p_alive and churn_risk (means), and
+    the share of each lifecycle stage (columns ``lifecycle.STAGES``); ``segment_name`` too
+    when ``key`` is segment. Shares are NaN when the total is not positive."""
+    g = vt.groupby(key, observed=True, sort=True)
+    total, rev = vt["clv"].sum(), vt["monetary"].clip(lower=0).sum()
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "revenue_share": vt["monetary"].clip(lower=0).groupby(vt[key], observed=True).sum()
+            / rev
+            if rev > 0
+            else np.nan,
+            "clv_mean": g["clv"].mean(),
+            "clv_share": g["clv"].sum() / total if total > 0 else np.nan,
+            "p_alive": g["p_alive"].mean(),
+            "churn_risk": g["churn_risk"].mean(),
+        }
+    )
+    mix = g["stage"].value_counts(normalize=True).unstack(fill_value=0.0)
+    mix.columns = mix.columns.astype(str)
+    for s in lifecycle.STAGES:
+        out[s] = mix[s].reindex(out.index).fillna(0.0).astype(float) if s in mix else 0.0
+    if key == "segment" and "segment_name" in vt:
+        out.insert(0, "segment_name", g["segment_name"].agg(lambda n: n.iloc[0]))
+    return out.rename_axis(key).reset_index()
+
+
+def group_figures(vt: pd.DataFrame, key: str, order) -> pd.DataFrame:
+    """Per value of ``key`` among the customers that have one (RFM class, named RFM segment),
+    in ``order`` (values nobody has left out): customers, share (of those customers),
+    revenue_share (net spend, returns as 0; NaN when nobody spent), mean recency_days, orders
+    and monetary."""
+    b = vt[vt[key].notna()]
+    rev = b["monetary"].clip(lower=0)
+    g = pd.DataFrame(
+        {
+            "rev": rev,
+            "recency_days": pd.to_numeric(b["recency_days"], errors="coerce").astype("float64"),
+            "orders": b["orders"].astype("float64"),
+            "monetary": b["monetary"].astype("float64"),
+        }
+    ).groupby(b[key].astype(object).to_numpy())
+    n = g.size()
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "share": n / len(b),
+            "revenue_share": g["rev"].sum() / rev.sum() if rev.sum() > 0 else np.nan,
+            "recency_days": g["recency_days"].mean(),
+            "orders": g["orders"].mean(),
+            "monetary": g["monetary"].mean(),
+        }
+    )
+    return out.reindex([k for k in order if k in out.index]).rename_axis(key).reset_index()
+
+
+def tier_figures(vt: pd.DataFrame) -> pd.DataFrame:
+    """Per value tier present (``TIERS`` order): customers, share, value_share (of the positive
+    value; NaN when nobody has any), mean_value and negative (customers whose value is negative:
+    strategy indifferent)."""
+    pos = vt["value"].clip(lower=0)
+    g = pd.DataFrame(
+        {
+            "pos": pos,
+            "value": vt["value"].astype("float64"),
+            "negative": vt["strategy"] == STRATEGY["negative"],
+        }
+    ).groupby(vt["tier"].to_numpy())
+    n = g.size()
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "share": n / len(vt),
+            "value_share": g["pos"].sum() / pos.sum() if pos.sum() > 0 else np.nan,
+            "mean_value": g["value"].mean(),
+            "negative": g["negative"].sum().astype(int),
+        }
+    )
+    return out.reindex([k for k in TIERS if k in out.index]).rename_axis("tier").reset_index()
+
+
+def stage_figures(vt: pd.DataFrame) -> pd.DataFrame:
+    """Per lifecycle stage (every one of ``lifecycle.STAGES``, empty ones too): customers,
+    share, revenue_share (net spend, returns as 0), mean silence, p_alive, churn_risk and
+    clv_mean (NaN for an empty stage)."""
+    rev = vt["monetary"].clip(lower=0)
+    g = pd.DataFrame(
+        {
+            "rev": rev,
+            **{c: vt[c].astype("float64") for c in ("silence", "p_alive", "churn_risk", "clv")},
+        }
+    ).groupby(vt["stage"].astype(object).to_numpy())
+    n = g.size()
+    out = pd.DataFrame(
+        {
+            "customers": n,
+            "share": n / len(vt),
+            "revenue_share": g["rev"].sum() / rev.sum() if rev.sum() > 0 else np.nan,
+            "silence": g["silence"].mean(),
+            "p_alive": g["p_alive"].mean(),
+            "churn_risk": g["churn_risk"].mean(),
+            "clv_mean": g["clv"].mean(),
+        }
+    ).reindex(list(lifecycle.STAGES))
+    out["customers"] = out["customers"].fillna(0).astype(int)
+    out["share"] = out["share"].fillna(0.0)
+    if rev.sum() > 0:
+        out["revenue_share"] = out["revenue_share"].fillna(0.0)
+    return out.rename_axis("stage").reset_index()
+
+
+@dataclass(frozen=True)
+class ClvFigures:
+    """The CLV of the customers who have one: mean, total and the share of the total held by
+    the top tenth (⌊n/10⌋ customers, at least one; NaN when the total is not positive)."""
+
+    mean: float
+    total: float
+    top_tenth_share: float
+
+
+def clv_figures(clv: pd.Series) -> ClvFigures:
+    c = clv.dropna().sort_values(ascending=False)
+    top = c.iloc[: max(1, len(c) // 10)].sum() / c.sum() if c.sum() > 0 else np.nan
+    return ClvFigures(float(c.mean()), float(c.sum()), float(top))
+
+
+@dataclass(frozen=True)
+class Slipped:
+    """Against the previous run ``run`` of the data set: customers in both runs, how many
+    slipped from the key/important tier to ordinary/small (``tier_down``) and from new/active
+    to sleeping/churned (``lapsed``)."""
+
+    run: str | None
+    customers_both: int
+    tier_down: int
+    lapsed: int
+
+    def as_json(self) -> dict:
+        """value.json's ``migration``: run, customers_both, tier_down, lapsed."""
+        return asdict(self)
+
+
+def slipped(prev: pd.DataFrame, now: pd.DataFrame, run: str | None = None) -> Slipped:
+    """Customers in both ``prev`` and ``now`` (customer_id, tier, stage) who slipped."""
+    both = prev.merge(now, on="customer_id", suffixes=("_b", "_n"))
+    top = both["tier_b"].isin(["key", "important"]) & both["tier_n"].isin(["ordinary", "small"])
+    lapsed = both["stage_b"].astype(str).isin(["new", "active"]) & both["stage_n"].astype(str).isin(
+        ["sleeping", "churned"]
+    )
+    return Slipped(run, int(len(both)), int(top.sum()), int(lapsed.sum()))
+
+
+def migration_figures(prev_run: str | None, prev: pd.DataFrame | None, vt: pd.DataFrame):
+    """``slipped`` against the previous run of the data set; None on a data set's first run."""
+    return None if prev is None else slipped(prev, vt, prev_run)
+
+
+def clv_groups(ids: pd.Series, vt: pd.DataFrame) -> np.ndarray:
+    """The group of each customer of ``ids`` for the CLV interval: the segment when stage 02
+    ran (numbers as written on the cards: "3", not "3.0"), else the value tier; as text."""
+    key = "segment" if "segment" in vt else "tier"
+    g = take(ids, vt, [key])[key]
+    if pd.api.types.is_numeric_dtype(g):
+        g = g.astype("Int64")
+    return g.astype(str).to_numpy()
+
+
+def _interval_json(interval: pd.DataFrame | None) -> dict | None:
+    if interval is None:
+        return None
+    return {
+        str(g): {
+            "customers": int(r["customers"]),
+            "mean": float(r["mean"]),
+            "low": float(r["low"]) if np.isfinite(r["low"]) else None,
+            "high": float(r["high"]) if np.isfinite(r["high"]) else None,
+        }
+        for g, r in interval.iterrows()
+    }
+
+
+def figures(
+    run: str,
+    lang: str,
+    vt: pd.DataFrame,
+    conc: dict,
+    models,
+    margin,
+    check: dict | None,
+    truth: dict | None,
+    moved: Slipped | None,
+    interval: pd.DataFrame | None,
+    reasons: dict,
+) -> dict:
+    """Stage 03's figures for the summary stage and the nbval check (value.json): ``vt`` the
+    value table, ``conc`` the concentration figures, ``models`` (``lifetime.Models``),
+    ``margin`` (``lifetime.Margin``), the holdout errors ``check``, the ``truth`` figures, the
+    migration, the CLV ``interval`` and the refused models' ``reasons`` (English)."""
+    from kequn.models.lifetime import model_facts, params_of
+
+    buyers = vt[vt["orders"] > 0]
+    has_clv = buyers["clv"].notna().any()
+    return {
+        "run": run,
+        "lang": lang,
+        "customers": int(len(vt)),
+        "buyers": int(len(buyers)),
+        "revenue": float(vt["monetary"].clip(lower=0).sum()),
+        **{k: round(v, 4) for k, v in conc.items()},
+        "tiers": vt["tier"].value_counts().to_dict(),
+        "stages": vt["stage"].value_counts().sort_index().to_dict(),
+        "rfm_classes": vt["rfm_class"].value_counts().to_dict(),
+        **{k: params_of(models.fits.get(k)) for k in ("bgnbd", "mbgnbd", "pareto_nbd", "nbd")},
+        "gamma_gamma": params_of(models.gg),
+        "fit_errors": models.errors,
+        "margin_rate": margin.rate,
+        "margin_source": margin.source,
+        "model": model_facts(models, reasons, interval),
+        "clv_mean": float(buyers["clv"].mean()) if has_clv else None,
+        "clv_interval": _interval_json(interval),
+        "clv_total": float(buyers["clv"].sum()) if has_clv else None,
+        "holdout": check,
+        "truth": truth,
+        "migration": None if moved is None else moved.as_json(),
+    }

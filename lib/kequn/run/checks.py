@@ -20,9 +20,9 @@ def disagreements(processed, reports=None) -> list[str]:
 
     import pandas as pd
 
+    from kequn.models import value as kv
     from kequn.models.segment_cards import segment_cards
     from kequn.stages import needs as stage_needs
-    from kequn.stages import value as stage_value
 
     folder, out = Path(processed), []
     seg = pd.read_parquet(RunFolder(folder).segments)
@@ -38,9 +38,9 @@ def disagreements(processed, reports=None) -> list[str]:
         out.append(f"06 card sizes {cards['customers'].to_dict()} != {sizes.to_dict()}")
     vt = pd.read_parquet(RunFolder(folder).value)  # with the segments stage 03 read
     vt = vt[vt["segment"] >= 0]
-    by = stage_value.by_group(vt, "segment", "en", "segment")
-    if by["Customers"].tolist() != sizes.tolist():
-        out.append(f"03 segment table sizes {by['Customers'].tolist()} != {sizes.tolist()}")
+    by = kv.by_group(vt, "segment")  # the figures of stage 03's per-segment table
+    if by["customers"].tolist() != sizes.tolist():
+        out.append(f"03 segment table sizes {by['customers'].tolist()} != {sizes.tolist()}")
     active = (
         vt[vt["stage"] == "active"].groupby("segment").size().reindex(sizes.index, fill_value=0)
     )
