@@ -113,6 +113,20 @@ def test_sample_agreement_against_a_fit_on_everyone():
     )
 
 
+def test_separation_of_two_pairs_by_hand():
+    """0, 1 | 10, 11 (and an unassigned 50, left out): silhouette of 0 is 1 − 1/10.5, of 1 is
+    1 − 1/9.5 (the others mirror them); Calinski–Harabasz = (100 / 1) / (1 / 2) = 200 (between
+    and within sums of squares); Davies–Bouldin = (0.5 + 0.5) / 10 = 0.1."""
+    X = np.array([[0.0], [1.0], [10.0], [11.0], [50.0]])
+    sep = cl.separation(X, np.array([1, 1, 2, 2, 0]), 7)
+    assert sep.silhouette == pytest.approx((2 - 1 / 10.5 - 1 / 9.5) / 2)
+    assert sep.calinski_harabasz == pytest.approx(200.0)
+    assert sep.davies_bouldin == pytest.approx(0.1)
+    assert list(sep.as_dict()) == ["silhouette", "calinski_harabasz", "davies_bouldin"]
+    one = cl.separation(X, np.array([1, 1, 1, 1, 0]), 7)  # one segment: nothing to separate
+    assert all(np.isnan(v) for v in one.as_dict().values())
+
+
 def test_segments_frame_one_row_per_customer():
     seg = cl.Segmentation(
         labels=np.array([1, 2, 0, 1]),

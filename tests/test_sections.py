@@ -124,8 +124,8 @@ def test_clustering_sections_on_a_first_run_and_without_rules():
     assert sc.rules_section(None, no_rules, {}, None, None, "en").sentences() == [
         sc.t("sec.rules_none", "en")
     ]
-    facts = sc.separation_facts({"silhouette": 0.1234, "calinski_harabasz": 12345.6}, "en")
-    assert list(facts.values()) == ["0.123", "12,346"]
+    facts = sc.separation_facts(sc.cl.Separation(0.1234, 12345.6, 0.5), "en")
+    assert list(facts.values()) == ["0.123", "12,346", "0.500"]
 
 
 def test_summary_fragments_only_when_there_is_one():

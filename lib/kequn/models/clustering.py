@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -401,25 +401,34 @@ def fit_segments(
     )
 
 
-def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
-    """Separation figures (可区分性) of a segmentation: silhouette (−1…1, above 0.25 some
-    structure), Calinski–Harabasz, Davies–Bouldin (lower better), on assigned customers."""
+@dataclass(frozen=True)
+class Separation:
+    """Separation figures (可区分性) of a segmentation: ``silhouette`` (−1…1, above 0.25 some
+    structure), ``calinski_harabasz`` (higher better), ``davies_bouldin`` (lower better); NaN
+    when fewer than two segments have customers."""
+
+    silhouette: float = float("nan")
+    calinski_harabasz: float = float("nan")
+    davies_bouldin: float = float("nan")
+
+    def as_dict(self) -> dict:
+        """criterion → value, in this order (``clustering.json``'s "separation")."""
+        return asdict(self)
+
+
+def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> Separation:
+    """The ``Separation`` of ``labels`` on the assigned customers (at most 50,000, chosen by
+    ``row_keys``)."""
     ok = labels != UNASSIGNED
     if len(np.unique(labels[ok])) < 2:
-        return {
-            "silhouette": float("nan"),
-            "calinski_harabasz": float("nan"),
-            "davies_bouldin": float("nan"),
-        }
+        return Separation()
     idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][
-        :50_000
-    ]  # order-free, as everywhere
-    return {
-        "silhouette": _silhouette(X[idx], labels[idx], seed),
-        "calinski_harabasz": float(calinski_harabasz_score(X[idx], labels[idx])),
-        "davies_bouldin": float(davies_bouldin_score(X[idx], labels[idx])),
-    }
+    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][:50_000]  # order-free
+    return Separation(
+        silhouette=_silhouette(X[idx], labels[idx], seed),
+        calinski_harabasz=float(calinski_harabasz_score(X[idx], labels[idx])),
+        davies_bouldin=float(davies_bouldin_score(X[idx], labels[idx])),
+    )
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> float:
@@ -476,8 +485,8 @@ def compare_methods(
                 "method": m,
                 "segments": n_seg,
                 "unassigned_share": float((lab == UNASSIGNED).mean()),
-                "silhouette": sep["silhouette"],
-                "davies_bouldin": sep["davies_bouldin"],
+                "silhouette": sep.silhouette,
+                "davies_bouldin": sep.davies_bouldin,
                 "ari_vs_chosen": agreement(ref, lab),
                 "seconds": seconds,
             }

@@ -302,7 +302,7 @@ def summary(
     run: str,
     lang: str,
     segmenter: Segmenter,
-    sep: dict,
+    sep: cl.Separation,
     stab: pd.DataFrame,
     attract: sp.Attractiveness,
     names: pd.DataFrame,
@@ -322,7 +322,7 @@ def summary(
         "sizes": {int(s): int(n) for s, n in sizes.items()},
         "names": names.set_index("segment")["segment_name"].to_dict(),
         "portraits": names.set_index("segment")["portrait"].to_dict(),
-        "separation": sep,
+        "separation": sep.as_dict(),
         "stability": stab.set_index("segment")["jaccard"].round(3).to_dict(),
         "stable_segments": int((stab["verdict"] == "stable").sum()),
         "attractiveness_rank": ranked.set_index("segment")["rank"].to_dict() if len(ranked) else {},
@@ -439,15 +439,17 @@ def sizes_section(
     )
 
 
-def separation_facts(sep: dict, lang: str) -> dict:
+def separation_facts(sep: cl.Separation, lang: str) -> dict:
     """The separation figures as label → text (Calinski–Harabasz as a whole number)."""
     return {
         t(f"crit.{m}", lang): f"{v:,.0f}" if m == "calinski_harabasz" else f"{v:.3f}"
-        for m, v in sep.items()
+        for m, v in sep.as_dict().items()
     }
 
 
-def distinct_section(dist, names: pd.DataFrame, sep: dict, labels: dict, lang: str) -> Section:
+def distinct_section(
+    dist, names: pd.DataFrame, sep: cl.Separation, labels: dict, lang: str
+) -> Section:
     """The features that set each segment apart (standardised differences), and the
     separation figures (``clustering.separation``)."""
     sec = Section().text("sec.distinct_note", lang)
