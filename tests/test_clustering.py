@@ -16,6 +16,7 @@ from kequn.models import segment_profile as sp
 from kequn.models.segment_prep import prepare
 from kequn.models.segment_quality import drift, previous_segments, stability
 from kequn.models.segment_rules import compare, rule_segments
+from sklearn.metrics import adjusted_rand_score
 
 
 @pytest.fixture(scope="module")
@@ -248,20 +249,17 @@ def test_attractiveness_ranks_by_the_stated_weights():
     )
     labels = np.array([1, 1, 2, 2, 2])
     names = pd.DataFrame({"segment": [1, 2], "segment_name": ["a", "b"]})
-    a = sp.attractiveness(f, labels, names)
+    a = sp.attractiveness(f, labels, names).table
     assert a.set_index("segment")["growth"].round(3).to_dict() == {1: 0.0, 2: -0.5}
     assert a.set_index("segment")["reach"].to_dict() == {1: 1.0, 2: 0.0}
+
     # size and value (revenue share, spend per customer) favour b, growth and reach favour a: weights decide
-    assert sp.attractiveness(f, labels, names, {"growth": 0, "reach": 0}).iloc[0]["segment"] == 2
-    assert (
-        sp.attractiveness(f, labels, names, {"size": 0, "value": 0, "revenue_share": 0}).iloc[0][
-            "segment"
-        ]
-        == 1
-    )
-    assert (
-        sp.attractiveness(f, labels, names).iloc[0]["segment"] == 2
-    )  # the defaults are led by value
+    def first(weights=None):
+        return sp.attractiveness(f, labels, names, weights).table.iloc[0]["segment"]
+
+    assert first({"growth": 0, "reach": 0}) == 2
+    assert first({"size": 0, "value": 0, "revenue_share": 0}) == 1
+    assert first() == 2  # the defaults are led by value
 
 
 def test_rule_segments_first_match_wins_and_bad_rules_are_named():
@@ -411,19 +409,26 @@ def test_mall_customers_give_the_known_income_by_spending_groups():
 def test_method_comparison_fits_the_other_methods_on_cores_and_reuses_the_chosen_one():
     """Three well-separated blobs: every method finds them (ARI with the chosen KMeans ≈ 1); the
     chosen method's row is its own fit (agreement exactly 1, its recorded fit time)."""
-    from kequn.stages.clustering import compare_methods
+    from kequn.stages.clustering import methods_table
 
     rng = np.random.default_rng(0)
     X = np.vstack([rng.normal(c, 0.3, size=(400, 4)) for c in (0, 4, 8)])
     km = cl.fit_segments(X, "kmeans", 3, 7)
-    c = {"min_share": 0.03, "min_cluster_size": None}
-    tab = compare_methods(X, np.arange(len(X)), 3, 7, c, km, "en").set_index("Algorithm")
-    assert list(tab.index) == ["KMeans", "Gaussian mixture", "HDBSCAN (density)"]
-    ari = tab["Agreement with chosen"]
-    assert (
-        ari["KMeans"] == 1.0 and ari["Gaussian mixture"] > 0.99 and ari["HDBSCAN (density)"] > 0.9
-    )
-    assert tab.loc["KMeans", "Seconds"] == km.seconds > 0 and (tab["Segments"] == 3).all()
+    comparison = cl.compare_methods(X, km, 3, 7)
+    tab = comparison.set_index("method")
+    assert list(tab.index) == list(cl.METHODS)
+    ari = tab["ari_vs_chosen"]
+    assert ari["kmeans"] == 1.0 and ari["gmm"] > 0.99 and ari["hdbscan"] > 0.9
+    assert tab.loc["kmeans", "seconds"] == km.seconds > 0 and (tab["segments"] == 3).all()
+    truth = np.repeat([0, 1, 2], 400)  # the blobs each customer was drawn from
+    gmm = cl.fit_segments(X, "gmm", 3, 7, sample=np.arange(len(X))).labels
+    assert tab.loc["gmm", "ari_vs_chosen"] == pytest.approx(adjusted_rand_score(km.labels, gmm))
+    assert adjusted_rand_score(truth, gmm) > 0.99
+    assert (tab.loc[["kmeans", "gmm"], "unassigned_share"] == 0).all()  # only HDBSCAN leaves any
+    assert tab["unassigned_share"].between(0, 0.1).all() and tab["silhouette"].gt(0.8).all()
+    words = methods_table(comparison, "en").set_index("Algorithm")
+    assert list(words.index) == ["KMeans", "Gaussian mixture", "HDBSCAN (density)"]
+    assert words["Agreement with chosen"].tolist() == ari.tolist()
 
 
 def _tenure_dist() -> pd.DataFrame:

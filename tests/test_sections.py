@@ -113,16 +113,20 @@ def test_feedback_sections_say_which_column_is_missing():
 
 
 def test_clustering_sections_on_a_first_run_and_without_rules():
+    from types import SimpleNamespace
+
+    from kequn.models import segment_quality as sq
     from kequn.stages import clustering as sc
 
-    assert sc.drift_of(None, pd.DataFrame()) == ({}, None)
-    assert sc.drift_section(None, {}, None, "en").sentences() == [sc.t("seg.drift_none", "en")]
-    assert sc.rules_section(None, {"rules": {}}, {}, None, None, "en").sentences() == [
+    first = sq.drift_since(None, None, pd.DataFrame())
+    assert first == sq.Drift() and first.figures == {} and first.moves is None
+    assert sc.drift_section(first, "en").sentences() == [sc.t("seg.drift_none", "en")]
+    no_rules = SimpleNamespace(rules={})
+    assert sc.rules_section(None, no_rules, {}, None, None, "en").sentences() == [
         sc.t("sec.rules_none", "en")
     ]
-    assert sc.k_to_compare(5, None, {}) == 5
-    facts = sc.separation_facts({"silhouette": 0.1234, "calinski_harabasz": 12345.6}, "en")
-    assert list(facts.values()) == ["0.123", "12,346"]
+    facts = sc.separation_facts(sc.cl.Separation(0.1234, 12345.6, 0.5), "en")
+    assert list(facts.values()) == ["0.123", "12,346", "0.500"]
 
 
 def test_summary_fragments_only_when_there_is_one():

@@ -11,6 +11,8 @@ The Online Retail pages are checked end to end in test_real_exports.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,7 +51,7 @@ def _clean(tmp_path, first: str, as_of: str):
 
 def _growth(features: pd.DataFrame) -> pd.Series:
     names = pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"]})
-    return sp.attractiveness(features, np.array([1, 2]), names).set_index("segment")["growth"]
+    return sp.attractiveness(features, np.array([1, 2]), names).table.set_index("segment")["growth"]
 
 
 def test_growth_only_from_two_windows_inside_the_data(tmp_path):
@@ -61,12 +63,19 @@ def test_growth_only_from_two_windows_inside_the_data(tmp_path):
     a = sp.attractiveness(
         f, np.array([1, 2]), pd.DataFrame({"segment": [1, 2], "segment_name": ["A", "B"]})
     )
-    assert a["growth"].isna().all() and "growth" in a.attrs["left_out"]
-    gap = sc.growth_gap(
-        {"as_of": "2010-06-30", "span": {"orders": {"first": "2009-12-01", "last": "2010-06-30"}}}
+    assert a.table["growth"].isna().all() and "growth" in a.left_out
+    quality = {
+        "as_of": "2010-06-30",
+        "span": {"orders": {"first": "2009-12-01", "last": "2010-06-30"}},
+    }
+    gap = sp.growth_gap(quality)
+    assert gap == sp.GrowthGap(first="2009-12-01", needed="2009-07-02")
+    a = dataclasses.replace(a, growth_gap=gap)
+    assert a.figures()["growth_gap"] == {"first": "2009-12-01", "needed": "2009-07-02"}
+    ran = sp.run_attractiveness(
+        f, np.array([1, 2]), a.table[["segment", "segment_name"]], {}, quality
     )
-    assert gap == {"first": "2009-12-01", "needed": "2009-07-02"}
-    a.attrs["growth_gap"] = gap
+    assert ran.growth_gap == gap  # the run's ranking carries why growth is missing
     note = sp.attract_note(a, "en")
     assert "growth is not counted" in note and "2009-12-01" in note and "2009-07-02" in note
     assert (sc.attract_table(a, "en")["Revenue growth"] == "—").all()
@@ -114,23 +123,23 @@ def test_attractiveness_is_led_by_value():
     are larger, grow fastest and are all reachable (equal weights put them first)."""
     f, labels, names, clv = _segments()
     a = sp.attractiveness(f, labels, names)
-    assert a.iloc[0]["segment"] == 1
-    assert a.attrs["weights"] == {
+    assert a.table.iloc[0]["segment"] == 1
+    assert a.weights == {
         "revenue_share": 3.0,
         "value": 1.0,
         "size": 1.0,
         "growth": 1.0,
         "reach": 1.0,
     }
-    assert a.attrs["left_out"] == ["clv"]
+    assert a.left_out == ["clv"]
     with_clv = sp.attractiveness(f, labels, names, clv=clv)
-    assert with_clv["segment"].tolist()[0] == 1 and "clv" in with_clv.attrs["weights"]
-    assert with_clv.set_index("segment")["clv"].to_dict() == {1: 3000.0, 2: 50.0, 3: 300.0}
+    assert with_clv.table["segment"].tolist()[0] == 1 and "clv" in with_clv.weights
+    assert with_clv.table.set_index("segment")["clv"].to_dict() == {1: 3000.0, 2: 50.0, 3: 300.0}
     note = sp.attract_note(with_clv, "zh")
     assert "收入占比 3" in note and "人均客户终身价值 2" in note
     # equal weights (the old defaults) would choose the new low spenders
     equal = {"revenue_share": 0, "clv": 0, "size": 1, "value": 1, "growth": 1, "reach": 1}
-    assert sp.attractiveness(f, labels, names, equal).iloc[0]["segment"] == 2
+    assert sp.attractiveness(f, labels, names, equal).table.iloc[0]["segment"] == 2
 
 
 def test_summary_ranks_again_with_lifetime_value():
@@ -139,7 +148,7 @@ def test_summary_ranks_again_with_lifetime_value():
     a = sp.attractiveness(
         f, labels, names, {"revenue_share": 0, "value": 0, "size": 0, "growth": 0, "reach": 1}
     )
-    fig = sc.attract_figures(a)
+    fig = a.figures()
     cards = pd.DataFrame({"segment": [1, 2, 3], "clv_mean": [10.0, 5000.0, 1.0]})
     fig["weights"] = {**fig["weights"], "clv": 5.0}
     ranking = mc.attractiveness_ranking(cards, {"attractiveness": fig})
@@ -156,19 +165,16 @@ def test_reach_only_with_a_channel_to_reach_them():
         pd.DataFrame({"segment": [1, 2], "segment_name": ["a", "b"]}),
     )
     a = sp.attractiveness(f, labels, names)
-    assert (
-        a["reach"].isna().all()
-        and "reach" in a.attrs["left_out"]
-        and a.attrs["reach_basis"] is None
-    )
+    assert a.table["reach"].isna().all() and "reach" in a.left_out and a.reach_basis is None
     assert not any("Reach" in c for c in sc.attract_table(a, "en").columns)
     f["chan_web"], f["chan_store"] = [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0]
     a = sp.attractiveness(
         f, labels, names, feature_labels={"chan_web": "官网", "chan_store": "门店"}
     )
-    assert a.attrs["reach_basis"] == "online_orders" and a.set_index("segment")[
-        "reach"
-    ].to_dict() == {1: 0.5, 2: 0.0}
+    assert a.reach_basis == "online_orders" and a.table.set_index("segment")["reach"].to_dict() == {
+        1: 0.5,
+        2: 0.0,
+    }
 
 
 def test_order_value_alone_makes_no_needs_group():

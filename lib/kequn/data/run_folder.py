@@ -90,6 +90,7 @@ def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFr
 
 
 def save_figures(processed_dir, name: str, figures: dict) -> Path:
+    """A stage's figures as JSON, under the name ``RunFolder.figures`` gives them."""
     return write_text_atomic(
         json.dumps(figures, ensure_ascii=False, indent=1, default=str),
         RunFolder.of(processed_dir).figures(name),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -401,27 +401,130 @@ def fit_segments(
     )
 
 
-def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
-    """Separation figures (可区分性) of a segmentation: silhouette (−1…1, above 0.25 some
-    structure), Calinski–Harabasz, Davies–Bouldin (lower better), on assigned customers."""
+@dataclass(frozen=True)
+class Separation:
+    """Separation figures (可区分性) of a segmentation: ``silhouette`` (−1…1, above 0.25 some
+    structure), ``calinski_harabasz`` (higher better), ``davies_bouldin`` (lower better); NaN
+    when fewer than two segments have customers."""
+
+    silhouette: float = float("nan")
+    calinski_harabasz: float = float("nan")
+    davies_bouldin: float = float("nan")
+
+    def as_dict(self) -> dict:
+        """criterion → value, in this order (``clustering.json``'s "separation")."""
+        return asdict(self)
+
+
+def separation(X: np.ndarray, labels: np.ndarray, seed: int) -> Separation:
+    """The ``Separation`` of ``labels`` on the assigned customers (at most 50,000, chosen by
+    ``row_keys``)."""
     ok = labels != UNASSIGNED
     if len(np.unique(labels[ok])) < 2:
-        return {
-            "silhouette": float("nan"),
-            "calinski_harabasz": float("nan"),
-            "davies_bouldin": float("nan"),
-        }
+        return Separation()
     idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][
-        :50_000
-    ]  # order-free, as everywhere
-    return {
-        "silhouette": _silhouette(X[idx], labels[idx], seed),
-        "calinski_harabasz": float(calinski_harabasz_score(X[idx], labels[idx])),
-        "davies_bouldin": float(davies_bouldin_score(X[idx], labels[idx])),
-    }
+    idx = idx[np.argsort(row_keys(X[idx], seed), kind="stable")][:50_000]  # order-free
+    return Separation(
+        silhouette=_silhouette(X[idx], labels[idx], seed),
+        calinski_harabasz=float(calinski_harabasz_score(X[idx], labels[idx])),
+        davies_bouldin=float(davies_bouldin_score(X[idx], labels[idx])),
+    )
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> float:
     """Adjusted Rand index of two labelings of the same customers (1 = identical partitions)."""
     return float(adjusted_rand_score(a, b))
+
+
+def fit_on_all(
+    X: np.ndarray, method: str, k: int | None, seed: int, min_share: float, min_cluster_size
+) -> tuple[int, np.ndarray, float]:
+    """(segments, labels, seconds) of ``method`` fitted on every row of ``X``."""
+    seg = fit_segments(
+        X,
+        method,
+        k,
+        seed,
+        sample=np.arange(len(X)),
+        min_share=min_share,
+        min_cluster_size=min_cluster_size,
+    )
+    return seg.k, seg.labels, seg.seconds
+
+
+def compare_methods(
+    X: np.ndarray,
+    primary: Segmentation,
+    k: int,
+    seed: int,
+    min_share: float = 0.03,
+    min_cluster_size: int | None = None,
+) -> pd.DataFrame:
+    """All three algorithms on the sample ``primary`` was fitted on, one row each in ``METHODS``
+    order: method, segments, unassigned_share, silhouette, davies_bouldin, and ari_vs_chosen
+    (adjusted Rand index with ``primary``'s segments on the sample), seconds.
+
+    The other methods are fitted at ``k`` on every row of the sample, one per core; when
+    ``primary`` was fitted on all of ``X``, its own row is ``primary`` (not fitted again)."""
+    sample = primary.sample
+    Xs, ref = X[sample], primary.labels[sample]
+    reuse = len(sample) == len(X)  # the chosen method was fitted on exactly these customers
+    todo = [m for m in METHODS if not (reuse and m == primary.method)]
+    fitted = dict(
+        zip(
+            todo,
+            on_cores(fit_on_all, [(Xs, m, k, seed, min_share, min_cluster_size) for m in todo]),
+        )
+    )
+    rows = []
+    for m in METHODS:
+        n_seg, lab, seconds = fitted.get(m, (primary.k, ref, primary.seconds))
+        sep = separation(Xs, lab, seed)
+        rows.append(
+            {
+                "method": m,
+                "segments": n_seg,
+                "unassigned_share": float((lab == UNASSIGNED).mean()),
+                "silhouette": sep.silhouette,
+                "davies_bouldin": sep.davies_bouldin,
+                "ari_vs_chosen": agreement(ref, lab),
+                "seconds": seconds,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sample_agreement(
+    X: np.ndarray,
+    seg: Segmentation,
+    k: int | None,
+    seed: int,
+    min_share: float = 0.03,
+    min_cluster_size: int | None = None,
+    max_full: int = 200_000,
+) -> float | None:
+    """Adjusted Rand index between ``seg`` (fitted on a sample, every row assigned) and the same
+    method fitted on every row; None when the sample was every row already or a full fit is
+    not affordable (more than ``max_full`` rows)."""
+    if len(seg.sample) == len(X) or len(X) > max_full:
+        return None
+    full = fit_segments(
+        X, seg.method, k, seed, min_share=min_share, min_cluster_size=min_cluster_size
+    )
+    return agreement(seg.labels, full.labels)
+
+
+def segments_frame(customer_ids, seg: Segmentation, names: pd.DataFrame) -> pd.DataFrame:
+    """The segments artifact: customer_id, segment (0 = unassigned), segment_name (categorical),
+    strength (membership 0–1), outlier_score (HDBSCAN only, else missing), method."""
+    nm = names.set_index("segment")["segment_name"]
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(customer_ids),
+            "segment": seg.labels.astype("int32"),
+            "segment_name": pd.Categorical(pd.Series(seg.labels).map(nm)),
+            "strength": seg.strength,
+            "outlier_score": seg.outlier,
+            "method": seg.method,
+        }
+    )

@@ -8,12 +8,16 @@
   高服务期望" / "High income · high service expectation") and a one-paragraph portrait with
   the figures behind it, in zh or en.
 - ``profile_table``: key measures per segment against the whole base.
+- ``segment_sizes``: customers, share, revenue share and membership strength per segment.
 - ``attractiveness``: value (revenue share, lifetime value, spend per customer), size, growth
   (where two equal windows lie inside the data) and reach (where there is a channel), each
-  scaled 0–1 across segments and weighted into a score for choosing target segments.
+  scaled 0–1 across segments and weighted into a score for choosing target segments; the
+  ranking and what it was computed from as one ``Attractiveness``.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -332,6 +336,129 @@ def reach_basis(features: pd.DataFrame, feature_labels: dict | None = None) -> s
     return "online_orders" if online_channel_columns(features, feature_labels) else None
 
 
+@dataclass(frozen=True)
+class GrowthGap:
+    """Why growth is not measured: the orders' first date (``first``, "—" when unknown) and
+    the day the earlier of the two 6-month windows would need data from (``needed``)."""
+
+    first: str
+    needed: str
+
+
+def growth_gap(quality: dict) -> GrowthGap | None:
+    """None when the two 6-month windows of growth both lie inside the orders' span (growth is
+    measured, ``features.window_complete``); else the ``GrowthGap``."""
+    from kequn.data.features import GROWTH_WINDOW_DAYS, window_complete
+
+    first = ((quality.get("span") or {}).get("orders") or {}).get("first")
+    as_of = pd.Timestamp(quality["as_of"])
+    if first is not None and window_complete(first, as_of, 2):
+        return None
+    needed = as_of.normalize() - pd.Timedelta(days=2 * GROWTH_WINDOW_DAYS - 1)
+    return GrowthGap(first=first or "—", needed=str(needed.date()))
+
+
+@dataclass(frozen=True)
+class Attractiveness:
+    """A ranking of segments (``attractiveness``, ``rank_attractiveness``) and what it rests on.
+
+    ``table``: one row per segment (segment, segment_name, customers, share, revenue_share,
+    value, clv, growth, reach, score, rank), best first; ``weights``: the weights used (the
+    components measured); ``left_out``: components asked for but not measured for this data;
+    ``asked``: every weight asked for; ``reach_basis``: what reach is measured from
+    (``reach_basis``); ``growth_gap``: why growth is not measured, when it is not."""
+
+    table: pd.DataFrame
+    weights: dict = field(default_factory=dict)
+    left_out: list = field(default_factory=list)
+    asked: dict = field(default_factory=dict)
+    reach_basis: str | None = None
+    growth_gap: GrowthGap | None = None
+
+    FIGURES = ("segment", "segment_name", "customers", "share", "revenue_share", "value",
+               "growth", "reach")  # fmt: skip
+
+    def figures(self) -> dict:
+        """What stage 06 needs to rank again with lifetime value (``clustering.json``'s
+        "attractiveness"): rows (the components per segment, missing as None), the weights
+        asked for, the reach basis and the growth gap ({first, needed} or None)."""
+        a = self.table[[c for c in self.FIGURES if c in self.table]]
+        return {
+            "rows": a.astype(object).where(a.notna(), None).to_dict("records"),
+            "weights": self.asked,
+            "reach_basis": self.reach_basis,
+            "growth_gap": None if self.growth_gap is None else asdict(self.growth_gap),
+        }
+
+    @classmethod
+    def of_attrs(cls, table: pd.DataFrame) -> Attractiveness:
+        """Transition: a ranking whose facts are in ``DataFrame.attrs`` (``score_attractiveness``,
+        as ``stages.summary`` still builds it)."""
+        a = table.attrs
+        gap = a.get("growth_gap")
+        return cls(
+            table,
+            weights=a.get("weights", {}),
+            left_out=list(a.get("left_out", [])),
+            asked=a.get("asked", {}),
+            reach_basis=a.get("reach_basis"),
+            growth_gap=GrowthGap(**gap) if isinstance(gap, dict) else gap,
+        )
+
+
+def segment_sizes(
+    labels: np.ndarray, names: pd.DataFrame, features: pd.DataFrame, strength: np.ndarray
+) -> pd.DataFrame:
+    """Per segment of ``names`` (in its order): segment, segment_name, customers, share (of
+    customers), revenue_share (of net spend, negative spend counted as 0; missing when there is
+    none) and strength (mean membership strength; missing for an empty segment)."""
+    m = (
+        features["monetary"].clip(lower=0).to_numpy()
+        if "monetary" in features
+        else np.zeros(len(labels))
+    )
+    rows = []
+    for r in names.itertuples():
+        sel = labels == r.segment
+        rows.append(
+            {
+                "segment": r.segment,
+                "segment_name": r.segment_name,
+                "customers": int(sel.sum()),
+                "share": float(sel.mean()),
+                "revenue_share": float(m[sel].sum() / m.sum()) if m.sum() > 0 else np.nan,
+                "strength": float(strength[sel].mean()) if sel.any() else np.nan,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["segment", "segment_name", "customers", "share", "revenue_share", "strength"],
+    )
+
+
+def most_distinct(dist: pd.DataFrame, top: int = 5) -> pd.DataFrame:
+    """Per segment, its ``top`` most distinguishing features (``distinguishing``'s rows, sorted
+    by |d|) among those with a noticeable difference (|d| ≥ ``NOTICEABLE``)."""
+    return dist[dist["std_diff"].abs() >= NOTICEABLE].groupby("segment").head(top)
+
+
+def run_attractiveness(
+    features: pd.DataFrame,
+    labels: np.ndarray,
+    names: pd.DataFrame,
+    weights: dict | None,
+    quality: dict,
+) -> Attractiveness:
+    """``attractiveness`` of a run's segments with the run's weights, and when growth is not
+    measured the ``growth_gap`` of its orders' span (``quality``)."""
+    a = attractiveness(
+        features, labels, names, weights, feature_labels=features.attrs.get("labels")
+    )
+    if "growth" not in a.left_out:
+        return a
+    return replace(a, growth_gap=growth_gap(quality))
+
+
 def attractiveness(
     features: pd.DataFrame,
     labels: np.ndarray,
@@ -339,16 +466,17 @@ def attractiveness(
     weights: dict | None = None,
     clv: pd.Series | np.ndarray | None = None,
     feature_labels: dict | None = None,
-) -> pd.DataFrame:
-    """Columns segment, segment_name, customers, share, revenue_share (of net revenue), value
+) -> Attractiveness:
+    """The ranking's ``table``: columns segment, segment_name, customers, share, revenue_share
+    (of net revenue), value
     (net spend per customer), clv (mean lifetime value per customer, when ``clv`` is given per
     customer), growth (revenue of the last 6 months over the 6 before; missing when either
     window reaches before the data, see ``features.window_complete``), reach (share with any
     event, or any order in an online channel; missing without either), score, rank.
 
     score = Σ w·x / Σ w over the components measured for this data, each x scaled 0–1 across
-    segments (``score_attractiveness``); weights default to ``ATTRACTIVENESS``. ``attrs``:
-    ``weights`` (those used), ``left_out`` (components not measured), ``reach_basis``."""
+    segments (``rank_attractiveness``); weights default to ``ATTRACTIVENESS``. With it the
+    weights used, the components left out and the ``reach_basis`` (``Attractiveness``)."""
     f = features
     basis = reach_basis(f, feature_labels)
     online = online_channel_columns(f, feature_labels) if basis == "online_orders" else []
@@ -391,18 +519,16 @@ def attractiveness(
         )
     out = pd.DataFrame(rows)
     if out.empty:
-        return out
-    out = score_attractiveness(out, weights)
-    out.attrs["reach_basis"] = basis
-    return out
+        return Attractiveness(out, reach_basis=basis)
+    return replace(rank_attractiveness(out, weights), reach_basis=basis)
 
 
-def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
+def rank_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> Attractiveness:
     """``table`` (one row per segment, the columns of ``COMPONENTS``) with score and rank:
     Σ w·x / Σ w over the components with a figure for some segment and a weight above 0, each
     scaled 0–1 across segments (min to max; all equal: 0.5; a segment without the figure: 0).
-    ``attrs['weights']`` holds the weights used, ``attrs['left_out']`` the components that had no
-    figure (they are named beside the ranking, never counted as 0 for everyone)."""
+    With it the weights used and the components that had no figure (``left_out``: named
+    beside the ranking, never counted as 0 for everyone)."""
     w = {**ATTRACTIVENESS, **(weights or {})}
     out = table.copy()
     score, used, left = 0.0, {}, []
@@ -425,8 +551,17 @@ def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd
     out["score"] = score / total_w if total_w else np.nan
     out["rank"] = out["score"].rank(ascending=False, method="min").fillna(len(out)).astype(int)
     out = out.sort_values(["rank", "segment"]).reset_index(drop=True)
+    return Attractiveness(out, weights=used, left_out=left, asked=w)
+
+
+def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
+    """Transition for ``stages.summary``: ``rank_attractiveness``'s table with its facts in
+    ``attrs`` (weights, left_out, asked, and ``table``'s own attrs). Remove once stage 06
+    reads ``rank_attractiveness``."""
+    a = rank_attractiveness(table, weights)
+    out = a.table
     out.attrs.update(table.attrs)
-    out.attrs["weights"], out.attrs["left_out"], out.attrs["asked"] = used, left, w
+    out.attrs.update(weights=a.weights, left_out=a.left_out, asked=a.asked)
     return out
 
 
@@ -474,20 +609,22 @@ def component_label(key: str, lang: str, reach_basis: str | None = None) -> str:
     return t(f"attr.c.{key}", lang)
 
 
-def attract_note(a: pd.DataFrame, lang: str, clv_later: bool = False) -> str:
-    """The formula and weights of the ranking ``a`` (``segment_profile.attractiveness``), and
-    each component left out with the reason and the input that would enable it (``clv_later``:
-    stage 02, before stage 03 estimated lifetime value)."""
-    basis, gap = a.attrs.get("reach_basis"), a.attrs.get("growth_gap")
+def attract_note(a: Attractiveness | pd.DataFrame, lang: str, clv_later: bool = False) -> str:
+    """The formula and weights of the ranking ``a`` (``attractiveness``; a table with its facts
+    in ``attrs`` while ``stages.summary`` builds one so), and each component left out with the
+    reason and the input that would enable it (``clv_later``: stage 02, before stage 03
+    estimated lifetime value)."""
+    if isinstance(a, pd.DataFrame):
+        a = Attractiveness.of_attrs(a)
     sep = "、" if lang == "zh" else ", "
     used = sep.join(
-        f"{component_label(k, lang, basis)} {v:g}" for k, v in a.attrs.get("weights", {}).items()
+        f"{component_label(k, lang, a.reach_basis)} {v:g}" for k, v in a.weights.items()
     )
     parts = [t("attr.formula", lang).format(used=used or "—")]
-    for k in a.attrs.get("left_out", []):
+    for k in a.left_out:
         if k == "growth":
-            g = gap or {"first": "—", "needed": "—"}
-            parts.append(t("attr.left.growth", lang).format(**g))
+            g = a.growth_gap or GrowthGap(first="—", needed="—")
+            parts.append(t("attr.left.growth", lang).format(**asdict(g)))
         elif k == "clv":
             parts.append(t("attr.left.clv_later" if clv_later else "attr.left.clv", lang))
         else:

@@ -14,14 +14,16 @@ customers whose matched segment changed, plus the size change per segment, is re
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from kequn.data.paths import RunFolder
 from kequn.data.runs import previous_table
-from kequn.models.clustering import UNASSIGNED, fit_segments, segment_label
+from kequn.models.clustering import UNASSIGNED, Segmentation, fit_segments, segment_label
 from kequn.models.parallel import on_cores
 
 STABLE, DISSOLVING = 0.75, 0.6
@@ -105,12 +107,48 @@ def stability(
     return pd.DataFrame(rows, columns=["segment", "jaccard", "jaccard_min", "verdict"])
 
 
+def segment_stability(X: np.ndarray, seg: Segmentation, seed: int, B: int = 20) -> pd.DataFrame:
+    """``stability`` of ``seg`` on the rows its model was fitted on (``seg.sample`` of ``X``),
+    refitting the same method at the same k (HDBSCAN at its minimum cluster size)."""
+    return stability(
+        X[seg.sample],
+        seg.labels[seg.sample],
+        seg.method,
+        seg.k,
+        seed,
+        B=B,
+        min_cluster_size=getattr(seg.model, "min_cluster_size", None),
+    )
+
+
 def previous_segments(
     processed_dir: str | Path, run: str
 ) -> tuple[str | None, pd.DataFrame | None]:
     """The latest earlier run of the same data set (runs are named <data>-<yyyymmdd>) that
-    wrote segments.parquet, and its segments; (None, None) when there is none."""
-    return previous_table(processed_dir, run, "segments.parquet")
+    wrote its segments (``RunFolder.segments``), and those segments; (None, None) when there is
+    none."""
+    return previous_table(processed_dir, run, RunFolder.of(processed_dir).segments.name)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """This run's segments against a previous run's (``drift``): ``previous_run`` (None on a data
+    set's first run), ``figures`` (customers_both, new_customers, gone_customers,
+    changed_share; empty on a first run) and ``moves`` (one row per segment; None on a first
+    run)."""
+
+    previous_run: str | None = None
+    figures: dict = field(default_factory=dict)
+    moves: pd.DataFrame | None = None
+
+
+def drift_since(previous_run: str | None, previous: pd.DataFrame | None, current: pd.DataFrame):
+    """``Drift`` of ``current`` against the ``previous`` run's segments (``previous_segments``);
+    nothing to compare on a data set's first run (``previous`` None)."""
+    if previous is None:
+        return Drift()
+    figures, moves = drift(previous, current)
+    return Drift(previous_run, figures, moves)
 
 
 def drift(previous: pd.DataFrame, current: pd.DataFrame) -> tuple[dict, pd.DataFrame]:

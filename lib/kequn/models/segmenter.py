@@ -45,6 +45,12 @@ class Preparer:
         (mean, sd) standardisation.
     weights_ : dict
         The weight of each set used.
+    dropped_ : pandas.DataFrame
+        Columns left out (column, set, reason: constant or all missing).
+    skipped_sets_ : list of str
+        Sets asked for that the table lacks.
+    prepared_ : kequn.models.segment_prep.Prepared
+        The whole preparation (matrix, steps, the columns in their own units for profiles).
 
     Examples
     --------
@@ -88,6 +94,7 @@ class Preparer:
         self.prepared_ = p
         self.columns_ = list(p.columns)
         self.steps_ = p.steps
+        self.dropped_ = p.dropped
         self.skipped_sets_ = list(p.skipped_sets)
         cols = p.fitted["columns"]
         self.medians_ = {c: v["median"] for c, v in cols.items()}
@@ -134,19 +141,36 @@ class Segmenter:
         Segments smaller than this share of rows are merged.
     sample_size : int
         Fit on at most this many rows (chosen by a hash of each row), assign the rest.
+    min_cluster_size : int, optional
+        HDBSCAN only: the smallest cluster; None: ``min_share`` of the sample (at least 25).
     seed : int
         Seed of every random step.
+    scan : bool
+        Scan ``k_range`` even when k is given or the method finds its own (HDBSCAN): the
+        report shows the criteria whatever k is.
 
     Attributes
     ----------
     labels_ : numpy.ndarray
         Segment of each fitted row (1 … k_, by size; 0 = unassigned).
     k_ : int
-        Number of segments found.
+        Number of segments found (after small ones were merged).
     scan_ : pandas.DataFrame or None
-        The k scan (one row per k, every criterion), when k was "auto".
+        The k scan (one row per k, every criterion), when k was "auto" or ``scan``.
     reason_ : str
         Catalogue key of why this k (``kequn.lang.i18n``).
+    k_asked_ : int or None
+        The k the model was fitted with (given, or the criterion's); None for HDBSCAN.
+    k_scan_ : int or None
+        The criterion's k on the scan (None without a scan).
+    k_compare_ : int or None
+        The k other methods are compared at: ``k_asked_``, or for HDBSCAN ``k_scan_``.
+    sample_ : numpy.ndarray
+        Row positions the model was fitted on (all rows, in key order, up to ``sample_size``).
+    min_cluster_size_ : int or None
+        HDBSCAN's smallest cluster as used; None for the other methods.
+    segmentation_ : kequn.models.clustering.Segmentation
+        The fit in full (strength, outlier scores, merged segments, model, seconds).
 
     Examples
     --------
@@ -174,7 +198,8 @@ class Segmenter:
     def __init__(self, method: str = "kmeans", k="auto", k_range=(3, 10),
                  criterion: str = "prediction_strength", k_tolerance: float = 0.1,
                  min_share: float = 0.03, sample_size: int = 20000,
-                 min_cluster_size: int | None = None, seed: int = 7):  # fmt: skip
+                 min_cluster_size: int | None = None, seed: int = 7,
+                 scan: bool = False):  # fmt: skip
         self.method = method
         self.k = k
         self.k_range = k_range
@@ -184,25 +209,52 @@ class Segmenter:
         self.sample_size = sample_size
         self.min_cluster_size = min_cluster_size
         self.seed = seed
+        self.scan = scan
 
-    def fit(self, X, y=None) -> "Segmenter":
-        """Choose k (when "auto"), fit on a sample of ``X``, assign every row; returns self."""
+    @classmethod
+    def from_settings(cls, c, seed: int, scan: bool = True) -> "Segmenter":
+        """The segmenter a run's clustering settings (``kequn.data.settings.ClusteringSettings``)
+        describe, scanning k for the report's chart by default."""
+        return cls(
+            method=c.method,
+            k=c.k or "auto",
+            k_range=tuple(c.k_range),
+            criterion=c.criterion,
+            k_tolerance=c.k_tolerance,
+            min_share=c.min_share,
+            sample_size=c.sample_size,
+            min_cluster_size=c.min_cluster_size,
+            seed=seed,
+            scan=scan,
+        )
+
+    def fit(self, X, y=None, spend=None) -> "Segmenter":
+        """Choose k (when "auto"), fit on a sample of ``X``, assign every row; returns self.
+
+        ``spend`` (net spend per row, optional): when ``X`` has more rows than
+        ``sample_size``, the sample is taken in proportion within spend quintiles × bought or
+        never (``clustering.stratified_sample``), so small value strata are not lost by chance;
+        without it, the first rows by ``clustering.row_keys``. Up to ``sample_size`` rows both
+        are all rows in key order."""
         from kequn.models import clustering as cl
 
         X = np.asarray(X, dtype="float32")
         if self.method not in cl.METHODS:
             raise ValueError(f"method {self.method!r}: one of {', '.join(cl.METHODS)}")
-        order = np.argsort(cl.row_keys(X, self.seed), kind="stable")
-        sample = order[: int(self.sample_size)] if len(X) > self.sample_size else order
-        self.scan_, k = None, None
-        if self.method == "hdbscan":
-            self.reason_ = "k.reason.hdbscan"
-        elif self.k in (None, "auto"):
+        sample = self._sample(X, spend)
+        self.scan_, self.k_scan_ = None, None
+        auto = self.k in (None, "auto")
+        if self.scan or (auto and self.method != "hdbscan"):
             lo, hi = self.k_range
             self.scan_ = cl.scan_k(X[sample], range(int(lo), int(hi) + 1), self.seed)
-            k, self.reason_ = cl.choose_k(self.scan_, self.criterion, self.k_tolerance)
+            self.k_scan_, scan_reason = cl.choose_k(self.scan_, self.criterion, self.k_tolerance)
+        if self.method == "hdbscan":
+            k, self.reason_ = None, "k.reason.hdbscan"
+        elif auto:
+            k, self.reason_ = self.k_scan_, scan_reason
         else:
             k, self.reason_ = int(self.k), "k.reason.given"
+        self.k_asked_, self.k_compare_ = k, k if k is not None else self.k_scan_
         seg = cl.fit_segments(
             X,
             self.method,
@@ -213,6 +265,8 @@ class Segmenter:
             min_cluster_size=self.min_cluster_size,
         )
         self.segmentation_ = seg
+        self.sample_ = sample
+        self.min_cluster_size_ = getattr(seg.model, "min_cluster_size", None)
         self.labels_ = seg.labels
         self.strength_ = seg.strength
         self.k_ = seg.k
@@ -220,6 +274,15 @@ class Segmenter:
         self.segments_ = np.asarray(keep)
         self.centroids_ = np.vstack([X[seg.labels == s].mean(axis=0) for s in keep])
         return self
+
+    def _sample(self, X: np.ndarray, spend) -> np.ndarray:
+        from kequn.models import clustering as cl
+
+        if spend is not None:
+            by_spend = pd.DataFrame({"monetary": np.asarray(spend)})
+            return cl.stratified_sample(by_spend, int(self.sample_size), self.seed, X)
+        order = np.argsort(cl.row_keys(X, self.seed), kind="stable")
+        return order[: int(self.sample_size)] if len(X) > self.sample_size else order
 
     def predict(self, X) -> np.ndarray:
         """Segment of each row of ``X`` (prepared as the fitted rows were, e.g. by the same

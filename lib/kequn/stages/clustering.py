@@ -1,24 +1,32 @@
-"""Stage 02 glue: the steps of ``notebooks/02_clustering.ipynb`` as one call each, and the
-tables they show, in the report's language.
+"""Stage 02: what ``notebooks/02_clustering.ipynb`` shows, one call per section, in the report's
+language.
 
-Writes ``segments.parquet`` (customer_id, segment, segment_name, strength, outlier_score,
-method) and ``clustering.json`` (figures for the summary stage) into the run's folder.
+The figures come from ``kequn.models``: the matrix and the segments from the public API's
+estimators (``kequn.models.segmenter``: ``Preparer``, ``Segmenter``, the same classes
+``kequn.Preparer`` and ``kequn.Segmenter`` an analyst uses), the method comparison and the
+sample check from ``clustering``, names, sizes and attractiveness from ``segment_profile``,
+stability and drift from ``segment_quality``. Here they become headings, sentences, tables and
+charts, and the run's artifacts are written: the segments (``RunFolder.segments``: customer_id,
+segment, segment_name, strength, outlier_score, method) and the figures for the summary stage
+(``RunFolder.figures("clustering")``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
+from kequn.data.settings import ClusteringSettings
 from kequn.lang.i18n import fmt_int, fmt_pct, t
 from kequn.models import clustering as cl
-from kequn.models.parallel import on_cores
-from kequn.models.segment_profile import NOTICEABLE, component_label, feature_label, format_value
+from kequn.models import segment_profile as sp
+from kequn.models.segment_quality import Drift
+from kequn.models.segmenter import Preparer, Segmenter
 from kequn.render.section import Section
 
 
@@ -77,13 +85,13 @@ def settings_check(c: dict) -> None:
         raise InputError(problems)
 
 
-def prep_table(prep, lang: str, labels: dict) -> pd.DataFrame:
+def prep_table(prep: Preparer, lang: str, labels: dict) -> pd.DataFrame:
     """What was done to each clustering column: set, feature, transform, missing, weight."""
-    s = prep.steps
+    s = prep.steps_
     return pd.DataFrame(
         {
             t("seg.set", lang): s["set"].map(lambda x: t(f"set.{x}", lang)),
-            t("seg.feature", lang): [feature_label(c, lang, labels) for c in s["column"]],
+            t("seg.feature", lang): [sp.feature_label(c, lang, labels) for c in s["column"]],
             t("seg.transform", lang): s["transform"].map(lambda x: _transform_words(x, lang)),
             t("seg.missing_share", lang): s["missing_share"],
             t("seg.weight", lang): s["weight"].round(3),
@@ -101,17 +109,17 @@ def _transform_words(x: str, lang: str) -> str:
     return " → ".join(parts)
 
 
-def dropped_table(prep, lang: str, labels: dict) -> pd.DataFrame:
-    d = prep.dropped
-    if d.empty and not prep.skipped_sets:
+def dropped_table(prep: Preparer, lang: str, labels: dict) -> pd.DataFrame:
+    """The columns left out and the sets the table lacks, each with the reason."""
+    if prep.dropped_.empty and not prep.skipped_sets_:
         return pd.DataFrame()
     rows = [
         {
-            t("seg.feature", lang): feature_label(r.column, lang, labels),
+            t("seg.feature", lang): sp.feature_label(r.column, lang, labels),
             t("seg.set", lang): t(f"set.{r.set}", lang),
             t("seg.reason", lang): t(f"drop.{r.reason}", lang),
         }
-        for r in d.itertuples()
+        for r in prep.dropped_.itertuples()
     ]
     rows += [
         {
@@ -119,120 +127,58 @@ def dropped_table(prep, lang: str, labels: dict) -> pd.DataFrame:
             t("seg.set", lang): t(f"set.{s}", lang),
             t("seg.reason", lang): t("drop.set_absent", lang),
         }
-        for s in prep.skipped_sets
+        for s in prep.skipped_sets_
     ]
     return pd.DataFrame(rows)
 
 
-def k_choice(scan: pd.DataFrame, c: dict, method: str) -> tuple[int | None, str]:
-    """The k to use and a sentence saying why (given in the config, or by the criterion)."""
-    if method == "hdbscan":
-        return None, "k.reason.hdbscan"
-    if c.get("k"):
-        return int(c["k"]), "k.reason.given"
-    k, reason = cl.choose_k(scan, c["criterion"], c["k_tolerance"])
-    return k, reason
-
-
-def k_sentence(k, reason: str, c: dict, lang: str, min_cluster_size=None) -> str:
-    return t(reason, lang).format(
-        k=k,
-        criterion=t(f"crit.{c['criterion']}", lang),
-        tol=fmt_pct(c["k_tolerance"], lang, 0),
-        lo=c["k_range"][0],
-        hi=c["k_range"][1],
-        mcs=min_cluster_size,
+def k_sentence(segmenter: Segmenter, lang: str) -> str:
+    """Why this k (``Segmenter.reason_``), with the criterion, tolerance, range and, for
+    HDBSCAN, the smallest cluster size."""
+    s = segmenter
+    return t(s.reason_, lang).format(
+        k=s.k_ if s.k_asked_ is None else s.k_asked_,
+        criterion=t(f"crit.{s.criterion}", lang),
+        tol=fmt_pct(s.k_tolerance, lang, 0),
+        lo=s.k_range[0],
+        hi=s.k_range[1],
+        mcs=s.min_cluster_size_,
     )
 
 
-def compare_methods(
-    X: np.ndarray,
-    sample: np.ndarray,
-    k: int,
-    seed: int,
-    c: dict,
-    primary: cl.Segmentation,
-    lang: str,
-) -> pd.DataFrame:
-    """All three algorithms on the same sample: segments, unassigned share, separation and
-    agreement (ARI) with the chosen method's segments."""
-    Xs = X[sample]
-    ref = primary.labels[sample]
-    reuse = len(sample) == len(X)  # the chosen method was fitted on exactly these customers
-    todo = [m for m in cl.METHODS if not (reuse and m == primary.method)]
-    fitted = dict(
-        zip(
-            todo,
-            on_cores(
-                _fit_on_all,
-                [(Xs, m, k, seed, c["min_share"], c.get("min_cluster_size")) for m in todo],
-            ),
-        )
-    )  # the methods are independent: one per core
-    rows = []
-    for m in cl.METHODS:
-        n_seg, lab, seconds = fitted[m] if m in fitted else (primary.k, ref, primary.seconds)
-        sep = cl.separation(Xs, lab, seed)
-        rows.append(
-            {
-                t("seg.method", lang): t(f"method.{m}", lang),
-                t("seg.segments", lang): n_seg,
-                t("seg.unassigned_share", lang): float((lab == cl.UNASSIGNED).mean()),
-                t("crit.silhouette", lang): sep["silhouette"],
-                t("crit.davies_bouldin", lang): sep["davies_bouldin"],
-                t("seg.ari_vs_chosen", lang): cl.agreement(ref, lab),
-                t("seg.seconds", lang): seconds,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _fit_on_all(
-    Xs: np.ndarray, method: str, k, seed: int, min_share: float, min_cluster_size
-) -> tuple:
-    """(segments, labels, seconds) of one method fitted on all of ``Xs``."""
-    seg = cl.fit_segments(
-        Xs,
-        method,
-        k,
-        seed,
-        sample=np.arange(len(Xs)),
-        min_share=min_share,
-        min_cluster_size=min_cluster_size,
+def methods_table(comparison: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``clustering.compare_methods``' table in words."""
+    return pd.DataFrame(
+        {
+            t("seg.method", lang): comparison["method"].map(lambda m: t(f"method.{m}", lang)),
+            t("seg.segments", lang): comparison["segments"],
+            t("seg.unassigned_share", lang): comparison["unassigned_share"],
+            t("crit.silhouette", lang): comparison["silhouette"],
+            t("crit.davies_bouldin", lang): comparison["davies_bouldin"],
+            t("seg.ari_vs_chosen", lang): comparison["ari_vs_chosen"],
+            t("seg.seconds", lang): comparison["seconds"],
+        }
     )
-    return seg.k, seg.labels, seg.seconds
-
-
-def sample_agreement(
-    X: np.ndarray, seg: cl.Segmentation, k, seed: int, c: dict, max_full: int
-) -> float | None:
-    """ARI between the sample-fitted assignment and a fit on everyone, when the base is
-    larger than the sample and a full fit is affordable (≤ ``max_full`` customers)."""
-    if len(seg.sample) == len(X) or len(X) > max_full:
-        return None
-    full = cl.fit_segments(
-        X, seg.method, k, seed, min_share=c["min_share"], min_cluster_size=c.get("min_cluster_size")
-    )
-    return cl.agreement(seg.labels, full.labels)
 
 
 def distinct_words(
     dist: pd.DataFrame, names: pd.DataFrame, lang: str, labels: dict, top: int = 5
 ) -> pd.DataFrame:
-    """Per segment its most distinguishing features in words: feature, segment vs base, d."""
+    """Per segment its most distinguishing features (``segment_profile.most_distinct``) in
+    words: feature, segment vs base, d, higher or lower."""
     seg_names = names.set_index("segment")["segment_name"]
-    d = dist[dist["std_diff"].abs() >= NOTICEABLE].groupby("segment").head(top)
+    d = sp.most_distinct(dist, top)
     return pd.DataFrame(
         {
             t("seg.segment", lang): [
                 cl.segment_label(s, seg_names.get(s, "")) for s in d["segment"]
             ],
-            t("seg.feature", lang): [feature_label(c, lang, labels) for c in d["column"]],
+            t("seg.feature", lang): [sp.feature_label(c, lang, labels) for c in d["column"]],
             t("seg.segment_mean", lang): [
-                format_value(c, v, lang) for c, v in zip(d["column"], d["segment_mean"])
+                sp.format_value(c, v, lang) for c, v in zip(d["column"], d["segment_mean"])
             ],
             t("seg.base_mean", lang): [
-                format_value(c, v, lang) for c, v in zip(d["column"], d["base_mean"])
+                sp.format_value(c, v, lang) for c, v in zip(d["column"], d["base_mean"])
             ],
             t("seg.std_diff", lang): d["std_diff"].round(2).to_numpy(),
             t("seg.direction", lang): [
@@ -242,28 +188,19 @@ def distinct_words(
     )
 
 
-def sizes_table(
-    labels: np.ndarray, names: pd.DataFrame, features: pd.DataFrame, strength: np.ndarray, lang: str
-) -> pd.DataFrame:
-    """Per segment: customers, share, revenue share, mean membership strength."""
-    m = (
-        features["monetary"].clip(lower=0).to_numpy()
-        if "monetary" in features
-        else np.zeros(len(labels))
+def sizes_table(sizes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``segment_profile.segment_sizes`` in words."""
+    return pd.DataFrame(
+        {
+            t("seg.segment", lang): [
+                cl.segment_label(s, n) for s, n in zip(sizes["segment"], sizes["segment_name"])
+            ],
+            t("customers", lang): sizes["customers"],
+            t("share_of_customers", lang): sizes["share"],
+            t("revenue_share", lang): sizes["revenue_share"],
+            t("seg.strength", lang): sizes["strength"],
+        }
     )
-    rows = []
-    for r in names.itertuples():
-        sel = labels == r.segment
-        rows.append(
-            {
-                t("seg.segment", lang): cl.segment_label(r.segment, r.segment_name),
-                t("customers", lang): int(sel.sum()),
-                t("share_of_customers", lang): float(sel.mean()),
-                t("revenue_share", lang): float(m[sel].sum() / m.sum()) if m.sum() > 0 else np.nan,
-                t("seg.strength", lang): float(strength[sel].mean()) if sel.any() else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def stability_table(stab: pd.DataFrame, names: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -280,25 +217,8 @@ def stability_table(stab: pd.DataFrame, names: pd.DataFrame, lang: str) -> pd.Da
     )
 
 
-def segments_frame(
-    features: pd.DataFrame, seg: cl.Segmentation, names: pd.DataFrame
-) -> pd.DataFrame:
-    """The segments table: customer_id, segment (0 = unassigned), segment_name, strength
-    (membership 0–1), outlier_score (HDBSCAN only, else missing), method."""
-    nm = names.set_index("segment")["segment_name"]
-    return pd.DataFrame(
-        {
-            "customer_id": features["customer_id"].to_numpy(),
-            "segment": seg.labels.astype("int32"),
-            "segment_name": pd.Categorical(pd.Series(seg.labels).map(nm)),
-            "strength": seg.strength,
-            "outlier_score": seg.outlier,
-            "method": seg.method,
-        }
-    )
-
-
 def write_segments(processed_dir, segments: pd.DataFrame) -> Path:
+    """The segments (``clustering.segments_frame``) into the run's folder."""
     return write_table_atomic(segments, RunFolder.of(processed_dir).segments)
 
 
@@ -316,106 +236,48 @@ def drift_table(moves: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def growth_gap(quality: dict) -> dict | None:
-    """When the two 6-month windows of growth do not both lie inside the orders' span: the first
-    order date (``first``) and the day the earlier window would need data from (``needed``);
-    None when they do (growth is measured)."""
-    from kequn.data.features import GROWTH_WINDOW_DAYS, window_complete
-
-    first = ((quality.get("span") or {}).get("orders") or {}).get("first")
-    as_of = pd.Timestamp(quality["as_of"])
-    if first is not None and window_complete(first, as_of, 2):
-        return None
-    needed = as_of.normalize() - pd.Timedelta(days=2 * GROWTH_WINDOW_DAYS - 1)
-    return {"first": first or "—", "needed": str(needed.date())}
-
-
-def attract_run(
-    features: pd.DataFrame, labels: np.ndarray, names: pd.DataFrame, c: dict, quality: dict
-) -> pd.DataFrame:
-    """``segment_profile.attractiveness`` with the run's weights (``clustering.attractiveness``);
-    ``attrs['growth_gap']`` says why growth is not measured (``growth_gap``)."""
-    from kequn.models.segment_profile import attractiveness
-
-    a = attractiveness(
-        features,
-        labels,
-        names,
-        c.get("attractiveness"),
-        feature_labels=features.attrs.get("labels"),
-    )
-    a.attrs["growth_gap"] = growth_gap(quality) if "growth" in a.attrs.get("left_out", []) else None
-    return a
-
-
-def attract_table(a: pd.DataFrame, lang: str) -> pd.DataFrame:
+def attract_table(a: sp.Attractiveness, lang: str) -> pd.DataFrame:
     """The ranking with its components; a component not measured for any segment is left out
     (the note names it), growth shows "—" where it is not measured."""
-    basis = a.attrs.get("reach_basis")
+    tab = a.table
     out = pd.DataFrame(
         {
-            t("seg.rank", lang): a["rank"],
+            t("seg.rank", lang): tab["rank"],
             t("seg.segment", lang): [
-                cl.segment_label(s, n) for s, n in zip(a["segment"], a["segment_name"])
+                cl.segment_label(s, n) for s, n in zip(tab["segment"], tab["segment_name"])
             ],
-            t("customers", lang): a["customers"],
-            t("share_of_customers", lang): a["share"],
+            t("customers", lang): tab["customers"],
+            t("share_of_customers", lang): tab["share"],
         }
     )
-    if "revenue_share" in a and a["revenue_share"].notna().any():
-        out[t("revenue_share", lang)] = a["revenue_share"].map(lambda v: fmt_pct(v, lang))
-    if "clv" in a and a["clv"].notna().any():
-        out[t("attr.c.clv", lang)] = a["clv"].round(1)
-    out[t("seg.value", lang)] = a["value"]
-    out[t("seg.growth", lang)] = a["growth"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1%}")
-    if a["reach"].notna().any():
-        out[component_label("reach", lang, basis)] = a["reach"].map(lambda v: fmt_pct(v, lang, 0))
-    out[t("seg.score", lang)] = a["score"].round(2)
+    if "revenue_share" in tab and tab["revenue_share"].notna().any():
+        out[t("revenue_share", lang)] = tab["revenue_share"].map(lambda v: fmt_pct(v, lang))
+    if "clv" in tab and tab["clv"].notna().any():
+        out[t("attr.c.clv", lang)] = tab["clv"].round(1)
+    out[t("seg.value", lang)] = tab["value"]
+    out[t("seg.growth", lang)] = tab["growth"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1%}")
+    if tab["reach"].notna().any():
+        out[sp.component_label("reach", lang, a.reach_basis)] = tab["reach"].map(
+            lambda v: fmt_pct(v, lang, 0)
+        )
+    out[t("seg.score", lang)] = tab["score"].round(2)
     return out
-
-
-def attract_figures(a: pd.DataFrame) -> dict:
-    """What the summary stage needs to rank again with lifetime value (clustering.json):
-    the components per segment, the weights asked for, the reach basis and the growth gap."""
-    cols = [
-        "segment",
-        "segment_name",
-        "customers",
-        "share",
-        "revenue_share",
-        "value",
-        "growth",
-        "reach",
-    ]
-    rows = (
-        a[[c for c in cols if c in a]]
-        .astype(object)
-        .where(a[[c for c in cols if c in a]].notna(), None)
-    )
-    return {
-        "rows": rows.to_dict("records"),
-        "weights": a.attrs.get("asked", {}),
-        "reach_basis": a.attrs.get("reach_basis"),
-        "growth_gap": a.attrs.get("growth_gap"),
-    }
 
 
 HISTORY_COLUMNS = ("tenure_days", "recency_days", "active_days", "first_order", "last_order")
 
 
+def _uses_history(expr) -> bool:
+    return any(re.search(rf"\b{c}\b", str(expr)) for c in HISTORY_COLUMNS)
+
+
 def rules_history(rules: dict, quality: dict, lang: str) -> str:
     """When a rule segment's expression uses tenure or time since purchase and history starts
     with the export (``profiling.history_note``): a sentence saying so, else ""."""
-    import re
-
     from kequn.models.profiling import history_note
 
     note = history_note(quality, lang)
-    uses = any(
-        re.search(rf"\b{c}\b", str(expr))
-        for expr in (rules or {}).values()
-        for c in HISTORY_COLUMNS
-    )
+    uses = any(_uses_history(expr) for expr in (rules or {}).values())
     return t("rules.history", lang).format(note=note) if note and uses else ""
 
 
@@ -424,57 +286,54 @@ def rules_as_shown(rules: dict, quality: dict, lang: str) -> dict:
     history starts with the export (``profiling.history``), carries where it starts —
     "注册半年内（历史始于 2009-12-01）" — so that its name does not claim what the export
     cannot tell; the other rules keep their names. Order and expressions are kept."""
-    import re
-
     from kequn.models.profiling import history
 
     h = history(quality)
     if not h or not h["truncated"]:
         return dict(rules or {})
-    out = {}
-    for name, expr in (rules or {}).items():
-        uses = any(re.search(rf"\b{c}\b", str(expr)) for c in HISTORY_COLUMNS)
-        out[t("rules.since", lang).format(name=name, first=h["first"]) if uses else name] = expr
-    return out
+    since = t("rules.since", lang)
+    return {
+        (since.format(name=name, first=h["first"]) if _uses_history(expr) else name): expr
+        for name, expr in (rules or {}).items()
+    }
 
 
 def summary(
     run: str,
     lang: str,
-    seg: cl.Segmentation,
-    k,
-    reason: str,
-    sep: dict,
+    segmenter: Segmenter,
+    sep: cl.Separation,
     stab: pd.DataFrame,
-    attract: pd.DataFrame,
+    attract: sp.Attractiveness,
     names: pd.DataFrame,
-    moved: dict,
-    agree,
+    drift: Drift,
+    agree: float | None,
 ) -> dict:
     """Figures of this stage for the summary stage and the nbval check (clustering.json)."""
+    seg = segmenter.segmentation_
     sizes = pd.Series(seg.labels).value_counts().sort_index()
+    ranked = attract.table
     return {
         "run": run,
         "lang": lang,
         "method": seg.method,
         "k": seg.k,
-        "k_reason": reason,
+        "k_reason": segmenter.reason_,
         "sizes": {int(s): int(n) for s, n in sizes.items()},
         "names": names.set_index("segment")["segment_name"].to_dict(),
         "portraits": names.set_index("segment")["portrait"].to_dict(),
-        "separation": sep,
+        "separation": sep.as_dict(),
         "stability": stab.set_index("segment")["jaccard"].round(3).to_dict(),
         "stable_segments": int((stab["verdict"] == "stable").sum()),
-        "attractiveness_rank": attract[["segment", "rank"]].set_index("segment")["rank"].to_dict()
-        if len(attract)
-        else {},
-        "attractiveness": attract_figures(attract) if len(attract) else {},
-        "drift": moved,
+        "attractiveness_rank": ranked.set_index("segment")["rank"].to_dict() if len(ranked) else {},
+        "attractiveness": attract.figures() if len(ranked) else {},
+        "drift": drift.figures,
         "sample_agreement": agree,
     }
 
 
 def save_summary(processed_dir, figures: dict) -> Path:
+    """The figures (``summary``) as the run's ``RunFolder.figures("clustering")``."""
     from kequn.data.run_folder import save_figures
 
     return save_figures(processed_dir, "clustering", figures)
@@ -484,7 +343,7 @@ def save_summary(processed_dir, figures: dict) -> Path:
 
 
 def inputs_section(
-    run: str, quality: dict, features: pd.DataFrame, c: dict, seed: int, lang: str
+    run: str, quality: dict, features: pd.DataFrame, c: ClusteringSettings, seed: int, lang: str
 ) -> Section:
     """The run, as-of date, customers, method and seed; the data caveats."""
     from kequn.models.profiling import caveats
@@ -494,7 +353,7 @@ def inputs_section(
             t("run", lang): run,
             t("as_of", lang): quality["as_of"],
             t("customers", lang): fmt_int(len(features), lang),
-            t("seg.method", lang): t(f"method.{c['method']}", lang),
+            t("seg.method", lang): t(f"method.{c.method}", lang),
             t("seed", lang): seed,
         }
     )
@@ -502,7 +361,7 @@ def inputs_section(
     return sec.caveats(caveats(quality, tables, lang), lang)
 
 
-def prep_section(prep, labels: dict, lang: str) -> Section:
+def prep_section(prep: Preparer, labels: dict, lang: str) -> Section:
     """How the features were prepared and weighted, and the ones left out."""
     sec = Section().text("sec.prep_note", lang)
     sec.table(prep_table(prep, lang, labels), max_rows=80)
@@ -512,37 +371,21 @@ def prep_section(prep, labels: dict, lang: str) -> Section:
     return sec
 
 
-def k_to_compare(k: int | None, scan: pd.DataFrame, c: dict) -> int:
-    """The k the methods are fitted and compared at: the chosen k, or for HDBSCAN (which finds
-    its own number) the criterion's."""
-    return k or cl.choose_k(scan, c["criterion"], c["k_tolerance"])[0]
-
-
-def k_section(
-    scan: pd.DataFrame,
-    k_fit: int,
-    seg,
-    k: int | None,
-    reason: str,
-    c: dict,
-    n_fit: int,
-    customers: int,
-    agree: float | None,
-    lang: str,
-) -> Section:
+def k_section(segmenter: Segmenter, customers: int, agree: float | None, lang: str) -> Section:
     """The criteria over k, why this k, how many customers the fit saw, how the sample agrees
-    with a fit on everyone, and the small segments merged."""
+    with a fit on everyone (``clustering.sample_agreement``), and the small segments merged."""
     from kequn.render import plotting
 
+    s = segmenter
     sec = Section().chart(
         plotting.criteria,
-        scan,
-        k_fit,
+        s.scan_,
+        s.k_compare_,
         {m: t(f"crit.{m}", lang) for m in cl.CRITERIA},
         t("seg.k_axis", lang),
     )
-    mcs = getattr(seg.model, "min_cluster_size", None)
-    sec.markdown(k_sentence(seg.k if k is None else k, reason, c, lang, mcs))
+    sec.markdown(k_sentence(s, lang))
+    n_fit = len(s.sample_)
     if n_fit == customers:
         sec.markdown(t("seg.sample_all", lang).format(n=fmt_int(n_fit, lang)))
     else:
@@ -553,10 +396,9 @@ def k_section(
         )
     if agree is not None:
         sec.markdown(t("seg.sample_agree", lang).format(ari=f"{agree:.2f}"))
-    merged = "seg.merged" if len(seg.merged) else "seg.merged_none"
-    return sec.markdown(
-        t(merged, lang).format(n=len(seg.merged), share=fmt_pct(c["min_share"], lang, 0))
-    )
+    merged = s.segmentation_.merged
+    key = "seg.merged" if len(merged) else "seg.merged_none"
+    return sec.markdown(t(key, lang).format(n=len(merged), share=fmt_pct(s.min_share, lang, 0)))
 
 
 def names_section(names: pd.DataFrame, lang: str) -> Section:
@@ -572,11 +414,14 @@ def names_section(names: pd.DataFrame, lang: str) -> Section:
     )
 
 
-def sizes_section(seg, names: pd.DataFrame, features: pd.DataFrame, lang: str) -> Section:
-    """Customers, share and value per segment, the shares as bars."""
+def sizes_section(
+    seg: cl.Segmentation, names: pd.DataFrame, features: pd.DataFrame, lang: str
+) -> Section:
+    """Customers, share and value per segment (``segment_profile.segment_sizes``), the shares
+    as bars."""
     from kequn.render import plotting
 
-    tab = sizes_table(seg.labels, names, features, seg.strength, lang)
+    tab = sizes_table(sp.segment_sizes(seg.labels, names, features, seg.strength), lang)
     return (
         Section()
         .table(tab)
@@ -594,17 +439,19 @@ def sizes_section(seg, names: pd.DataFrame, features: pd.DataFrame, lang: str) -
     )
 
 
-def separation_facts(sep: dict, lang: str) -> dict:
+def separation_facts(sep: cl.Separation, lang: str) -> dict:
     """The separation figures as label → text (Calinski–Harabasz as a whole number)."""
     return {
         t(f"crit.{m}", lang): f"{v:,.0f}" if m == "calinski_harabasz" else f"{v:.3f}"
-        for m, v in sep.items()
+        for m, v in sep.as_dict().items()
     }
 
 
-def distinct_section(dist, names: pd.DataFrame, sep: dict, labels: dict, lang: str) -> Section:
+def distinct_section(
+    dist, names: pd.DataFrame, sep: cl.Separation, labels: dict, lang: str
+) -> Section:
     """The features that set each segment apart (standardised differences), and the
-    separation figures."""
+    separation figures (``clustering.separation``)."""
     sec = Section().text("sec.distinct_note", lang)
     sec.table(distinct_words(dist, names, lang, labels), max_rows=60)
     return sec.heading("sec.separation", lang, level=3).facts(separation_facts(sep, lang))
@@ -614,11 +461,11 @@ def profile_section(
     features: pd.DataFrame, seg, names: pd.DataFrame, points, var, labels: dict, lang: str
 ) -> Section:
     """Each segment against the whole base, and the segment map on two principal components."""
-    from kequn.models.segment_profile import profile_table
     from kequn.render import plotting
 
     name_of = names.set_index("segment")["segment_name"].to_dict()
-    sec = Section().table(profile_table(features, seg.labels, names, lang, labels), max_rows=30)
+    table = sp.profile_table(features, seg.labels, names, lang, labels)
+    sec = Section().table(table, max_rows=30)
     return sec.chart(
         plotting.segment_map,
         points,
@@ -629,19 +476,21 @@ def profile_section(
     )
 
 
-def methods_section(X, sample, k_fit: int, seed: int, c: dict, seg, lang: str) -> Section:
-    """KMeans, a Gaussian mixture and HDBSCAN on the same sample (``compare_methods``)."""
-    sec = Section().text("sec.methods_note", lang)
-    return sec.table(compare_methods(X, sample, k_fit, seed, c, seg, lang))
+def methods_section(comparison: pd.DataFrame, lang: str) -> Section:
+    """KMeans, a Gaussian mixture and HDBSCAN on the same sample (``clustering.compare_methods``)."""
+    return Section().text("sec.methods_note", lang).table(methods_table(comparison, lang))
 
 
-def stability_section(stab: pd.DataFrame, names: pd.DataFrame, c: dict, lang: str) -> Section:
-    """Bootstrap Jaccard per segment against the stable and dissolving lines."""
+def stability_section(
+    stab: pd.DataFrame, names: pd.DataFrame, c: ClusteringSettings, lang: str
+) -> Section:
+    """Bootstrap Jaccard per segment (``segment_quality.segment_stability``) against the stable
+    and dissolving lines."""
     from kequn.models.segment_quality import DISSOLVING, STABLE
     from kequn.render import plotting
 
     tab = stability_table(stab, names, lang)
-    sec = Section().markdown(t("sec.stability_note", lang).format(b=c["bootstrap"])).table(tab)
+    sec = Section().markdown(t("sec.stability_note", lang).format(b=c.bootstrap)).table(tab)
     return sec.chart(
         plotting.bars_with_lines,
         tab,
@@ -654,54 +503,49 @@ def stability_section(stab: pd.DataFrame, names: pd.DataFrame, c: dict, lang: st
     )
 
 
-def drift_of(prev: pd.DataFrame | None, segments: pd.DataFrame):
-    """(figures, customer moves) against the previous run's segments (``segment_quality.drift``);
-    ({}, None) on a data set's first run."""
-    from kequn.models.segment_quality import drift
-
-    return ({}, None) if prev is None else drift(prev, segments)
-
-
-def drift_section(prev_run: str | None, moved: dict, moves, lang: str) -> Section:
-    """How many customers changed segment since the previous run, and between which."""
+def drift_section(drift: Drift, lang: str) -> Section:
+    """How many customers changed segment since the previous run, and between which
+    (``segment_quality.drift_since``)."""
     sec = Section()
-    if moves is None:
+    if drift.moves is None:
         return sec.text("seg.drift_none", lang)
+    f = drift.figures
     sec.markdown(
         t("seg.drift_figures", lang).format(
-            run=prev_run,
-            both=fmt_int(moved["customers_both"], lang),
-            changed=fmt_pct(moved["changed_share"], lang),
-            new=fmt_int(moved["new_customers"], lang),
-            gone=fmt_int(moved["gone_customers"], lang),
+            run=drift.previous_run,
+            both=fmt_int(f["customers_both"], lang),
+            changed=fmt_pct(f["changed_share"], lang),
+            new=fmt_int(f["new_customers"], lang),
+            gone=fmt_int(f["gone_customers"], lang),
         )
     )
-    return sec.table(drift_table(moves, lang))
+    return sec.table(drift_table(drift.moves, lang))
 
 
-def attract_section(attract: pd.DataFrame, lang: str) -> Section:
-    """The attractiveness ranking with its formula and weights."""
-    from kequn.models.segment_profile import attract_note
-
+def attract_section(attract: sp.Attractiveness, lang: str) -> Section:
+    """The attractiveness ranking (``segment_profile.run_attractiveness``) with its formula and
+    weights."""
     return (
         Section()
         .table(attract_table(attract, lang))
-        .markdown(attract_note(attract, lang, clv_later=True))
+        .markdown(sp.attract_note(attract, lang, clv_later=True))
     )
 
 
-def rules_section(features: pd.DataFrame, c: dict, quality: dict, seg, names, lang: str) -> Section:
+def rules_section(
+    features: pd.DataFrame, c: ClusteringSettings, quality: dict, seg, names, lang: str
+) -> Section:
     """The configured rule-based segments against the data-driven ones (shares, adjusted Rand
     index), with the caveat when a rule uses tenure on a history the export cuts short."""
     from kequn.models.segment_rules import compare, rule_segments
 
     sec = Section()
-    if not c["rules"]:
+    if not c.rules:
         return sec.text("sec.rules_none", lang)
-    shown = rules_as_shown(c["rules"], quality, lang)  # history rules say where it starts
+    shown = rules_as_shown(c.rules, quality, lang)  # history rules say where it starts
     table, ari = compare(rule_segments(features, shown, lang), seg.labels, names, lang)
     sec.markdown(t("sec.rules_note", lang).format(ari=f"{ari:.2f}"))
-    history = rules_history(c["rules"], quality, lang)  # tenure rules on a cut history
+    history = rules_history(c.rules, quality, lang)  # tenure rules on a cut history
     if history:
         sec.markdown(history)
     return sec.table(table)
