@@ -192,10 +192,11 @@ def test_attractiveness_figures_for_the_summary_stage():
     assert fig["reach_basis"] == "events"
     assert fig["growth_gap"] == {"first": "2009-12-01", "needed": "2009-07-02"}
     assert a.left_out == ["clv", "growth"] and "size" not in a.weights
-    # the note reads the same facts from the transitional attrs table stage 06 still builds
-    table = sp.score_attractiveness(a.table, a.asked)
-    table.attrs.update(reach_basis="events", growth_gap=fig["growth_gap"])
-    assert sp.attract_note(table, "en") == sp.attract_note(a, "en")
+    # stage 06 ranks again from these figures and names the same facts in its note
+    from kequn.models import segment_cards as mc
+
+    again = mc.attractiveness_ranking(pd.DataFrame({"segment": [2]}), {"attractiveness": fig})
+    assert sp.attract_note(again, "en") == sp.attract_note(a, "en")
 
 
 # ---- segment_quality: stability on the fitted sample, drift since the previous run

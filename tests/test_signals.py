@@ -152,7 +152,7 @@ def test_summary_ranks_again_with_lifetime_value():
     cards = pd.DataFrame({"segment": [1, 2, 3], "clv_mean": [10.0, 5000.0, 1.0]})
     fig["weights"] = {**fig["weights"], "clv": 5.0}
     ranking = mc.attractiveness_ranking(cards, {"attractiveness": fig})
-    assert ranking.iloc[0]["segment"] == 2 and ranking.attrs["weights"]["clv"] == 5.0
+    assert ranking.table.iloc[0]["segment"] == 2 and ranking.weights["clv"] == 5.0
     assert mc.attractiveness_ranking(cards, {}) is None
 
 

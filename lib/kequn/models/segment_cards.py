@@ -157,7 +157,8 @@ def segment_cards(processed_dir) -> pd.DataFrame:
     rank, portraits = clustering.get("attractiveness_rank", {}), clustering.get("portraits", {})
     ranking = attractiveness_ranking(out.reset_index(), clustering)
     if ranking is not None:  # stage 02's figures with stage 03's lifetime value
-        rank = {str(s): int(r) for s, r in zip(ranking["segment"], ranking["rank"])}
+        table = ranking.table
+        rank = {str(s): int(r) for s, r in zip(table["segment"], table["rank"])}
     out["rank"] = [rank.get(str(i)) for i in out.index]
     out["portrait"] = [portraits.get(str(i)) for i in out.index]
     kano_seg = read_figures(rf.figures("needs")).get("kano_segments")
@@ -182,12 +183,15 @@ def clv_bounds(folder, segments) -> tuple[list, list]:
 # ---- the attractiveness ranking
 
 
-def attractiveness_ranking(cards: pd.DataFrame, clustering: dict) -> pd.DataFrame | None:
+def attractiveness_ranking(cards: pd.DataFrame, clustering: dict):
     """Stage 02's attractiveness figures per segment (``clustering.json``) scored again with the
     mean lifetime value of each segment's customers (``cards``' clv_mean, when stage 03 estimated
-    it), by the weights stage 02 was given (``segment_profile.score_attractiveness``); None when
-    stage 02 wrote no such figures (its rank is used as it is)."""
-    from kequn.models.segment_profile import score_attractiveness
+    it), by the weights stage 02 was given (``segment_profile.rank_attractiveness``): an
+    ``Attractiveness`` with stage 02's reach basis and growth gap; None when stage 02 wrote no
+    such figures (its rank is used as it is)."""
+    import dataclasses
+
+    from kequn.models.segment_profile import GrowthGap, rank_attractiveness
 
     fig = clustering.get("attractiveness") or {}
     if not fig.get("rows"):
@@ -200,10 +204,12 @@ def attractiveness_ranking(cards: pd.DataFrame, clustering: dict) -> pd.DataFram
         if "clv_mean" in cards and "segment" in cards
         else np.nan
     )
-    # segment_profile's ranking carries what its note names in attrs (score_attractiveness
-    # keeps the table's, attract_note reads them): stage 02's reach basis and growth gap
-    a.attrs.update(reach_basis=fig.get("reach_basis"), growth_gap=fig.get("growth_gap"))
-    return score_attractiveness(a, fig.get("weights") or None)
+    gap = fig.get("growth_gap")
+    return dataclasses.replace(
+        rank_attractiveness(a, fig.get("weights") or None),
+        reach_basis=fig.get("reach_basis"),
+        growth_gap=GrowthGap(**gap) if gap else None,
+    )
 
 
 def attractiveness_note(processed_dir, cards: pd.DataFrame, lang: str) -> str:

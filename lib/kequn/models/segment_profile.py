@@ -390,21 +390,6 @@ class Attractiveness:
             "growth_gap": None if self.growth_gap is None else asdict(self.growth_gap),
         }
 
-    @classmethod
-    def of_attrs(cls, table: pd.DataFrame) -> Attractiveness:
-        """Transition: a ranking whose facts are in ``DataFrame.attrs`` (``score_attractiveness``,
-        as ``stages.summary`` still builds it)."""
-        a = table.attrs
-        gap = a.get("growth_gap")
-        return cls(
-            table,
-            weights=a.get("weights", {}),
-            left_out=list(a.get("left_out", [])),
-            asked=a.get("asked", {}),
-            reach_basis=a.get("reach_basis"),
-            growth_gap=GrowthGap(**gap) if isinstance(gap, dict) else gap,
-        )
-
 
 def segment_sizes(
     labels: np.ndarray, names: pd.DataFrame, features: pd.DataFrame, strength: np.ndarray
@@ -554,17 +539,6 @@ def rank_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> Att
     return Attractiveness(out, weights=used, left_out=left, asked=w)
 
 
-def score_attractiveness(table: pd.DataFrame, weights: dict | None = None) -> pd.DataFrame:
-    """Transition for ``stages.summary``: ``rank_attractiveness``'s table with its facts in
-    ``attrs`` (weights, left_out, asked, and ``table``'s own attrs). Remove once stage 06
-    reads ``rank_attractiveness``."""
-    a = rank_attractiveness(table, weights)
-    out = a.table
-    out.attrs.update(table.attrs)
-    out.attrs.update(weights=a.weights, left_out=a.left_out, asked=a.asked)
-    return out
-
-
 def segment_map(
     X: np.ndarray, labels: np.ndarray, seed: int, n: int = 4000
 ) -> tuple[pd.DataFrame, list]:
@@ -609,13 +583,10 @@ def component_label(key: str, lang: str, reach_basis: str | None = None) -> str:
     return t(f"attr.c.{key}", lang)
 
 
-def attract_note(a: Attractiveness | pd.DataFrame, lang: str, clv_later: bool = False) -> str:
-    """The formula and weights of the ranking ``a`` (``attractiveness``; a table with its facts
-    in ``attrs`` while ``stages.summary`` builds one so), and each component left out with the
-    reason and the input that would enable it (``clv_later``: stage 02, before stage 03
-    estimated lifetime value)."""
-    if isinstance(a, pd.DataFrame):
-        a = Attractiveness.of_attrs(a)
+def attract_note(a: Attractiveness, lang: str, clv_later: bool = False) -> str:
+    """The formula and weights of the ranking ``a`` (``attractiveness``, ``rank_attractiveness``),
+    and each component left out with the reason and the input that would enable it
+    (``clv_later``: stage 02, before stage 03 estimated lifetime value)."""
     sep = "、" if lang == "zh" else ", "
     used = sep.join(
         f"{component_label(k, lang, a.reach_basis)} {v:g}" for k, v in a.weights.items()

@@ -231,8 +231,8 @@ def attractiveness_table(cards: pd.DataFrame, lang: str, processed_dir=None) -> 
             label = t(key, lang).format(**basis)
             out[label] = c[col].round(1) if col in ("clv_mean", "nps") else c[col]
     if ranking is not None:
-        by_segment = ranking.set_index("segment")
-        if ranking["growth"].notna().any():
+        by_segment = ranking.table.set_index("segment")
+        if ranking.table["growth"].notna().any():
             out[t("seg.growth", lang)] = [
                 ("—" if pd.isna(v) else f"{v:+.1%}") for v in c["segment"].map(by_segment["growth"])
             ]
