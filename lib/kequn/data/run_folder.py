@@ -16,14 +16,15 @@ from kequn.data.features import build_features
 from kequn.data.intake import input_fingerprint, run_intake
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder, resolve
+from kequn.data.settings import IntakeSettings, PrivacySettings
 
 
-def reid_file_of(processed_dir, privacy: dict | None) -> Path:
+def reid_file_of(processed_dir, privacy) -> Path:
     """The run's re-identification table (``privacy.reid_dir``, default ``data/.reid``)."""
     from kequn.data.crm import reid_path
 
     return reid_path(
-        resolve((privacy or {}).get("reid_dir") or "data/.reid"), resolve(processed_dir)
+        resolve(PrivacySettings.of(privacy).reid_dir or "data/.reid"), resolve(processed_dir)
     )
 
 
@@ -37,20 +38,20 @@ def intake_from_params(
     currency=None,
     **_,
 ) -> dict:
-    """Run intake for a stage's parameters; returns quality.json's content."""
-    intake = intake or {}
-    privacy = privacy or {}
+    """Run intake for a stage's parameters (``intake``, ``privacy``: the run's settings
+    sections or a config file's mappings); returns quality.json's content."""
+    intake, privacy = IntakeSettings.of(intake), PrivacySettings.of(privacy)
     res = run_intake(
         resolve(data_dir),
         resolve(processed_dir),
         column_map=resolve(column_map),
         as_of=as_of,
-        invalid_rows=intake.get("invalid_rows", "error"),
-        salt=privacy.get("salt"),
-        date_format=intake.get("date_format"),
+        invalid_rows=intake.invalid_rows,
+        salt=privacy.salt,
+        date_format=intake.date_format,
         currency=currency,
         reid_file=reid_file_of(processed_dir, privacy),
-        salt_file=resolve(privacy.get("salt_file") or "data/.salt"),
+        salt_file=resolve(privacy.salt_file or "data/.salt"),
     )
     return res.quality
 
@@ -62,13 +63,13 @@ def load_or_run_intake(
     settings changed since (an analyst re-running the notebook in JupyterLab)."""
     out = resolve(processed_dir)
     stamp = RunFolder(out).intake_stamp
-    intake = intake or {}
+    intake = IntakeSettings.of(intake)
     now = input_fingerprint(
         resolve(data_dir),
         resolve(column_map),
         as_of,
-        intake.get("invalid_rows", "error"),
-        intake.get("date_format"),
+        intake.invalid_rows,
+        intake.date_format,
         params.get("currency"),
     )
     if stamp.exists() and stamp.read_text().strip() == now and RunFolder(out).quality.exists():

@@ -53,12 +53,13 @@ def migration(previous, current, column: str, order) -> pd.DataFrame:
     )
 
 
-def planted(data_dir, privacy: dict | None, column: str):
+def planted(data_dir, privacy, column: str):
     """On generated data, the planted ``column`` of ``_truth/customers.parquet`` indexed by the
     run's pseudonyms (so a stage can compare its results with the truth); None for real data."""
     from kequn.data.database import is_url
     from kequn.data.paths import resolve
     from kequn.data.privacy import load_salt, pseudonymize
+    from kequn.data.settings import PrivacySettings
 
     if is_url(data_dir):  # a database holds no planted truth
         return None
@@ -66,9 +67,8 @@ def planted(data_dir, privacy: dict | None, column: str):
     if not p.exists():
         return None
     truth = pd.read_parquet(p, columns=["customer_id", column])
-    salt = load_salt(
-        (privacy or {}).get("salt"), resolve((privacy or {}).get("salt_file") or "data/.salt")
-    )
+    privacy = PrivacySettings.of(privacy)  # the run's section or a config file's mapping
+    salt = load_salt(privacy.salt, resolve(privacy.salt_file or "data/.salt"))
     return pd.Series(
         truth[column].to_numpy(),
         index=pseudonymize(truth["customer_id"], salt).to_numpy(),

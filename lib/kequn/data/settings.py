@@ -12,11 +12,15 @@ The classes are frozen: a stage reads its settings, it never changes them. ``rep
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
+import functools
 import typing
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 
 class _Section:
@@ -32,22 +36,23 @@ class _Section:
             kw[f.name] = sub.from_mapping(d[f.name]) if is_section else d[f.name]
         return cls(**kw)
 
+    @classmethod
+    def of(cls, value=None):
+        """``value`` as this section: an instance as it is; a config file's mapping (or None)
+        over the package's defaults. Library functions that take a section call this, so an
+        analyst may pass ``{"invalid_rows": "drop"}`` as well as a run's settings."""
+        if isinstance(value, cls):
+            return value
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{cls.__name__}: a mapping or {cls.__name__}, not {type(value)}")
+        base = defaults()
+        for name in _PATHS[cls.__name__]:
+            base = base[name]
+        return cls.from_mapping(_merged(base, value or {}))
+
     def as_dict(self) -> dict:
         """The settings as the nested mapping of a config file's section."""
         return dataclasses.asdict(self)
-
-    # transitional: ``section["k"]`` while stage code moves to attributes
-    def __getitem__(self, name: str):
-        try:
-            return getattr(self, name)
-        except AttributeError:
-            raise KeyError(name) from None
-
-    def get(self, name: str, default=None):
-        return getattr(self, name, default)
-
-    def keys(self):
-        return [f.name for f in dataclasses.fields(self)]
 
 
 @dataclass(frozen=True)
@@ -162,3 +167,40 @@ class Settings(_Section):
     value: ValueSettings
     needs: NeedsSettings
     feedback: FeedbackSettings
+
+
+# where each section sits in the defaults file
+_PATHS = {
+    "IntakeSettings": ("intake",),
+    "PrivacySettings": ("privacy",),
+    "ProfilingSettings": ("profiling",),
+    "ClusteringSettings": ("clustering",),
+    "ValueSettings": ("value",),
+    "LifecycleSettings": ("value", "lifecycle"),
+    "NeedsSettings": ("needs",),
+    "FeedbackSettings": ("feedback",),
+    "Settings": (),
+}
+# where a run is, when nothing says (the notebooks' own parameters)
+RUN_DEFAULTS = {"data_dir": "data/demo", "processed_dir": "data/processed/lab", "run": "lab"}
+
+
+def _merged(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return out
+
+
+@functools.cache
+def _defaults_file() -> dict:
+    from importlib import resources
+
+    text = resources.files("kequn.run").joinpath("defaults.yaml").read_text("utf-8")
+    return {**RUN_DEFAULTS, **yaml.safe_load(text)}
+
+
+def defaults() -> dict:
+    """The package's defaults (``kequn/run/defaults.yaml``, the one source ``kequn.run.params``
+    reads too), as a nested mapping; read as a file, so the data layer imports no run code."""
+    return copy.deepcopy(_defaults_file())

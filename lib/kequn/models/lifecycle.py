@@ -19,23 +19,16 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.keyed import take
+from kequn.data.settings import LifecycleSettings
 
 STAGES = ("potential", "new", "active", "sleeping", "churned")
-DEFAULTS = {
-    "new_days": 90,
-    "sleeping_after": 2.0,
-    "churned_after": 4.0,
-    "min_rhythm_days": 30,
-    "churn_p_alive": 0.2,
-    "risk_days": 90,
-}
 
 
 def stages(
     features: pd.DataFrame,
     btyd: pd.DataFrame,
     p_alive: pd.Series | None,
-    rules: dict,
+    rules: LifecycleSettings | dict | None,
     unit_days: float = 7.0,
 ) -> pd.DataFrame:
     """Columns customer_id, stage (one of ``STAGES``, categorical in that order), rhythm_days,
@@ -45,7 +38,7 @@ def stages(
     ``btyd``: customer_id, x, t_x (``features.btyd_summary`` up to
     as_of); ``p_alive``: per customer_id, or None when no model could be fitted (then the
     rhythm rule alone decides)."""
-    r = {**DEFAULTS, **(rules or {})}
+    r = LifecycleSettings.of(rules)
     f = features[["customer_id", "orders", "recency_days"]].copy()
     first_ago = pd.to_numeric(features["recency_days"], errors="coerce") + pd.to_numeric(
         features.get("active_days", 0), errors="coerce"
@@ -54,8 +47,8 @@ def stages(
     x = hist["x"].to_numpy(dtype="float64", na_value=np.nan)
     span = hist["t_x"].to_numpy(dtype="float64", na_value=np.nan) * unit_days
     own = np.where(x > 0, span / np.where(x > 0, x, 1), np.nan)
-    typical = float(np.nanmedian(own)) if np.isfinite(own).any() else float(r["min_rhythm_days"])
-    rhythm = np.maximum(np.where(np.isfinite(own), own, typical), r["min_rhythm_days"])
+    typical = float(np.nanmedian(own)) if np.isfinite(own).any() else float(r.min_rhythm_days)
+    rhythm = np.maximum(np.where(np.isfinite(own), own, typical), r.min_rhythm_days)
     rec = pd.to_numeric(f["recency_days"], errors="coerce").to_numpy(dtype="float64")
     returns_only = (
         (f["orders"].to_numpy() <= 0)
@@ -75,13 +68,13 @@ def stages(
         if p_alive is not None
         else np.full(len(f), np.nan)
     )
-    dead = (x > 0) & (pa < r["churn_p_alive"])
+    dead = (x > 0) & (pa < r.churn_p_alive)
     stage = np.select(
         [
             ~buyer,
-            (first_ago.to_numpy() <= r["new_days"]) & ~returns_only,
-            dead | (silence > r["churned_after"]),
-            silence > r["sleeping_after"],
+            (first_ago.to_numpy() <= r.new_days) & ~returns_only,
+            dead | (silence > r.churned_after),
+            silence > r.sleeping_after,
         ],
         ["potential", "new", "churned", "sleeping"],
         "active",

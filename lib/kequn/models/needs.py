@@ -26,14 +26,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kequn.data.settings import NeedsSettings
+
 NEEDS = ("price", "service", "quality")
 # signals that sharpen a need's score but cannot make one on their own
 SUPPORTING = {"avg_order_value"}
-DEFAULTS = {
-    "min_score": 0.6,
-    "min_gap": 0.05,
-    "service_channels": ["门店", "电话订购", "store", "phone"],
-}
 
 
 def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, pd.Series]]:
@@ -77,18 +74,21 @@ def signals(features: pd.DataFrame, service_channels=()) -> dict[str, dict[str, 
     return out
 
 
-def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
+def needs_scores(
+    features: pd.DataFrame, settings: NeedsSettings | dict | None = None
+) -> pd.DataFrame:
     """Columns customer_id, score_price, score_service, score_quality (0–1, missing for
     customers who never bought), needs_group (price / service / quality / balanced; missing for
     non-buyers), reason (the group's strongest signal and its percentile). ``signal_names``
-    lists the signals used per need."""
-    s = {**DEFAULTS, **(settings or {})}
+    lists the signals used per need. ``settings``: the run's needs settings (``min_score``,
+    ``min_gap``, ``service_channels``), a mapping of some of them, or None for the defaults."""
+    s = NeedsSettings.of(settings)
     buyer = (
         (features["orders"] > 0).to_numpy()
         if "orders" in features
         else np.ones(len(features), bool)
     )
-    sig = signals(features, s["service_channels"])
+    sig = signals(features, s.service_channels)
     out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy()})
     pct: dict[str, pd.DataFrame] = {}
     for need, cols in sig.items():
@@ -110,7 +110,7 @@ def needs_scores(features: pd.DataFrame, settings: dict | None = None) -> pd.Dat
         np.take_along_axis(filled, order[:, :1], 1)[:, 0],
         np.take_along_axis(filled, order[:, 1:2], 1)[:, 0],
     )
-    dominant = (best >= s["min_score"]) & (best - np.maximum(second, 0) >= s["min_gap"])
+    dominant = (best >= s.min_score) & (best - np.maximum(second, 0) >= s.min_gap)
     group = np.where(dominant, np.array(NEEDS)[order[:, 0]], "balanced")
     scored = any(
         bool(c) for c in sig.values()

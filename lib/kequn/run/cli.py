@@ -165,6 +165,7 @@ def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
     are newer than them, or a data file or the column map changed (``intake.stamp``)."""
     from kequn.data.intake import input_fingerprint
     from kequn.data.paths import resolve
+    from kequn.data.settings import IntakeSettings
     from kequn.run.runner import library_mtime
 
     quality, stamp = RunFolder(processed).quality, RunFolder(processed).intake_stamp
@@ -172,13 +173,13 @@ def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
         return True
     if max(params_file.stat().st_mtime, library_mtime()) > quality.stat().st_mtime:
         return True
-    intake = p.get("intake") or {}
+    intake = IntakeSettings.of(p.get("intake"))
     now = input_fingerprint(
         resolve(p["data_dir"]),
         resolve(p.get("column_map")),
         p.get("as_of"),
-        intake.get("invalid_rows", "error"),
-        intake.get("date_format"),
+        intake.invalid_rows,
+        intake.date_format,
         p.get("currency"),
     )
     return stamp.read_text(encoding="utf-8").strip() != now

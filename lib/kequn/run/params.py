@@ -23,14 +23,19 @@ from pathlib import Path
 
 import yaml
 
+from kequn.data.settings import RUN_DEFAULTS
+
 FILE = Path(__file__).with_name("defaults.yaml")
 SECTIONS = ("intake", "privacy", "profiling", "clustering", "value", "needs", "feedback")
 GROUPS = (("value", "lifecycle"),)  # groups of settings inside a section
 # where the run is: not settings of a config file, but parameters of every notebook
 RUN = {
-    "data_dir": ("data/demo", "folder holding the raw export (customers, orders, ...)"),
-    "processed_dir": ("data/processed/lab", "this run's clean tables and results"),
-    "run": ("lab", "run name, as in reports/<run>/"),
+    name: (RUN_DEFAULTS[name], comment)
+    for name, comment in (
+        ("data_dir", "folder holding the raw export (customers, orders, ...)"),
+        ("processed_dir", "this run's clean tables and results"),
+        ("run", "run name, as in reports/<run>/"),
+    )
 }
 # the section a stage notebook reads besides the common settings (top level, intake, privacy,
 # profiling: every stage may run intake and the features itself)

@@ -17,7 +17,7 @@ import pandas as pd
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.problems import check_settings
-from kequn.data.settings import ValueSettings
+from kequn.data.settings import ValueSettings, defaults
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models import clv, lifecycle, value
 from kequn.models.clustering import segment_label
@@ -54,10 +54,11 @@ def settings_check(v: dict) -> None:
         ),
         ("value.margin", v["margin"], v["margin"] is None or 0 < v["margin"] <= 1, "0–1 or null"),
     ]
-    lc = {**lifecycle.DEFAULTS, **v["lifecycle"]}
-    unknown = sorted(set(v["lifecycle"]) - set(lifecycle.DEFAULTS))
+    known = defaults()["value"]["lifecycle"]
+    lc = {**known, **v["lifecycle"]}
+    unknown = sorted(set(v["lifecycle"]) - set(known))
     rules += [
-        ("value.lifecycle", ", ".join(unknown), not unknown, ", ".join(lifecycle.DEFAULTS)),
+        ("value.lifecycle", ", ".join(unknown), not unknown, ", ".join(known)),
         (
             "value.lifecycle.sleeping_after",
             lc["sleeping_after"],
