@@ -251,9 +251,12 @@ def compare(rows: list[dict], step: str, n: int, commit: str) -> dict:
     return out
 
 
-def run_step(step: str, n: int, k: float, d: Path, base: Baseline | None) -> tuple[dict, str]:
+def run_step(
+    step: str, n: int, k: float, d: Path, base: Baseline | None, texts: int | None = None
+) -> tuple[dict, str]:
     """One measured run of ``step`` (ours, or the baseline's with ``base``); ``make report``
-    starts from empty processed and report folders so that every run does all the work."""
+    starts from empty processed and report folders so that every run does all the work;
+    ``texts``: stage 05's number of texts when not the million."""
     if base is not None:
         d = d.parent / f"{d.name}@{base.commit}"  # its own outputs; the same raw files
         d.mkdir(exist_ok=True)
@@ -270,6 +273,8 @@ def run_step(step: str, n: int, k: float, d: Path, base: Baseline | None) -> tup
             shutil.rmtree(d / "processed", ignore_errors=True)
             shutil.rmtree(d / "reports", ignore_errors=True)
         cmd = base.command(step, n, k, d) if base else command(step, n, k, d)
+    if step.startswith("05 ") and texts:
+        cmd.append(str(texts))  # feedback_step.py RUN_DIR [N], here and in older commits
     return measure(cmd, base.env() if base else None)
 
 
@@ -294,6 +299,7 @@ def main() -> int:
         default=1,
         help="runs of each step; side by side they alternate: ours, baseline, ours, baseline",
     )
+    ap.add_argument("--texts", type=int, default=None, help="stage 05's texts (default 1M)")
     a = ap.parse_args()
     base = baseline(a.against, Path(a.out)) if a.against else None
     chosen = [
@@ -327,7 +333,7 @@ def main() -> int:
             for i in range(runs):
                 for side in sides:
                     try:
-                        fig, err = run_step(step, n, k, d, side)
+                        fig, err = run_step(step, n, k, d, side, a.texts)
                     except RuntimeError as e:
                         print(e)
                         return 1
