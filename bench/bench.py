@@ -367,6 +367,8 @@ def record(
     if step.startswith("engine: "):  # the process tree's peak (a JVM and its workers)
         peak = float(err.rsplit("process tree", 1)[1].split()[0].replace(",", ""))
     q = d / "proc" / "quality.json"
+    if not q.exists():  # make report's own intake
+        q = next(d.glob("processed/*/quality.json"), q)
     counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
     label = f"{step} @{side.commit}" if side else step
     row = {
