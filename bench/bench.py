@@ -224,13 +224,16 @@ def stage_seconds(detail: str) -> float | None:
     return float(sum(map(int, m.groups()))) if m else None
 
 
+SPEEDUP_OF = {"seconds": "", "cpu_seconds": " (CPU time)", "stage_seconds": " (stage only)"}
+
+
 def compare(rows: list[dict], step: str, n: int, commit: str) -> dict:
     """Pair the i-th run of ours with the i-th of the baseline: each pair's speed-up
     (baseline seconds / ours) and the median, printed and returned as a row."""
     ours = [r for r in rows if r["step"] == step and r["customers"] == n and r["side"] == "ours"]
     base = [r for r in rows if r["step"] == step and r["customers"] == n and r["side"] == commit]
     out = {"customers": n, "step": step, "against": commit}
-    for key in ("seconds", "stage_seconds"):
+    for key in ("seconds", "cpu_seconds", "stage_seconds"):
         pairs = [(o[key], b[key]) for o, b in zip(ours, base) if o.get(key) and b.get(key)]
         if not pairs:
             continue
@@ -238,7 +241,7 @@ def compare(rows: list[dict], step: str, n: int, commit: str) -> dict:
         out[f"speedups_{key}"] = [round(s, 2) for s in speedups]
         out[f"median_speedup_{key}"] = round(statistics.median(speedups), 2)
         print(
-            f"{'':>10} {step + (' (stage only)' if key == 'stage_seconds' else ''):>40}  "
+            f"{'':>10} {step + SPEEDUP_OF[key]:>40}  "
             f"{commit} / ours, per pair: {', '.join(f'{s:.2f}' for s in speedups)}; "
             f"median {statistics.median(speedups):.2f}x",
             flush=True,
@@ -311,7 +314,7 @@ def main() -> int:
         chosen.insert(chosen.index("all stages (make report)") + 1, RERUN)
     rows = []
     print(
-        f"{'customers':>10} {'step':>40} {'orders':>11} {'events':>11} {'seconds':>8} "
+        f"{'customers':>10} {'step':>40} {'orders':>11} {'events':>11} {'seconds':>8} {'CPU s':>8} "
         f"{'peak MiB':>9} {'tree MiB':>9}"
     )
     for size in a.sizes:
@@ -380,6 +383,7 @@ def record(
         "orders": counts.get("orders"),
         "events": counts.get("events"),
         "seconds": round(fig["seconds"], 2),
+        "cpu_seconds": round(fig["cpu_seconds"], 1),
         "peak_mib": round(peak),
         "tree_mib": round(fig["tree_mib"]),
         "largest_sampled_mib": round(fig["largest_sampled_mib"]),
@@ -388,7 +392,7 @@ def record(
     size = f"{n}" if k == 1 else f"{n}x{k:g}"
     print(
         f"{size:>10} {label:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} "
-        f"{fig['seconds']:>8.1f} {peak:>9.0f} {fig['tree_mib']:>9.0f}",
+        f"{fig['seconds']:>8.1f} {fig['cpu_seconds']:>8.1f} {peak:>9.0f} {fig['tree_mib']:>9.0f}",
         flush=True,
     )
     if step.startswith(("03 ", "04 ", "05 ", "engine: ")) and err.strip():

@@ -62,3 +62,19 @@ def test_compare_pairs_the_runs_in_order_and_takes_the_median():
     assert out["speedups_seconds"] == [3.0, 2.0]
     assert out["median_speedup_seconds"] == pytest.approx(2.5)
     assert out["tree_mib"] == {"ours": 200, "old": 200}
+
+
+def test_measure_counts_a_descendant_its_parent_never_waited_for():
+    # the runner kills the kernel, whose worker processes are then nobody's children: measure.py
+    # adopts and reaps them, so their memory (and CPU time) count
+    orphan = (
+        "import subprocess, sys; subprocess.Popen([sys.executable, '-c', "
+        "'import time; b = bytearray(250 * 2**20); time.sleep(0.5)'])"
+    )
+    p = subprocess.run(
+        [sys.executable, str(BENCH / "measure.py"), sys.executable, "-c", orphan],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(p.stdout.strip().splitlines()[-1])["peak_mib"] >= 250
