@@ -11,7 +11,8 @@ together), sampled every 0.2 s — an upper bound, pages shared between processe
 ``peak_mib``: it cannot exceed it unless a descendant was never waited for); ``tree_at_peak``,
 the processes (command line, MiB) when the tree's sum was largest. The command's own
 output passes through; the exit status is the command's. Each measurement is also appended,
-with the date, the command and the load average, to bench/out/measure.jsonl.
+with the date, the command and the load average, to bench/out/measure.jsonl (or the file
+named by KEQUN_BENCH_JOURNAL; empty: none).
 """
 
 import ctypes
@@ -26,7 +27,10 @@ from pathlib import Path
 
 import psutil
 
-JOURNAL = Path(__file__).resolve().parent / "out" / "measure.jsonl"
+# where each measurement is appended; KEQUN_BENCH_JOURNAL="" turns it off (the tests do)
+JOURNAL = os.environ.get(
+    "KEQUN_BENCH_JOURNAL", str(Path(__file__).resolve().parent / "out" / "measure.jsonl")
+)
 
 
 def watch(pid: int, peak: dict, done: threading.Event) -> None:
@@ -97,9 +101,9 @@ def main(cmd: list[str]) -> int:
         "tree_at_peak": peak["at_peak"],
     }
     print("\n" + json.dumps(fig))
-    if JOURNAL.parent.is_dir():  # every measurement, with when and how loaded the machine was
+    if JOURNAL and Path(JOURNAL).parent.is_dir():  # with when and how loaded the machine was
         when = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "cmd": cmd}
-        with JOURNAL.open("a") as f:
+        with open(JOURNAL, "a") as f:
             f.write(json.dumps({**when, "load": os.getloadavg(), **fig}) + "\n")
     return rc
 

@@ -1,6 +1,7 @@
 """The bench's own arithmetic: peak memory of a process tree, stage 05's seconds, the ratios."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
+QUIET = dict(os.environ, KEQUN_BENCH_JOURNAL="")  # measure.py's journal is for real runs
 sys.path.insert(0, str(BENCH))
 import bench  # noqa: E402
 
@@ -25,6 +27,7 @@ def test_measure_sees_the_largest_descendant_and_the_sum_of_the_tree():
         capture_output=True,
         text=True,
         check=True,
+        env=QUIET,
     )
     fig = json.loads(p.stdout.strip().splitlines()[-1])
     assert fig["seconds"] >= 2.0
@@ -76,5 +79,6 @@ def test_measure_counts_a_descendant_its_parent_never_waited_for():
         capture_output=True,
         text=True,
         check=True,
+        env=QUIET,
     )
     assert json.loads(p.stdout.strip().splitlines()[-1])["peak_mib"] >= 250
