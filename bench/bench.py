@@ -263,7 +263,7 @@ def run_step(
     if base is not None:
         d = d.parent / f"{d.name}@{base.commit}"  # its own outputs; the same raw files
         d.mkdir(exist_ok=True)
-        if not (d / "raw").exists():
+        if not (d / "raw").is_symlink() and not (d / "raw").exists():
             (d / "raw").symlink_to(d.parent / d.name.split("@")[0] / "raw")
     if step == RERUN:  # the same make report again, nothing changed
         cmd = (
