@@ -11,14 +11,22 @@ on the public labelled sets (bench/sentiment_public.py → bench/out/sentiment.j
 Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
-                             [--steps intake ...] [--against 2fcece7]
+                             [--steps intake ...] [--against 2fcece7] [--repeat N]
+                             [--texts N]
 The Spark rows (issue 19): --steps intake engine --sizes 1000000 (any size; the issue's
 10000000 takes the intake of a 10M-customer export first) — features and CLV scores on
 local[2] against DuckDB on the same clean tables.
-``--against COMMIT`` runs each step that exists there a second time with the library of that
-commit (a git worktree in bench/out/.baseline-COMMIT), on the same data in the same bench, and
-prints the ratio: machines here vary 2x from day to day, so only ratios compare. Writes
-bench/out/bench.json beside the printed table.
+``--against COMMIT`` runs intake, features, stage 05 and ``make report`` (BASELINE_STEPS) a
+second time with that commit's own code — its bench commands, its ``bench/feedback_step.py``,
+its Makefile's ``report`` — from a git worktree in bench/out/.baseline-COMMIT on a virtualenv
+of its own (``Baseline``), on the same generated files, its outputs in ``<size>@COMMIT``.
+``--repeat N`` alternates ours, baseline, ours, baseline; each pair's speed-up (baseline
+seconds / ours) and the median are printed: machines here vary 2x from day to day, so only
+ratios compare. ``make report`` starts from empty folders every time and is followed by a
+rerun with nothing changed. ``--texts N``: stage 05 on N texts instead of the million.
+With ``--steps``, data generated earlier (``<size>/.generated``) is reused. Each run goes
+through bench/measure.py (wall and CPU seconds, the largest process, the process tree's sum).
+Writes bench/out/bench.json beside the printed table.
 """
 
 from __future__ import annotations
