@@ -11,29 +11,44 @@ on the public labelled sets (bench/sentiment_public.py → bench/out/sentiment.j
 Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
-                             [--steps intake ...] [--against 2fcece7]
+                             [--steps intake ...] [--against 2fcece7] [--repeat N]
+                             [--texts N]
 The Spark rows (issue 19): --steps intake engine --sizes 1000000 (any size; the issue's
 10000000 takes the intake of a 10M-customer export first) — features and CLV scores on
 local[2] against DuckDB on the same clean tables.
-``--against COMMIT`` runs each step that exists there a second time with the library of that
-commit (a git worktree in bench/out/.baseline-COMMIT), on the same data in the same bench, and
-prints the ratio: machines here vary 2x from day to day, so only ratios compare. Writes
-bench/out/bench.json beside the printed table.
+``--against COMMIT`` runs intake, features, stage 05 and ``make report`` (BASELINE_STEPS) a
+second time with that commit's own code — its bench commands, its ``bench/feedback_step.py``,
+its Makefile's ``report`` — from a git worktree in bench/out/.baseline-COMMIT on a virtualenv
+of its own (``Baseline``), on the same generated files, its outputs in ``<size>@COMMIT``.
+``--repeat N`` alternates ours, baseline, ours, baseline; each pair's speed-up (baseline
+seconds / ours) and the median are printed: machines here vary 2x from day to day, so only
+ratios compare. ``make report`` starts from empty folders every time and is followed by a
+rerun with nothing changed. ``--texts N``: stage 05 on N texts instead of the million.
+With ``--steps``, data generated earlier (``<size>/.generated``) is reused. Each run goes
+through bench/measure.py (wall and CPU seconds, the largest process, the process tree's sum).
+Writes bench/out/bench.json beside the printed table.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import re
+import shutil
+import statistics
 import subprocess
 import sys
+import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = {
-    "generate": "from kequn import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
+    "generate": "from kequn.demo import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
     "intake": "from kequn.data.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
     "features (duckdb)": (
         "import json; from kequn.data.features import build_features; "
@@ -72,12 +87,7 @@ STEPS = {
     "engine: btyd, fits, CLV scores (duckdb)": ("clv", "duckdb"),
     "engine: btyd, fits, CLV scores (spark local[2])": ("clv", "spark"),
 }
-# Runs a step in a child and reports its wall time and the child's peak RSS (MiB).
-WRAPPER = (
-    "import resource, subprocess, sys, time; t = time.perf_counter(); r = subprocess.run({cmd!r}); "
-    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
-    "sys.exit(r.returncode)"
-)
+MEASURE = ROOT / "bench" / "measure.py"  # wall time, peak of the largest process and of the tree
 
 
 def command(step: str, n: int, k: float, d: Path) -> list[str]:
@@ -111,6 +121,174 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
     ]
 
 
+# Steps an older commit also has under the same name, measured side by side with its own code.
+BASELINE_STEPS = (
+    "intake",
+    "features (duckdb)",
+    "05 sentiment + topics: 1M texts",
+    "all stages (make report)",
+)
+RERUN = "all stages (make report): no-change rerun"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An older commit set up to run beside ours: its tree (a git worktree), a virtualenv whose
+    python sees our installed packages but the commit's own ``lib`` (its Jupyter kernel
+    ``kequn`` and its sentiment model cache live there, apart from ours), and its bench."""
+
+    commit: str
+    tree: Path
+    venv: Path
+    bench: ModuleType
+
+    @property
+    def python(self) -> str:
+        return str(self.venv / "bin" / "python")
+
+    def command(self, step: str, n: int, k: float, d: Path) -> list[str]:
+        """The commit's own bench command for ``step``, on its python (``make report`` in its
+        tree, with its Makefile and this virtualenv)."""
+        cmd = [self.python if c == sys.executable else c for c in self.bench.command(step, n, k, d)]
+        if cmd[0] == "make":
+            cmd.insert(cmd.index("report") + 1, f"VENV={self.venv}")
+        return cmd
+
+    def env(self) -> dict:
+        return dict(os.environ, PYTHONPATH=str(self.tree / "lib"))
+
+
+def baseline(commit: str, out: Path) -> Baseline:
+    """``commit`` checked out once as a git worktree under ``out``, with a virtualenv of its own
+    set up as its ``make setup`` would (kernel, sentiment model) but on our packages.
+
+    Why a virtualenv: the sentiment model cache and the kernel spec live in ``sys.prefix``, and
+    each side deletes the other's model cache after training its own (a retraining on every
+    run); and the kernel spec names the python the kernels run on."""
+    tree = (out / f".baseline-{commit}").resolve()
+    if not tree.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), commit],
+            check=True,
+            capture_output=True,
+        )
+    venv = (out / f".baseline-{commit}-venv").resolve()
+    stamp = venv / ".kequn-setup"  # the commit's Makefile then sees the setup as done
+    if not stamp.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        site = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+        # the commit's lib first (what its editable install would add), then our packages; our
+        # site-packages' own .pth files (our editable kequn) are not read from there
+        Path(site, "kequn-baseline.pth").write_text(
+            "\n".join([str(tree / "lib"), *sorted(ours)]) + "\n"
+        )
+        py = str(venv / "bin" / "python")
+        subprocess.run(
+            [py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "kequn"],
+            check=True,
+            capture_output=True,
+        )
+        share = Path(sys.prefix, "share", "jupyter")  # nbconvert's templates: ours, shared
+        for entry in share.iterdir():
+            if entry.name != "kernels" and not (venv / "share" / "jupyter" / entry.name).exists():
+                (venv / "share" / "jupyter" / entry.name).symlink_to(entry)
+        for module in ("kequn.models.sentiment", "kequn.sentiment"):  # trains its model cache
+            if not subprocess.run([py, "-m", module], capture_output=True).returncode:
+                break
+        stamp.touch()
+    spec = importlib.util.spec_from_file_location(f"bench_{commit}", tree / "bench" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Baseline(commit, tree, venv, module)
+
+
+def measure(cmd: list[str], env: dict | None = None) -> tuple[dict, str]:
+    """Run ``cmd`` under bench/measure.py: its figures and the command's stderr."""
+    p = subprocess.run(
+        [sys.executable, str(MEASURE), *cmd], capture_output=True, text=True, env=env
+    )
+    if p.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1]), p.stderr
+
+
+def stage_seconds(detail: str) -> float | None:
+    """Stage 05's own seconds from feedback_step.py's line (cleaning + sentiment + topics),
+    without the text generation, the imports and the separate scoring-speed check."""
+    m = re.search(
+        r"cleaning \+ language (\d+) s, sentiment .*? (\d+) s \(CV.*topics (\d+) s", detail
+    )
+    return float(sum(map(int, m.groups()))) if m else None
+
+
+SPEEDUP_OF = {"seconds": "", "cpu_seconds": " (CPU time)", "stage_seconds": " (stage only)"}
+
+
+def compare(rows: list[dict], step: str, n: int, commit: str) -> dict:
+    """Pair the i-th run of ours with the i-th of the baseline: each pair's speed-up
+    (baseline seconds / ours) and the median, printed and returned as a row."""
+    ours = [r for r in rows if r["step"] == step and r["customers"] == n and r["side"] == "ours"]
+    base = [r for r in rows if r["step"] == step and r["customers"] == n and r["side"] == commit]
+    out = {"customers": n, "step": step, "against": commit}
+    for key in ("seconds", "cpu_seconds", "stage_seconds"):
+        pairs = [(o[key], b[key]) for o, b in zip(ours, base) if o.get(key) and b.get(key)]
+        if not pairs:
+            continue
+        speedups = [b / o for o, b in pairs]
+        out[f"speedups_{key}"] = [round(s, 2) for s in speedups]
+        out[f"median_speedup_{key}"] = round(statistics.median(speedups), 2)
+        print(
+            f"{'':>10} {step + SPEEDUP_OF[key]:>40}  "
+            f"{commit} / ours, per pair: {', '.join(f'{s:.2f}' for s in speedups)}; "
+            f"median {statistics.median(speedups):.2f}x",
+            flush=True,
+        )
+    if ours and base:
+        out["tree_mib"] = {
+            "ours": max(r["tree_mib"] for r in ours),
+            commit: max(r["tree_mib"] for r in base),
+        }
+    return out
+
+
+def run_step(
+    step: str, n: int, k: float, d: Path, base: Baseline | None, texts: int | None = None
+) -> tuple[dict, str]:
+    """One measured run of ``step`` (ours, or the baseline's with ``base``); ``make report``
+    starts from empty processed and report folders so that every run does all the work;
+    ``texts``: stage 05's number of texts when not the million."""
+    if base is not None:
+        d = d.parent / f"{d.name}@{base.commit}"  # its own outputs; the same raw files
+        d.mkdir(exist_ok=True)
+        if not (d / "raw").is_symlink() and not (d / "raw").exists():
+            (d / "raw").symlink_to(d.parent / d.name.split("@")[0] / "raw")
+    if step == RERUN:  # the same make report again, nothing changed
+        cmd = (
+            base.command(BASELINE_STEPS[-1], n, k, d)
+            if base
+            else command(BASELINE_STEPS[-1], n, k, d)
+        )
+    else:
+        if STEPS[step] is None:
+            shutil.rmtree(d / "processed", ignore_errors=True)
+            shutil.rmtree(d / "reports", ignore_errors=True)
+        cmd = base.command(step, n, k, d) if base else command(step, n, k, d)
+    if step.startswith("05 ") and texts:
+        cmd.append(str(texts))  # feedback_step.py RUN_DIR [N], here and in older commits
+    return measure(cmd, base.env() if base else None)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -126,74 +304,56 @@ def main() -> int:
     ap.add_argument(
         "--against", default=None, help="a commit to measure side by side (e.g. 2fcece7)"
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs of each step; side by side they alternate: ours, baseline, ours, baseline",
+    )
+    ap.add_argument("--texts", type=int, default=None, help="stage 05's texts (default 1M)")
     a = ap.parse_args()
-    base_lib = baseline(a.against, Path(a.out)) if a.against else None
+    base = baseline(a.against, Path(a.out)) if a.against else None
     chosen = [
         s
         for s in STEPS
         if a.steps is None or s == "generate" or any(s.startswith(x) for x in a.steps)
     ]
+    if "all stages (make report)" in chosen:  # the second make report, with nothing changed
+        chosen.insert(chosen.index("all stages (make report)") + 1, RERUN)
     rows = []
     print(
-        f"{'customers':>10} {'step':>40} {'orders':>11} {'events':>11} {'seconds':>8} {'peak MiB':>9}"
+        f"{'customers':>10} {'step':>40} {'orders':>11} {'events':>11} {'seconds':>8} {'CPU s':>8} "
+        f"{'peak MiB':>9} {'tree MiB':>9}"
     )
     for size in a.sizes:
         n, _, k = size.partition("x")
         n, k = int(n), float(k or 1)
         d = Path(a.out).resolve() / size
         d.mkdir(parents=True, exist_ok=True)
-        runs = [(s, None) for s in chosen]
-        if base_lib:  # the baseline right after ours, on the same files (python -c steps only)
-            runs = [
-                r
-                for s in chosen
-                for r in ([(s, None), (s, base_lib)] if s in BASELINE_STEPS else [(s, None)])
-            ]
-        for step, lib in runs:
+        for step in chosen:
             if (
                 step.startswith("05 ") and size != a.sizes[-1]
             ):  # the same million texts at every size: measure once
                 continue
-            env = dict(os.environ, PYTHONPATH=str(lib)) if lib else None
-            p = subprocess.run(
-                [sys.executable, "-c", WRAPPER.format(cmd=command(step, n, k, d))],
-                capture_output=True,
-                text=True,
-                env=env,
-            )
-            if p.returncode:
-                print(p.stdout[-2000:], p.stderr[-3000:])
-                return 1
-            wall, peak = map(float, p.stdout.split()[-2:])
-            if step.startswith("engine: "):  # the process tree's peak (a JVM and its workers)
-                peak = float(p.stderr.rsplit("process tree", 1)[1].split()[0].replace(",", ""))
-            q = d / "proc" / "quality.json"
-            counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
-            label = f"{step} @{a.against}" if lib else step
-            row = {
-                "customers": n,
-                "intensity": k,
-                "step": label,
-                "orders": counts.get("orders"),
-                "events": counts.get("events"),
-                "seconds": round(wall, 1),
-                "peak_mib": round(peak),
-            }
-            if lib:
-                ours = next(r for r in reversed(rows) if r["step"] == step and r["customers"] == n)
-                row["ratio_ours_to_baseline"] = round(ours["seconds"] / max(wall, 1e-9), 2)
-            rows.append(row)
-            ratio = f"  ours/baseline {row['ratio_ours_to_baseline']:.2f}" if lib else ""
-            print(
-                f"{size:>10} {label:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} {wall:>8.1f} {peak:>9.0f}"
-                + ratio,
-                flush=True,
-            )
-            if (
-                step.startswith(("03 ", "04 ", "05 ", "engine: ")) and p.stderr.strip()
-            ):  # the step's own split of its time
-                print(p.stderr.strip().splitlines()[-1], flush=True)
-                row["detail"] = p.stderr.strip().splitlines()[-1].strip()
+            if step == "generate" and a.steps is not None and (d / ".generated").exists():
+                print(f"{size:>10} {'generate: reusing ' + str(d / 'raw'):>40}", flush=True)
+                continue
+            side_by_side = base is not None and (step in BASELINE_STEPS or step == RERUN)
+            sides = [None, base] if side_by_side else [None]
+            runs = 1 if step == "generate" else a.repeat
+            for i in range(runs):
+                for side in sides:
+                    try:
+                        fig, err = run_step(step, n, k, d, side, a.texts)
+                    except RuntimeError as e:
+                        print(e)
+                        return 1
+                    if step == "generate":
+                        (d / ".generated").touch()
+                    rows.append(record(step, n, k, d, side, i, fig, err))
+            if side_by_side:
+                rows.append(compare(rows, step, n, base.commit))
+    Path(a.out).mkdir(parents=True, exist_ok=True)
     if a.steps is not None:
         Path(a.out, "bench.json").write_text(json.dumps(rows, indent=1))
         return 0
@@ -210,21 +370,45 @@ def main() -> int:
     return 0
 
 
-# Steps whose code is a library call that an older commit also has (measured side by side).
-BASELINE_STEPS = ("intake", "features (duckdb)")
-
-
-def baseline(commit: str, out: Path) -> Path:
-    """The ``lib`` folder of ``commit``, checked out once as a git worktree under ``out``."""
-    tree = (out / f".baseline-{commit}").resolve()
-    if not tree.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), commit],
-            check=True,
-            capture_output=True,
-        )
-    return tree / "lib"
+def record(
+    step: str, n: int, k: float, d: Path, side: Baseline | None, i: int, fig: dict, err: str
+) -> dict:
+    """A run's row, printed as a line of the table (and the step's own split of its time)."""
+    peak = fig["peak_mib"]
+    if step.startswith("engine: "):  # the process tree's peak (a JVM and its workers)
+        peak = float(err.rsplit("process tree", 1)[1].split()[0].replace(",", ""))
+    q = d / "proc" / "quality.json"
+    if not q.exists():  # make report's own intake
+        q = next(d.glob("processed/*/quality.json"), q)
+    counts = json.loads(q.read_text())["rows_clean"] if q.exists() else {}
+    label = f"{step} @{side.commit}" if side else step
+    row = {
+        "customers": n,
+        "intensity": k,
+        "step": step,
+        "side": side.commit if side else "ours",
+        "run": i + 1,
+        "orders": counts.get("orders"),
+        "events": counts.get("events"),
+        "seconds": round(fig["seconds"], 2),
+        "cpu_seconds": round(fig["cpu_seconds"], 1),
+        "peak_mib": round(peak),
+        "tree_mib": round(fig["tree_mib"]),
+        "largest_sampled_mib": round(fig["largest_sampled_mib"]),
+        "tree_at_peak": fig["tree_at_peak"],
+    }
+    size = f"{n}" if k == 1 else f"{n}x{k:g}"
+    print(
+        f"{size:>10} {label:>40} {row['orders'] or 0:>11,} {row['events'] or 0:>11,} "
+        f"{fig['seconds']:>8.1f} {fig['cpu_seconds']:>8.1f} {peak:>9.0f} {fig['tree_mib']:>9.0f}",
+        flush=True,
+    )
+    if step.startswith(("03 ", "04 ", "05 ", "engine: ")) and err.strip():
+        row["detail"] = err.strip().splitlines()[-1].strip()  # the step's own split of its time
+        print(row["detail"], flush=True)
+        if step.startswith("05 "):
+            row["stage_seconds"] = stage_seconds(row["detail"])
+    return row
 
 
 def vs_lifetimes(out: Path) -> dict:
