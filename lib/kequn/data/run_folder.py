@@ -16,7 +16,7 @@ from kequn.data.features import build_features
 from kequn.data.intake import input_fingerprint, run_intake
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder, resolve
-from kequn.data.settings import IntakeSettings, PrivacySettings
+from kequn.data.settings import IntakeSettings, PrivacySettings, ProfilingSettings
 
 
 def reid_file_of(processed_dir, privacy) -> Path:
@@ -127,7 +127,7 @@ def run_features(
     stamp = RunFolder(out).intake_stamp
     feats = RunFolder(out).features
     if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
-        features_for_run(processed_dir, quality, top_n=(profiling or {}).get("top_n", 12))
+        features_for_run(processed_dir, quality, top_n=ProfilingSettings.of(profiling).top_n)
     return load_features(out), quality
 
 
