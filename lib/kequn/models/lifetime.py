@@ -54,3 +54,31 @@ def monthly_discount(v: dict) -> float:
     from kequn.models.clv import monthly_rate  # one conversion of the yearly rate, the public API's
 
     return monthly_rate(v["annual_discount_rate"])
+
+
+def fit_distinct(hist: pd.DataFrame, spend: pd.DataFrame) -> dict:
+    """The lifetime models on distinct purchase histories: every purchase model of
+    ``clv_holdout.FITTERS`` on ``hist`` (x, t_x, T, n: n buyers each) and Gamma-Gamma on
+    ``spend`` (x, m, n), as ``spark_engine.distinct_histories`` collects them from a cluster.
+    The same fits as on the per-buyer summary (the likelihoods are sums over distinct rows
+    either way). Returns the fields of stage 03's ``Models``: fits, gg, errors (model key →
+    ``FitError`` code), details, weeks (the longest history, T)."""
+    from kequn.models.clv_holdout import FITTERS
+
+    out = {
+        "fits": {},
+        "gg": None,
+        "errors": {},
+        "details": {},
+        "weeks": float(hist["T"].max()) if len(hist) else 0.0,
+    }
+    for key in clv.MODELS:
+        try:
+            out["fits"][key] = FITTERS[key](hist["x"], hist["t_x"], hist["T"], weights=hist["n"])
+        except clv.FitError as e:
+            out["errors"][key], out["details"][key] = e.code, e.detail
+    try:
+        out["gg"] = clv.fit_gamma_gamma(spend["x"], spend["m"], weights=spend["n"])
+    except clv.FitError as e:
+        out["errors"]["gamma_gamma"] = e.code
+    return out
