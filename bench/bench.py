@@ -12,9 +12,11 @@ Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
                              [--steps intake ...] [--against 2fcece7]
-The Spark rows (issue 19): --steps intake engine --sizes 1000000 (any size; the issue's
-10000000 takes the intake of a 10M-customer export first) — features and CLV scores on
-local[2] against DuckDB on the same clean tables.
+The Spark rows (issue 19): --steps intake engine --sizes 1000000 — features and CLV scores on
+local[2] against DuckDB on the same clean tables. The issue's 10M customers / ~80M orders:
+--sizes 10000000 --steps engine --generator sql (the clean tables written straight from DuckDB
+SQL by bench/gen_clean.py, a few GB, instead of the demo company and intake, which hold the
+company in memory; kept and reused by later runs).
 ``--against COMMIT`` runs each step that exists there a second time with the library of that
 commit (a git worktree in bench/out/.baseline-COMMIT), on the same data in the same bench, and
 prints the ratio: machines here vary 2x from day to day, so only ratios compare. Writes
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = {
     "generate": "from kequn import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
+    "generate clean tables (DuckDB SQL)": "gen_clean",
     "intake": "from kequn.data.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
     "features (duckdb)": (
         "import json; from kequn.data.features import build_features; "
@@ -100,6 +103,8 @@ def command(step: str, n: int, k: float, d: Path) -> list[str]:
         return [sys.executable, str(ROOT / "bench" / "clv_step.py"), str(d)]
     if step.startswith("04 "):
         return [sys.executable, str(ROOT / "bench" / "needs_step.py"), STEPS[step], str(d)]
+    if STEPS[step] == "gen_clean":
+        return [sys.executable, str(ROOT / "bench" / "gen_clean.py"), str(n), str(d)]
     if step.startswith("engine: "):
         return [sys.executable, str(ROOT / "bench" / "engine_step.py"), *STEPS[step], str(d)]
     if step.startswith("05 "):  # a fixed million texts, whatever the company's size
@@ -126,12 +131,20 @@ def main() -> int:
     ap.add_argument(
         "--against", default=None, help="a commit to measure side by side (e.g. 2fcece7)"
     )
+    ap.add_argument(
+        "--generator",
+        choices=("demo", "sql"),
+        default="demo",
+        help="demo: the demo company as raw files (then intake); sql: clean tables straight from "
+        "DuckDB SQL (bench/gen_clean.py: customers and orders only, for 10M customers)",
+    )
     a = ap.parse_args()
     base_lib = baseline(a.against, Path(a.out)) if a.against else None
     chosen = [
         s
         for s in STEPS
-        if a.steps is None or s == "generate" or any(s.startswith(x) for x in a.steps)
+        if (a.steps is None or s == "generate" or any(s.startswith(x) for x in a.steps))
+        and STEPS[s] != "gen_clean"  # run in place of "generate" with --generator sql
     ]
     rows = []
     print(
@@ -150,6 +163,14 @@ def main() -> int:
                 for r in ([(s, None), (s, base_lib)] if s in BASELINE_STEPS else [(s, None)])
             ]
         for step, lib in runs:
+            if a.generator == "sql" and step == "intake":  # nothing raw to take in
+                continue
+            if a.generator == "sql" and step == "generate":
+                q = d / "proc" / "quality.json"
+                if q.exists() and json.loads(q.read_text()).get("generator"):
+                    print(f"{size:>10} {'clean tables (gen_clean.py)':>40} reused", flush=True)
+                    continue
+                step = "generate clean tables (DuckDB SQL)"
             if (
                 step.startswith("05 ") and size != a.sizes[-1]
             ):  # the same million texts at every size: measure once
@@ -190,7 +211,8 @@ def main() -> int:
                 flush=True,
             )
             if (
-                step.startswith(("03 ", "04 ", "05 ", "engine: ")) and p.stderr.strip()
+                step.startswith(("03 ", "04 ", "05 ", "engine: ", "generate clean"))
+                and p.stderr.strip()
             ):  # the step's own split of its time
                 print(p.stderr.strip().splitlines()[-1], flush=True)
                 row["detail"] = p.stderr.strip().splitlines()[-1].strip()
