@@ -12,10 +12,12 @@ Each step runs in its own process so its peak RSS is its own.
 
 Usage: python bench/bench.py [--sizes 20000 200000 1000000 1000000x4] [--out bench/out]
                              [--steps intake ...] [--against 2fcece7] [--repeat N]
-                             [--texts N]
-The Spark rows (issue 19): --steps intake engine --sizes 1000000 (any size; the issue's
-10000000 takes the intake of a 10M-customer export first) — features and CLV scores on
-local[2] against DuckDB on the same clean tables.
+                             [--texts N] [--generator demo|sql]
+The Spark rows (issue 19): --steps intake engine --sizes 1000000 — features and CLV scores on
+local[2] against DuckDB on the same clean tables. The issue's 10M customers / ~80M orders:
+--sizes 10000000 --steps engine --generator sql (the clean tables written straight from DuckDB
+SQL by bench/gen_clean.py instead of the demo company and intake, which hold the company in
+memory; kept and reused by later runs).
 ``--against COMMIT`` runs intake, features, stage 05 and ``make report`` (BASELINE_STEPS) a
 second time with that commit's own code — its bench commands, its ``bench/feedback_step.py``,
 its Makefile's ``report`` — from a git worktree in bench/out/.baseline-COMMIT on a virtualenv
@@ -49,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STEPS = {
     "generate": "from kequn.demo import synth; synth.write(synth.generate({n}, 7, {k}), '{d}/raw', fmt='{fmt}')",
+    "generate clean tables (DuckDB SQL)": "gen_clean",
     "intake": "from kequn.data.intake import run_intake; run_intake('{d}/raw', '{d}/proc', salt='bench')",
     "features (duckdb)": (
         "import json; from kequn.data.features import build_features; "
@@ -91,6 +94,8 @@ MEASURE = ROOT / "bench" / "measure.py"  # wall time, peak of the largest proces
 
 
 def command(step: str, n: int, k: float, d: Path) -> list[str]:
+    if STEPS[step] == "gen_clean":
+        return [sys.executable, str(ROOT / "bench" / "gen_clean.py"), str(n), str(d)]
     if STEPS[step] is None:
         return [
             "make",
@@ -311,12 +316,20 @@ def main() -> int:
         help="runs of each step; side by side they alternate: ours, baseline, ours, baseline",
     )
     ap.add_argument("--texts", type=int, default=None, help="stage 05's texts (default 1M)")
+    ap.add_argument(
+        "--generator",
+        choices=("demo", "sql"),
+        default="demo",
+        help="demo: the demo company as raw files (then intake); sql: clean tables straight from "
+        "DuckDB SQL (bench/gen_clean.py: customers and orders only, for 10M customers)",
+    )
     a = ap.parse_args()
     base = baseline(a.against, Path(a.out)) if a.against else None
     chosen = [
         s
         for s in STEPS
-        if a.steps is None or s == "generate" or any(s.startswith(x) for x in a.steps)
+        if (a.steps is None or s == "generate" or any(s.startswith(x) for x in a.steps))
+        and STEPS[s] != "gen_clean"  # run in place of "generate" with --generator sql
     ]
     if "all stages (make report)" in chosen:  # the second make report, with nothing changed
         chosen.insert(chosen.index("all stages (make report)") + 1, RERUN)
@@ -335,12 +348,20 @@ def main() -> int:
                 step.startswith("05 ") and size != a.sizes[-1]
             ):  # the same million texts at every size: measure once
                 continue
+            if a.generator == "sql" and step == "intake":  # nothing raw to take in
+                continue
+            if a.generator == "sql" and step == "generate":
+                q = d / "proc" / "quality.json"
+                if q.exists() and json.loads(q.read_text()).get("generator"):
+                    print(f"{size:>10} {'clean tables (gen_clean.py)':>40} reused", flush=True)
+                    continue
+                step = "generate clean tables (DuckDB SQL)"
             if step == "generate" and a.steps is not None and (d / ".generated").exists():
                 print(f"{size:>10} {'generate: reusing ' + str(d / 'raw'):>40}", flush=True)
                 continue
             side_by_side = base is not None and (step in BASELINE_STEPS or step == RERUN)
             sides = [None, base] if side_by_side else [None]
-            runs = 1 if step == "generate" else a.repeat
+            runs = 1 if step.startswith("generate") else a.repeat
             for i in range(runs):
                 for side in sides:
                     try:

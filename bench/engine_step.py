@@ -1,9 +1,15 @@
 """Engine step for make bench (issue 19): python bench/engine_step.py WHAT ENGINE RUN_DIR
 
-WHAT: ``features`` (the feature table written as Parquet) or ``clv`` (BTYD summary, BG/NBD and
-Gamma-Gamma fitted on the driver, P(alive), churn risk and CLV of every buyer written as
-Parquet). ENGINE: ``duckdb`` (this process) or ``spark`` (local[2]; features written by Spark,
-scores by mapInPandas on the executors). Both read RUN_DIR/proc/clean, as stage 01 and 03 do.
+WHAT: ``features`` (the feature table written as Parquet) or ``clv`` (BTYD summary, BG/NBD,
+MBG/NBD, Pareto/NBD, NBD and Gamma-Gamma fitted on the driver, P(alive), churn risk and CLV of
+every buyer written as Parquet). ENGINE: ``duckdb`` (this process, as stage 03 does it: the
+per-buyer summary in pandas) or ``spark`` (local[2]; features written by Spark; the summary
+stays on the executors, which group it into distinct histories for the driver's fits
+(``spark_engine.distinct_histories``), and score by mapInPandas). Both read RUN_DIR/proc/clean,
+as stage 01 and 03 do.
+
+Memory is capped so a shared machine survives: Spark's driver (local mode: the whole JVM) 8g,
+DuckDB's memory_limit 8GB.
 
 Prints to stderr the split of the time and the peak memory of the whole process tree (this
 Python, and for Spark its JVM and Python workers), sampled every 0.2 s: the bench's own peak
@@ -44,8 +50,19 @@ if eng == "spark":
     from kequn.data import engine, spark_engine
 
     engine.use("spark", "local[2]")
-    spark = spark_engine.session("local[2]", {"spark.driver.memory": "6g"})
+    spark = spark_engine.session("local[2]", {"spark.driver.memory": "8g"})
     split["JVM start"] = time.perf_counter() - t0
+else:  # every DuckDB connection of the library, capped
+    from kequn.data import features as _features
+
+    _connect = _features.connect
+
+    def capped(threads: int = 2):
+        con = _connect(threads)
+        con.execute("SET memory_limit = '8GB'")
+        return con
+
+    _features.connect = capped
 
 if what == "features":
     t = time.perf_counter()
@@ -65,14 +82,19 @@ else:
     v = ValueSettings.from_mapping(DEFAULTS["value"])
 
     t = time.perf_counter()
-    if eng == "spark":
+    if eng == "spark":  # distinct histories with their counts to the driver
         btyd = spark_engine.btyd_frame(clean, q["as_of"]).cache()
-        hist = btyd.select("x", "t_x", "T", "m").toPandas()  # histories to the driver
-    else:
-        hist = btyd = btyd_summary(clean, q["as_of"])
+        hist, spend = spark_engine.distinct_histories(btyd)
+        rows = f"{len(hist):,} + {len(spend):,} distinct rows of {int(hist['n'].sum()):,} buyers"
+    else:  # the per-buyer summary in pandas, as stage 03
+        btyd = btyd_summary(clean, q["as_of"])
+        rows = f"{len(btyd):,} buyers"
     split["summary"] = time.perf_counter() - t
     t = time.perf_counter()
-    models = lifetime.fit_models(hist)
+    if eng == "spark":
+        models = lifetime.fit_distinct(hist, spend)
+    else:
+        models = lifetime.fit_models(btyd)
     split["fits (driver)"] = time.perf_counter() - t
     t = time.perf_counter()
     if eng == "spark":
@@ -83,10 +105,13 @@ else:
     else:
         lifetime.lifetime(btyd, models, v, 1.0).to_parquet(f"{out}-lifetime.parquet")
     split["scores"] = time.perf_counter() - t
-    assert not models.errors
+    assert models.bg is not None and models.gg is not None, models.errors
+    params = {k: f"{v:.6g}" for k, v in models.bg.params_.items()}
+    split_note = f" ({rows} to the fits; {models.chosen} {params}; refused: {models.errors})"
 print(
     f"  {eng}: "
     + ", ".join(f"{k} {v:.1f} s" for k, v in split.items())
+    + (split_note if what == "clv" else "")
     + f"; peak of the process tree {peak['rss'] / 2**20:,.0f} MiB",
     file=sys.stderr,
 )

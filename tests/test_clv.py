@@ -387,3 +387,40 @@ def test_clv_interval_brackets_the_point_and_narrows_with_more_customers():
     assert (ci4.loc["all", "high"] - ci4.loc["all", "low"]) / ci4.loc[
         "all", "mean"
     ] == pytest.approx(width / 2, rel=0.3)
+
+
+def test_fits_on_distinct_histories_with_weights_equal_the_fits_on_customers(cdnow):
+    """What the Spark path hands the fits (``spark_engine.distinct_histories``): each distinct
+    history once with its count as ``weights``, in the order of first appearance. CDNOW's 2,357
+    customers have 1,016 distinct histories; every model gives the per-customer fit."""
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    hist = cdnow.groupby(["frequency", "recency", "T"], sort=False).size().reset_index(name="n")
+    assert len(hist) == 1016 and hist["n"].sum() == 2357
+    for fit in (clv.fit_bgnbd, clv.fit_mbgnbd, clv.fit_pareto_nbd, clv.fit_nbd):
+        want = fit(x, tx, T)
+        got = fit(hist["frequency"], hist["recency"], hist["T"], weights=hist["n"])
+        assert got.n == want.n == 2357
+        np.testing.assert_allclose(list(got.params.values()), list(want.params.values()), rtol=1e-9)
+        assert got.log_likelihood == pytest.approx(want.log_likelihood, rel=1e-12)
+    # spend: repeat buyers' (x, m) with many repeats of the same values
+    rng = np.random.default_rng(3)
+    m = np.where(x > 0, rng.choice([9.9, 19.9, 29.9, 49.9], len(x)), np.nan)
+    pairs = pd.DataFrame({"x": x, "m": m}).groupby(["x", "m"], sort=False).size()
+    pairs = pairs.reset_index(name="n")
+    want = clv.fit_gamma_gamma(x, m)
+    got = clv.fit_gamma_gamma(pairs["x"], pairs["m"], weights=pairs["n"])
+    assert len(pairs) < 100 and got.n == want.n == int((x > 0).sum())
+    np.testing.assert_allclose(list(got.params.values()), list(want.params.values()), rtol=1e-9)
+
+
+def test_weights_count_customers_in_the_refusals():
+    """Five distinct histories standing for 300 customers are enough to fit; the same five with
+    a weight of 1 each are refused as too few."""
+    x, tx, T = [0, 1, 2, 3, 5], [0.0, 3.0, 6.0, 8.0, 9.5], [10.0] * 5
+    with pytest.raises(clv.FitError) as e:
+        clv.fit_nbd(x, tx, T)
+    assert e.value.detail == {"customers": 5, "repeat": 4}
+    nbd = clv.fit_nbd(x, tx, T, weights=[120, 80, 50, 30, 20])
+    assert nbd.n == 300
+    with pytest.raises(clv.FitError, match="counts must be numbers"):
+        clv.fit_nbd(x, tx, T, weights=[120, -1, 50, 30, 20])

@@ -283,3 +283,81 @@ def test_edge_cases_of_btyd_snapshots_and_demand(edge_clean, spark):
         tr.monthly(edge_clean, "2024-12-31", "category", engine="spark"),
         key=None,
     )
+
+
+@pytest.fixture(scope="module")
+def shared_histories(tmp_path_factory):
+    """Clean orders in which many buyers share a purchase history, as in a large base: 300
+    simulated BTYD buyers (a Gamma-distributed daily rate, an exponential lifetime, lognormal
+    spend levels) each copied 1–8 times under other ids. (clean folder, as_of)."""
+    from kequn.data.io import write_table_atomic
+
+    rng = np.random.default_rng(5)
+    start, days = pd.Timestamp("2024-01-01"), 540
+    rows = []
+    for i in range(300):
+        first = int(rng.integers(0, 180))
+        rate, life = rng.gamma(0.8, 1 / 40), rng.exponential(300)
+        end = min(days, first + life)
+        t, when = first, [first]
+        while (t := t + rng.exponential(1 / rate)) < end:
+            when.append(int(t))
+        prices = np.round(np.exp(rng.normal(3.5, 0.6)) * rng.gamma(4, 1 / 4, len(when)), 2)
+        for copy in range(int(rng.integers(1, 9))):
+            for j, (d, a) in enumerate(zip(when, prices)):
+                rows.append(
+                    (f"B{i:03d}-{copy}", f"{i}-{copy}-{j}", start + pd.Timedelta(days=d), a)
+                )
+    orders = pd.DataFrame(rows, columns=["customer_id", "order_id", "order_date", "amount"])
+    clean = tmp_path_factory.mktemp("shared") / "clean"
+    write_table_atomic(orders, clean / "orders.parquet")
+    return clean, start + pd.Timedelta(days=days)
+
+
+def test_lifetime_fits_on_distinct_histories_grouped_by_spark(shared_histories, spark, monkeypatch):
+    """Issue 19: Spark groups the BTYD summary into distinct (x, t_x, T) and (x, m) rows with
+    their counts, the driver receives only those (counted as they cross: every Arrow table
+    collected), and the fits on them equal stage 03's fits on the per-buyer summary of the
+    DuckDB path (parameters, log-likelihoods, customers, the refusals)."""
+    from kequn.data import spark_engine
+    from kequn.models.lifetime import fit_distinct, fit_models
+
+    clean, as_of = shared_histories
+    duck = F.btyd_summary(clean, as_of, engine="duckdb")
+    want = fit_models(duck)
+    sdf = spark_engine.btyd_frame(clean, as_of).cache()
+    sdf.count()
+    collected = []
+    to_arrow = spark_engine._arrow_table
+    monkeypatch.setattr(
+        spark_engine,
+        "_arrow_table",
+        lambda s: collected.append(to_arrow(s)) or collected[-1],
+    )
+    hist, spend = spark_engine.distinct_histories(sdf)
+    sdf.unpersist()
+
+    # what reached the driver: the distinct rows, counted independently from DuckDB's summary
+    repeat = duck[(duck["x"] > 0) & (duck["m"] > 0)]
+    n_hist = len(duck.drop_duplicates(["x", "t_x", "T"]))
+    n_spend = len(repeat.drop_duplicates(["x", "m"]))
+    assert [t.num_rows for t in collected] == [n_hist, n_spend]
+    assert n_hist < len(duck) / 3  # many buyers, few histories
+    assert hist["n"].sum() == len(duck) and spend["n"].sum() == len(repeat)
+    got_counts = hist.groupby(["x", "t_x", "T"])["n"].sum().sort_index()
+    assert got_counts.equals(duck.groupby(["x", "t_x", "T"]).size().rename("n").sort_index())
+
+    got = fit_distinct(hist, spend)
+    assert len(want.fits) >= 3 and want.gg is not None
+    assert set(got.fits) == set(want.fits)
+    assert got.errors == want.errors and got.details == want.details
+    assert got.chosen == want.chosen and got.weeks == want.weeks
+    for key, f in [*want.fits.items(), ("gamma_gamma", want.gg)]:
+        g = got.gg if key == "gamma_gamma" else got.fits[key]
+        assert g.fit_.n == f.fit_.n, key
+        np.testing.assert_allclose(
+            list(g.params_.values()), list(f.params_.values()), rtol=REL, err_msg=key
+        )
+        np.testing.assert_allclose(
+            g.fit_.log_likelihood, f.fit_.log_likelihood, rtol=REL, err_msg=key
+        )

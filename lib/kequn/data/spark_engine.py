@@ -237,3 +237,30 @@ def session_of_engine():
     from kequn.data.engine import current
 
     return session(current()[1])
+
+
+def distinct_histories(btyd) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the lifetime fits need of a BTYD summary (a Spark DataFrame, ``btyd_frame``),
+    grouped on the executors so the driver receives distinct rows, not one per buyer:
+
+    - ``hist``: each distinct (x, t_x, T) with ``n``, the buyers who share it — for BG/NBD,
+      MBG/NBD, Pareto/NBD and the NBD (a few thousand to a few hundred thousand rows whatever
+      the base's size: x, t_x and T are counts of days);
+    - ``spend``: each distinct (x, m) of the repeat buyers with a positive mean spend, with
+      ``n`` — for Gamma-Gamma (m is an amount, so this stays near the number of repeat buyers
+      unless amounts repeat: the likelihood has no coarser sufficient statistic).
+
+    Rows come in the order of their first buyer by customer_id, the order in which the fits'
+    own grouping of the per-buyer summary (sorted by customer_id) meets them, so the fits on
+    these rows (``lifetime.fit_distinct``) add up the same numbers in the same order."""
+    from pyspark.sql import functions as F
+
+    def grouped(sdf, keys):
+        g = sdf.groupBy(*keys).agg(F.count("*").alias("n"), F.min("customer_id").alias("_first"))
+        out = _arrow_table(g.orderBy("_first").drop("_first")).to_pandas()
+        return out.astype({"x": "int64", "n": "int64"})
+
+    hist = grouped(btyd, ["x", "t_x", "T"])
+    repeat = (F.col("x") > 0) & F.col("m").isNotNull() & ~F.isnan("m") & (F.col("m") > 0)
+    spend = grouped(btyd.where(repeat), ["x", "m"])
+    return hist, spend

@@ -129,10 +129,12 @@ class BetaGeo(_BTYD):
     _key = "bgnbd"
     _names = ("r", "alpha", "a", "b")
 
-    def fit(self, frequency, recency=None, T=None) -> "BetaGeo":
+    def fit(self, frequency, recency=None, T=None, weights=None) -> "BetaGeo":
         """Fit on each customer's repeat purchases (``frequency``), time of the last purchase
         since the first (``recency``) and time observed since the first purchase (``T``), all
-        in one time unit; a DataFrame with those columns may be passed alone. Returns self."""
+        in one time unit; a DataFrame with those columns may be passed alone. ``weights``:
+        customers per row, when the rows are distinct histories (as lifetimes' ``weights``).
+        Returns self."""
         from kequn.models import clv
 
         x, t_x, TT = _rft(frequency, recency, T)
@@ -142,7 +144,7 @@ class BetaGeo(_BTYD):
             "pareto_nbd": clv.fit_pareto_nbd,
             "nbd": clv.fit_nbd,
         }[self._key]
-        self.fit_ = fitter(x, t_x, TT)
+        self.fit_ = fitter(x, t_x, TT, weights=weights)
         self.params_ = {n: float(self.fit_.params[n]) for n in self._names}
         return self
 
@@ -324,12 +326,13 @@ class GammaGamma(_BTYD):
 
     _names = ("p", "q", "gamma")
 
-    def fit(self, frequency, monetary_value) -> "GammaGamma":
-        """Fit on repeat purchases (``frequency`` > 0) and their mean spend; returns self."""
+    def fit(self, frequency, monetary_value, weights=None) -> "GammaGamma":
+        """Fit on repeat purchases (``frequency`` > 0) and their mean spend (``weights``:
+        customers per row of distinct pairs); returns self."""
         from kequn.models import clv
 
         self.fit_ = clv.fit_gamma_gamma(
-            _col(frequency, "frequency"), _col(monetary_value, "monetary_value")
+            _col(frequency, "frequency"), _col(monetary_value, "monetary_value"), weights=weights
         )
         self.params_ = {n: float(self.fit_.params[n]) for n in self._names}
         return self

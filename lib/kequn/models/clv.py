@@ -105,25 +105,38 @@ def _collapse(*cols, weights=None) -> tuple[list[np.ndarray], np.ndarray]:
     return [g[f"c{i}"].to_numpy() for i in range(len(cols))], g["w"].to_numpy()
 
 
-def _check_rft(x, t_x, T) -> None:
+def _weights(w, like) -> np.ndarray:
+    """Customers per row: ``w`` (rows that are distinct histories with their counts), else 1."""
+    return np.ones(len(like)) if w is None else np.asarray(w, dtype="float64")
+
+
+def _mean(v, w) -> float:
+    """Mean over customers of ``v``: plain, or weighted by the customers per row ``w``."""
+    return float(np.mean(v)) if w is None else float(np.average(v, weights=w))
+
+
+def _check_rft(x, t_x, T, w=None) -> None:
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
-    if len(x) == 0:
+    w = _weights(w, x)
+    if len(x) == 0 or w.sum() == 0:
         raise FitError("no customers to fit", "no_customers")
     if not (np.isfinite(x).all() and np.isfinite(t_x).all() and np.isfinite(T).all()):
         raise FitError("frequency, recency and T must all be numbers", "bad_values")
     if (x < 0).any() or (t_x < 0).any() or (T <= 0).any() or (t_x > T + 1e-9).any():
         raise FitError("need x ≥ 0, 0 ≤ t_x ≤ T and T > 0 for every customer", "bad_values")
-    repeat = int((x > 0).sum())
+    if not (np.isfinite(w).all() and (w >= 0).all()):
+        raise FitError("customer counts must be numbers ≥ 0", "bad_values")
+    customers, repeat = int(w.sum()), int(w[x > 0].sum())
     if repeat == 0:
         raise FitError(
             "no customer bought again: repeat behaviour cannot be estimated", "no_repeat"
         )
-    if len(x) < MIN_CUSTOMERS or repeat < MIN_REPEAT:
+    if customers < MIN_CUSTOMERS or repeat < MIN_REPEAT:
         raise FitError(
-            f"{len(x):,} customers, {repeat:,} of them repeat buyers: too few to estimate four "
+            f"{customers:,} customers, {repeat:,} of them repeat buyers: too few to estimate four "
             f"parameters (at least {MIN_CUSTOMERS} customers and {MIN_REPEAT} repeat buyers)",
             "too_few",
-            {"customers": len(x), "repeat": repeat},
+            {"customers": customers, "repeat": repeat},
         )
 
 
@@ -320,17 +333,18 @@ def bgnbd_gradient(params, x, t_x, T, w) -> np.ndarray:
     return _bgnbd_terms(params, _Histories(x, t_x, T, w), gradient=True)[1]
 
 
-def fit_bgnbd(x, t_x, T) -> Fit:
-    """Maximum-likelihood BG/NBD on per-customer (x, t_x, T)."""
-    return _fit_beta_geometric(_bgnbd_terms, x, t_x, T, "BG/NBD", "bgnbd")
+def fit_bgnbd(x, t_x, T, weights=None) -> Fit:
+    """Maximum-likelihood BG/NBD on per-customer (x, t_x, T), or on distinct histories with
+    ``weights`` customers each (the same fit: the likelihood is summed per distinct history)."""
+    return _fit_beta_geometric(_bgnbd_terms, x, t_x, T, "BG/NBD", "bgnbd", weights)
 
 
-def _fit_beta_geometric(terms, x, t_x, T, model: str, key: str) -> Fit:
+def _fit_beta_geometric(terms, x, t_x, T, model: str, key: str, weights=None) -> Fit:
     """Maximum likelihood of a four-parameter (r, α, a, b) model whose ``terms`` give the
     log-likelihood and its gradient per distinct history: BG/NBD and MBG/NBD share it."""
-    _check_rft(x, t_x, T)
-    h = _Histories(x, t_x, T)
-    scale = float(np.mean(T))  # α is on the time scale of T
+    _check_rft(x, t_x, T, weights)
+    h = _Histories(x, t_x, T, weights)
+    scale = _mean(T, weights)  # α is on the time scale of T
 
     def nll(lp):
         ll, g = terms(np.exp(lp), h, gradient=True)
@@ -429,7 +443,7 @@ def mbgnbd_gradient(params, x, t_x, T, w) -> np.ndarray:
     return _mbgnbd_terms(params, _Histories(x, t_x, T, w), gradient=True)[1]
 
 
-def fit_mbgnbd(x, t_x, T) -> Fit:
+def fit_mbgnbd(x, t_x, T, weights=None) -> Fit:
     """Maximum-likelihood MBG/NBD (Batislam, Denizel & Filiztekin 2007) on per-customer
     (x, t_x, T).
 
@@ -438,6 +452,8 @@ def fit_mbgnbd(x, t_x, T) -> Fit:
     x, t_x, T : array-like
         Repeat purchases, time of the last purchase and of the end of observation since the
         first purchase, in one time unit.
+    weights : array-like, optional
+        Customers per row, when the rows are distinct histories with their counts.
 
     Returns
     -------
@@ -445,7 +461,7 @@ def fit_mbgnbd(x, t_x, T) -> Fit:
         Parameters r, alpha, a, b; raises ``FitError`` with the reason when the data cannot
         identify them.
     """
-    return _fit_beta_geometric(_mbgnbd_terms, x, t_x, T, "MBG/NBD", "mbgnbd")
+    return _fit_beta_geometric(_mbgnbd_terms, x, t_x, T, "MBG/NBD", "mbgnbd", weights)
 
 
 def mbgnbd_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -596,11 +612,12 @@ def pareto_p_no_purchase(params, t, x, t_x, T) -> np.ndarray:
     return 1 - pa + pa * np.clip(given_alive, 0.0, 1.0)
 
 
-def fit_pareto_nbd(x, t_x, T) -> Fit:
-    """Maximum-likelihood Pareto/NBD on per-customer (x, t_x, T)."""
-    _check_rft(x, t_x, T)
-    (ux, ut, uT), w = _collapse(x, t_x, T)
-    scale = float(np.mean(T))
+def fit_pareto_nbd(x, t_x, T, weights=None) -> Fit:
+    """Maximum-likelihood Pareto/NBD on per-customer (x, t_x, T), or on distinct histories
+    with ``weights`` customers each."""
+    _check_rft(x, t_x, T, weights)
+    (ux, ut, uT), w = _collapse(x, t_x, T, weights=weights)
+    scale = _mean(T, weights)
     pairs = (_distinct_pairs(ux, ut), _distinct_pairs(ux, uT))  # ~5x fewer than histories
 
     def nll(lp):
@@ -632,7 +649,7 @@ def nbd_loglik(params, x, t_x, T) -> np.ndarray:
     return gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)
 
 
-def fit_nbd(x, t_x, T) -> Fit:
+def fit_nbd(x, t_x, T, weights=None) -> Fit:
     """Maximum-likelihood NBD (parameters r, alpha) on per-customer (x, t_x, T): the model for
     histories on which no dropout can be measured (P(alive) = 1 for everyone).
 
@@ -640,15 +657,17 @@ def fit_nbd(x, t_x, T) -> Fit:
     ----------
     x, t_x, T : array-like
         Repeat purchases, time of the last purchase, time observed (since the first purchase).
+    weights : array-like, optional
+        Customers per row, when the rows are distinct histories with their counts.
 
     Returns
     -------
     Fit
         Parameters r, alpha with their covariance; ``FitError`` when too few customers.
     """
-    _check_rft(x, t_x, T)
-    (ux, uT), w = _collapse(x, T)
-    scale = float(np.mean(T))
+    _check_rft(x, t_x, T, weights)
+    (ux, uT), w = _collapse(x, T, weights=weights)
+    scale = _mean(T, weights)
 
     def nll(lp):
         r, alpha = np.exp(lp)
@@ -688,16 +707,18 @@ def gamma_gamma_loglik(params, x, m) -> np.ndarray:
     )
 
 
-def fit_gamma_gamma(x, m) -> Fit:
-    """Maximum-likelihood Gamma-Gamma on repeat buyers (x > 0) and their mean spend m > 0."""
+def fit_gamma_gamma(x, m, weights=None) -> Fit:
+    """Maximum-likelihood Gamma-Gamma on repeat buyers (x > 0) and their mean spend m > 0;
+    ``weights``: customers per row, when the rows are distinct (x, m) with their counts."""
     x, m = np.asarray(x, dtype="float64"), np.asarray(m, dtype="float64")
+    w = _weights(weights, x)
     keep = (x > 0) & np.isfinite(m) & (m > 0)
-    if keep.sum() < 2:
+    if w[keep].sum() < 2:
         raise FitError(
             "Gamma-Gamma needs at least two repeat buyers with a positive mean spend",
             "too_few_spend",
         )
-    (cx, um), w = _collapse(x[keep], m[keep])
+    (cx, um), w = _collapse(x[keep], m[keep], weights=w[keep])
     ux, xi = np.unique(
         cx, return_inverse=True
     )  # x-only terms once per distinct x, as in _bgnbd_terms

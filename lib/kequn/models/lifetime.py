@@ -270,3 +270,23 @@ def model_facts(models: Models, reasons: dict, interval: pd.DataFrame | None = N
 def params_of(fit) -> dict | None:
     """A fitted estimator's parameters as floats, None for a model refused."""
     return {k: float(x) for k, x in fit.params_.items()} if fit is not None else None
+
+
+def fit_distinct(hist: pd.DataFrame, spend: pd.DataFrame) -> Models:
+    """``fit_models`` on distinct purchase histories, as ``spark_engine.distinct_histories``
+    collects them from a cluster: every purchase model on ``hist`` (x, t_x, T, n: n buyers
+    each) and Gamma-Gamma on ``spend`` (x, m, n). The same fits as on the per-buyer summary
+    (the likelihoods are sums over distinct rows either way), through the same estimators."""
+    m = Models(weeks=float(hist["T"].max()) if len(hist) else 0.0)
+    for key in clv.MODELS:
+        try:
+            m.fits[key] = ESTIMATORS[key]().fit(
+                hist["x"], hist["t_x"], hist["T"], weights=hist["n"]
+            )
+        except clv.FitError as e:
+            m.errors[key], m.details[key] = e.code, e.detail
+    try:
+        m.gg = GammaGamma().fit(spend["x"], spend["m"], weights=spend["n"])
+    except clv.FitError as e:
+        m.errors["gamma_gamma"] = e.code
+    return choose(m, None)
