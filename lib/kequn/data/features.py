@@ -54,7 +54,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kequn.data.paths import RunFolder
+from kequn.data.paths import RunFolder, clean_table
 from kequn.data.schema import CONTRACT
 
 # An order is a purchase when its amount is not negative: a zero-amount order (a gift, a
@@ -444,7 +444,7 @@ def btyd_summary(
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize() if calibration_end is not None else as_of
     run = runner(threads, engine)
-    run.view_parquet("orders", clean / "orders.parquet")
+    run.view_parquet("orders", clean_table(clean, "orders"))
     sql, params = btyd_query(as_of, cal, unit_days)
     df = run.df(sql, params)
     run.close()
@@ -494,7 +494,7 @@ def holdout_weekly(
     as_of = pd.Timestamp(as_of).normalize()
     cal = pd.Timestamp(calibration_end).normalize()
     run = runner(threads, engine)
-    run.view_parquet("orders", clean / "orders.parquet")
+    run.view_parquet("orders", clean_table(clean, "orders"))
     df = run.df(
         f"""
         WITH days AS (

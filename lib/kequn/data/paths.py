@@ -56,6 +56,12 @@ def check_data_files(data_dir: str | Path, files: dict) -> None:
         raise InputError(problems)
 
 
+def clean_table(clean_dir, name: str) -> Path:
+    """A clean table in a folder of clean tables (``RunFolder.clean``, or a folder a query is
+    given directly): ``orders`` → ``<clean_dir>/orders.parquet``."""
+    return Path(clean_dir) / f"{name}.parquet"
+
+
 @dataclass(frozen=True)
 class RunFolder:
     """A run's processed folder (``data/processed/<run>``): the one place that names its
@@ -86,7 +92,7 @@ class RunFolder:
 
     def table(self, name: str) -> Path:
         """A clean table (``orders``, ``customers``, ``events``, ``feedback``, ``kano``)."""
-        return self.clean / f"{name}.parquet"
+        return clean_table(self.clean, name)
 
     @property
     def quality(self) -> Path:

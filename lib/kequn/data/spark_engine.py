@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from kequn.data.engine import to_spark
+from kequn.data.paths import RunFolder, clean_table
 
 _session = {"master": None, "spark": None}
 
@@ -215,7 +216,7 @@ def write_features(clean_dir, as_of, out, top_n: int = 10) -> dict:
 
     sdf, labels = features_frame(clean_dir, as_of, top_n)
     sdf.write.mode("overwrite").parquet(str(out))
-    Path(out).parent.joinpath("feature_labels.json").write_text(
+    RunFolder(Path(out).parent).feature_labels.write_text(
         json.dumps(labels, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return labels
@@ -227,7 +228,7 @@ def btyd_frame(clean_dir, as_of, calibration_end=None, unit_days: float = 7.0):
 
     cal = calibration_end if calibration_end is not None else as_of
     run = SparkRunner(session_of_engine())
-    run.view_parquet("orders", Path(clean_dir) / "orders.parquet")
+    run.view_parquet("orders", clean_table(clean_dir, "orders"))
     sql, params = btyd_query(as_of, cal, unit_days)
     return run.dataframe(sql, params)
 

@@ -18,7 +18,6 @@ decile and a calibration table judge it on the evaluation window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from kequn.data.engine import runner
+from kequn.data.paths import clean_table
 
 GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 
@@ -33,7 +33,7 @@ GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 def categories(clean_dir, top_n: int = 8, threads: int = 2, engine: str | None = None) -> list[str]:
     """The ``top_n`` categories with the most orders (the ones worth a target list)."""
     run = runner(threads, engine)
-    run.view_parquet("orders", Path(clean_dir) / "orders.parquet")
+    run.view_parquet("orders", clean_table(clean_dir, "orders"))
     rows = run.rows(
         """SELECT category FROM orders
                           WHERE amount >= 0 AND category IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1
@@ -76,7 +76,7 @@ def snapshot(
             f"coalesce(bool_or(category = $k{i}), false) AS y_{i}" for i in range(len(cats))
         )
     run = runner(threads, engine)
-    run.view_parquet("raw_orders", Path(clean_dir) / "orders.parquet")
+    run.view_parquet("raw_orders", clean_table(clean_dir, "orders"))
     run.view_sql(
         "o",
         "SELECT customer_id, order_date::DATE AS d, category, amount "
@@ -276,7 +276,7 @@ def has_category(clean_dir) -> bool:
     """Whether the run's orders have a category column."""
     import pyarrow.parquet as pq
 
-    return "category" in pq.read_schema(Path(clean_dir) / "orders.parquet").names
+    return "category" in pq.read_schema(clean_table(clean_dir, "orders")).names
 
 
 def run(clean_dir, as_of, horizon_days: int, top_n: int = 8, seed: int = 7) -> PropensityRun | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ from scipy.stats import kendalltau, theilslopes
 
 from kequn.data.engine import runner
 from kequn.data.features import _ident
+from kequn.data.paths import clean_table
 
 MEASURES = ("revenue", "orders", "buyers")
 
@@ -44,7 +44,7 @@ def monthly(
         "M"
     ) - 1  # as_of on a month's last day completes it
     run = runner(threads, engine)
-    run.view_parquet("o", Path(clean_dir) / "orders.parquet")
+    run.view_parquet("o", clean_table(clean_dir, "orders"))
     keys = [by] if by else []
     if segments is not None:
         run.register("seg", segments[["customer_id", "segment"]])
@@ -217,7 +217,7 @@ def category_trends(
     months; None when the orders have no category or fewer than ``MIN_MONTHS`` complete months."""
     import pyarrow.parquet as pq
 
-    if "category" not in pq.read_schema(Path(clean_dir) / "orders.parquet").names:
+    if "category" not in pq.read_schema(clean_table(clean_dir, "orders")).names:
         return None
     m = monthly(clean_dir, as_of, "category")
     if m.empty or m["month"].nunique() < MIN_MONTHS:
