@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, TEST_DATA
 from kequn.data import privacy
-from kequn.data.features import build_features
+from kequn.data.features import feature_table
 from kequn.data.intake import run_intake
 from kequn.data.problems import InputError
 from kequn.models import clustering as cl
@@ -17,6 +17,8 @@ from kequn.models.segment_prep import prepare
 from kequn.models.segment_quality import drift, previous_segments, stability
 from kequn.models.segment_rules import compare, rule_segments
 from sklearn.metrics import adjusted_rand_score
+
+LABELS: dict = {}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,9 @@ def demo_base(tmp_path_factory):
         pytest.skip("make data has not run")
     out = tmp_path_factory.mktemp("clu")
     res = run_intake(demo, out, salt="clu-test")
-    f = build_features(out / "clean", res.quality["as_of"])
+    table = feature_table(out / "clean", res.quality["as_of"])
+    f = table.frame
+    LABELS.update(table.labels)  # the value-named columns' display names, for the portraits
     truth = pd.read_parquet(demo / "_truth" / "customers.parquet")
     truth["pid"] = privacy.pseudonymize(truth["customer_id"], privacy.load_salt("clu-test", None))
     persona = f["customer_id"].map(truth.set_index("pid")["persona"])
@@ -226,12 +230,12 @@ def test_names_portraits_and_distinguishing_features(demo_base):
     f, persona, p = demo_base
     seg = cl.fit_segments(p.X, "kmeans", 7, 7)
     for lang in ("zh", "en"):
-        dist, names = sp.describe_segments(f, p, seg.labels, lang, f.attrs["labels"])
+        dist, names = sp.describe_segments(f, p, seg.labels, lang, LABELS)
         assert names["segment_name"].is_unique and len(names) == 7
         assert names["portrait"].str.len().min() > 40
     # the segment holding most planted silver loyalists is named by age or retirement
     silver = pd.Series(seg.labels[persona == "silver"]).mode()[0]
-    dist, names = sp.describe_segments(f, p, seg.labels, "en", f.attrs["labels"])
+    dist, names = sp.describe_segments(f, p, seg.labels, "en", LABELS)
     name = names.set_index("segment").loc[silver, "segment_name"]
     assert "older" in name or "retired" in name.lower(), name
     top = dist[dist["segment"] == silver].iloc[0]

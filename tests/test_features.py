@@ -1,6 +1,6 @@
 import pandas as pd
 import pytest
-from kequn.data.features import build_features
+from kequn.data.features import build_features, feature_table
 from kequn.data.io import write_table_atomic
 
 
@@ -57,7 +57,8 @@ def tiny(tmp_path):
 
 
 def test_known_answers_on_a_hand_made_base(tiny):
-    f = build_features(tiny, "2024-12-31").set_index("customer_id")
+    table = feature_table(tiny, "2024-12-31")
+    f = table.frame.set_index("customer_id")
     a = f.loc["A"]
     assert a["orders"] == 3  # invoice 2 has two lines, the return is not an order
     assert (
@@ -79,7 +80,8 @@ def test_known_answers_on_a_hand_made_base(tiny):
     assert (
         c["orders"] == 0 and c["monetary"] == 0 and pd.isna(c["recency_days"]) and c["events"] == 0
     )
-    assert f.attrs["labels"]["cat_食品"] == "食品"
+    assert table.labels["cat_食品"] == "食品"
+    assert build_features(tiny, "2024-12-31").equals(table.frame)
 
 
 def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
@@ -99,7 +101,7 @@ def test_agrees_with_pandas_on_the_demo(demo_dir, tmp_path):
 
 
 def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
-    from kequn.data.features import load_features
+    from kequn.data.features import feature_labels, load_features
     from kequn.data.run_folder import features_for_run
 
     run = tiny.parent
@@ -108,7 +110,7 @@ def test_features_and_labels_round_trip_through_a_run_folder(tiny, tmp_path):
     pd.testing.assert_frame_equal(
         f.reset_index(drop=True), back.reset_index(drop=True), check_dtype=False
     )
-    assert back.attrs["labels"]["chan_门店"] == "门店"
+    assert feature_labels(run)["chan_门店"] == "门店"
 
 
 def test_channel_shares_on_an_item_line_export_are_shares_of_orders(tmp_path):

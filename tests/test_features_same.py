@@ -12,14 +12,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from kequn.data.features import build_features, connect, frame
+from kequn.data.features import connect, feature_table, frame
 from kequn.data.io import write_table_atomic
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+def _same(a: pd.DataFrame, table) -> None:
+    """The old table (labels in ``attrs``) and the new ``FeatureTable``: the same frame and
+    the same labels."""
+    b = table.frame
     assert list(a.columns) == list(b.columns)
     assert a.dtypes.to_dict() == b.dtypes.to_dict()
-    assert a.attrs == b.attrs
+    assert a.attrs == {"labels": table.labels} and b.attrs == {}
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     for c in a.columns:  # floats bit for bit (signed zeros and NaN places included)
         if a[c].dtype.kind == "f":
@@ -38,8 +41,8 @@ def demo_clean(demo_dir, tmp_path_factory):
 
 def test_same_table_as_before_on_the_demo(demo_clean):
     clean, as_of = demo_clean
-    new = build_features(clean, as_of)
-    assert len(new) == 3000 and new.shape[1] > 50
+    new = feature_table(clean, as_of)
+    assert len(new.frame) == 3000 and new.frame.shape[1] > 50
     _same(before.build_features(clean, as_of), new)
 
 
@@ -95,7 +98,7 @@ def test_same_table_as_before_with_order_lines_and_returns(tmp_path):
     for top_n in (10, 1):
         _same(
             before.build_features(clean, "2024-12-31", top_n=top_n),
-            build_features(clean, "2024-12-31", top_n=top_n),
+            feature_table(clean, "2024-12-31", top_n=top_n),
         )
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT
-from kequn.data.features import build_features
+from kequn.data.features import feature_table
 from kequn.data.io import write_table_atomic
 from kequn.data.problems import InputError
 from kequn.models import rule_expr
@@ -237,14 +237,15 @@ def test_a_crafted_psy_header_is_a_name_not_sql(tmp_path, crafted):
         category=("O'Brien\"; DROP TABLE orders; --", "食品"),
     )
     try:
-        f = build_features(clean, "2024-12-31")
+        table = feature_table(clean, "2024-12-31")
     finally:
         assert not target.exists(), "a header ran as SQL"
+    f = table.frame
     assert len(f) == 2 and f["orders"].tolist() == [1, 1] and f["psy_x"].tolist() == [1.0, 2.0]
     psy = [c for c in f.columns if c.startswith("psy") and c != "psy_x"]
     assert len(psy) == 1 and f[psy[0]].tolist() == [3.0, 5.0]
-    assert f.attrs["labels"][psy[0]] == header
-    assert "O'Brien\"; DROP TABLE orders; --" in f.attrs["labels"].values()
+    assert table.labels[psy[0]] == header
+    assert "O'Brien\"; DROP TABLE orders; --" in table.labels.values()
 
 
 def test_ordinary_survey_headers_with_spaces_and_dashes_work(tmp_path):
@@ -252,11 +253,12 @@ def test_ordinary_survey_headers_with_spaces_and_dashes_work(tmp_path):
         tmp_path,
         {"psy 价格 敏感度": [1.0, 7.0], "psy-quality-focus": [2.0, 6.0], "psy_loyal": [4.0, 4.0]},
     )
-    f = build_features(clean, "2024-12-31")
+    table = feature_table(clean, "2024-12-31")
+    f = table.frame
     assert f["psy_价格_敏感度"].tolist() == [1.0, 7.0]
     assert f["psy_quality_focus"].tolist() == [2.0, 6.0]
     assert f["psy_loyal"].tolist() == [4.0, 4.0]
-    assert f.attrs["labels"]["psy_价格_敏感度"] == "psy 价格 敏感度"
+    assert table.labels["psy_价格_敏感度"] == "psy 价格 敏感度"
 
 
 # --- segment rules --------------------------------------------------------------------------

@@ -89,9 +89,16 @@ class Run:
         """Intake's figures (``quality.json``): rows kept, cleaning rules, as-of date …"""
         return json.loads(RunFolder(self.path).quality.read_text(encoding="utf-8"))
 
+    @property
+    def feature_labels(self) -> dict:
+        """Display labels of the feature table's value-named columns (``cat_食品`` → ``食品``)."""
+        from kequn.data.features import feature_labels
+
+        return feature_labels(self.path)
+
     def table(self, name: str) -> pd.DataFrame:
-        """The table ``name`` (one of ``Run.FILES``); ``features`` carries its display labels
-        in ``attrs['labels']``."""
+        """The table ``name`` (one of ``Run.FILES``); the display labels of the features'
+        value-named columns are ``feature_labels``."""
         if name not in self.FILES:
             raise KeyError(f"{name!r}: not a run table; one of {', '.join(self.FILES)}")
         if name == "features":

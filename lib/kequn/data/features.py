@@ -38,7 +38,7 @@ feedback, complaints          feedback items, complaints
 
 The aggregation is SQL so a larger engine can replace DuckDB here without touching the
 stages; column names are stable slugs of the values, with the original value kept in
-``attrs['labels']`` of the returned frame (and ``feature_labels.json`` of a run). No SQL is
+``FeatureTable.labels`` (and ``feature_labels.json`` of a run, ``feature_labels``). No SQL is
 built from data: identifiers are quoted (``_ident``), values are bound as parameters, and
 survey headers outside ``psy_<word>`` (``PSY 价格 敏感度``) get slug names, their header kept
 as label.
@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -56,6 +57,16 @@ import pandas as pd
 
 from kequn.data.paths import RunFolder, clean_table
 from kequn.data.schema import CONTRACT
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureTable:
+    """The feature table (``frame``, one row per customer) and the display labels of its
+    value-named columns (``labels``: column → the category, channel or header it stands for)."""
+
+    frame: pd.DataFrame
+    labels: dict
+
 
 # An order is a purchase when its amount is not negative: a zero-amount order (a gift, a
 # fully discounted basket) is a purchase occasion that adds nothing to revenue; negative
@@ -266,11 +277,12 @@ def window_complete(first_date, as_of, windows: int, days: int = GROWTH_WINDOW_D
     return pd.Timestamp(first_date).normalize() <= start
 
 
-def build_features(
+def feature_table(
     clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2, engine: str | None = None
-) -> pd.DataFrame:
-    """One row per customer (see module docstring); ``as_of`` is the run's as-of date.
-    ``engine``: duckdb or spark (``kequn.data.engine``; None: the run's engine) — the same query."""
+) -> FeatureTable:
+    """The feature table: one row per customer (see module docstring) with the display labels
+    of its value-named columns; ``as_of`` is the run's as-of date. ``engine``: duckdb or spark
+    (``kequn.data.engine``; None: the run's engine) — the same query."""
     from kequn.data.engine import runner
 
     run = runner(threads, engine)
@@ -286,8 +298,15 @@ def build_features(
     for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
         if not window_complete(first_day, as_of, windows):
             df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
-    df.attrs["labels"] = labels
-    return df
+    return FeatureTable(df, labels)
+
+
+def build_features(
+    clean_dir: str | Path, as_of, top_n: int = 10, threads: int = 2, engine: str | None = None
+) -> pd.DataFrame:
+    """``feature_table``'s frame: one row per customer (its labels in ``feature_table`` and, for
+    a run, ``feature_labels``)."""
+    return feature_table(clean_dir, as_of, top_n, threads, engine).frame
 
 
 def feature_query(run, clean_dir: str | Path, as_of, top_n: int = 10) -> tuple[str, dict, dict]:
@@ -403,14 +422,17 @@ def feature_query(run, clean_dir: str | Path, as_of, top_n: int = 10) -> tuple[s
 
 
 def load_features(processed_dir: str | Path) -> pd.DataFrame:
-    """The feature table a run wrote, with its display labels in ``attrs['labels']``."""
+    """The feature table a run wrote (its display labels: ``feature_labels``)."""
+    return pd.read_parquet(RunFolder(Path(processed_dir)).features)
+
+
+def feature_labels(processed_dir: str | Path) -> dict[str, str]:
+    """The display labels of a run's value-named feature columns (``cat_食品`` → ``食品``, a
+    psychographic header as the export wrote it); {} when the run wrote none."""
     import json
 
-    folder = Path(processed_dir)
-    f = pd.read_parquet(RunFolder(folder).features)
-    labels = RunFolder(folder).feature_labels
-    f.attrs["labels"] = json.loads(labels.read_text(encoding="utf-8")) if labels.exists() else {}
-    return f
+    labels = RunFolder(Path(processed_dir)).feature_labels
+    return json.loads(labels.read_text(encoding="utf-8")) if labels.exists() else {}
 
 
 def btyd_summary(

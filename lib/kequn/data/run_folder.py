@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kequn.data.features import build_features
+from kequn.data.features import feature_table
 from kequn.data.intake import input_fingerprint, run_intake
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder, resolve
@@ -82,12 +82,12 @@ def load_or_run_intake(
 def features_for_run(processed_dir, quality: dict, top_n: int = 10) -> pd.DataFrame:
     """Build the feature table from the run's clean tables and write features.parquet."""
     out = resolve(processed_dir)
-    f = build_features(RunFolder(out).clean, quality["as_of"], top_n=top_n)
-    write_table_atomic(f, RunFolder(out).features)
+    table = feature_table(RunFolder(out).clean, quality["as_of"], top_n=top_n)
+    write_table_atomic(table.frame, RunFolder(out).features)
     write_text_atomic(
-        json.dumps(f.attrs["labels"], ensure_ascii=False, indent=1), RunFolder(out).feature_labels
+        json.dumps(table.labels, ensure_ascii=False, indent=1), RunFolder(out).feature_labels
     )
-    return f
+    return table.frame
 
 
 def save_figures(processed_dir, name: str, figures: dict) -> Path:

@@ -433,12 +433,12 @@ def run_attractiveness(
     names: pd.DataFrame,
     weights: dict | None,
     quality: dict,
+    feature_labels: dict | None = None,
 ) -> Attractiveness:
-    """``attractiveness`` of a run's segments with the run's weights, and when growth is not
-    measured the ``growth_gap`` of its orders' span (``quality``)."""
-    a = attractiveness(
-        features, labels, names, weights, feature_labels=features.attrs.get("labels")
-    )
+    """``attractiveness`` of a run's segments with the run's weights (``feature_labels``: the
+    run's display labels of its value-named columns), and when growth is not measured the
+    ``growth_gap`` of its orders' span (``quality``)."""
+    a = attractiveness(features, labels, names, weights, feature_labels=feature_labels)
     if "growth" not in a.left_out:
         return a
     return replace(a, growth_gap=growth_gap(quality))

@@ -521,16 +521,18 @@ def needs_groups_section(
     features: pd.DataFrame,
     n: NeedsSettings,
     lang: str,
+    labels: dict | None = None,
 ) -> Section:
-    """How the price / service / quality scores are made and from which signals, the groups
-    with their shares, and the groups within each segment (when stage 02 ran)."""
+    """How the price / service / quality scores are made and from which signals (``labels``:
+    the run's feature labels), the groups with their shares, and the groups within each segment
+    (when stage 02 ran)."""
     from kequn.render import plotting
 
     sec = Section().markdown(
         t("nsec.groups_note", lang).format(min_score=n.min_score, gap=n.min_gap)
     )
     used = needs.signal_names(features, n.service_channels)
-    sec.table(signals_table(used, lang, features.attrs["labels"]))
+    sec.table(signals_table(used, lang, labels or {}))
     sec.notes(missing_signals(used, lang))
     if not scores["needs_group"].notna().any():  # no signal of any need: no groups
         return sec.text("n.no_groups", lang)
