@@ -33,6 +33,12 @@ def test_reports_and_artifacts_exist_without_code(e2e):
         "03_value.html",
     ):
         assert (rep / "latest" / name).exists(), name
+    for page in ("01_profiling.html", "02_clustering.html", "04_needs.html"):
+        # value-named columns shown by their labels (the category, channel, event), never as
+        # the column names the feature table gives them
+        text = (rep / "latest" / page).read_text(encoding="utf-8")
+        raw = re.findall(r"\b(?:cat|chan|ev|evch)_[^\W\d_]\w*", text)
+        assert not raw, (page, sorted(set(raw))[:5])
     val_html = (rep / "latest" / "03_value.html").read_text(encoding="utf-8")
     assert not CODE_MARKERS.search(val_html) and val_html.count("<img") >= 6
     for text in (

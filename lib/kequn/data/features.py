@@ -431,7 +431,7 @@ def feature_labels(processed_dir: str | Path) -> dict[str, str]:
     psychographic header as the export wrote it); {} when the run wrote none."""
     import json
 
-    labels = RunFolder(Path(processed_dir)).feature_labels
+    labels = RunFolder.of(processed_dir).feature_labels  # a settings path: from the project root
     return json.loads(labels.read_text(encoding="utf-8")) if labels.exists() else {}
 
 
