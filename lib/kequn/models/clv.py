@@ -276,6 +276,20 @@ class _Histories:
         self.repeat = (self.ux > 0)[self.xi]
 
 
+def _purchase_rate_gradient(r, alpha, w, wb, wc, ux, xi, rx, lT, lt):
+    """d log L / d(r, alpha) of the gamma-Poisson purchase process, shared by BG/NBD and
+    MBG/NBD: the likelihood is a mix of "alive at T" (share ``wb``) and "dropped out after the
+    last purchase" (``wc``), with log(alpha + T) = ``lT`` and log(alpha + t_x) = ``lt``."""
+    g_r = (
+        w @ ((digamma(r + ux) - digamma(r))[xi])
+        + np.log(alpha) * w.sum()
+        - (w * wb) @ lT
+        - (w * wc) @ lt
+    )
+    g_alpha = r / alpha * w.sum() - (w * wb * rx) @ np.exp(-lT) - (w * wc * rx) @ np.exp(-lt)
+    return g_r, g_alpha
+
+
 def _bgnbd_terms(params, h: _Histories, gradient: bool):
     """Per-history log-likelihood of BG/NBD and, when asked, the weighted gradient with respect
     to log(r, α, a, b). Analytic: one likelihood-sized pass instead of the five a numerical
@@ -297,13 +311,7 @@ def _bgnbd_terms(params, h: _Histories, gradient: bool):
         h.repeat, expit(C - B), 0.0
     )  # share of the likelihood from "dropped out after the last purchase"
     wb = 1 - wc
-    g_r = (
-        w @ ((digamma(r + ux) - digamma(r))[xi])
-        + np.log(alpha) * w.sum()
-        - (w * wb) @ lT
-        - (w * wc) @ lt
-    )
-    g_alpha = r / alpha * w.sum() - (w * wb * rx) @ np.exp(-lT) - (w * wc * rx) @ np.exp(-lt)
+    g_r, g_alpha = _purchase_rate_gradient(r, alpha, w, wb, wc, ux, xi, rx, lT, lt)
     g_a = w @ ((digamma(a + b) - digamma(a + b + ux))[xi]) + (w @ wc) / a
     inv_b = np.where(ux > 0, 1 / np.maximum(b + ux - 1, 1e-300), 0.0)[xi]
     g_b = (
@@ -399,13 +407,7 @@ def _mbgnbd_terms(params, h: _Histories, gradient: bool):
     w = h.w
     wc = expit(C - B)  # share of the likelihood from "dropped out right after the last purchase"
     wb = 1 - wc
-    g_r = (
-        w @ ((digamma(r + ux) - digamma(r))[xi])
-        + np.log(alpha) * w.sum()
-        - (w * wb) @ lT
-        - (w * wc) @ lt
-    )
-    g_alpha = r / alpha * w.sum() - (w * wb * rx) @ np.exp(-lT) - (w * wc * rx) @ np.exp(-lt)
+    g_r, g_alpha = _purchase_rate_gradient(r, alpha, w, wb, wc, ux, xi, rx, lT, lt)
     g_a = w @ ((digamma(a + b) - digamma(a + b + ux + 1))[xi]) + (w @ wc) / a
     g_b = (
         w @ ((digamma(b + ux + 1) - digamma(a + b + ux + 1) - digamma(b) + digamma(a + b))[xi])
