@@ -186,3 +186,39 @@ def test_headers_state_the_runs_clv_horizon_and_risk_window(tmp_path):
     files = crm.write_lists(out, tmp_path / "en", reid, "en", machine=True)
     win = pd.read_csv(files[0], encoding="utf-8-sig", dtype=str)
     assert {"clv_6m", "churn_risk_30d"} <= set(win.columns), list(win.columns)
+
+
+def test_a_list_longer_than_an_excel_sheet_is_csv_only_and_the_index_says_so(tmp_path, monkeypatch):
+    out, reid, _ = _processed(tmp_path)
+    folder = tmp_path / "reports" / "actions"
+    folder.mkdir(parents=True)
+    (folder / "winback.xlsx").write_bytes(b"an earlier run's workbook")
+    monkeypatch.setattr(crm, "EXCEL_ROWS", 2)  # winback: 2 rows + header, too many
+    files = crm.write_lists(out, folder, reid, "en")
+    assert [f.stem for f in files] == ["winback", "key_care", "category_targets"]
+    assert not (folder / "winback.xlsx").exists()  # no stale workbook beside the new CSV
+    assert len(pd.read_csv(folder / "winback.csv", encoding="utf-8-sig")) == 2
+    assert (folder / "key_care.xlsx").exists()  # 1 row + header fits
+
+
+def test_workbook_cells_keep_text_as_text_and_leave_missing_values_empty(tmp_path):
+    from kequn.data.io import write_table_atomic
+    from openpyxl import load_workbook
+
+    df = pd.DataFrame(
+        {
+            "id": ["007", "=1+1", "https://example.com/x"],
+            "score": [0.5, float("nan"), float("inf")],
+            "n": [1, 2, 3],
+            "when": pd.to_datetime(["2026-01-02 03:04:05", None, "2026-02-01 00:00:00"]),
+        }
+    )
+    ws = load_workbook(write_table_atomic(df, tmp_path / "t.xlsx")).active
+    assert [c.value for c in ws[1]] == ["id", "score", "n", "when"]
+    assert [ws[f"A{r}"].value for r in (2, 3, 4)] == ["007", "=1+1", "https://example.com/x"]
+    assert {ws[f"A{r}"].data_type for r in (2, 3, 4)} == {"s"}  # no formula, number or link
+    assert ws["A4"].hyperlink is None
+    assert ws["B2"].value == 0.5 and ws["B3"].value is None and ws["B4"].value is None
+    assert [ws[f"C{r}"].value for r in (2, 3, 4)] == [1, 2, 3]
+    assert ws["D2"].is_date and ws["D2"].value.isoformat() == "2026-01-02T03:04:05"
+    assert ws["D3"].value is None

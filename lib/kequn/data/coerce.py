@@ -208,7 +208,9 @@ def _read_dates(s: pd.Series, fmt: str | None = None, settle: str | None = None)
         return DateReading(out, none, none, None)
     # Fast path: ISO text, parsed in C over all rows (most exports, tens of millions of rows).
     if fmt is None or _order_of(fmt) == "YMD":
-        for iso in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        first = s[present].iloc[0].strip()
+        isos = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S") if len(first) <= 10 else ("%Y-%m-%d %H:%M:%S",)
+        for iso in isos:  # the style the first value has first: each try parses every row
             parsed = pd.to_datetime(s, format=iso, errors="coerce")
             if parsed.notna().sum() == present.sum():
                 return DateReading(parsed.astype("datetime64[ns]"), none, none, iso)
@@ -336,6 +338,9 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers, accepting currency signs, thousands separators, 元 and trailing %."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype(float), pd.Series(False, index=s.index)
+    plain = _plain_numbers(s)
+    if plain is not None:
+        return plain, pd.Series(False, index=s.index)
     s = blank_to_na(s)
     present = s.notna()
     t = s.str.replace(r"[¥￥$£€\s元]|RMB|CNY|NT\$|HK\$|GBP|USD|EUR", "", regex=True)
@@ -348,6 +353,32 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     num = num.where(~pct, num / 100.0)
     num = num.where(np.isfinite(num.to_numpy(dtype=float, na_value=np.nan)))  # inf, 1e999
     return num, present & num.isna()
+
+
+def _plain_numbers(s: pd.Series) -> pd.Series | None:
+    """The column as floats when every value present is a plain decimal (``-12.5``, spaces
+    around allowed), read in one Arrow cast; None when any value needs ``parse_numbers``'
+    rules (signs, separators, %, missing-value words, blanks, overflow). Most exports' amount
+    and quantity columns are plain: this path is ~10x faster on them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(s.array if isinstance(s.dtype, pd.StringDtype) else s, from_pandas=True)
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            return None
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    plain = pc.match_substring_regex(arr, r"^\s*-?\d+(?:\.\d+)?\s*$")  # as _NUMBER_RE
+    if not pc.all(pc.or_kleene(plain, pc.is_null(arr))).as_py():
+        return None
+    try:
+        v = pc.cast(pc.utf8_trim_whitespace(arr), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if not np.isfinite(v[~np.isnan(v)]).all():  # 400 digits: the slow path says "not a number"
+        return None
+    return pd.Series(v, index=s.index, dtype=float)
 
 
 def _decimal_comma(t: pd.Series) -> bool:

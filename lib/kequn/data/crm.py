@@ -5,7 +5,8 @@ Stages write their lists with pseudonymous ids into ``data/processed/<run>/actio
 processed artifact); only here, when a run's reports are published, are the pseudonyms turned
 back into the ids of the export, through the re-identification table intake wrote beside the
 salt (``privacy.reid_dir``, never under ``data/processed`` or ``reports``). One file per action,
-as CSV (UTF-8 with BOM, formula-leading text neutralised, ``kequn.data.actions``) and ``.xlsx``:
+as CSV (UTF-8 with BOM, formula-leading text neutralised, ``kequn.data.actions``) and ``.xlsx``
+(only when the list fits on one Excel sheet, ``EXCEL_ROWS``; a longer list is CSV alone):
 
 - ``winback``: key and important customers who are sleeping or churned, most valuable first;
 - ``key_care``: key customers still active or new (keep them close);
@@ -33,6 +34,7 @@ from kequn.data.problems import Problem, SettingsError
 from kequn.lang.glossary import settings_basis
 from kequn.lang.i18n import t
 
+EXCEL_ROWS = 1_048_576  # rows on one Excel sheet, the header's included
 LISTS = ("winback", "key_care", "category_targets", "complaint_followup")
 _SOURCES = {"category_targets": "propensity_targets", "complaint_followup": "feedback_alerts"}
 
@@ -257,7 +259,8 @@ def write_lists(
     lang: str,
     machine: bool = False,
 ) -> list[Path]:
-    """Write each list as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx`` with CRM ids.
+    """Write each list as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx`` with CRM ids
+    (the ``.xlsx`` only when the list fits on one Excel sheet).
 
     Parameters
     ----------
@@ -292,7 +295,11 @@ def write_lists(
         write_text_atomic(
             "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"), folder / f"{name}.csv"
         )
-        write_table_atomic(safe, folder / f"{name}.xlsx")
+        xlsx = folder / f"{name}.xlsx"
+        if len(safe) < EXCEL_ROWS:
+            write_table_atomic(safe, xlsx)
+        else:  # Excel would cut it off: the CSV alone, and no workbook from an earlier run
+            xlsx.unlink(missing_ok=True)
         written.append(folder / f"{name}.csv")
     order = {n: i for i, n in enumerate(LISTS)}
     return sorted(written, key=lambda p: order.get(p.stem, 99))

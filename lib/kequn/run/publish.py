@@ -267,7 +267,11 @@ def publish_run(
             + "".join(
                 f'<li><a href="actions/{_href(p.name)}">'
                 f"{html.escape(t(f'action.{p.stem}', lang))}</a> ({html.escape(p.name)}, "
-                f'<a href="actions/{_href(p.stem)}.xlsx">.xlsx</a>)</li>'
+                + (
+                    f'<a href="actions/{_href(p.stem)}.xlsx">.xlsx</a>)</li>'
+                    if p.with_suffix(".xlsx").exists()
+                    else f"{html.escape(t('index.csv_only', lang).format(rows=crm.EXCEL_ROWS - 1))})</li>"
+                )
                 for p in lists
             )
             + "</ul>"
