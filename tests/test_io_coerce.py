@@ -1,5 +1,7 @@
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kequn.data import coerce
 from kequn.data.io import read_table, write_table_atomic
 from kequn.data.problems import InputError
@@ -111,3 +113,31 @@ def test_parse_age_says_how_far_inside_an_open_band_it_takes_the_age():
     said = re.search(r"(\w+) years inside the bound", " ".join(coerce.parse_age.__doc__.split()))
     age, _, _ = coerce.parse_age(pd.Series(["<25", ">65", "25岁以下", "65岁以上"]))
     assert said and [25 - age[0], age[1] - 65, 25 - age[2], age[3] - 65] == [words[said[1]]] * 4
+
+
+_PLAIN = st.one_of(
+    st.none(),
+    st.builds(
+        lambda sign, whole, frac, pad: f"{pad}{sign}{whole}{'.' + frac if frac else ''}{pad}",
+        st.sampled_from(["", "-"]),
+        st.integers(0, 10**15).map(str),
+        st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=6)),
+        st.sampled_from(["", " ", "  "]),
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PLAIN, min_size=1, max_size=30), st.sampled_from([coerce.STR, object]))
+def test_plain_decimal_columns_read_as_python_reads_each_value(values, dtype):
+    """The one-cast path for columns of plain decimals gives what float() gives per value."""
+    num, bad = coerce.parse_numbers(pd.Series(values, dtype=dtype))
+    want = [float(v) if v is not None else None for v in values]
+    assert [None if pd.isna(x) else x for x in num.tolist()] == want
+    assert not bad.any()
+
+
+def test_a_column_with_one_non_plain_value_keeps_every_rule():
+    num, bad = coerce.parse_numbers(pd.Series(["12.5", "¥1,200", "N/A", "5%", "abc", "1" * 400]))
+    assert num.iloc[:2].tolist() == [12.5, 1200.0] and pd.isna(num.iloc[2]) and num.iloc[3] == 0.05
+    assert bad.tolist() == [False, False, False, False, True, True]
