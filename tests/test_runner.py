@@ -324,3 +324,32 @@ def test_make_report_takes_folders_and_run_names_with_spaces(tmp_path):
     assert "required column 'order_date' is missing" in r.stderr, r.stdout + r.stderr
     assert "No rule to make target" not in r.stderr and "Traceback" not in r.stderr
     assert (tmp_path / "pro cessed" / "my run" / "params.yaml").exists()
+
+
+def test_the_same_folders_spelled_relative_or_absolute_are_the_same_run():
+    """make report DATA=data/demo after DATA=$PWD/data/demo must not rewrite params.yaml (its
+    time makes every stage stale); a different folder or setting must."""
+    import yaml
+    from kequn.data.paths import project_root
+    from kequn.run.cli import _same_settings
+
+    root = project_root()
+    rel = {
+        "data_dir": "data/demo",
+        "processed_dir": "data/processed/x",
+        "column_map": None,
+        "privacy": {"salt_file": "data/.salt", "reid_dir": "data/.reid"},
+        "value": {"horizon_months": 12},
+    }
+    absolute = {
+        **rel,
+        "data_dir": str(root / "data" / "demo"),
+        "processed_dir": str(root / "data/processed/x"),
+        "privacy": {"salt_file": str(root / "data/.salt"), "reid_dir": "data/../data/.reid"},
+    }
+    assert _same_settings(yaml.safe_dump(absolute), rel)
+    assert _same_settings(yaml.safe_dump(rel), absolute)
+    assert not _same_settings(yaml.safe_dump(rel), {**rel, "data_dir": "data/demo-messy"})
+    assert not _same_settings(yaml.safe_dump(rel), {**rel, "value": {"horizon_months": 6}})
+    db = {**rel, "data_dir": "postgresql://me@localhost/crm"}
+    assert _same_settings(yaml.safe_dump(db), db)

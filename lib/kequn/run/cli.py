@@ -185,6 +185,32 @@ def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
     return stamp.read_text(encoding="utf-8").strip() != now
 
 
+_PATHS = (("data_dir",), ("processed_dir",), ("column_map",), ("privacy", "salt_file"),
+          ("privacy", "reid_dir"))  # fmt: skip
+
+
+def _where(p: dict) -> dict:
+    """``p`` with its file and folder settings as the absolute places they name."""
+    from kequn.data.paths import resolve
+
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in p.items()}
+    for keys in _PATHS:
+        *outer, key = keys
+        d = out[outer[0]] if outer else out
+        if isinstance(d, dict) and d.get(key):
+            where = resolve(d[key])
+            d[key] = str(where.resolve()) if isinstance(where, Path) else where
+    return out
+
+
+def _same_settings(old_text: str, p: dict) -> bool:
+    """Whether a run's params file holds the settings ``p``, paths compared by the place they
+    name: ``DATA=data/demo`` after ``DATA=$PWD/data/demo`` is the same run, not a new one
+    that reruns every stage."""
+    old = yaml.safe_load(old_text) or {}
+    return _where(old) == _where(p)
+
+
 def _report(a) -> int:
     """A whole run, deciding itself what is stale (``make report`` calls this)."""
     from kequn.data.io import write_text_atomic
@@ -201,7 +227,7 @@ def _report(a) -> int:
     check_reid_place(reid_file_of(processed, p.get("privacy")), a.processed, a.reports)
     params_file = RunFolder(processed).params
     text = yaml.safe_dump(p, allow_unicode=True, sort_keys=False)
-    if not params_file.exists() or params_file.read_text(encoding="utf-8") != text:
+    if not params_file.exists() or not _same_settings(params_file.read_text(encoding="utf-8"), p):
         _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
         write_text_atomic(text, params_file)  # rewritten only when changed: its time says so
     if _intake_stale(params_file, processed, p):
