@@ -50,6 +50,7 @@ E2E_FIXTURES = {
     "hostile_run",
     "all_minimal",
     "feedback_text_only",
+    "zh_run",
 }
 
 
