@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,7 @@ E2E_FIXTURES = {
     "hostile_run",
     "all_minimal",
     "feedback_text_only",
+    "zh_run",
 }
 
 
@@ -85,3 +87,42 @@ def spark():
     yield s
     spark_engine.stop()
     engine.use(*before)
+
+
+# The database servers are started once per session (each ~5 s; test_database.py,
+# test_database_mysql.py and test_database_sources.py share them, each in databases of its own).
+@pytest.fixture(scope="session")
+def pg():
+    """A throwaway PostgreSQL server (tests/pg_server.py); skipped without its programs unless
+    KEQUN_REQUIRE_POSTGRES is set (``make test`` sets it)."""
+    import pg_server
+
+    if not (pg_server.pg_bin("initdb") and pg_server.pg_bin("pg_ctl")):
+        why = "PostgreSQL server programs (initdb, pg_ctl) not found: `make postgres` installs them"
+        if os.environ.get("KEQUN_REQUIRE_POSTGRES"):
+            pytest.fail(why)
+        pytest.skip(why)
+    server = pg_server.PgServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def my():
+    """A throwaway MariaDB server (tests/mariadb_server.py); skipped without its programs unless
+    KEQUN_REQUIRE_MARIADB is set (``make test`` sets it)."""
+    import mariadb_server
+
+    try:
+        server = mariadb_server.MariaDbServer()
+    except FileNotFoundError as e:
+        if os.environ.get("KEQUN_REQUIRE_MARIADB"):
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

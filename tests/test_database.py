@@ -31,20 +31,6 @@ NB01 = str(ROOT / "notebooks" / "01_profiling.ipynb")
 
 
 @pytest.fixture(scope="module")
-def pg():
-    if not (pg_server.pg_bin("initdb") and pg_server.pg_bin("pg_ctl")):
-        why = "PostgreSQL server programs (initdb, pg_ctl) not found: `make postgres` installs them"
-        if os.environ.get("KEQUN_REQUIRE_POSTGRES"):
-            pytest.fail(why)
-        pytest.skip(why)
-    server = pg_server.PgServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def crm(pg, demo_dir):
     """The demo export (conftest's 3,000 customers) loaded into typed tables of database crm."""
     pg.create("crm", "analyst", PASSWORD)

@@ -9,7 +9,6 @@ Without MariaDB's server programs the tests are skipped, unless KEQUN_REQUIRE_MA
 from __future__ import annotations
 
 import json
-import os
 from contextlib import closing
 
 import pandas as pd
@@ -27,21 +26,6 @@ from test_database import (
 )
 
 mariadb_server = pytest.importorskip("mariadb_server")
-
-
-@pytest.fixture(scope="module")
-def my():
-    try:
-        server = mariadb_server.MariaDbServer()
-    except FileNotFoundError as e:
-        if os.environ.get("KEQUN_REQUIRE_MARIADB"):
-            pytest.fail(str(e))
-        pytest.skip(str(e))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Database sources on both servers (PostgreSQL and MariaDB, started by the fixtures of
-test_database.py and test_database_mysql.py): a contract table given as a view, as a view the
+"""Database sources on both servers (PostgreSQL and MariaDB, started once per session by
+conftest's fixtures pg and my): a contract table given as a view, as a view the
 column map names, or as a query reads exactly like the table; an amount corrected in place
 changes the intake stamp and the rerun redoes intake; "first row wins" for a repeated customer
 key does not depend on the order rows are stored in, nor on the server.
@@ -24,9 +24,7 @@ from test_database import (
     _files_under,
     _without_source,
     assert_same_clean_table,
-    pg,  # noqa: F401  (the PostgreSQL server fixture)
 )
-from test_database_mysql import my  # noqa: F401  (the MariaDB server fixture)
 
 pg_server = pytest.importorskip("pg_server")
 mariadb_server = pytest.importorskip("mariadb_server")

@@ -428,43 +428,6 @@ def test_bad_export_is_rejected_with_a_message_not_a_traceback(tmp_path):
     assert not (tmp_path / "processed" / "bad" / "clean").exists()
 
 
-def test_transactions_only_export_gets_a_report_that_says_what_is_missing(tmp_path):
-    """Online Retail II has orders only: no demographics, events or feedback."""
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text(
-        "lang: zh\nprivacy: {salt: e2e}\ncolumn_map: config/columns/online_retail_ii.yaml\n"
-    )
-    r = make(tmp_path, ROOT / "tests" / "data", "retail")
-    assert r.returncode == 0, r.stderr[-3000:]
-    html = (tmp_path / "reports" / "retail" / "01_profiling.html").read_text(encoding="utf-8")
-    assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
-    seg_html = (tmp_path / "reports" / "retail" / "02_clustering.html").read_text(encoding="utf-8")
-    assert (
-        "数据中没有这组特征" in seg_html
-    )  # demographic, psychographic ... sets are said to be absent
-    assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
-    val_html = (tmp_path / "reports" / "retail" / "03_value.html").read_text(encoding="utf-8")
-    assert (
-        "八类 RFM 客户" in val_html
-        and "模型检验：留出期预测" in val_html
-        and "贝塔几何/负二项模型（购买次数与流失）" in val_html
-    )
-    needs_html = (tmp_path / "reports" / "retail" / "04_needs.html").read_text(encoding="utf-8")
-    assert (
-        "此数据没有 Kano 问卷" in needs_html
-        and "不做购买可能性评分" in needs_html
-        and "不做趋势预测" in needs_html
-    )
-    assert "此数据没有反馈表" in (tmp_path / "reports" / "retail" / "05_feedback.html").read_text(
-        encoding="utf-8"
-    )
-    index = (tmp_path / "reports" / "retail" / "index.html").read_text(encoding="utf-8")
-    assert (
-        "id='segment-1'" in index and "价值层应对" in index and "<th>互动式服务</th>" not in index
-    )  # no feedback, no such plan
-    assert not CODE_MARKERS.search(html)
-
-
 def test_value_stage_on_purchases_all_on_one_day_says_why_instead_of_nan(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -296,6 +296,38 @@ def test_retail_customers_revenue_orders_and_dates(retail, raw_retail):
     assert cleaning[("orders", "returns_kept")] == (kept["amount"] < 0).sum()
 
 
+def test_retail_transactions_only_pages_say_what_is_missing(retail):
+    """Online Retail II has orders only: no demographics, events or feedback; each page says
+    what is missing. (Moved from test_end_to_end, where it made a run of its own on the
+    30,000-line head of the same export with the same zh settings; the shipped column map on
+    that head is read by test_intake.test_online_retail_through_a_column_map.)"""
+    html = retail.page("01_profiling.html")
+    assert "此数据中没有这一项" in html  # psychographics, events ... are reported absent
+    seg_html = retail.page("02_clustering.html")
+    assert (
+        "数据中没有这组特征" in seg_html
+    )  # demographic, psychographic ... sets are said to be absent
+    assert "无客户编号的订单（匿名）已删除" in html and "负金额记为退货/取消（保留）" in html
+    val_html = retail.page("03_value.html")
+    assert (
+        "八类 RFM 客户" in val_html
+        and "模型检验：留出期预测" in val_html
+        and "贝塔几何/负二项模型（购买次数与流失）" in val_html
+    )
+    needs_html = retail.page("04_needs.html")
+    assert (
+        "此数据没有 Kano 问卷" in needs_html
+        and "不做购买可能性评分" in needs_html
+        and "不做趋势预测" in needs_html
+    )
+    assert "此数据没有反馈表" in retail.page("05_feedback.html")
+    index = retail.page("index.html")
+    assert (
+        "id='segment-1'" in index and "价值层应对" in index and "<th>互动式服务</th>" not in index
+    )  # no feedback, no such plan
+    assert not CODE_MARKERS.search(html)
+
+
 # --- Kano, wide --------------------------------------------------------------------------------------
 
 
