@@ -424,3 +424,50 @@ def test_weights_count_customers_in_the_refusals():
     assert nbd.n == 300
     with pytest.raises(clv.FitError, match="counts must be numbers"):
         clv.fit_nbd(x, tx, T, weights=[120, -1, 50, 30, 20])
+
+
+def test_histories_collapsed_once_give_every_fit_exactly(cdnow):
+    """``clv.histories`` (checked and collapsed once, for stage 03's four models): CDNOW's
+    1,016 distinct histories in the order of first appearance with their counts, the mean T of
+    the 2,357 customers (the start of α and β) and the longest T; each fitter given it returns
+    the fit on customers to the last bit."""
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    h = clv.histories(x, tx, T)
+    want = cdnow.groupby(["frequency", "recency", "T"], sort=False).size().reset_index(name="n")
+    for got, col in ((h.x, "frequency"), (h.t_x, "recency"), (h.T, "T"), (h.w, "n")):
+        np.testing.assert_array_equal(got, want[col].to_numpy(dtype="float64"))
+    assert h.scale == float(np.mean(T.to_numpy(dtype="float64"))) and h.weeks == T.max()
+    for fit in (clv.fit_bgnbd, clv.fit_mbgnbd, clv.fit_pareto_nbd, clv.fit_nbd):
+        a, b = fit(x, tx, T), fit(h)
+        assert b.params == a.params and b.log_likelihood == a.log_likelihood and b.n == 2357
+        assert np.array_equal(b.cov, a.cov)
+
+
+def test_histories_refuse_what_the_fits_refuse():
+    """Too few customers: ``clv.histories`` raises the fits' own FitError (code and values)."""
+    x, tx, T = [0, 1, 2, 3, 5], [0.0, 3.0, 6.0, 8.0, 9.5], [10.0] * 5
+    with pytest.raises(clv.FitError) as e:
+        clv.histories(x, tx, T)
+    assert e.value.code == "too_few" and e.value.detail == {"customers": 5, "repeat": 4}
+
+
+@pytest.mark.parametrize("jac", [False, True])
+def test_numerical_hessian_of_a_known_quadratic(jac):
+    """``_hessian`` on ½xᵀAx + bᵀx gives A, every entry (second differences are exact on a
+    quadratic up to rounding): both triangles filled, from the values (Pareto/NBD) and from the
+    gradient (the other models). Pareto/NBD's covariance is then the same on every fit."""
+    A = np.array([[2.0, 0.5, 0.3], [0.5, 3.0, -0.2], [0.3, -0.2, 4.0]])
+    b = np.array([0.1, -0.4, 0.2])
+
+    def nll(x):
+        v = 0.5 * x @ A @ x + b @ x
+        return (v, A @ x + b) if jac else v
+
+    for _ in range(3):  # fresh memory each time: no entry may come from an earlier array
+        np.testing.assert_allclose(clv._hessian(nll, np.array([0.3, -0.1, 0.2]), jac), A, atol=1e-6)
+
+
+def test_pareto_covariance_is_the_same_on_every_fit(cdnow):
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    covs = [clv.fit_pareto_nbd(x, tx, T).cov for _ in range(3)]
+    assert np.array_equal(covs[0], covs[1]) and np.array_equal(covs[0], covs[2])
