@@ -471,3 +471,17 @@ def test_pareto_covariance_is_the_same_on_every_fit(cdnow):
     x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
     covs = [clv.fit_pareto_nbd(x, tx, T).cov for _ in range(3)]
     assert np.array_equal(covs[0], covs[1]) and np.array_equal(covs[0], covs[2])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(0.55, 10.58, 0.61, 11.67), (0.55, 12.0, 0.61, 3.0), (1.7, 12.8, 1.09, 69.0)],
+    ids=["cdnow", "alpha>beta", "alpha<beta"],
+)
+def test_pareto_fit_likelihood_per_distinct_value_is_the_customers_likelihood(cdnow, params):
+    """What the Pareto/NBD fit sums (terms of x alone and T alone once per distinct value) is
+    ``pareto_loglik`` of each distinct history, to the last bit, in both forms of A0."""
+    h = clv.histories(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    pairs = (clv._distinct_pairs(h.x, h.t_x), clv._distinct_pairs(h.x, h.T))
+    got = clv._pareto_history_ll(params, h, pairs)
+    np.testing.assert_array_equal(got, clv.pareto_loglik(params, h.x, h.t_x, h.T))

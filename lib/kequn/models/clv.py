@@ -554,21 +554,44 @@ def _pareto_parts(params, x, t_x, T, pairs=None):
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     rsx = r + s + x
-
-    def log_h(xx, tt):
-        if alpha >= beta:
-            return _log_h(r + s + xx, s + 1, (alpha - beta) / (alpha + tt), alpha + tt)
-        return _log_h(r + s + xx, r + xx, (beta - alpha) / (beta + tt), beta + tt)
-
     if pairs is None:
-        h1, h2 = log_h(x, t_x), log_h(x, T)
+        h1, h2 = _pareto_log_h(params, x, t_x), _pareto_log_h(params, x, T)
     else:
         (x1, t1, i1), (x2, t2, i2) = pairs
-        h1, h2 = log_h(x1, t1)[i1], log_h(x2, t2)[i2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = h1 + np.log1p(-np.exp(np.minimum(h2 - h1, 0.0)))  # h1 ≥ h2; equal when t_x = T
-    second = np.log(s) - np.log(rsx) + diff
+        h1, h2 = _pareto_log_h(params, x1, t1)[i1], _pareto_log_h(params, x2, t2)[i2]
+    second = np.log(s) - np.log(rsx) + _pareto_diff(h1, h2)
     return head, first, np.where(np.isfinite(second), second, -np.inf)
+
+
+def _pareto_log_h(params, x, t):
+    """``_log_h`` of the pairs (x, t) in the α ≥ β or the α < β form of A0."""
+    r, alpha, s, beta = params
+    if alpha >= beta:
+        return _log_h(r + s + x, s + 1, (alpha - beta) / (alpha + t), alpha + t)
+    return _log_h(r + s + x, r + x, (beta - alpha) / (beta + t), beta + t)
+
+
+def _pareto_diff(h1, h2):
+    """log(e^h1 − e^h2): A0 as the difference of its t_x and T terms (h1 ≥ h2; −inf when equal,
+    t_x = T)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return h1 + np.log1p(-np.exp(np.minimum(h2 - h1, 0.0)))
+
+
+def _pareto_history_ll(params, h: _Histories, pairs) -> np.ndarray:
+    """Pareto/NBD's log-likelihood per distinct history of ``h``: ``_pareto_parts``' numbers
+    exactly, with each term of x alone or T alone (``gammaln``, the logs) computed once per
+    distinct value and gathered, as ``_bgnbd_terms`` does, and the hypergeometric terms once
+    per distinct pair (``pairs``: ``_distinct_pairs`` of (x, t_x) and of (x, T))."""
+    r, alpha, s, beta = params
+    ux, xi, Ti = h.ux, h.xi, h.Ti
+    head = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[xi]
+    first = (-(r + ux))[xi] * np.log(alpha + h.uT)[Ti] - (s * np.log(beta + h.uT))[Ti]
+    (x1, t1, i1), (x2, t2, i2) = pairs
+    h1, h2 = _pareto_log_h(params, x1, t1)[i1], _pareto_log_h(params, x2, t2)[i2]
+    second = (np.log(s) - np.log(r + s + ux))[xi] + _pareto_diff(h1, h2)
+    second = np.where(np.isfinite(second), second, -np.inf)
+    return head + np.logaddexp(first, second)
 
 
 def pareto_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -656,8 +679,7 @@ def fit_pareto_nbd(x, t_x=None, T=None, weights=None) -> Fit:
     pairs = (_distinct_pairs(ux, ut), _distinct_pairs(ux, uT))  # ~5x fewer than histories
 
     def nll(lp):
-        head, first, second = _pareto_parts(np.exp(lp), ux, ut, uT, pairs)
-        v = -float(np.dot(w, head + np.logaddexp(first, second)))
+        v = -float(np.dot(w, _pareto_history_ll(np.exp(lp), h, pairs)))
         return v if np.isfinite(v) else 1e300
 
     start = np.log([1.0, scale, 1.0, scale])
