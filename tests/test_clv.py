@@ -485,3 +485,15 @@ def test_pareto_fit_likelihood_per_distinct_value_is_the_customers_likelihood(cd
     pairs = (clv._distinct_pairs(h.x, h.t_x), clv._distinct_pairs(h.x, h.T))
     got = clv._pareto_history_ll(params, h, pairs)
     np.testing.assert_array_equal(got, clv.pareto_loglik(params, h.x, h.t_x, h.T))
+
+
+def test_distinct_rows_in_the_order_of_first_appearance():
+    """``_distinct`` (the pairs and histories of the CLV figures and interval) gives pandas'
+    own factorisation of the rows: the same codes, the same distinct rows in the same order."""
+    rng = np.random.default_rng(5)
+    cols = [rng.integers(0, k, 5000).astype("float64") / 7 for k in (3, 40, 60)]
+    want, rows = pd.MultiIndex.from_arrays(cols).factorize()
+    got, distinct = clv._distinct(*cols)
+    np.testing.assert_array_equal(got, want)
+    for i, c in enumerate(distinct):
+        np.testing.assert_array_equal(c, rows.get_level_values(i).to_numpy())
