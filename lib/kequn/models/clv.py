@@ -27,6 +27,7 @@ value of the repeat purchases) for Gamma-Gamma.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -34,6 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+
+from kequn.models.parallel import cores
 
 _BOUNDS = (-12.0, 12.0)  # log-parameters: e^-12 … e^12 covers every plausible model
 MIN_CUSTOMERS, MIN_REPEAT = (
@@ -1029,15 +1032,18 @@ def clv_interval(
         if gg.cov is not None
         else np.zeros((draws, len(gp0)))
     )
-    sims = []
-    with np.errstate(all="ignore"):
-        for a, b in zip(zb, zg):
-            gp = np.exp(gp0 + b)
-            if gp[1] <= 1:  # q ≤ 1: infinite mean spend, no CLV
-                continue
-            v = means(np.exp(bp0 + a), gp)
-            if np.isfinite(v).all():
-                sims.append(v)
+    sets = [  # q ≤ 1: infinite mean spend, no CLV
+        (np.exp(bp0 + a), gp) for a, b in zip(zb, zg) if (gp := np.exp(gp0 + b))[1] > 1
+    ]
+
+    def draw(params):
+        with np.errstate(all="ignore"):  # numpy's error state is per thread
+            return means(*params)
+
+    # the draws on the cores' threads, in order: scipy's hyp2f1, most of the cost, releases the
+    # GIL, so the same numbers come at up to one draw per core at a time
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
+        sims = [v for v in pool.map(draw, sets) if np.isfinite(v).all()]
     sims = np.array(sims).reshape(-1, len(labels) + 1)
     tail = (1 - level) / 2 * 100
     lo, hi = (
