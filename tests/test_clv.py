@@ -424,3 +424,103 @@ def test_weights_count_customers_in_the_refusals():
     assert nbd.n == 300
     with pytest.raises(clv.FitError, match="counts must be numbers"):
         clv.fit_nbd(x, tx, T, weights=[120, -1, 50, 30, 20])
+
+
+def test_histories_collapsed_once_give_every_fit_exactly(cdnow):
+    """``clv.histories`` (checked and collapsed once, for stage 03's four models): CDNOW's
+    1,016 distinct histories in the order of first appearance with their counts, the mean T of
+    the 2,357 customers (the start of α and β) and the longest T; each fitter given it returns
+    the fit on customers to the last bit."""
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    h = clv.histories(x, tx, T)
+    want = cdnow.groupby(["frequency", "recency", "T"], sort=False).size().reset_index(name="n")
+    for got, col in ((h.x, "frequency"), (h.t_x, "recency"), (h.T, "T"), (h.w, "n")):
+        np.testing.assert_array_equal(got, want[col].to_numpy(dtype="float64"))
+    assert h.scale == float(np.mean(T.to_numpy(dtype="float64"))) and h.weeks == T.max()
+    for fit in (clv.fit_bgnbd, clv.fit_mbgnbd, clv.fit_pareto_nbd, clv.fit_nbd):
+        a, b = fit(x, tx, T), fit(h)
+        assert b.params == a.params and b.log_likelihood == a.log_likelihood and b.n == 2357
+        assert np.array_equal(b.cov, a.cov)
+
+
+def test_histories_refuse_what_the_fits_refuse():
+    """Too few customers: ``clv.histories`` raises the fits' own FitError (code and values)."""
+    x, tx, T = [0, 1, 2, 3, 5], [0.0, 3.0, 6.0, 8.0, 9.5], [10.0] * 5
+    with pytest.raises(clv.FitError) as e:
+        clv.histories(x, tx, T)
+    assert e.value.code == "too_few" and e.value.detail == {"customers": 5, "repeat": 4}
+
+
+@pytest.mark.parametrize("jac", [False, True])
+def test_numerical_hessian_of_a_known_quadratic(jac):
+    """``_hessian`` on ½xᵀAx + bᵀx gives A, every entry (second differences are exact on a
+    quadratic up to rounding): both triangles filled, from the values (Pareto/NBD) and from the
+    gradient (the other models). Pareto/NBD's covariance is then the same on every fit."""
+    A = np.array([[2.0, 0.5, 0.3], [0.5, 3.0, -0.2], [0.3, -0.2, 4.0]])
+    b = np.array([0.1, -0.4, 0.2])
+
+    def nll(x):
+        v = 0.5 * x @ A @ x + b @ x
+        return (v, A @ x + b) if jac else v
+
+    for _ in range(3):  # fresh memory each time: no entry may come from an earlier array
+        np.testing.assert_allclose(clv._hessian(nll, np.array([0.3, -0.1, 0.2]), jac), A, atol=1e-6)
+
+
+def test_pareto_covariance_is_the_same_on_every_fit(cdnow):
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    covs = [clv.fit_pareto_nbd(x, tx, T).cov for _ in range(3)]
+    assert np.array_equal(covs[0], covs[1]) and np.array_equal(covs[0], covs[2])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(0.55, 10.58, 0.61, 11.67), (0.55, 12.0, 0.61, 3.0), (1.7, 12.8, 1.09, 69.0)],
+    ids=["cdnow", "alpha>beta", "alpha<beta"],
+)
+def test_pareto_fit_likelihood_per_distinct_value_is_the_customers_likelihood(cdnow, params):
+    """What the Pareto/NBD fit sums (terms of x alone and T alone once per distinct value) is
+    ``pareto_loglik`` of each distinct history, to the last bit, in both forms of A0."""
+    h = clv.histories(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    pairs = (clv._distinct_pairs(h.x, h.t_x), clv._distinct_pairs(h.x, h.T))
+    got = clv._pareto_history_ll(params, h, pairs)
+    np.testing.assert_array_equal(got, clv.pareto_loglik(params, h.x, h.t_x, h.T))
+
+
+def test_distinct_rows_in_the_order_of_first_appearance():
+    """``_distinct`` (the pairs and histories of the CLV figures and interval) gives pandas'
+    own factorisation of the rows: the same codes, the same distinct rows in the same order."""
+    rng = np.random.default_rng(5)
+    cols = [rng.integers(0, k, 5000).astype("float64") / 7 for k in (3, 40, 60)]
+    want, rows = pd.MultiIndex.from_arrays(cols).factorize()
+    got, distinct = clv._distinct(*cols)
+    np.testing.assert_array_equal(got, want)
+    for i, c in enumerate(distinct):
+        np.testing.assert_array_equal(c, rows.get_level_values(i).to_numpy())
+
+
+def test_clv_interval_draws_on_threads_give_the_draws_in_order(monkeypatch):
+    """The interval's parameter draws run on the cores' threads: one thread or four, the same
+    interval to the last bit (the draws kept in the order drawn, each computed alike). A
+    reference loop written here, draw by draw, gives the same percentiles."""
+    g = pd.read_csv(CDNOW / "cdnow_customers_summary_with_transactions.csv")
+    x, tx, T, m = g["x"], g["t_x"], g["T"], g["zbar"]
+    fit, gg = clv.fit_mbgnbd(x, tx, T), clv.fit_gamma_gamma(x, m)
+    kw = {"horizon": 52, "step": 4.33, "discount_rate": 0.008, "draws": 40}
+    got = {}
+    for n in (1, 4):
+        monkeypatch.setattr(clv, "cores", lambda n=n: n)
+        got[n] = clv.clv_interval(fit, gg, x, tx, T, m, **kw)
+    pd.testing.assert_frame_equal(got[1], got[4], check_exact=True)
+    rng = np.random.default_rng(0)
+    bp0, gp0 = np.log(list(fit.params.values())), np.log(list(gg.params.values()))
+    zb = rng.multivariate_normal(np.zeros(4), fit.cov, size=40)
+    zg = rng.multivariate_normal(np.zeros(3), gg.cov, size=40)
+    sims = [
+        clv.discounted_value(np.exp(bp0 + a), np.exp(gp0 + b), x, tx, T, m, model="mbgnbd",
+                             **{k: v for k, v in kw.items() if k != "draws"}).mean()
+        for a, b in zip(zb, zg)
+    ]  # fmt: skip
+    lo, hi = np.percentile(sims, [2.5, 97.5])
+    assert got[4].loc["all", "low"] == pytest.approx(lo, rel=1e-9)
+    assert got[4].loc["all", "high"] == pytest.approx(hi, rel=1e-9)

@@ -198,3 +198,19 @@ def test_no_holdout_and_no_planted_truth_say_so(tmp_path):
     life = pd.DataFrame({"customer_id": ["A"], "x": [1], "p_alive": [0.5], "churn_risk": [0.4]})
     real = clv_holdout.truth_check(tmp_path, {"salt": "s"}, life)  # no _truth beside the export
     assert real == clv_holdout.TruthCheck() and real.figures is None
+
+
+def test_holdout_models_share_one_spend_fit_and_predict_as_each_alone(cdnow):
+    """``clv_holdout.compare`` collapses the calibration histories once and fits Gamma-Gamma
+    once for every model: each model's holdout equals ``fit_calibration`` of that model alone
+    (predictions and value to the last bit), and all hold the same Gamma-Gamma."""
+    from kequn.models import clv_holdout as ch
+
+    cal, length = cdnow, 39.0  # CDNOW's 39 weeks after its 39-week calibration period
+    holds, failed = ch.compare(cal, length)
+    assert not failed and list(holds) == ["bgnbd", "mbgnbd", "pareto_nbd", "nbd"]
+    assert len({id(h.gg) for h in holds.values()}) == 1
+    for key, h in holds.items():
+        alone = ch.fit_calibration(cal, length, key)
+        assert h.bg.params_ == alone.bg.params_ and h.gg.params_ == alone.gg.params_
+        pd.testing.assert_frame_equal(h.cal, alone.cal, check_exact=True)

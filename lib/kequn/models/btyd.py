@@ -132,12 +132,16 @@ class BetaGeo(_BTYD):
     def fit(self, frequency, recency=None, T=None, weights=None) -> "BetaGeo":
         """Fit on each customer's repeat purchases (``frequency``), time of the last purchase
         since the first (``recency``) and time observed since the first purchase (``T``), all
-        in one time unit; a DataFrame with those columns may be passed alone. ``weights``:
-        customers per row, when the rows are distinct histories (as lifetimes' ``weights``).
-        Returns self."""
+        in one time unit; a DataFrame with those columns may be passed alone, and so may
+        ``clv.histories(x, t_x, T)`` (checked and collapsed once for several models).
+        ``weights``: customers per row, when the rows are distinct histories (as lifetimes'
+        ``weights``). Returns self."""
         from kequn.models import clv
 
-        x, t_x, TT = _rft(frequency, recency, T)
+        if isinstance(frequency, clv._Histories):
+            x, t_x, TT = frequency, None, None
+        else:
+            x, t_x, TT = _rft(frequency, recency, T)
         fitter = {
             "bgnbd": clv.fit_bgnbd,
             "mbgnbd": clv.fit_mbgnbd,

@@ -49,28 +49,41 @@ def fit_calibration(cal: pd.DataFrame, length: float, model: str = "bgnbd") -> H
     (P(no purchase)) and, with spend, value_predicted columns for the holdout of ``length``
     time units."""
     bg = ESTIMATORS[model]().fit(cal["x"], cal["t_x"], cal["T"])
+    return predicted(cal, length, bg, spend_fit(cal), model)
+
+
+def spend_fit(cal: pd.DataFrame) -> GammaGamma | None:
+    """Gamma-Gamma fitted on the calibration period (x, m), None when refused."""
+    try:
+        return GammaGamma().fit(cal["x"], cal["m"])
+    except clv.FitError:
+        return None
+
+
+def predicted(cal: pd.DataFrame, length: float, bg: BetaGeo, gg: GammaGamma | None,
+              model: str) -> Holdout:  # fmt: skip
+    """The ``Holdout`` of the purchase model ``bg`` (key ``model``) and spend model ``gg``
+    fitted on ``cal``: its predictions for the holdout of ``length`` time units."""
     out = cal.copy()
     out["predicted"] = bg.expected_purchases(length, out["x"], out["t_x"], out["T"])
     out["naive"] = out["x"] / out["T"] * length
     out["p_none"] = bg.p_no_purchase(length, out["x"], out["t_x"], out["T"])
-    try:
-        gg = GammaGamma().fit(out["x"], out["m"])
+    if gg is not None:
         out["value_predicted"] = out["predicted"] * gg.expected_spend(out["x"], out["m"])
-    except clv.FitError:
-        gg = None
     return Holdout(out, bg, gg, length, model)
 
 
 def compare(cal: pd.DataFrame, length: float, models=clv.MODELS) -> tuple[dict, dict]:
     """Each of ``models`` fitted on the same calibration period: ({key: Holdout}, {key:
-    FitError}) for those that fitted and those the calibration data could not identify."""
-    fitted, failed = {}, {}
-    for key in models:
-        try:
-            fitted[key] = fit_calibration(cal, length, key)
-        except clv.FitError as e:
-            failed[key] = e
-    return fitted, failed
+    FitError}) for those that fitted and those the calibration data could not identify. The
+    histories are collapsed once and Gamma-Gamma (the same for every model) fitted once."""
+    from kequn.models.lifetime import fit_purchase_models
+
+    fits, failed = fit_purchase_models(cal, models)
+    if not fits:
+        return {}, failed
+    gg = spend_fit(cal)
+    return {key: predicted(cal, length, bg, gg, key) for key, bg in fits.items()}, failed
 
 
 def choose(holds: dict) -> tuple[str | None, dict]:

@@ -67,16 +67,32 @@ def fit_models(btyd: pd.DataFrame) -> Models:
     (``clv.FitError`` code and detail). The choice is by likelihood until ``choose`` sees a
     holdout."""
     m = Models(weeks=float(btyd["T"].max()) if len(btyd) else 0.0)
-    for key in clv.MODELS:
-        try:
-            m.fits[key] = ESTIMATORS[key]().fit(btyd["x"], btyd["t_x"], btyd["T"])
-        except clv.FitError as e:
-            m.errors[key], m.details[key] = e.code, e.detail
+    fitted, failed = fit_purchase_models(btyd, clv.MODELS)
+    m.fits = fitted
+    for key, e in failed.items():
+        m.errors[key], m.details[key] = e.code, e.detail
     try:
         m.gg = GammaGamma().fit(btyd["x"], btyd["m"])
     except clv.FitError as e:
         m.errors["gamma_gamma"] = e.code
     return choose(m, None)
+
+
+def fit_purchase_models(btyd: pd.DataFrame, keys) -> tuple[dict, dict]:
+    """The purchase models ``keys`` (of ``clv.MODELS``) fitted on ``btyd`` (x, t_x, T per
+    buyer), checked and collapsed into distinct histories once for all of them
+    (``clv.histories``): ({key: fitted estimator}, {key: ``clv.FitError``})."""
+    try:
+        hist = clv.histories(btyd["x"], btyd["t_x"], btyd["T"])
+    except clv.FitError as e:  # the data every model would have refused
+        return {}, {key: e for key in keys}
+    fitted, failed = {}, {}
+    for key in keys:
+        try:
+            fitted[key] = ESTIMATORS[key]().fit(hist)
+        except clv.FitError as e:
+            failed[key] = e
+    return fitted, failed
 
 
 def choose(models: Models, holds: dict | None) -> Models:
