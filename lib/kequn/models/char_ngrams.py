@@ -115,21 +115,17 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
 
     def _fit(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
         key, starts, _ = _ngrams(texts)
-        doc = np.repeat(np.arange(len(texts)), np.diff(starts))
-        order = np.lexsort((doc, key))
-        key, doc = key[order], doc[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = (key[1:] != key[:-1]) | (
-            doc[1:] != doc[:-1]
-        )  # one (n-gram, text) pair counts once for df
-        vocab, start, inv, total = np.unique(
-            key, return_index=True, return_inverse=True, return_counts=True
+        code, found = pd.factorize(key)  # hashed: no sort of every key
+        total = np.bincount(code, minlength=len(found))
+        pairs = sp.csr_matrix(
+            (np.ones(len(code), dtype=np.int32), code, starts), shape=(len(texts), len(found))
         )
-        df = (
-            np.add.reduceat(first.astype(np.int64), start)
-            if len(start)
-            else np.zeros(0, dtype=np.int64)
-        )
+        pairs.sum_duplicates()  # each (text, n-gram) once
+        df = np.bincount(pairs.indices, minlength=len(found))
+        order = np.argsort(np.asarray(found))
+        vocab, total, df = np.asarray(found)[order], total[order], df[order]
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
         keep = df >= self.min_df
         if keep.sum() > self.max_features:
             top = np.argsort(-total[keep], kind="stable")[: self.max_features]
@@ -139,9 +135,7 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
         self.__dict__.pop("_index", None)
         col = np.full(len(vocab), -1)
         col[keep] = np.arange(len(self.vocabulary_))
-        cols = np.empty(len(key), dtype=np.int64)
-        cols[order] = col[inv]  # each key's column, back in text order
-        return cols, starts, len(texts)
+        return col[rank[code]], starts, len(texts)  # each key's column, in text order
 
     def transform(self, texts):
         return self.read(texts).X

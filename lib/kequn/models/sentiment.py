@@ -260,6 +260,13 @@ def _figures(y: np.ndarray, p: np.ndarray) -> dict:
     }
 
 
+_BLOCK = 50_000  # texts per feature matrix when scoring: bounds its memory (rows are independent)
+
+
+def _blocks(texts: list[str]) -> list[list[str]]:
+    return [texts[a : a + _BLOCK] for a in range(0, len(texts), _BLOCK)]
+
+
 @dataclass
 class SentimentModel:
     """A fitted text model, its calibrated decision threshold and, when fitted here, its
@@ -277,11 +284,14 @@ class SentimentModel:
         return np.concatenate(map_chunks(self._score_part, list(uniq)))[codes]
 
     def _score_part(self, texts: list[str]) -> np.ndarray:
-        return _proba(self.model, texts)
+        return np.concatenate([_proba(self.model, b) for b in _blocks(texts)])
 
     def _read_part(self, texts: list[str]) -> np.ndarray:
         """P(positive) per text where it has known character n-grams and ``MIN_KNOWN_SHARE``
         of them known, NaN elsewhere: the texts read once for both."""
+        return np.concatenate([self._read_block(b) for b in _blocks(texts)] or [np.zeros(0)])
+
+    def _read_block(self, texts: list[str]) -> np.ndarray:
         r = _chars(self.model).read(texts)
         share = np.where(r.total > 0, r.known / np.maximum(r.total, 1), 0.0)
         ok = (r.known > 0) & (share >= MIN_KNOWN_SHARE)

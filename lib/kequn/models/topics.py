@@ -293,8 +293,8 @@ def per_language(
         if sel.sum() < min_texts:
             continue
         a, table = fit_topics(fb.loc[sel, "clean_text"], k=k, seed=seed)
-        names = table.set_index("topic")["name"]
-        topic[sel] = a["topic"].map(lambda i: names.get(i) if i >= 0 else None)
+        names = np.append(table["name"].to_numpy(dtype=object), None)  # topic −1: None
+        topic[sel] = names[a["topic"].to_numpy()]
         tables[lg] = table
     return TopicsRun(topic, tables)
 
