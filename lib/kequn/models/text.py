@@ -91,7 +91,7 @@ def count_chars(texts: pd.Series, classes: dict) -> pd.DataFrame:
     return pd.DataFrame(out, index=texts.index if isinstance(texts, pd.Series) else None)
 
 
-_CHUNK = 200_000  # texts per block of count_chars
+_CHUNK = 20_000  # texts per block of count_chars: its arrays stay in cache
 
 
 def _matches(pattern, chars: str) -> np.ndarray:

@@ -23,6 +23,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from threadpoolctl import threadpool_limits
 
 from kequn.models.parallel import map_chunks
 
@@ -177,12 +178,16 @@ def fit_topics(
     X, terms = term_matrix(tokenize(texts), min_df=min_df, max_df=0.5)
     k = max(1, min(k, X.shape[1] - 1, X.shape[0] - 1))
     nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=400)
-    if X.shape[0] > fit_on:
-        rows = np.random.default_rng(seed).choice(X.shape[0], fit_on, replace=False)
-        nmf.fit(X[np.sort(rows)])
-        W = nmf.transform(X)
-    else:
-        W = nmf.fit_transform(X)
+    # One BLAS thread: on n × k matrices (k ≈ 8) threads cost more in synchronisation than
+    # they share out (184,000 texts on two cores: 1.3–1.9 s against 2.8 s; weights equal to
+    # 1e-13, the same topics).
+    with threadpool_limits(1):
+        if X.shape[0] > fit_on:
+            rows = np.random.default_rng(seed).choice(X.shape[0], fit_on, replace=False)
+            nmf.fit(X[np.sort(rows)])
+            W = nmf.transform(X)
+        else:
+            W = nmf.fit_transform(X)
     best = W.argmax(axis=1)
     weight = W.max(axis=1)
     topic = np.where(weight >= min_weight, best, -1)
