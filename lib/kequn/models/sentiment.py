@@ -21,13 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
-from kequn.models.char_ngrams import CharNgramTfidf
+from kequn.models.char_ngrams import CharNgramTfidf, Reading
 from kequn.models.parallel import cores, map_chunks
 
 CORPUS = Path(__file__).parent / "corpus" / "sentiment_corpus.csv.xz"
@@ -84,6 +85,8 @@ _EMOJI = re.compile(
 )
 _EMOJI_MODS = re.compile("[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
 _LETTER = re.compile(r"[^\W\d_]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
 REASONS = (
     "language",
     "signal",
@@ -131,8 +134,11 @@ def labels(score, threshold: float, emoji=None) -> np.ndarray:
 def emoji_counts(texts: pd.Series) -> pd.DataFrame:
     """Per text: emoji (all), positive and negative lexicon hits, and words (Han characters plus
     Latin letters / 5 plus any other letters, as in kequn.models.text.language)."""
+    from kequn.models.text import count_chars
+
     s = pd.Series(texts, dtype="object").fillna("").astype(str)
-    n_emoji = s.str.count(_EMOJI).to_numpy()
+    c = count_chars(s, {"emoji": _EMOJI, "han": _HAN, "latin": _LATIN, "letters": _LETTER})
+    n_emoji = c["emoji"].to_numpy()
     pos, neg = np.zeros(len(s), dtype=np.int64), np.zeros(len(s), dtype=np.int64)
     some = np.flatnonzero(
         n_emoji > 0
@@ -142,24 +148,54 @@ def emoji_counts(texts: pd.Series) -> pd.DataFrame:
         n_emoji[some] = emo.str.len().to_numpy()
         pos[some] = emo.map(lambda e: sum(EMOJI_POLARITY.get(c, 0) > 0 for c in e)).to_numpy()
         neg[some] = emo.map(lambda e: sum(EMOJI_POLARITY.get(c, 0) < 0 for c in e)).to_numpy()
-    han = s.str.count(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-    latin = s.str.count(r"[A-Za-z]")
-    other = s.str.count(_LETTER) - han - latin
+    han, latin = c["han"].to_numpy(), c["latin"].to_numpy()
+    other = c["letters"].to_numpy() - han - latin
     return pd.DataFrame(
         {
             "emoji": n_emoji,
             "pos": pos,
             "neg": neg,
-            "words": (han + latin / 5.0 + other).to_numpy(),
-            "letters": (han + latin + other).to_numpy(),
+            "words": han + latin / 5.0 + other,
+            "letters": han + latin + other,
         },
         index=pd.Series(texts).index,
     )
 
 
+def _parts(pipe: Pipeline) -> tuple[CharNgramTfidf, TfidfVectorizer | None, LogisticRegression]:
+    """(character features, word features or None, classifier) of a ``pipeline``."""
+    feats, clf = pipe.steps[0][1], pipe.steps[-1][1]
+    if hasattr(feats, "transformer_list"):
+        return feats.transformer_list[0][1], feats.transformer_list[1][1], clf
+    return feats, None, clf
+
+
 def _chars(pipe: Pipeline) -> CharNgramTfidf:
-    feats = pipe.steps[0][1]
-    return feats.transformer_list[0][1] if hasattr(feats, "transformer_list") else feats
+    return _parts(pipe)[0]
+
+
+def _proba(pipe: Pipeline, texts: list[str], reading: Reading | None = None) -> np.ndarray:
+    """``pipe.predict_proba(texts)[:, 1]``, the same figures sooner: the character features from
+    ``reading`` when the texts were already read, and the word features only for the texts with
+    Latin letters (any other text has an empty row of them)."""
+    chars, words, clf = _parts(pipe)
+    r = chars.read(texts) if reading is None else reading
+    X = r.X
+    if words is not None:
+        X = sp.hstack([X, _word_rows(words, texts, r.latin > 0)]).tocsr()  # as FeatureUnion
+    return clf.predict_proba(X)[:, 1]
+
+
+def _word_rows(words: TfidfVectorizer, texts: list[str], latin: np.ndarray) -> sp.csr_matrix:
+    """``words.transform(texts)``, transforming only the texts flagged ``latin``."""
+    some = np.flatnonzero(latin)
+    if not len(some):  # (scikit-learn transforms no empty list)
+        return sp.csr_matrix((len(texts), len(words.vocabulary_)), dtype=words.dtype)
+    sub = words.transform([texts[i] for i in some])
+    per_row = np.zeros(len(texts), dtype=np.int64)
+    per_row[some] = np.diff(sub.indptr)
+    indptr = np.concatenate([[0], np.cumsum(per_row)])
+    return sp.csr_matrix((sub.data, sub.indices, indptr), shape=(len(texts), sub.shape[1]))
 
 
 def _has_words(texts: pd.Series) -> bool:
@@ -176,30 +212,40 @@ def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     )  # the middle of the best range: separable data must not push it to an edge
 
 
-def _fold(texts: pd.Series, y: np.ndarray, train, test, seed: int, words: bool) -> np.ndarray:
-    return (
-        pipeline(seed, words).fit(texts.iloc[train], y[train]).predict_proba(texts.iloc[test])[:, 1]
+def _fold(texts: pd.Series, y: np.ndarray, train, test, seed: int, words: bool):
+    """The model fitted on ``train``: its P(positive) on ``test``, or itself when ``test`` is
+    None (the final fit)."""
+    model = pipeline(seed, words).fit(texts.iloc[train], y[train])
+    return model if test is None else _proba(model, texts.iloc[test].tolist())
+
+
+def _cross_fit(
+    texts: pd.Series, y: np.ndarray, folds: int, seed: int, final: bool
+) -> tuple[np.ndarray, Pipeline | None]:
+    """(out-of-fold P(positive) of every text, the model fitted on all texts when ``final``).
+    The folds and the final fit are independent, so they run side by side, on all cores when
+    there are enough texts to repay starting the workers."""
+    from joblib import Parallel, delayed
+
+    words = _has_words(texts)
+    splits = list(
+        StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
     )
+    calls = ([(np.arange(len(y)), None)] if final else []) + splits  # the longest first
+    jobs = min(cores(), len(calls)) if len(y) >= 5_000 else 1
+    done = Parallel(n_jobs=jobs, backend="loky")(
+        delayed(_fold)(texts, y, tr, te, seed, words) for tr, te in calls
+    )
+    p = np.zeros(len(y))
+    for (_, te), part in zip(splits, done[1:] if final else done):
+        p[te] = part
+    return p, done[0] if final else None
 
 
 def out_of_fold(texts: pd.Series, y, folds: int = 5, seed: int = 7) -> np.ndarray:
     """P(positive) for every text from a model that did not see it (stratified folds, run on
     all cores when there are enough texts to repay starting the workers)."""
-    from joblib import Parallel, delayed
-
-    y = np.asarray(y, dtype=int)
-    words = _has_words(texts)
-    splits = list(
-        StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
-    )
-    jobs = min(cores(), folds) if len(y) >= 5_000 else 1
-    parts = Parallel(n_jobs=jobs, backend="loky")(
-        delayed(_fold)(texts, y, tr, te, seed, words) for tr, te in splits
-    )
-    p = np.zeros(len(y))
-    for (_, te), part in zip(splits, parts):
-        p[te] = part
-    return p
+    return _cross_fit(texts, np.asarray(y, dtype=int), folds, seed, final=False)[0]
 
 
 def _figures(y: np.ndarray, p: np.ndarray) -> dict:
@@ -214,6 +260,13 @@ def _figures(y: np.ndarray, p: np.ndarray) -> dict:
     }
 
 
+_BLOCK = 50_000  # texts per feature matrix when scoring: bounds its memory (rows are independent)
+
+
+def _blocks(texts: list[str]) -> list[list[str]]:
+    return [texts[a : a + _BLOCK] for a in range(0, len(texts), _BLOCK)]
+
+
 @dataclass
 class SentimentModel:
     """A fitted text model, its calibrated decision threshold and, when fitted here, its
@@ -226,20 +279,34 @@ class SentimentModel:
     def score(self, texts: pd.Series) -> np.ndarray:
         """P(positive) per text (0–1): each distinct text scored once, large inputs on all cores."""
         codes, uniq = pd.factorize(pd.Series(texts).astype(str))
-        uniq = pd.Series(uniq)
-        if len(uniq) < 50_000:
-            return self.model.predict_proba(uniq)[:, 1][codes]
-        return np.concatenate(map_chunks(self._score_part, uniq))[codes]
+        if not len(uniq):
+            return np.zeros(0)
+        return np.concatenate(map_chunks(self._score_part, list(uniq)))[codes]
 
-    def _score_part(self, texts: pd.Series) -> np.ndarray:
-        return self.model.predict_proba(texts)[:, 1]
+    def _score_part(self, texts: list[str]) -> np.ndarray:
+        return np.concatenate([_proba(self.model, b) for b in _blocks(texts)])
+
+    def _read_part(self, texts: list[str]) -> np.ndarray:
+        """P(positive) per text where it has known character n-grams and ``MIN_KNOWN_SHARE``
+        of them known, NaN elsewhere: the texts read once for both."""
+        return np.concatenate([self._read_block(b) for b in _blocks(texts)] or [np.zeros(0)])
+
+    def _read_block(self, texts: list[str]) -> np.ndarray:
+        r = _chars(self.model).read(texts)
+        share = np.where(r.total > 0, r.known / np.maximum(r.total, 1), 0.0)
+        ok = (r.known > 0) & (share >= MIN_KNOWN_SHARE)
+        p = np.full(len(texts), np.nan)
+        if ok.any():
+            some = Reading(r.X[ok], r.known[ok], r.total[ok], r.latin[ok])
+            p[ok] = _proba(self.model, [texts[i] for i in np.flatnonzero(ok)], some)
+        return p
 
     def label(self, texts: pd.Series) -> np.ndarray:
         return np.where(self.score(texts) >= self.threshold, "positive", "negative")
 
     def known_share(self, texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(character n-grams of each text in the model's vocabulary, their share of its n-grams)."""
-        known, total = _chars(self.model).known_counts(pd.Series(texts).fillna("").astype(str))
+        known, total = _chars(self.model).known_counts(texts)
         return known, np.where(total > 0, known / np.maximum(total, 1), 0.0)
 
     def assess(self, texts: pd.Series, languages: pd.Series | None = None) -> pd.DataFrame:
@@ -282,14 +349,12 @@ class SentimentModel:
         foreign = rest & ~np.isin(lang, READS)
         reason[foreign] = np.where(e["letters"].to_numpy()[foreign] > 0, "language", "signal")
         cand = np.flatnonzero(rest & ~foreign)
-        if len(cand):
-            known, share = self.known_share(s.iloc[cand])
-            ok = (known > 0) & (share >= MIN_KNOWN_SHARE)
+        if len(cand):  # known n-grams and scores from one reading, large inputs on all cores
+            p = np.concatenate(map_chunks(self._read_part, s.iloc[cand].tolist()))
+            ok = ~np.isnan(p)
             reason[cand[~ok]] = "signal"
-            go = cand[ok]
-            if len(go):
-                score[go] = self.score(s.iloc[go])
-                basis[go] = "model"
+            score[cand[ok]] = p[ok]
+            basis[cand[ok]] = "model"
         return pd.DataFrame({"score": score, "basis": basis, "reason": reason}, index=s.index)
 
 
@@ -300,8 +365,9 @@ def fit(texts: pd.Series, y, folds: int = 5, seed: int = 7) -> SentimentModel:
     y = np.asarray(y, dtype=int)
     if len(np.unique(y)) < 2:
         raise ValueError("sentiment labels need both classes")
-    figs = _figures(y, out_of_fold(texts, y, folds, seed))
-    return SentimentModel(pipeline(seed, _has_words(texts)).fit(texts, y), figs["threshold"], figs)
+    p, model = _cross_fit(texts, y, folds, seed, final=True)
+    figs = _figures(y, p)
+    return SentimentModel(model, figs["threshold"], figs)
 
 
 def evaluate(texts: pd.Series, y, folds: int = 5, seed: int = 7) -> dict:
