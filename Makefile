@@ -71,8 +71,12 @@ actions: report
 	$(KQ) actions --data="$$KQ_DATA" --run="$$KQ_RUN" --processed="$$KQ_PROCESSED" --reports="$$KQ_REPORTS" $(ACTIONS_ARGS)
 
 ## test: set up and run every test (unit, bad input, notebooks, end to end, Spark, reports in a real browser, real PostgreSQL and MariaDB)
+# On one pytest-xdist worker per core (TEST_WORKERS=0: in this process): the notebooks, the Spark
+# tests, the database tests and each other module stay together on one worker (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(STAMP) $(DEMO_DIR)/.stamp browser java postgres mariadb
 	KEQUN_REQUIRE_POSTGRES=1 KEQUN_REQUIRE_MARIADB=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
+	  -n $(TEST_WORKERS) --dist loadgroup \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 
 ## lint: ruff (lint and format check; settings in pyproject.toml); .ci/run runs it before the tests

@@ -54,9 +54,11 @@ E2E_FIXTURES = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (loadgroup)
 def pytest_collection_modifyitems(config, items):
     import inspect
 
+    groups = _xdist_groups(config)
     for item in items:
         module = getattr(item, "module", None)
         name = module.__name__.rsplit(".", 1)[-1] if module else ""
@@ -73,6 +75,41 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
         if e2e or browser:
             item.add_marker(pytest.mark.slow)
+        group = _xdist_group(item, name) if groups else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _xdist_groups(config) -> bool:
+    """Whether the tests run on pytest-xdist workers grouped (``make test``: ``-n auto --dist
+    loadgroup``)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return False
+    # on a worker xdist sets dist to "no" and keeps loadgroup
+    return config.getoption("dist", "no") == "loadgroup" or getattr(
+        config.option, "loadgroup", False
+    )
+
+
+def _xdist_group(item, module: str) -> str | None:
+    """The worker group of a test, so that what is made once is made once on one worker: the
+    notebooks in order on one kernel each (00 … 06 share data/processed), the Spark tests on
+    one JVM, the database tests on one PostgreSQL and one MariaDB server, and the tests of a
+    module that share a module-scoped fixture (its runs of `make report`) together. None: a
+    test that shares nothing costly goes to whichever worker is free."""
+    if item.path.suffix == ".ipynb":
+        return "notebooks"
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs if info else {}
+    if item.get_closest_marker("spark") or "spark" in defs:
+        return "spark"
+    if {"pg", "my"} & set(defs) or module.startswith("test_database"):  # (db: by request)
+        return "databases"
+    if "request" in getattr(info, "argnames", ()) or any(
+        d.scope == "module" for ds in defs.values() for d in ds
+    ):
+        return module or item.path.stem  # (request: getfixturevalue may ask for one)
+    return None
 
 
 @pytest.fixture(scope="session")
