@@ -136,3 +136,24 @@ def test_topics_term_matrix_is_scikit_learns():
     assert list(terms) == list(vec.get_feature_names_out())
     with pytest.raises(ValueError):
         topics.term_matrix([[], []], min_df=1, max_df=1.0)
+
+
+def test_months_are_strftimes():
+    """``text.months`` formats each distinct month once: the same strings (NaN without a date,
+    before 1970 too, each row in its own index place) as strftime on every row."""
+    cases = [
+        pd.Series(
+            pd.to_datetime(
+                ["2026-01-31 23:59:59", None, "1969-12-15 00:00:00", "2026-02-01", "1700-03-04"],
+                format="mixed",
+            ),
+            index=[5, 3, 9, 1, 0],
+        ),
+        pd.Series(["2026-01-31", "2025-12-01", None, "2024-02-29"], name="created_at"),
+        pd.Series(pd.date_range("2020-01-01", periods=500, freq="17h")),
+        pd.Series(pd.to_datetime(["2026-02-01 05:00"]).tz_localize("Asia/Shanghai")),  # Jan in UTC
+        pd.Series([pd.NaT, pd.NaT]),
+    ]
+    for dates in cases:
+        want = pd.to_datetime(dates).dt.strftime("%Y-%m")
+        pd.testing.assert_series_equal(text.months(dates), want, check_exact=True)

@@ -143,12 +143,25 @@ def prepare(fb: pd.DataFrame) -> pd.DataFrame:
     ``month`` (YYYY-MM of created_at, when there is one)."""
     out = fb.copy()
     if "created_at" in out:
-        out["month"] = pd.to_datetime(out["created_at"]).dt.strftime("%Y-%m")
+        out["month"] = months(out["created_at"])
     none = (pd.Series("", index=out.index), pd.Series(False, index=out.index))
     out["clean_text"], out["boilerplate"] = clean(out["text"]) if "text" in out else none
     out["clean_text"], out["cut"] = cut(out["clean_text"])
     out["language"] = language(out["clean_text"])
     return out
+
+
+def months(dates: pd.Series) -> pd.Series:
+    """YYYY-MM of each date (NaN where there is none): ``dt.strftime("%Y-%m")``, each distinct
+    month formatted once (strftime on a million rows takes seconds)."""
+    d = pd.to_datetime(dates)
+    if d.dt.tz is not None:  # months in the dates' own time zone
+        return d.dt.strftime("%Y-%m")
+    codes, firsts = pd.factorize(d.to_numpy().astype("datetime64[M]"))
+    names = pd.Series(pd.to_datetime(firsts)).dt.strftime("%Y-%m").to_numpy(dtype=object)
+    out = np.full(len(d), np.nan, dtype=object)
+    out[codes >= 0] = names[codes[codes >= 0]]
+    return pd.Series(out, index=dates.index, name=dates.name)
 
 
 def language_shares(languages: pd.Series) -> pd.DataFrame:
