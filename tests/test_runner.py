@@ -353,3 +353,31 @@ def test_the_same_folders_spelled_relative_or_absolute_are_the_same_run():
     assert not _same_settings(yaml.safe_dump(rel), {**rel, "value": {"horizon_months": 6}})
     db = {**rel, "data_dir": "postgresql://me@localhost/crm"}
     assert _same_settings(yaml.safe_dump(db), db)
+
+
+def test_a_kernel_started_early_has_the_stage_libraries_loaded_and_nothing_in_its_namespace(
+    tmp_path,
+):
+    """make report starts the kernel before intake and has it import the stages meanwhile
+    (runner.start_kernel): the first stage must find those modules loaded and its namespace
+    as empty as a fresh kernel's (only its parameters)."""
+    from kequn.run.runner import start_kernel
+
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir()
+    marker = tmp_path / "seen.txt"
+    first = _nb(
+        src / "01_a.ipynb",
+        "import sys\n"
+        f"open({str(marker)!r}, 'w').write(repr(("
+        "sorted(k for k in dir() if not k.startswith('__') and k not in "
+        "('In', 'Out', 'get_ipython', 'exit', 'quit', 'open', 'sys')), "
+        "'kequn.stages.value' in sys.modules, 'kequn.stages.summary' in sys.modules)))",
+    )
+    km = start_kernel(src)
+    run_stages([first], out, {"x": 1}, km=km)
+    names, value, summary = eval(marker.read_text())
+    assert value and summary
+    assert [n for n in names if not n.startswith("_")] == ["x"]
+    assert "_m" not in names
+    assert not km.has_kernel  # run_stages shut it down

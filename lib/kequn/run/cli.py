@@ -109,22 +109,31 @@ def _run(a) -> int:
 
 
 def _run_stages(
-    notebooks: list[Path], params_file: Path, reports: Path, run: str, processed: Path
+    notebooks: list[Path], params_file: Path, reports: Path, run: str, processed: Path, km=None
 ) -> int:
     """Run the stale stages into a staging folder that replaces ``reports/<run>`` in one rename
     only when every stage and the index succeeded; a failed or killed run leaves the previous
-    ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over)."""
+    ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over).
+    ``km``: a kernel already started (``runner.start_kernel``), used and shut down."""
     import shutil
     import time
 
     from kequn.run.publish import point_latest, publish_run, render_html
-    from kequn.run.runner import StageFailed, library_mtime, run_stages, staging_dir, stale
+    from kequn.run.runner import (
+        StageFailed,
+        library_mtime,
+        run_stages,
+        staging_dir,
+        stale,
+        stop_kernel,
+    )
 
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     quality = RunFolder(processed).quality
     inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
     todo = stale(notebooks, reports / run, inputs)
     if not todo and (reports / run / "index.html").exists():
+        stop_kernel(km)
         point_latest(reports, run)
         print(f"  0 of {len(notebooks)} stages run: nothing changed")
         return 0
@@ -137,6 +146,7 @@ def _run_stages(
             params,
             render=render_html,
             failed_dir=processed / "failed",
+            km=km,
             log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True),
         )
         from kequn.data.run_folder import reid_file_of
@@ -230,9 +240,21 @@ def _report(a) -> int:
     if not params_file.exists() or not _same_settings(params_file.read_text(encoding="utf-8"), p):
         _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
         write_text_atomic(text, params_file)  # rewritten only when changed: its time says so
-    if _intake_stale(params_file, processed, p):
-        _print_intake(intake_from_params(**p))
-    code = _run_stages([Path(n) for n in a.notebooks], params_file, Path(a.reports), run, processed)
+    notebooks = [Path(n) for n in a.notebooks]
+    km = None
+    try:
+        if _intake_stale(params_file, processed, p):
+            from kequn.run.runner import start_kernel
+
+            # new clean tables rerun every stage: their kernel starts and imports meanwhile
+            km = start_kernel(notebooks[0].resolve().parent) if notebooks else None
+            _print_intake(intake_from_params(**p))
+        code = _run_stages(notebooks, params_file, Path(a.reports), run, processed, km=km)
+    except BaseException:
+        from kequn.run.runner import stop_kernel
+
+        stop_kernel(km)
+        raise
     if code == 0:
         print(f"report: {Path(a.reports) / run / 'index.html'} (latest -> {run})")
     return code

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -131,6 +132,65 @@ def _reset(km) -> None:
         raise RuntimeError(f"resetting the kernel failed: {c.get('ename')}: {c.get('evalue')}")
 
 
+# The libraries every stage imports, loaded by ``start_kernel`` while intake runs in this
+# process; nothing is bound in the kernel's namespace.
+WARM_UP = (
+    "for _m in ('kequn.stages.profiling', 'kequn.stages.clustering', 'kequn.stages.value', "
+    "'kequn.stages.needs', 'kequn.stages.feedback', 'kequn.stages.summary'):\n"
+    "    __import__('importlib').import_module(_m)\n"
+    "del _m"
+)
+
+
+_WARMING: dict[int, threading.Thread] = {}  # kernel manager id → its warm-up thread
+
+
+def start_kernel(cwd: Path, warm_up: bool = True):
+    """The stages' kernel, started in ``cwd`` (the notebooks' folder). With ``warm_up`` a
+    thread waits for it to boot and has it import the stage libraries, and this returns at
+    once: boot and imports (a few seconds) overlap the caller's own work, such as intake on
+    the other core. ``run_stages`` waits for the thread before the first stage."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=KERNEL)  # the manager nbclient itself uses
+    run_sync(km.start_kernel)(cwd=str(cwd))
+    if warm_up:
+
+        def warm() -> None:
+            kc = km.blocking_client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=120)
+                kc.execute_interactive(WARM_UP, timeout=600, output_hook=lambda msg: None)
+            except Exception:  # noqa: BLE001 - a stage that needs the import will say why
+                pass
+            finally:
+                kc.stop_channels()
+
+        _WARMING[id(km)] = threading.Thread(target=warm, name="kequn-warm-up", daemon=True)
+        _WARMING[id(km)].start()
+    return km
+
+
+def _warmed(km) -> None:
+    """Wait for ``km``'s warm-up, if it has one."""
+    thread = _WARMING.pop(id(km), None)
+    if thread is not None:
+        thread.join()
+
+
+def stop_kernel(km) -> None:
+    """Shut ``km``'s kernel down (nothing when it is not running)."""
+    from jupyter_core.utils import run_sync
+
+    if km is None:
+        return
+    _warmed(km)
+    if km.has_kernel:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
 def run_stages(
     notebooks: list[Path],
     out_dir: Path,
@@ -138,23 +198,24 @@ def run_stages(
     render=None,
     log=print,
     failed_dir: Path | None = None,
+    km=None,
 ) -> list[Path]:
     """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
     ``render(executed_path)`` in a background thread; returns the executed paths. Raises
     ``StageFailed`` on the first failing stage (later stages do not run; the pages already
-    rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``)."""
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
+    rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``). ``km``: a
+    kernel from ``start_kernel`` to run them on (else one is started); it is shut down at
+    the end either way."""
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     cwd = {nb.resolve().parent for nb in notebooks}
     if len(cwd) != 1:
+        stop_kernel(km)
         raise ValueError(f"stage notebooks must share one folder, got {sorted(map(str, cwd))}")
-    km = AsyncKernelManager(kernel_name=KERNEL)  # the manager nbclient itself uses
-    run_sync(km.start_kernel)(cwd=str(cwd.pop()))
+    km = km if km is not None else start_kernel(cwd.pop(), warm_up=False)
     done, pending = [], []
     try:
+        _warmed(km)
         with ThreadPoolExecutor(max_workers=1) as pool:
             for i, nb in enumerate(notebooks):
                 if i:
@@ -168,7 +229,7 @@ def run_stages(
             for f in pending:
                 f.result()
     finally:
-        run_sync(km.shutdown_kernel)(now=True)
+        stop_kernel(km)
     return done
 
 
