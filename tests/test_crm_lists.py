@@ -222,3 +222,15 @@ def test_workbook_cells_keep_text_as_text_and_leave_missing_values_empty(tmp_pat
     assert [ws[f"C{r}"].value for r in (2, 3, 4)] == [1, 2, 3]
     assert ws["D2"].is_date and ws["D2"].value.isoformat() == "2026-01-02T03:04:05"
     assert ws["D3"].value is None
+
+
+def test_workbook_columns_fit_their_text_and_the_header_stays_in_view(tmp_path):
+    from kequn.data.io import write_table_atomic
+    from openpyxl import load_workbook
+
+    df = pd.DataFrame({"客户编号": ["00012345"], "原因": ["大客户，沉睡：200 天未购买"], "n": [1]})
+    ws = load_workbook(write_table_atomic(df, tmp_path / "t.xlsx")).active
+    assert ws.freeze_panes == "A2"
+    widths = {c: ws.column_dimensions[c].width for c in "ABC"}
+    assert widths["B"] > widths["A"] > widths["C"] >= 8  # 27 wide characters > 8 narrow ones
+    assert widths["B"] >= 2 * 12  # the Chinese reason is not cut to a default column

@@ -624,6 +624,13 @@ def write_table_atomic(df: pd.DataFrame, path: str | Path, encoding: str = "utf-
     return path
 
 
+def _display_width(text: str) -> int:
+    """Columns of a spreadsheet cell that ``text`` fills: East Asian wide characters count 2."""
+    import unicodedata
+
+    return len(text) + sum(unicodedata.east_asian_width(ch) in "WF" for ch in text) + 1
+
+
 def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
     """``df`` as the first sheet of an .xlsx workbook, streamed row by row with xlsxwriter.
 
@@ -631,7 +638,9 @@ def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
     and held the whole sheet in memory; pandas hands cells to a writer column by column, which
     xlsxwriter's ``constant_memory`` mode (rows written once, in order) cannot take. Text stays
     text: a string is never read as a formula, a URL or a number (ids keep their leading
-    zeros); missing values are empty cells; dates and times get a date format."""
+    zeros); missing values are empty cells; dates and times get a date format. Columns are
+    as wide as their header and first thousand values (Chinese counted double, at most 60) and
+    the header row stays in view, as an operator would set them by hand."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
@@ -646,7 +655,6 @@ def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
     try:
         sheet = book.add_worksheet("Sheet1")
         stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        sheet.write_row(0, 0, [str(c) for c in df.columns])
         columns, formats = [], []
         for i in range(df.shape[1]):
             col = df.iloc[:, i]
@@ -656,6 +664,10 @@ def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
             cells = col.astype(object).where(col.notna(), None).tolist()
             columns.append(cells)
             formats.append(stamp if when else None)
+            shown = [str(df.columns[i])] + [str(v) for v in cells[:1000] if v is not None]
+            sheet.set_column(i, i, 20 if when else min(60, max(8, *map(_display_width, shown))))
+        sheet.freeze_panes(1, 0)  # the header stays in view while scrolling
+        sheet.write_row(0, 0, [str(c) for c in df.columns])
         for r, row in enumerate(zip(*columns), start=1):
             for c, (value, fmt) in enumerate(zip(row, formats)):
                 if value is None:
