@@ -17,9 +17,9 @@ from conftest import ROOT
 CODE_MARKERS = re.compile(r'class="[^"]*jp-InputArea-editor|class="highlight hl-ipython3"')
 
 
-def make(tmp: Path, data, run: str, *extra) -> subprocess.CompletedProcess:
+def make(tmp: Path, data, run: str, *extra, env: dict | None = None) -> subprocess.CompletedProcess:
     """`make report` on ``data`` with ``tmp/config.yaml`` (written with `lang: en` and a fixed
-    salt when absent); processed data and reports go under ``tmp``."""
+    salt when absent); processed data and reports go under ``tmp``; ``env``: more variables."""
     cfg = tmp / "config.yaml"
     if not cfg.exists():
         cfg.write_text("lang: en\nprivacy: {salt: e2e}\n")
@@ -40,7 +40,7 @@ def make(tmp: Path, data, run: str, *extra) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "MAKEFLAGS": ""},
+        env={**os.environ, "MAKEFLAGS": "", **(env or {})},
     )
 
 

@@ -357,9 +357,15 @@ def test_rerun_with_nothing_changed_does_nothing(e2e, messy_dir):
     quality = tmp / "processed" / "messy-1" / "quality.json"
     index = tmp / "reports" / "messy-1" / "index.html"
     before = quality.stat().st_mtime_ns, index.stat().st_mtime_ns
-    q = make(tmp, messy_dir, "messy-1")
+    q = make(tmp, messy_dir, "messy-1", env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert q.returncode == 0 and "0 of 6 stages run" in q.stdout, q.stdout + q.stderr
     assert (quality.stat().st_mtime_ns, index.stat().st_mtime_ns) == before  # nothing rewritten
+    # and quickly: none of the heavy libraries is imported to find that out (they are most of a
+    # second; the rerun should take a fraction of one)
+    imported = set(re.findall(r"^import time:.*\|\s+(\S+)$", q.stderr, re.M))
+    assert "kequn.run.config" in imported  # the profile was read
+    heavy = {"pandas", "numpy", "pyarrow", "duckdb", "papermill", "nbconvert", "IPython", "sklearn"}
+    assert not heavy & imported, sorted(heavy & imported)
 
 
 def test_same_inputs_same_artifacts(e2e, messy_dir):

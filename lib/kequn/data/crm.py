@@ -30,41 +30,13 @@ import pandas as pd
 from kequn.data.actions import neutralise_formulas
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder
-from kequn.data.problems import Problem, SettingsError
+from kequn.data.reid import check_reid_place
 from kequn.lang.glossary import settings_basis
 from kequn.lang.i18n import t
 
 EXCEL_ROWS = 1_048_576  # rows on one Excel sheet, the header's included
 LISTS = ("winback", "key_care", "category_targets", "complaint_followup")
 _SOURCES = {"category_targets": "propensity_targets", "complaint_followup": "feedback_alerts"}
-
-
-def reid_path(reid_dir: str | Path, run_dir: str | Path) -> Path:
-    """The re-identification table of a run: ``<reid_dir>/<run>.parquet``."""
-    return Path(reid_dir) / f"{Path(run_dir).name}.parquet"
-
-
-def check_reid_place(
-    path: str | Path,
-    processed_root: str | Path | None = None,
-    reports_root: str | Path | None = None,
-) -> None:
-    """Refuse a re-identification table under the processed data (every artifact there stays
-    pseudonymous) or under the reports (pages and lists handed to stakeholders): a
-    ``SettingsError`` naming ``privacy.reid_dir``, raised before any work."""
-    p = Path(path).resolve()
-    for where, root in (("processed", processed_root), ("reports", reports_root)):
-        if root is not None and p.is_relative_to(Path(root).resolve()):
-            raise SettingsError(
-                [
-                    Problem.of(
-                        f"reid_under_{where}",
-                        "privacy.reid_dir",
-                        name=str(Path(path).parent),
-                        folder=str(Path(root)),
-                    )
-                ]
-            )
 
 
 def write_reid(

@@ -77,8 +77,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from kequn.data import schema
 from kequn.data.problems import InputError, Problem
 
@@ -553,6 +551,7 @@ def _select(conn, src: Source, cols: Columns) -> str:
 def read(conn, src: Source, cols: Columns | None = None):
     """All rows of ``src`` (``order_by``'s order) as an ``io.Export`` of text columns
     (``CHUNK_ROWS`` per fetch) and the number of fetches."""
+    import numpy as np  # imported here: the no-change rerun imports this module for is_url
     import pyarrow as pa
 
     from kequn.data.coerce import STR

@@ -21,7 +21,6 @@ Cleaning rules (each one is a row of ``quality.json["cleaning"]``):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ import pyarrow.compute as pc
 
 from kequn.data import coerce, database, kano_wide, paths, privacy, schema
 from kequn.data.coerce import STR
+from kequn.data.fingerprint import input_fingerprint
 from kequn.data.io import (
     Export,
     atomic_dir,
@@ -678,39 +678,6 @@ def _quality(
     }
 
 
-def input_fingerprint(
-    data_dir: str | Path,
-    column_map=None,
-    as_of=None,
-    invalid_rows="error",
-    date_format=None,
-    currency=None,
-) -> str:
-    """A digest of what intake would read (file names, sizes, modification times) and of
-    its settings; kept in ``intake.stamp`` so a rerun knows when the clean tables are stale.
-    For a database (``kequn.data.database``): each table's row count and a hash of its content
-    computed by the server instead."""
-    if database.is_url(data_dir):
-        settings = [str(as_of), invalid_rows, date_format, currency]
-        return database.fingerprint(str(data_dir), column_map, settings)
-    data_dir = Path(data_dir)
-    files = (
-        sorted(p for p in data_dir.iterdir() if p.is_file() and not p.name.startswith("."))
-        if data_dir.is_dir()
-        else []
-    )
-    if column_map:
-        files.append(Path(column_map))
-    h = hashlib.sha256(
-        json.dumps([str(as_of), invalid_rows, date_format, currency], default=str).encode()
-    )
-    for p in files:
-        if p.exists():
-            st = p.stat()
-            h.update(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:16]
-
-
 def _expected_headers(table: str, cmap: dict) -> set:
     """Normalised headers that identify ``table`` (to pick its sheet in a workbook)."""
     out = set()
@@ -790,7 +757,7 @@ def run_intake(
     """
     reports_dir = paths.reports_root() if reports_dir is None else Path(reports_dir)
     if reid_file is not None and out_dir is not None:
-        from kequn.data.crm import check_reid_place
+        from kequn.data.reid import check_reid_place
 
         check_reid_place(reid_file, Path(out_dir).parent, reports_dir)
     if invalid_rows not in ("error", "drop"):

@@ -21,11 +21,7 @@ import gzip
 import io
 import os
 import re
-import shutil
-import tempfile
-import uuid
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +29,12 @@ import numpy as np
 import pandas as pd
 
 from kequn.data.coerce import STR
+from kequn.data.files import (  # noqa: F401  (stdlib-only; here for the callers of io)
+    atomic_dir,
+    read_yaml,
+    tmp_beside,
+    write_text_atomic,
+)
 from kequn.data.problems import InputError, Problem
 
 SUFFIXES = (".csv", ".csv.gz", ".csv.zip", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".zip")
@@ -573,44 +575,11 @@ def find_table(folder: str | Path, name: str, file_name: str | None = None) -> P
     return None
 
 
-def read_yaml(path: Path, what: tuple[str, str], fix: tuple[str, str]) -> dict:
-    """A user's YAML file (config, column map) as a dict; a missing file or bad YAML is an
-    ``InputError`` that says which file and what to do (``what``, ``fix``: zh and en)."""
-    import yaml
-
-    if not path.exists():
-        raise InputError(
-            [
-                Problem.of(
-                    "yaml_not_found",
-                    str(path),
-                    what_zh=what[0],
-                    what_en=what[1],
-                    fix_zh=fix[0],
-                    fix_en=fix[1],
-                )
-            ]
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise InputError(
-            [Problem.of("yaml_invalid", path.name, detail=str(e).splitlines()[0])]
-        ) from None
-    if not isinstance(data, dict):
-        raise InputError([Problem.of("yaml_not_settings", path.name, kind=type(data).__name__)])
-    return data
-
-
-def _tmp_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-
-
 def write_table_atomic(df: pd.DataFrame, path: str | Path, encoding: str = "utf-8") -> Path:
     """Write ``df`` by its suffix (.parquet, .csv, .xlsx) via a temp file and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_beside(path)
+    tmp = tmp_beside(path)
     try:
         if path.suffix == ".parquet":
             df.to_parquet(tmp, index=False)
@@ -682,35 +651,3 @@ def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
                     sheet.write(r, c, value)
     finally:
         book.close()
-
-
-def write_text_atomic(text: str, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_beside(path)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-@contextmanager
-def atomic_dir(path: str | Path):
-    """Build a folder under a temporary name; it replaces ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        yield tmp
-        old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.old.{uuid.uuid4().hex[:8]}")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -16,16 +16,8 @@ from kequn.data.features import feature_table
 from kequn.data.intake import input_fingerprint, run_intake
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder, resolve
+from kequn.data.reid import reid_file_of
 from kequn.data.settings import IntakeSettings, PrivacySettings, ProfilingSettings
-
-
-def reid_file_of(processed_dir, privacy) -> Path:
-    """The run's re-identification table (``privacy.reid_dir``, default ``data/.reid``)."""
-    from kequn.data.crm import reid_path
-
-    return reid_path(
-        resolve(PrivacySettings.of(privacy).reid_dir or "data/.reid"), resolve(processed_dir)
-    )
 
 
 def intake_from_params(

@@ -58,7 +58,7 @@ def _params(a) -> int:
     from kequn.run.params import flatten
 
     p = flatten(_make_params(a, a.config, a.data, a.processed, a.run))
-    from kequn.data.io import write_text_atomic
+    from kequn.data.files import write_text_atomic
 
     write_text_atomic(yaml.safe_dump(p, allow_unicode=True, sort_keys=False), a.out)
     return 0
@@ -118,25 +118,24 @@ def _run_stages(
     import shutil
     import time
 
-    from kequn.run.publish import point_latest, publish_run, render_html
-    from kequn.run.runner import (
-        StageFailed,
-        library_mtime,
-        run_stages,
-        staging_dir,
-        stale,
-        stop_kernel,
-    )
+    from kequn.run.runner import library_mtime, stale, stop_kernel
 
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     quality = RunFolder(processed).quality
     inputs = max(params_file.stat().st_mtime, quality.stat().st_mtime, library_mtime())
     todo = stale(notebooks, reports / run, inputs)
     if not todo and (reports / run / "index.html").exists():
+        from kequn.run.latest import point_latest
+
         stop_kernel(km)
         point_latest(reports, run)
         print(f"  0 of {len(notebooks)} stages run: nothing changed")
         return 0
+    # only now the heavy imports (papermill, nbconvert, pandas): a run with nothing to redo
+    # stops above in a fraction of a second
+    from kequn.run.publish import publish_run, render_html
+    from kequn.run.runner import StageFailed, run_stages, staging_dir
+
     start = time.monotonic()
     stage = staging_dir(reports, run)
     try:
@@ -149,7 +148,7 @@ def _run_stages(
             km=km,
             log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True),
         )
-        from kequn.data.run_folder import reid_file_of
+        from kequn.data.reid import reid_file_of
 
         publish_run(
             reports,
@@ -173,7 +172,7 @@ def _run_stages(
 def _intake_stale(params_file: Path, processed: Path, p: dict) -> bool:
     """Whether intake must run again: no clean tables yet, the params (config) or the library
     are newer than them, or a data file or the column map changed (``intake.stamp``)."""
-    from kequn.data.intake import input_fingerprint
+    from kequn.data.fingerprint import input_fingerprint
     from kequn.data.paths import resolve
     from kequn.data.settings import IntakeSettings
     from kequn.run.runner import library_mtime
@@ -223,15 +222,13 @@ def _same_settings(old_text: str, p: dict) -> bool:
 
 def _report(a) -> int:
     """A whole run, deciding itself what is stale (``make report`` calls this)."""
-    from kequn.data.io import write_text_atomic
-    from kequn.data.run_folder import intake_from_params
+    from kequn.data.files import write_text_atomic
     from kequn.run.config import check_run_name, default_run
 
     run = check_run_name(a.run or default_run(a.data))
     processed = Path(a.processed) / run
     p = _make_params(a, a.config, a.data, str(processed), run, check=False)
-    from kequn.data.crm import check_reid_place
-    from kequn.data.run_folder import reid_file_of
+    from kequn.data.reid import check_reid_place, reid_file_of
 
     # the CRM ids stay out of the processed data and the reports: checked before any work
     check_reid_place(reid_file_of(processed, p.get("privacy")), a.processed, a.reports)
@@ -244,6 +241,7 @@ def _report(a) -> int:
     km = None
     try:
         if _intake_stale(params_file, processed, p):
+            from kequn.data.run_folder import intake_from_params
             from kequn.run.runner import start_kernel
 
             # new clean tables rerun every stage: their kernel starts and imports meanwhile
@@ -263,7 +261,7 @@ def _report(a) -> int:
 def _actions(a) -> int:
     """The run's action lists with CRM ids into ``reports/<run>/actions`` (``make actions``)."""
     from kequn.data.crm import write_lists
-    from kequn.data.run_folder import reid_file_of
+    from kequn.data.reid import reid_file_of
     from kequn.run.config import check_run_name, default_run
 
     run = check_run_name(a.run or default_run(a.data))
@@ -289,7 +287,7 @@ def _actions(a) -> int:
 
 
 def _latest(a) -> int:
-    from kequn.run.publish import point_latest
+    from kequn.run.latest import point_latest
 
     point_latest(Path(a.reports), a.run)
     return 0

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from kequn.data.io import read_yaml
+from kequn.data.files import read_yaml
 from kequn.data.paths import (  # noqa: F401  (re-exported for settings)
     check_data_files,
     inside,

@@ -1,68 +1,32 @@
-"""Stakeholder HTML: executed notebooks rendered without code, the run's index page, the
-``reports/latest`` pointer and the list of runs.
+"""Stakeholder HTML: executed notebooks rendered without code, and the run's index page.
 
-``latest`` is a relative symlink replaced atomically (a new link renamed over the old one),
-and only ``publish_run`` moves it, which the Makefile calls after every stage succeeded.
-
-Every page carries a Content-Security-Policy (``with_csp``): its own inline scripts by sha256
-hash, inline styles and ``data:`` images, nothing else and nothing from the network; so even a
-value that slipped past escaping could not run.
+The shell every page shares (styles, Content-Security-Policy) is ``kequn.run.page_shell``;
+``reports/latest`` and the list of runs are ``kequn.run.latest``, which only ``publish_run``
+(after every stage succeeded) and a run with nothing to redo move.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
-import os
 import re
 import struct
 from pathlib import Path
-from urllib.parse import quote
 
 from kequn.data import crm
-from kequn.data.io import write_text_atomic
+from kequn.data.files import write_text_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.runs import earlier_runs
 from kequn.lang.currency import for_run
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models.profiling import caveats
 from kequn.render.navigation import with_navigation
+from kequn.run.latest import href as _href
+from kequn.run.latest import point_latest
+from kequn.run.page_shell import CARD_CSS, CSS, with_csp
+from kequn.run.page_shell import html_page as _html
 from kequn.stages.summary import TABLES
-
-CSS = """
-<style>
-body { max-width: 1100px; margin: 0 auto; padding: 0 12px;
-  font-family: -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; }
-.kq-table { overflow-x: auto; max-height: 520px; overflow-y: auto; margin: 6px 0 14px; }
-.kq-table table, table.kq-facts { border-collapse: collapse; font-size: 13px; }
-.kq-table th, .kq-table td, .kq-facts th, .kq-facts td { padding: 4px 10px; border-bottom: 1px solid #e3e3e3; text-align: right; }
-.kq-table th:first-child, .kq-table td:first-child, .kq-facts th { text-align: left; }
-.jp-RenderedHTMLCommon table.kq-facts th:first-child, table.kq-facts.inputs td,
-.jp-RenderedHTMLCommon table.kq-facts.inputs td { text-align: left; vertical-align: baseline; }
-.kq-table thead th { position: sticky; top: 0; background: #f6f8f9; }
-img { max-width: 100%; height: auto; }
-.kq-caveats { border-left: 4px solid #d9a400; background: #fffbea; padding: 6px 12px; margin: 8px 0 14px; font-size: 14px; }
-.kq-caveats ul { margin: 4px 0; padding-left: 1.4em; }
-.jp-OutputArea-output pre { white-space: pre-wrap; }
-@media (max-width: 600px) { .jp-RenderedImage { overflow-x: auto; } img.kq-wide { max-width: none; }
-  body { padding: 0 4px; } .kq-table table { font-size: 12px; } .kq-table th, .kq-table td { min-width: 4.5em; } }
-</style>
-"""
-
-
-CARD_CSS = (
-    ".card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;margin:10px 0}"
-    ".card h3{margin:4px 0 6px} table.kq-facts.plan th{white-space:nowrap;vertical-align:top;text-align:left}"
-    "table.kq-facts.plan td{text-align:left;vertical-align:top} table.kq-facts.plan td.why{color:#555;font-size:12px;"
-    "max-width:18em} @media (max-width:600px){table.kq-facts.plan th, table.kq-facts.plan td, table.kq-facts.plan td.why{display:block;"
-    "max-width:none;border:0;padding:2px 4px} table.kq-facts.plan tr{display:block;border-bottom:1px solid #e3e3e3;"
-    "padding:4px 0}}"
-    ".seg-id{color:#888;font-size:12px;font-weight:normal;margin-left:6px}"
-    "p.terms{color:#555;font-size:12px} #priorities ol{padding-left:1.4em} #priorities li{margin:6px 0}"
-    "img.kq-overview{display:block;max-width:100%;height:auto;margin:8px 0}"
-)
 
 
 def render_html(executed: Path) -> Path:
@@ -105,33 +69,6 @@ def render_html(executed: Path) -> Path:
     return out
 
 
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
-
-
-def csp(page: str) -> str:
-    """The page's Content-Security-Policy: no network, inline styles, ``data:`` images, and
-    only the inline scripts the page holds now (sha256 of each)."""
-    digests = {
-        hashlib.sha256(body.encode("utf-8")).digest()
-        for attrs, body in _SCRIPT.findall(page)
-        if "src=" not in attrs.lower()
-    }
-    scripts = (
-        " ".join(sorted(f"'sha256-{base64.b64encode(d).decode()}'" for d in digests)) or "'none'"
-    )
-    return (
-        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-        f"script-src {scripts}; base-uri 'none'; form-action 'none'"
-    )
-
-
-def with_csp(page: str) -> str:
-    """``page`` with its Content-Security-Policy as the first element of ``<head>``; call it
-    last, once every script is in place."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{csp(page)}">'
-    return re.sub(r"<head\b[^>]*>", lambda m: m.group(0) + meta, page, count=1)
-
-
 WIDE_PX = (
     800  # charts at least this wide (multi-panel) keep their size on a phone and scroll sideways
 )
@@ -165,31 +102,8 @@ def _first_heading(nb) -> str | None:
     return None
 
 
-def _html(title: str, body: str, lang: str) -> str:
-    return (
-        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
-        f"{CSS}<style>{CARD_CSS}</style></head><body>{body}</body></html>"
-    )
-
-
-def _page(title: str, body: str, lang: str) -> str:
-    return with_csp(_html(title, body, lang))
-
-
 def _index_page(title: str, body: str, lang: str) -> str:
     return with_csp(with_navigation(_html(title, body, lang), lang))
-
-
-def _runs(reports: Path) -> list[Path]:
-    return sorted(
-        (
-            p
-            for p in reports.iterdir()
-            if p.is_dir() and not p.is_symlink() and (p / "index.html").exists()
-        ),
-        key=lambda p: p.name,
-    )
 
 
 def publish_run(
@@ -331,33 +245,6 @@ def publish_run(
         swap_in(staging, reports / run)
     point_latest(reports, run, lang)
     return reports / run / "index.html"
-
-
-def point_latest(reports: Path, run: str, lang: str | None = None) -> None:
-    """Point ``reports/latest`` at a finished run (atomic symlink swap) and list the runs,
-    in the run's language unless ``lang`` is given."""
-    index = reports / run / "index.html"
-    if not index.exists():
-        raise FileNotFoundError(f"{reports / run} has no index.html: the run did not finish")
-    if lang is None:
-        lang = "en" if '<html lang="en"' in index.read_text(encoding="utf-8")[:300] else "zh"
-    tmp = reports / f".latest.{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(run, tmp)
-    os.replace(tmp, reports / "latest")
-    runs = _runs(reports)
-    lis = "".join(
-        f'<li><a href="{_href(p.name)}/index.html">{html.escape(p.name)}</a></li>'
-        for p in reversed(runs)
-    )
-    body = f"<h1>{t('index.runs', lang)}</h1><ul>{lis or t('index.none', lang)}</ul>"
-    write_text_atomic(_page(t("index.runs", lang), body, lang), reports / "index.html")
-
-
-def _href(name: str) -> str:
-    """A file or run name as a relative link: percent-encoded, then HTML-escaped."""
-    return html.escape(quote(name))
 
 
 def _stage_title(p: Path) -> str:

@@ -182,10 +182,10 @@ def _warmed(km) -> None:
 
 def stop_kernel(km) -> None:
     """Shut ``km``'s kernel down (nothing when it is not running)."""
-    from jupyter_core.utils import run_sync
-
     if km is None:
         return
+    from jupyter_core.utils import run_sync
+
     _warmed(km)
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
