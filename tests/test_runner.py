@@ -57,7 +57,8 @@ def test_stages_share_a_kernel_but_not_variables_and_stop_at_a_failure(tmp_path)
     first = _nb(src / "01_a.ipynb", "secret = 41 + x\nimport json")
     second = _nb(
         src / "02_b.ipynb",
-        f"open({str(marker)!r}, 'w').write(str(x) + ' ' + str('secret' in dir()) + ' ' + str('json' in dir()))",
+        f"open({str(marker)!r}, 'w').write(str(x) + ' ' + str('secret' in dir()) + ' ' + str('json' in dir())"
+        " + ' ' + str('_give_back' in dir()))",
     )
     third = _nb(src / "03_c.ipynb", "raise ValueError('planted failure')")
     fourth = _nb(src / "04_d.ipynb", f"open({str(marker)!r}, 'w').write('must not run')")
@@ -67,8 +68,8 @@ def test_stages_share_a_kernel_but_not_variables_and_stop_at_a_failure(tmp_path)
     ):
         run_stages([first, second, third, fourth], out, {"x": 1}, render=rendered.append)
     assert (
-        marker.read_text() == "1 False False"
-    )  # parameters injected; the first stage's names are gone
+        marker.read_text() == "1 False False False"
+    )  # parameters injected; the first stage's names are gone, and the reset's own
     assert [p.name for p in rendered] == ["01_a.ipynb", "02_b.ipynb"]
     assert (out / "03_c.failed.ipynb").exists() and not (out / "03_c.ipynb").exists()
     assert not (out / "04_d.ipynb").exists() and not list(out.glob(".*tmp*"))
@@ -381,3 +382,25 @@ def test_a_kernel_started_early_has_the_stage_libraries_loaded_and_nothing_in_it
     assert [n for n in names if not n.startswith("_")] == ["x"]
     assert "_m" not in names
     assert not km.has_kernel  # run_stages shut it down
+
+
+def test_memory_freed_by_a_step_goes_back_to_the_system():
+    """After intake (in make report's own process) and between stages (in the kernel) the freed
+    memory is handed back: Arrow's pool and glibc keep it otherwise (kequn.run.memory)."""
+    import gc
+
+    import numpy as np
+    import psutil
+    import pyarrow as pa
+    from kequn.run.memory import give_back
+
+    me = psutil.Process()
+    n = 3_000_000
+    table = pa.table({"a": pa.array([f"x{i}" for i in range(n)]), "b": np.arange(n)})
+    frame = table.to_pandas()
+    again = pa.Table.from_pandas(frame)
+    del table, frame, again
+    gc.collect()
+    freed = me.memory_info().rss
+    give_back()
+    assert freed - me.memory_info().rss > 60 * 2**20, (freed, me.memory_info().rss)

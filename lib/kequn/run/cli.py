@@ -242,11 +242,13 @@ def _report(a) -> int:
     try:
         if _intake_stale(params_file, processed, p):
             from kequn.data.run_folder import intake_from_params
+            from kequn.run.memory import give_back
             from kequn.run.runner import start_kernel
 
             # new clean tables rerun every stage: their kernel starts and imports meanwhile
             km = start_kernel(notebooks[0].resolve().parent) if notebooks else None
             _print_intake(intake_from_params(**p))
+            give_back()  # intake's tables, freed, would stay with this process otherwise
         code = _run_stages(notebooks, params_file, Path(a.reports), run, processed, km=km)
     except BaseException:
         from kequn.run.runner import stop_kernel

@@ -29,8 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 KERNEL = "kequn"
-# figures closed first, so that the namespace reset's own garbage collection frees them too
-RESET = "import matplotlib.pyplot as _plt\n_plt.close('all'); del _plt\nget_ipython().reset(new_session=False)"
+# figures closed first, so that the reset's own garbage collection frees them too; then the
+# freed memory goes back to the system (kequn.run.memory), not into the next stage's peak
+RESET = (
+    "import matplotlib.pyplot as _plt\n_plt.close('all'); del _plt\n"
+    "get_ipython().reset(new_session=False)\n"
+    "from kequn.run.memory import give_back as _give_back\n_give_back(); del _give_back"
+)
 
 
 class StageFailed(Exception):
