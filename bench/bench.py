@@ -214,6 +214,7 @@ def baseline(commit: str, out: Path) -> Baseline:
         stamp.touch()
     spec = importlib.util.spec_from_file_location(f"bench_{commit}", tree / "bench" / "bench.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return Baseline(commit, tree, venv, module)
 

@@ -26,6 +26,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from kequn.data.engine import runner
 from kequn.data.paths import clean_table
+from kequn.models.parallel import scipy_blas_one_thread
 
 GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
 
@@ -168,7 +169,8 @@ def fit(
         X, y = X[keep], y[keep]
     mean, sd = X.mean(axis=0), X.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
-    m = LogisticRegression(C=1.0, max_iter=500).fit((X - mean) / sd, y)
+    with scipy_blas_one_thread():  # L-BFGS-B's steps on one thread (parallel.py)
+        m = LogisticRegression(C=1.0, max_iter=500).fit((X - mean) / sd, y)
     return CategoryModel(cats[i], i, len(cats), mean, sd, m, names)
 
 

@@ -25,6 +25,7 @@ from scipy.stats import kendalltau, theilslopes
 from kequn.data.engine import runner
 from kequn.data.features import _ident
 from kequn.data.paths import clean_table
+from kequn.models.parallel import scipy_blas_one_thread
 
 MEASURES = ("revenue", "orders", "buyers")
 
@@ -129,9 +130,10 @@ def forecast(values, periods: int = 3, level: float = 0.8, season: int = 12) -> 
     y = np.asarray(values, dtype="float64")
     if len(y) < 8:
         return None
-    fit, _ = _model(y, season)
-    pred = fit.get_prediction(start=len(y), end=len(y) + periods - 1)
-    frame = pred.summary_frame(alpha=1 - level)
+    with scipy_blas_one_thread():  # L-BFGS-B's steps on one thread (parallel.py)
+        fit, _ = _model(y, season)
+        pred = fit.get_prediction(start=len(y), end=len(y) + periods - 1)
+        frame = pred.summary_frame(alpha=1 - level)
     return pd.DataFrame(
         {
             "step": np.arange(1, periods + 1),
