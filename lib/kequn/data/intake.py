@@ -194,7 +194,8 @@ def map_columns(
             continue
         taken[target] = h
         rename[h] = target
-    out = df[list(rename)].rename(columns=rename)
+    # the columns themselves, not copies (df[...] then rename copied a 15M-row table twice)
+    out = pd.DataFrame({rename[h]: df[h] for h in rename}, index=df.index, copy=False)
     return out, ignored, problems
 
 
