@@ -1,8 +1,11 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import SALT, TEST_DATA, tree_digest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kequn.data.intake import run_intake
 from kequn.data.problems import InputError
 
@@ -362,3 +365,57 @@ def test_messy_fault_catalogue_each_case_is_reported_or_read_as_its_census_says(
                     assert r.quality["reading"]["orders"][k] == want[k], name
             if "feedback_rows" in want:
                 assert len(r.tables["feedback"]) == want["feedback_rows"], name
+
+
+# Exact duplicate rows found by a row hash and confirmed value by value (intake._duplicate_rows)
+# give what the rule itself gives (intake._duplicate_rows_exact: pd.factorize per column).
+_FEW_TEXT = st.sampled_from([None, "a", "b", "00123", "123", "中文", ""])
+_FEW_FLOAT = st.sampled_from([float("nan"), 0.0, -0.0, 1.5, 1e300, float("inf")])
+_FEW_TIME = st.sampled_from([None, "2024-03-05", "2024-03-05 10:00", "1970-01-01"])
+
+
+def _dup_frame(rows) -> pd.DataFrame:
+    text, floats, ints, when = map(list, zip(*rows))
+    return pd.DataFrame(
+        {
+            "arrow": pd.Series(text, dtype="string[pyarrow]"),
+            "object": pd.Series(text, dtype=object),
+            "float": pd.Series(floats, dtype=float),
+            "int": pd.Series(ints, dtype="int64"),
+            "when": pd.to_datetime(pd.Series(when, dtype=object), format="mixed"),
+            "utc": pd.to_datetime(pd.Series(when, dtype=object), format="mixed").dt.tz_localize(
+                "UTC"
+            ),
+            "category": pd.Categorical(text),
+            "flag": pd.Series([i % 2 == 0 for i in ints], dtype=bool),
+        }
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_FEW_TEXT, _FEW_FLOAT, st.integers(-2, 2), _FEW_TIME), min_size=1, max_size=60
+    ),
+    st.booleans(),
+)
+def test_duplicate_rows_by_hash_are_the_rules_duplicates(rows, every_row_collides):
+    """Duplicates found through the row hash equal the rule's: NaN equals NaN, -0.0 and 0.0,
+    missing text, dates with and without a zone; and when every hash collides (all rows
+    candidates) the value-by-value check alone still decides."""
+    from kequn.data import intake
+
+    df = _dup_frame(rows)
+    want = intake._duplicate_rows_exact(df)
+    if every_row_collides:
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(intake, "_row_hash", lambda d: np.zeros(len(d), dtype=np.uint64))
+            got = intake._duplicate_rows(df)
+    else:
+        got = intake._duplicate_rows(df)
+    assert got.tolist() == want.tolist()
+    for cols in (["float"], ["when", "int"], ["arrow"], ["utc", "category", "flag"]):
+        assert (
+            intake._duplicate_rows(df[cols]).tolist()
+            == intake._duplicate_rows_exact(df[cols]).tolist()
+        )

@@ -194,7 +194,8 @@ def map_columns(
             continue
         taken[target] = h
         rename[h] = target
-    out = df[list(rename)].rename(columns=rename)
+    # the columns themselves, not copies (df[...] then rename copied a 15M-row table twice)
+    out = pd.DataFrame({rename[h]: df[h] for h in rename}, index=df.index, copy=False)
     return out, ignored, problems
 
 
@@ -413,9 +414,65 @@ def _keep(df: pd.DataFrame, keep) -> pd.DataFrame:
 def _duplicate_rows(df: pd.DataFrame) -> np.ndarray:
     """Rows equal in every column to an earlier row (the first is kept).
 
+    Each row gets a 64-bit hash of its values (``_row_hash``); only rows whose hash repeats
+    can be duplicates, and those alone are compared value by value (``_duplicate_rows_exact``,
+    the rule itself), so a collision costs time, never a row. Stops as soon as one text column
+    is distinct on every row (usually the order key).
+    """
+    n = len(df)
+    h = _row_hash(df)
+    if h is None:
+        return np.zeros(n, dtype=bool)
+    s = np.sort(h)  # sorting 64-bit keys is ~3x cheaper than hashing them once more
+    repeated = s[1:][s[1:] == s[:-1]]
+    if not len(repeated):
+        return np.zeros(n, dtype=bool)
+    maybe = np.flatnonzero(pd.Series(h).isin(pd.unique(repeated)).to_numpy())
+    out = np.zeros(n, dtype=bool)
+    if len(maybe):
+        out[maybe] = _duplicate_rows_exact(df.iloc[maybe])
+    return out
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _column_key(col: pd.Series) -> tuple[np.ndarray, bool]:
+    """(an int64 per row, equal for values the rule's ``pd.factorize`` holds equal; whether
+    every row's value is distinct). Numbers and dates by their bits (NaN one value, -0.0 as
+    0.0), anything else by its ``pd.factorize`` code."""
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else "?"
+    if kind in "iub":
+        return col.to_numpy().astype(np.int64, copy=False), False
+    if kind == "f":
+        x = col.to_numpy(dtype=np.float64) + 0.0
+        return np.where(np.isnan(x), np.int64(-1), x.view(np.int64)), False
+    if kind in "mM" or isinstance(col.dtype, pd.DatetimeTZDtype):
+        return col.to_numpy().view(np.int64) if kind in "mM" else col.array.asi8, False
+    codes, uniques = pd.factorize(col)
+    return codes.astype(np.int64, copy=False), len(uniques) == len(col)
+
+
+def _row_hash(df: pd.DataFrame) -> np.ndarray | None:
+    """A 64-bit hash of each row's values (``_column_key`` per column, mixed as splitmix64
+    does); None when a column alone tells every row apart."""
+    h = np.zeros(len(df), dtype=np.uint64)
+    for c in df.columns:
+        key, distinct = _column_key(df[c])
+        if distinct:
+            return None
+        with np.errstate(over="ignore"):
+            h ^= key.view(np.uint64)
+            h *= _MIX
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _duplicate_rows_exact(df: pd.DataFrame) -> np.ndarray:
+    """Rows equal in every column to an earlier row, by ``pd.factorize`` of each column.
+
     Written out because ``DataFrame.duplicated`` holds a code array per column at once
-    (2 GB at 30M rows × 10 columns); refining a running group id column by column holds two,
-    and stops as soon as every row is distinct (usually at the order key).
+    (2 GB at 30M rows × 10 columns); refining a running group id column by column holds two.
     """
     n = len(df)
     gid = np.zeros(n, dtype=np.int64)

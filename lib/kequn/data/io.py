@@ -601,15 +601,17 @@ def _display_width(text: str) -> int:
 
 
 def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
-    """``df`` as the first sheet of an .xlsx workbook, streamed row by row with xlsxwriter.
+    """``df`` as the first sheet of an .xlsx workbook, streamed with xlsxwriter.
 
     Why not ``DataFrame.to_excel``: through openpyxl a 750k-row action list took over a minute
-    and held the whole sheet in memory; pandas hands cells to a writer column by column, which
-    xlsxwriter's ``constant_memory`` mode (rows written once, in order) cannot take. Text stays
-    text: a string is never read as a formula, a URL or a number (ids keep their leading
-    zeros); missing values are empty cells; dates and times get a date format. Columns are
-    as wide as their header and first thousand values (Chinese counted double, at most 60) and
-    the header row stays in view, as an operator would set them by hand."""
+    and held the whole sheet in memory. Text stays text: a string is never read as a formula,
+    a URL or a number (ids keep their leading zeros); missing values are empty cells; dates and
+    times get a date format. Columns are as wide as their header and first thousand values
+    (Chinese counted double, at most 60) and the header row stays in view, as an operator would
+    set them by hand. The rows are written as the XML xlsxwriter writes for them, built once per
+    distinct value of a column and joined per block of rows (``_xlsx_rows``): xlsxwriter's own
+    cell-by-cell path (``_write_xlsx_cells``, kept for columns of other types) took 4.6x the CPU
+    on the 751k-row list of 1M customers (32.8 s against 7.2 s)."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(
@@ -624,30 +626,187 @@ def write_xlsx(df: pd.DataFrame, path: str | Path) -> None:
     try:
         sheet = book.add_worksheet("Sheet1")
         stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        columns, formats = [], []
+        kinds = [_xlsx_kind(df.iloc[:, i]) for i in range(df.shape[1])]
         for i in range(df.shape[1]):
-            col = df.iloc[:, i]
-            when = pd.api.types.is_datetime64_any_dtype(col)
-            if when:
-                col = col.dt.tz_localize(None) if col.dt.tz is not None else col
-            cells = col.astype(object).where(col.notna(), None).tolist()
-            columns.append(cells)
-            formats.append(stamp if when else None)
-            shown = [str(df.columns[i])] + [str(v) for v in cells[:1000] if v is not None]
+            head = _xlsx_values(df.iloc[:1000, i])
+            shown = [str(df.columns[i])] + [str(v) for v in head if v is not None]
+            when = pd.api.types.is_datetime64_any_dtype(df.iloc[:, i])
             sheet.set_column(i, i, 20 if when else min(60, max(8, *map(_display_width, shown))))
         sheet.freeze_panes(1, 0)  # the header stays in view while scrolling
         sheet.write_row(0, 0, [str(c) for c in df.columns])
-        for r, row in enumerate(zip(*columns), start=1):
-            for c, (value, fmt) in enumerate(zip(row, formats)):
-                if value is None:
-                    continue
-                if isinstance(value, float) and not np.isfinite(value):
-                    continue  # ±inf: an empty cell, as NaN
-                if fmt is not None:
-                    sheet.write_datetime(r, c, value.to_pydatetime(), fmt)
-                elif isinstance(value, str):
-                    sheet.write_string(r, c, value)
-                else:
-                    sheet.write(r, c, value)
+        if None in kinds or df.empty:
+            _write_xlsx_cells(df, sheet, stamp)
+        else:
+            _xlsx_rows(df, kinds, sheet, stamp)
     finally:
         book.close()
+
+
+def _xlsx_values(col: pd.Series) -> list:
+    """A column's cells as the workbook holds them: naive datetimes, None for missing."""
+    if pd.api.types.is_datetime64_any_dtype(col) and col.dt.tz is not None:
+        col = col.dt.tz_localize(None)
+    return col.astype(object).where(col.notna(), None).tolist()
+
+
+def _xlsx_kind(col: pd.Series) -> str | None:
+    """``text``, ``number`` or ``date`` when every cell of ``col`` is written the same way
+    (``_xlsx_rows``); None for a column of other or mixed types (booleans, objects)."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return "date"
+    if pd.api.types.is_bool_dtype(col):
+        return None
+    if pd.api.types.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype):
+        return "number"
+    if isinstance(col.dtype, pd.StringDtype):
+        return "text"
+    if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):
+        present = col.dropna()
+        types = set(map(type, present.unique() if len(present) else []))
+        return "text" if types <= {str} else None
+    return None
+
+
+def _write_xlsx_cells(df: pd.DataFrame, sheet, stamp) -> None:
+    """Rows 2… of ``df`` cell by cell through xlsxwriter (the rule ``_xlsx_rows`` follows)."""
+    columns = [_xlsx_values(df.iloc[:, i]) for i in range(df.shape[1])]
+    formats = [
+        stamp if pd.api.types.is_datetime64_any_dtype(df.iloc[:, i]) else None
+        for i in range(df.shape[1])
+    ]
+    for r, row in enumerate(zip(*columns), start=1):
+        for c, (value, fmt) in enumerate(zip(row, formats)):
+            if value is None:
+                continue
+            if isinstance(value, float) and not np.isfinite(value):
+                continue  # ±inf: an empty cell, as NaN
+            if fmt is not None:
+                sheet.write_datetime(r, c, value.to_pydatetime(), fmt)
+            elif isinstance(value, str):
+                sheet.write_string(r, c, value)
+            else:
+                sheet.write(r, c, value)
+
+
+def _xlsx_cell_tail(value, kind: str, sheet, date_style: int) -> str | None:
+    """What follows ``<c r="A2`` in xlsxwriter's XML for one value (None: no cell)."""
+    from xlsxwriter.utility import _preserve_whitespace
+    from xlsxwriter.worksheet import _utf16_len, _utf16_truncate
+
+    if value is None:  # (a code no row has: the float columns' missing key)
+        return None
+    if kind == "text":
+        if len(value) > sheet.xls_strmax // 2 and _utf16_len(value) > sheet.xls_strmax:
+            value = _utf16_truncate(value, sheet.xls_strmax)
+        value = sheet._escape_control_characters(value)
+        space = ' xml:space="preserve"' if _preserve_whitespace(value) else ""
+        # escaped always, also text shaped like xlsxwriter's inline rich string (<r>…</r>)
+        return f'" t="inlineStr"><is><t{space}>{sheet._escape_data(value)}</t></is></c>'
+    if kind == "date":
+        number = sheet._convert_date_time(value.to_pydatetime())
+        return f'" s="{date_style}"><v>{number:.16G}</v></c>'
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return f'"><v>{value:.16G}</v></c>'
+
+
+# Text that xlsxwriter writes as it is between <t> and </t>: no XML or control characters,
+# no _xHHHH_ escape look-alike, ends that cannot be whitespace; anything else goes through
+# xlsxwriter's own escaping (_xlsx_cell_tail).
+_PLAIN_END = r"[!-%'-;=?-~\x{4e00}-\x{9fff}]"
+_PLAIN_TEXT = rf"^{_PLAIN_END}(?:[^&<>\x00-\x1f\x7f-\x9f\x{{fffe}}\x{{ffff}}]*{_PLAIN_END})?$"
+
+
+def _xlsx_tails(uniques: np.ndarray, kind: str, sheet, date_style: int) -> list:
+    """``_xlsx_cell_tail`` of each distinct value; plain text joined by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tails = np.empty(len(uniques), dtype=object)
+    rest = np.ones(len(uniques), dtype=bool)
+    if kind == "text" and len(uniques):
+        u = pa.array(uniques, type=pa.large_string())
+        plain = pc.and_(
+            pc.and_(
+                pc.match_substring_regex(u, _PLAIN_TEXT), pc.less_equal(pc.utf8_length(u), 16383)
+            ),
+            pc.invert(pc.match_substring_regex(u, "_x[0-9a-fA-F]{4}_")),
+        )
+        plain = plain.to_numpy(zero_copy_only=False)
+        head, foot, empty = (
+            pa.scalar(x, pa.large_string())
+            for x in ('" t="inlineStr"><is><t>', "</t></is></c>", "")
+        )
+        joined = pc.binary_join_element_wise(head, u.filter(pa.array(plain)), foot, empty)
+        tails[plain] = joined.to_numpy(zero_copy_only=False)
+        rest = ~plain
+    tails[rest] = [_xlsx_cell_tail(v, kind, sheet, date_style) for v in uniques[rest]]
+    return tails.tolist()
+
+
+def _first_positions(codes: np.ndarray, n: int) -> np.ndarray:
+    """Position of the first row of each of ``n`` codes (codes below 0 left out)."""
+    pos = np.full(n, -1, dtype=np.int64)
+    ok = np.flatnonzero(codes >= 0)
+    pos[codes[ok][::-1]] = ok[::-1]  # the last assignment wins: the first row
+    return pos
+
+
+def _xlsx_rows(df: pd.DataFrame, kinds: list, sheet, stamp, block: int = 50_000) -> None:
+    """Rows 2… of ``df`` written into xlsxwriter's sheet data as the XML its cell-by-cell path
+    writes (``_write_xlsx_cells``; the same bytes, tested): each distinct value's cell XML is
+    built once and the rows are joined by Arrow per block of rows.
+
+    Uses xlsxwriter's internals (its constant-memory row file, dimensions and escaping),
+    pinned by the version in requirements.txt and by the test that compares the bytes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from xlsxwriter.utility import xl_col_to_name
+
+    sheet._write_single_row(1)  # the header row goes out first, as row 2 would push it
+    dated = any(k == "date" and df.iloc[:, i].notna().any() for i, k in enumerate(kinds))
+    date_style = stamp._get_xf_index() if dated else None  # a style only once it is used
+    tails = []
+    for i, kind in enumerate(kinds):
+        values = np.array(_xlsx_values(df.iloc[:, i]) + [None], dtype=object)[:-1]
+        key = values
+        if pd.api.types.is_float_dtype(df.iloc[:, i]):  # by bits: -0.0 is written "-0"
+            key = np.where(values == None, np.nan, values).astype(float).view(np.int64)  # noqa: E711
+            key = np.where(values == None, np.iinfo(np.int64).min, key)  # noqa: E711
+        codes, first = pd.factorize(key)
+        codes = np.where(values == None, -1, codes)  # noqa: E711
+        uniques = values[_first_positions(codes, len(first))]
+        tails.append((_xlsx_tails(uniques, kind, sheet, date_style), codes))
+    big = pa.large_string()
+    tails = [(pa.array(tail, type=big), codes) for tail, codes in tails]
+    names = [pa.scalar(f'<c r="{xl_col_to_name(i)}', big) for i in range(len(kinds))]
+    start_row, end_row, empty = (pa.scalar(x, big) for x in ('<row r="', '">', ""))
+    last, used = 0, set()
+    for start in range(0, len(df), block):
+        stop = min(start + block, len(df))
+        rows = pc.cast(pa.array(np.arange(start + 2, stop + 2)), big)
+        cells, any_cell = [], np.zeros(stop - start, dtype=bool)
+        for i, (tail, codes) in enumerate(tails):
+            c = codes[start:stop]
+            cell = pc.binary_join_element_wise(
+                names[i], rows, tail.take(pa.array(c, mask=c < 0)), empty
+            )
+            has = cell.is_valid().to_numpy(zero_copy_only=False)
+            if has.any():
+                used.add(i)
+            any_cell |= has
+            cells.append(pc.fill_null(cell, empty))
+        if any_cell.any():
+            line = pc.binary_join_element_wise(
+                start_row, rows, end_row, *cells, pa.scalar("</row>", big), empty
+            ).filter(pa.array(any_cell))
+            offsets = np.frombuffer(line.buffers()[1], dtype=np.int64)
+            sheet.fh.flush()  # text written so far first, then the block's UTF-8 bytes
+            sheet.fh.buffer.write(memoryview(line.buffers()[2])[offsets[0] : offsets[len(line)]])
+            last = start + 1 + int(np.flatnonzero(any_cell)[-1])
+    if last:  # the sheet's dimensions, as _check_dimensions keeps them cell by cell
+        sheet.dim_rowmin = 0 if sheet.dim_rowmin is None else sheet.dim_rowmin
+        sheet.dim_rowmax = last
+        lo, hi = min(used), max(used)
+        sheet.dim_colmin = lo if sheet.dim_colmin is None else min(sheet.dim_colmin, lo)
+        sheet.dim_colmax = hi if sheet.dim_colmax is None else max(sheet.dim_colmax, hi)
