@@ -134,13 +134,14 @@ ITEM_COST = {"notebooks": 2, "spark": 6, "databases": 2}
 
 
 def _cost(item, group: str | None) -> int:
-    """A test's own work: its whole runs (``make(`` in its body), its browser, its kind."""
+    """A test's own work: its whole runs (``make(`` in its body), its stages run alone (a stage
+    or two, or a run that stops early), its browser, its kind."""
     try:
         source = inspect.getsource(item.function) if hasattr(item, "function") else ""
     except (OSError, TypeError):
         source = ""
     runs = source.count("make(") + source.count("run_at_commit(")
-    stages = source.count("kequn.run.cli") + source.count("cli.main(")  # a stage or two
+    stages = sum(source.count(s) for s in ("kequn.run.cli", "cli.main(", "papermill("))
     return (
         ITEM_COST.get(group, 1)
         + RUN_COST * runs
