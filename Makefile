@@ -72,11 +72,12 @@ actions: report
 
 ## test: set up and run every test (unit, bad input, notebooks, end to end, Spark, reports in a real browser, real PostgreSQL and MariaDB)
 # On one pytest-xdist worker per core (TEST_WORKERS=0: in this process): the notebooks, the Spark
-# tests, the database tests and each other module stay together on one worker (tests/conftest.py).
+# tests, the database tests, each whole run's tests and each other module stay together on one
+# worker, the costliest groups first (tests/conftest.py orders them; xdist keeps that order).
 TEST_WORKERS ?= auto
 test: $(STAMP) $(DEMO_DIR)/.stamp browser java postgres mariadb
 	KEQUN_REQUIRE_POSTGRES=1 KEQUN_REQUIRE_MARIADB=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
-	  -n $(TEST_WORKERS) --dist loadgroup \
+	  -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 
 ## lint: ruff (lint and format check; settings in pyproject.toml); .ci/run runs it before the tests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 from pathlib import Path
 
@@ -56,8 +57,6 @@ E2E_FIXTURES = {
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (loadgroup)
 def pytest_collection_modifyitems(config, items):
-    import inspect
-
     groups = _xdist_groups(config)
     for item in items:
         module = getattr(item, "module", None)
@@ -78,6 +77,8 @@ def pytest_collection_modifyitems(config, items):
         group = _xdist_group(item, name) if groups else None
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+    if groups:  # the costliest work first (`make test` passes --no-loadscope-reorder)
+        items[:] = _costliest_first(items)
 
 
 def _xdist_groups(config) -> bool:
@@ -105,11 +106,62 @@ def _xdist_group(item, module: str) -> str | None:
         return "spark"
     if {"pg", "my"} & set(defs) or module.startswith("test_database"):  # (db: by request)
         return "databases"
+    runs = _runs_of(item)
+    if len(runs) == 1:  # the tests of one whole run, apart from the module's other runs
+        return "run:" + runs.pop()
     if "request" in getattr(info, "argnames", ()) or any(
         d.scope == "module" for ds in defs.values() for d in ds
     ):
         return module or item.path.stem  # (request: getfixturevalue may ask for one)
     return None
+
+
+def _runs_of(item) -> set[str]:
+    """The whole runs (``E2E_FIXTURES``) a test uses: as fixtures, or by the name a parameter
+    gives ``request.getfixturevalue``."""
+    names = set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        names |= {v for v in callspec.params.values() if isinstance(v, str)}
+    return names & E2E_FIXTURES
+
+
+# Rough seconds of work, only to order the groups: xdist hands a free worker the next group in
+# the order of the collection, so the longest go first and short tests fill in at the end
+# (the longest group last would leave the other worker idle).
+RUN_COST, STAGE_COST, BROWSER_COST = 40, 10, 20
+ITEM_COST = {"notebooks": 2, "spark": 6, "databases": 2}
+
+
+def _cost(item, group: str | None) -> int:
+    """A test's own work: its whole runs (``make(`` in its body), its stages run alone (a stage
+    or two, or a run that stops early), its browser, its kind."""
+    try:
+        source = inspect.getsource(item.function) if hasattr(item, "function") else ""
+    except (OSError, TypeError):
+        source = ""
+    runs = source.count("make(") + source.count("run_at_commit(")
+    stages = sum(source.count(s) for s in ("kequn.run.cli", "cli.main(", "papermill("))
+    return (
+        ITEM_COST.get(group, 1)
+        + RUN_COST * runs
+        + STAGE_COST * stages
+        + BROWSER_COST * ("chromium" in source)
+    )
+
+
+def _costliest_first(items: list) -> list:
+    """``items`` with each xdist group (or lone test) ordered by its cost, costliest first; a
+    group's whole-run fixtures count once. Stable: a group keeps its own order."""
+    key, cost, runs = {}, {}, {}
+    for item in items:
+        m = item.get_closest_marker("xdist_group")
+        group = m.args[0] if m and m.args else (m.kwargs.get("name") if m else None)
+        key[item] = k = group or item.nodeid
+        cost[k] = cost.get(k, 0) + _cost(item, group)
+        runs.setdefault(k, set()).update(_runs_of(item))
+    total = {k: c + RUN_COST * len(runs[k]) for k, c in cost.items()}
+    return sorted(items, key=lambda item: -total[key[item]])
 
 
 @pytest.fixture(scope="session")
