@@ -45,28 +45,7 @@ def intake_from_params(
         reid_file=reid_file_of(processed_dir, privacy),
         salt_file=resolve(privacy.salt_file or "data/.salt"),
     )
-    quality = res.quality
-    del res  # the clean tables
-    release_memory()
-    return quality
-
-
-def release_memory() -> None:
-    """Hand the memory intake freed back to the system. ``make report`` runs intake in its
-    runner, which then lives beside the stages' kernel for the whole run: Arrow's pool keeps
-    freed blocks for reuse and glibc's malloc its heap (1M customers: the runner kept ~750 MiB;
-    418 MiB after intake's tables were freed, 165 MiB after this, measured standalone)."""
-    import ctypes
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
-        pass
+    return res.quality
 
 
 def load_or_run_intake(
