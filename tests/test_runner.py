@@ -404,3 +404,21 @@ def test_memory_freed_by_a_step_goes_back_to_the_system():
     freed = me.memory_info().rss
     give_back()
     assert freed - me.memory_info().rss > 60 * 2**20, (freed, me.memory_info().rss)
+
+
+def test_a_run_that_stops_early_does_not_wait_for_the_kernels_warm_up(tmp_path, monkeypatch):
+    """make report starts the kernel before intake; when intake stops (a bad export) the
+    kernel is shut down at once, not after it has imported every stage library."""
+    import time
+
+    from kequn.run import runner
+
+    monkeypatch.setattr(runner, "WARM_UP", "import time\ntime.sleep(60)")
+    km = runner.start_kernel(tmp_path)
+    time.sleep(3)  # booted, or nearly: the warm-up is under way
+    began = time.monotonic()
+    runner.stop_kernel(km)
+    assert time.monotonic() - began < 20  # the warm-up alone would take 60 s
+    assert not km.has_kernel and not [
+        t for t in __import__("threading").enumerate() if t.name == "kequn-warm-up"
+    ]

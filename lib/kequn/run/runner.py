@@ -147,7 +147,8 @@ WARM_UP = (
 )
 
 
-_WARMING: dict[int, threading.Thread] = {}  # kernel manager id → its warm-up thread
+# kernel manager id → its warm-up thread and the event that tells the thread to stop waiting
+_WARMING: dict[int, tuple[threading.Thread, threading.Event]] = {}
 
 # How the kernel's OpenMP threads wait (scikit-learn's KMeans runs its loops on them): asleep
 # instead of spinning. On two cores shared with other work a spinning thread takes the core its
@@ -172,39 +173,60 @@ def start_kernel(cwd: Path, warm_up: bool = True):
     km = AsyncKernelManager(kernel_name=KERNEL)  # the manager nbclient itself uses
     run_sync(km.start_kernel)(cwd=str(cwd), env=kernel_env())
     if warm_up:
-
-        def warm() -> None:
-            kc = km.blocking_client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=120)
-                kc.execute_interactive(WARM_UP, timeout=600, output_hook=lambda msg: None)
-            except Exception:  # noqa: BLE001 - a stage that needs the import will say why
-                pass
-            finally:
-                kc.stop_channels()
-
-        _WARMING[id(km)] = threading.Thread(target=warm, name="kequn-warm-up", daemon=True)
-        _WARMING[id(km)].start()
+        stop = threading.Event()
+        thread = threading.Thread(target=_warm, args=(km, stop), name="kequn-warm-up", daemon=True)
+        _WARMING[id(km)] = thread, stop
+        thread.start()
     return km
+
+
+def _warm(km, stop: threading.Event) -> None:
+    """Have ``km``'s kernel import the stage libraries; returns when it has, or soon after
+    ``stop`` is set (the kernel is being shut down: a failed intake says why without waiting
+    for imports nobody needs)."""
+    from queue import Empty
+
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)  # raises within a second once the kernel is gone
+        msg_id = kc.execute(WARM_UP, silent=True)
+        while not stop.is_set():
+            try:
+                reply = kc.get_shell_msg(timeout=0.2)
+            except Empty:
+                if not kc.is_alive():
+                    return
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return
+    except Exception:  # noqa: BLE001 - a stage that needs the import will say why
+        pass
+    finally:
+        kc.stop_channels()
 
 
 def _warmed(km) -> None:
     """Wait for ``km``'s warm-up, if it has one."""
-    thread = _WARMING.pop(id(km), None)
+    thread, _ = _WARMING.pop(id(km), (None, None))
     if thread is not None:
         thread.join()
 
 
 def stop_kernel(km) -> None:
-    """Shut ``km``'s kernel down (nothing when it is not running)."""
+    """Shut ``km``'s kernel down (nothing when it is not running), without waiting for its
+    warm-up: a run that stops early (a bad export) tells the user at once."""
     if km is None:
         return
     from jupyter_core.utils import run_sync
 
-    _warmed(km)
+    thread, stop = _WARMING.pop(id(km), (None, None))
+    if stop is not None:
+        stop.set()
     if km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
+    if thread is not None:
+        thread.join(timeout=10)
 
 
 def run_stages(
