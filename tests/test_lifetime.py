@@ -214,3 +214,21 @@ def test_holdout_models_share_one_spend_fit_and_predict_as_each_alone(cdnow):
         alone = ch.fit_calibration(cal, length, key)
         assert h.bg.params_ == alone.bg.params_ and h.gg.params_ == alone.gg.params_
         pd.testing.assert_frame_equal(h.cal, alone.cal, check_exact=True)
+
+
+def test_scores_once_per_distinct_history_are_each_buyers_own(cdnow, fitted):
+    """score_buyers computes P(alive), churn risk and expected purchases once per distinct
+    (x, t_x, T) and hands them to the buyers who share it: the very numbers of a per-buyer
+    computation, row by row, in any row order."""
+    shuffled = cdnow.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    got = lifetime.score_buyers(shuffled, fitted, V, 0.5)
+    x, t_x, T = (shuffled[c].to_numpy(dtype="float64") for c in ("x", "t_x", "T"))
+    assert len(np.unique(np.c_[x, t_x, T], axis=0)) < len(shuffled)  # histories repeat
+    bg = fitted.bg
+    np.testing.assert_array_equal(got["p_alive"], bg.p_alive(x, t_x, T))
+    risk = bg.p_no_purchase(V.lifecycle.risk_days / 7, x, t_x, T)
+    np.testing.assert_array_equal(got["churn_risk"], risk)
+    horizon = V.horizon_months * lifetime.WEEKS_PER_MONTH
+    np.testing.assert_array_equal(
+        got["expected_purchases"], bg.expected_purchases(horizon, x, t_x, T)
+    )
