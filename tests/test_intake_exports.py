@@ -262,6 +262,23 @@ def test_far_dates_are_a_counted_rule_not_a_stop(tmp_path):
     assert rule and rule[0]["rows"] == 2 and rule[0]["column"] == "order_date"
 
 
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_placeholder_dates_in_plain_iso_are_counted_out_of_range_too(tmp_path, suffix):
+    """Every value reads as ISO (the fast path) or is a typed date (Parquet): the year rule
+    still drops 1900-01-01 and 2230-01-01, as it does for any other style."""
+    d = _orders(
+        ["1", "2", "3", "4"], dates=["1900-01-01", "2024-03-05", "2024-03-06", "2230-01-01"]
+    )
+    if suffix == "csv":
+        d.to_csv(tmp_path / "orders.csv", index=False)
+    else:
+        d.assign(order_date=pd.to_datetime(d["order_date"])).to_parquet(tmp_path / "orders.parquet")
+    r = run_intake(tmp_path, salt=SALT)
+    assert sorted(r.tables["orders"]["order_date"].dt.year) == [2024, 2024]
+    rule = [c for c in r.quality["cleaning"] if c["rule"] == "dates_out_of_range"]
+    assert rule and rule[0]["rows"] == 2 and rule[0]["column"] == "order_date"
+
+
 def test_broken_lines_are_listed_with_line_numbers_or_dropped_and_counted(tmp_path):
     text = (
         "order_id,customer_id,order_date,amount,note\n"

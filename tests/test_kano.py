@@ -100,6 +100,20 @@ def test_words_in_both_languages_and_codes_are_read():
     assert codes.tolist() == [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 5, 1, 0] and unknown.empty
 
 
+def test_answers_read_once_per_distinct_value_land_on_their_own_rows():
+    """answer_codes reads each distinct answer once and gathers: every row must get the code
+    of its own answer (checked one value at a time), unknown words keep their own index."""
+    rng = np.random.default_rng(3)
+    pool = np.array(
+        ["喜欢", " Like ", "I expect it", "5", "maybe", None, "不喜欢", "2.0", "??x"], object
+    )
+    values = pd.Series(pool[rng.integers(0, len(pool), 500)], index=rng.permutation(500) + 10)
+    codes, unknown = kano.answer_codes(values)
+    one_by_one = [kano.answer_codes(values.iloc[[i]])[0][0] for i in range(len(values))]
+    assert codes.tolist() == one_by_one and set(codes) == {0, 1, 2, 5}
+    assert unknown.index.tolist() == values.index[values.isin(["maybe", "??x"])].tolist()
+
+
 def test_unknown_answers_are_rejected_by_name_and_row():
     a = pd.DataFrame(
         {

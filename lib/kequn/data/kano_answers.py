@@ -139,8 +139,11 @@ def _normalise(s: pd.Series) -> pd.Series:
 
 def answer_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes 1–5 (0 = missing) of answers given as codes or words; and the unknown words
-    (index → value) for the caller to report."""
-    norm = _normalise(values)
+    (index → value) for the caller to report. A survey repeats a handful of answers over
+    every row, so each distinct answer is read once (``pd.factorize``) and its code gathered."""
+    where, distinct = pd.factorize(values)
+    norm = _normalise(pd.Series(distinct, dtype=object))
     codes = norm.map(_LOOKUP)
-    unknown = norm.notna() & (norm != "") & codes.isna()
-    return codes.fillna(0).astype("int64").to_numpy(), values[unknown]
+    known = np.append(codes.fillna(0).astype("int64").to_numpy(), 0)  # -1 (missing) → 0
+    bad = np.append((norm.notna() & (norm != "") & codes.isna()).to_numpy(), False)
+    return known[where], values[bad[where]]
