@@ -331,3 +331,45 @@ def test_text_shaped_like_xlsxwriters_rich_string_is_escaped_as_text(tmp_path):
     df = pd.DataFrame({"id": ["<r><t>x</t></r>", "plain"]})
     ws = load_workbook(write_table_atomic(df, tmp_path / "t.xlsx")).active
     assert ws["A2"].value == "<r><t>x</t></r>" and ws["A3"].value == "plain"
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.integers(-5, 5),
+    st.sampled_from(["=1+1", "+x", "-2", "@SUM(A1)", "\tx", "\rx", "'=q", "plain", "", "中文"]),
+    st.text(max_size=6),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    columns=st.lists(st.lists(_CELLS, min_size=6, max_size=6), min_size=1, max_size=4),
+    arrow=st.booleans(),
+)
+def test_formulas_neutralised_by_column_are_the_cells_neutralised_one_by_one(columns, arrow):
+    """neutralise_formulas finds formula cells with Arrow's regex over whole text columns; the
+    result must be exactly ``neutralise_cell`` applied cell by cell (mixed columns, missing
+    values, Arrow strings), and reading a list back (``_read_action``) must undo exactly it."""
+    from kequn.data.actions import neutralise_cell, neutralise_formulas
+
+    df = pd.DataFrame({f"c{i}": c for i, c in enumerate(columns)}, index=range(10, 16))
+    if arrow:
+        df = df.apply(
+            lambda c: c.astype("string[pyarrow]")
+            if pd.api.types.infer_dtype(c, skipna=True) == "string"
+            else c
+        )
+    before = df.copy()
+    got = neutralise_formulas(df)
+    pd.testing.assert_frame_equal(df, before)  # the input is left alone
+    for c in df.columns:
+        want = [v if pd.isna(v) is True else neutralise_cell(v) for v in df[c].astype(object)]
+        assert [None if pd.isna(v) is True else v for v in got[c].astype(object)] == [
+            None if pd.isna(v) is True else v for v in want
+        ], c
+        cells = got[c].astype(object)
+        quoted = crm._quoted_formulas(cells)
+        if quoted is not None and not cells[~quoted].astype(str).str.startswith("'").any():
+            back = cells.where(~quoted, cells.astype(str).str[1:])  # what _read_action undoes
+            assert back.tolist() == df[c].astype(object).tolist() or df[c].isna().any()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kequn.data.actions import neutralise_formulas
@@ -136,12 +137,19 @@ def key_care(value: pd.DataFrame, lang: str, basis: dict | None = None) -> pd.Da
     return _value_list(v, t("crm.act.key_care", lang), reason, basis)
 
 
+def _per_value(values: pd.Series, make) -> np.ndarray:
+    """``make(category=v)`` for each row's value, computed once per distinct value (a
+    category repeats over hundreds of thousands of targets)."""
+    where, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray([make(category=v) for v in distinct], dtype=object)[where]
+
+
 def category_targets(targets: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Stage 04's target lists: a customer, the category to offer, why, score and rank."""
     return pd.DataFrame(
         {
             "customer_id": targets["customer_id"],
-            "action": [t("crm.act.category", lang).format(category=c) for c in targets["category"]],
+            "action": _per_value(targets["category"], t("crm.act.category", lang).format),
             "reason": targets.get("reasons", ""),
             "score": targets["score"].round(2),
             "rank": targets["rank"],
@@ -198,11 +206,26 @@ def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
         keep_default_na=True,
     )
     for c in df.columns:  # the stage files are neutralised: undo the leading quote before reuse
-        if df[c].dtype == object:
-            df[c] = df[c].where(
-                ~df[c].astype(str).str.match(r"^'[=+\-@\t\r]"), df[c].astype(str).str[1:]
-            )
+        quoted = _quoted_formulas(df[c])
+        if quoted is not None and quoted.any():
+            col = df[c].copy()
+            col[quoted] = col[quoted].astype(str).str[1:]
+            df[c] = col
     return df
+
+
+def _quoted_formulas(col: pd.Series) -> np.ndarray | None:
+    """Cells that ``neutralise_formulas`` quoted (``'`` then a formula start), by Arrow's regex
+    kernel; None for a column that is not text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) not in ("string",):
+        return None
+    arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    return pc.fill_null(pc.match_substring_regex(arr, r"^'[=+\-@\t\r]"), False).to_numpy(
+        zero_copy_only=False
+    )
 
 
 def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
