@@ -81,3 +81,13 @@ def test_complaint_timeliness_effectiveness_and_silent_groups():
     cov = complaints.coverage(cust, c, "segment").set_index("segment")
     assert cov.loc[1, "feedback_share"] == 1.0 and cov.loc[2, "feedback_share"] == 0.0
     assert bool(cov.loc[2, "silent"]) and not bool(cov.loc[1, "silent"])
+    assert cov["customers"].tolist() == [4, 4]
+    # B's feedback a compliment: 3 of segment 1's 4 complained; a compliment by E: segment 2 voiced
+    more = pd.concat(
+        [c.assign(kind=["complaint", "compliment", "complaint", "complaint"]), c.head(1)]
+    )
+    more.iloc[-1, more.columns.get_loc("customer_id")] = "E"
+    more.iloc[-1, more.columns.get_loc("kind")] = "compliment"
+    cov = complaints.coverage(cust, more, "segment").set_index("segment")
+    assert cov["complaint_share"].tolist() == [0.75, 0.0]
+    assert cov["feedback_share"].tolist() == [1.0, 0.25]

@@ -98,19 +98,14 @@ def coverage(
     share who complained (when the feedback has a kind column), silent (feedback share below
     ``silent_share``)."""
     fb = feedback.dropna(subset=["customer_id"])
-    voiced = set(fb["customer_id"])
     c = customers[["customer_id", group]].dropna()
-    shares = {"feedback_share": ("customer_id", lambda s: s.isin(voiced).mean())}
+    # each customer's flags once (one hash look-up of all ids), then means per group
+    flags = {"feedback_share": c["customer_id"].isin(fb["customer_id"].unique())}
     if "kind" in fb:  # without it complaints cannot be told apart: no complaint share
-        complained = set(
-            fb.loc[(fb["kind"].astype("string") == "complaint").fillna(False), "customer_id"]
-        )
-        shares["complaint_share"] = ("customer_id", lambda s: s.isin(complained).mean())
-    out = (
-        c.groupby(group, observed=True)
-        .agg(customers=("customer_id", "size"), **shares)
-        .reset_index()
-    )
+        complaint = (fb["kind"].astype("string") == "complaint").fillna(False).to_numpy()
+        flags["complaint_share"] = c["customer_id"].isin(fb.loc[complaint, "customer_id"].unique())
+    by = pd.DataFrame({group: c[group], **flags}).groupby(group, observed=True)
+    out = by.size().rename("customers").to_frame().join(by.mean()).reset_index()
     out["silent"] = out["feedback_share"] < silent_share
     return out
 
