@@ -24,6 +24,7 @@ from kequn.lang.glossary import settings_basis
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 
 TOP = 5
+_FEEDBACK_USED = ("feedback_id", "customer_id", "nps")  # of the clean feedback table
 
 
 def _figures(folder, stage: str) -> dict:
@@ -83,11 +84,13 @@ def _complaints(folder: Path, lang: str, topics: int = 2) -> list[dict]:
     )
     if not (fb.exists() and sc.exists() and val.exists()):
         return []
-    f = pd.read_parquet(fb)
-    s = pd.read_parquet(sc)
-    if not {"sentiment", "topic"} <= set(s.columns):
+    import pyarrow.parquet as pq
+
+    f = pd.read_parquet(fb, columns=[c for c in pq.read_schema(fb).names if c in _FEEDBACK_USED])
+    if not {"feedback_id", "sentiment", "topic"} <= set(pq.read_schema(sc).names):
         return []
-    d = f.merge(s[["feedback_id", "sentiment", "topic"]], on="feedback_id")
+    s = pd.read_parquet(sc, columns=["feedback_id", "sentiment", "topic"])
+    d = f.merge(s, on="feedback_id")
     neg = d[d["sentiment"] == "negative"]
     counts = neg["topic"].dropna().value_counts()
     v = pd.read_parquet(val, columns=["customer_id", "clv"]).set_index("customer_id")["clv"]
@@ -122,7 +125,8 @@ def _categories(folder: Path, lang: str, top: int = 2) -> list[dict]:
     feats = RunFolder(folder).features
     if not (tp.exists() and feats.exists()):
         return []
-    tg = pd.read_csv(tp, encoding="utf-8-sig", dtype={"customer_id": str})
+    wanted = {"category", "score", "segment_name"}  # 1M customers: a 100 MB list, 3 columns used
+    tg = pd.read_csv(tp, encoding="utf-8-sig", usecols=lambda c: c in wanted)
     if tg.empty or not {"category", "score"} <= set(tg.columns):
         return []
     import pyarrow.parquet as pq
