@@ -337,7 +337,22 @@ _CELLS = st.one_of(
     st.none(),
     st.just(float("nan")),
     st.integers(-5, 5),
-    st.sampled_from(["=1+1", "+x", "-2", "@SUM(A1)", "\tx", "\rx", "'=q", "plain", "", "中文"]),
+    st.sampled_from(
+        [
+            "=1+1",
+            "+x",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "'=q",
+            "plain",
+            "",
+            "中文",
+            "=\ud800x",
+            "\udfff",
+        ]
+    ),
     st.text(max_size=6),
 )
 
@@ -354,12 +369,13 @@ def test_formulas_neutralised_by_column_are_the_cells_neutralised_one_by_one(col
     from kequn.data.actions import neutralise_cell, neutralise_formulas
 
     df = pd.DataFrame({f"c{i}": c for i, c in enumerate(columns)}, index=range(10, 16))
-    if arrow:
-        df = df.apply(
-            lambda c: c.astype("string[pyarrow]")
-            if pd.api.types.infer_dtype(c, skipna=True) == "string"
-            else c
-        )
+    if arrow:  # text columns as Arrow strings (a lone surrogate cannot be one: left as is)
+        for c in df.columns:
+            if pd.api.types.infer_dtype(df[c], skipna=True) == "string":
+                try:
+                    df[c] = df[c].astype("string[pyarrow]")
+                except UnicodeError:
+                    pass
     before = df.copy()
     got = neutralise_formulas(df)
     pd.testing.assert_frame_equal(df, before)  # the input is left alone

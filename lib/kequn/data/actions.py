@@ -45,7 +45,10 @@ def formula_cells(col: pd.Series) -> np.ndarray | None:
         "empty",
     ):
         return None
-    arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    try:
+        arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: not UTF-8, cell by cell
+        return None
     hit = pc.fill_null(pc.match_substring_regex(arr, FORMULA_START_RE), False)
     return hit.to_numpy(zero_copy_only=False)
 

@@ -222,7 +222,10 @@ def _quoted_formulas(col: pd.Series) -> np.ndarray | None:
 
     if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) not in ("string",):
         return None
-    arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    try:
+        arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):  # not UTF-8 (a lone surrogate): left as read
+        return None
     return pc.fill_null(pc.match_substring_regex(arr, r"^'[=+\-@\t\r]"), False).to_numpy(
         zero_copy_only=False
     )
