@@ -144,6 +144,31 @@ def _check_rft(x, t_x, T, w=None) -> None:
         )
 
 
+def _logaddexp(a, b) -> np.ndarray:
+    """log(e^a + e^b) elementwise, as ``np.logaddexp``, through numpy's vectorised ``exp`` and
+    ``log1p``: max(a, b) + log1p(e^−|a − b|). numpy's ufunc calls the C library per element,
+    3x slower. This form agrees with it to the last bit or to an ulp, below the resolution of a
+    summed likelihood: the BG/NBD and MBG/NBD fits (analytic gradients) find the same optimum
+    to the last bit at 1M buyers, their calibration and on CDNOW. Not for Pareto/NBD, whose
+    numerical gradient turns an ulp of the likelihood into another path (1e-4 apart in its
+    parameters). Equal arguments (both −inf too) give a + log 2, as numpy does."""
+    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
+    if a.ndim == 0 and b.ndim == 0:
+        return np.logaddexp(a, b)
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.subtract(a, b)
+        out = np.maximum(a, b)
+        np.abs(d, out=d)
+        np.negative(d, out=d)
+        np.exp(d, out=d)
+        np.log1p(d, out=d)
+        out += d
+        eq = a == b
+        if eq.any():
+            out[eq] = (np.broadcast_to(a, out.shape)[eq]) + np.log(2.0)
+    return out
+
+
 @cache
 def _blas():
     from threadpoolctl import ThreadpoolController
@@ -341,7 +366,7 @@ def _bgnbd_terms(params, h: _Histories, gradient: bool):
     with np.errstate(divide="ignore"):
         c0 = np.where(ux > 0, np.log(a) - np.log(np.maximum(b + ux - 1, 1e-300)), -np.inf)[xi]
     C = c0 - rx * lt
-    ll = head + np.logaddexp(B, C)
+    ll = head + _logaddexp(B, C)
     if not gradient:
         return ll, None
     w = h.w
@@ -371,7 +396,7 @@ def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
             np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
             -np.inf,
         )
-    return base + np.logaddexp(alive, dead)
+    return base + _logaddexp(alive, dead)
 
 
 def bgnbd_gradient(params, x, t_x, T, w) -> np.ndarray:
@@ -438,7 +463,7 @@ def _mbgnbd_terms(params, h: _Histories, gradient: bool):
     )[xi]
     B = -rx * lT
     C = (np.log(a) - np.log(b + ux))[xi] - rx * lt
-    ll = head + np.logaddexp(B, C)
+    ll = head + _logaddexp(B, C)
     if not gradient:
         return ll, None
     w = h.w
@@ -474,7 +499,7 @@ def mbgnbd_loglik(params, x, t_x, T) -> np.ndarray:
     base = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x + 1) - betaln(a, b)
     alive = -(r + x) * np.log(alpha + T)
     dead = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    return base + np.logaddexp(alive, dead)
+    return base + _logaddexp(alive, dead)
 
 
 def mbgnbd_gradient(params, x, t_x, T, w) -> np.ndarray:
@@ -583,18 +608,29 @@ def _pareto_diff(h1, h2):
 
 def _pareto_history_ll(params, h: _Histories, pairs) -> np.ndarray:
     """Pareto/NBD's log-likelihood per distinct history of ``h``: ``_pareto_parts``' numbers
-    exactly, with each term of x alone or T alone (``gammaln``, the logs) computed once per
-    distinct value and gathered, as ``_bgnbd_terms`` does, and the hypergeometric terms once
-    per distinct pair (``pairs``: ``_distinct_pairs`` of (x, t_x) and of (x, T))."""
+    exactly, with each term of x alone (``gammaln``, the logs) computed once per distinct x,
+    "alive at T" and the hypergeometric terms once per distinct pair (``pairs``:
+    ``_distinct_pairs`` of (x, t_x) and of (x, T)), all gathered; the per-history steps write
+    into their own arrays (the fit evaluates this a few hundred times on ~650k histories)."""
     r, alpha, s, beta = params
-    ux, xi, Ti = h.ux, h.xi, h.Ti
-    head = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[xi]
-    first = (-(r + ux))[xi] * np.log(alpha + h.uT)[Ti] - (s * np.log(beta + h.uT))[Ti]
+    ux, xi = h.ux, h.xi
     (x1, t1, i1), (x2, t2, i2) = pairs
-    h1, h2 = _pareto_log_h(params, x1, t1)[i1], _pareto_log_h(params, x2, t2)[i2]
-    second = (np.log(s) - np.log(r + s + ux))[xi] + _pareto_diff(h1, h2)
-    second = np.where(np.isfinite(second), second, -np.inf)
-    return head + np.logaddexp(first, second)
+    head = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[xi]
+    first = (-(r + x2) * np.log(alpha + t2) - s * np.log(beta + t2))[i2]
+    h1 = _pareto_log_h(params, x1, t1)[i1]
+    d = _pareto_log_h(params, x2, t2)[i2]
+    with np.errstate(divide="ignore", invalid="ignore"):  # _pareto_diff, in place
+        np.subtract(d, h1, out=d)
+        np.minimum(d, 0.0, out=d)
+        np.exp(d, out=d)
+        np.negative(d, out=d)
+        np.log1p(d, out=d)
+        d += h1
+        second = (np.log(s) - np.log(r + s + ux))[xi]
+        second += d
+    second[~np.isfinite(second)] = -np.inf
+    head += np.logaddexp(first, second)  # numpy's own: the fit's path hangs on its last bits
+    return head
 
 
 def pareto_p_alive(params, x, t_x, T) -> np.ndarray:

@@ -81,7 +81,8 @@ def rfm_scores(features: pd.DataFrame, bins: int = 5, edges: dict | None = None)
         ((b["R"] - 1) * n + (b["F"] - 1)) * n + (b["M"] - 1)
     ]  # a lookup, not a million string joins
     b["rfm_sum"] = b["R"] + b["F"] + b["M"]
-    return b.reset_index(drop=True)
+    b.index = pd.RangeIndex(len(b))  # b is this function's copy: reset_index would copy it again
+    return b
 
 
 def _buyers_rfm(features: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
