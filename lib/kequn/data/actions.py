@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kequn.data.io import write_text_atomic
@@ -35,8 +36,30 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         col = out.iloc[:, i]
         if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
             continue
-        out.isetitem(i, col.astype(object).map(neutralise_cell, na_action="ignore"))
+        out.isetitem(i, _neutralised(col))
     return out
+
+
+def _neutralised(col: pd.Series) -> pd.Series:
+    """``neutralise_cell`` of every cell of ``col`` (as object): in a column of text, the cells
+    that start a formula are found by Arrow and only those are rewritten in Python (an action
+    list has a million cells, few of which start one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    vals = col.to_numpy(dtype=object)
+    try:
+        if pd.api.types.infer_dtype(vals, skipna=True) != "string":
+            raise TypeError("not all text")
+        text = pa.array(vals, type=pa.string(), from_pandas=True)
+    except (TypeError, ValueError, pa.ArrowException, UnicodeError):  # mixed cells: one by one
+        return col.astype(object).map(neutralise_cell, na_action="ignore")
+    starts = np.zeros(len(vals), dtype=bool)
+    for lead in FORMULA_START:
+        starts |= pc.starts_with(text, lead).to_numpy(zero_copy_only=False) == True  # noqa: E712
+    out = vals.copy()
+    out[starts] = [neutralise_cell(v) for v in vals[starts]]
+    return pd.Series(out, index=col.index, name=col.name, dtype=object)
 
 
 def write_action_list(table: pd.DataFrame, processed_dir, name: str) -> Path:
