@@ -226,3 +226,36 @@ def test_drift_since_the_previous_run_by_hand():
     assert d.moves["matched_previous"].tolist() == ["1 · x", "2 · y"]
     assert d.moves["stayed"].tolist() == pytest.approx([2 / 3, 1.0])
     assert sq.drift_since(None, None, now) == sq.Drift()
+
+
+def test_first_ranks_are_pandas_first_ranks_with_ties():
+    v = np.random.default_rng(5).integers(0, 30, 5000).astype(float)  # many ties
+    pd.testing.assert_series_equal(cl.first_ranks(v), pd.Series(v).rank(method="first"))
+
+
+def test_preparation_helpers_are_the_lookups_and_counts_they_replace():
+    from kequn.models import segment_prep as sp_
+
+    s = pd.Series(["Master", " phd ", None, "bachelor", "Master", np.nan, "?"] * 50, dtype=object)
+    look = lambda v: sp_._EDU_RANK.get(v, sp_._EDU_RANK.get(str(v).strip().lower()))  # noqa: E731
+    pd.testing.assert_series_equal(
+        sp_._map_distinct(s, look).astype("float64"), s.map(look).astype("float64")
+    )
+    for v in ([1.0], [1.0, 1.0, 2.0], [2.0, 1.0, 2.0, 3.0], [0.0, -0.0, 5.0], [3.0, 3.0, 3.0, 4.0]):
+        a = np.array(v)
+        assert sp_._more_than_two_values(a) == (np.unique(a).size > 2), v
+
+
+def test_preparing_leaves_the_feature_table_as_it_was():
+    f = pd.DataFrame(
+        {
+            "customer_id": list("abcdef"),
+            "orders": [1.0, 3, 0, 8, 2, 5],
+            "cat_food": [0.5, 0.2, np.nan, 0.9, 0.1, 0.4],
+            "tenure_days": [30.0, 400, 100, 900, 50, 2000],
+            "ev_visits": [1.0, 5, 0, 30, 2, 9],
+        }
+    )
+    before = f.copy()
+    Preparer(["category", "online", "behaviour"]).fit_transform(f)
+    pd.testing.assert_frame_equal(f, before)

@@ -167,3 +167,40 @@ def test_a_run_trains_evaluates_and_scores_on_its_three_cuts(demo_dir, tmp_path)
     said = [pr.reason_words(raw[f"reason_{j}"], cats, raw["category"], "en") for j in (1, 2, 3)]
     assert tt["reasons"].iloc[0] == " / ".join(w for w in said if w)
     assert (tt["segment"] == 1).all() and tt["category"].iloc[0] == t(cats[0], "en")
+
+
+@pytest.mark.parametrize("n", [1, 7, 50, 99, 100])
+def test_top_first_is_the_stable_descending_order_ties_and_all(n):
+    rng = np.random.default_rng(3)
+    p = rng.integers(0, 6, 100) / 5  # many ties, also across the cut
+    want = np.argsort(-p, kind="stable")[:n]
+    assert np.array_equal(pr.top_first(p, n), want)
+    p[::7] = np.nan  # missing scores sort last, as argsort puts them
+    assert np.array_equal(pr.top_first(p, n), np.argsort(-p, kind="stable")[:n])
+
+
+def test_a_model_scores_and_fits_its_sample_as_on_the_whole_design(demo_splits):
+    """The design of some rows is those rows of the whole design, and a model's standardised
+    columns are ``(X - mean) / sd`` of the whole matrix, to the last bit."""
+    cats, train, test = demo_splits
+    keep = np.random.default_rng(1).choice(len(train), 300, replace=False)
+    X, _ = pr.design(train, 2, len(cats))
+    assert np.array_equal(pr.design(train, 2, len(cats), keep)[0], X[keep])
+    m = pr.fit(train, cats, 2, max_rows=300)
+    Xt, _ = pr.design(test, 2, len(cats))
+    whole = m.model.predict_proba((Xt - m.mean) / m.sd)[:, 1]
+    assert np.array_equal(m.scores(test), whole)
+
+
+def test_target_table_words_each_customer_s_own_reasons(demo_splits):
+    cats, train, test = demo_splits
+    models = [pr.fit(test, cats, i) for i in range(len(cats))]
+    run = pr.PropensityRun((), cats, pd.DataFrame(), pd.DataFrame(), models, test, [])
+    tab = pr.target_table(run, 0.2, None, "en")
+    tl = pr.target_list(models, test, 0.2)
+    one_by_one = [
+        " / ".join(pr.reason_words(r, cats, c, "en") for r in rs if r)
+        for c, rs in zip(tl["category"], tl[["reason_1", "reason_2", "reason_3"]].to_numpy())
+    ]
+    assert tab["reasons"].tolist() == one_by_one
+    assert tab["reasons"].nunique() > 5  # not one text for all

@@ -99,26 +99,40 @@ def snapshot(
     return df
 
 
-def design(snap: pd.DataFrame, i: int, ncat: int) -> tuple[np.ndarray, list[str]]:
-    """The model's features for category ``i`` of a snapshot of ``ncat`` categories: log-scaled
-    GENERAL features, every category's orders, and for category i its days since the last order
-    (never = tenure + 365) and its share of the customer's orders."""
+def design_columns(
+    snap: pd.DataFrame, i: int, ncat: int, rows: np.ndarray | None = None
+) -> tuple[list[np.ndarray], list[str]]:
+    """``design``'s columns, one array each, for the snapshot's ``rows`` (all when None): each
+    value depends on its own row only, so the columns of some rows are those rows of all."""
+
+    def col(name: str) -> np.ndarray:
+        v = snap[name].to_numpy(dtype="float64")
+        return v if rows is None else v[rows]
+
     cols, names = [], []
     for g in GENERAL:
-        cols.append(np.log1p(snap[g].to_numpy(dtype="float64").clip(min=0)))
+        cols.append(np.log1p(col(g).clip(min=0)))
         names.append(g)
     for k in range(ncat):
-        cols.append(np.log1p(snap[f"n_{k}"].to_numpy(dtype="float64")))
+        cols.append(np.log1p(col(f"n_{k}")))
         names.append(f"n_{k}")
-    rec = snap[f"rec_{i}"].to_numpy(dtype="float64")
-    rec = np.where(np.isnan(rec), snap["tenure"].to_numpy(dtype="float64") + 365, rec)
+    rec = col(f"rec_{i}")
+    rec = np.where(np.isnan(rec), col("tenure") + 365, rec)
     cols.append(np.log1p(rec))
     names.append("rec_self")
-    cols.append(
-        snap[f"n_{i}"].to_numpy(dtype="float64")
-        / np.maximum(snap["orders"].to_numpy(dtype="float64"), 1)
-    )
+    cols.append(col(f"n_{i}") / np.maximum(col("orders"), 1))
     names.append("share_self")
+    return cols, names
+
+
+def design(
+    snap: pd.DataFrame, i: int, ncat: int, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """The model's features for category ``i`` of a snapshot of ``ncat`` categories: log-scaled
+    GENERAL features, every category's orders, and for category i its days since the last order
+    (never = tenure + 365) and its share of the customer's orders; of the snapshot's ``rows``
+    (all when None)."""
+    cols, names = design_columns(snap, i, ncat, rows)
     return np.column_stack(cols), names
 
 
@@ -135,15 +149,19 @@ class CategoryModel:
     model: LogisticRegression
     names: list[str]
 
+    def standardised(self, snap: pd.DataFrame) -> np.ndarray:
+        """The snapshot's design, standardised as the model was fitted: ``(X - mean) / sd``
+        element by element, column by column (the same numbers, without the whole matrix X)."""
+        cols, _ = design_columns(snap, self.index, self.ncat)
+        return np.column_stack([(v - m) / s for v, m, s in zip(cols, self.mean, self.sd)])
+
     def scores(self, snap: pd.DataFrame) -> np.ndarray:
-        X, _ = design(snap, self.index, self.ncat)
-        return self.model.predict_proba((X - self.mean) / self.sd)[:, 1]
+        return self.model.predict_proba(self.standardised(snap))[:, 1]
 
     def reasons(self, snap: pd.DataFrame, top: int = 3) -> np.ndarray:
         """Per customer (rows) the ``top`` features that raise the score most, as reason codes
         "<feature>+" (a high value raises it) or "<feature>-" (a low value does); None pads."""
-        X, _ = design(snap, self.index, self.ncat)
-        z = (X - self.mean) / self.sd
+        z = self.standardised(snap)
         contrib = z * self.model.coef_[0]
         order = np.argsort(-contrib, axis=1)[:, :top]
         best = np.take_along_axis(contrib, order, 1)
@@ -163,10 +181,11 @@ def fit(
     y = snap[f"y_{i}"].to_numpy(dtype=bool)
     if y.all() or not y.any():
         return None
-    X, names = design(snap, i, len(cats))
-    if len(X) > max_rows:
-        keep = np.random.default_rng(seed).choice(len(X), max_rows, replace=False)
-        X, y = X[keep], y[keep]
+    keep = None
+    if len(snap) > max_rows:  # the sample's rows only are designed (``design_columns``)
+        keep = np.random.default_rng(seed).choice(len(snap), max_rows, replace=False)
+        y = y[keep]
+    X, names = design(snap, i, len(cats), keep)
     mean, sd = X.mean(axis=0), X.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
     with scipy_blas_one_thread():  # L-BFGS-B's steps on one thread (parallel.py)
@@ -199,6 +218,19 @@ def evaluate(model: CategoryModel, snap: pd.DataFrame, bins: int = 10) -> tuple[
     return figs, cal
 
 
+def top_first(p: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` highest values of ``p``, highest first, ties in position order:
+    ``np.argsort(-p, kind="stable")[:n]``, with only the candidates sorted (a target list is a
+    tenth of the customers)."""
+    if n >= len(p) or np.isnan(p).any():
+        return np.argsort(-p, kind="stable")[:n]
+    cut = np.partition(-p, n - 1)[n - 1]  # the n-th lowest of -p
+    above = np.flatnonzero(-p < cut)
+    ties = np.flatnonzero(-p == cut)[: n - len(above)]  # the first of those equal to the cut
+    cand = np.concatenate([above, ties])  # equal values in position order within each part
+    return cand[np.argsort(-p[cand], kind="stable")]
+
+
 def target_list(
     models: list[CategoryModel], snap: pd.DataFrame, share: float = 0.1, top_reasons: int = 3
 ) -> pd.DataFrame:
@@ -209,7 +241,7 @@ def target_list(
     for m in models:
         p = m.scores(snap)
         n = max(1, int(np.ceil(share * len(p))))
-        idx = np.argsort(-p, kind="stable")[:n]
+        idx = top_first(p, n)
         why = m.reasons(snap.iloc[idx], top_reasons)
         part = pd.DataFrame(
             {
@@ -349,6 +381,44 @@ def target_table(
     if tl.empty:
         return tl
     cols = ["reason_1", "reason_2", "reason_3"]
+    combo, first = _distinct_rows(tl[["category"] + cols])
+    words = pd.Series(
+        reasons_in_words(tl.iloc[first], cols, result.categories, lang).to_numpy()[combo],
+        index=tl.index,
+    )  # worded once per distinct (category, reasons): most customers share a few
+    names = {c: t(c, lang) for c in tl["category"].unique()}
+    out = pd.DataFrame(
+        {
+            "customer_id": tl["customer_id"],
+            "category": tl["category"].map(names),
+            "score": tl["score"].round(4),
+            "rank": tl["rank"],
+            "reasons": words,
+        }
+    )
+    if segments is not None:
+        seg = segments.set_index("customer_id")[["segment", "segment_name"]].reindex(
+            out["customer_id"]
+        )  # one look-up of the customers for both columns
+        out.insert(2, "segment", seg["segment"].to_numpy())
+        out["segment"] = out["segment"].astype("Int64")
+        out.insert(3, "segment_name", seg["segment_name"].to_numpy(dtype=object))
+    return out
+
+
+def _distinct_rows(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row's distinct combination of values, position of each combination's first
+    row), missing values equal to each other."""
+    codes = np.zeros(len(df), dtype="int64")
+    for c in df.columns:
+        k, u = pd.factorize(df[c], use_na_sentinel=True)
+        codes = codes * (len(u) + 1) + (k + 1)
+    _, first, combo = np.unique(codes, return_index=True, return_inverse=True)
+    return combo.ravel(), first
+
+
+def reasons_in_words(tl: pd.DataFrame, cols: list, cats: list, lang: str) -> pd.Series:
+    """The reason codes ``cols`` of each row of a target list in words, joined by " / "."""
     pairs = (
         tl[["category"] + cols]
         .melt(id_vars="category")
@@ -356,8 +426,7 @@ def target_table(
         .drop_duplicates(["category", "value"])
     )
     said = {
-        (c, r): reason_words(r, result.categories, c, lang)
-        for c, r in zip(pairs["category"], pairs["value"])
+        (c, r): reason_words(r, cats, c, lang) for c, r in zip(pairs["category"], pairs["value"])
     }
     parts = [
         pd.Series([said.get((c, r)) for c, r in zip(tl["category"], tl[col])], index=tl.index)
@@ -366,17 +435,4 @@ def target_table(
     words = parts[0].fillna("")
     for p in parts[1:]:  # one translation per distinct (category, reason), joined column-wise
         words = words.str.cat(p, sep=" / ", na_rep="").str.replace(r"( / )+$", "", regex=True)
-    out = pd.DataFrame(
-        {
-            "customer_id": tl["customer_id"],
-            "category": tl["category"].map(lambda c: t(c, lang)),
-            "score": tl["score"].round(4),
-            "rank": tl["rank"],
-            "reasons": words,
-        }
-    )
-    if segments is not None:
-        seg = segments.set_index("customer_id")
-        out.insert(2, "segment", out["customer_id"].map(seg["segment"]).astype("Int64"))
-        out.insert(3, "segment_name", out["customer_id"].map(seg["segment_name"]).astype("object"))
-    return out
+    return words

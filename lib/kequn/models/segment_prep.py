@@ -111,7 +111,25 @@ class Prepared:
 
 
 def _num(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype("float64")
+    """``s`` as float64 (unreadable values missing); a float64 column as it is, not copied:
+    every caller makes new arrays from it."""
+    return pd.to_numeric(s, errors="coerce").astype("float64", copy=False)
+
+
+def _map_distinct(s: pd.Series, fn) -> pd.Series:
+    """``s.map(fn)`` with ``fn`` called once per distinct value (and once for missing values):
+    a column of a million customers holds a handful of education levels or city tiers."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    missing = s[codes == -1]
+    looked_up = [fn(v) for v in uniq] + [fn(missing.iloc[0]) if len(missing) else None]
+    return pd.Series(np.array(looked_up, dtype=object)[codes], index=s.index, name=s.name)
+
+
+def _more_than_two_values(v: np.ndarray) -> bool:
+    """Whether ``v`` (no NaN) holds more than two distinct values: ``np.unique(v).size > 2``
+    without sorting a million values."""
+    rest = v[v != v[0]] if len(v) else v
+    return bool(len(rest) and (rest != rest[0]).any())
 
 
 def _raw_columns(
@@ -134,9 +152,9 @@ def _raw_columns(
         if "education" in cols:
             edu = f["education"].astype("object")
             out["education_level"] = (
-                edu.map(lambda v: _EDU_RANK.get(v, _EDU_RANK.get(str(v).strip().lower()))).astype(
-                    "float64"
-                ),
+                _map_distinct(
+                    edu, lambda v: _EDU_RANK.get(v, _EDU_RANK.get(str(v).strip().lower()))
+                ).astype("float64"),
                 "education",
             )
         if "occupation" in cols:
@@ -146,10 +164,10 @@ def _raw_columns(
     elif name == "geographic":
         if "city_tier" in cols:
             out["city_tier_rank"] = (
-                f["city_tier"]
-                .astype("object")
-                .map(lambda v: _TIER_RANK.get(str(v).lower(), _TIER_RANK.get(v)))
-                .astype("float64"),
+                _map_distinct(
+                    f["city_tier"].astype("object"),
+                    lambda v: _TIER_RANK.get(str(v).lower(), _TIER_RANK.get(v)),
+                ).astype("float64"),
                 "city_tier",
             )
     elif name == "psychographic":
@@ -191,7 +209,7 @@ def _shrunk_and_rated(
     """Shares shrunk toward the base mix by order count (``bases``: the mix per column, filled in
     from ``f`` for columns it lacks); event and feedback counts per year."""
     bases = {} if bases is None else bases
-    g = f.copy()
+    g = f.copy(deep=False)  # columns are replaced below, never written into: f stays as it is
     if "orders" in g:
         n = _num(g["orders"]).fillna(0).to_numpy()
         w = n / (n + prior_orders) if prior_orders > 0 else np.ones_like(n)
@@ -255,7 +273,7 @@ def prepare(
             vals = v[ok]
             median = None
             logged = bool(
-                vals.min() >= 0 and np.unique(vals).size > 2 and pd.Series(vals).skew() > 2
+                vals.min() >= 0 and _more_than_two_values(vals) and pd.Series(vals).skew() > 2
             )
             if logged:
                 v = (
@@ -316,7 +334,7 @@ def prepare(
         steps=pd.DataFrame(steps),
         dropped=pd.DataFrame(dropped, columns=["column", "set", "reason"]),
         skipped_sets=skipped,
-        raw=pd.DataFrame(raw_kept)[[s["column"] for s in steps]],
+        raw=pd.DataFrame({s["column"]: raw_kept[s["column"]] for s in steps}),
         fitted={
             "bases": bases,
             "recency_fill": recency_fill,
