@@ -232,3 +232,33 @@ def test_scores_once_per_distinct_history_are_each_buyers_own(cdnow, fitted):
     np.testing.assert_array_equal(
         got["expected_purchases"], bg.expected_purchases(horizon, x, t_x, T)
     )
+
+
+@pytest.mark.parametrize("key", ["bgnbd", "mbgnbd", "pareto_nbd", "nbd"])
+def test_p_alive_computed_once_gives_every_score_its_own_numbers(cdnow, fitted, key, monkeypatch):
+    """score_buyers computes P(alive) once and hands it to churn risk, expected purchases and
+    CLV (under Pareto/NBD it is the costly hyp2f1): each must equal that score computed on its
+    own, bit for bit, under every model; and P(alive) is computed once, on distinct histories."""
+    from dataclasses import replace
+
+    from kequn.models import clv
+
+    models = replace(fitted, chosen=key)
+    shuffled = cdnow.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    calls = []
+    real = clv.p_alive
+    monkeypatch.setattr(clv, "p_alive", lambda *a, **k: calls.append(len(a[1])) or real(*a, **k))
+    got = lifetime.score_buyers(shuffled, models, V, 0.5)
+    assert len(calls) == 1 and calls[0] < len(shuffled)  # once, per distinct history
+    monkeypatch.setattr(clv, "p_alive", real)
+    bg, x, t_x, T, m = models.bg, *(shuffled[c] for c in ("x", "t_x", "T", "m"))
+    horizon = V.horizon_months * lifetime.WEEKS_PER_MONTH
+    want = {
+        "p_alive": bg.p_alive(x, t_x, T),
+        "churn_risk": bg.p_no_purchase(V.lifecycle.risk_days / 7, x, t_x, T),
+        "expected_purchases": bg.expected_purchases(horizon, x, t_x, T),
+        "clv": bg.clv(x, t_x, T, m, spend=models.gg, horizon_months=V.horizon_months,
+                      annual_discount_rate=V.annual_discount_rate, margin=0.5, freq="W"),
+    }  # fmt: skip
+    for col, values in want.items():
+        np.testing.assert_array_equal(got[col], values, err_msg=f"{key} {col}")

@@ -159,25 +159,27 @@ class BetaGeo(_BTYD):
         x, t_x, TT = _rft(frequency, recency, T)
         return clv.p_alive(self._values(), x, t_x, TT, self._key)
 
-    def expected_purchases(self, t, frequency, recency=None, T=None) -> np.ndarray:
+    def expected_purchases(self, t, frequency, recency=None, T=None, alive=None) -> np.ndarray:
         """Expected purchases in the next ``t`` time units, per customer (lifetimes'
-        ``conditional_expected_number_of_purchases_up_to_time``)."""
+        ``conditional_expected_number_of_purchases_up_to_time``). ``alive``: ``p_alive`` of
+        the same customers, when already computed (it is not computed again)."""
         from kequn.models import clv
 
         x, t_x, TT = _rft(frequency, recency, T)
-        return clv.expected_purchases(self._values(), t, x, t_x, TT, self._key)
+        return clv.expected_purchases(self._values(), t, x, t_x, TT, self._key, alive)
 
-    def p_no_purchase(self, t, frequency, recency=None, T=None) -> np.ndarray:
+    def p_no_purchase(self, t, frequency, recency=None, T=None, alive=None) -> np.ndarray:
         """P(no purchase in the next ``t`` time units) per customer: Kequn's churn risk (unlike
-        1 − P(alive), informative for one-time buyers too; ``clv.p_no_purchase``)."""
+        1 − P(alive), informative for one-time buyers too; ``clv.p_no_purchase``). ``alive``:
+        ``p_alive`` of the same customers, when already computed."""
         from kequn.models import clv
 
         x, t_x, TT = _rft(frequency, recency, T)
-        return clv.p_no_purchase(self._values(), t, x, t_x, TT, self._key)
+        return clv.p_no_purchase(self._values(), t, x, t_x, TT, self._key, alive)
 
     def clv(self, frequency, recency, T, monetary_value, spend: "GammaGamma",
             horizon_months: float = 12, annual_discount_rate: float = 0.10,
-            margin: float = 1.0, freq: str = "W") -> np.ndarray:  # fmt: skip
+            margin: float = 1.0, freq: str = "W", alive=None) -> np.ndarray:  # fmt: skip
         """Discounted customer lifetime value per customer.
 
         Parameters
@@ -197,6 +199,8 @@ class BetaGeo(_BTYD):
             Share of spend that is profit (1 = CLV in revenue).
         freq : {"W", "D", "M"}
             Time unit of recency and T: weeks, days or months.
+        alive : array-like, optional
+            ``p_alive`` of the same customers, when already computed (not computed again).
 
         Returns
         -------
@@ -221,6 +225,7 @@ class BetaGeo(_BTYD):
             discount_rate=monthly_rate(annual_discount_rate),
             margin=margin,
             model=self._key,
+            alive=alive,
         )
 
     def clv_interval(self, frequency, recency, T, monetary_value, spend: "GammaGamma",

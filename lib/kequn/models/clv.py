@@ -684,7 +684,7 @@ def _mean_share(r1, a1, s, b1) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def pareto_p_no_purchase(params, t, x, t_x, T) -> np.ndarray:
+def pareto_p_no_purchase(params, t, x, t_x, T, alive=None) -> np.ndarray:
     """P(no purchase in (T, T+t] | x, t_x, T) under Pareto/NBD.
 
     A customer alive at T has posterior λ ~ Gamma(r+x, α+T), μ ~ Gamma(s, β+T), independent.
@@ -692,7 +692,8 @@ def pareto_p_no_purchase(params, t, x, t_x, T) -> np.ndarray:
     μ/(λ+μ) + λ/(λ+μ)·e^−(λ+μ)t. Its expectation is
     1 − E[λ/(λ+μ)] + ((α+T)/(α+T+t))^(r+x) ((β+T)/(β+T+t))^s · E'[λ/(λ+μ)], E' with the rates
     α+T+t and β+T+t (``_mean_share``, through ``hyp2f1``). Then
-    P = (1 − P(alive)) + P(alive) · that."""
+    P = (1 − P(alive)) + P(alive) · that. ``alive``: P(alive) of the same rows when the caller
+    has it (``_alive``)."""
     r, alpha, s, beta = params
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     t = np.asarray(t, dtype="float64")
@@ -706,7 +707,7 @@ def pareto_p_no_purchase(params, t, x, t_x, T) -> np.ndarray:
         - _mean_share(r + px, alpha + pT, s, beta + pT)
         + quiet * _mean_share(r + px, alpha + pT + t, s, beta + pT + t)
     )[codes]
-    pa = pareto_p_alive(params, x, t_x, T)
+    pa = _alive(alive, lambda: pareto_p_alive(params, x, t_x, T))
     return 1 - pa + pa * np.clip(given_alive, 0.0, 1.0)
 
 
@@ -925,12 +926,20 @@ def p_alive(params, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
     return fn(params, x, t_x, T)
 
 
-def expected_purchases(params, t, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
-    """E[purchases in (T, T+t] | x, t_x, T] under ``model`` (see ``p_alive`` for the arguments)."""
+def expected_purchases(params, t, x, t_x, T, model: str = "bgnbd", alive=None) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, t_x, T] under ``model`` (see ``p_alive`` for the arguments;
+    ``alive``: P(alive) of the same rows when the caller has it, ``_alive``)."""
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
-    return _factor(model, params, np.asarray(t, dtype="float64"), x, T) * p_alive(
-        params, x, t_x, T, model
+    return _factor(model, params, np.asarray(t, dtype="float64"), x, T) * _alive(
+        alive, lambda: p_alive(params, x, t_x, T, model)
     )
+
+
+def _alive(given, compute) -> np.ndarray:
+    """P(alive) as the caller passed it, else computed. The scores of a buyer (churn risk,
+    expected purchases, CLV) each need it; under Pareto/NBD it is ``hyp2f1`` near z = 1, up to
+    35 µs a history for some parameters, so ``lifetime.score_buyers`` computes it once."""
+    return compute() if given is None else np.asarray(given, dtype="float64")
 
 
 def discounted_value(
@@ -945,6 +954,7 @@ def discounted_value(
     discount_rate: float,
     margin: float = 1.0,
     model: str = "bgnbd",
+    alive=None,
 ) -> np.ndarray:
     """Discounted lifetime value (折现) over ``horizon`` in steps of ``step`` (both in the time
     unit of T, e.g. 52 weeks in steps of 4.33 for monthly discounting): the purchases expected
@@ -967,7 +977,7 @@ def discounted_value(
         expected_spend(gg_params, x, m)
         * margin
         * factor[codes]
-        * p_alive(bg_params, x, t_x, T, model)
+        * _alive(alive, lambda: p_alive(bg_params, x, t_x, T, model))
     )
 
 
@@ -1135,19 +1145,20 @@ def expected_total_purchases(params, ts, x, t_x, T, model: str = "bgnbd") -> np.
         )
 
 
-def p_no_purchase(params, t, x, t_x, T, model: str = "bgnbd") -> np.ndarray:
+def p_no_purchase(params, t, x, t_x, T, model: str = "bgnbd", alive=None) -> np.ndarray:
     """P(no purchase in (T, T+t] | x, t_x, T): Kequn's churn risk; unlike 1 − P(alive) it is
     informative for one-time buyers under BG/NBD too (a long silence lowers their rate).
 
     BG/NBD and MBG/NBD: the customer has dropped out, or is active and the posterior Poisson
     rate, Gamma(r+x, α+T), yields no event in t (dropout happens only at purchases):
     (1 − P(alive)) + P(alive)·((α+T)/(α+T+t))^(r+x); the NBD: the same with P(alive) = 1.
-    Pareto/NBD: ``pareto_p_no_purchase``."""
+    Pareto/NBD: ``pareto_p_no_purchase``. ``alive``: P(alive) of the same rows when the caller
+    has it (``_alive``)."""
     if model == "pareto_nbd":
-        return pareto_p_no_purchase(params, t, x, t_x, T)
+        return pareto_p_no_purchase(params, t, x, t_x, T, alive)
     r, alpha = params[:2]
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
-    pa = p_alive(params, x, t_x, T, model)
+    pa = _alive(alive, lambda: p_alive(params, x, t_x, T, model))
     quiet = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
     return 1 - pa + pa * quiet
 

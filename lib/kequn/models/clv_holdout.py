@@ -72,9 +72,10 @@ def predicted(cal: pd.DataFrame, length: float, bg: BetaGeo, gg: GammaGamma | No
         row, (hx, ht, hT) = np.arange(len(out)), (x, tx, T)
     else:
         row, (hx, ht, hT) = clv._distinct(x, tx, T)
-    out["predicted"] = np.asarray(bg.expected_purchases(length, hx, ht, hT))[row]
+    alive = np.asarray(bg.p_alive(hx, ht, hT))  # once for both
+    out["predicted"] = np.asarray(bg.expected_purchases(length, hx, ht, hT, alive=alive))[row]
     out["naive"] = out["x"] / out["T"] * length
-    out["p_none"] = np.asarray(bg.p_no_purchase(length, hx, ht, hT))[row]
+    out["p_none"] = np.asarray(bg.p_no_purchase(length, hx, ht, hT, alive=alive))[row]
     if gg is not None:
         out["value_predicted"] = out["predicted"] * gg.expected_spend(out["x"], out["m"])
     return Holdout(out, bg, gg, length, model)

@@ -171,11 +171,14 @@ def _scores(base: pd.DataFrame, bg, gg, v: ValueSettings, rate: float) -> dict:
         row, (hx, ht, hT) = clv._distinct(x, tx, T)
     else:
         row, (hx, ht, hT) = np.arange(len(base)), (x, tx, T)
+    alive = np.asarray(bg.p_alive(hx, ht, hT))  # once: the other scores take it
     out = {
-        "p_alive": np.asarray(bg.p_alive(hx, ht, hT))[row],
-        "churn_risk": np.asarray(bg.p_no_purchase(v.lifecycle.risk_days / 7, hx, ht, hT))[row],
+        "p_alive": alive[row],
+        "churn_risk": np.asarray(
+            bg.p_no_purchase(v.lifecycle.risk_days / 7, hx, ht, hT, alive=alive)
+        )[row],
         "expected_purchases": np.asarray(
-            bg.expected_purchases(v.horizon_months * WEEKS_PER_MONTH, hx, ht, hT)
+            bg.expected_purchases(v.horizon_months * WEEKS_PER_MONTH, hx, ht, hT, alive=alive)
         )[row],
     }
     if gg is not None:
@@ -190,6 +193,7 @@ def _scores(base: pd.DataFrame, bg, gg, v: ValueSettings, rate: float) -> dict:
             annual_discount_rate=v.annual_discount_rate,
             margin=rate,
             freq="W",
+            alive=out["p_alive"],
         )
     return out
 
