@@ -133,7 +133,11 @@ def test_order_lines_are_counted_as_orders_only_when_no_customer_repeats_an_orde
     ids = [f"O{i}" for i in range(n)]
     cases = {
         "each pair once": (["C1"] * n, ids, True),
-        "one order id, two customers": (["C1", "C2"] + ["C3"] * (n - 2), ["O0"] * 2 + ids[2:], True),
+        "one order id, two customers": (
+            ["C1", "C2"] + ["C3"] * (n - 2),
+            ["O0"] * 2 + ids[2:],
+            True,
+        ),
         "one pair twice, far apart": (["C1"] * n, ids[:-1] + ["O7"], False),
         "no rows": ([], [], True),
     }
