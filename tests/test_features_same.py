@@ -120,3 +120,55 @@ def test_no_progress_bar_in_logs(monkeypatch):
     monkeypatch.setattr("sys.stdout", io.StringIO())
     con = connect()
     assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+
+
+def test_order_lines_are_counted_as_orders_only_when_no_customer_repeats_an_order_id():
+    """``_all_distinct`` picks the line count over ``count(DISTINCT order_id)``: a proof that no
+    (customer, order id) pair repeats, so it must say False for one repeated pair among many."""
+    from kequn.data.engine import DuckRunner
+    from kequn.data.features import _all_distinct
+
+    run = DuckRunner(1)
+    n = 50_000
+    ids = [f"O{i}" for i in range(n)]
+    cases = {
+        "each pair once": (["C1"] * n, ids, True),
+        "one order id, two customers": (
+            ["C1", "C2"] + ["C3"] * (n - 2),
+            ["O0"] * 2 + ids[2:],
+            True,
+        ),
+        "one pair twice, far apart": (["C1"] * n, ids[:-1] + ["O7"], False),
+        "no rows": ([], [], True),
+    }
+    for name, (cust, orders, expected) in cases.items():
+        run.register("o", pd.DataFrame({"customer_id": cust, "order_id": orders}, dtype=object))
+        key = "hash(customer_id, order_id)"
+        assert _all_distinct(run, key, "o", "order_id IS NOT NULL") is expected, name
+    run.close()
+
+
+def test_load_features_gives_the_frame_read_parquet_gives(tmp_path):
+    """The later stages' loader: the same columns, dtypes and values as ``pd.read_parquet``
+    (nullable integers, dates in µs and ns, text with gaps, booleans)."""
+    from kequn.data.features import load_features
+    from kequn.data.paths import RunFolder
+
+    df = pd.DataFrame(
+        {
+            "customer_id": ["K2", "K1", "K3"],
+            "gender": ["F", None, "M"],
+            "signup_date": pd.to_datetime(["2024-01-01", None, "2024-03-01"]).astype("M8[ns]"),
+            "first_order": pd.to_datetime(["2024-02-01", "2024-02-02", None]).astype("M8[us]"),
+            "recency_days": pd.array([3, None, 5], dtype="Int64"),
+            "orders": np.array([1, 0, 2], dtype="int64"),
+            "revenue": [1.5, 0.0, np.nan],
+            "flag": [True, False, True],
+        }
+    )
+    path = RunFolder(tmp_path).features
+    write_table_atomic(df, path)
+    a, b = pd.read_parquet(path), load_features(tmp_path)
+    assert a.dtypes.to_dict() == b.dtypes.to_dict() == df.dtypes.to_dict()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    pd.testing.assert_frame_equal(df, b, check_exact=True)
