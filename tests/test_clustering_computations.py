@@ -231,6 +231,8 @@ def test_drift_since_the_previous_run_by_hand():
 def test_first_ranks_are_pandas_first_ranks_with_ties():
     v = np.random.default_rng(5).integers(0, 30, 5000).astype(float)  # many ties
     pd.testing.assert_series_equal(cl.first_ranks(v), pd.Series(v).rank(method="first"))
+    v[::9] = np.nan
+    pd.testing.assert_series_equal(cl.first_ranks(v), pd.Series(v).rank(method="first"))
 
 
 def test_preparation_helpers_are_the_lookups_and_counts_they_replace():

@@ -95,7 +95,10 @@ def segment_label(segment, name) -> str:
 
 def first_ranks(v: np.ndarray) -> pd.Series:
     """``pd.Series(v).rank(method="first")`` (1…n, ties in order of appearance) by one stable
-    sort, for ``v`` without NaN."""
+    sort (pandas' own where ``v`` has NaN, which it leaves unranked)."""
+    v = np.asarray(v)
+    if v.dtype.kind == "f" and np.isnan(v).any():
+        return pd.Series(v).rank(method="first")
     r = np.empty(len(v), dtype="float64")
     r[np.argsort(v, kind="stable")] = np.arange(1, len(v) + 1)
     return pd.Series(r)

@@ -26,6 +26,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from kequn.data.engine import runner
 from kequn.data.paths import clean_table
+from kequn.models.clustering import first_ranks
 from kequn.models.parallel import scipy_blas_one_thread
 
 GENERAL = ("orders", "spend", "recency", "tenure", "orders_recent")
@@ -208,7 +209,7 @@ def evaluate(model: CategoryModel, snap: pd.DataFrame, bins: int = 10) -> tuple[
         "lift_top10": float(y[top].mean() / base) if base > 0 else float("nan"),
         "brier": float(brier_score_loss(y, p)),
     }
-    band = pd.qcut(pd.Series(p).rank(method="first"), bins, labels=False)
+    band = pd.qcut(first_ranks(p), bins, labels=False)
     cal = (
         pd.DataFrame({"p": p, "y": y.astype(float), "band": band})
         .groupby("band")
