@@ -569,5 +569,7 @@ def test_vectorised_logaddexp_is_numpys_to_a_few_ulps():
     )
     special = np.array([-np.inf, np.inf, np.nan, 0.0, -np.inf, 3.0])
     other = np.array([-np.inf, np.inf, 1.0, -np.inf, 2.0, np.inf])
-    np.testing.assert_array_equal(clv._logaddexp(special, other), np.logaddexp(special, other))
+    with np.errstate(invalid="ignore"):  # numpy warns of its own NaN
+        want = np.logaddexp(special, other)
+    np.testing.assert_array_equal(clv._logaddexp(special, other), want)
     assert clv._logaddexp(1.0, 2.0) == np.logaddexp(1.0, 2.0)
