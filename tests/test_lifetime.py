@@ -262,3 +262,18 @@ def test_p_alive_computed_once_gives_every_score_its_own_numbers(cdnow, fitted, 
     }  # fmt: skip
     for col, values in want.items():
         np.testing.assert_array_equal(got[col], values, err_msg=f"{key} {col}")
+
+
+def test_holdout_predictions_once_per_distinct_history_are_each_customers_own(cdnow):
+    """``clv_holdout.predicted`` computes expected holdout purchases and P(no purchase) once per
+    distinct (x, t_x, T): the very numbers of a per-customer computation, row by row, for every
+    model."""
+    from kequn.models import clv_holdout as ch
+
+    cal = cdnow.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    x, t_x, T = (cal[c].to_numpy(dtype="float64") for c in ("x", "t_x", "T"))
+    assert len(np.unique(np.c_[x, t_x, T], axis=0)) < len(cal)  # histories repeat
+    holds, _ = ch.compare(cal, 39.0)
+    for key, h in holds.items():
+        np.testing.assert_array_equal(h.cal["predicted"], h.bg.expected_purchases(39.0, x, t_x, T))
+        np.testing.assert_array_equal(h.cal["p_none"], h.bg.p_no_purchase(39.0, x, t_x, T))
