@@ -366,7 +366,12 @@ def test_formulas_neutralised_by_column_are_the_cells_neutralised_one_by_one(col
     """neutralise_formulas finds formula cells with Arrow's regex over whole text columns; the
     result must be exactly ``neutralise_cell`` applied cell by cell (mixed columns, missing
     values, Arrow strings), and reading a list back (``_read_action``) must undo exactly it."""
-    from kequn.data.actions import neutralise_cell, neutralise_formulas
+    from kequn.data.actions import (
+        QUOTED_FORMULA_RE,
+        cells_matching,
+        neutralise_cell,
+        neutralise_formulas,
+    )
 
     df = pd.DataFrame({f"c{i}": c for i, c in enumerate(columns)}, index=range(10, 16))
     if arrow:  # text columns as Arrow strings (a lone surrogate cannot be one: left as is)
@@ -385,7 +390,7 @@ def test_formulas_neutralised_by_column_are_the_cells_neutralised_one_by_one(col
             None if pd.isna(v) is True else v for v in want
         ], c
         cells = got[c].astype(object)
-        quoted = crm._quoted_formulas(cells)
+        quoted = cells_matching(cells, QUOTED_FORMULA_RE)
         if quoted is not None and not cells[~quoted].astype(str).str.startswith("'").any():
             back = cells.where(~quoted, cells.astype(str).str[1:])  # what _read_action undoes
             assert back.tolist() == df[c].astype(object).tolist() or df[c].isna().any()

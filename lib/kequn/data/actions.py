@@ -28,13 +28,14 @@ def neutralise_cell(v):
 
 
 FORMULA_START_RE = r"^[=+\-@\t\r]"
+QUOTED_FORMULA_RE = r"^'[=+\-@\t\r]"  # a cell ``neutralise_cell`` quoted
 
 
-def formula_cells(col: pd.Series) -> np.ndarray | None:
-    """Which cells of a text column start a formula (``FORMULA_START``), matched by Arrow's
-    regex kernel in C++ rather than a Python call per cell (3M cells of a 1M-customer run's
-    lists); None for a column holding anything but text, which ``neutralise_cell`` handles
-    cell by cell."""
+def cells_matching(col: pd.Series, pattern: str) -> np.ndarray | None:
+    """Which cells of a text column match ``pattern`` (a formula start, a quoted one), by
+    Arrow's regex kernel in C++ rather than a Python call per cell (3M cells in a 1M-customer
+    run's lists); None for a column holding anything but text, or text Arrow cannot hold (a
+    lone surrogate), which callers handle cell by cell or leave as it is."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -47,23 +48,23 @@ def formula_cells(col: pd.Series) -> np.ndarray | None:
         return None
     try:
         arr = pa.array(col, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowException, UnicodeError):  # e.g. a lone surrogate: not UTF-8, cell by cell
+    except (pa.ArrowException, UnicodeError):
         return None
-    hit = pc.fill_null(pc.match_substring_regex(arr, FORMULA_START_RE), False)
+    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     return hit.to_numpy(zero_copy_only=False)
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells (and headers) cannot start a formula; numeric
     columns are left as they are. A text column is rewritten only where a cell starts a
-    formula (``formula_cells``); other columns are shared with ``df``, not copied."""
+    formula (``cells_matching``); other columns are shared with ``df``, not copied."""
     out = df.copy(deep=False)
     out.columns = [neutralise_cell(c) for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
             continue
-        hit = formula_cells(col)
+        hit = cells_matching(col, FORMULA_START_RE)
         if hit is None:
             out.isetitem(i, col.astype(object).map(neutralise_cell, na_action="ignore"))
         elif hit.any():

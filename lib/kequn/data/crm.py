@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kequn.data.actions import neutralise_formulas
+from kequn.data.actions import QUOTED_FORMULA_RE, cells_matching, neutralise_formulas
 from kequn.data.io import write_table_atomic, write_text_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.reid import check_reid_place
@@ -206,29 +206,12 @@ def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
         keep_default_na=True,
     )
     for c in df.columns:  # the stage files are neutralised: undo the leading quote before reuse
-        quoted = _quoted_formulas(df[c])
+        quoted = cells_matching(df[c], QUOTED_FORMULA_RE) if df[c].dtype == object else None
         if quoted is not None and quoted.any():
             col = df[c].copy()
             col[quoted] = col[quoted].astype(str).str[1:]
             df[c] = col
     return df
-
-
-def _quoted_formulas(col: pd.Series) -> np.ndarray | None:
-    """Cells that ``neutralise_formulas`` quoted (``'`` then a formula start), by Arrow's regex
-    kernel; None for a column that is not text."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) not in ("string",):
-        return None
-    try:
-        arr = pa.array(col, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowException, UnicodeError):  # not UTF-8 (a lone surrogate): left as read
-        return None
-    return pc.fill_null(pc.match_substring_regex(arr, r"^'[=+\-@\t\r]"), False).to_numpy(
-        zero_copy_only=False
-    )
 
 
 def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
