@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import signal
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -224,6 +225,10 @@ def stop_kernel(km) -> None:
     if stop is not None:
         stop.set()
     if km.has_kernel:
+        # killed first: shutdown_kernel interrupts before it kills, and a kernel still booting
+        # (ipykernel not yet handling SIGINT) prints a KeyboardInterrupt traceback under the
+        # user's message (seen once in `make test` at load 10); then reaped and cleaned up
+        run_sync(km.signal_kernel)(signal.SIGKILL)
         run_sync(km.shutdown_kernel)(now=True)
     if thread is not None:
         thread.join(timeout=10)
