@@ -290,11 +290,12 @@ def feature_table(
     df = run.frame(sql, params, sort_by="customer_id")
     first_day = run.rows("SELECT min(order_date)::DATE FROM orders")[0][0]
     run.close()
-    for c in df.columns:
-        if c.startswith(("ev_", "evch_")) or c == "events":
+    for c in df.columns:  # counts and dates the query already gives as such are not copied
+        if (c.startswith(("ev_", "evch_")) or c == "events") and df[c].dtype != np.int64:
             df[c] = df[c].fillna(0).astype("int64")
     for c in ("first_order", "last_order"):
-        df[c] = pd.to_datetime(df[c])
+        if df[c].dtype.kind != "M":
+            df[c] = pd.to_datetime(df[c])
     for c, windows in (("revenue_last_6m", 1), ("revenue_prior_6m", 2)):
         if not window_complete(first_day, as_of, windows):
             df[c] = np.nan  # the window reaches before the export's first order: not a measured 0
