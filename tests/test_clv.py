@@ -526,25 +526,6 @@ def test_clv_interval_draws_on_threads_give_the_draws_in_order(monkeypatch):
     assert got[4].loc["all", "high"] == pytest.approx(hi, rel=1e-9)
 
 
-@pytest.mark.parametrize("threads", [2, 3])
-def test_pareto_likelihood_in_slices_on_threads_is_the_same_to_the_last_bit(
-    cdnow, threads, monkeypatch
-):
-    """The Pareto/NBD fit computes its per-history terms in one slice per thread: each history's
-    number is ``pareto_loglik``'s, to the last bit, on any number of threads (the fit's path,
-    led by a numerical gradient, depends on every bit)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    monkeypatch.setattr(clv, "_SLICE_ROWS", 100)  # CDNOW's 2,357 customers in several slices
-    h = clv.histories(cdnow["frequency"], cdnow["recency"], cdnow["T"])
-    pairs = (clv._distinct_pairs(h.x, h.t_x), clv._distinct_pairs(h.x, h.T))
-    assert len(clv._slices(len(h.x), ThreadPoolExecutor(threads))) == threads
-    for params in [(0.55, 10.58, 0.61, 11.67), (1.7, 12.8, 1.09, 69.0)]:
-        want = clv.pareto_loglik(params, h.x, h.t_x, h.T)
-        with ThreadPoolExecutor(threads) as pool:
-            np.testing.assert_array_equal(clv._pareto_history_ll(params, h, pairs, pool), want)
-
-
 def test_vectorised_logaddexp_is_numpys_to_a_few_ulps():
     """``clv._logaddexp`` (BG/NBD's and MBG/NBD's likelihoods) gives numpy's ``logaddexp`` to
     a few ulps of the largest number involved (neither rounds exactly: numpy calls the C

@@ -151,7 +151,8 @@ def _logaddexp(a, b) -> np.ndarray:
     resolution of a summed likelihood: the BG/NBD and MBG/NBD fits (analytic gradients) find
     the same optimum to the last bit at 1M buyers, their calibration and on CDNOW. Not for
     Pareto/NBD, whose numerical gradient turns an ulp of the likelihood into another path
-    (1e-4 apart in its parameters). Equal arguments (both −inf too) give a + log 2, as numpy does."""
+    (1e-4 apart in its parameters). Equal arguments (both −inf too) give a + log 2, as numpy
+    does."""
     a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
     if a.ndim == 0 and b.ndim == 0:
         return np.logaddexp(a, b)
@@ -606,64 +607,31 @@ def _pareto_diff(h1, h2):
         return h1 + np.log1p(-np.exp(np.minimum(h2 - h1, 0.0)))
 
 
-def _pareto_history_ll(params, h: _Histories, pairs, pool=None) -> np.ndarray:
+def _pareto_history_ll(params, h: _Histories, pairs) -> np.ndarray:
     """Pareto/NBD's log-likelihood per distinct history of ``h``: ``_pareto_parts``' numbers
     exactly, with each term of x alone (``gammaln``, the logs) computed once per distinct x,
     "alive at T" and the hypergeometric terms once per distinct pair (``pairs``:
-    ``_distinct_pairs`` of (x, t_x) and of (x, T)), then gathered per history. With ``pool``
-    (threads) the histories are done in one slice per thread: every number is the same, each
-    element's arithmetic does not depend on the slice (numpy's ufuncs and gathers release the
-    GIL, so two cores share the ~650k histories of a million buyers)."""
+    ``_distinct_pairs`` of (x, t_x) and of (x, T)), then gathered per history; the
+    per-history steps write into their own arrays."""
     r, alpha, s, beta = params
-    ux = h.ux
+    ux, xi = h.ux, h.xi
     (x1, t1, i1), (x2, t2, i2) = pairs
-    terms = (
-        gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta),  # per x
-        np.log(s) - np.log(r + s + ux),  # per x
-        -(r + x2) * np.log(alpha + t2) - s * np.log(beta + t2),  # "alive at T", per (x, T)
-        _pareto_log_h(params, x1, t1),  # per (x, t_x)
-        _pareto_log_h(params, x2, t2),  # per (x, T)
-    )
-    out = np.empty(len(h.xi))
-    cuts = _slices(len(out), pool)
-    rows = lambda c: _pareto_rows(terms, h.xi[c], i1[c], i2[c], out[c])  # noqa: E731
-    if len(cuts) == 1:
-        rows(cuts[0])
-    else:
-        list(pool.map(rows, cuts))
-    return out
-
-
-_SLICE_ROWS = 100_000  # fewer histories per thread than this: one thread (it costs more)
-
-
-def _slices(n: int, pool) -> list[slice]:
-    """One slice of ``range(n)`` per thread of ``pool`` (one slice without a pool or below
-    ``_SLICE_ROWS`` rows per slice)."""
-    k = min(pool._max_workers if pool is not None else 1, max(n // _SLICE_ROWS, 1))
-    b = np.linspace(0, n, k + 1).astype(int)
-    return [slice(lo, hi) for lo, hi in zip(b[:-1], b[1:])]
-
-
-def _pareto_rows(terms, xi, i1, i2, out) -> None:
-    """``_pareto_history_ll`` of the histories whose indices into the distinct x, (x, t_x) and
-    (x, T) are ``xi``, ``i1``, ``i2``, written into ``out``: head + log(e^first + e^second),
-    second = log s − log(r+s+x) + log(e^h1 − e^h2) (``_pareto_diff``, in place)."""
-    head, lead, first, h1, h2 = terms
-    h1 = h1[i1]
-    d = h2[i2]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    head = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta))[xi]
+    first = (-(r + x2) * np.log(alpha + t2) - s * np.log(beta + t2))[i2]  # "alive at T"
+    h1 = _pareto_log_h(params, x1, t1)[i1]
+    d = _pareto_log_h(params, x2, t2)[i2]
+    with np.errstate(divide="ignore", invalid="ignore"):  # _pareto_diff, in place
         np.subtract(d, h1, out=d)
         np.minimum(d, 0.0, out=d)
         np.exp(d, out=d)
         np.negative(d, out=d)
         np.log1p(d, out=d)
         d += h1
-        second = lead[xi]
+        second = (np.log(s) - np.log(r + s + ux))[xi]
         second += d
     second[~np.isfinite(second)] = -np.inf
-    np.logaddexp(first[i2], second, out=d)  # numpy's own: the fit's path hangs on its last bits
-    np.add(head[xi], d, out=out)
+    head += np.logaddexp(first, second)  # numpy's own: the fit's path hangs on its last bits
+    return head
 
 
 def pareto_p_alive(params, x, t_x, T) -> np.ndarray:
@@ -752,20 +720,19 @@ def fit_pareto_nbd(x, t_x=None, T=None, weights=None) -> Fit:
     pairs = (_distinct_pairs(ux, ut), _distinct_pairs(ux, uT))  # ~5x fewer than histories
 
     def nll(lp):
-        v = -float(np.dot(w, _pareto_history_ll(np.exp(lp), h, pairs, pool)))
+        v = -float(np.dot(w, _pareto_history_ll(np.exp(lp), h, pairs)))
         return v if np.isfinite(v) else 1e300
 
     start = np.log([1.0, scale, 1.0, scale])
-    with ThreadPoolExecutor(max_workers=cores()) as pool:  # the same numbers on any count
-        return _optimise(
-            nll,
-            start,
-            ["r", "alpha", "s", "beta"],
-            "Pareto/NBD",
-            int(w.sum()),
-            key="pareto_nbd",
-            weeks=h.weeks,
-        )
+    return _optimise(
+        nll,
+        start,
+        ["r", "alpha", "s", "beta"],
+        "Pareto/NBD",
+        int(w.sum()),
+        key="pareto_nbd",
+        weeks=h.weeks,
+    )
 
 
 # --- NBD: purchases without dropout (Ehrenberg 1959; the limit of the three as dropout → 0) ------------

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,6 @@ import pandas as pd
 from kequn.data.settings import ValueSettings
 from kequn.models import clv
 from kequn.models.btyd import ESTIMATORS, BetaGeo, GammaGamma
-from kequn.models.parallel import cores
 
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 
@@ -88,20 +86,13 @@ def fit_purchase_models(btyd: pd.DataFrame, keys) -> tuple[dict, dict]:
         hist = clv.histories(btyd["x"], btyd["t_x"], btyd["T"])
     except clv.FitError as e:  # the data every model would have refused
         return {}, {key: e for key in keys}
-
-    def fit(key):
+    fitted, failed = {}, {}
+    for key in keys:
         try:
-            return ESTIMATORS[key]().fit(hist)
+            fitted[key] = ESTIMATORS[key]().fit(hist)
         except clv.FitError as e:
-            return e
-
-    # the fits side by side on the cores' threads (numpy and scipy release the GIL in their
-    # array work): each fit's arithmetic is its own, so the same numbers; BLAS stays on one
-    # thread for all of them (its thread count could change the last bits of a product)
-    with clv._one_blas_thread(), ThreadPoolExecutor(max_workers=max(cores(), 1)) as pool:
-        got = dict(zip(keys, pool.map(fit, keys)))
-    fitted = {k: f for k, f in got.items() if not isinstance(f, clv.FitError)}
-    return fitted, {k: f for k, f in got.items() if isinstance(f, clv.FitError)}
+            failed[key] = e
+    return fitted, failed
 
 
 def choose(models: Models, holds: dict | None) -> Models:
