@@ -146,8 +146,7 @@ def _numeric_dates(u: pd.Series) -> tuple[pd.Series, pd.Series, str] | None:
         return None
     origin = pd.Timestamp("1899-12-30") if unit == "D" else "unix"
     vals = pd.to_datetime(x, unit=unit, origin=origin, errors="coerce")
-    years = vals.dt.year
-    oor = (years < MIN_YEAR) | (years > MAX_YEAR)
+    oor = _outside_years(vals)
     return vals.where(~oor), oor, fmt
 
 
