@@ -4,8 +4,12 @@ the same columns, dtypes, labels and values, bit for bit.
 
 One change since: ``chan_*`` counted purchase LINES in the channel over distinct orders, so on
 item-line exports (several lines per order) a share exceeded 1. Both the oracle and
-build_features now count distinct orders per channel (``count(DISTINCT … order_id)``); every
-other column is as it was."""
+build_features now count distinct orders per channel (``count(DISTINCT … order_id)``).
+
+A second: money was summed as doubles, whose last bits depend on the order of the additions, and
+DuckDB splits a customer's rows between threads as they come (13% of the revenue sums at 1M
+customers differed from run to run). Both now sum each amount rounded to DECIMAL(18, 4) exactly
+and convert the sum to DOUBLE once (``engine.money_sum``). Every other column is as it was."""
 
 # ruff: noqa: E501
 from __future__ import annotations
@@ -127,7 +131,7 @@ def _pivot(
         if distinct:  # chan_*: distinct orders in the channel (was: lines)
             expr = f"count(DISTINCT CASE WHEN {c} = {bind(v)} AND {where} THEN {distinct} END)"
         else:
-            expr = f"sum(CASE WHEN {c} = {bind(v)} AND {where} THEN {measure} ELSE 0 END)"
+            expr = f"CAST(sum(CASE WHEN {c} = {bind(v)} AND {where} THEN CAST({measure} AS DECIMAL(18, 4)) ELSE 0 END) AS DOUBLE)"
         share = f"{expr} / nullif({denom}, 0)" if denom else expr
         parts.append(f"{share} AS {_ident(name)}")
     return ", ".join(parts)
@@ -190,7 +194,9 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
             f"avg(CASE WHEN {pos} THEN coalesce(coupon_used, false)::INT END) AS coupon_share"
         )
     if "cost" in ocols:
-        opt.append(f"sum(CASE WHEN {pos} THEN amount - coalesce(cost, 0) ELSE 0 END) AS margin")
+        opt.append(
+            f"CAST(sum(CASE WHEN {pos} THEN CAST(amount - coalesce(cost, 0) AS DECIMAL(18, 4)) ELSE 0 END) AS DOUBLE) AS margin"
+        )
     if "category" in ocols:
         opt.append(
             _pivot(
@@ -199,7 +205,7 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
                 "category",
                 "cat",
                 "amount",
-                f"sum(CASE WHEN {pos} THEN amount ELSE 0 END)",
+                f"CAST(sum(CASE WHEN {pos} THEN CAST(amount AS DECIMAL(18, 4)) ELSE 0 END) AS DOUBLE)",
                 pos,
                 top_n,
                 labels,
@@ -226,14 +232,14 @@ def build_features(clean_dir: str | Path, as_of, top_n: int = 10, threads: int =
     order_sql = f"""
         SELECT customer_id,
           count(DISTINCT CASE WHEN {pos} THEN order_id END) AS orders,
-          coalesce(sum(CASE WHEN {pos} THEN amount END), 0) AS revenue,
+          coalesce(CAST(sum(CASE WHEN {pos} THEN CAST(amount AS DECIMAL(18, 4)) END) AS DOUBLE), 0) AS revenue,
           count(DISTINCT CASE WHEN amount < 0 THEN order_id END) AS returns,
-          coalesce(-sum(CASE WHEN amount < 0 THEN amount END), 0) AS return_amount,
+          coalesce(-CAST(sum(CASE WHEN amount < 0 THEN CAST(amount AS DECIMAL(18, 4)) END) AS DOUBLE), 0) AS return_amount,
           min(CASE WHEN {pos} THEN order_date END) AS first_order,
           max(CASE WHEN {pos} THEN order_date END) AS last_order,
-          coalesce(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 182 THEN amount END), 0) AS revenue_last_6m,
-          coalesce(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 364
-                            AND order_date::DATE <= {as_of_sql} - 182 THEN amount END), 0) AS revenue_prior_6m
+          coalesce(CAST(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 182 THEN CAST(amount AS DECIMAL(18, 4)) END) AS DOUBLE), 0) AS revenue_last_6m,
+          coalesce(CAST(sum(CASE WHEN {pos} AND order_date::DATE > {as_of_sql} - 364
+                            AND order_date::DATE <= {as_of_sql} - 182 THEN CAST(amount AS DECIMAL(18, 4)) END) AS DOUBLE), 0) AS revenue_prior_6m
           {"," if opt else ""} {", ".join(opt)}
         FROM orders GROUP BY customer_id"""
     ev_sql = ""

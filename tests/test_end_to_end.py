@@ -2,6 +2,7 @@
 determinism, incremental reruns, and a bad export rejected cleanly."""
 
 import json
+import math
 import os
 import re
 import shutil
@@ -761,20 +762,47 @@ def _figures_of(summary: dict) -> dict:
     }
 
 
+def _close(a, b, rel: float = 1e-9, abs_: float = 0.0) -> bool:
+    """``a == b``, floats (also within lists and dicts) to ``rel`` relative or ``abs_``.
+
+    Why not exact: money is summed as exact decimals since issue 19 (``engine.money_sum``, the
+    same bits on any thread count), where ``FIGURES_BASE`` added doubles in row order; full
+    precision figures (a revenue share) differ from it in the last bits."""
+    if isinstance(a, float) or isinstance(b, float):
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            return math.isclose(a, b, rel_tol=rel, abs_tol=abs_) or (a != a and b != b)
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], rel, abs_) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y, rel, abs_) for x, y in zip(a, b))
+    return a == b
+
+
+# Exact-decimal monthly revenue moves the ETS forecasts (stage 04's trends) a little: the
+# optimiser stops within its tolerance, and inputs differing in their last bits move the next
+# month's forecast by ~2e-6 relative and the backtest's MAPE (kept to 4 places) by up to 2e-4.
+# The page shows them as whole amounts and percentages to one place.
+LOOSER = {("needs.json", "trends"): (1e-3, 1e-3)}
+
+
 def test_the_same_figures_as_before_the_notebooks_narrated(e2e, messy_dir, tmp_path):
     """Every stage's JSON summary of the e2e run equals that of the same run with the library
-    and notebooks of ``FIGURES_BASE`` (its HTML fragments: the same numbers in the same order);
-    each page carries as many charts and tables."""
+    and notebooks of ``FIGURES_BASE`` (its HTML fragments: the same numbers in the same order;
+    full-precision floats to 1e-9 relative, ``_close``, the ETS forecasts to 1e-3); each page carries as many charts and
+    tables."""
     tmp, _ = e2e
     before, before_pages = run_at_commit(FIGURES_BASE, tmp_path, messy_dir, "messy-1")
     after, after_pages = tmp / "processed" / "messy-1", tmp / "reports" / "messy-1"
     for name in SUMMARIES:
         old = _figures_of(json.loads((before / name).read_text(encoding="utf-8")))
         new = _figures_of(json.loads((after / name).read_text(encoding="utf-8")))
-        assert new == old, (
-            name,
-            sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k)),
+        differ = sorted(
+            k
+            for k in old.keys() | new.keys()
+            if not _close(new.get(k), old.get(k), *LOOSER.get((name, k), ()))
         )
+        assert not differ, (name, differ)
     for page in sorted(before_pages.glob("0[1-6]_*.html")):
         old = page.read_text(encoding="utf-8")
         new = (after_pages / page.name).read_text(encoding="utf-8")

@@ -55,6 +55,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from kequn.data.engine import MONEY, money_sum
 from kequn.data.paths import RunFolder, clean_table
 from kequn.data.schema import CONTRACT
 
@@ -240,8 +241,8 @@ def _pivot(
             expr = f"count(*) FILTER (WHERE {cond})"
         elif measure.startswith("count("):
             expr = f"{measure} FILTER (WHERE {cond})"
-        else:  # the same additions in the same order as sum(CASE … ELSE 0 END): same doubles
-            expr = f"coalesce(sum({measure}) FILTER (WHERE {cond}), 0)"
+        else:
+            expr = f"coalesce({money_sum(measure, cond)}, 0)"
         parts.append((expr, name))
     return parts
 
@@ -350,15 +351,19 @@ def feature_query(run, clean_dir: str | Path, as_of, top_n: int = 10) -> tuple[s
     n_orders = "count(order_id)" if lines_are_orders else "count(DISTINCT order_id)"
     agg = [
         f"{n_orders} FILTER (WHERE {pos}) AS orders",
-        f"sum(amount) FILTER (WHERE {pos}) AS revenue",
+        f"{money_sum('amount', pos)} AS revenue",
         f"{n_orders} FILTER (WHERE amount < 0) AS returns",
-        "-sum(amount) FILTER (WHERE amount < 0) AS return_amount",
+        f"-{money_sum('amount', 'amount < 0')} AS return_amount",
         f"min(order_date) FILTER (WHERE {pos}) AS first_order",
         f"max(order_date) FILTER (WHERE {pos}) AS last_order",
-        f"sum(amount) FILTER (WHERE {pos} AND order_date::DATE > {as_of_sql} - 182)"
+        f"{money_sum('amount', f'{pos} AND order_date::DATE > {as_of_sql} - 182')}"
         " AS revenue_last_6m",
-        f"sum(amount) FILTER (WHERE {pos} AND order_date::DATE > {as_of_sql} - 364"
-        f" AND order_date::DATE <= {as_of_sql} - 182) AS revenue_prior_6m",
+        money_sum(
+            "amount",
+            f"{pos} AND order_date::DATE > {as_of_sql} - 364"
+            f" AND order_date::DATE <= {as_of_sql} - 182",
+        )
+        + " AS revenue_prior_6m",
     ]
     out = []
     if "discount" in ocols:
@@ -368,12 +373,12 @@ def feature_query(run, clean_dir: str | Path, as_of, top_n: int = 10) -> tuple[s
         agg.append(f"avg(coalesce(coupon_used, false)::INT) FILTER (WHERE {pos}) AS coupon_share")
         out.append("o.coupon_share")
     if "cost" in ocols:
-        agg.append(f"coalesce(sum(amount - coalesce(cost, 0)) FILTER (WHERE {pos}), 0) AS margin")
+        agg.append(f"coalesce({money_sum('amount - coalesce(cost, 0)', pos)}, 0) AS margin")
         out.append("o.margin")
     if "category" in ocols:
         cats = _pivot(run, "orders", "category", "cat", "amount", pos, top_n, labels, bind)
-        if cats:  # shares of sum(CASE WHEN pos THEN amount ELSE 0 END), as before
-            agg.append(f"coalesce(sum(amount) FILTER (WHERE {pos}), 0) AS _cat_total")
+        if cats:
+            agg.append(f"coalesce({money_sum('amount', pos)}, 0) AS _cat_total")
         for i, (expr, name) in enumerate(cats):
             agg.append(f"{expr} AS _cat{i}")
             out.append(f"o._cat{i} / nullif(o._cat_total, 0) AS {_ident(name)}")
@@ -497,7 +502,7 @@ def btyd_query(as_of, cal, unit_days: float = 7.0) -> tuple[str, dict]:
     holdout = cal < as_of
     sql = f"""
         WITH days AS (
-            SELECT customer_id, order_date::DATE AS d, sum(amount::DECIMAL(18, 2)) AS v  -- exact: same sums on any thread count
+            SELECT customer_id, order_date::DATE AS d, sum(amount::{MONEY}) AS v  -- exact: engine.money_sum
             FROM orders WHERE {PURCHASE} AND order_date::DATE <= $as_of::DATE
             GROUP BY 1, 2),
         cal AS (

@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from kequn.data.engine import runner
+from kequn.data.engine import money_sum, runner
 from kequn.data.paths import clean_table
 from kequn.models.clustering import first_ranks
 from kequn.models.parallel import scipy_blas_one_thread
@@ -86,7 +86,7 @@ def snapshot(
     )
     sql = f"""
         WITH past AS (
-            SELECT customer_id, count(*)::DOUBLE AS orders, sum(amount)::DOUBLE AS spend,
+            SELECT customer_id, count(*)::DOUBLE AS orders, {money_sum()} AS spend,
                    date_diff('day', max(d), {c})::DOUBLE AS recency, date_diff('day', min(d), {c})::DOUBLE AS tenure,
                    count(*) FILTER (WHERE d > {c} - INTERVAL {int(recent_days)} DAY)::DOUBLE AS orders_recent,
                    {", ".join(per_cat)}

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, theilslopes
 
-from kequn.data.engine import runner
+from kequn.data.engine import money_sum, runner
 from kequn.data.features import _ident
 from kequn.data.paths import clean_table
 from kequn.models.parallel import scipy_blas_one_thread
@@ -57,7 +57,7 @@ def monthly(
     df = run.df(
         f"""
         SELECT date_trunc('month', order_date)::DATE AS month{", " + sel if sel else ""},
-               sum(amount)::DOUBLE AS revenue, count(*) FILTER (WHERE amount >= 0)::DOUBLE AS orders,
+               {money_sum()} AS revenue, count(*) FILTER (WHERE amount >= 0)::DOUBLE AS orders,
                count(DISTINCT customer_id) FILTER (WHERE amount >= 0)::DOUBLE AS buyers
         FROM {src} WHERE order_date::DATE <= $as_of::DATE {f"AND {_ident(by)} IS NOT NULL" if by else ""}
         GROUP BY ALL ORDER BY ALL""",
