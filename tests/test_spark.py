@@ -66,6 +66,26 @@ def test_feature_table(both_features):
     same(duck, spk)
 
 
+def test_money_sums_are_the_same_bits_with_the_rows_in_another_order(
+    small, both_features, tmp_path
+):
+    """Money is summed as exact decimals on both engines (``engine.money_sum``): Spark over the
+    orders shuffled gives DuckDB's sums bit for bit (double sums in another order would not)."""
+    import shutil
+
+    clean, as_of = small
+    shuffled = tmp_path / "clean"
+    shutil.copytree(clean, shuffled)
+    orders = pd.read_parquet(clean / "orders.parquet")
+    orders.sample(frac=1, random_state=3).to_parquet(shuffled / "orders.parquet", index=False)
+    duck = both_features[0].sort_values("customer_id").reset_index(drop=True)
+    spk = F.build_features(shuffled, as_of, engine="spark")
+    spk = spk.sort_values("customer_id").reset_index(drop=True)
+    money = ["revenue", "return_amount", "monetary", "revenue_last_6m", "revenue_prior_6m"]
+    for c in money + ["margin"] * ("margin" in duck):
+        assert np.array_equal(duck[c].to_numpy(), spk[c].to_numpy(), equal_nan=True), c
+
+
 def test_btyd_summaries_and_holdout_curve(small, spark):
     clean, as_of = small
     cal = as_of - pd.Timedelta(weeks=26)
