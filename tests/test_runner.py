@@ -384,6 +384,31 @@ def test_a_kernel_started_early_has_the_stage_libraries_loaded_and_nothing_in_it
     assert not km.has_kernel  # run_stages shut it down
 
 
+def test_the_stages_find_the_fits_worker_processes_started_with_their_libraries_loaded(
+    tmp_path,
+):
+    """Before the first stage the runner has the kernel start ``on_cores``' workers and import
+    the fits' modules in them (``parallel.warm_workers``, overlapping stage 01): stage 02's
+    first k scan runs on those workers, scikit-learn already loaded, instead of starting its own."""
+    from kequn.models import parallel
+
+    if parallel.cores() < 2:
+        pytest.skip("one core: the fits run in the kernel itself")
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir()
+    marker = tmp_path / "seen.txt"
+    first = _nb(
+        src / "01_a.ipynb",
+        "import sys\nfrom kequn.models import parallel\n"
+        "warming = len(parallel._warming)\n"
+        "loaded = parallel.on_cores(lambda m: m in sys.modules, [('kequn.models.clustering',)] * 4)\n"
+        f"open({str(marker)!r}, 'w').write(repr((warming, loaded)))",
+    )
+    run_stages([first], out, {"x": 1})
+    warming, loaded = eval(marker.read_text())
+    assert warming == 1 and loaded == [True] * 4
+
+
 def test_memory_freed_by_a_step_goes_back_to_the_system():
     """After intake (in make report's own process) and between stages (in the kernel) the freed
     memory is handed back: Arrow's pool and glibc keep it otherwise (kequn.run.memory)."""

@@ -196,3 +196,19 @@ def test_the_k_scan_hands_out_the_largest_k_first_and_returns_the_rows_as_asked(
         [parallel._one_thread(cl._scan_one, (X, k, 7, "tied")) for k in (3, 5, 2, 4)]
     )
     pd.testing.assert_frame_equal(scan, expected, check_exact=True)
+
+
+def test_the_first_fits_run_on_the_workers_the_warm_up_started(monkeypatch):
+    """``warm_workers`` (called in the stages' kernel while intake runs) starts on_cores' worker
+    processes and has them import the fits' modules; the first ``on_cores`` call must then run
+    on those very workers, not start new ones (joblib keeps its workers only while the number
+    of jobs stays the same). A module no worker needs stands in for scikit-learn here."""
+    if parallel.cores() < 2:
+        pytest.skip("one core: on_cores runs in this process")
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)  # no workers left by earlier tests
+    parallel.warm_workers(("tabnanny",))
+    loaded = parallel.on_cores(lambda name: name in sys.modules, [("tabnanny",)] * 4)
+    assert loaded == [True] * 4
+    assert not parallel._warming  # the call waited for the warm-up and took it off the list

@@ -4,7 +4,9 @@ parallel for us. Below ``min_items`` items one process is faster than starting w
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
@@ -46,9 +48,55 @@ def on_cores(fn, calls: list[tuple], min_calls: int = 2) -> list:
     n = min(cores(), len(calls))
     if n < 2 or len(calls) < min_calls:
         return [fn(*a) for a in calls]
+    _wait_for_warm_up()
+    return _on_workers(n, fn, calls)
+
+
+def _on_workers(n: int, fn, calls: list[tuple]) -> list:
     from joblib import Parallel, delayed
 
     return Parallel(n_jobs=n, backend="loky")(delayed(_one_thread)(fn, a) for a in calls)
+
+
+# Modules the workers of ``on_cores`` need for the stages' fits (k scan, method comparison,
+# stability refits): imported by ``warm_workers`` in every worker ahead of the first call.
+WORKER_MODULES = ("kequn.models.clustering", "kequn.models.segment_quality")
+_warming: list[threading.Thread] = []
+
+
+def warm_workers(modules: tuple[str, ...] = WORKER_MODULES) -> None:
+    """Start ``on_cores``' worker processes (one per core) in a background thread and have
+    each import ``modules``; returns at once.
+
+    Starting a worker and importing scikit-learn in it takes 1.5–3 s, which the first k scan
+    (stage 02) otherwise waits for. ``kequn.run.runner`` calls this in the stages' kernel
+    before the first stage; joblib keeps the same workers for the later calls with the same number
+    of jobs (loky's reusable executor; idle workers stop after 5 minutes). ``on_cores`` waits
+    for a warm-up still under way rather than start a second set of workers beside it."""
+    n = cores()
+    if n < 2 or _warming:
+        return
+    thread = threading.Thread(target=_warm, args=(n, tuple(modules)), daemon=True)
+    _warming.append(thread)
+    thread.start()
+
+
+def _warm(n: int, modules: tuple[str, ...]) -> None:
+    try:
+        _on_workers(n, _import, [(modules,)] * n)  # one call per worker, each busy importing
+    except Exception:  # noqa: BLE001 - the first real call starts workers and says what fails
+        pass
+
+
+def _import(modules: tuple[str, ...]) -> int:
+    for m in modules:
+        importlib.import_module(m)
+    return os.getpid()
+
+
+def _wait_for_warm_up() -> None:
+    while _warming:
+        _warming.pop().join()
 
 
 @cache

@@ -122,7 +122,12 @@ def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None 
 
 
 def _reset(km) -> None:
-    """Empty the kernel's namespace between stages (raises if the reset itself fails).
+    """Empty the kernel's namespace between stages (raises if the reset itself fails)."""
+    _quietly(km, RESET, "resetting the kernel")
+
+
+def _quietly(km, code: str, what: str) -> None:
+    """Run ``code`` in ``km``'s kernel, its output discarded; raises with ``what`` if it fails.
 
     Sent on a blocking client of the running kernel rather than as a one-cell notebook: the
     notebook client's set-up cost as much as the reset (~0.2 s a stage)."""
@@ -130,12 +135,12 @@ def _reset(km) -> None:
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive(RESET, timeout=60, output_hook=lambda msg: None)
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: None)
     finally:
         kc.stop_channels()
     if reply["content"]["status"] != "ok":
         c = reply["content"]
-        raise RuntimeError(f"resetting the kernel failed: {c.get('ename')}: {c.get('evalue')}")
+        raise RuntimeError(f"{what} failed: {c.get('ename')}: {c.get('evalue')}")
 
 
 # The libraries every stage imports, loaded by ``start_kernel`` while intake runs in this
@@ -146,6 +151,10 @@ WARM_UP = (
     "    __import__('importlib').import_module(_m)\n"
     "del _m"
 )
+# Sent once intake is over, before the first stage: the worker processes of stage 02's fits
+# started and their imports done while stage 01 runs (``parallel.warm_workers``). Not during
+# intake: at 1M customers intake's own peak (3.2 GB) and two workers would near 4 GB.
+WARM_WORKERS = "__import__('kequn.models.parallel', fromlist=['_']).warm_workers()"
 
 
 # kernel manager id → its warm-up thread and the event that tells the thread to stop waiting
@@ -259,6 +268,7 @@ def run_stages(
     done, pending = [], []
     try:
         _warmed(km)
+        _quietly(km, WARM_WORKERS, "starting the worker processes")
         with ThreadPoolExecutor(max_workers=1) as pool:
             for i, nb in enumerate(notebooks):
                 if i:
