@@ -177,3 +177,32 @@ def test_money_sums_do_not_depend_on_the_order_of_the_rows(tmp_path):
     by_month = month.groupby(["month", "category"])["amount"].agg(exact)
     got = m.set_index(["month", "category"])["revenue"]
     assert got.to_dict() == by_month.reindex(got.index).to_dict()
+
+
+def test_a_nan_cost_counts_as_missing_instead_of_stopping_the_money_sums(tmp_path):
+    """Kequn's intake stores NaN as missing, but a clean table written otherwise (Spark intake
+    over a Parquet source, an analyst's own) may hold NaN: it is left out of the sum as NULL is,
+    not a "could not cast nan to DECIMAL" error."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from kequn.data.features import btyd_summary, feature_table
+
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    pq.write_table(pa.table({"customer_id": ["A", "B"]}), clean / "customers.parquet")
+    orders = pa.table(
+        {
+            "order_id": ["1", "2", "3"],
+            "customer_id": ["A", "A", "B"],
+            "order_date": pa.array(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"])),
+            "amount": [10.0, 5.5, 3.0],
+            "cost": pa.array([1.0, float("nan"), float("inf")], from_pandas=False),
+        }
+    )
+    assert pc.is_nan(orders["cost"]).to_pylist() == [False, True, False]
+    pq.write_table(orders, clean / "orders.parquet")
+    f = feature_table(clean, "2024-06-30").frame.set_index("customer_id")
+    assert f["revenue"].to_dict() == {"A": 15.5, "B": 3.0}
+    assert f.loc["A", "margin"] == 9.0 and f.loc["B", "margin"] == 0.0  # NaN and -inf left out
+    assert len(btyd_summary(clean, "2024-06-30")) == 2

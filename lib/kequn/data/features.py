@@ -55,7 +55,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kequn.data.engine import MONEY, money_sum
+from kequn.data.engine import money, money_sum
 from kequn.data.paths import RunFolder, clean_table
 from kequn.data.schema import CONTRACT
 
@@ -502,7 +502,7 @@ def btyd_query(as_of, cal, unit_days: float = 7.0) -> tuple[str, dict]:
     holdout = cal < as_of
     sql = f"""
         WITH days AS (
-            SELECT customer_id, order_date::DATE AS d, sum(amount::{MONEY}) AS v  -- exact: engine.money_sum
+            SELECT customer_id, order_date::DATE AS d, sum({money()}) AS v  -- exact: engine.money_sum
             FROM orders WHERE {PURCHASE} AND order_date::DATE <= $as_of::DATE
             GROUP BY 1, 2),
         cal AS (
