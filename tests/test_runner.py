@@ -409,6 +409,17 @@ def test_the_stages_find_the_fits_worker_processes_started_with_their_libraries_
     assert warming == 1 and loaded == [True] * 4
 
 
+def test_a_warm_up_that_fails_does_not_stop_the_run(tmp_path, monkeypatch):
+    """Starting the workers early is only a head start: if it fails, the stages still run."""
+    from kequn.run import runner
+
+    monkeypatch.setattr(runner, "WARM_WORKERS", "raise RuntimeError('no workers today')")
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir()
+    first = _nb(src / "01_a.ipynb", "y = x + 1")
+    assert run_stages([first], out, {"x": 1}) == [out / "01_a.ipynb"]
+
+
 def test_memory_freed_by_a_step_goes_back_to_the_system():
     """After intake (in make report's own process) and between stages (in the kernel) the freed
     memory is handed back: Arrow's pool and glibc keep it otherwise (kequn.run.memory)."""

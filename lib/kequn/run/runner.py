@@ -268,7 +268,10 @@ def run_stages(
     done, pending = [], []
     try:
         _warmed(km)
-        _quietly(km, WARM_WORKERS, "starting the worker processes")
+        try:
+            _quietly(km, WARM_WORKERS, "starting the worker processes")
+        except Exception:  # noqa: BLE001 - only a head start: the stage says what is wrong
+            pass
         with ThreadPoolExecutor(max_workers=1) as pool:
             for i, nb in enumerate(notebooks):
                 if i:
