@@ -177,3 +177,54 @@ def test_the_saved_headline_is_what_the_summary_reads(tmp_path):
     figures = ms.headline_figures(tmp_path)
     assert (figures["customers"], figures["revenue"], figures["clv_mean"]) == (20, 1234.5, None)
     assert ms.currency_code(tmp_path) == "GBP"
+
+
+def test_describe_is_pandas_describe_without_copying_the_table(tmp_path, monkeypatch):
+    """``pf.describe`` gives ``DataFrame.describe``'s table exactly (dates, nullable integers,
+    an empty column, text and yes/no left out as pandas leaves them out) and leaves the frame's
+    columns in their own blocks, as ``load_features`` handed them over (at 1M customers
+    pandas' merge of them was 5–6 s of the 6.8 s cell)."""
+    import numpy as np
+    from kequn.data.features import load_features
+    from kequn.data.io import write_table_atomic
+
+    rng = np.random.default_rng(1)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "revenue": rng.gamma(2, 100, n),
+            "orders": rng.integers(0, 9, n),
+            "birth_year": pd.array(rng.integers(1950, 2005, n), dtype="Int64"),
+            "first_order": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+            "empty": np.full(n, np.nan),
+            "vip": rng.random(n) > 0.5,
+            "city": rng.choice(["上海", "北京"], n),
+        }
+    )
+    frame.loc[::7, "revenue"] = np.nan
+    write_table_atomic(frame, tmp_path / "features.parquet")
+    (tmp_path / "feature_labels.json").write_text("{}", encoding="utf-8")
+    loaded = load_features(tmp_path)
+    assert not loaded._mgr.is_consolidated()  # one block per column, as loaded
+    from pandas.core.internals import managers
+
+    merged_rows = []  # the rows of every column block pandas merges into a 2-D one (a copy)
+
+    def merge(blocks, *a, **k):
+        merged_rows.extend(b.shape[-1] for b in blocks if len(blocks) > 1)
+        return real_merge(blocks, *a, **k)
+
+    real_merge = managers._merge_blocks
+    monkeypatch.setattr(managers, "_merge_blocks", merge)
+    got = pf.describe(loaded)
+    assert max(merged_rows, default=0) <= 8  # the 2 rows read for the row order, the result
+    loaded.describe()
+    assert max(merged_rows) == n  # what pandas' own describe copies
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(got, loaded.describe(), check_exact=True)
+    assert list(got.columns) == ["revenue", "orders", "birth_year", "first_order", "empty"]
+    assert got.loc["count", "revenue"] == n - len(range(0, n, 7))
+    only_text = frame[["customer_id", "city"]]
+    pd.testing.assert_frame_equal(pf.describe(only_text), only_text.describe())

@@ -445,6 +445,24 @@ def warnings_table(quality: dict, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def describe(features: pd.DataFrame) -> pd.DataFrame:
+    """``features.describe()`` (count, mean, std, min, quartiles, max of the numeric and date
+    columns), the same table, without merging the frame's columns into 2-D blocks first.
+
+    ``kequn.data.features.load_features`` hands over the columns as Arrow gave them, one block
+    each (no copy at load); ``DataFrame.describe`` consolidates them before describing, a copy of
+    the whole table: 5–6 s of the 6.8 s it took at 1M customers. Each column is described on its
+    own here (pandas' own per-column description) and the rows put in pandas' order, read off
+    the description of the first two rows."""
+    columns = features.iloc[:2].select_dtypes(include=[np.number, "datetime"]).columns
+    if len(columns) == 0:
+        return features.describe()
+    parts = [features[c].describe() for c in columns]
+    out = pd.concat(parts, axis=1, sort=False)
+    out.columns = columns.copy()
+    return out.reindex(features.iloc[:2].describe().index)
+
+
 def headline(features: pd.DataFrame, quality: dict) -> dict:
     """Key figures of the base (language-neutral keys; also written to profiling.json)."""
     f = features
