@@ -39,6 +39,7 @@ from sklearn.metrics import (
     silhouette_score,
 )
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from kequn.data.problems import InputError, Problem
 from kequn.models.parallel import on_cores
@@ -143,6 +144,17 @@ def _check(X: np.ndarray, k: int | None, method: str) -> None:
 
 def _kmeans(k: int, seed: int, n_init: int = 10) -> KMeans:
     return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+
+
+# KMeans' centres depend on how many OpenMP threads share its loops (each thread sums its rows
+# in float32, then the partial sums are merged): on the 20k demo one thread against two moved
+# ~50 of 20,000 customers to another segment at k = 7–9. So the segments' fit runs on this many
+# threads on every machine, and a laptop with 8 cores draws the segments a 2-core server draws.
+# Two, not one: two partial sums merge the same in either order (a + b = b + a), and two is
+# what the segments were fitted with on the 2-core machines they were checked on. (A 1-core
+# machine still fits on one: scikit-learn caps threads at the cores. Other CPUs' BLAS kernels
+# may still differ in the last bits.)
+FIT_THREADS = 2
 
 
 def _gmm(k: int, seed: int, covariance: str = "tied", n_init: int = 3) -> GaussianMixture:
@@ -331,9 +343,12 @@ def fit_segments(
     min_cluster_size: int | None = None,
     gmm_covariance: str = "tied",
     n_init: int = 10,
+    threads: int = FIT_THREADS,
 ) -> Segmentation:
     """Fit ``method`` on ``X[sample]`` (all rows when ``sample`` is None), assign all rows,
-    merge segments under ``min_share``, number them by size."""
+    merge segments under ``min_share``, number them by size. KMeans fits on ``threads`` OpenMP
+    threads whatever the machine has (``FIT_THREADS``); the many small fits run one per core
+    (``on_cores``) pass 1."""
     _check(X, k if method != "hdbscan" else None, method)
     t0 = time.perf_counter()
     sample = np.argsort(row_keys(X, seed), kind="stable") if sample is None else sample
@@ -341,7 +356,8 @@ def fit_segments(
     outlier = np.full(len(X), np.nan)
     pca = None
     if method == "kmeans":
-        model = _kmeans(k, seed, n_init).fit(Xs)
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            model = _kmeans(k, seed, n_init).fit(Xs)
         labels = _predict_chunks(model.predict, X)
         strength = _predict_chunks(lambda a: _kmeans_strength(model, a), X)
     elif method == "gmm":
@@ -462,6 +478,7 @@ def fit_on_all(
         sample=np.arange(len(X)),
         min_share=min_share,
         min_cluster_size=min_cluster_size,
+        threads=1,  # one of the fits on_cores runs side by side
     )
     return seg.k, seg.labels, seg.seconds
 

@@ -49,7 +49,7 @@ def _best_jaccard(orig: np.ndarray, boot: np.ndarray) -> dict[int, float]:
 def _refit(Xs, Ls, method, k, seed, draw, args) -> dict[int, float]:
     """One bootstrap refit: the best Jaccard of each original segment on the drawn rows."""
     uniq = np.unique(draw)
-    seg = fit_segments(Xs, method, k, seed, sample=draw, min_share=0.0, **args)
+    seg = fit_segments(Xs, method, k, seed, sample=draw, min_share=0.0, threads=1, **args)
     return _best_jaccard(Ls[uniq], seg.labels[uniq])
 
 
