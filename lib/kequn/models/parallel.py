@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import time
 from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
@@ -82,16 +83,25 @@ def warm_workers(modules: tuple[str, ...] = WORKER_MODULES) -> None:
 
 
 def _warm(n: int, modules: tuple[str, ...]) -> None:
+    import tempfile
+
     try:
-        _on_workers(n, _import, [(modules,)] * n)  # one call per worker, each busy importing
+        with tempfile.TemporaryDirectory(prefix="kequn-warm-") as met:
+            _on_workers(n, _import, [(modules, met, n)] * n)
     except Exception:  # noqa: BLE001 - the first real call starts workers and says what fails
         pass
 
 
-def _import(modules: tuple[str, ...]) -> int:
+def _import(modules: tuple[str, ...], met: str, n: int, wait: float = 10.0) -> None:
+    """Import ``modules`` in this worker, then wait (up to ``wait`` seconds) until ``n``
+    workers have: a worker that finished first would otherwise take a second call and leave
+    another worker cold. Each worker marks itself in ``met`` by its process id."""
     for m in modules:
         importlib.import_module(m)
-    return os.getpid()
+    Path(met, str(os.getpid())).touch()
+    deadline = time.monotonic() + wait
+    while len(os.listdir(met)) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _wait_for_warm_up() -> None:
