@@ -207,6 +207,7 @@ def test_the_first_fits_run_on_the_workers_the_warm_up_started(monkeypatch):
         pytest.skip("one core: on_cores runs in this process")
     from joblib.externals.loky import get_reusable_executor
 
+    parallel._wait_for_warm_up()  # none left under way by an earlier test
     get_reusable_executor().shutdown(wait=True)  # no workers left by earlier tests
     parallel.warm_workers(("tabnanny",))
     loaded = parallel.on_cores(lambda name: name in sys.modules, [("tabnanny",)] * 4)
