@@ -356,6 +356,17 @@ def test_the_same_folders_spelled_relative_or_absolute_are_the_same_run():
     assert _same_settings(yaml.safe_dump(db), db)
 
 
+def _seen_by_a_stage(tmp_path, code: str, seen: str, km=None):
+    """Run one stage (``code``, then ``seen``'s value written out) with ``run_stages`` on
+    ``km`` (else a kernel of its own, as make report starts it), and return that value."""
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir(exist_ok=True)
+    marker = tmp_path / "seen.txt"
+    first = _nb(src / "01_a.ipynb", f"{code}\nopen({str(marker)!r}, 'w').write(repr({seen}))")
+    run_stages([first], out, {"x": 1}, km=km)
+    return eval(marker.read_text())
+
+
 def test_a_kernel_started_early_has_the_stage_libraries_loaded_and_nothing_in_its_namespace(
     tmp_path,
 ):
@@ -364,20 +375,16 @@ def test_a_kernel_started_early_has_the_stage_libraries_loaded_and_nothing_in_it
     as empty as a fresh kernel's (only its parameters)."""
     from kequn.run.runner import start_kernel
 
-    src, out = tmp_path / "nb", tmp_path / "out"
-    src.mkdir()
-    marker = tmp_path / "seen.txt"
-    first = _nb(
-        src / "01_a.ipynb",
-        "import sys\n"
-        f"open({str(marker)!r}, 'w').write(repr(("
-        "sorted(k for k in dir() if not k.startswith('__') and k not in "
+    (tmp_path / "nb").mkdir()
+    km = start_kernel(tmp_path / "nb")
+    names, value, summary = _seen_by_a_stage(
+        tmp_path,
+        "import sys",
+        "(sorted(k for k in dir() if not k.startswith('__') and k not in "
         "('In', 'Out', 'get_ipython', 'exit', 'quit', 'open', 'sys')), "
-        "'kequn.stages.value' in sys.modules, 'kequn.stages.summary' in sys.modules)))",
+        "'kequn.stages.value' in sys.modules, 'kequn.stages.summary' in sys.modules)",
+        km=km,
     )
-    km = start_kernel(src)
-    run_stages([first], out, {"x": 1}, km=km)
-    names, value, summary = eval(marker.read_text())
     assert value and summary
     assert [n for n in names if not n.startswith("_")] == ["x"]
     assert "_m" not in names
@@ -394,18 +401,13 @@ def test_the_stages_find_the_fits_worker_processes_started_with_their_libraries_
 
     if parallel.cores() < 2:
         pytest.skip("one core: the fits run in the kernel itself")
-    src, out = tmp_path / "nb", tmp_path / "out"
-    src.mkdir()
-    marker = tmp_path / "seen.txt"
-    first = _nb(
-        src / "01_a.ipynb",
+    warming, loaded = _seen_by_a_stage(
+        tmp_path,
         "import sys\nfrom kequn.models import parallel\n"
         "warming = len(parallel._warming)\n"
-        "loaded = parallel.on_cores(lambda m: m in sys.modules, [('kequn.models.clustering',)] * 4)\n"
-        f"open({str(marker)!r}, 'w').write(repr((warming, loaded)))",
+        "loaded = parallel.on_cores(lambda m: m in sys.modules, [('kequn.models.clustering',)] * 4)",
+        "(warming, loaded)",
     )
-    run_stages([first], out, {"x": 1})
-    warming, loaded = eval(marker.read_text())
     assert warming == 1 and loaded == [True] * 4
 
 

@@ -454,13 +454,13 @@ def describe(features: pd.DataFrame) -> pd.DataFrame:
     the whole table: 5–6 s of the 6.8 s it took at 1M customers. Each column is described on its
     own here (pandas' own per-column description) and the rows put in pandas' order, read off
     the description of the first two rows."""
-    columns = features.iloc[:2].select_dtypes(include=[np.number, "datetime"]).columns
+    head = features.iloc[:2]
+    columns = head.select_dtypes(include=[np.number, "datetime"]).columns
     if len(columns) == 0:
         return features.describe()
-    parts = [features[c].describe() for c in columns]
-    out = pd.concat(parts, axis=1, sort=False)
+    out = pd.concat([features[c].describe() for c in columns], axis=1, sort=False)
     out.columns = columns.copy()
-    return out.reindex(features.iloc[:2].describe().index)
+    return out.reindex(head.describe().index)
 
 
 def headline(features: pd.DataFrame, quality: dict) -> dict:
