@@ -126,12 +126,18 @@ def test_a_run_with_nothing_to_model_is_none(tmp_path):
     assert pr.run(clean, "2024-09-30", 90) is None  # no category column
 
 
-def test_a_run_trains_evaluates_and_scores_on_its_three_cuts(demo_dir, tmp_path):
+def test_a_run_trains_evaluates_and_scores_on_its_three_cuts(demo_dir, tmp_path, monkeypatch):
     """The run's figures are those of a model fitted at as_of − 2·90 days and judged on the
-    next 90 days; its final models are refit at as_of − 90 and score everyone at as_of."""
+    next 90 days; its final models are refit at as_of − 90 and score everyone at as_of. The
+    categories run on two threads, and each one's numbers are those of the one-by-one path to
+    the last bit (also when one thread runs them all)."""
     res = run_intake(demo_dir, tmp_path, salt="prop-test")
     clean, as_of = tmp_path / "clean", pd.Timestamp(res.quality["as_of"])
     r = pr.run(clean, as_of, 90, 3, seed=7)
+    monkeypatch.setattr(pr, "cores", lambda: 1)
+    alone = pr.run(clean, as_of, 90, 3, seed=7)
+    pd.testing.assert_frame_equal(r.figures, alone.figures, check_exact=True)
+    pd.testing.assert_frame_equal(r.calibration, alone.calibration, check_exact=True)
     cats = pr.categories(clean, 3)
     assert r.categories == cats and r.skipped == []
     assert r.cuts == tuple((as_of - pd.Timedelta(days=d)).date() for d in (180, 90, 0))
@@ -139,14 +145,15 @@ def test_a_run_trains_evaluates_and_scores_on_its_three_cuts(demo_dir, tmp_path)
     test = pr.snapshot(clean, as_of - pd.Timedelta(days=90), cats, 90)
     for i, c in enumerate(cats):
         figs, cal = pr.evaluate(pr.fit(train, cats, i, 7), test)
-        assert r.figures.set_index("category").loc[c].to_dict() == pytest.approx(
-            {k: v for k, v in figs.items() if k != "category"}
-        )
+        assert r.figures.set_index("category").loc[c].to_dict() == {
+            k: v for k, v in figs.items() if k != "category"
+        }
         assert r.calibration[r.calibration["category"] == c]["observed"].tolist() == (
             cal["observed"].tolist()
         )
         later = pr.fit(test, cats, i, 7).scores(r.now)
-        assert np.allclose(r.models[i].scores(r.now), later)
+        assert np.array_equal(r.models[i].scores(r.now), later)
+        assert np.array_equal(alone.models[i].scores(r.now), later)
     assert "y_0" not in r.now and len(r.now) > len(test)
 
     # the target lists as written: the top 10% per category, reasons in words, segments joined
@@ -190,6 +197,10 @@ def test_a_model_scores_and_fits_its_sample_as_on_the_whole_design(demo_splits):
     Xt, _ = pr.design(test, 2, len(cats))
     whole = m.model.predict_proba((Xt - m.mean) / m.sd)[:, 1]
     assert np.array_equal(m.scores(test), whole)
+    assert len(test) % 64  # scored in blocks of 64 rows, a short last one
+    assert np.array_equal(m.scores(test, block=64), whole)
+    rows = np.random.default_rng(2).choice(len(test), 50, replace=False)
+    assert np.array_equal(m.reasons(test, 3, rows), m.reasons(test.iloc[rows], 3))
 
 
 def test_target_table_words_each_customer_s_own_reasons(demo_splits):

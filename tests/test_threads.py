@@ -12,6 +12,7 @@ changes no figure.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -232,3 +233,32 @@ def test_the_segments_fit_draws_the_same_centres_whatever_threads_the_machine_of
     assert np.array_equal(alone.model.cluster_centers_, pinned.model.cluster_centers_)
     assert np.array_equal(alone.labels, pinned.labels)
     assert not np.array_equal(loose.cluster_centers_, pinned.model.cluster_centers_)
+
+
+def test_beside_runs_in_a_worker_while_the_caller_goes_on_and_in_place_on_one_core(monkeypatch):
+    """``parallel.beside`` (stage 03's whole-history fits beside the calibration fits): the call
+    runs in another process, single-threaded, and has started before ``result()`` is asked for;
+    on a one-core machine it runs at once in this process."""
+    import tempfile
+    import time
+
+    if parallel.cores() < 2:
+        pytest.skip("one core: beside runs in this process")
+    with tempfile.TemporaryDirectory() as d:
+        flag = Path(d, "started")
+        job = parallel.beside(_touch_and_report, str(flag))
+        deadline = time.monotonic() + 60
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)  # started without being asked for its result
+        assert flag.exists()
+        pid, blas_threads = job.result()
+        assert pid != os.getpid() and blas_threads == 1
+        assert job.result() == (pid, blas_threads)  # asked again: the same answer
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    assert parallel.beside(os.getpid).result() == os.getpid()
+
+
+def _touch_and_report(path: str) -> tuple[int, int]:
+    Path(path).touch()
+    blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    return os.getpid(), max(blas)

@@ -4,7 +4,7 @@ concentration figures — known answers on hand-made bases."""
 import numpy as np
 import pandas as pd
 import pytest
-from kequn.models import value
+from kequn.models import clv, value
 
 
 def base(rec, orders, money, margin=None):
@@ -116,6 +116,69 @@ def test_the_chosen_lifetime_model_predicts_the_demos_one_time_buyers_better_tha
     # the rule as stated: the lowest MAE, or within 1% of it with a smaller error of the total
     best = min(v["mae"] for v in s.values())
     assert s[models.chosen]["mae"] <= best * 1.01
+
+
+def _bitwise(a, b) -> bool:
+    """Equal to the last bit, through dataclasses, dicts, lists, arrays and floats (NaN equal)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(a):
+        return type(a) is type(b) and _bitwise(vars(a), vars(b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and list(a) == list(b) and all(_bitwise(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_bitwise(x, y) for x, y in zip(a, b))
+    if isinstance(a, (np.ndarray, float, np.floating)):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    return a == b
+
+
+def _same_models(a, b) -> None:
+    assert list(a.fits) == list(b.fits) and a.errors == b.errors
+    for key in a.fits:
+        assert _bitwise(vars(a.fits[key]), vars(b.fits[key])), key
+    assert _bitwise(vars(a.gg), vars(b.gg))
+
+
+def _same_check(a, b) -> None:
+    assert a.why == b.why and list(a.holds) == list(b.holds)
+    for key in a.holds:
+        pd.testing.assert_frame_equal(a.holds[key].cal, b.holds[key].cal, check_exact=True)
+        assert a.holds[key].bg.params_ == b.holds[key].bg.params_
+    if a.weekly is not None or b.weekly is not None:
+        pd.testing.assert_frame_equal(a.weekly, b.weekly, check_exact=True)
+
+
+def test_the_models_and_their_holdout_side_by_side_are_those_one_after_the_other(
+    demo_dir, tmp_path
+):
+    """Issue 19: stage 03 fits the whole history in a worker process beside the calibration
+    fits here (``fit_with_holdout``); the models, the holdouts, the chosen model and the weekly
+    curve are those of ``fit_models`` then ``holdout_check``, bit for bit. And the check keeps
+    only the models the whole history accepted, with the reason when none is left."""
+    from kequn.data.intake import run_intake
+    from kequn.models import clv_holdout, lifetime
+
+    as_of = run_intake(demo_dir, tmp_path, salt="side-by-side").quality["as_of"]
+    btyd = lifetime.btyd_for_run(tmp_path, as_of)
+    want = lifetime.fit_models(btyd)
+    want_check = clv_holdout.holdout_check(tmp_path, as_of, 26, want)
+    got, got_check = clv_holdout.fit_with_holdout(btyd, tmp_path, as_of, 26)
+    _same_models(got, want)
+    _same_check(got_check, want_check)
+    assert set(got_check.holds) == set(clv.MODELS)
+    lifetime.choose(want, want_check.holds), lifetime.choose(got, got_check.holds)
+    assert (got.chosen, got.rule, got.scores) == (want.chosen, want.rule, want.scores)
+
+    fits = clv_holdout.calibration_fits(tmp_path, as_of, 26, list(clv.MODELS))
+    fewer = lifetime.Models(weeks=want.weeks, fits={k: want.fits[k] for k in ("bgnbd", "nbd")})
+    _same_check(fits.check(["bgnbd", "nbd"]), clv_holdout.holdout_check(tmp_path, as_of, 26, fewer))
+    assert list(fits.check(["nbd", "bgnbd"]).holds) == ["bgnbd", "nbd"]  # clv.MODELS order
+    none = fits.check([])
+    assert none.holds == {} and none.weekly is None and none.why == ("v.holdout_none_fit", {})
+    short = clv_holdout.calibration_fits(tmp_path, as_of, 10_000, list(clv.MODELS))
+    assert short.check(list(clv.MODELS)).why == ("v.holdout_short", {"weeks": 10_000})
 
 
 def test_top_20_share_is_one_rule_for_the_headline_and_stage_03():

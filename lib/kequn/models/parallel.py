@@ -59,9 +59,47 @@ def _on_workers(n: int, fn, calls: list[tuple]) -> list:
     return Parallel(n_jobs=n, backend="loky")(delayed(_one_thread)(fn, a) for a in calls)
 
 
-# Modules the workers of ``on_cores`` need for the stages' fits (k scan, method comparison,
-# stability refits): imported by ``warm_workers`` in every worker ahead of the first call.
-WORKER_MODULES = ("kequn.models.clustering", "kequn.models.segment_quality")
+class Beside:
+    """A call running in one of ``on_cores``' workers (``beside``); ``result()`` waits for it."""
+
+    def __init__(self, fn, args: tuple):
+        n = cores()
+        if n < 2:  # nowhere to run it beside: now, here
+            self._value, self._gen = fn(*args), None
+            return
+        from joblib import Parallel, delayed
+
+        _wait_for_warm_up()
+        # a generator's tasks are dispatched when it is made (joblib), not when it is read
+        self._gen = Parallel(n_jobs=n, backend="loky", return_as="generator")(
+            [delayed(_one_thread)(fn, args)]
+        )
+
+    def result(self):
+        if self._gen is not None:
+            self._value, self._gen = next(self._gen), None
+        return self._value
+
+
+def beside(fn, *args) -> Beside:
+    """``fn(*args)`` started in a warm worker process, single-threaded, while this process goes
+    on; ``.result()`` waits for its return value (on a one-core machine it ran at once, here).
+
+    For two independent steps of one stage, each single-threaded Python and numpy (stage 03:
+    the purchase models on the whole history beside their refits on the calibration period):
+    two processes use both cores, where two threads share one interpreter. ``fn`` must be a
+    module-level function; its arguments and result travel pickled."""
+    return Beside(fn, args)
+
+
+# Modules the workers of ``on_cores`` and ``beside`` need for the stages' fits (k scan, method
+# comparison, stability refits; the purchase models): imported by ``warm_workers`` in every
+# worker ahead of the first call.
+WORKER_MODULES = (
+    "kequn.models.clustering",
+    "kequn.models.segment_quality",
+    "kequn.models.lifetime",
+)
 _warming: list[threading.Thread] = []
 
 
