@@ -164,6 +164,44 @@ def test_a_failed_or_killed_rerun_leaves_the_previous_report_and_latest_intact(t
     assert not [p for p in (reports / ".staging").iterdir()]  # the killed run's staging is gone too
 
 
+def test_the_action_lists_are_written_beside_the_last_stage_and_waited_for(tmp_path, monkeypatch):
+    """The action lists read stages 03–05's artifacts only, so ``make report`` writes them in its
+    own process while the kernel runs the summary (``cli.LISTS_BESIDE``; here stage 03_c stands
+    in for it): started as that stage starts, after the stages before it, and handed to the
+    index. When the stage fails the run still waits for them before removing its staging
+    folder, and says the stage failed."""
+    import threading
+    import time
+
+    from kequn.run import publish
+
+    seen = []
+
+    def lists(processed, rdir, reid_file):
+        seen.append(sorted(p.name for p in rdir.glob("*.ipynb")))
+        time.sleep(1.0)  # still writing when the stage ends
+        (rdir / "actions").mkdir(exist_ok=True)
+        (rdir / "actions" / "winback.csv").write_text("crm_id\n")
+        seen.append(threading.current_thread() is not threading.main_thread())
+        return [rdir / "actions" / "winback.csv"]
+
+    monkeypatch.setattr(publish, "write_run_lists", lists)
+    monkeypatch.setattr(cli, "LISTS_BESIDE", "03_c")
+    _version(tmp_path, 1)
+    src = tmp_path / "nb"
+    assert cli.main(_run_args(tmp_path, _stages(src))) == 0
+    assert seen == [["01_a.ipynb", "02_b.ipynb"], True]  # as 03_c started, in a thread
+    index = (tmp_path / "reports" / "r1" / "index.html").read_text(encoding="utf-8")
+    assert "actions/winback.csv" in index
+    assert (tmp_path / "reports" / "r1" / "actions" / "winback.csv").exists()
+
+    seen.clear()
+    _version(tmp_path, 2)
+    assert cli.main(_run_args(tmp_path, _stages(src, fail="03_c"))) == 1
+    assert seen[1:] == [True]  # finished before the staging folder was removed
+    assert not [p for p in (tmp_path / "reports" / ".staging").iterdir()]
+
+
 def test_unchanged_stages_are_carried_over_into_the_new_report(tmp_path):
     reports, src = tmp_path / "reports", tmp_path / "nb"
     _version(tmp_path, 1)

@@ -106,23 +106,33 @@ def _index_page(title: str, body: str, lang: str) -> str:
     return with_csp(with_navigation(_html(title, body, lang), lang))
 
 
+def _profiling_figures(processed: Path) -> dict:
+    p = RunFolder(processed).figures("profiling")
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def write_run_lists(processed: Path, rdir: Path, reid_file: Path | None) -> list[Path]:
+    """The run's action lists with CRM ids into ``rdir/actions`` (``crm.write_lists``), in the
+    run's language; the CSV files written."""
+    lang = _profiling_figures(processed).get("lang", "zh")
+    return crm.write_lists(processed, rdir / "actions", reid_file, lang)
+
+
 def publish_run(
     reports: Path,
     run: str,
     processed: Path,
     staging: Path | None = None,
     reid_file: Path | None = None,
+    lists: list[Path] | None = None,
 ) -> Path:
     """Write ``reports/<run>/index.html``, point ``reports/latest`` at it, list the runs.
 
     With ``staging`` (a run's pages built apart, ``kequn.run.runner.staging_dir``) the index is
-    written there and the folder then replaces ``reports/<run>`` in one rename."""
+    written there and the folder then replaces ``reports/<run>`` in one rename. ``lists``: the
+    action lists when already written into the folder (``write_run_lists``), else written here."""
     rdir = staging or reports / run
-    params = (
-        json.loads(RunFolder(processed).figures("profiling").read_text(encoding="utf-8"))
-        if RunFolder(processed).figures("profiling").exists()
-        else {}
-    )
+    params = _profiling_figures(processed)
     lang = params.get("lang", "zh")
     quality_path = RunFolder(
         processed
@@ -174,7 +184,8 @@ def publish_run(
     )
     actions = ""
     # action lists with the customers' CRM ids (kequn.data.crm), one file per action, CSV and .xlsx
-    lists = crm.write_lists(processed, rdir / "actions", reid_file, lang)
+    if lists is None:
+        lists = write_run_lists(processed, rdir, reid_file)
     if lists:
         actions = (
             f"<h2 id='actions-title'>{t('index.actions', lang)}</h2><ul id='actions'>"

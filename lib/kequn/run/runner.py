@@ -251,13 +251,15 @@ def run_stages(
     log=print,
     failed_dir: Path | None = None,
     km=None,
+    on_stage=None,
 ) -> list[Path]:
     """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
     ``render(executed_path)`` in a background thread; returns the executed paths. Raises
     ``StageFailed`` on the first failing stage (later stages do not run; the pages already
     rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``). ``km``: a
     kernel from ``start_kernel`` to run them on (else one is started); it is shut down at
-    the end either way."""
+    the end either way. ``on_stage(stem)`` is called as each stage starts (the caller may start
+    work of its own that the stages still to come do not change)."""
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     cwd = {nb.resolve().parent for nb in notebooks}
@@ -278,6 +280,8 @@ def run_stages(
                     _reset(km)
                 out = out_dir / nb.name
                 log(f"stage {nb.stem}")
+                if on_stage is not None:
+                    on_stage(nb.stem)
                 execute(nb, out, params, km, failed_dir)
                 done.append(out)
                 if render is not None:
