@@ -123,6 +123,30 @@ def _run(folder, customers=8, top20=0.6, sla=0.7):
     return folder
 
 
+def test_cards_are_the_same_whatever_order_the_stage_tables_list_their_customers(tmp_path):
+    """The cards lay stage 03's and 04's columns onto the segments by customer (a left join,
+    ``segment_cards._add_by_customer``): tables in another order, and a customer left out of
+    every segment (HDBSCAN's noise, segment −1) with value, needs and feedback rows of its own,
+    give the very same cards."""
+    want = mc.segment_cards(_run(tmp_path / "demo-20260101"))
+    folder = _run(tmp_path / "shuffled-20260101")
+    for name in ("value.parquet", "needs.parquet"):
+        t = pd.read_parquet(folder / name)
+        extra = t.iloc[[0]].assign(customer_id="K-noise")
+        pd.concat([t, extra]).iloc[::-1].to_parquet(folder / name)  # reversed, one more
+    seg = pd.read_parquet(folder / "segments.parquet")
+    noise = pd.DataFrame({"customer_id": ["K-noise"], "segment": [-1], "segment_name": ["—"]})
+    pd.concat([noise, seg.iloc[[5, 1, 7, 0, 2, 6, 3, 4]]]).to_parquet(folder / "segments.parquet")
+    fb = pd.read_parquet(folder / "clean" / "feedback.parquet")
+    extra = pd.DataFrame({"feedback_id": ["F9"], "customer_id": ["K-noise"], "nps": [0.0]})
+    pd.concat([extra, fb]).to_parquet(folder / "clean" / "feedback.parquet")
+    scored = pd.read_parquet(folder / "feedback_scored.parquet")
+    extra = pd.DataFrame({"feedback_id": ["F9"], "sentiment": ["negative"], "topic": ["退款"]})
+    pd.concat([scored, extra]).to_parquet(folder / "feedback_scored.parquet")
+    got = mc.segment_cards(folder)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 def test_cards_hold_the_known_figures(tmp_path):
     c = mc.segment_cards(_run(tmp_path / "demo-20260101")).set_index("segment")
     assert c.loc[1, "customers"] == 4 and c.loc[1, "share"] == 0.5
