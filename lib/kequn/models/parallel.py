@@ -53,10 +53,14 @@ def on_cores(fn, calls: list[tuple], min_calls: int = 2) -> list:
     return _on_workers(n, fn, calls)
 
 
-def _on_workers(n: int, fn, calls: list[tuple]) -> list:
+def _on_workers(n: int, fn, calls: list[tuple], return_as: str = "list"):
+    """``fn(*args)`` for each of ``calls`` on ``n`` loky workers, single-threaded; with
+    ``return_as="generator"`` the calls are dispatched at once and read as they finish."""
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=n, backend="loky")(delayed(_one_thread)(fn, a) for a in calls)
+    return Parallel(n_jobs=n, backend="loky", return_as=return_as)(
+        delayed(_one_thread)(fn, a) for a in calls
+    )
 
 
 class Beside:
@@ -67,13 +71,9 @@ class Beside:
         if n < 2:  # nowhere to run it beside: now, here
             self._value, self._gen = fn(*args), None
             return
-        from joblib import Parallel, delayed
-
         _wait_for_warm_up()
         # a generator's tasks are dispatched when it is made (joblib), not when it is read
-        self._gen = Parallel(n_jobs=n, backend="loky", return_as="generator")(
-            [delayed(_one_thread)(fn, args)]
-        )
+        self._gen = _on_workers(n, fn, [args], return_as="generator")
 
     def result(self):
         if self._gen is not None:
