@@ -199,6 +199,13 @@ def baseline(commit: str, out: Path) -> Baseline:
             "\n".join([str(tree / "lib"), *sorted(ours)]) + "\n"
         )
         py = str(venv / "bin" / "python")
+        missing = _missing_requirements(tree / "requirements.txt")
+        if missing:  # e.g. 2fcece7's jieba and pandera, which ours no longer pin
+            subprocess.run(
+                [sys.executable, "-m", "pip", "--python", py, "install", "--quiet",
+                 "--disable-pip-version-check", *missing],
+                check=True,
+            )  # fmt: skip
         subprocess.run(
             [py, "-m", "ipykernel", "install", "--sys-prefix", "--name", "kequn"],
             check=True,
@@ -217,6 +224,25 @@ def baseline(commit: str, out: Path) -> Baseline:
     sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return Baseline(commit, tree, venv, module)
+
+
+def _missing_requirements(requirements: Path) -> list[str]:
+    """The pinned requirements of an older commit that our environment does not have
+    installed at all (a package it used that ours replaced); installed into the baseline's
+    virtualenv, where pip sees our packages through its .pth and adds only what is missing."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for line in requirements.read_text().splitlines():
+        req = line.split("#")[0].strip()
+        if "==" not in req:
+            continue
+        name = req.split("==")[0].split("[")[0].strip()
+        try:
+            version(name)
+        except PackageNotFoundError:
+            out.append(req)
+    return out
 
 
 def measure(cmd: list[str], env: dict | None = None) -> tuple[dict, str]:

@@ -17,7 +17,8 @@ from runs import CODE_MARKERS, contract_words, latin_words, make
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory, messy_dir):
     tmp = tmp_path_factory.mktemp("e2e")
-    first = make(tmp, messy_dir, "messy-1")
+    # side by side whatever the load of the test machine (test_same_inputs_same_artifacts)
+    first = make(tmp, messy_dir, "messy-1", env={"KEQUN_KERNELS": "2"})
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
     return tmp, first
 
@@ -370,9 +371,13 @@ def test_rerun_with_nothing_changed_does_nothing(e2e, messy_dir):
 
 
 def test_same_inputs_same_artifacts(e2e, messy_dir):
-    tmp, _ = e2e
-    second = make(tmp, messy_dir, "messy-2")
+    """Also: the same artifacts whether the stages ran on two kernels side by side (the first
+    run) or one after another (the second, KEQUN_KERNELS=1)."""
+    tmp, first = e2e
+    assert "two kernels side by side" in first.stdout, first.stdout
+    second = make(tmp, messy_dir, "messy-2", env={"KEQUN_KERNELS": "1"})
     assert second.returncode == 0, second.stderr[-2000:]
+    assert "side by side" not in second.stdout, second.stdout
     a, b = tmp / "processed" / "messy-1", tmp / "processed" / "messy-2"
     for p in sorted(a.rglob("*")):
         if p.is_file() and p.name != "params.yaml":
@@ -782,8 +787,11 @@ def _close(a, b, rel: float = 1e-9, abs_: float = 0.0) -> bool:
 # Exact-decimal monthly revenue moves the ETS forecasts (stage 04's trends) a little: the
 # optimiser stops within its tolerance, and inputs differing in their last bits move the next
 # month's forecast by ~2e-6 relative and the backtest's MAPE (kept to 4 places) by up to 2e-4.
-# The page shows them as whole amounts and percentages to one place.
-LOOSER = {("needs.json", "trends"): (1e-3, 1e-3)}
+# The page shows them as whole amounts and percentages to one place. On another CPU (AMD EPYC,
+# 2026-12-02; the same failure with the code of b4ff6fc, before that day's changes) one
+# category's backtest fits took another path: MAPE 0.1648 against 0.1719, forecasts within
+# 6e-6. So MAPEs to 0.01 (one percentage point), forecasts to 1e-3 relative.
+LOOSER = {("needs.json", "trends"): (1e-3, 1e-2)}
 
 
 def test_the_same_figures_as_before_the_notebooks_narrated(e2e, messy_dir, tmp_path):

@@ -1,6 +1,8 @@
 """kequn.run.runner: which stages are stale, and all stages on one kernel without leaking state."""
 
+import functools
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -62,15 +64,17 @@ def test_stages_share_a_kernel_but_not_variables_and_stop_at_a_failure(tmp_path)
     )
     third = _nb(src / "03_c.ipynb", "raise ValueError('planted failure')")
     fourth = _nb(src / "04_d.ipynb", f"open({str(marker)!r}, 'w').write('must not run')")
-    rendered = []
+    rendered = tmp_path / "rendered"
+    rendered.mkdir()
     with pytest.raises(
         StageFailed, match="03_c.ipynb failed in cell .*ValueError: planted failure"
-    ):
-        run_stages([first, second, third, fourth], out, {"x": 1}, render=rendered.append)
+    ):  # pages are rendered in a process of their own: the render function is picklable
+        run_stages([first, second, third, fourth], out, {"x": 1},
+                   render=functools.partial(shutil.copy, dst=rendered))  # fmt: skip
     assert (
         marker.read_text() == "1 False False False"
     )  # parameters injected; the first stage's names are gone, and the reset's own
-    assert [p.name for p in rendered] == ["01_a.ipynb", "02_b.ipynb"]
+    assert sorted(p.name for p in rendered.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]
     assert (out / "03_c.failed.ipynb").exists() and not (out / "03_c.ipynb").exists()
     assert not (out / "04_d.ipynb").exists() and not list(out.glob(".*tmp*"))
 
@@ -498,3 +502,194 @@ def test_a_run_that_stops_early_does_not_wait_for_the_kernels_warm_up(tmp_path, 
     assert not km.has_kernel and not [
         t for t in __import__("threading").enumerate() if t.name == "kequn-warm-up"
     ]
+
+
+# --- stages side by side on two kernels (issue 19) ---------------------------------------
+
+
+def _stage_names(src, *stems):
+    return [_nb(src / f"{s}.ipynb") for s in stems]
+
+
+def test_what_each_stage_waits_for_follows_the_design_table(tmp_path):
+    from kequn.run.runner import waits_for
+
+    nbs = _stage_names(tmp_path, "01_profiling", "02_clustering", "03_value", "04_needs",
+                       "05_feedback", "06_summary")  # fmt: skip
+    w = waits_for(nbs)
+    assert w["01_profiling"] == set() and w["02_clustering"] == set()
+    assert w["03_value"] == {"02_clustering"}
+    assert w["04_needs"] == w["05_feedback"] == {"02_clustering", "03_value"}
+    assert w["06_summary"] == {"01_profiling", "02_clustering", "03_value", "04_needs",
+                               "05_feedback"}  # fmt: skip
+    # a stage not in the list ran before and is on disk; an analyst's own notebook waits for
+    # every stage before it, and every later stage waits for it
+    part = waits_for([nbs[2], nbs[4]])
+    assert part == {"03_value": set(), "05_feedback": {"03_value"}}
+    own = waits_for([nbs[0], nbs[1], _nb(tmp_path / "my_look.ipynb"), nbs[2]])
+    assert own["my_look"] == {"01_profiling", "02_clustering"}
+    assert own["03_value"] == {"02_clustering", "my_look"}
+
+
+def test_stages_finished_out_of_order_are_not_stale_and_an_edit_reruns_only_its_readers(
+    tmp_path,
+):
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir(), out.mkdir()
+    stems = ["01_profiling", "02_clustering", "03_value", "04_needs", "05_feedback", "06_summary"]
+    nbs = _stage_names(src, *stems)
+    # side by side: 02 finished after 01, 04 after 05; 06 last
+    finished = {"01_profiling": 2010, "02_clustering": 2020, "03_value": 2030,
+                "04_needs": 2050, "05_feedback": 2040, "06_summary": 2060}  # fmt: skip
+    for nb in nbs:
+        _age(nb, 1000)
+        for suffix in (".ipynb", ".html"):
+            (out / (nb.stem + suffix)).write_text("x")
+            _age(out / (nb.stem + suffix), finished[nb.stem])
+    assert stale(nbs, out, inputs_mtime=1500) == []  # a chain's rule would rerun 05 and 06
+    _age(nbs[0], 3000)  # the analyst edited stage 01: it and the summary run again, no other
+    assert [p.stem for p in stale(nbs, out, 1500)] == ["01_profiling", "06_summary"]
+    _age(nbs[0], 1000)
+    _age(nbs[2], 3000)  # stage 03: it and every stage reading it
+    assert [p.stem for p in stale(nbs, out, 1500)] == stems[2:]
+    _age(nbs[2], 1000)
+    _age(out / "04_needs.ipynb", 2025)  # older than the value stage it read
+    assert [p.stem for p in stale(nbs, out, 1500)] == ["04_needs", "06_summary"]
+
+
+def _timed(marker_dir, name, seconds=0.0, fail=False):
+    """A stage that records when it started and ended (and which kernel ran it)."""
+    body = (
+        "import os, time\n"
+        f"t0 = time.time(); time.sleep({seconds})\n"
+        + ("raise ValueError('planted failure')\n" if fail else "")
+        + f"open(os.path.join({str(marker_dir)!r}, {name!r}), 'w').write("
+        "f'{t0} {time.time()} {os.getpid()}')"
+    )
+    return body
+
+
+def _spans(marker_dir):
+    out = {}
+    for p in marker_dir.iterdir():
+        a, b, pid = p.read_text().split()
+        out[p.name] = (float(a), float(b), int(pid))
+    return out
+
+
+def test_stages_run_side_by_side_when_their_inputs_are_ready(tmp_path):
+    """02 and 04 each wait (up to 60 s) until 01 and 05 have begun: they can only overlap when
+    two kernels run them; the order of the rest follows what each stage reads."""
+    src, out, marks = tmp_path / "nb", tmp_path / "out", tmp_path / "marks"
+    src.mkdir(), marks.mkdir()
+
+    def begun(stem):
+        return f"open({str(tmp_path / (stem + '.begun'))!r}, 'w')\n"
+
+    def after_begun(stem):
+        return (
+            "import os, time\nt = time.time()\n"
+            f"while not os.path.exists({str(tmp_path / (stem + '.begun'))!r}) "
+            "and time.time() - t < 60: time.sleep(0.05)\n"
+        )
+
+    code = {
+        "01_profiling": begun("01_profiling") + _timed(marks, "01_profiling", 0.5),
+        "02_clustering": after_begun("01_profiling") + _timed(marks, "02_clustering", 0.5),
+        "03_value": _timed(marks, "03_value", 0.5),
+        "04_needs": after_begun("05_feedback") + _timed(marks, "04_needs", 0.5),
+        "05_feedback": begun("05_feedback") + _timed(marks, "05_feedback", 0.5),
+        "06_summary": _timed(marks, "06_summary"),
+    }
+    nbs = [_nb(src / f"{stem}.ipynb", c) for stem, c in code.items()]
+    started = []
+    done = run_stages(nbs, out, {"x": 1}, kernels=2, on_stage=started.append)
+    assert done == [out / nb.name for nb in nbs] and all(p.exists() for p in done)
+    s = _spans(marks)
+    assert len({pid for *_, pid in s.values()}) == 2  # two kernels
+    overlap = lambda a, b: s[a][0] < s[b][1] and s[b][0] < s[a][1]  # noqa: E731
+    assert overlap("01_profiling", "02_clustering") and overlap("04_needs", "05_feedback")
+    assert s["03_value"][0] >= s["02_clustering"][1]  # 03 reads 02's segments
+    assert min(s["04_needs"][0], s["05_feedback"][0]) >= s["03_value"][1]
+    assert s["06_summary"][0] >= max(e for n, (_, e, _) in s.items() if n != "06_summary")
+    # the first kernel took the stage holding up the longest chain: 02 before 01
+    assert started[0] == "02_clustering" and sorted(started) == sorted(code)
+
+
+def test_a_failure_side_by_side_stops_every_later_stage_and_is_raised(tmp_path):
+    src, out, marks = tmp_path / "nb", tmp_path / "out", tmp_path / "marks"
+    src.mkdir(), marks.mkdir()
+    begun = tmp_path / "01_begun"
+    nbs = [
+        _nb(
+            src / "01_profiling.ipynb",
+            f"open({str(begun)!r}, 'w')\n" + _timed(marks, "01_profiling", 2),
+        ),
+        _nb(  # fails once stage 01 runs on the other kernel
+            src / "02_clustering.ipynb",
+            f"import os, time\nwhile not os.path.exists({str(begun)!r}): time.sleep(0.05)\n"
+            + _timed(marks, "02_clustering", fail=True),
+        ),
+        _nb(src / "03_value.ipynb", _timed(marks, "03_value")),
+        _nb(src / "06_summary.ipynb", _timed(marks, "06_summary")),
+    ]
+    with pytest.raises(StageFailed, match="02_clustering.ipynb failed in cell .*planted failure"):
+        run_stages(nbs, out, {"x": 1}, kernels=2, failed_dir=tmp_path / "failed")
+    assert set(_spans(marks)) == {"01_profiling"}  # the stage already running finished
+    assert (tmp_path / "failed" / "02_clustering.failed.ipynb").exists()
+    assert not (out / "03_value.ipynb").exists() and not (out / "06_summary.ipynb").exists()
+
+
+def test_the_second_kernel_runs_behind_the_first(tmp_path):
+    """Its session's and each of its threads' niceness is BEHIND higher, so the first kernel
+    gets most of a contended core (see runner._behind); this process is left as it was."""
+    import os
+
+    from kequn.run.runner import BEHIND, _behind_kernel, _warmed, start_kernel, stop_kernel
+
+    if not Path("/proc/self/autogroup").exists():
+        pytest.skip("Linux with autogroups only")
+    km = start_kernel(tmp_path)
+    try:
+        _warmed(km)
+        pid = km.provisioner.pid
+        before = {t.name: os.getpriority(os.PRIO_PROCESS, int(t.name))
+                  for t in Path(f"/proc/{pid}/task").iterdir()}  # fmt: skip
+        _behind_kernel(km)
+        assert Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == str(BEHIND)
+        after = {t: os.getpriority(os.PRIO_PROCESS, int(t)) for t in before}
+        assert len(before) > 1 and all(after[t] == min(19, before[t] + BEHIND) for t in before)
+        assert Path("/proc/self/autogroup").read_text().split()[-1] == "0"  # not ours
+    finally:
+        stop_kernel(km)
+
+
+def test_how_many_kernels_a_report_runs_on(tmp_path, monkeypatch):
+    from kequn.models import parallel
+    from kequn.run import runner
+
+    monkeypatch.delenv("KEQUN_KERNELS", raising=False)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "orders.csv").write_bytes(b"x" * 1000)
+    assert runner.kernels_for({"data_dir": str(small)}) == 2
+    assert runner.kernels_for({"data_dir": str(small), "engine": "spark"}) == 1
+    assert runner.kernels_for({"data_dir": "postgresql://u@h/db"}) == 1
+    monkeypatch.setattr(runner, "SIDE_BY_SIDE_MAX_BYTES", 999)
+    assert runner.kernels_for({"data_dir": str(small)}) == 1  # too big for two at once
+    monkeypatch.setenv("KEQUN_KERNELS", "2")
+    assert runner.kernels_for({"data_dir": str(small)}) == 2
+    monkeypatch.delenv("KEQUN_KERNELS")
+    monkeypatch.setattr(runner, "SIDE_BY_SIDE_MAX_BYTES", 10**9)
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (2.0, 0.5, 0.5))
+    assert runner.kernels_for({"data_dir": str(small)}) == 1  # the machine is busy already
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (1.9, 0.5, 0.5))
+    assert runner.kernels_for({"data_dir": str(small)}) == 2
+    monkeypatch.setenv("KEQUN_KERNELS", "1")
+    monkeypatch.setattr(runner, "SIDE_BY_SIDE_MAX_BYTES", 10**9)
+    assert runner.kernels_for({"data_dir": str(small)}) == 1
+    monkeypatch.delenv("KEQUN_KERNELS")
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    assert runner.kernels_for({"data_dir": str(small)}) == 1

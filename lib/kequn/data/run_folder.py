@@ -103,8 +103,6 @@ def run_features(
 ) -> tuple[pd.DataFrame, dict]:
     """The run's feature table and quality figures; built first (intake, features) when an
     analyst opens this notebook before stage 01 has run for ``processed_dir``."""
-    from kequn.data.features import load_features
-    from kequn.data.run_folder import features_for_run, load_or_run_intake
 
     quality = load_or_run_intake(
         data_dir,
@@ -115,12 +113,26 @@ def run_features(
         privacy=privacy,
         currency=currency,
     )
+    return features_of(processed_dir, quality, profiling), quality
+
+
+def features_of(processed_dir, quality: dict, profiling=None) -> pd.DataFrame:
+    """The run's feature table (features.parquet), built first unless it is newer than the
+    run's intake."""
+    from kequn.data.features import load_features
+
+    ensure_features(processed_dir, quality, profiling)
+    return load_features(resolve(processed_dir))
+
+
+def ensure_features(processed_dir, quality: dict, profiling=None) -> None:
+    """Build features.parquet unless it is newer than the run's intake (the runner calls this
+    before stages that run side by side, which both read it)."""
     out = resolve(processed_dir)
     stamp = RunFolder(out).intake_stamp
     feats = RunFolder(out).features
     if not feats.exists() or feats.stat().st_mtime < stamp.stat().st_mtime:
         features_for_run(processed_dir, quality, top_n=ProfilingSettings.of(profiling).top_n)
-    return load_features(out), quality
 
 
 def load_segments(processed_dir) -> pd.DataFrame | None:

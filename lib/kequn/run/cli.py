@@ -113,16 +113,24 @@ LISTS_BESIDE = "06_summary"
 
 
 def _run_stages(
-    notebooks: list[Path], params_file: Path, reports: Path, run: str, processed: Path, km=None
+    notebooks: list[Path],
+    params_file: Path,
+    reports: Path,
+    run: str,
+    processed: Path,
+    km=None,
+    km2=None,
 ) -> int:
     """Run the stale stages into a staging folder that replaces ``reports/<run>`` in one rename
     only when every stage and the index succeeded; a failed or killed run leaves the previous
     ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over).
-    ``km``: a kernel already started (``runner.start_kernel``), used and shut down."""
+    ``km`` (and ``km2``): kernels already started (``runner.start_kernel``), used and shut
+    down. The stages run on ``runner.kernels_for`` kernels."""
+    import json
     import shutil
     import time
 
-    from kequn.run.runner import library_mtime, stale, stop_kernel
+    from kequn.run.runner import kernels_for, library_mtime, stale, stop_kernel
 
     params = yaml.safe_load(params_file.read_text(encoding="utf-8"))
     quality = RunFolder(processed).quality
@@ -132,6 +140,7 @@ def _run_stages(
         from kequn.run.latest import point_latest
 
         stop_kernel(km)
+        stop_kernel(km2)
         point_latest(reports, run)
         print(f"  0 of {len(notebooks)} stages run: nothing changed")
         return 0
@@ -155,7 +164,16 @@ def _run_stages(
         if stem == LISTS_BESIDE:
             lists.append(pool.submit(write_run_lists, processed, stage, reid_file))
 
+    kernels = kernels_for(params)
+    log = lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True)  # noqa: E731
     try:
+        if kernels > 1:  # stages 01 and 02 both read the feature table: built once, here
+            from kequn.data.run_folder import ensure_features
+
+            log("stages on two kernels side by side (KEQUN_KERNELS=1: one after another)")
+
+            ensure_features(processed, json.loads(quality.read_text(encoding="utf-8")),
+                            params.get("profiling"))  # fmt: skip
         run_stages(
             todo,
             stage,
@@ -163,8 +181,10 @@ def _run_stages(
             render=render_html,
             failed_dir=processed / "failed",
             km=km,
-            log=lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True),
+            log=log,
             on_stage=beside_the_summary,
+            kernels=kernels,
+            km2=km2,
         )
         publish_run(
             reports,
@@ -256,22 +276,26 @@ def _report(a) -> int:
         _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
         write_text_atomic(text, params_file)  # rewritten only when changed: its time says so
     notebooks = [Path(n) for n in a.notebooks]
-    km = None
+    km = km2 = None
     try:
         if _intake_stale(params_file, processed, p):
             from kequn.data.run_folder import intake_from_params
             from kequn.run.memory import give_back
-            from kequn.run.runner import start_kernel
+            from kequn.run.runner import kernels_for, start_kernel
 
-            # new clean tables rerun every stage: their kernel starts and imports meanwhile
-            km = start_kernel(notebooks[0].resolve().parent) if notebooks else None
+            # new clean tables rerun every stage: their kernels start and import meanwhile
+            folder = notebooks[0].resolve().parent if notebooks else None
+            two = kernels_for(p) > 1
+            km = start_kernel(folder, workers=two) if folder else None
+            km2 = start_kernel(folder) if folder and two else None
             _print_intake(intake_from_params(**p))
             give_back()  # intake's tables, freed, would stay with this process otherwise
-        code = _run_stages(notebooks, params_file, Path(a.reports), run, processed, km=km)
+        code = _run_stages(notebooks, params_file, Path(a.reports), run, processed, km=km, km2=km2)
     except BaseException:
         from kequn.run.runner import stop_kernel
 
         stop_kernel(km)
+        stop_kernel(km2)
         raise
     if code == 0:
         print(f"report: {Path(a.reports) / run / 'index.html'} (latest -> {run})")

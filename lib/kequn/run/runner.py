@@ -5,12 +5,13 @@ pandas, scikit-learn, matplotlib and jieba again for each of six notebooks cost 
 ~120 s of ``make report``. Here the kernel starts once; between notebooks its namespace is
 reset (``%reset -f``, figures closed), so a notebook can only see what it computes or reads
 from disk — exactly as when an analyst runs it alone in JupyterLab. Imported modules stay
-loaded, which is the saving. Each executed notebook is rendered to HTML in a background
-thread while the kernel runs the next one.
+loaded, which is the saving. Each executed notebook is rendered to HTML in a process of its
+own, behind the kernel, while the kernel runs the next one. A small export's stages run on two
+kernels side by side (``side_by_side``).
 
-Which stages run follows make's rule for a chain: a stage reruns when its executed notebook
-or HTML is missing or older than its source notebook, the run's inputs (params, intake) or
-the library; and once one stage reruns, every later stage does.
+Which stages run follows make's rule: a stage reruns when its executed notebook or HTML is
+missing or older than its source notebook, the run's inputs (params, intake), the library or
+the stages it reads (``AFTER``); and once a stage reruns, every stage reading it does.
 
 A run never changes ``reports/<run>`` stage by stage: ``kequn.run.cli`` copies it into a staging
 folder (``staging_dir``), runs the stale stages there, writes the index and only then swaps the
@@ -26,7 +27,6 @@ import shutil
 import signal
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 KERNEL = "kequn"
@@ -53,17 +53,22 @@ def library_mtime() -> float:
 
 
 def stale(notebooks: list[Path], out_dir: Path, inputs_mtime: float) -> list[Path]:
-    """The stage notebooks that must run, in order (see the module docstring)."""
+    """The stage notebooks that must run, in order (see the module docstring): make's rule
+    over what each stage reads (``waits_for``). Stages run side by side finish in any order,
+    so a stage is judged against the stages it reads, not against every stage before it."""
+    after = waits_for(notebooks)
     todo: list[Path] = []
-    newest = inputs_mtime
+    newest: dict[str, float] = {}  # stage → the newest of its inputs and its own output
     for nb in notebooks:
         out = out_dir / nb.name
         html = out.with_suffix(".html")
-        newest = max(newest, nb.stat().st_mtime)
-        if todo or not out.exists() or not html.exists() or out.stat().st_mtime < newest:
+        inputs = max([inputs_mtime, nb.stat().st_mtime, *(newest[s] for s in after[nb.stem])])
+        rerun = any(s in {t.stem for t in todo} for s in after[nb.stem])
+        if rerun or not out.exists() or not html.exists() or out.stat().st_mtime < inputs:
             todo.append(nb)
+            newest[nb.stem] = float("inf")
         else:
-            newest = max(newest, out.stat().st_mtime)
+            newest[nb.stem] = max(inputs, out.stat().st_mtime)
     return todo
 
 
@@ -87,7 +92,7 @@ def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None 
     )  # runs overlap
     try:
         # cwd only for a kernel of its own: papermill changes this process's directory for it,
-        # which would pull the ground from under the render thread of run_stages
+        # which would pull the ground from under the other kernel's thread (``side_by_side``)
         pm.execute_notebook(
             str(nb),
             str(tmp),
@@ -153,7 +158,8 @@ WARM_UP = (
 )
 # Sent once intake is over, before the first stage: the worker processes of stage 02's fits
 # started and their imports done while stage 01 runs (``parallel.warm_workers``). Not during
-# intake: at 1M customers intake's own peak (3.2 GB) and two workers would near 4 GB.
+# intake: at 1M customers intake's own peak (3.2 GB) and two workers would near 4 GB; but so
+# when the stages run side by side (small exports only), where stage 02 starts first.
 WARM_WORKERS = "__import__('kequn.models.parallel', fromlist=['_']).warm_workers()"
 
 
@@ -172,11 +178,45 @@ def kernel_env() -> dict:
     return {**KERNEL_ENV, **os.environ}
 
 
-def start_kernel(cwd: Path, warm_up: bool = True):
+# Up to this size of an export (its files' bytes) the stages run on two kernels side by side
+# (``side_by_side``). Two kernels hold two stages' tables at once; measured peaks of the whole
+# process tree: see README, "Stages side by side". Above it, one kernel, as before.
+SIDE_BY_SIDE_MAX_BYTES = 300 * 2**20
+
+
+def kernels_for(params: dict) -> int:
+    """How many kernels run a report's stages: 2 on a machine with two cores or more, not
+    already busy (load average below the cores), when the export is a folder of files no
+    larger than ``SIDE_BY_SIDE_MAX_BYTES`` and the engine is DuckDB (Spark has its own
+    executors and memory), else 1. ``KEQUN_KERNELS=1`` (or 2) in the environment decides
+    instead.
+
+    Why not on a busy machine: the second kernel then only adds to the contention, and its
+    stages, a little behind (``BEHIND``), can hold up the first kernel (under ``make test``'s
+    parallel tests the whole suite took 2-3x as long)."""
+    from kequn.data.paths import resolve
+    from kequn.models.parallel import cores
+
+    asked = os.environ.get("KEQUN_KERNELS", "").strip()
+    if asked in ("1", "2"):
+        return int(asked)
+    data = resolve(params.get("data_dir"))
+    if cores() < 2 or params.get("engine", "duckdb") != "duckdb" or not isinstance(data, Path):
+        return 1
+    if hasattr(os, "getloadavg") and os.getloadavg()[0] >= cores():
+        return 1
+    files = [data] if data.is_file() else [f for f in data.rglob("*") if f.is_file()]
+    return 2 if sum(f.stat().st_size for f in files) <= SIDE_BY_SIDE_MAX_BYTES else 1
+
+
+def start_kernel(cwd: Path, warm_up: bool = True, workers: bool = False):
     """The stages' kernel, started in ``cwd`` (the notebooks' folder). With ``warm_up`` a
     thread waits for it to boot and has it import the stage libraries, and this returns at
     once: boot and imports (a few seconds) overlap the caller's own work, such as intake on
-    the other core. ``run_stages`` waits for the thread before the first stage."""
+    the other core. ``run_stages`` waits for the thread before the first stage. ``workers``:
+    the warm-up also starts the fits' worker processes (``WARM_WORKERS``), for a run whose
+    first stage is the k scan (stages side by side; small exports only, see
+    ``SIDE_BY_SIDE_MAX_BYTES``: at 1M customers intake and two workers would near 4 GB)."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -184,13 +224,16 @@ def start_kernel(cwd: Path, warm_up: bool = True):
     run_sync(km.start_kernel)(cwd=str(cwd), env=kernel_env())
     if warm_up:
         stop = threading.Event()
-        thread = threading.Thread(target=_warm, args=(km, stop), name="kequn-warm-up", daemon=True)
+        code = WARM_UP + "\n" + WARM_WORKERS if workers else WARM_UP
+        thread = threading.Thread(
+            target=_warm, args=(km, stop, code), name="kequn-warm-up", daemon=True
+        )
         _WARMING[id(km)] = thread, stop
         thread.start()
     return km
 
 
-def _warm(km, stop: threading.Event) -> None:
+def _warm(km, stop: threading.Event, code: str = WARM_UP) -> None:
     """Have ``km``'s kernel import the stage libraries; returns when it has, or soon after
     ``stop`` is set (the kernel is being shut down: a failed intake says why without waiting
     for imports nobody needs)."""
@@ -200,7 +243,7 @@ def _warm(km, stop: threading.Event) -> None:
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=120)  # raises within a second once the kernel is gone
-        msg_id = kc.execute(WARM_UP, silent=True)
+        msg_id = kc.execute(code, silent=True)
         while not stop.is_set():
             try:
                 reply = kc.get_shell_msg(timeout=0.2)
@@ -252,21 +295,35 @@ def run_stages(
     failed_dir: Path | None = None,
     km=None,
     on_stage=None,
+    kernels: int = 1,
+    km2=None,
 ) -> list[Path]:
     """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
-    ``render(executed_path)`` in a background thread; returns the executed paths. Raises
+    ``render(executed_path)`` in a process of its own (``_render_pool``: ``render`` must be
+    picklable, a module's function); returns the executed paths. Raises
     ``StageFailed`` on the first failing stage (later stages do not run; the pages already
     rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``). ``km``: a
     kernel from ``start_kernel`` to run them on (else one is started); it is shut down at
     the end either way. ``on_stage(stem)`` is called as each stage starts (the caller may start
-    work of its own that the stages still to come do not change)."""
+    work of its own that the stages still to come do not change).
+
+    ``kernels=2``: two kernels run the stages side by side, each stage as soon as the stages it
+    reads have finished (``AFTER``; see ``side_by_side``); ``km2`` the second kernel when
+    already started. The feature table must exist first: stages 01 and 02 both read it."""
     out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     cwd = {nb.resolve().parent for nb in notebooks}
     if len(cwd) != 1:
         stop_kernel(km)
+        stop_kernel(km2)
         raise ValueError(f"stage notebooks must share one folder, got {sorted(map(str, cwd))}")
-    km = km if km is not None else start_kernel(cwd.pop(), warm_up=False)
+    folder = cwd.pop()
+    if kernels > 1 and len(notebooks) > 1:
+        return side_by_side(
+            notebooks, out_dir, params, [km, km2], folder, render, log, failed_dir, on_stage
+        )
+    stop_kernel(km2)
+    km = km if km is not None else start_kernel(folder, warm_up=False)
     done, pending = [], []
     try:
         _warmed(km)
@@ -274,7 +331,7 @@ def run_stages(
             _quietly(km, WARM_WORKERS, "starting the worker processes")
         except Exception:  # noqa: BLE001 - only a head start: the stage says what is wrong
             pass
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with _render_pool() as pool:
             for i, nb in enumerate(notebooks):
                 if i:
                     _reset(km)
@@ -291,6 +348,202 @@ def run_stages(
     finally:
         stop_kernel(km)
     return done
+
+
+# What each stage reads from the stages before it (DESIGN.md's table of stages). Stages 01
+# and 02 read only intake's tables and the feature table; 04 and 05 read 02's segments and
+# 03's value table; 06 reads everything. A stage not named here (an analyst's own notebook in
+# the list) waits for every stage before it, and every stage after it waits for it.
+AFTER = {
+    "01_profiling": (),
+    "02_clustering": (),
+    "03_value": ("02_clustering",),
+    "04_needs": ("02_clustering", "03_value"),
+    "05_feedback": ("02_clustering", "03_value"),
+    "06_summary": ("01_profiling", "02_clustering", "03_value", "04_needs", "05_feedback"),
+}
+
+
+def waits_for(notebooks: list[Path]) -> dict[str, set[str]]:
+    """For each stage of ``notebooks``, the stages of the list it must wait for (``AFTER``;
+    a stage outside the list ran before and is on disk)."""
+    out, earlier = {}, []
+    for nb in notebooks:
+        known = AFTER.get(nb.stem)
+        unknown = {s for s in earlier if s not in AFTER}
+        out[nb.stem] = set(earlier) if known is None else (set(known) | unknown) & set(earlier)
+        earlier.append(nb.stem)
+    return out
+
+
+def _chain_lengths(after: dict[str, set[str]]) -> dict[str, int]:
+    """Per stage, how many stages at most wait on it one after another (itself included): the
+    free kernel takes the runnable stage that holds up the longest chain first."""
+    memo: dict[str, int] = {}
+
+    def length(s: str) -> int:
+        if s not in memo:
+            memo[s] = 1 + max((length(t) for t, needs in after.items() if s in needs), default=0)
+        return memo[s]
+
+    return {s: length(s) for s in after}
+
+
+# The second kernel, and the process rendering pages beside the kernels, run a little behind
+# the first: their work (stage 01 while stage 02 scans k on both cores, 05 beside 04, pages) is
+# off the longest chain. Linux shares the CPU first between sessions ("autogroups": each kernel
+# is a session of its own) and only then between a session's threads, so both the session's
+# niceness (/proc/<pid>/autogroup) and each thread's are set. Not further behind: an
+# unprivileged process cannot raise its priority again, and when the first kernel waits for the
+# second's stage while other programs keep the cores busy, a kernel far behind (SCHED_IDLE,
+# niceness 19) would get almost nothing: under two busy loops it did not finish booting in 100 s.
+# Niceness 10 gives it ~1/10 of a contended core. 20k demo, two runs each: 36.9 and 35.4 s at
+# 10; 39.5 and 43.2 s at 5; 39.4 and 42.5 s at 0; one kernel 51.6 and 44.0 s.
+BEHIND = 10
+
+
+def _behind(pid: int | None = None, by: int | None = None) -> None:
+    """Lower process ``pid``'s priority (default: this one's) by ``by`` (default ``BEHIND``)
+    niceness steps where the system lets us: its session's when it leads its session, and each
+    of its threads' (Linux sets niceness per thread; a kernel's BLAS threads start at import).
+    Its children inherit it."""
+    pid = os.getpid() if pid is None else pid
+    by = BEHIND if by is None else by
+    if by <= 0:
+        return
+    try:
+        if os.getsid(pid) == pid:
+            Path(f"/proc/{pid}/autogroup").write_text(str(by))
+    except OSError:  # no autogroups here (or not ours): the threads' niceness still applies
+        pass
+    task = Path(f"/proc/{pid}/task")
+    for tid in [int(t.name) for t in task.iterdir()] if task.is_dir() else [pid]:
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
+        except (OSError, AttributeError):  # gone already, or not ours: the usual priority
+            pass
+
+
+def _behind_kernel(km) -> None:
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    if pid is not None:
+        _behind(pid)
+
+
+def _render_worker() -> None:
+    """The render process: a session of its own (so its niceness is its own), behind all."""
+    try:
+        os.setsid()
+    except OSError:
+        pass
+    _behind()
+
+
+def _render_pool():
+    """Where the pages are rendered while the kernel runs the next stage: a process of its own,
+    behind the kernels (``_behind``). In this process nbconvert (~6 s of Python on the 20k
+    demo) would hold the GIL the notebook clients need to hear their kernels, and take a core
+    from stage 02's k scan."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_render_worker,
+    )
+
+
+def side_by_side(
+    notebooks, out_dir, params, kms, folder, render, log, failed_dir, on_stage
+) -> list[Path]:
+    """``run_stages`` on two kernels: each kernel's thread takes the next stage whose inputs are
+    ready (``waits_for``), the one holding up the longest chain first, list order on a tie.
+
+    On the 20k demo stage 02 (the k scan) starts on the warm kernel while the second kernel
+    boots and then runs stage 01; 04 and 05 run together after 03. Results do not change: a
+    stage reads only files earlier stages wrote, and each fit's thread count is fixed
+    (``clustering.FIT_THREADS``). On a failure no further stage starts, the one running on
+    the other kernel finishes, then the first failure is raised."""
+    after = waits_for(notebooks)
+    chain = _chain_lengths(after)
+    by_stem = {nb.stem: nb for nb in notebooks}
+    todo = [nb.stem for nb in notebooks]
+    finished: set[str] = set()
+    failures: list[BaseException] = []
+    turn = threading.Condition()
+    kms = [km if km is not None else start_kernel(folder) for km in kms]
+    pending = []
+
+    busy: set[int] = set()
+
+    def take(lane_no: int) -> str | None:
+        # the first kernel takes what is ready; another only while the first is busy
+        with turn:
+            busy.discard(lane_no)
+            turn.notify_all()
+            while not failures and todo:
+                ready = [s for s in todo if after[s] <= finished]
+                if ready and (lane_no == 0 or 0 in busy):
+                    stem = max(ready, key=lambda s: (chain[s], -todo.index(s)))
+                    todo.remove(stem)
+                    busy.add(lane_no)
+                    turn.notify_all()
+                    return stem
+                turn.wait()
+            return None
+
+    def lane(km, pool, lane_no: int) -> None:
+        try:
+            _warmed(km)
+            if lane_no:  # booted and imported at the usual priority, then behind
+                _behind_kernel(km)
+            if lane_no == 0:  # the first kernel's only: the second's start when a stage asks
+                try:
+                    _quietly(km, WARM_WORKERS, "starting the worker processes")
+                except Exception:  # noqa: BLE001 - only a head start
+                    pass
+            used = False
+            while (stem := take(lane_no)) is not None:
+                if used:
+                    _reset(km)
+                used = True
+                out = out_dir / by_stem[stem].name
+                log(f"stage {stem}")
+                if on_stage is not None:
+                    on_stage(stem)
+                execute(by_stem[stem], out, params, km, failed_dir)
+                if render is not None:
+                    pending.append(pool.submit(render, out))
+                with turn:
+                    finished.add(stem)
+                    turn.notify_all()
+        except BaseException as e:  # noqa: BLE001 - raised in the caller's thread below
+            with turn:
+                failures.append(e)
+                busy.discard(lane_no)
+                turn.notify_all()
+
+    try:
+        with _render_pool() as pool:
+            lanes = [
+                threading.Thread(
+                    target=lane, args=(km, pool, i), name=f"kequn-kernel-{i}", daemon=True
+                )
+                for i, km in enumerate(kms)
+            ]
+            for t in lanes:
+                t.start()
+            for t in lanes:
+                t.join()
+            for f in list(pending):
+                f.result()
+    finally:
+        for km in kms:
+            stop_kernel(km)
+    if failures:
+        raise failures[0]
+    return [out_dir / nb.name for nb in notebooks]
 
 
 # A run's pages are built in a staging folder and swapped in whole: reports/<run> (and
