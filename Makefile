@@ -74,9 +74,11 @@ actions: report
 # On one pytest-xdist worker per core (TEST_WORKERS=0: in this process): the notebooks, the Spark
 # tests, the database tests, each whole run's tests and each other module stay together on one
 # worker, the costliest groups first (tests/conftest.py orders them; xdist keeps that order).
+# The tests' own `make report` runs use one kernel (KEQUN_KERNELS=1): the parallel tests already
+# keep the cores busy; the tests of stages side by side ask for two themselves.
 TEST_WORKERS ?= auto
 test: $(STAMP) $(DEMO_DIR)/.stamp browser java postgres mariadb
-	KEQUN_REQUIRE_POSTGRES=1 KEQUN_REQUIRE_MARIADB=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
+	KEQUN_KERNELS=1 KEQUN_REQUIRE_POSTGRES=1 KEQUN_REQUIRE_MARIADB=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests \
 	  -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
 	  --nbval-lax --nbval-kernel-name kequn --nbval-cell-timeout 600 $(PYTEST_ARGS) $(wildcard notebooks/*.ipynb)
 

@@ -185,15 +185,11 @@ SIDE_BY_SIDE_MAX_BYTES = 300 * 2**20
 
 
 def kernels_for(params: dict) -> int:
-    """How many kernels run a report's stages: 2 on a machine with two cores or more, not
-    already busy (load average below the cores), when the export is a folder of files no
-    larger than ``SIDE_BY_SIDE_MAX_BYTES`` and the engine is DuckDB (Spark has its own
-    executors and memory), else 1. ``KEQUN_KERNELS=1`` (or 2) in the environment decides
-    instead.
-
-    Why not on a busy machine: the second kernel then only adds to the contention, and its
-    stages, a little behind (``BEHIND``), can hold up the first kernel (under ``make test``'s
-    parallel tests the whole suite took 2-3x as long)."""
+    """How many kernels run a report's stages: 2 on a machine with two cores or more when the
+    export is a folder of files no larger than ``SIDE_BY_SIDE_MAX_BYTES`` and the engine is
+    DuckDB (Spark has its own executors and memory), else 1. ``KEQUN_KERNELS=1`` (or 2) in
+    the environment decides instead (``make test`` sets 1: its parallel tests keep the cores
+    busy already, and with a second kernel in every run the suite took 2-3x as long)."""
     from kequn.data.paths import resolve
     from kequn.models.parallel import cores
 
@@ -202,8 +198,6 @@ def kernels_for(params: dict) -> int:
         return int(asked)
     data = resolve(params.get("data_dir"))
     if cores() < 2 or params.get("engine", "duckdb") != "duckdb" or not isinstance(data, Path):
-        return 1
-    if hasattr(os, "getloadavg") and os.getloadavg()[0] >= cores():
         return 1
     files = [data] if data.is_file() else [f for f in data.rglob("*") if f.is_file()]
     return 2 if sum(f.stat().st_size for f in files) <= SIDE_BY_SIDE_MAX_BYTES else 1
