@@ -165,7 +165,10 @@ def _run_stages(
             lists.append(pool.submit(write_run_lists, processed, stage, reid_file))
 
     kernels = kernels_for(params)
-    log = lambda m: print(f"  {time.monotonic() - start:5.1f} s  {m}", flush=True)  # noqa: E731
+
+    def log(m: str) -> None:  # one write a line: the kernels' threads log side by side
+        print(f"  {time.monotonic() - start:5.1f} s  {m}\n", end="", flush=True)
+
     try:
         if kernels > 1:  # stages 01 and 02 both read the feature table: built once, here
             from kequn.data.run_folder import ensure_features

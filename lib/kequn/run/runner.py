@@ -43,6 +43,10 @@ class StageFailed(Exception):
     """A stage notebook raised; the executed copy is kept next to where its output would be."""
 
 
+class KernelDied(StageFailed):
+    """The kernel running a stage died (most often out of memory)."""
+
+
 def library_mtime() -> float:
     """Newest modification time of any file in the ``kequn`` package (code, catalogue,
     templates, shipped data): a change to any of them can change every report."""
@@ -118,7 +122,7 @@ def execute(nb: Path, out: Path, params: dict, km=None, failed_dir: Path | None 
             f"  the executed notebook is kept for debugging: {failed}"
         ) from None
     except DeadKernelError:
-        raise StageFailed(
+        raise KernelDied(
             f"stage {nb.name}: the Jupyter kernel died while running it (most often out of "
             "memory: try a smaller clustering.sample_size, or a machine with more memory)"
         ) from None
@@ -161,6 +165,9 @@ WARM_UP = (
 # intake: at 1M customers intake's own peak (3.2 GB) and two workers would near 4 GB; but so
 # when the stages run side by side (small exports only), where stage 02 starts first.
 WARM_WORKERS = "__import__('kequn.models.parallel', fromlist=['_']).warm_workers()"
+# The stages whose fits run on those worker processes (the k scan and stability in 02, the
+# holdout beside the fits in 03): a run of other stages starts none.
+NEEDS_WORKERS = {"02_clustering", "03_value"}
 
 
 # kernel manager id → its warm-up thread and the event that tells the thread to stop waiting
@@ -260,6 +267,16 @@ def _warmed(km) -> None:
         thread.join()
 
 
+def _running(km) -> bool:
+    """Whether ``km``'s kernel process is still alive."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        return bool(run_sync(km.is_alive)())
+    except Exception:  # noqa: BLE001 - a manager that cannot tell has no kernel to use
+        return False
+
+
 def stop_kernel(km) -> None:
     """Shut ``km``'s kernel down (nothing when it is not running), without waiting for its
     warm-up: a run that stops early (a bad export) tells the user at once."""
@@ -312,36 +329,14 @@ def run_stages(
         stop_kernel(km2)
         raise ValueError(f"stage notebooks must share one folder, got {sorted(map(str, cwd))}")
     folder = cwd.pop()
-    if kernels > 1 and len(notebooks) > 1:
+    if kernels < 2 or len(notebooks) < 2:
+        stop_kernel(km2)
         return side_by_side(
-            notebooks, out_dir, params, [km, km2], folder, render, log, failed_dir, on_stage
+            notebooks, out_dir, params, [km], folder, render, log, failed_dir, on_stage
         )
-    stop_kernel(km2)
-    km = km if km is not None else start_kernel(folder, warm_up=False)
-    done, pending = [], []
-    try:
-        _warmed(km)
-        try:
-            _quietly(km, WARM_WORKERS, "starting the worker processes")
-        except Exception:  # noqa: BLE001 - only a head start: the stage says what is wrong
-            pass
-        with _render_pool() as pool:
-            for i, nb in enumerate(notebooks):
-                if i:
-                    _reset(km)
-                out = out_dir / nb.name
-                log(f"stage {nb.stem}")
-                if on_stage is not None:
-                    on_stage(nb.stem)
-                execute(nb, out, params, km, failed_dir)
-                done.append(out)
-                if render is not None:
-                    pending.append(pool.submit(render, out))
-            for f in pending:
-                f.result()
-    finally:
-        stop_kernel(km)
-    return done
+    return side_by_side(
+        notebooks, out_dir, params, [km, km2], folder, render, log, failed_dir, on_stage
+    )
 
 
 # What each stage reads from the stages before it (DESIGN.md's table of stages). Stages 01
@@ -424,13 +419,32 @@ def _behind_kernel(km) -> None:
         _behind(pid)
 
 
-def _render_worker() -> None:
-    """The render process: a session of its own (so its niceness is its own), behind all."""
+def _render_worker(parent: int) -> None:
+    """The render process: a session of its own (so its niceness is its own), behind all, and
+    gone when ``parent`` (the run) is: a pool's worker waits for work forever otherwise, and
+    a run killed mid-stage (SIGKILL, the out-of-memory killer) left it and its forkserver
+    behind, holding the run's stdout open."""
     try:
         os.setsid()
     except OSError:
         pass
     _behind()
+    threading.Thread(target=_exit_with, args=(parent,), name="kequn-orphan", daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    """End this process once process ``pid`` has ended (a pidfd where Linux has them)."""
+    import select
+    import time
+
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])
+    os._exit(0)
 
 
 def _render_pool():
@@ -445,41 +459,49 @@ def _render_pool():
         max_workers=1,
         mp_context=multiprocessing.get_context("forkserver"),
         initializer=_render_worker,
+        initargs=(os.getpid(),),
     )
 
 
 def side_by_side(
     notebooks, out_dir, params, kms, folder, render, log, failed_dir, on_stage
 ) -> list[Path]:
-    """``run_stages`` on two kernels: each kernel's thread takes the next stage whose inputs are
-    ready (``waits_for``), the one holding up the longest chain first, list order on a tie.
+    """``run_stages`` on the kernels ``kms`` (None: started here), one thread per kernel.
 
-    On the 20k demo stage 02 (the k scan) starts on the warm kernel while the second kernel
-    boots and then runs stage 01; 04 and 05 run together after 03. Results do not change: a
-    stage reads only files earlier stages wrote, and each fit's thread count is fixed
-    (``clustering.FIT_THREADS``). On a failure no further stage starts, the one running on
-    the other kernel finishes, then the first failure is raised."""
+    One kernel takes the stages in list order. With two, each kernel's thread takes the next
+    stage whose inputs are ready (``waits_for``), the one holding up the longest chain first,
+    list order on a tie; the second kernel only while the first is busy. On the 20k demo stage
+    02 (the k scan) starts on the warm kernel while the second kernel boots and then runs stage
+    01; 04 and 05 run together after 03. Results do not change: a stage reads only files
+    earlier stages wrote, and each fit's thread count is fixed (``clustering.FIT_THREADS``).
+
+    On a failure no further stage starts, the one running on the other kernel finishes, then
+    the first failure is raised. When the second kernel dies (``KernelDied``: most often out of
+    memory, two stages' tables at once), its stage goes back to the first kernel, which runs
+    the rest alone."""
     after = waits_for(notebooks)
     chain = _chain_lengths(after)
     by_stem = {nb.stem: nb for nb in notebooks}
-    todo = [nb.stem for nb in notebooks]
+    order = [nb.stem for nb in notebooks]
+    todo = list(order)
     finished: set[str] = set()
     failures: list[BaseException] = []
     turn = threading.Condition()
-    kms = [km if km is not None else start_kernel(folder) for km in kms]
+    kms = [km if km is not None else start_kernel(folder, warm_up=False) for km in kms]
+    workers = any(s in NEEDS_WORKERS for s in order)
     pending = []
-
     busy: set[int] = set()
 
     def take(lane_no: int) -> str | None:
-        # the first kernel takes what is ready; another only while the first is busy
         with turn:
             busy.discard(lane_no)
             turn.notify_all()
-            while not failures and todo:
+            while not failures and (todo or busy):  # a stage in flight may come back
                 ready = [s for s in todo if after[s] <= finished]
                 if ready and (lane_no == 0 or 0 in busy):
-                    stem = max(ready, key=lambda s: (chain[s], -todo.index(s)))
+                    stem = max(
+                        ready, key=lambda s: (chain[s] if len(kms) > 1 else 0, -order.index(s))
+                    )
                     todo.remove(stem)
                     busy.add(lane_no)
                     turn.notify_all()
@@ -487,15 +509,23 @@ def side_by_side(
                 turn.wait()
             return None
 
+    def hand_back(stem: str, lane_no: int) -> None:
+        with turn:
+            todo.append(stem)
+            todo.sort(key=order.index)
+            busy.discard(lane_no)
+            turn.notify_all()
+
     def lane(km, pool, lane_no: int) -> None:
+        stem = None
         try:
             _warmed(km)
             if lane_no:  # booted and imported at the usual priority, then behind
                 _behind_kernel(km)
-            if lane_no == 0:  # the first kernel's only: the second's start when a stage asks
+            elif workers:  # the first kernel's only: the second's start when a stage asks
                 try:
                     _quietly(km, WARM_WORKERS, "starting the worker processes")
-                except Exception:  # noqa: BLE001 - only a head start
+                except Exception:  # noqa: BLE001 - only a head start: the stage says what is wrong
                     pass
             used = False
             while (stem := take(lane_no)) is not None:
@@ -513,6 +543,11 @@ def side_by_side(
                     finished.add(stem)
                     turn.notify_all()
         except BaseException as e:  # noqa: BLE001 - raised in the caller's thread below
+            if lane_no and stem is not None and (isinstance(e, KernelDied) or not _running(km)):
+                # the first kernel runs it, and the rest, alone
+                log(f"stage {stem}: the second kernel died; the first kernel runs it")
+                hand_back(stem, lane_no)
+                return
             with turn:
                 failures.append(e)
                 busy.discard(lane_no)
