@@ -666,9 +666,10 @@ def test_when_the_second_kernel_dies_the_first_runs_its_stage_and_the_rest(tmp_p
         _nb(src / "03_value.ipynb", _timed(marks, "03_value")),
         _nb(src / "06_summary.ipynb", _timed(marks, "06_summary")),
     ]
-    said = []
-    done = run_stages(nbs, out, {"x": 1}, kernels=2, log=said.append)
+    said, started = [], []
+    done = run_stages(nbs, out, {"x": 1}, kernels=2, log=said.append, on_stage=started.append)
     assert all(p.exists() for p in done)
+    assert sorted(started) == [nb.stem for nb in nbs]  # each stage's start told once
     s = _spans(marks)
     first = s["02_clustering"][2]
     assert int(died.read_text()) != first  # it died on the second kernel …

@@ -430,6 +430,11 @@ def _render_worker(parent: int) -> None:
         pass
     _behind()
     threading.Thread(target=_exit_with, args=(parent,), name="kequn-orphan", daemon=True).start()
+    try:  # the exporter's imports (~1.5 s) while the kernel boots, not after the first stage
+        import nbconvert  # noqa: F401
+        import nbformat  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _exit_with(pid: int) -> None:
@@ -491,6 +496,7 @@ def side_by_side(
     workers = any(s in NEEDS_WORKERS for s in order)
     pending = []
     busy: set[int] = set()
+    announced: set[str] = set()
 
     def take(lane_no: int) -> str | None:
         with turn:
@@ -505,6 +511,10 @@ def side_by_side(
                     todo.remove(stem)
                     busy.add(lane_no)
                     turn.notify_all()
+                    log(f"stage {stem}")  # here: said in the order the stages were taken
+                    if on_stage is not None and stem not in announced:
+                        announced.add(stem)  # once, even for a stage handed back
+                        on_stage(stem)
                     return stem
                 turn.wait()
             return None
@@ -533,9 +543,6 @@ def side_by_side(
                     _reset(km)
                 used = True
                 out = out_dir / by_stem[stem].name
-                log(f"stage {stem}")
-                if on_stage is not None:
-                    on_stage(stem)
                 execute(by_stem[stem], out, params, km, failed_dir)
                 if render is not None:
                     pending.append(pool.submit(render, out))
@@ -555,6 +562,8 @@ def side_by_side(
 
     try:
         with _render_pool() as pool:
+            if render is not None:
+                pool.submit(int)  # started now (a pool starts its process on the first call)
             lanes = [
                 threading.Thread(
                     target=lane, args=(km, pool, i), name=f"kequn-kernel-{i}", daemon=True
