@@ -120,12 +120,13 @@ def _run_stages(
     processed: Path,
     km=None,
     km2=None,
+    kernels: int | None = None,
 ) -> int:
     """Run the stale stages into a staging folder that replaces ``reports/<run>`` in one rename
     only when every stage and the index succeeded; a failed or killed run leaves the previous
     ``reports/<run>`` and ``latest`` as they were (pages of unchanged stages are carried over).
     ``km`` (and ``km2``): kernels already started (``runner.start_kernel``), used and shut
-    down. The stages run on ``runner.kernels_for`` kernels."""
+    down. The stages run on ``kernels`` kernels (None: ``runner.kernels_for``)."""
     import json
     import shutil
     import time
@@ -164,7 +165,7 @@ def _run_stages(
         if stem == LISTS_BESIDE:
             lists.append(pool.submit(write_run_lists, processed, stage, reid_file))
 
-    kernels = kernels_for(params)
+    kernels = kernels_for(params) if kernels is None else kernels
 
     def log(m: str) -> None:  # one write a line: the kernels' threads log side by side
         print(f"  {time.monotonic() - start:5.1f} s  {m}\n", end="", flush=True)
@@ -279,7 +280,7 @@ def _report(a) -> int:
         _make_params(a, a.config, a.data, str(processed), run)  # every stage's settings checked
         write_text_atomic(text, params_file)  # rewritten only when changed: its time says so
     notebooks = [Path(n) for n in a.notebooks]
-    km = km2 = None
+    km = km2 = kernels = None
     try:
         if _intake_stale(params_file, processed, p):
             from kequn.data.run_folder import intake_from_params
@@ -288,12 +289,14 @@ def _report(a) -> int:
 
             # new clean tables rerun every stage: their kernels start and import meanwhile
             folder = notebooks[0].resolve().parent if notebooks else None
-            two = kernels_for(p) > 1
-            km = start_kernel(folder, workers=two) if folder else None
-            km2 = start_kernel(folder) if folder and two else None
+            kernels = kernels_for(p)
+            km = start_kernel(folder, workers=kernels > 1) if folder else None
+            km2 = start_kernel(folder) if folder and kernels > 1 else None
             _print_intake(intake_from_params(**p))
             give_back()  # intake's tables, freed, would stay with this process otherwise
-        code = _run_stages(notebooks, params_file, Path(a.reports), run, processed, km=km, km2=km2)
+        code = _run_stages(
+            notebooks, params_file, Path(a.reports), run, processed, km=km, km2=km2, kernels=kernels
+        )
     except BaseException:
         from kequn.run.runner import stop_kernel
 

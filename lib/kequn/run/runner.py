@@ -391,24 +391,23 @@ def _chain_lengths(after: dict[str, set[str]]) -> dict[str, int]:
 BEHIND = 10
 
 
-def _behind(pid: int | None = None, by: int | None = None) -> None:
-    """Lower process ``pid``'s priority (default: this one's) by ``by`` (default ``BEHIND``)
-    niceness steps where the system lets us: its session's when it leads its session, and each
-    of its threads' (Linux sets niceness per thread; a kernel's BLAS threads start at import).
-    Its children inherit it."""
+def _behind(pid: int | None = None) -> None:
+    """Lower process ``pid``'s priority (default: this one's) by ``BEHIND`` niceness steps where
+    the system lets us: its session's when it leads its session, and each of its threads'
+    (Linux sets niceness per thread; a kernel's BLAS threads start at import). Its children
+    inherit it."""
     pid = os.getpid() if pid is None else pid
-    by = BEHIND if by is None else by
-    if by <= 0:
-        return
     try:
         if os.getsid(pid) == pid:
-            Path(f"/proc/{pid}/autogroup").write_text(str(by))
+            Path(f"/proc/{pid}/autogroup").write_text(str(BEHIND))
     except OSError:  # no autogroups here (or not ours): the threads' niceness still applies
         pass
     task = Path(f"/proc/{pid}/task")
     for tid in [int(t.name) for t in task.iterdir()] if task.is_dir() else [pid]:
         try:
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + by))
+            os.setpriority(
+                os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + BEHIND)
+            )
         except (OSError, AttributeError):  # gone already, or not ours: the usual priority
             pass
 
