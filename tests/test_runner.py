@@ -693,6 +693,14 @@ def test_when_the_second_kernel_dies_the_first_runs_its_stage_and_the_rest(tmp_p
     assert all(p.exists() for p in done) and set(_spans(marks2)) == {"04_needs", "05_feedback"}
 
 
+def _state(pid: int) -> str:
+    """A process's state letter (Z: ended, not yet reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
 def test_the_render_process_ends_with_a_killed_run(tmp_path):
     """A run killed mid-stage (SIGKILL: nothing of it runs after) leaves no render process
     behind: a pool's worker waits for work forever otherwise, holding the run's stdout open."""
@@ -706,16 +714,21 @@ def test_the_render_process_ends_with_a_killed_run(tmp_path):
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     printed = tmp_path / "worker.txt"  # a file, not a pipe: a leftover worker would hold it
-    with printed.open("w") as out:
-        run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, stdout=out, timeout=120)
-    assert run.returncode == -signal.SIGKILL
-    worker = int(printed.read_text().split()[0])
-    deadline = time.monotonic() + 20
-    while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    gone = not Path(f"/proc/{worker}").exists()
-    if not gone:
-        os.kill(worker, signal.SIGKILL)
+    with printed.open("w") as out:  # not reaped until the end: a zombie counts as ended too
+        run = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=out)
+    try:
+        deadline = time.monotonic() + 120
+        while "Z" not in _state(run.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker = int(printed.read_text().split()[0])
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        gone = not Path(f"/proc/{worker}").exists()  # while the run is still a zombie
+        if not gone:
+            os.kill(worker, signal.SIGKILL)
+    finally:
+        assert run.wait(timeout=60) == -signal.SIGKILL
     assert gone, "the render process outlived the run"
 
 

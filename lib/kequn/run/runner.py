@@ -442,12 +442,11 @@ def _exit_with(pid: int) -> None:
     import time
 
     try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        while _alive(pid):
-            time.sleep(1.0)
-    else:
-        select.select([fd], [], [])
+        select.select([os.pidfd_open(pid)], [], [])
+    except (AttributeError, OSError, ValueError):
+        pass
+    while _alive(pid):  # no pidfd here, or one that woke early (some sandboxes): poll
+        time.sleep(1.0)
     os._exit(0)
 
 
@@ -589,13 +588,17 @@ STAGING = ".staging"
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def staging_dir(reports: Path, run: str) -> Path:
