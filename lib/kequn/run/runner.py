@@ -328,14 +328,11 @@ def run_stages(
         stop_kernel(km)
         stop_kernel(km2)
         raise ValueError(f"stage notebooks must share one folder, got {sorted(map(str, cwd))}")
-    folder = cwd.pop()
-    if kernels < 2 or len(notebooks) < 2:
+    kms = [km, km2] if kernels > 1 and len(notebooks) > 1 else [km]
+    if len(kms) == 1:
         stop_kernel(km2)
-        return side_by_side(
-            notebooks, out_dir, params, [km], folder, render, log, failed_dir, on_stage
-        )
     return side_by_side(
-        notebooks, out_dir, params, [km, km2], folder, render, log, failed_dir, on_stage
+        notebooks, out_dir, params, kms, cwd.pop(), render, log, failed_dir, on_stage
     )
 
 
@@ -547,6 +544,7 @@ def side_by_side(
                 with turn:
                     finished.add(stem)
                     turn.notify_all()
+                stem = None  # nothing in flight: a later failure hands nothing back
         except BaseException as e:  # noqa: BLE001 - raised in the caller's thread below
             if lane_no and stem is not None and (isinstance(e, KernelDied) or not _running(km)):
                 # the first kernel runs it, and the rest, alone
