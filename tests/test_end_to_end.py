@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -311,23 +312,23 @@ def _id_number(seq: int) -> str:
     return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
 
 
-def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp_path, demo_dir):
-    """A phone, an e-mail and an ID number typed into every categorical and free-text column
-    of every table (occupation, city, category, channel, event type, Kano feature …) reach
-    neither the clean tables nor the features, JSON summaries, pages or action lists; nor do
-    the Kano survey's respondent ids (phone numbers and CRM ids, in a survey that has no
-    customer_id column)."""
-    data = tmp_path / "planted"
-    shutil.copytree(demo_dir, data)
-    columns = {
-        "customers": ["occupation", "education", "region", "city"],
-        "orders": ["category", "channel"],
-        "events": ["event_type", "channel"],
-        "feedback": ["channel", "text"],
-        "kano": ["feature"],
-    }
+# Where personal data is typed into an export (test_security's hostile export carries it).
+PERSONAL_DATA_COLUMNS = {
+    "customers": ["occupation", "education", "region", "city"],
+    "orders": ["category", "channel"],
+    "events": ["event_type", "channel"],
+    "feedback": ["channel", "text"],
+    "kano": ["feature"],
+}
+
+
+def plant_personal_data(data: Path) -> list[str]:
+    """Type a phone, an e-mail and an ID number into every categorical and free-text column of
+    every table of the CSV export in ``data`` (``PERSONAL_DATA_COLUMNS``), in place; and make
+    the Kano survey's respondent ids phone numbers and CRM ids, in a survey without a
+    customer_id column. Returns every planted value."""
     planted = []
-    for table, cols in columns.items():
+    for table, cols in PERSONAL_DATA_COLUMNS.items():
         df = pd.read_csv(data / f"{table}.csv", dtype=str, keep_default_na=False)
         for col in cols:
             j = len(planted) // 3
@@ -342,16 +343,21 @@ def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(tmp
     respondent = {r: f"1380{i:07d}" if i % 2 else f"CRM-{i:06d}" for i, r in enumerate(ids)}
     kano["respondent_id"] = kano["respondent_id"].map(respondent)
     kano.to_csv(data / "kano.csv", index=False)
-    planted += list(respondent.values())
-    r = make(tmp_path, data, "planted")
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    hits = _artifact_hits(tmp_path, _one_pattern([v.encode() for v in planted]))
+    return planted + list(respondent.values())
+
+
+def assert_no_personal_data_downstream(tmp: Path, run: str, planted: list[str]) -> None:
+    """None of ``planted`` in the clean tables, features, JSON summaries, pages or action lists
+    of the run under ``tmp``; and the contact details in each column were masked (a rule of
+    the quality report), not dropped by chance."""
+    hits = _artifact_hits(tmp, _one_pattern([v.encode() for v in planted]))
     assert not hits, hits[:5]
-    q = json.loads((tmp_path / "processed" / "planted" / "quality.json").read_text("utf-8"))
+    q = json.loads((tmp / "processed" / run / "quality.json").read_text("utf-8"))
     masked = {
         (c["table"], c["column"]) for c in q["cleaning"] if c["rule"] == "contact_details_masked"
     }
-    assert masked >= {(t, c) for t, cols in columns.items() for c in cols if c != "text"}, masked
+    expected = {(t, c) for t, cols in PERSONAL_DATA_COLUMNS.items() for c in cols if c != "text"}
+    assert masked >= expected, masked
 
 
 def test_rerun_with_nothing_changed_does_nothing(e2e, messy_dir):

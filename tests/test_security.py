@@ -18,15 +18,18 @@ from conftest import ROOT
 from kequn.data.features import feature_table
 from kequn.data.io import write_table_atomic
 from kequn.data.problems import InputError
-from kequn.models import rule_expr
+from kequn.models import rule_expr, settings_rules
 from kequn.models.segment_rules import check_rules, rule_segments
 from kequn.models.summary import Headline
 from kequn.render import show
 from kequn.run import publish
 from kequn.run.config import DEFAULTS, load_config
-from kequn.stages import clustering as stage_clustering
 from kequn.stages.summary import headline_html
-from test_end_to_end import open_in_chromium
+from test_end_to_end import (
+    assert_no_personal_data_downstream,
+    open_in_chromium,
+    plant_personal_data,
+)
 
 IMG = "<img src=x onerror=\"document.title='pwned'\">"
 SCRIPT = "<script>console.error('pwned')</script>"
@@ -336,7 +339,7 @@ def test_malicious_rule_is_refused_when_parameters_are_written_before_any_stage(
     )
     assert not out.exists() and not flag.exists()
     with pytest.raises(InputError) as e:
-        stage_clustering.settings_check(load_config(cfg)["clustering"])
+        settings_rules.clustering(load_config(cfg)["clustering"])
     names = sorted(p.args["name"] for p in e.value.problems)
     assert names == ["evil", "typo"]  # psy_*, cat_*: names from the data, checked when it is there
     typo = next(p for p in e.value.problems if p.args["name"] == "typo")
@@ -454,19 +457,34 @@ HOSTILE_CONFIG = {
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory, demo):
-    """The hostile export, with payloads in the rule names too, run through ``make report``."""
+    """The hostile export, with payloads in the rule names too, run through ``make report``.
+    It also carries personal data typed into its text columns (``plant_personal_data``), so
+    that one run serves both tests. Returns the run's reports folder and the planted values."""
     from test_end_to_end import make
 
     data = write_hostile_export(demo, tmp_path_factory.mktemp("hostile-data"))
+    planted = plant_personal_data(data)
     tmp = tmp_path_factory.mktemp("hostile")
     (tmp / "config.yaml").write_text(yaml.safe_dump(HOSTILE_CONFIG, allow_unicode=True))
     r = make(tmp, data, "hostile")
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
-    return tmp / "reports"
+    return tmp / "reports", planted
+
+
+def test_personal_data_typed_into_any_text_column_appears_nowhere_downstream(hostile_run):
+    """A phone, an e-mail and an ID number typed into every categorical and free-text column
+    of every table (occupation, city, category, channel, event type, Kano feature …) reach
+    neither the clean tables nor the features, JSON summaries, pages or action lists; nor do
+    the Kano survey's respondent ids (phone numbers and CRM ids, in a survey that has no
+    customer_id column)."""
+    reports, planted = hostile_run
+    assert len(planted) >= 45
+    assert_no_personal_data_downstream(reports.parent, "hostile", planted)
 
 
 def test_hostile_export_shows_payloads_as_text_and_runs_none(hostile_run, tmp_path):
-    pages = sorted((hostile_run / "hostile").glob("*.html")) + [hostile_run / "index.html"]
+    reports, _ = hostile_run
+    pages = sorted((reports / "hostile").glob("*.html")) + [reports / "index.html"]
     assert len(pages) == 8, pages
     shown = ""
     for page in pages:
@@ -481,12 +499,12 @@ def test_hostile_export_shows_payloads_as_text_and_runs_none(hostile_run, tmp_pa
     # the payloads did reach the pages, as text: tables, rule names, Kano features
     assert shown.count("&lt;img src=x onerror=") >= 5 and "&lt;script&gt;console.error" in shown
     for name in ("category_targets", "complaint_followup", "winback", "key_care"):
-        path = hostile_run / "hostile" / "actions" / f"{name}.csv"
+        path = reports / "hostile" / "actions" / f"{name}.csv"
         with open(path, encoding="utf-8-sig", newline="") as f:
             cells = [cell for row in csv.reader(f) for cell in row]
         assert not [x for x in cells if x.startswith(("=", "+", "@", "\t", "\r"))], name
         number = re.compile(r"-[\d.]+(e-?\d+)?")
         assert not [x for x in cells if x.startswith("-") and not number.fullmatch(x)], name
-    targets = hostile_run.parent / "processed" / "hostile" / "actions" / "propensity_targets.csv"
+    targets = reports.parent / "processed" / "hostile" / "actions" / "propensity_targets.csv"
     targets = targets.read_text(encoding="utf-8-sig")
     assert "'" + FORMULA.replace('"', '""') in targets  # the formula category is there, as text
