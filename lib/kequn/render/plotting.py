@@ -146,11 +146,13 @@ def bar(
     horizontal: bool = False,
     ax=None,
 ):
-    """A labelled bar chart of ``df[y]`` by ``df[x]`` (values printed on the bars)."""
-    if ax is None and absent(df, title):
+    """A labelled bar chart of ``df[y]`` by ``df[x]`` (values printed on the bars). Given an
+    ``ax``, the caller's figure: its layout is left to the caller, who lays it out once."""
+    own = ax is None
+    if own and absent(df, title):
         return None
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, max(3, 0.35 * len(df))) if horizontal else (8, 3.8))
+    if own:
+        _, ax = plt.subplots(figsize=bar_size(df, horizontal))
     if horizontal:
         sns.barplot(data=df, y=x, x=y, ax=ax, color=sns.color_palette(PALETTE)[3], orient="h")
     else:
@@ -171,8 +173,14 @@ def bar(
     if not horizontal and len(df) > 6:
         ax.tick_params(axis="x", rotation=30)
     sns.despine(ax=ax)
-    plt.tight_layout()
+    if own:
+        ax.figure.tight_layout()
     return ax
+
+
+def bar_size(df, horizontal: bool) -> tuple[float, float]:
+    """Inches of a bar chart of ``df``'s rows: horizontal bars grow with the rows."""
+    return (8, max(3, 0.35 * len(df))) if horizontal else (8, 3.8)
 
 
 def heatmap(
@@ -183,7 +191,8 @@ def heatmap(
     if table is None or table.size <= 1 or table.isna().all().all():
         absent(None, title)
         return None
-    if ax is None:
+    own = ax is None
+    if own:
         _, ax = plt.subplots(
             figsize=(min(12, 1.2 * table.shape[1] + 3), 0.45 * table.shape[0] + 1.8)
         )
@@ -218,7 +227,8 @@ def heatmap(
     if crowded:
         plt.setp(ax.get_xticklabels(), ha="right", rotation_mode="anchor")
     ax.tick_params(axis="y", rotation=0)
-    plt.tight_layout()
+    if own:  # given an ax, the caller lays its figure out once
+        ax.figure.tight_layout()
     return ax
 
 
@@ -333,9 +343,10 @@ def bars_with_lines(
     pct: bool = False,
 ):
     """A horizontal bar chart with labelled reference lines (e.g. stability thresholds)."""
-    ax = bar(df, x, y, title, xlabel, ylabel, pct=pct, horizontal=True)
-    if ax is None:
+    if absent(df, title):
         return None
+    _, ax = plt.subplots(figsize=bar_size(df, horizontal=True))
+    bar(df, x, y, title, xlabel, ylabel, pct=pct, horizontal=True, ax=ax)
     for label, v in (lines or {}).items():
         ax.axvline(v, color="#c0392b", linestyle="--", linewidth=1)
         ax.text(
@@ -349,7 +360,7 @@ def bars_with_lines(
             transform=ax.get_xaxis_transform(),
         )
     ax.set_title(title, pad=16)
-    plt.tight_layout()
+    ax.figure.tight_layout()
     return ax
 
 
