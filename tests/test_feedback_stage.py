@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from kequn.data.settings import FeedbackSettings
 from kequn.lang.i18n import t
-from kequn.models import feedback, satisfaction, text, topics
+from kequn.models import feedback, satisfaction, settings_rules, text, topics
 from kequn.models.sentiment_model import score_feedback
 from kequn.run.config import DEFAULTS
 from kequn.stages import feedback as sf
@@ -138,7 +138,7 @@ def test_bad_feedback_settings_are_named(change, name):
     from kequn.data.problems import InputError
 
     with pytest.raises(InputError) as e:
-        sf.settings_check({**DEFAULTS["feedback"], **change})
+        settings_rules.feedback({**DEFAULTS["feedback"], **change})
     assert f"'{name}'" in str(e.value)
 
 

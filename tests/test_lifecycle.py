@@ -11,7 +11,7 @@ from kequn.data.privacy import load_salt, pseudonymize
 from kequn.data.problems import InputError
 from kequn.data.runs import migration
 from kequn.data.settings import ValueSettings
-from kequn.models import clv, clv_holdout, lifecycle, lifetime, value
+from kequn.models import clv, clv_holdout, lifecycle, lifetime, settings_rules, value
 from kequn.run.config import DEFAULTS
 from kequn.stages import value as stage_value
 
@@ -308,7 +308,7 @@ def test_migration_matrix_between_runs():
 def test_bad_value_settings_are_named(change, name):
     v = {**DEFAULTS["value"], **change}
     with pytest.raises(InputError) as e:
-        stage_value.settings_check(v)
+        settings_rules.value(v)
     assert f"'{name}'" in str(e.value)
 
 

@@ -8,9 +8,8 @@ from kequn.data.features import build_features
 from kequn.data.intake import run_intake
 from kequn.data.privacy import load_salt, pseudonymize
 from kequn.data.problems import InputError
-from kequn.models import kano, needs
+from kequn.models import kano, needs, settings_rules
 from kequn.run.config import DEFAULTS
-from kequn.stages import needs as stage_needs
 
 
 def test_needs_groups_recover_the_planted_personas(demo_dir, tmp_path):
@@ -104,7 +103,7 @@ def test_key_needs_order_and_disagreement_rules():
 )
 def test_bad_needs_settings_are_named(change, name):
     with pytest.raises(InputError) as e:
-        stage_needs.settings_check({**DEFAULTS["needs"], **change})
+        settings_rules.needs({**DEFAULTS["needs"], **change})
     assert f"'{name}'" in str(e.value)
 
 

@@ -3,6 +3,7 @@ that the notebooks' parameters cells and config/default.yaml agree with; ``paper
 works; unknown or unusable settings stop a run before intake, told in the run's language."""
 
 import ast
+import re
 import subprocess
 import sys
 
@@ -206,6 +207,33 @@ def test_cli_params_writes_flat_names(tmp_path):
     p = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert p["k"] is None and p["new_days"] == 90 and "clustering" not in p
     assert set(p) == set(params.ALL)
+
+
+def test_checking_every_stages_settings_imports_no_model_library(tmp_path):
+    """`make report` checks every stage's settings (segment rules included) before it starts
+    its kernels: with the stage modules imported for that, scikit-learn, scipy and statsmodels
+    cost the run ~2.7 s before any work (``kequn.models.settings_rules``)."""
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("clustering:\n  rules: {VIP: 'monetary >= 3000 and recency_days <= 90'}\n")
+    r = subprocess.run(
+        [PY, "-X", "importtime", "-m", "kequn.run.cli", "params", "--config", str(cfg),
+         "--data", "data/demo", "--processed", str(tmp_path), "--run", "t",
+         "--out", str(tmp_path / "p.yaml")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    imported = set(re.findall(r"^import time:.*\|\s+(\S+)$", r.stderr, re.M))
+    assert "kequn.models.settings_rules" in imported and "kequn.models.rule_expr" in imported
+    heavy = {"sklearn", "scipy", "statsmodels", "matplotlib", "kequn.stages.clustering"}
+    assert not heavy & imported, sorted(heavy & imported)
+    # and a bad value is still named: the rules did run
+    cfg.write_text("clustering:\n  k_range: [5, 3]\n")
+    r = subprocess.run(
+        [PY, "-m", "kequn.run.cli", "params", "--config", str(cfg), "--data", "data/demo",
+         "--processed", str(tmp_path), "--run", "t", "--out", str(tmp_path / "p.yaml")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode != 0 and "clustering.k_range" in r.stdout + r.stderr, r.stderr[-2000:]
 
 
 if __name__ == "__main__":

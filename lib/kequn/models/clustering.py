@@ -43,9 +43,8 @@ from threadpoolctl import threadpool_limits
 
 from kequn.data.problems import InputError, Problem
 from kequn.models.parallel import on_cores
+from kequn.models.settings_rules import CRITERIA, METHODS  # checked before any stage: defined there
 
-METHODS = ("kmeans", "gmm", "hdbscan")
-CRITERIA = ("prediction_strength", "silhouette", "calinski_harabasz", "davies_bouldin", "bic")
 PS_THRESHOLD = (
     0.8  # Tibshirani & Walther (2005): k clusters are "real" when prediction strength ≥ 0.8
 )

@@ -21,7 +21,6 @@ import pandas as pd
 from kequn.data.problems import InputError, Problem
 from kequn.lang.i18n import t
 from kequn.models import rule_expr
-from kequn.models.clustering import agreement, segment_label
 
 
 def rule_segments(features: pd.DataFrame, rules: dict, lang: str = "zh") -> pd.Series:
@@ -120,7 +119,10 @@ def compare(
 ) -> tuple[pd.DataFrame, float]:
     """Cross-table of rule segments (rows) × data-driven segments (columns, share of the
     rule segment's customers) and the adjusted Rand index of the two partitions."""
+    from kequn.models.clustering import agreement, segment_label  # scikit-learn: not at import
+
     seg_names = names.set_index("segment")["segment_name"]
+
     cols = pd.Series(segments).map(lambda s: segment_label(s, seg_names.get(s, s)))
     ct = pd.crosstab(rule_labels.to_numpy(), cols.to_numpy(), normalize="index").map(
         lambda v: f"{v:.0%}"

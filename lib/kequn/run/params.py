@@ -231,7 +231,7 @@ _NULLABLE = {
 
 def check_values(nested: dict, sections=SECTIONS, where: str = "parameters") -> list:
     """Problems with the values of ``nested`` settings: types, language, and the value rules of
-    ``sections`` (each stage's ``settings_check``; segment rules are parsed, never run)."""
+    ``sections`` (``kequn.models.settings_rules``; segment rules are parsed, never run)."""
     from kequn.data.problems import InputError, Problem
     from kequn.run.config import _wrong_types
 
@@ -253,21 +253,12 @@ def check_values(nested: dict, sections=SECTIONS, where: str = "parameters") -> 
     problems += check_engine(nested.get("engine"), nested.get("spark_master"), where)
     if problems or not sections:  # the value rules assume the right types
         return problems
-    from kequn.stages import clustering as stage_clustering
-    from kequn.stages import feedback as stage_feedback
-    from kequn.stages import needs as stage_needs
-    from kequn.stages import value as stage_value
+    from kequn.models.settings_rules import CHECKS
 
-    checks = {
-        "clustering": stage_clustering.settings_check,
-        "value": stage_value.settings_check,
-        "needs": stage_needs.settings_check,
-        "feedback": stage_feedback.settings_check,
-    }
     for s in sections:
-        if s in checks:
+        if s in CHECKS:
             try:
-                checks[s](nested[s])
+                CHECKS[s](nested[s])
             except InputError as e:
                 problems += e.problems
     return problems

@@ -20,7 +20,6 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
-from kequn.data.problems import InputError, Problem
 from kequn.data.settings import ClusteringSettings
 from kequn.lang.i18n import fmt_int, fmt_pct, t
 from kequn.models import clustering as cl
@@ -28,61 +27,6 @@ from kequn.models import segment_profile as sp
 from kequn.models.segment_quality import Drift
 from kequn.models.segmenter import Preparer, Segmenter
 from kequn.render.section import Section
-
-
-def settings_check(c: dict) -> None:
-    """Values of the clustering settings that no run can use, named before any work."""
-    problems = []
-    if c["method"] not in cl.METHODS:
-        problems.append(
-            Problem.of("unknown_method", "config", value=c["method"], allowed=", ".join(cl.METHODS))
-        )
-    if c["criterion"] not in cl.CRITERIA:
-        problems.append(
-            Problem.of(
-                "unknown_criterion", "config", value=c["criterion"], allowed=", ".join(cl.CRITERIA)
-            )
-        )
-    lo, hi = (c["k_range"] + [None, None])[:2]
-    if lo is None or hi is None or not (2 <= lo <= hi <= 30):
-        problems.append(
-            Problem.of(
-                "bad_setting",
-                "config",
-                name="clustering.k_range",
-                value=c["k_range"],
-                rule="[2 ≤ min ≤ max ≤ 30]",
-            )
-        )
-    if c.get("k") is not None and not (2 <= c["k"] <= 30):
-        problems.append(
-            Problem.of("bad_setting", "config", name="clustering.k", value=c["k"], rule="2–30")
-        )
-    if not (0 <= c["min_share"] < 0.5):
-        problems.append(
-            Problem.of(
-                "bad_setting",
-                "config",
-                name="clustering.min_share",
-                value=c["min_share"],
-                rule="0–0.5",
-            )
-        )
-    if c["sample_size"] < 100:
-        problems.append(
-            Problem.of(
-                "bad_setting",
-                "config",
-                name="clustering.sample_size",
-                value=c["sample_size"],
-                rule="≥ 100",
-            )
-        )
-    from kequn.models.segment_rules import check_rules
-
-    problems += check_rules(c.get("rules") or {})  # parsed, never run: before any stage
-    if problems:
-        raise InputError(problems)
 
 
 def prep_table(prep: Preparer, lang: str, labels: dict) -> pd.DataFrame:

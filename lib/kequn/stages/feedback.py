@@ -17,7 +17,6 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
-from kequn.data.problems import check_settings
 from kequn.data.settings import FeedbackSettings
 from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
 from kequn.models import complaints, feedback, satisfaction, sentiment, text, topics
@@ -25,28 +24,6 @@ from kequn.models.clustering import segment_label
 from kequn.models.sentiment_model import SentimentRun, score_feedback
 from kequn.models.value import TIERS
 from kequn.render.section import Section
-
-
-def settings_check(f: dict) -> None:
-    rules = [
-        (
-            "feedback.response_sla_hours",
-            f["response_sla_hours"],
-            f["response_sla_hours"] > 0,
-            "> 0",
-        ),
-        (
-            "feedback.resolution_sla_hours",
-            f["resolution_sla_hours"],
-            f["resolution_sla_hours"] > 0,
-            "> 0",
-        ),
-        ("feedback.max_half_width", f["max_half_width"], 0 < f["max_half_width"] <= 50, "0–50"),
-        ("feedback.min_answers", f["min_answers"], f["min_answers"] >= 1, "≥ 1"),
-        ("feedback.topics", f["topics"], 2 <= f["topics"] <= 30, "2–30"),
-        ("feedback.alert_days", f["alert_days"], f["alert_days"] >= 1, "≥ 1"),
-    ]
-    check_settings(rules)
 
 
 def load(processed_dir) -> pd.DataFrame | None:

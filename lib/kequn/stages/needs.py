@@ -15,7 +15,6 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
-from kequn.data.problems import check_settings
 from kequn.data.run_folder import load_segments as _load_segments
 from kequn.data.settings import NeedsSettings
 from kequn.lang.i18n import fmt_int, fmt_p, fmt_pct, t
@@ -27,38 +26,6 @@ from kequn.render.section import Section
 
 load_segments = _load_segments  # one reader of segments.parquet, re-exported for the notebook
 RULE_COLUMN = kano.RULES_BY_NAME  # rule name → its category column
-
-
-def settings_check(n: dict) -> None:
-    """The value rules of the ``needs`` section (called with the nested mapping, before the
-    settings become ``NeedsSettings``)."""
-    rules = [
-        (
-            "needs.kano_table",
-            n["kano_table"],
-            n["kano_table"] in kano.TABLES,
-            " / ".join(kano.TABLES),
-        ),
-        ("needs.kano_rule", n["kano_rule"], n["kano_rule"] in RULE_COLUMN, " / ".join(RULE_COLUMN)),
-        ("needs.kano_margin", n["kano_margin"], 0 <= n["kano_margin"] < 0.5, "0–0.5"),
-        ("needs.kano_min_n", n["kano_min_n"], n["kano_min_n"] >= 1, "≥ 1"),
-        ("needs.min_score", n["min_score"], 0 <= n["min_score"] <= 1, "0–1"),
-        ("needs.min_gap", n["min_gap"], 0 <= n["min_gap"] < 1, "0–1"),
-        ("needs.horizon_days", n["horizon_days"], n["horizon_days"] >= 7, "≥ 7"),
-        ("needs.top_categories", n["top_categories"], 1 <= n["top_categories"] <= 30, "1–30"),
-        ("needs.target_share", n["target_share"], 0 < n["target_share"] <= 1, "0–1"),
-        (
-            "needs.trend_measure",
-            n["trend_measure"],
-            n["trend_measure"] in ("revenue", "orders", "buyers"),
-            "revenue / orders / buyers",
-        ),
-        ("needs.trend_window", n["trend_window"], 6 <= n["trend_window"] <= 60, "6–60"),
-        ("needs.trend_alpha", n["trend_alpha"], 0 < n["trend_alpha"] < 0.5, "0–0.5"),
-        ("needs.forecast_months", n["forecast_months"], 1 <= n["forecast_months"] <= 12, "1–12"),
-        ("needs.backtest_origins", n["backtest_origins"], 1 <= n["backtest_origins"] <= 24, "1–24"),
-    ]
-    check_settings(rules)
 
 
 def load_answers(processed_dir, n: NeedsSettings) -> kano.ParsedAnswers | None:

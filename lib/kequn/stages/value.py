@@ -16,8 +16,7 @@ import pandas as pd
 
 from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
-from kequn.data.problems import check_settings
-from kequn.data.settings import ValueSettings, defaults
+from kequn.data.settings import ValueSettings
 from kequn.lang.i18n import fmt_int, fmt_money, fmt_pct, t
 from kequn.models import clv, lifecycle, value
 from kequn.models.clustering import segment_label
@@ -25,52 +24,6 @@ from kequn.models.clv_holdout import HoldoutCheck, TruthCheck
 from kequn.models.lifetime import Margin, Models, spend_independence
 from kequn.models.value import Slipped, ValueTable
 from kequn.render.section import Section
-
-
-def settings_check(v: dict) -> None:
-    """Values of the value settings no run can use, named before any work."""
-    rules = [
-        ("value.rfm_bins", v["rfm_bins"], 2 <= v["rfm_bins"] <= 10, "2–10"),
-        ("value.rfm_cut", v["rfm_cut"], v["rfm_cut"] in ("mean", "median"), "mean / median"),
-        (
-            "value.tier_shares",
-            v["tier_shares"],
-            len(v["tier_shares"]) == 3
-            and 0 < v["tier_shares"][0] < v["tier_shares"][1] < v["tier_shares"][2] < 1,
-            "[0 < a < b < c < 1]",
-        ),
-        ("value.horizon_months", v["horizon_months"], v["horizon_months"] > 0, "> 0"),
-        (
-            "value.annual_discount_rate",
-            v["annual_discount_rate"],
-            0 <= v["annual_discount_rate"] < 1,
-            "0–1",
-        ),
-        (
-            "value.holdout_weeks",
-            v["holdout_weeks"],
-            v["holdout_weeks"] >= 0,
-            "≥ 0 (0 = no holdout check)",
-        ),
-        ("value.margin", v["margin"], v["margin"] is None or 0 < v["margin"] <= 1, "0–1 or null"),
-    ]
-    known = defaults()["value"]["lifecycle"]
-    lc = {**known, **v["lifecycle"]}
-    unknown = sorted(set(v["lifecycle"]) - set(known))
-    rules += [
-        ("value.lifecycle", ", ".join(unknown), not unknown, ", ".join(known)),
-        (
-            "value.lifecycle.sleeping_after",
-            lc["sleeping_after"],
-            0 < lc["sleeping_after"] < lc["churned_after"],
-            "0 < sleeping_after < churned_after",
-        ),
-        ("value.lifecycle.churn_p_alive", lc["churn_p_alive"], 0 <= lc["churn_p_alive"] < 1, "0–1"),
-        ("value.lifecycle.risk_days", lc["risk_days"], lc["risk_days"] > 0, "> 0"),
-        ("value.lifecycle.new_days", lc["new_days"], lc["new_days"] >= 0, "≥ 0"),
-    ]
-    check_settings(rules)
-
 
 # --- I/O: the run's folder --------------------------------------------------------------------
 
