@@ -122,7 +122,6 @@ def compare(
     from kequn.models.clustering import agreement, segment_label  # scikit-learn: not at import
 
     seg_names = names.set_index("segment")["segment_name"]
-
     cols = pd.Series(segments).map(lambda s: segment_label(s, seg_names.get(s, s)))
     ct = pd.crosstab(rule_labels.to_numpy(), cols.to_numpy(), normalize="index").map(
         lambda v: f"{v:.0%}"

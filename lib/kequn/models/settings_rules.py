@@ -11,6 +11,7 @@ from __future__ import annotations
 from kequn.data.problems import InputError, Problem, check_settings
 from kequn.data.settings import defaults
 from kequn.models import kano
+from kequn.models.segment_rules import check_rules
 
 METHODS = ("kmeans", "gmm", "hdbscan")  # clustering methods (``kequn.models.clustering``)
 CRITERIA = ("prediction_strength", "silhouette", "calinski_harabasz", "davies_bouldin", "bic")
@@ -64,8 +65,6 @@ def clustering(c: dict) -> None:
                 rule="≥ 100",
             )
         )
-    from kequn.models.segment_rules import check_rules
-
     problems += check_rules(c.get("rules") or {})  # parsed, never run: before any stage
     if problems:
         raise InputError(problems)
