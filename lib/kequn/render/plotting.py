@@ -152,7 +152,7 @@ def bar(
     if own and absent(df, title):
         return None
     if own:
-        _, ax = plt.subplots(figsize=bar_size(df, horizontal))
+        _, ax = plt.subplots(figsize=_bar_size(df, horizontal))
     if horizontal:
         sns.barplot(data=df, y=x, x=y, ax=ax, color=sns.color_palette(PALETTE)[3], orient="h")
     else:
@@ -178,7 +178,7 @@ def bar(
     return ax
 
 
-def bar_size(df, horizontal: bool) -> tuple[float, float]:
+def _bar_size(df, horizontal: bool) -> tuple[float, float]:
     """Inches of a bar chart of ``df``'s rows: horizontal bars grow with the rows."""
     return (8, max(3, 0.35 * len(df))) if horizontal else (8, 3.8)
 
@@ -345,7 +345,7 @@ def bars_with_lines(
     """A horizontal bar chart with labelled reference lines (e.g. stability thresholds)."""
     if absent(df, title):
         return None
-    _, ax = plt.subplots(figsize=bar_size(df, horizontal=True))
+    _, ax = plt.subplots(figsize=_bar_size(df, horizontal=True))
     bar(df, x, y, title, xlabel, ylabel, pct=pct, horizontal=True, ax=ax)
     for label, v in (lines or {}).items():
         ax.axvline(v, color="#c0392b", linestyle="--", linewidth=1)
