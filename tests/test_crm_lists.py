@@ -165,6 +165,20 @@ def test_lists_carry_crm_ids_words_and_rounded_figures_in_the_run_language(tmp_p
     assert isinstance(ws["D2"].value, float) and ws["D2"].value == 0.91
 
 
+def test_lists_written_a_few_at_a_time_equal_the_lists_written_together(tmp_path):
+    """``make report`` writes each list once its stage has finished (``names``): the files are
+    those of one call for all, and a list not named is neither built nor written."""
+    out, reid, _ = _processed(tmp_path)
+    together = crm.write_lists(out, tmp_path / "all", reid, "zh")
+    apart = crm.write_lists(out, tmp_path / "apart", reid, "zh", names=("category_targets",))
+    apart += crm.write_lists(out, tmp_path / "apart", reid, "zh", names=("key_care", "winback"))
+    assert [f.stem for f in crm.in_list_order(apart)] == [f.stem for f in together]
+    for f in together:  # the CSVs byte for byte (a workbook records its creation time)
+        assert (tmp_path / "apart" / f.name).read_bytes() == f.read_bytes()
+    assert crm.write_lists(out, tmp_path / "none", reid, "zh", names=("complaint_followup",)) == []
+    assert not (tmp_path / "none").exists() or not list((tmp_path / "none").iterdir())
+
+
 def test_machine_headers_and_pseudonyms_when_the_reid_table_is_missing(tmp_path):
     out, reid, _ = _processed(tmp_path)
     files = crm.write_lists(out, tmp_path / "r", reid, "en", machine=True)

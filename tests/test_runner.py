@@ -168,42 +168,67 @@ def test_a_failed_or_killed_rerun_leaves_the_previous_report_and_latest_intact(t
     assert not [p for p in (reports / ".staging").iterdir()]  # the killed run's staging is gone too
 
 
-def test_the_action_lists_are_written_beside_the_last_stage_and_waited_for(tmp_path, monkeypatch):
-    """The action lists read stages 03–05's artifacts only, so ``make report`` writes them in its
-    own process while the kernel runs the summary (``cli.LISTS_BESIDE``; here stage 03_c stands
-    in for it): started as that stage starts, after the stages before it, and handed to the
-    index. When the stage fails the run still waits for them before removing its staging
-    folder, and says the stage failed."""
+def test_each_action_list_is_written_once_its_stage_has_finished_and_waited_for(
+    tmp_path, monkeypatch
+):
+    """``make report`` writes each action list in its own process as soon as the stage it comes
+    from has finished (``cli.LIST_SOURCES``; here 02_b and 03_c stand in for stages 03 and 04,
+    and 04_d for the summary), while the kernel runs the stages after it; the index gets them
+    in ``crm.LISTS`` order. A list whose stage is not rerun is written from that stage's files
+    at once. When a stage fails the run still waits for the lists under way before removing
+    its staging folder, and a list whose stage did not finish is not written."""
     import threading
     import time
 
     from kequn.run import publish
 
-    seen = []
+    calls = []
 
-    def lists(processed, rdir, reid_file):
-        seen.append(sorted(p.name for p in rdir.glob("*.ipynb")))
-        time.sleep(1.0)  # still writing when the stage ends
+    def lists(processed, rdir, reid_file, names, lang):
+        calls.append(
+            {
+                "names": names,
+                "started": time.time(),
+                "done": sorted(p.stem for p in rdir.glob("[0-9]*.ipynb")),  # stages finished
+                "thread": threading.current_thread() is not threading.main_thread(),
+            }
+        )
+        time.sleep(0.5)  # still writing when the next stage ends
         (rdir / "actions").mkdir(exist_ok=True)
-        (rdir / "actions" / "winback.csv").write_text("crm_id\n")
-        seen.append(threading.current_thread() is not threading.main_thread())
-        return [rdir / "actions" / "winback.csv"]
+        for n in names:
+            (rdir / "actions" / f"{n}.csv").write_text("crm_id\n")
+        calls[-1]["finished"] = True
+        return [rdir / "actions" / f"{n}.csv" for n in names]
 
     monkeypatch.setattr(publish, "write_run_lists", lists)
-    monkeypatch.setattr(cli, "LISTS_BESIDE", "03_c")
+    monkeypatch.setattr(
+        cli, "LIST_SOURCES", {"category_targets": "03_c", "winback": "02_b", "key_care": "02_b"}
+    )
+    monkeypatch.setattr(cli, "LISTS_WITH", "04_d")
     _version(tmp_path, 1)
-    src = tmp_path / "nb"
-    assert cli.main(_run_args(tmp_path, _stages(src))) == 0
-    assert seen == [["01_a.ipynb", "02_b.ipynb"], True]  # as 03_c started, in a thread
-    index = (tmp_path / "reports" / "r1" / "index.html").read_text(encoding="utf-8")
-    assert "actions/winback.csv" in index
-    assert (tmp_path / "reports" / "r1" / "actions" / "winback.csv").exists()
+    src, reports = tmp_path / "nb", tmp_path / "reports"
+    nbs = _stages(src)
+    assert cli.main(_run_args(tmp_path, nbs)) == 0
+    assert [c["names"] for c in calls] == [("winback", "key_care"), ("category_targets",)]
+    assert calls[0]["done"] == ["01_a", "02_b"] and calls[1]["done"] == ["01_a", "02_b", "03_c"]
+    assert all(c["thread"] and c["finished"] for c in calls)
+    last_stage_end = (reports / "r1" / "04_d.ipynb").stat().st_mtime
+    assert calls[0]["started"] < last_stage_end  # beside the stages after its own
+    index = (reports / "r1" / "index.html").read_text(encoding="utf-8")
+    links = [index.index(f"actions/{n}.csv") for n in ("winback", "key_care", "category_targets")]
+    assert links == sorted(links)  # crm.LISTS order, not the order written
 
-    seen.clear()
+    calls.clear()
+    _age(nbs[3], time.time() + 5)  # only the summary's stand-in is stale: the lists of the
+    assert cli.main(_run_args(tmp_path, nbs)) == 0  # others are written from their files
+    assert sorted(c["names"] for c in calls) == [("category_targets",), ("winback", "key_care")]
+
+    calls.clear()
     _version(tmp_path, 2)
     assert cli.main(_run_args(tmp_path, _stages(src, fail="03_c"))) == 1
-    assert seen[1:] == [True]  # finished before the staging folder was removed
-    assert not [p for p in (tmp_path / "reports" / ".staging").iterdir()]
+    assert [c["names"] for c in calls] == [("winback", "key_care")]  # 03_c never finished
+    assert calls[0]["finished"]  # waited for before the staging folder was removed
+    assert not [p for p in (reports / ".staging").iterdir()]
 
 
 def test_unchanged_stages_are_carried_over_into_the_new_report(tmp_path):

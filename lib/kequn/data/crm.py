@@ -214,23 +214,34 @@ def _read_action(processed: Path, name: str) -> pd.DataFrame | None:
     return df
 
 
-def build_lists(processed: str | Path, lang: str) -> dict[str, pd.DataFrame]:
-    """Every action list the run's artifacts support (pseudonymous ids), by name."""
+def build_lists(
+    processed: str | Path, lang: str, names: tuple[str, ...] = LISTS
+) -> dict[str, pd.DataFrame]:
+    """Every action list of ``names`` the run's artifacts support (pseudonymous ids), by name."""
     processed = Path(processed)
     basis = settings_basis(processed)
     out: dict[str, pd.DataFrame] = {}
-    if RunFolder(processed).value.exists():
+    wanted = set(names)
+    if wanted & {"winback", "key_care"} and RunFolder(processed).value.exists():
         value = pd.read_parquet(RunFolder(processed).value)
         if {"tier", "stage"} <= set(value.columns):
             out["winback"] = winback(value, lang, basis)
             out["key_care"] = key_care(value, lang, basis)
-    targets = _read_action(processed, _SOURCES["category_targets"])
-    if targets is not None and not targets.empty:
-        out["category_targets"] = category_targets(targets, lang)
-    alerts = _read_action(processed, _SOURCES["complaint_followup"])
-    if alerts is not None and not alerts.empty:
-        out["complaint_followup"] = complaint_followup(alerts, lang, basis)
-    return {k: v for k, v in out.items() if not v.empty}
+    if "category_targets" in wanted:
+        targets = _read_action(processed, _SOURCES["category_targets"])
+        if targets is not None and not targets.empty:
+            out["category_targets"] = category_targets(targets, lang)
+    if "complaint_followup" in wanted:
+        alerts = _read_action(processed, _SOURCES["complaint_followup"])
+        if alerts is not None and not alerts.empty:
+            out["complaint_followup"] = complaint_followup(alerts, lang, basis)
+    return {k: v for k, v in out.items() if not v.empty and k in wanted}
+
+
+def in_list_order(files: list[Path]) -> list[Path]:
+    """List files (``<name>.csv``) in ``LISTS`` order, whatever order they were written in."""
+    order = {n: i for i, n in enumerate(LISTS)}
+    return sorted(files, key=lambda p: order.get(p.stem, 99))
 
 
 def write_lists(
@@ -239,9 +250,10 @@ def write_lists(
     reid_file: str | Path | None,
     lang: str,
     machine: bool = False,
+    names: tuple[str, ...] = LISTS,
 ) -> list[Path]:
-    """Write each list as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx`` with CRM ids
-    (the ``.xlsx`` only when the list fits on one Excel sheet).
+    """Write each list of ``names`` as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx``
+    with CRM ids (the ``.xlsx`` only when the list fits on one Excel sheet).
 
     Parameters
     ----------
@@ -256,6 +268,9 @@ def write_lists(
         Language of the action, the reasons and (unless ``machine``) the headers.
     machine : bool
         Stable English column names instead of headers in ``lang``.
+    names : tuple of str
+        The lists to write (default all, ``LISTS``): ``make report`` writes each as soon as
+        the stage it comes from has finished.
 
     Returns
     -------
@@ -265,7 +280,7 @@ def write_lists(
     folder = Path(folder)
     reid = pd.read_parquet(reid_file) if reid_file and Path(reid_file).exists() else None
     written = []
-    for name, df in build_lists(processed, lang).items():
+    for name, df in build_lists(processed, lang, names).items():
         df = df.copy()
         df.insert(0, "crm_id", _crm_ids(df.pop("customer_id"), reid))
         if reid is None:
@@ -282,5 +297,4 @@ def write_lists(
         else:  # Excel would cut it off: the CSV alone, and no workbook from an earlier run
             xlsx.unlink(missing_ok=True)
         written.append(folder / f"{name}.csv")
-    order = {n: i for i, n in enumerate(LISTS)}
-    return sorted(written, key=lambda p: order.get(p.stem, 99))
+    return in_list_order(written)

@@ -108,8 +108,19 @@ def _run(a) -> int:
     )
 
 
-# the stage beside which the action lists are written: the last, which changes nothing they read
-LISTS_BESIDE = "06_summary"
+# The stage each action list comes from (``kequn.data.crm``): a list is written as soon as its
+# stage has finished, in this (otherwise waiting) process while the kernel goes on with the
+# stages after it, which change nothing it reads. At 1M customers the lists took ~20 s, 13 s
+# of them stage 04's 751k-row list: written beside the summary (7–11 s), they ran past its end.
+LIST_SOURCES = {
+    "winback": "03_value",
+    "key_care": "03_value",
+    "category_targets": "04_needs",
+    "complaint_followup": "05_feedback",
+}
+# lists are written only in a run whose summary runs too (always, when anything changed:
+# it reads every stage); otherwise ``publish_run`` writes them all at the end, as before
+LISTS_WITH = "06_summary"
 
 
 def _run_stages(
@@ -149,6 +160,7 @@ def _run_stages(
     # stops above in a fraction of a second
     from concurrent.futures import ThreadPoolExecutor
 
+    from kequn.data.crm import in_list_order
     from kequn.data.reid import reid_file_of
     from kequn.run.publish import publish_run, render_html, write_run_lists
     from kequn.run.runner import StageFailed, run_stages, staging_dir
@@ -156,14 +168,20 @@ def _run_stages(
     start = time.monotonic()
     stage = staging_dir(reports, run)
     reid_file = reid_file_of(processed, params.get("privacy"))
-    lists = []  # the action lists, once started beside the last stage
+    lists = []  # the action lists being written (LIST_SOURCES), one call per source stage
     pool = ThreadPoolExecutor(max_workers=1)
+    stems = {nb.stem for nb in todo}
 
-    def beside_the_summary(stem: str) -> None:
-        # the lists read stages 03–05's artifacts only: written in this (otherwise waiting)
-        # process while the kernel runs the summary (1M customers: lists ~20 s, summary 7–11 s)
-        if stem == LISTS_BESIDE:
-            lists.append(pool.submit(write_run_lists, processed, stage, reid_file))
+    def write_lists_of(stem: str) -> None:
+        names = tuple(n for n, source in LIST_SOURCES.items() if source == stem)
+        if names and LISTS_WITH in stems:
+            lists.append(
+                pool.submit(write_run_lists, processed, stage, reid_file, names, params.get("lang"))
+            )
+
+    for source in dict.fromkeys(LIST_SOURCES.values()):
+        if source not in stems:  # not rerun: its artifacts on disk are this run's
+            write_lists_of(source)
 
     kernels = kernels_for(params) if kernels is None else kernels
 
@@ -186,9 +204,9 @@ def _run_stages(
             failed_dir=processed / "failed",
             km=km,
             log=log,
-            on_stage=beside_the_summary,
             kernels=kernels,
             km2=km2,
+            on_done=write_lists_of,
         )
         publish_run(
             reports,
@@ -196,7 +214,7 @@ def _run_stages(
             processed,
             staging=stage,
             reid_file=reid_file,
-            lists=lists[0].result() if lists else None,
+            lists=in_list_order([p for f in lists for p in f.result()]) if lists else None,
         )
     except StageFailed as e:
         print(f"{e}\n  {reports / run} and latest are unchanged", file=sys.stderr)

@@ -124,11 +124,18 @@ def _profiling_figures(processed: Path) -> dict:
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
 
-def write_run_lists(processed: Path, rdir: Path, reid_file: Path | None) -> list[Path]:
-    """The run's action lists with CRM ids into ``rdir/actions`` (``crm.write_lists``), in the
-    run's language; the CSV files written."""
-    lang = _profiling_figures(processed).get("lang", "zh")
-    return crm.write_lists(processed, rdir / "actions", reid_file, lang)
+def write_run_lists(
+    processed: Path,
+    rdir: Path,
+    reid_file: Path | None,
+    names: tuple[str, ...] = crm.LISTS,
+    lang: str | None = None,
+) -> list[Path]:
+    """The run's action lists ``names`` with CRM ids into ``rdir/actions``
+    (``crm.write_lists``), in ``lang`` (None: the run's language, as stage 01 recorded it); the
+    CSV files written."""
+    lang = lang or _profiling_figures(processed).get("lang", "zh")
+    return crm.write_lists(processed, rdir / "actions", reid_file, lang, names=names)
 
 
 def publish_run(

@@ -308,6 +308,7 @@ def run_stages(
     on_stage=None,
     kernels: int = 1,
     km2=None,
+    on_done=None,
 ) -> list[Path]:
     """Execute ``notebooks`` (in order) into ``out_dir`` on one kernel, rendering each with
     ``render(executed_path)`` in a process of its own (``_render_pool``: ``render`` must be
@@ -315,8 +316,9 @@ def run_stages(
     ``StageFailed`` on the first failing stage (later stages do not run; the pages already
     rendered stay; the failed notebook goes to ``failed_dir``, default ``out_dir``). ``km``: a
     kernel from ``start_kernel`` to run them on (else one is started); it is shut down at
-    the end either way. ``on_stage(stem)`` is called as each stage starts (the caller may start
-    work of its own that the stages still to come do not change).
+    the end either way. ``on_stage(stem)`` is called as each stage starts, ``on_done(stem)`` as
+    each finishes (the caller may start work of its own that the stages still to come do not
+    change).
 
     ``kernels=2``: two kernels run the stages side by side, each stage as soon as the stages it
     reads have finished (``AFTER``; see ``side_by_side``); ``km2`` the second kernel when
@@ -332,7 +334,7 @@ def run_stages(
     if len(kms) == 1:
         stop_kernel(km2)
     return side_by_side(
-        notebooks, out_dir, params, kms, cwd.pop(), render, log, failed_dir, on_stage
+        notebooks, out_dir, params, kms, cwd.pop(), render, log, failed_dir, on_stage, on_done
     )
 
 
@@ -464,7 +466,7 @@ def _render_pool():
 
 
 def side_by_side(
-    notebooks, out_dir, params, kms, folder, render, log, failed_dir, on_stage
+    notebooks, out_dir, params, kms, folder, render, log, failed_dir, on_stage, on_done=None
 ) -> list[Path]:
     """``run_stages`` on the kernels ``kms`` (None: started here), one thread per kernel.
 
@@ -544,6 +546,8 @@ def side_by_side(
                 with turn:
                     finished.add(stem)
                     turn.notify_all()
+                if on_done is not None:
+                    on_done(stem)
                 stem = None  # nothing in flight: a later failure hands nothing back
         except BaseException as e:  # noqa: BLE001 - raised in the caller's thread below
             if lane_no and stem is not None and (isinstance(e, KernelDied) or not _running(km)):
