@@ -262,3 +262,28 @@ def _touch_and_report(path: str) -> tuple[int, int]:
     Path(path).touch()
     blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
     return os.getpid(), max(blas)
+
+
+def test_on_threads_runs_the_calls_side_by_side_and_returns_them_in_order(monkeypatch):
+    """``threads.on_threads`` (intake's key look-ups and Parquet files): with two cores two calls
+    are under way at once (each waits for the other at a barrier, which one thread after
+    another would never pass), and the results come in the items' order; on one core, one
+    after another in the caller's thread."""
+    import threading
+
+    from kequn.data import threads
+
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    barrier = threading.Barrier(2, timeout=10)
+
+    def slow_square(x):
+        barrier.wait()  # raises BrokenBarrierError unless the other call runs meanwhile
+        return x * x
+
+    assert threads.on_threads(slow_square, [3, 4]) == [9, 16]
+    monkeypatch.setattr(threads, "cores", lambda: 1)
+    caller = threading.current_thread()
+    assert threads.on_threads(lambda x: (x, threading.current_thread() is caller), [1, 2]) == [
+        (1, True),
+        (2, True),
+    ]

@@ -46,6 +46,7 @@ from kequn.data.io import (
 )
 from kequn.data.paths import RunFolder
 from kequn.data.problems import InputError, Problem
+from kequn.data.threads import on_threads
 from kequn.lang.currency import resolve as resolve_currency
 
 MAX_EXAMPLES = 5
@@ -672,11 +673,13 @@ def _link_and_pseudonymise(t, log, salt):
     log.reid = pd.DataFrame({"customer_id": pseudo.to_numpy(), "crm_id": c_keys.to_numpy()})
     names = pa.array(pseudo.to_numpy(dtype=object), type=pa.large_string())
     c["customer_id"] = pseudo
-    for name in ("orders", "events", "feedback", "kano"):
-        if name not in t or "customer_id" not in t[name]:
-            continue
+    linked = [
+        n for n in ("orders", "events", "feedback", "kano") if n in t and "customer_id" in t[n]
+    ]
+    # each table's look-up on a thread of its own (1M customers: 6.7 s of Arrow one after another)
+    positions = on_threads(lambda n: _key_positions(t[n]["customer_id"], known), linked)
+    for name, pos in zip(linked, positions):
         df = t[name]
-        pos = _key_positions(df["customer_id"], known)
         if name == "kano":  # survey answers stay; their link to an unknown customer goes
             unknown = df["customer_id"].notna().to_numpy() & (pos < 0)
             log.clean(name, "unknown_customer_unlinked", int(unknown.sum()))
@@ -946,9 +949,10 @@ def run_intake(
     out = None
     if out_dir is not None:
         out = Path(out_dir)
-        with atomic_dir(RunFolder(out).clean) as tmp:
-            for name, df in tables.items():
-                write_table_atomic(df, tmp / f"{name}.parquet")
+        with atomic_dir(RunFolder(out).clean) as tmp:  # two files at a time: the same bytes
+            on_threads(
+                lambda nd: write_table_atomic(nd[1], tmp / f"{nd[0]}.parquet"), list(tables.items())
+            )
         write_text_atomic(
             json.dumps(quality, ensure_ascii=False, indent=1, default=str), RunFolder(out).quality
         )

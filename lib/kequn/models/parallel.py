@@ -14,12 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def cores() -> int:
-    """Cores this process may use (not the machine's count, which a container may cap)."""
-    return (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    )
+from kequn.data.threads import cores  # noqa: F401 - the stages ask parallel.cores
 
 
 def map_chunks(fn, items, min_items: int = 50_000, n_jobs: int | None = None) -> list:
