@@ -184,6 +184,9 @@ def test_action_lists_neutralise_formulas_and_keep_numbers(tmp_path):
     write_outputs(tmp_path, fb, alerts)
     lists = (("propensity_targets", {"segment", "score", "rank"}), ("feedback_alerts", {"clv"}))
     for name, numeric in lists:
+        raw = (tmp_path / "actions" / f"{name}.csv").read_bytes()  # one BOM, every line CRLF
+        assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+        assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
         with open(tmp_path / "actions" / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) == n

@@ -28,8 +28,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kequn.data.actions import QUOTED_FORMULA_RE, cells_matching, neutralise_formulas
-from kequn.data.io import write_table_atomic, write_text_atomic
+from kequn.data.actions import (
+    QUOTED_FORMULA_RE,
+    cells_matching,
+    neutralise_formulas,
+    write_spreadsheet_csv,
+)
+from kequn.data.io import write_table_atomic
 from kequn.data.paths import RunFolder
 from kequn.data.reid import check_reid_place
 from kequn.lang.glossary import settings_basis
@@ -288,9 +293,7 @@ def write_lists(
         if not machine:
             df.columns = [header(c, lang) for c in df.columns]
         safe = neutralise_formulas(df)
-        write_text_atomic(
-            "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n"), folder / f"{name}.csv"
-        )
+        write_spreadsheet_csv(safe, folder / f"{name}.csv")
         xlsx = folder / f"{name}.xlsx"
         if len(safe) < EXCEL_ROWS:
             write_table_atomic(safe, xlsx)
