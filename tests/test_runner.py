@@ -483,6 +483,46 @@ def test_the_stages_find_the_fits_worker_processes_started_with_their_libraries_
     )
 
 
+_WORKERS_ALIVE = (
+    "import os\n"
+    "def _workers():  # loky worker processes of this kernel\n"
+    "    n = 0\n"
+    "    for pid in filter(str.isdigit, os.listdir('/proc')):\n"
+    "        try:\n"
+    "            ppid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+    "            cmd = open(f'/proc/{pid}/cmdline').read()\n"
+    "        except (OSError, IndexError, ValueError):\n"
+    "            continue\n"
+    "        n += ppid == os.getpid() and 'popen_loky_posix' in cmd\n"
+    "    return n\n"
+)
+
+
+def test_on_one_kernel_the_idle_workers_stop_before_the_stages_that_do_not_use_them(tmp_path):
+    """One kernel (the 1M run): the fit workers stay for 02 and 03 and stop before each stage
+    after which none of ``runner.NEEDS_WORKERS`` is left (04 was the run's memory peak), instead
+    of idling there at ~0.25 GB each; a call in such a stage starts new ones."""
+    from kequn.models import parallel
+
+    if parallel.cores() < 2 or not Path("/proc/self/stat").exists():
+        pytest.skip("one core or no /proc: no worker processes to stop")
+    src, out = tmp_path / "nb", tmp_path / "out"
+    src.mkdir()
+    seen = tmp_path / "seen.txt"
+    use = "parallel.on_cores(abs, [(-1,), (-2,)])"
+    nbs = [
+        _nb(src / "03_value.ipynb", "from kequn.models import parallel", use, _WORKERS_ALIVE,
+            f"open({str(seen)!r}, 'a').write(f'{{_workers()}} ')"),
+        _nb(src / "04_needs.ipynb", _WORKERS_ALIVE,
+            f"open({str(seen)!r}, 'a').write(f'{{_workers()}} ')",
+            "from kequn.models import parallel", use,
+            f"open({str(seen)!r}, 'a').write(f'{{_workers()}}')"),
+    ]  # fmt: skip
+    run_stages(nbs, out, {"x": 1})
+    in_03, before_04, after_04 = map(int, seen.read_text().split())
+    assert in_03 >= 1 and before_04 == 0 and after_04 >= 1
+
+
 def test_a_warm_up_that_fails_does_not_stop_the_run(tmp_path, monkeypatch):
     """Starting the workers early is only a head start: if it fails, the stages still run."""
     from kequn.run import runner

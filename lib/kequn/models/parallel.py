@@ -142,6 +142,15 @@ def _wait_for_warm_up() -> None:
         _warming.pop().join()
 
 
+def stop_workers() -> None:
+    """Stop ``on_cores``' worker processes, after a warm-up still under way (their memory goes
+    back now rather than after loky's five idle minutes); the next call starts new ones."""
+    from joblib.externals.loky import get_reusable_executor
+
+    _wait_for_warm_up()
+    get_reusable_executor().shutdown(wait=True)
+
+
 @cache
 def _scipy_blas():
     """threadpoolctl's handle on the BLAS that scipy's wheel bundles apart from numpy's (in

@@ -168,6 +168,16 @@ WARM_WORKERS = "__import__('kequn.models.parallel', fromlist=['_']).warm_workers
 # The stages whose fits run on those worker processes (the k scan and stability in 02, the
 # holdout beside the fits in 03): a run of other stages starts none.
 NEEDS_WORKERS = {"02_clustering", "03_value"}
+# Sent, on one kernel, before each stage after which none of NEEDS_WORKERS is left: idle
+# workers hold ~0.25 GB each at 1M customers, and stage 04 was the run's memory peak (tree
+# 3.8 GiB, 0.48 GiB of it idle workers). A stage that spreads texts over the cores (05 at
+# ≥ 50k texts, ``parallel.map_chunks``) starts workers of its own; they stop before the next.
+STOP_WORKERS = "__import__('kequn.models.parallel', fromlist=['_']).stop_workers()"
+
+
+def _needs_workers(stem: str, order: list[str]) -> bool:
+    """Whether ``stem`` or a stage after it in ``order`` runs its fits on the worker processes."""
+    return any(s in NEEDS_WORKERS for s in order[order.index(stem) :])
 
 
 # kernel manager id → its warm-up thread and the event that tells the thread to stop waiting
@@ -539,6 +549,8 @@ def side_by_side(
                 if used:
                     _reset(km)
                 used = True
+                if workers and len(kms) == 1 and not _needs_workers(stem, order):
+                    _quietly(km, STOP_WORKERS, "stopping the worker processes")
                 out = out_dir / by_stem[stem].name
                 execute(by_stem[stem], out, params, km, failed_dir)
                 if render is not None:
