@@ -179,6 +179,22 @@ def test_lists_written_a_few_at_a_time_equal_the_lists_written_together(tmp_path
     assert not (tmp_path / "none").exists() or not list((tmp_path / "none").iterdir())
 
 
+def test_a_list_this_run_does_not_have_leaves_no_file_of_an_earlier_run(tmp_path):
+    """A run's pages are built in a copy of the previous run's folder: a list that is empty this
+    time (no target left) must not leave last run's CSV and workbook for a CRM operator to load;
+    a list not asked for (``names``) is left alone."""
+    out, reid, _ = _processed(tmp_path)
+    folder = tmp_path / "reports" / "actions"
+    first = crm.write_lists(out, folder, reid, "zh")
+    assert "category_targets" in [f.stem for f in first]
+    (out / "actions" / "propensity_targets.csv").unlink()  # this run: no category targets
+    again = crm.write_lists(out, folder, reid, "zh", names=("category_targets", "winback"))
+    assert [f.stem for f in again] == ["winback"]
+    assert not (folder / "category_targets.csv").exists()
+    assert not (folder / "category_targets.xlsx").exists()
+    assert (folder / "key_care.csv").exists()  # not asked for: untouched
+
+
 def test_machine_headers_and_pseudonyms_when_the_reid_table_is_missing(tmp_path):
     out, reid, _ = _processed(tmp_path)
     files = crm.write_lists(out, tmp_path / "r", reid, "en", machine=True)

@@ -258,7 +258,8 @@ def write_lists(
     names: tuple[str, ...] = LISTS,
 ) -> list[Path]:
     """Write each list of ``names`` as ``<folder>/<name>.csv`` (UTF-8 with BOM) and ``.xlsx``
-    with CRM ids (the ``.xlsx`` only when the list fits on one Excel sheet).
+    with CRM ids (the ``.xlsx`` only when the list fits on one Excel sheet); a list of ``names``
+    the run does not have (empty, or its stage wrote none) leaves no file in ``folder``.
 
     Parameters
     ----------
@@ -300,4 +301,7 @@ def write_lists(
         else:  # Excel would cut it off: the CSV alone, and no workbook from an earlier run
             xlsx.unlink(missing_ok=True)
         written.append(folder / f"{name}.csv")
+    for name in set(names) - {p.stem for p in written}:  # none this run: an earlier run's
+        for suffix in (".csv", ".xlsx"):  # file (the folder starts as its copy) must go
+            (folder / f"{name}{suffix}").unlink(missing_ok=True)
     return in_list_order(written)
